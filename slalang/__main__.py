@@ -1,0 +1,3 @@
+from slalang.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,115 @@
+"""The front end as one call: bytes on disk → (contract model, diagnostics).
+
+Reads and decodes the file (refusing binary, non-UTF-8, empty and oversized
+input with a diagnostic), parses it and lowers it. Any unexpected exception
+inside becomes a single E9999 "internal error" diagnostic, so no input can
+make the compiler print a traceback."""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slalang.diagnostics import Diagnostic, make
+from slalang.model import Contract
+from slalang.source import SourceFile, Span
+
+MAX_BYTES = 8 * 1024 * 1024
+
+
+@dataclass
+class Result:
+    path: str
+    source: SourceFile | None
+    contract: Contract | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> int:
+        return sum(d.is_error for d in self.diagnostics)
+
+    @property
+    def internal(self) -> bool:
+        return any(d.code == "E9999" for d in self.diagnostics)
+
+
+def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]:
+    if len(data) > MAX_BYTES:
+        return None, [make("E0004", f"the file is {len(data) // 1024} KiB; the limit is {MAX_BYTES // 1024} KiB",
+                           SourceFile(path, ""), None, hint="a contract is text; check that this is the right file")]
+    if b"\0" in data:
+        return None, [make("E0005", "the file contains NUL bytes; it is not a text file", SourceFile(path, ""),
+                           None, hint="pass a .sla text file")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        shown = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        src = SourceFile(path, shown)
+        offset = len(data[: exc.start].decode("utf-8", errors="replace").replace("\r\n", "\n"))
+        return None, [make("E0002", f"byte 0x{data[exc.start]:02x} is not valid UTF-8", src,
+                           Span(offset, offset + 1),
+                           hint="save the file as UTF-8 (GBK/GB18030 files must be converted, "
+                                "e.g. `iconv -f GB18030 -t UTF-8`)")]
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    src = SourceFile(path, text)
+    if not text.strip():
+        return src, [make("E0003", "the file is empty", src, None,
+                          hint='start with `contract "my-contract" version "1.0.0" { … }`')]
+    return src, []
+
+
+def compile_source(source: SourceFile) -> tuple[Contract | None, list[Diagnostic]]:
+    """Parse and lower one decoded file."""
+    from slalang import lower, syntax
+
+    root, diags = syntax.parse(source)
+    if root is None or any(d.is_error for d in diags):
+        return None, diags
+    contract, more = lower.lower(source, root)
+    return contract, diags + more
+
+
+def compile_text(text: str, path: str = "<string>") -> Result:
+    return _guarded(path, lambda: _compile_decoded(path, SourceFile(path, text)))
+
+
+def compile_file(path: str | os.PathLike) -> Result:
+    path = str(path)
+
+    def run() -> Result:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            return Result(path, None, None, [make("E0001", f"cannot read the file: {exc.strerror or exc}",
+                                                  SourceFile(path, ""), None)])
+        source, diags = decode(path, data)
+        if diags:
+            return Result(path, source, None, diags)
+        return _compile_decoded(path, source)
+
+    return _guarded(path, run)
+
+
+def _compile_decoded(path: str, source: SourceFile) -> Result:
+    contract, diags = compile_source(source)
+    return Result(path, source, contract, diags)
+
+
+def _guarded(path: str, fn) -> Result:
+    try:
+        return fn()
+    except RecursionError:
+        return Result(path, None, None, [_internal(path, "input nested too deeply")])
+    except Exception as exc:  # the promise: no traceback reaches the user
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        detail = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
+        return Result(path, None, None, [_internal(path, detail)])
+
+
+def _internal(path: str, detail: str) -> Diagnostic:
+    return make("E9999", f"internal error: {detail}", SourceFile(path, ""), None,
+                hint="this is a bug in slalang, not in your contract; please report it with the file")

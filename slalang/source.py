@@ -1,0 +1,74 @@
+"""Source text and positions: the one place that knows how offsets map to
+lines and columns, and how wide a column is on a terminal (CJK characters take
+two cells, so a caret under Chinese text must count cells, not characters)."""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open range of character offsets in one source file."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            object.__setattr__(self, "end", self.start)
+
+
+class SourceFile:
+    """A decoded source file with fast offset → (line, column) lookups.
+
+    Lines and columns are 1-based and count characters (code points), which is
+    what editors show; `display_width` converts to terminal cells."""
+
+    def __init__(self, path: str, text: str) -> None:
+        self.path = path
+        self.text = text
+        starts = [0]
+        find = text.find
+        i = find("\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find("\n", i + 1)
+        self._line_starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self._line_starts)
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        offset = max(0, min(offset, len(self.text)))
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def offset(self, line: int, col: int) -> int:
+        line = max(1, min(line, len(self._line_starts)))
+        return min(self._line_starts[line - 1] + col - 1, len(self.text))
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its line break."""
+        if not 1 <= line <= len(self._line_starts):
+            return ""
+        start = self._line_starts[line - 1]
+        end = self.text.find("\n", start)
+        if end == -1:
+            end = len(self.text)
+        return self.text[start:end].rstrip("\r")
+
+
+def char_width(ch: str) -> int:
+    """Terminal cells taken by one character: 2 for wide/fullwidth (CJK), 0 for
+    combining marks, 1 otherwise. Tabs are expanded by the renderer first."""
+    if unicodedata.combining(ch):
+        return 0
+    return 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+
+
+def display_width(text: str) -> int:
+    return sum(char_width(ch) for ch in text)

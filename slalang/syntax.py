@@ -1,0 +1,426 @@
+"""Syntax: source text → AST, or syntax diagnostics in the author's words.
+
+Owns the Lark parser (LALR, built once per process and cached on disk by
+Lark), the conversion of tokens into typed literals, and the translation of
+Lark's errors — terminal names, parser states — into messages that say what
+to write. Nothing here knows what a priority or a calendar means."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from slalang import ast
+from slalang.diagnostics import Diagnostic, Label, did_you_mean, make
+from slalang.resources import grammar_path
+from slalang.source import SourceFile, Span
+
+_parser: Lark | None = None
+_builder: "_AstBuilder | None" = None
+
+
+def parser() -> Lark:
+    global _parser, _builder
+    if _parser is None:
+        _builder = _AstBuilder()
+        _parser = Lark(
+            grammar_path().read_text(encoding="utf-8"),
+            parser="lalr",
+            propagate_positions=True,
+            maybe_placeholders=False,
+            keep_all_tokens=True,
+            transformer=_builder,
+            cache=True,
+        )
+    return _parser
+
+
+class SyntaxFailure(Exception):
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__(diagnostics[0].message if diagnostics else "syntax error")
+        self.diagnostics = diagnostics
+
+
+def parse(source: SourceFile) -> tuple[ast.Node | None, list[Diagnostic]]:
+    """Parse a whole file. Returns the contract node (or None) and every
+    diagnostic found while reading literals or shapes."""
+    p = parser()
+    assert _builder is not None
+    _builder.begin(source)
+    try:
+        tree = p.parse(source.text)
+    except UnexpectedInput as exc:
+        return None, [_syntax_diagnostic(source, exc)] + _builder.diagnostics
+    except VisitError as exc:  # a literal callback failed: a bug, not input
+        raise exc.orig_exc from exc
+    finally:
+        diags = _builder.end()
+    contract = tree.children[0] if isinstance(tree, ast.Node) and tree.kind == "start" else tree
+    return contract, diags
+
+
+# ---------------------------------------------------------------- literals
+
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
+_REF = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*\Z")
+_DUR_PART = re.compile(r"(\d+)(bd|bh|d|h|m)")
+
+
+def _declared_terminals() -> frozenset[str]:
+    """Terminals declared by name in the grammar: the ones that carry a value.
+    Anonymous ones (keywords, punctuation) only shape the tree."""
+    text = grammar_path().read_text(encoding="utf-8")
+    return frozenset(re.findall(r"^([A-Z_]+)(?:\.\d+)?\s*:", text, re.M)) - {"COMMENT"}
+
+
+_KEPT = _declared_terminals()
+
+
+def _span(tok: Token) -> Span:
+    return Span(tok.start_pos, tok.end_pos)
+
+
+class _Inline:
+    """Children of one of Lark's internal repetition rules, to be spliced
+    into the parent node."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, children: list) -> None:
+        self.children = children
+
+
+class _AstBuilder(Transformer):
+    """Builds `ast.Node`s bottom-up while Lark parses (no parse tree is kept)."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=True)
+        self.source: SourceFile | None = None
+        self.diagnostics: list[Diagnostic] = []
+
+    def begin(self, source: SourceFile) -> None:
+        self.source, self.diagnostics = source, []
+
+    def end(self) -> list[Diagnostic]:
+        diags, self.source, self.diagnostics = self.diagnostics, None, []
+        return diags
+
+    def _report(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+        self.diagnostics.append(make(code, message, self.source, span, hint=hint))
+
+    # rules -------------------------------------------------------------
+    # Lark calls these while it parses (an inline transformer, so no parse
+    # tree is built). keep_all_tokens gives us the keywords too, so a node's
+    # span covers its whole statement; the keywords are then dropped.
+    def __default__(self, data, children, meta):
+        if data.startswith("_"):  # Lark's helper rule for a repetition:
+            return _Inline(children)  # Lark splices .children into the parent
+        kids: list = []
+        start = end = -1
+        for c in children:
+            if isinstance(c, Token):
+                s, e = c.start_pos, c.end_pos
+                conv = self._token(c)
+                if conv is not None:
+                    kids.append(conv)
+            else:
+                s, e = c.span.start, c.span.end
+                kids.append(c)
+            if start < 0:
+                start = s
+            end = e
+        return ast.Node(str(data), Span(max(start, 0), max(end, 0)), kids)
+
+    def text(self, children):
+        node = self.__default__("text", children, None)
+        strings = tuple(c for c in node.children if isinstance(c, ast.Str))
+        return ast.Text(strings, node.span)
+
+    # tokens ------------------------------------------------------------
+    def _token(self, tok: Token):
+        kind = tok.type
+        if kind not in _KEPT:
+            return None  # a keyword or punctuation: its meaning is the node kind
+        conv = getattr(self, "_lit_" + kind, None)
+        if conv is not None:
+            return conv(tok)
+        if kind == "NAME":
+            return ast.Name(str(tok), _span(tok))
+        return ast.Keyword(str(tok), _span(tok))
+
+    def _lit_STRING(self, tok: Token) -> ast.Str:
+        return self._string(tok)
+
+    def _lit_DATE(self, tok: Token) -> ast.DateLit:
+        try:
+            value = dt.date.fromisoformat(str(tok))
+        except ValueError:
+            value = None
+            self._report("E0106", f"`{tok}` is not a calendar date", _span(tok),
+                         "write a real date as YYYY-MM-DD, e.g. `2026-02-28`")
+        return ast.DateLit(value, str(tok), _span(tok))
+
+    def _lit_TIME(self, tok: Token) -> ast.TimeLit:
+        h, m = int(tok[:2]), int(tok[3:])
+        minutes: int | None = h * 60 + m
+        if m > 59 or h > 24 or (h == 24 and m):
+            minutes = None
+            self._report("E0106", f"`{tok}` is not a time of day", _span(tok),
+                         "write HH:MM from `00:00` to `24:00` (end of day)")
+        return ast.TimeLit(minutes, str(tok), _span(tok))
+
+    def _lit_PERCENT(self, tok: Token) -> ast.PercentLit:
+        return ast.PercentLit(Decimal(tok[:-1]), str(tok), _span(tok))
+
+    def _lit_NUMBER(self, tok: Token) -> ast.NumberLit:
+        return ast.NumberLit(Decimal(str(tok)), str(tok), _span(tok))
+
+    def _lit_DURATION(self, tok: Token) -> ast.DurationLit:
+        parts = tuple((int(n), u) for n, u in _DUR_PART.findall(str(tok)))
+        return ast.DurationLit(str(tok), parts, _span(tok))
+
+    def _string(self, tok: Token) -> ast.Str:
+        raw = str(tok)
+        base = tok.start_pos + 1
+        body = raw[1:-1]
+        segments: list = []
+        buf: list[str] = []
+        i, n = 0, len(body)
+        while i < n:
+            ch = body[i]
+            if ch == "\\":
+                nxt = body[i + 1] if i + 1 < n else ""
+                if nxt in _ESCAPES:
+                    buf.append(_ESCAPES[nxt])
+                else:
+                    self._report("E0105", f"unknown escape `\\{nxt}` in a string",
+                                 Span(base + i, base + i + 2),
+                                 'use `\\"`, `\\\\`, `\\n`, `\\{` or `\\}`; write other characters as they are')
+                    buf.append(nxt)
+                i += 2
+                continue
+            if ch == "{":
+                close = body.find("}", i + 1)
+                if close == -1:
+                    self._report("E0702", "`{` opens a reference that is never closed",
+                                 Span(base + i, base + n),
+                                 "close it, e.g. `{response.P0.business}`, or write `\\{` for a literal brace")
+                    buf.append(body[i:])
+                    break
+                path = body[i + 1 : close].strip()
+                span = Span(base + i, base + close + 1)
+                if not _REF.match(path):
+                    self._report("E0702", f"`{{{path}}}` is not a reference", span,
+                                 "a reference is a dotted path such as `{response.P0.business}`; "
+                                 "write `\\{` for a literal brace")
+                    buf.append(body[i : close + 1])
+                else:
+                    if buf:
+                        segments.append("".join(buf))
+                        buf = []
+                    segments.append(ast.Ref(path, span))
+                i = close + 1
+                continue
+            if ch == "}":
+                self._report("E0702", "`}` without an opening `{`", Span(base + i, base + i + 1),
+                             "write `\\}` for a literal brace")
+            buf.append(ch)
+            i += 1
+        if buf:
+            segments.append("".join(buf))
+        value = "".join(s if isinstance(s, str) else "{" + s.path + "}" for s in segments)
+        return ast.Str(value, tuple(segments), _span(tok))
+
+
+# ---------------------------------------------------------------- errors
+
+_WORDS = {
+    "STRING": 'a quoted text such as `"…"`',
+    "NAME": "a name",
+    "DATE": "a date such as `2026-01-01`",
+    "TIME": "a time such as `09:00`",
+    "PERCENT": "a percentage such as `99.9%`",
+    "DURATION": "a duration such as `30m`, `4h`, `2bd`",
+    "NUMBER": "a number such as `120000.00`",
+    "DAY": "a weekday (`mon` … `sun`)",
+    "NONE": "`-` (no commitment)",
+    "$END": "the end of the file",
+}
+
+_FULLWIDTH = {"，": ",", "：": ":", "｜": "|", "“": '"', "”": '"', "（": "(", "）": ")",
+              "｛": "{", "｝": "}", "％": "%", "－": "-", "；": ";", "。": "."}
+
+
+def _terminal_words(name: str) -> list[str]:
+    if name in _WORDS:
+        return [_WORDS[name]]
+    term = next((t for t in parser().terminals if t.name == name), None)
+    if term is None:
+        return [name.lower()]
+    pattern = term.pattern
+    if pattern.type == "str":
+        return [f"`{pattern.value}`"]
+    alts = re.fullmatch(r"\(\?:([\w|]+)\)", pattern.value)
+    if alts:
+        return [f"`{a}`" for a in sorted(alts.group(1).split("|"))]
+    return [name.lower()]
+
+
+def _keywords(expected: set[str]) -> list[str]:
+    """Plain words the parser would accept here (for did-you-mean)."""
+    words: list[str] = []
+    for name in expected:
+        for w in _terminal_words(name):
+            if w.startswith("`") and re.fullmatch(r"`[A-Za-z_]+`", w):
+                words.append(w.strip("`"))
+    return words
+
+
+def _expected_phrase(expected: set[str]) -> str:
+    words: list[str] = []
+    described = [n for n in expected if n in _WORDS]
+    for name in sorted(described, key=lambda n: list(_WORDS).index(n)):
+        words.extend(_terminal_words(name))
+    rest = sorted({w for n in expected if n not in _WORDS for w in _terminal_words(n)},
+                  key=lambda w: (w in ("`}`", "`{`"), w))
+    words.extend(rest)
+    if len(words) > 10:
+        words = words[:9] + ["…"]
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _describe(tok: Token) -> str:
+    if tok.type == "$END":
+        return "end of file"
+    text = str(tok)
+    if len(text) > 40:
+        text = text[:37] + "…"
+    if tok.type == "STRING":
+        return f"text {text}"
+    return f"`{text}`"
+
+
+def _open_blocks(text: str, upto: int) -> list[int]:
+    """Offsets of the `{` still open at `upto` (strings and comments skipped)."""
+    stack: list[int] = []
+    i = 0
+    n = min(len(text), upto)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] not in '"\n':
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "#":
+            j = text.find("\n", i)
+            i = n if j == -1 else j
+            continue
+        if ch == "{":
+            stack.append(i)
+        elif ch == "}" and stack:
+            stack.pop()
+        i += 1
+    return stack
+
+
+def _block_label(source: SourceFile, brace: int) -> Label:
+    line, _ = source.line_col(brace)
+    head = source.line_text(line).strip()
+    words = head.split()
+    what = " ".join(words[:2]) if words else "block"
+    return Label(Span(brace, brace + 1), f"`{what} … {{` opened here")
+
+
+def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
+    text = source.text
+    if isinstance(exc, UnexpectedToken):
+        tok = exc.token
+        expected = set(exc.expected) | set(getattr(exc, "accepts", None) or ())
+        if tok.type == "$END":
+            opened = _open_blocks(text, len(text))
+            end = len(text.rstrip())
+            span = Span(max(0, end - 1), end)
+            if opened:
+                return make("E0103", "the file ends before the block is closed", source, span,
+                            hint="add the missing `}`",
+                            labels=[_block_label(source, opened[-1])])
+            return make("E0103", "the file ends too early", source, span,
+                        hint=f"expected {_expected_phrase(expected)}")
+        span = Span(tok.start_pos, tok.end_pos)
+        message = f"unexpected {_describe(tok)}; expected {_expected_phrase(expected)}"
+        hint = _token_hint(tok, expected, text)
+        labels = []
+        if tok.type == "RBRACE" and "RBRACE" not in expected:
+            opened = _open_blocks(text, tok.start_pos)
+            if opened:
+                labels.append(_block_label(source, opened[-1]))
+        return make("E0102", message, source, span, hint=hint, labels=labels)
+    if isinstance(exc, UnexpectedCharacters):
+        pos = exc.pos_in_stream
+        ch = text[pos] if pos < len(text) else ""
+        allowed = set(exc.allowed or ())
+        word_m = re.match(r"[^\s{}|,:\"]+", text[pos:pos + 80])
+        word = word_m.group(0) if word_m else ch
+        if ch == '"':
+            eol = text.find("\n", pos)
+            eol = len(text) if eol == -1 else eol
+            return make("E0104", "this string is not closed on its line", source, Span(pos, eol),
+                        hint='close it with `"` before the end of the line; write `\\"` for a quote inside a text')
+        if ch in _FULLWIDTH:
+            return make("E0101", f"full-width `{ch}` is not part of the language", source,
+                        Span(pos, pos + 1),
+                        hint=f"use the ASCII `{_FULLWIDTH[ch]}` (full-width punctuation belongs inside quoted text only)")
+        hint = _char_hint(word, allowed)
+        what = f"`{word}`" if word and word[0].isdigit() else f"character `{ch}`"
+        if ch.isdigit() or ch.isalpha() or ch == "_":
+            message = f"cannot read {what} here; expected {_expected_phrase(allowed)}"
+        else:
+            message = f"unexpected {what}; expected {_expected_phrase(allowed)}"
+        return make("E0101", message, source, Span(pos, pos + max(1, len(word) if word[:1].isdigit() else 1)),
+                    hint=hint)
+    return make("E0102", str(exc).splitlines()[0], source, Span(0, 1))
+
+
+def _token_hint(tok: Token, expected: set[str], text: str) -> str | None:
+    value = str(tok)
+    if tok.type == "NUMBER":
+        if "DURATION" in expected:
+            return (f"add a unit: `{value}m` (minutes), `{value}h` (hours), `{value}d` (days), "
+                    f"`{value}bh` (business hours) or `{value}bd` (business days)")
+        if "PERCENT" in expected:
+            return f"write a percentage with `%`, e.g. `{value}%`"
+    if tok.type == "PERCENT" and "NUMBER" in expected:
+        return f"write a plain number here, e.g. `{value.rstrip('%')}`"
+    if tok.type in ("NAME",) or re.fullmatch(r"[A-Za-z_]+", value):
+        guess = did_you_mean(value, _keywords(expected))
+        if guess:
+            return f"did you mean `{guess}`?"
+    if tok.type == "STRING" and "VBAR" in expected:
+        return 'separate the languages of one text with `|`: `"中文" | "English"`'
+    if tok.type == "RBRACE" and "STRING" in expected:
+        return "this block needs at least one quoted text"
+    if "NAME" in expected and tok.type != "NAME":
+        return "names start with a letter or `_` and contain only letters, digits and `_`"
+    return None
+
+
+def _char_hint(word: str, allowed: set[str]) -> str | None:
+    if re.fullmatch(r"\d+(\.\d+)?[A-Za-z]+\w*", word) and ("DURATION" in allowed or not allowed):
+        return "durations are a whole number and a unit: `30m`, `4h`, `1d`, `2bh` or `1bd` (e.g. `1h30m`)"
+    if re.fullmatch(r"\d+\.\d+[a-z]+", word):
+        return "durations take whole numbers: write `90m`, not `1.5h`"
+    if re.match(r"\d{4}-\d{1,2}-\d{1,2}", word) or re.match(r"\d{4}/", word):
+        return "write dates as YYYY-MM-DD, e.g. `2026-01-01`"
+    if re.fullmatch(r"\d{1}:\d{2}", word):
+        return f"write times with two-digit hours, e.g. `0{word}`"
+    if word.startswith("'"):
+        return 'texts are written in double quotes: `"…"`'
+    return None
