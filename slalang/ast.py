@@ -24,6 +24,14 @@ class Name:
 
 
 @dataclass(frozen=True, slots=True)
+class Comment:
+    """A `# …` comment (kept out of the tree; the formatter re-attaches it)."""
+
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
 class Keyword:
     """A word from a fixed set (`month`, `yellow`, `started`, `-`, …)."""
 

@@ -20,6 +20,12 @@ from slalang import __version__
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
+# Further commands live in slalang/commands/<name>.py, each with
+# `register(subparsers)` that adds its parser and sets `func`. They must keep
+# their module-level imports light: every CLI start imports them.
+EXTRA_COMMANDS = ("schema", "eval", "extract_rules", "fmt", "diff", "textconv", "lint")
+
+
 class UsageError(Exception):
     pass
 
@@ -77,6 +83,81 @@ def cmd_check(args) -> int:
     return EXIT_ERRORS if errors else EXIT_OK
 
 
+def _parse_only(value: str | None, rules_only: bool) -> frozenset[str]:
+    from slalang.build import FORMATS
+
+    if rules_only:
+        return frozenset({"rules"})
+    if not value:
+        return frozenset(FORMATS)
+    chosen = {v.strip() for v in value.split(",") if v.strip()}
+    unknown = chosen - set(FORMATS)
+    if unknown or not chosen:
+        raise UsageError(f"--only takes a comma-separated list of {', '.join(FORMATS)}; got {value!r}")
+    return frozenset(chosen)
+
+
+def cmd_build(args) -> int:
+    from slalang import build as b
+
+    files = expand_inputs(args.inputs)
+    formats = _parse_only(args.only, args.rules)
+    out_dir = Path(args.output)
+    if args.jobs < 1:
+        raise UsageError("-j takes a positive number of processes")
+    if args.jobs > 1 and len(files) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=min(args.jobs, len(files))) as pool:
+            outcomes = list(pool.map(b.build_one, files, [formats] * len(files), [args.layout] * len(files)))
+    else:
+        outcomes = [b.build_one(f, formats, args.layout) for f in files]
+
+    from slalang.compiler import Result
+
+    _print_diagnostics([Result(o.path, None, None, o.diagnostics) for o in outcomes], "text", sys.stderr)
+    status = EXIT_OK
+    names: dict[str, str] = {}
+    for o in outcomes:
+        if o.internal:
+            status = EXIT_INTERNAL
+            continue
+        if o.error:
+            print(f"{o.path}: error: {o.error}" + (f"\n  = help: {o.hint}" if o.hint else ""), file=sys.stderr)
+            status = max(status, EXIT_ERRORS)
+            continue
+        if not o.files:
+            status = max(status, EXIT_ERRORS)
+            continue
+        for name in o.files:
+            if name in names:
+                print(f"{o.path}: error: writes {name}, which {names[name]} writes too "
+                      "(two contracts with the same id)", file=sys.stderr)
+                status = max(status, EXIT_ERRORS)
+            names[name] = o.path
+    if status != EXIT_OK and not args.check:
+        print("build failed: nothing was written", file=sys.stderr)
+        return status
+    if args.check:
+        stale = []
+        for o in outcomes:
+            for name in b.stale_files(out_dir, o.files):
+                stale.append(name)
+                print(f"{out_dir / name}: out of date with {o.path}", file=sys.stderr)
+        if stale:
+            print(f"{len(stale)} output{'s' if len(stale) != 1 else ''} out of date; "
+                  f"run `slalang build {' '.join(args.inputs)} -o {args.output}`", file=sys.stderr)
+            return max(status, EXIT_ERRORS)
+        if status == EXIT_OK:
+            print(f"all outputs in {out_dir} are up to date", file=sys.stderr)
+        return status
+    for o in outcomes:
+        written = b.write_atomically(out_dir, o.files)
+        for path in written:
+            print(f"wrote {path}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slalang", description="SLA contracts as code: check, build letters and rules, review changes.")
@@ -87,6 +168,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text (default) or JSON")
     p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("build", help="build letters (PDF, HTML) and rule files",
+                       description="Compile contracts into their bilingual letter (PDF and HTML) and rule files "
+                                   "(JSON and YAML). Nothing is written unless every output of a contract builds.")
+    p.add_argument("inputs", nargs="+", metavar="FILE|DIR")
+    p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--only", metavar="FORMATS", help="comma-separated subset of: rules, html, pdf")
+    p.add_argument("--rules", action="store_true", help="build the rule files only (same as --only rules)")
+    p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="build N contracts in parallel processes")
+    p.add_argument("--layout", choices=("interleaved", "side-by-side"), default="interleaved",
+                   help="letter layout: each Chinese paragraph followed by its English one, or two columns")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 naming every output in DIR that differs from a fresh build")
+    p.set_defaults(func=cmd_build)
+
+    for name in EXTRA_COMMANDS:
+        try:
+            module = __import__(f"slalang.commands.{name}", fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("slalang.commands"):
+                continue  # not part of this build
+            raise
+        module.register(sub)
     return parser
 
 

@@ -62,6 +62,14 @@ def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]
     return src, []
 
 
+def canonical_source(source: SourceFile) -> str:
+    """The text whose sha256 identifies a contract in its outputs (rule files,
+    letter footer). Today: the decoded text (UTF-8, no BOM, LF line ends).
+    Once the formatter exists this becomes its output, so that re-spacing a
+    file changes no hash."""
+    return source.text
+
+
 def compile_source(source: SourceFile) -> tuple[Contract | None, list[Diagnostic]]:
     """Parse and lower one decoded file."""
     from slalang import lower, syntax

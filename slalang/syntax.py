@@ -34,6 +34,7 @@ def parser() -> Lark:
             maybe_placeholders=False,
             keep_all_tokens=True,
             transformer=_builder,
+            lexer_callbacks={"COMMENT": _builder.comment},
             cache=True,
         )
     return _parser
@@ -48,19 +49,28 @@ class SyntaxFailure(Exception):
 def parse(source: SourceFile) -> tuple[ast.Node | None, list[Diagnostic]]:
     """Parse a whole file. Returns the contract node (or None) and every
     diagnostic found while reading literals or shapes."""
+    root, diags, _ = parse_with_comments(source)
+    return root, diags
+
+
+def parse_with_comments(source: SourceFile) -> tuple[ast.Node | None, list[Diagnostic], list[ast.Comment]]:
+    """As `parse`, and also every `# comment` with its span, in source order
+    (for the formatter, which must keep them)."""
     p = parser()
     assert _builder is not None
     _builder.begin(source)
     try:
         tree = p.parse(source.text)
     except UnexpectedInput as exc:
-        return None, [_syntax_diagnostic(source, exc)] + _builder.diagnostics
+        diag = _syntax_diagnostic(source, exc)
+        return None, [diag] + _builder.end(), []
     except VisitError as exc:  # a literal callback failed: a bug, not input
+        _builder.end()
         raise exc.orig_exc from exc
-    finally:
-        diags = _builder.end()
+    comments = _builder.comments
+    diags = _builder.end()
     contract = tree.children[0] if isinstance(tree, ast.Node) and tree.kind == "start" else tree
-    return contract, diags
+    return contract, diags, comments
 
 
 # ---------------------------------------------------------------- literals
@@ -101,13 +111,18 @@ class _AstBuilder(Transformer):
         super().__init__(visit_tokens=True)
         self.source: SourceFile | None = None
         self.diagnostics: list[Diagnostic] = []
+        self.comments: list[ast.Comment] = []
 
     def begin(self, source: SourceFile) -> None:
-        self.source, self.diagnostics = source, []
+        self.source, self.diagnostics, self.comments = source, [], []
 
     def end(self) -> list[Diagnostic]:
         diags, self.source, self.diagnostics = self.diagnostics, None, []
         return diags
+
+    def comment(self, tok: Token) -> Token:
+        self.comments.append(ast.Comment(str(tok), _span(tok)))
+        return tok
 
     def _report(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
         self.diagnostics.append(make(code, message, self.source, span, hint=hint))

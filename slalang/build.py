@@ -1,0 +1,123 @@
+"""`slalang build`: compile contracts and write their outputs atomically.
+
+For each contract the enabled producers (rules, html, pdf) each return
+`{filename: bytes}`; nothing is written until every producer of that contract
+has succeeded, and each file is written to a temporary name in the output
+folder and renamed into place, so a failed build leaves no half-written file
+and never clobbers a good one. `--check` writes nothing and reports which
+committed outputs differ from a fresh build.
+
+Producers live with their backends and are imported only when enabled:
+  rules → slalang.rules.produce(ctx)   html/pdf → slalang.letter.produce(ctx)
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from slalang.diagnostics import Diagnostic
+from slalang.model import Contract
+from slalang.source import SourceFile
+
+FORMATS = ("rules", "html", "pdf")
+# format → (module, function); one producer may serve several formats.
+PRODUCERS = {"rules": ("slalang.rules", "produce"),
+             "html": ("slalang.letter", "produce"),
+             "pdf": ("slalang.letter", "produce")}
+
+
+class BuildError(Exception):
+    """A backend could not produce an output (a clear, user-facing reason)."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.hint = hint
+
+
+@dataclass
+class BuildContext:
+    path: str
+    source: SourceFile
+    contract: Contract
+    formats: frozenset[str]
+    layout: str = "interleaved"
+    outputs: dict[str, bytes] = field(default_factory=dict)  # filled in producer order
+
+
+@dataclass
+class BuildOutcome:
+    path: str
+    diagnostics: list[Diagnostic]
+    files: dict[str, bytes] = field(default_factory=dict)
+    error: str | None = None
+    hint: str | None = None
+    internal: bool = False
+
+
+def build_one(path: str, formats: frozenset[str], layout: str = "interleaved") -> BuildOutcome:
+    """Compile one contract and run its producers; writes nothing."""
+    from slalang.compiler import compile_file
+
+    result = compile_file(path)
+    outcome = BuildOutcome(path, result.diagnostics)
+    if result.contract is None or result.source is None:
+        outcome.internal = result.internal
+        return outcome
+    ctx = BuildContext(path, result.source, result.contract, formats, layout)
+    done: set[tuple[str, str]] = set()
+    try:
+        for fmt in FORMATS:  # rules first: the PDF embeds them
+            if fmt not in formats:
+                continue
+            target = PRODUCERS[fmt]
+            if target in done:
+                continue
+            done.add(target)
+            try:
+                module = importlib.import_module(target[0])
+            except ModuleNotFoundError as exc:
+                if exc.name != target[0]:
+                    raise
+                raise BuildError(f"this slalang has no {fmt} output", "use --only to pick another format")
+            ctx.outputs.update(getattr(module, target[1])(ctx))
+    except BuildError as exc:
+        outcome.error, outcome.hint = str(exc), exc.hint
+        return outcome
+    outcome.files = dict(ctx.outputs)
+    return outcome
+
+
+def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    """Write every file to a temporary name first, then rename them all."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staged: list[tuple[str, Path]] = []
+    try:
+        for name, data in sorted(files.items()):
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            staged.append((tmp, out_dir / name))
+    except BaseException:
+        for tmp, _ in staged:
+            Path(tmp).unlink(missing_ok=True)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+    return [final for _, final in staged]
+
+
+def stale_files(out_dir: Path, files: dict[str, bytes]) -> list[str]:
+    """Names of outputs that are missing or differ from `files`."""
+    stale = []
+    for name, data in sorted(files.items()):
+        p = out_dir / name
+        try:
+            if p.read_bytes() != data:
+                stale.append(name)
+        except OSError:
+            stale.append(name)
+    return stale
