@@ -207,9 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
+        return 141
     except Exception as exc:  # last line of defence: never a traceback
         print(f"slalang: internal error: {type(exc).__name__}: {exc}\n"
               "this is a bug in slalang; please report it", file=sys.stderr)

@@ -63,6 +63,7 @@ class _Lowerer:
         self.priorities: dict[str, model.Priority] = {}
         self.products: dict[str, model.Product] = {}
         self.regions: dict[str, model.Region] = {}
+        self.failed: set[str] = set()  # reference prefixes whose section did not lower
 
     # ------------------------------------------------------------ helpers
     def err(self, code: str, message: str, span: Span | None, hint: str | None = None,
@@ -248,15 +249,21 @@ class _Lowerer:
             m = self.guarded(self.lower_matrix, node, metric)
             if m:
                 matrices[metric] = m
+            else:
+                self.failed.add(metric)
         self.check_monotonic(matrices)
         self.check_response_vs_resolution(matrices)
 
         updates = self.guarded(self.lower_updates, top["updates"]) if "updates" in top else None
         followup = self.guarded(self.lower_followup, top["followup"]) if "followup" in top else None
+        credits = self.guarded(self.lower_credits, top["credits"], currency) if "credits" in top else None
+        for name, node, value in (("updates", top.get("updates"), updates), ("followup", top.get("followup"), followup),
+                                  ("credits", top.get("credits"), credits)):
+            if node is not None and value is None:
+                self.failed.add(name)
         availability = self.lower_availability(list(root.nodes("availability")))
         warnings = self.lower_warnings(top.get("warnings"))
         ladders = self.lower_ladders(list(root.nodes("credit")), currency)
-        credits = self.guarded(self.lower_credits, top["credits"], currency) if "credits" in top else None
         exclusions = self.lower_exclusions(top.get("exclusions"))
         reporting = self.lower_reporting(top.get("reporting"))
         disputes = self.lower_disputes(top.get("disputes"))
@@ -604,7 +611,9 @@ class _Lowerer:
             name = row.lit(ast.Name)
             cells = [c for c in row.children if not isinstance(c, ast.Name)]
             if name.value not in self.priority_spans:
-                self.unknown("priority", name, self.priority_spans)
+                named = {r.lit(ast.Name).value for r in rows}
+                missing = [p for p in self.priority_spans if p not in named]
+                self.unknown("priority", name, missing or self.priority_spans)
                 ok = False
                 continue
             if name.value in seen:
@@ -836,6 +845,8 @@ class _Lowerer:
             ladder = self.guarded(self.lower_ladder, node, name, currency)
             if ladder:
                 out.append(ladder)
+            else:
+                self.failed.add(f"credit.{name.value}")
         return out
 
     def lower_ladder(self, node: ast.Node, name: ast.Name, currency: str | None) -> model.CreditLadder | None:
@@ -1139,6 +1150,9 @@ class _Lowerer:
         for ref in self.refs:
             if ref.path in values:
                 continue
+            parts = ref.path.split(".")
+            if parts[0] in self.failed or ".".join(parts[:2]) in self.failed:
+                continue  # its section already has an error; don't pile on
             guess = did_you_mean(ref.path, values)
             prefix = ref.path.split(".")[0]
             nearby = [p for p in values if p.split(".")[0] == prefix][:6]
