@@ -299,14 +299,15 @@ class _Lowerer:
             langs: list[str] = []
             spans: dict[str, Span] = {}
             for name in node.lits(ast.Name):
-                if name.value not in SUPPORTED_LANGUAGES:
-                    guess = did_you_mean(name.value, SUPPORTED_LANGUAGES)
-                    self.err("E0302", f"language `{name.value}` is not supported", name.span,
-                             f"did you mean `{guess}`?" if guess else "supported languages: `zh`, `en`")
-                elif name.value in spans:
+                if name.value in spans:
                     self.err("E0302", f"language `{name.value}` is listed twice", name.span,
                              "list each language once", [Label(spans[name.value], "first listed here")])
                 else:
+                    if name.value not in SUPPORTED_LANGUAGES:
+                        guess = did_you_mean(name.value, SUPPORTED_LANGUAGES)
+                        self.err("E0302", f"language `{name.value}` is not supported", name.span,
+                                 f"did you mean `{guess}`?" if guess else "supported languages: `zh`, `en`")
+                    # kept even when unsupported, so texts are not all reported as mis-sized
                     spans[name.value] = name.span
                     langs.append(name.value)
             if langs:
@@ -364,7 +365,7 @@ class _Lowerer:
 
         codes = get_global("all_currencies")
         if name.value not in codes:
-            guess = did_you_mean(name.value, sorted(codes))
+            guess = "CNY" if name.value.upper() in ("RMB", "YUAN") else did_you_mean(name.value, sorted(codes))
             self.err("E0603", f"`{name.value}` is not an ISO 4217 currency code", name.span,
                      f"did you mean `{guess}`?" if guess else "write a three-letter code such as `CNY`")
             return None
@@ -550,7 +551,7 @@ class _Lowerer:
                 known = holidaysets.known_sets()
             except ImportError:
                 known = []
-            guess = did_you_mean(code.value.lower(), known)
+            guess = did_you_mean(code.value.lower(), [k for k in known if len(k) == 2])
             self.err("E0605", f"unknown holiday set `{code.value}`", code.span,
                      f"did you mean `{guess}`?" if guess else
                      "name a country code the `holidays` package knows, e.g. `cn`")

@@ -346,6 +346,31 @@ def _open_blocks(text: str, upto: int) -> list[int]:
     return stack
 
 
+def _contract_close(text: str) -> int | None:
+    """Offset of the `}` that closes the outermost block."""
+    depth, i, n = 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            j = i + 1
+            while j < n and text[j] not in '"\n':
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+            continue
+        if ch == "#":
+            j = text.find("\n", i)
+            i = n if j == -1 else j
+            continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return None
+
+
 def _block_label(source: SourceFile, brace: int) -> Label:
     line, _ = source.line_col(brace)
     head = source.line_text(line).strip()
@@ -358,7 +383,8 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
     text = source.text
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
-        expected = set(exc.expected) | set(getattr(exc, "accepts", None) or ())
+        expected = {"$END" if e == "<END-OF-FILE>" else e
+                    for e in set(exc.expected) | set(getattr(exc, "accepts", None) or ())}
         if tok.type == "$END":
             opened = _open_blocks(text, len(text))
             end = len(text.rstrip())
@@ -370,6 +396,11 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
             return make("E0103", "the file ends too early", source, span,
                         hint=f"expected {_expected_phrase(expected)}")
         span = Span(tok.start_pos, tok.end_pos)
+        if expected <= {"$END"}:
+            closed = _contract_close(text)
+            labels = [Label(Span(closed, closed + 1), "this `}` closes the contract")] if closed is not None else []
+            return make("E0102", f"unexpected {_describe(tok)} after the end of the contract", source, span,
+                        hint="a `}` above closes the contract too early; remove the extra `}`", labels=labels)
         message = f"unexpected {_describe(tok)}; expected {_expected_phrase(expected)}"
         hint = _token_hint(tok, expected, text)
         labels = []
@@ -412,6 +443,10 @@ def _token_hint(tok: Token, expected: set[str], text: str) -> str | None:
                     f"`{value}bh` (business hours) or `{value}bd` (business days)")
         if "PERCENT" in expected:
             return f"write a percentage with `%`, e.g. `{value}%`"
+    if "DATE" in expected and re.match(r"\d{4}[/.]\d{1,2}[/.]\d{1,2}|\d{4}-\d{1,2}-\d{1,2}", text[tok.start_pos:tok.start_pos + 12]):
+        return "write dates as YYYY-MM-DD, e.g. `2026-01-01`"
+    if tok.type == "STRING" and text[:tok.start_pos].rstrip().endswith('"'):
+        return 'separate the languages of one text with `|`: `"中文" | "English"`'
     if tok.type == "PERCENT" and "NUMBER" in expected:
         return f"write a plain number here, e.g. `{value.rstrip('%')}`"
     if tok.type in ("NAME",) or re.fullmatch(r"[A-Za-z_]+", value):

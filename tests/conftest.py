@@ -1,0 +1,22 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+CONTRACTS = sorted((ROOT / "contracts").glob("*.sla"))
+REGEN = os.environ.get("SLALANG_REGEN") == "1"
+
+
+def golden(path: Path, actual: str) -> None:
+    """Compare `actual` with the golden file at `path`; rewrite it instead
+    when SLALANG_REGEN=1 (review the result with `git diff`)."""
+    if REGEN or not path.exists():
+        if not REGEN:
+            pytest.fail(f"golden file {path} is missing; run with SLALANG_REGEN=1 to create it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        return
+    expected = path.read_text(encoding="utf-8")
+    assert actual == expected, f"{path} differs; run with SLALANG_REGEN=1 and review `git diff`"

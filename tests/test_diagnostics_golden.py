@@ -1,0 +1,44 @@
+"""Golden diagnostics: every tests/bad/*.sla beside the exact text
+`slalang check` prints for it (and its exit code), in tests/bad/*.expected.
+Regenerate with SLALANG_REGEN=1 and review the diff."""
+
+from pathlib import Path
+
+import pytest
+
+from conftest import TESTS, golden
+from slalang.cli import main
+
+BAD = sorted((TESTS / "bad").glob("*.sla"))
+
+
+def run_check(monkeypatch, capsys, name: str, *extra: str) -> tuple[int, str]:
+    monkeypatch.chdir(TESTS)
+    code = main(["check", f"bad/{name}", *extra])
+    out = capsys.readouterr()
+    return code, out.out + out.err
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_bad_file(path: Path, monkeypatch, capsys):
+    code, text = run_check(monkeypatch, capsys, path.name)
+    golden(path.with_suffix(".expected"), f"{text}exit code: {code}\n")
+    assert code in (0, 1)
+
+
+def test_at_least_thirty_distinct_error_codes():
+    codes = set()
+    for path in BAD:
+        text = path.with_suffix(".expected").read_text(encoding="utf-8")
+        codes.update(line.split("[", 1)[1].split("]", 1)[0] for line in text.splitlines()
+                     if ": error[" in line)
+    assert len(codes) >= 30, sorted(codes)
+
+
+def test_every_bad_file_fails_except_warnings():
+    for path in BAD:
+        text = path.with_suffix(".expected").read_text(encoding="utf-8")
+        if ": error[" in text:
+            assert text.endswith("exit code: 1\n"), path
+        else:
+            assert ": warning[" in text and text.endswith("exit code: 0\n"), path
