@@ -64,10 +64,13 @@ def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]
 
 def canonical_source(source: SourceFile) -> str:
     """The text whose sha256 identifies a contract in its outputs (rule files,
-    letter footer). Today: the decoded text (UTF-8, no BOM, LF line ends).
-    Once the formatter exists this becomes its output, so that re-spacing a
-    file changes no hash."""
-    return source.text
+    letter footer): the canonical formatter's output (slalang/fmt.py), so that
+    re-spacing a file changes no hash. A file that does not parse (it never
+    reaches a build) gives its decoded text (UTF-8, no BOM, LF line ends)."""
+    from slalang.fmt import layout_source
+
+    text = layout_source(source)
+    return source.text if text is None else text
 
 
 def compile_source(source: SourceFile) -> tuple[Contract | None, list[Diagnostic]]:

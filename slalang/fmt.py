@@ -1,0 +1,779 @@
+"""The canonical formatter: AST + comments → the one layout of a `.sla` file.
+
+Owns how a contract looks on disk: two-space indentation, one space between
+words, double-quoted strings with canonical escapes, canonical number and
+duration spelling, blank lines between sections (and nowhere else), matrices
+aligned as columns under their column names, bilingual pairs aligned (the `|`
+of consecutive texts in one column, measured in terminal cells so Chinese
+counts double), end-of-line comments aligned, and every `# comment` kept where
+it was: an own-line comment stays before the statement (or closing brace) that
+followed it, an end-of-line comment stays at the end of the line that holds the
+token it followed.
+
+The layout depends only on the tree and the comments, never on the spacing of
+the input, so formatting is idempotent and `slalang.compiler.canonical_source`
+(whose sha256 identifies a contract in its outputs) ignores re-spacing.
+
+Spelling that is canonicalised (meaning unchanged):
+  * durations: units merged and ordered largest first, zero parts and leading
+    zeros dropped (`30m1h` → `1h30m`, `0h45m` → `45m`); the units the author
+    chose are kept (`90m` stays `90m`, `72h` stays `72h`);
+  * numbers and percentages: leading zeros dropped (`07.50` → `7.50`); money
+    (fees, money credits) padded to the currency's minor unit (`120000` →
+    `120000.00` in CNY);
+  * calendar spans agree in number (`1 months` → `1 month`), holiday sets are
+    lower case, empty optional bodies (`priority P0 "…" {}`) are dropped, a
+    one-day range `sat..sat` is written `sat`;
+  * strings: escapes are `\\"`, `\\\\`, `\\n`, `\\t`, `\\{`, `\\}` only, and a
+    reference is written `{path}` without inner spaces.
+Because duration spelling is part of the model (`Duration.spelling`) and
+statements move between lines (`line` fields), the meaning check compares
+models with both normalised (`normalised_model`).
+
+`format_source` refuses a file that does not compile (raising `FormatRefused`
+with the diagnostics) and verifies its own output: the same model, the same
+comments, and a fixed point. A failure there is a bug (`FormatterBug`), and
+the file is left alone."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from slalang import ast
+from slalang.diagnostics import Diagnostic
+from slalang.source import SourceFile, display_width
+
+INDENT = "  "
+# Body texts (priority definitions, clause paragraphs) longer than this many
+# terminal cells are written one language per line, `|` leading the next.
+BODY_TEXT_WIDTH = 120
+# Aligning a column never pads a cell by more than this many cells.
+MAX_PAD = 12
+
+_UNIT_ORDER = ("bd", "bh", "d", "h", "m")
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "bh": 3600}
+_CALENDAR_UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week",
+                   "month": "month", "months": "month", "year": "year", "years": "year"}
+
+# Top-level statements of one group sit together; a blank line separates
+# groups. Matrices and clauses are long: each stands alone.
+_GROUPS = {
+    "title": "header", "languages": "header", "prevailing": "header", "effective": "header",
+    "timezone": "header", "currency": "header",
+    "provider": "parties", "customer": "parties",
+    "scope": "scope", "calendar": "calendars", "priority": "priorities",
+    "updates": "updates", "followup": "updates",
+    "availability": "availability", "warnings": "warnings",
+    "credit": "credits", "credits": "credits",
+    "exclusions": "exclusions", "reporting": "reporting", "disputes": "disputes",
+}
+_SOLO = {"matrix", "clause"}
+
+
+class FormatRefused(Exception):
+    """The file does not compile; the formatter only formats valid contracts."""
+
+    def __init__(self, diagnostics: list[Diagnostic]):
+        super().__init__("the file has errors")
+        self.diagnostics = diagnostics
+
+
+class FormatterBug(Exception):
+    """The formatter's output would change the meaning, lose a comment, or
+    not be stable: a bug in slalang. The input is left untouched."""
+
+
+# ---------------------------------------------------------------- spelling
+
+
+def canonical_duration(parts) -> str:
+    """`((30, "m"), (1, "h"))` → `1h30m`: merged, largest unit first."""
+    totals: dict[str, int] = {}
+    for n, unit in parts:
+        totals[unit] = totals.get(unit, 0) + int(n)
+    out = "".join(f"{totals[u]}{u}" for u in _UNIT_ORDER if totals.get(u))
+    if not out:  # all zero: not a valid contract value, but keep it readable
+        first = parts[0][1] if parts else "m"
+        return f"0{first}"
+    return out
+
+
+def canonical_duration_spelling(spelling: str) -> str:
+    return canonical_duration([(int(n), u) for n, u in re.findall(r"(\d+)(bd|bh|d|h|m)", spelling)])
+
+
+def canonical_number(raw: str) -> str:
+    return re.sub(r"^0+(?=\d)", "", raw)
+
+
+def canonical_money(raw: str, currency: str | None) -> str:
+    """A money amount with at least the currency's minor-unit digits."""
+    raw = canonical_number(raw)
+    digits = _currency_digits(currency)
+    if digits is None:
+        return raw
+    whole, _, frac = raw.partition(".")
+    if len(frac) >= digits:
+        return raw
+    frac = frac.ljust(digits, "0")
+    return f"{whole}.{frac}" if frac else whole
+
+
+def _currency_digits(currency: str | None) -> int | None:
+    if not currency:
+        return None
+    from babel.core import get_global
+    from babel.numbers import get_currency_precision
+
+    if currency not in get_global("all_currencies"):
+        return None  # lowering reports the unknown code; keep the spelling
+    return int(get_currency_precision(currency))
+
+
+_ESCAPE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "{": "\\{", "}": "\\}"}
+
+
+def quote(s: ast.Str) -> str:
+    out = ['"']
+    for seg in s.segments:
+        if isinstance(seg, ast.Ref):
+            out.append("{" + seg.path + "}")
+        else:
+            out.append("".join(_ESCAPE.get(ch, ch) for ch in seg))
+    out.append('"')
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- layout data
+
+
+@dataclass
+class Cell:
+    text: str
+    slot: str  # cells align with cells of the same slot path in a run
+    right: bool = False
+
+
+@dataclass
+class Line:
+    depth: int
+    cells: list[Cell]
+    positions: list[int]  # source offsets of the tokens this line holds
+    run: int | None = None  # alignment run (consecutive one-line statements)
+    before: list[str] = field(default_factory=list)  # own-line comments
+    after: list[str] = field(default_factory=list)  # end-of-line comments
+    blank: bool = False  # a blank line before (and before its comments)
+    gap_after_comments: bool = False  # a blank line between comments and code
+    comment_depth: int | None = None  # depth of own-line comments before it
+
+
+def _lit_positions(node) -> list[int]:
+    out: list[int] = []
+    for c in node.children:
+        if isinstance(c, ast.Node):
+            out.append(c.span.start)
+            out.extend(_lit_positions(c))
+        elif isinstance(c, ast.Text):
+            out.extend(s.span.start for s in c.strings)
+        else:
+            out.append(c.span.start)
+    return out
+
+
+class _Layout:
+    """Builds the `Line`s of one contract from its AST."""
+
+    def __init__(self, text: str, root: ast.Node) -> None:
+        self.text = text
+        self.root = root
+        cur = root.first("currency")
+        self.currency = cur.lit(ast.Name).value if cur is not None else None
+        self._run = 0
+
+    # helpers -------------------------------------------------------------
+    def new_run(self) -> int:
+        self._run += 1
+        return self._run
+
+    def brace_after(self, pos: int) -> int:
+        """The offset of the `{` that opens a block whose head ends at `pos`."""
+        t = self.text
+        i = pos
+        while i < len(t):
+            ch = t[i]
+            if ch == "#":
+                j = t.find("\n", i)
+                i = len(t) if j == -1 else j
+            elif ch == "{":
+                return i
+            else:
+                i += 1
+        return pos
+
+    def closer(self, node: ast.Node) -> int:
+        return node.span.end - 1
+
+    def text_cells(self, t: ast.Text) -> list[Cell]:
+        if len(t.strings) == 1:
+            return [Cell(quote(t.strings[0]), "t")]
+        return [Cell(("| " if i else "") + quote(s), f"t{i}") for i, s in enumerate(t.strings)]
+
+    def text_inline(self, t: ast.Text) -> str:
+        return " | ".join(quote(s) for s in t.strings)
+
+    def dur(self, d: ast.DurationLit) -> str:
+        return canonical_duration(d.parts)
+
+    def period(self, node: ast.Node) -> str:
+        return node.lit(ast.Keyword).value
+
+    def amount(self, node: ast.Node) -> str:
+        if node.kind == "percent_amount":
+            pct = node.lit(ast.PercentLit)
+            base = node.lit(ast.Keyword)
+            return canonical_number(pct.raw) + (f" of {base.value}" if base is not None else "")
+        num = node.lit(ast.NumberLit)
+        cur = node.lit(ast.Name)
+        return f"{canonical_money(num.raw, cur.value)} {cur.value}"
+
+    def amount_of(self, node: ast.Node) -> str:
+        return self.amount(node.first("percent_amount") or node.first("money_amount"))
+
+    def days(self, node: ast.Node) -> str:
+        spans = []
+        for s in node.nodes("day_span"):
+            kws = [k.value for k in s.lits(ast.Keyword)]
+            spans.append(kws[0] if len(kws) == 1 or kws[0] == kws[-1] else f"{kws[0]}..{kws[-1]}")
+        return ", ".join(spans)
+
+    def time_range(self, node: ast.Node) -> str:
+        a, b = node.lits(ast.TimeLit)
+        return f"{a.raw}-{b.raw}"
+
+    def calendar_span(self, num: ast.NumberLit, unit: ast.Keyword) -> str:
+        n = canonical_number(num.raw)
+        base = _CALENDAR_UNITS[unit.value]
+        return f"{n} {base if Decimal(n) == 1 else base + 's'}"
+
+    def single(self, node: ast.Node, depth: int, cells: list[Cell]) -> list[Line]:
+        positions = [node.span.start, *_lit_positions(node), max(node.span.start, node.span.end - 1)]
+        return [Line(depth, cells, positions)]
+
+    def kw(self, word: str) -> Cell:
+        return Cell(word, "kw")
+
+    def block(self, node: ast.Node, depth: int, head: str, head_lits: list,
+              items: list, toplevel: bool = False, required: bool = True) -> list[Line]:
+        """A statement with a `{ … }` body. `head_lits` are the literals of
+        its first line (strings of a text separately); `items` the body's
+        nodes or texts."""
+        head_positions = [node.span.start, *(x.span.start for x in head_lits)]
+        head_end = max([x.span.end for x in head_lits], default=node.span.start + len(head.split()[0]))
+        brace = self.brace_after(head_end)
+        close = self.closer(node)
+        if not items:
+            if required:
+                return [Line(depth, [Cell(head + " {}", "head")], [*head_positions, brace, close])]
+            return [Line(depth, [Cell(head, "head")], [*head_positions, brace, close])]
+        lines = [Line(depth, [Cell(head + " {", "head")], [*head_positions, brace])]
+        lines += self.body(items, depth + 1, toplevel)
+        lines.append(Line(depth, [Cell("}", "close")], [close], comment_depth=depth + 1))
+        return lines
+
+    def body(self, items: list, depth: int, toplevel: bool = False) -> list[Line]:
+        out: list[Line] = []
+        run = self.new_run()
+        prev_group = None
+        for item in items:
+            if isinstance(item, ast.Text):
+                lines = self.body_text(item, depth)
+                group = None
+            else:
+                lines = getattr(self, "s_" + item.kind)(item, depth)
+                group = _GROUPS.get(item.kind, item.kind)
+            if toplevel and prev_group is not None and (group != prev_group or group in _SOLO):
+                lines[0].blank = True
+                run = self.new_run()
+            prev_group = group
+            if len(lines) == 1 and lines[0].cells[0].slot != "head":
+                lines[0].run = run
+            else:
+                run = self.new_run()
+            out += lines
+        return out
+
+    def body_text(self, t: ast.Text, depth: int) -> list[Line]:
+        width = display_width(INDENT * depth + self.text_inline(t))
+        if len(t.strings) == 1 or width <= BODY_TEXT_WIDTH:
+            return [Line(depth, self.text_cells(t), [s.span.start for s in t.strings])]
+        return [Line(depth, [Cell(("| " if i else "") + quote(s), "split")], [s.span.start])
+                for i, s in enumerate(t.strings)]
+
+    # the contract --------------------------------------------------------
+    def contract(self) -> list[Line]:
+        root = self.root
+        cid, ver = root.lits(ast.Str)[:2]
+        head = f"contract {quote(cid)} version {quote(ver)}"
+        items = list(root.nodes())
+        lines = self.block(root, 0, head, [cid, ver], items, toplevel=True)
+        lines[0].gap_after_comments = True
+        return lines
+
+    # header ---------------------------------------------------------------
+    def s_title(self, n, d):
+        return self.single(n, d, [self.kw("title"), *self.text_cells(n.lit(ast.Text))])
+
+    def s_languages(self, n, d):
+        return self.single(n, d, [self.kw("languages"), Cell(", ".join(x.value for x in n.lits(ast.Name)), "list")])
+
+    def s_prevailing(self, n, d):
+        return self.single(n, d, [self.kw("prevailing"), Cell(n.lit(ast.Name).value, "name")])
+
+    def s_effective(self, n, d):
+        a, b = n.lits(ast.DateLit)
+        return self.single(n, d, [self.kw("effective"), Cell(f"{a.raw} to {b.raw}", "dates")])
+
+    def s_timezone(self, n, d):
+        return self.single(n, d, [self.kw("timezone"), Cell(quote(n.lit(ast.Str)), "str")])
+
+    def s_currency(self, n, d):
+        return self.single(n, d, [self.kw("currency"), Cell(n.lit(ast.Name).value, "name")])
+
+    # parties ----------------------------------------------------------------
+    def s_provider(self, n, d):
+        return self.party(n, d, "provider")
+
+    def s_customer(self, n, d):
+        return self.party(n, d, "customer")
+
+    def party(self, n, d, word):
+        t = n.lit(ast.Text)
+        body = n.first("party_body")
+        items = list(body.nodes()) if body is not None else []
+        if body is None or not items:
+            return self.single(n, d, [self.kw(word), *self.text_cells(t)])
+        return self.block(n, d, f"{word} {self.text_inline(t)}", [*t.strings],
+                          items)
+
+    def s_credential(self, n, d):
+        return self.single(n, d, [self.kw("credential"), *self.text_cells(n.lit(ast.Text))])
+
+    def s_address(self, n, d):
+        return self.single(n, d, [self.kw("address"), *self.text_cells(n.lit(ast.Text))])
+
+    def s_contact(self, n, d):
+        return self.single(n, d, [self.kw("contact"), *self.text_cells(n.lit(ast.Text))])
+
+    # scope ------------------------------------------------------------------
+    def s_scope(self, n, d):
+        return self.block(n, d, "scope", [], list(n.nodes()))
+
+    def s_region(self, n, d):
+        return self.single(n, d, [self.kw("region"), Cell(n.lit(ast.Name).value, "name"),
+                                  *self.text_cells(n.lit(ast.Text))])
+
+    def s_service(self, n, d):
+        return self.single(n, d, [self.kw("service"), Cell(n.lit(ast.Name).value, "name"),
+                                  *self.text_cells(n.lit(ast.Text))])
+
+    def s_product(self, n, d):
+        cells = [self.kw("product"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
+        fee = n.first("fee")
+        if fee is not None:
+            cells += [Cell("fee", "fee"), Cell(canonical_money(fee.lit(ast.NumberLit).raw, self.currency), "num", True),
+                      Cell(f"per {self.period(fee.first('period'))}", "per")]
+        return self.single(n, d, cells)
+
+    # calendars --------------------------------------------------------------
+    def s_calendar(self, n, d):
+        name, t = n.lit(ast.Name), n.lit(ast.Text)
+        head = f"calendar {name.value} {self.text_inline(t)}"
+        return self.block(n, d, head, [name, *t.strings],
+                          list(n.nodes()))
+
+    def s_hours(self, n, d):
+        ranges = ", ".join(self.time_range(r) for r in n.nodes("time_range"))
+        return self.single(n, d, [self.kw("hours"), Cell(self.days(n.first("days")), "days"), Cell(ranges, "ranges")])
+
+    def s_holiday_set(self, n, d):
+        return self.single(n, d, [self.kw("holidays"), Cell(n.lit(ast.Name).value.lower(), "name")])
+
+    def s_extra_holiday(self, n, d):
+        return self.dated(n, d, "holiday")
+
+    def s_extra_workday(self, n, d):
+        return self.dated(n, d, "workday")
+
+    def dated(self, n, d, word):
+        t = n.lit(ast.Text)
+        cells = [self.kw(word), Cell(n.lit(ast.DateLit).raw, "date")]
+        if t is not None:
+            cells += self.text_cells(t)
+        return self.single(n, d, cells)
+
+    # priorities -------------------------------------------------------------
+    def s_priority(self, n, d):
+        name, t = n.lit(ast.Name), n.lit(ast.Text)
+        body = n.first("priority_body")
+        texts = body.lits(ast.Text) if body is not None else []
+        if not texts:
+            return self.single(n, d, [self.kw("priority"), Cell(name.value, "name"), *self.text_cells(t)])
+        head = f"priority {name.value} {self.text_inline(t)}"
+        return self.block(n, d, head, [name, *t.strings], texts)
+
+    # targets ----------------------------------------------------------------
+    def s_matrix(self, n, d):
+        metric, t = n.lit(ast.Keyword), n.lit(ast.Text)
+        head = f"{metric.value} {self.text_inline(t)}"
+        return self.block(n, d, head, [*t.strings], list(n.nodes()))
+
+    def s_clock(self, n, d):
+        return self.single(n, d, [self.kw("clock"), Cell(n.lit(ast.Name).value, "clock")])
+
+    def s_columns(self, n, d):
+        names = [x.value for x in n.lits(ast.Name)]
+        cells = [Cell(name + ("," if i < len(names) - 1 else ""), f"c{i}") for i, name in enumerate(names)]
+        return self.single(n, d, [self.kw("columns"), *cells])
+
+    def s_row(self, n, d):
+        name = n.lit(ast.Name)
+        cells = [c for c in n.children if not isinstance(c, ast.Name)]
+        out = [Cell(c.value if isinstance(c, ast.Keyword) else self.dur(c), f"c{i}") for i, c in enumerate(cells)]
+        return self.single(n, d, [self.kw(name.value), *out])
+
+    def s_updates(self, n, d):
+        t = n.lit(ast.Text)
+        return self.block(n, d, f"updates {self.text_inline(t)}", [*t.strings],
+                          list(n.nodes()))
+
+    def s_update_rule(self, n, d):
+        return self.single(n, d, [self.kw(n.lit(ast.Name).value), Cell(f"every {self.dur(n.lit(ast.DurationLit))}", "every")])
+
+    def s_followup(self, n, d):
+        within = f"within {self.dur(n.lit(ast.DurationLit))} after resolution"
+        return self.single(n, d, [self.kw("followup"), *self.text_cells(n.lit(ast.Text)), Cell(within, "within")])
+
+    def s_availability(self, n, d):
+        return self.single(n, d, [self.kw("availability"), Cell(n.lit(ast.Name).value, "name"),
+                                  Cell(canonical_number(n.lit(ast.PercentLit).raw), "pct"),
+                                  Cell(f"per {self.period(n.first('period'))}", "per")])
+
+    def s_warnings(self, n, d):
+        return self.block(n, d, "warnings", [], list(n.nodes()))
+
+    def s_warning_level(self, n, d):
+        return self.single(n, d, [self.kw(n.lit(ast.Keyword).value),
+                                  Cell(f"at {canonical_number(n.lit(ast.PercentLit).raw)}", "at")])
+
+    # credits ----------------------------------------------------------------
+    def s_credit(self, n, d):
+        name, t, metric = n.lit(ast.Name), n.lit(ast.Text), n.lit(ast.Keyword)
+        head = f"credit {name.value} {self.text_inline(t)} on {metric.value}"
+        return self.block(n, d, head, [name, *t.strings, metric], list(n.nodes()))
+
+    def s_step_rule(self, n, d):
+        mode = n.lit(ast.Keyword).value
+        return self.single(n, d, [Cell(f"per {mode} {self.dur(n.lit(ast.DurationLit))} late:", "step"),
+                                  Cell(self.amount_of(n), "amount")])
+
+    def s_tier_rule(self, n, d):
+        return self.single(n, d, [self.kw("below"), Cell(canonical_number(n.lit(ast.PercentLit).raw) + ":", "below"),
+                                  Cell(self.amount_of(n), "amount")])
+
+    def s_ladder_cap(self, n, d):
+        return self.single(n, d, [self.kw("cap"), Cell(self.amount_of(n), "amount")])
+
+    def s_credits(self, n, d):
+        return self.block(n, d, "credits", [], list(n.nodes()))
+
+    def s_credits_cap(self, n, d):
+        return self.single(n, d, [self.kw("cap"), Cell(f"{self.amount_of(n)} per {self.period(n.first('period'))}",
+                                                       "cap")])
+
+    def s_credit_form(self, n, d):
+        return self.single(n, d, [self.kw("form"), Cell(n.lit(ast.Keyword).value, "form")])
+
+    def s_claim(self, n, d):
+        return self.single(n, d, [self.kw("claim"), Cell(
+            f"within {self.dur(n.lit(ast.DurationLit))} after {n.lit(ast.Keyword).value}", "claim")])
+
+    def s_rounding(self, n, d):
+        return self.single(n, d, [self.kw("rounding"), Cell(
+            f"{n.lit(ast.Keyword).value} to {canonical_number(n.lit(ast.NumberLit).raw)}", "rounding")])
+
+    # exclusions -------------------------------------------------------------
+    def s_exclusions(self, n, d):
+        return self.block(n, d, "exclusions", [], list(n.nodes()))
+
+    def s_force_majeure(self, n, d):
+        t = n.lit(ast.Text)
+        body = n.first("force_majeure_body")
+        items = list(body.nodes()) if body is not None else []
+        if not items:
+            return self.single(n, d, [Cell("force_majeure", "force_majeure"), *self.text_cells(t)])
+        return self.block(n, d, f"force_majeure {self.text_inline(t)}",
+                          [*t.strings], items)
+
+    def s_notify(self, n, d):
+        return self.single(n, d, [self.kw("notify"), Cell(f"within {self.dur(n.lit(ast.DurationLit))}", "within")])
+
+    def s_maintenance(self, n, d):
+        terms = []
+        for term in n.nodes():
+            if term.kind == "maintenance_notice":
+                terms.append(f"notice {self.dur(term.lit(ast.DurationLit))}")
+            elif term.kind == "maintenance_max":
+                terms.append(f"max {self.dur(term.lit(ast.DurationLit))} per {self.period(term.first('period'))}")
+            else:
+                terms.append(f"window {self.days(term.first('days'))} {self.time_range(term.first('time_range'))}")
+        return self.single(n, d, [Cell("maintenance", "maintenance"), Cell(", ".join(terms), "terms")])
+
+    def s_customer_caused(self, n, d):
+        t = n.lit(ast.Text)
+        return self.single(n, d, [Cell("customer_caused", "customer_caused"), *(self.text_cells(t) if t is not None else [])])
+
+    def s_other_exclusion(self, n, d):
+        return self.single(n, d, [Cell("exclude", "exclude"), Cell(n.lit(ast.Name).value, "name"),
+                                  *self.text_cells(n.lit(ast.Text))])
+
+    # reporting and legal ----------------------------------------------------
+    def s_reporting(self, n, d):
+        return self.block(n, d, "reporting", [], list(n.nodes()))
+
+    def s_reports(self, n, d):
+        return self.single(n, d, [self.kw("reports"), Cell(", ".join(k.value for k in n.lits(ast.Keyword)), "list")])
+
+    def s_metrics(self, n, d):
+        return self.single(n, d, [self.kw("metrics"), Cell(", ".join(k.value for k in n.lits(ast.Name)), "list")])
+
+    def s_retention(self, n, d):
+        return self.single(n, d, [self.kw("retention"),
+                                  Cell(self.calendar_span(n.lit(ast.NumberLit), n.lit(ast.Keyword)), "span")])
+
+    def s_audit(self, n, d):
+        unit, by = n.lits(ast.Keyword)
+        return self.single(n, d, [self.kw("audit"), Cell(
+            f"every {self.calendar_span(n.lit(ast.NumberLit), unit)} by {by.value}", "audit")])
+
+    def s_disputes(self, n, d):
+        return self.block(n, d, "disputes", [], list(n.nodes()))
+
+    def _legal(self, n, d, word):
+        return self.single(n, d, [self.kw(word), *self.text_cells(n.lit(ast.Text))])
+
+    def s_law(self, n, d):
+        return self._legal(n, d, "law")
+
+    def s_arbitration(self, n, d):
+        return self._legal(n, d, "arbitration")
+
+    def s_court(self, n, d):
+        return self._legal(n, d, "court")
+
+    def s_seat(self, n, d):
+        return self._legal(n, d, "seat")
+
+    def s_clause(self, n, d):
+        name = n.lit(ast.Name)
+        texts = n.lits(ast.Text)
+        head = "clause " + (f"{name.value} " if name is not None else "") + self.text_inline(texts[0])
+        return self.block(n, d, head, [*([name] if name else []), *texts[0].strings], texts[1:])
+
+
+# ---------------------------------------------------------------- comments
+
+
+def _attach_comments(text: str, lines: list[Line], comments: list[ast.Comment]) -> list[str]:
+    """Hang every comment on a line; returns the comments after the last token."""
+    index = sorted((p, i) for i, line in enumerate(lines) for p in line.positions)
+    keys = [p for p, _ in index]
+    trailing: list[str] = []
+    for c in comments:
+        body = c.text.rstrip()
+        line_start = text.rfind("\n", 0, c.span.start) + 1
+        own_line = not text[line_start:c.span.start].strip()
+        if own_line:
+            k = bisect.bisect_right(keys, c.span.start)
+            if k == len(keys):
+                trailing.append(body)
+            else:
+                lines[index[k][1]].before.append(body)
+        else:
+            k = bisect.bisect_left(keys, c.span.start) - 1
+            lines[index[max(k, 0)][1]].after.append(body)
+    for line in lines:
+        # Two end-of-line comments landed on one line (a statement written on
+        # several lines was joined): the earlier ones go above it, in order.
+        if len(line.after) > 1:
+            line.before.extend(line.after[:-1])
+            line.after = line.after[-1:]
+    return trailing
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def _align(lines: list[Line]) -> list[str]:
+    """Each line's code text, with the cells of every run aligned.
+
+    Column by column, cells of one run align when their lines agree on the
+    slots so far; a column is split into sections where aligning would pad a
+    cell by more than MAX_PAD cells (a short `"北京"` under a long arbitration
+    body reads worse aligned than not)."""
+    groups: list[tuple] = [(line.run,) for line in lines]
+    widths: list[dict[int, int]] = [{} for _ in lines]  # line → column → width
+    ncols = max((len(line.cells) for line in lines), default=0)
+    for i in range(ncols):
+        members: dict[tuple, list[int]] = {}
+        for k, line in enumerate(lines):
+            if line.run is None or i >= len(line.cells) - 1:
+                continue  # no padding after the last cell
+            members.setdefault((groups[k], line.cells[i].slot), []).append(k)
+        for key, ks in members.items():
+            section, lo, hi = 0, None, None
+            assigned: list[tuple[int, int]] = []
+            for k in ks:
+                w = display_width(lines[k].cells[i].text)
+                if lo is not None and max(hi, w) - min(lo, w) > MAX_PAD:
+                    section, lo, hi = section + 1, None, None
+                lo = w if lo is None else min(lo, w)
+                hi = w if hi is None else max(hi, w)
+                assigned.append((k, section))
+            section_width: dict[int, int] = {}
+            for k, sec in assigned:
+                section_width[sec] = max(section_width.get(sec, 0), display_width(lines[k].cells[i].text))
+            for k, sec in assigned:
+                widths[k][i] = section_width[sec]
+                groups[k] = (*key, sec)
+        for k, line in enumerate(lines):  # lines that stop here keep nothing
+            if i >= len(line.cells) - 1:
+                groups[k] = (None, k)
+    out = []
+    for k, line in enumerate(lines):
+        parts = []
+        for i, cell in enumerate(line.cells):
+            last = i == len(line.cells) - 1
+            w = widths[k].get(i)
+            if last or w is None:
+                parts.append(cell.text + ("" if last else " "))
+                continue
+            pad = " " * (w - display_width(cell.text))
+            parts.append((pad + cell.text if cell.right else cell.text + pad) + " ")
+        out.append((INDENT * line.depth + "".join(parts)).rstrip())
+    return out
+
+
+def _render(lines: list[Line], trailing: list[str]) -> str:
+    code = _align(lines)
+    # End-of-line comments of adjacent lines at one depth share a column.
+    comment_col: dict[int, int] = {}
+    i = 0
+    while i < len(lines):
+        if not lines[i].after:
+            i += 1
+            continue
+        j = i
+        while (j + 1 < len(lines) and lines[j + 1].after and not lines[j + 1].before
+               and not lines[j + 1].blank and lines[j + 1].depth == lines[i].depth):
+            j += 1
+        col = max(display_width(code[k]) for k in range(i, j + 1)) + 2
+        for k in range(i, j + 1):
+            comment_col[k] = col
+        i = j + 1
+    out: list[str] = []
+    for k, line in enumerate(lines):
+        if line.blank and out:
+            out.append("")
+        cdepth = line.comment_depth if line.comment_depth is not None else line.depth
+        for c in line.before:
+            out.append(INDENT * cdepth + c)
+        if line.before and line.gap_after_comments:
+            out.append("")
+        text = code[k]
+        if line.after:
+            text += " " * (comment_col[k] - display_width(text)) + line.after[0]
+        out.append(text)
+    out += trailing
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def layout(source: SourceFile, root: ast.Node, comments: list[ast.Comment]) -> str:
+    """The canonical text of a parsed contract (no meaning check)."""
+    lay = _Layout(source.text, root)
+    lines = lay.contract()
+    trailing = _attach_comments(source.text, lines, comments)
+    return _render(lines, trailing)
+
+
+def layout_source(source: SourceFile) -> str | None:
+    """The canonical text of a file that parses, or None if it does not."""
+    from slalang import syntax
+
+    root, diags, comments = syntax.parse_with_comments(source)
+    if root is None or any(d.is_error for d in diags):
+        return None
+    return layout(source, root, comments)
+
+
+def normalised_model(contract) -> dict:
+    """The model as plain data with what formatting may change taken out:
+    source `line` numbers, and duration spelling (canonicalised)."""
+
+    def walk(v):
+        if isinstance(v, dict):
+            if {"spelling", "clock", "seconds", "days"} <= v.keys():
+                v = dict(v, spelling=canonical_duration_spelling(v["spelling"]))
+            return {k: walk(x) for k, x in v.items() if k != "line"}
+        if isinstance(v, (list, tuple)):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(contract.model_dump())
+
+
+def format_source(source: SourceFile, verify: bool = True) -> str:
+    """The canonical text of a contract. Raises `FormatRefused` (with the
+    diagnostics) if it does not compile and, when `verify`, `FormatterBug` if
+    the output would not mean the same, keep every comment, and be stable."""
+    from slalang import syntax
+    from slalang.compiler import compile_source
+
+    root, diags, comments = syntax.parse_with_comments(source)
+    if root is None or any(d.is_error for d in diags):
+        raise FormatRefused(diags)
+    contract, more = compile_source(source)
+    if contract is None:
+        raise FormatRefused(diags + more)
+    out = layout(source, root, comments)
+    if verify:
+        _verify(source, contract, comments, out)
+    return out
+
+
+def _verify(source: SourceFile, contract, comments: list[ast.Comment], out: str) -> None:
+    from slalang import syntax
+    from slalang.compiler import compile_source
+
+    formatted = SourceFile(source.path, out)
+    contract2, diags2 = compile_source(formatted)
+    if contract2 is None:
+        first = next((d for d in diags2 if d.is_error), None)
+        raise FormatterBug(f"the formatted text does not compile ({first.code}: {first.message})" if first
+                           else "the formatted text does not compile")
+    if normalised_model(contract2) != normalised_model(contract):
+        raise FormatterBug("the formatted text would mean something else")
+    root2, _, comments2 = syntax.parse_with_comments(formatted)
+    if sorted(c.text.rstrip() for c in comments) != sorted(c.text.rstrip() for c in comments2):
+        raise FormatterBug("the formatted text would lose or change a comment")
+    if layout(formatted, root2, comments2) != out:
+        raise FormatterBug("formatting is not stable: formatting the output again changes it")
+
+
+def format_text(text: str, path: str = "<string>", verify: bool = True) -> str:
+    return format_source(SourceFile(path, text), verify)
