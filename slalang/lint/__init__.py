@@ -1,0 +1,95 @@
+"""Contract lint: quality rules for contracts that already compile.
+
+`slalang check` says whether a contract is valid; lint says whether it is a
+good commitment letter: all the parts the source specification requires
+(completeness, L1xx), wording that commits to numbers in both languages
+(wording, L2xx), and terms that do not contradict each other (consistency,
+L3xx). Rules live in one module per family and register themselves in
+`registry.RULES` with a stable code and a default severity; `pyproject.toml`
+(`[tool.slalang.lint]`) overrides severities and `# slalang: allow Lxxx`
+comments suppress a finding where it is deliberate.
+
+Lint reads the compiled model and the syntax tree, and returns
+`slalang.diagnostics.Diagnostic` values: rendering, exit codes and output
+formats are the CLI's, shared with `check`."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from slalang.diagnostics import Diagnostic, did_you_mean, make
+from slalang.lint import completeness, consistency, wording  # noqa: F401  (register the rules)
+from slalang.lint.config import DEFAULT, ConfigError, ConfigFinder, LintConfig
+from slalang.lint.registry import RULES, Rule, declare
+from slalang.lint.suppress import collect, covers
+
+declare("L001", "unknown-suppression", "warning", "a `# slalang: allow` comment names no lint code")
+declare("L002", "unused-suppression", "warning", "a `# slalang: allow` comment suppresses nothing")
+
+__all__ = ["RULES", "Rule", "LintConfig", "ConfigError", "ConfigFinder", "DEFAULT", "lint_result", "lint_source"]
+
+
+def _internal(result, rule: Rule, exc: BaseException) -> Diagnostic:
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    return make("E9999", f"internal error in lint rule {rule.code} ({rule.name}): {type(exc).__name__}: {exc} "
+                f"(at {Path(where.filename).name}:{where.lineno})", result.source, None,
+                hint="this is a bug in slalang, not in your contract; please report it with the file")
+
+
+def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
+    """Lint diagnostics for a compiled `slalang.compiler.Result` whose
+    contract compiled (check errors are the caller's to show)."""
+    from slalang import syntax
+    from slalang.lint.context import LintContext
+
+    assert result.contract is not None and result.source is not None
+    source = result.source
+    root, _, comments = syntax.parse_with_comments(source)
+    ctx = LintContext(source, root, result.contract)
+    raw: list[tuple[str, object]] = []
+    out: list[Diagnostic] = []
+    for code in sorted(RULES):
+        rule = RULES[code]
+        if rule.check is None or not config.enabled(code):
+            continue
+        try:
+            raw.extend((code, f) for f in rule.check(ctx))
+        except Exception as exc:  # one broken rule must not hide the others
+            out.append(_internal(result, rule, exc))
+    suppressions = collect(source, root, comments)
+    for code, finding in raw:
+        hit = next((s for s in suppressions if covers(s, source, code, finding.span)), None)
+        if hit is not None:
+            hit.used.add(code)
+            continue
+        out.append(Diagnostic(code, config.severity(code), finding.message, source, finding.span,
+                              finding.hint, list(finding.labels)))
+    for s in suppressions:
+        if s.problem and config.enabled("L001"):
+            out.append(Diagnostic("L001", config.severity("L001"), "this `# slalang: allow` comment names no code",
+                                  source, s.comment, "name the codes to allow, e.g. `# slalang: allow L201`"))
+        for code, span in s.codes.items():
+            if code not in RULES:
+                if config.enabled("L001"):
+                    guess = did_you_mean(code, RULES)
+                    out.append(Diagnostic("L001", config.severity("L001"), f"`{code}` is not a lint code", source,
+                                          span, f"did you mean `{guess}`?" if guess else
+                                          "see `slalang lint --list-rules` for the codes"))
+            elif code not in s.used and config.enabled(code) and config.enabled("L002"):
+                out.append(Diagnostic("L002", config.severity("L002"), f"`{code}` is allowed here but "
+                                      "nothing on this line or in this block triggers it", source, span,
+                                      "remove it from the comment"))
+    return out
+
+
+def lint_source(text: str, path: str = "<string>", config: LintConfig = DEFAULT):
+    """Compile and lint a text: (compile result, lint diagnostics or None
+    when the contract does not compile). For tests and editors."""
+    from slalang.compiler import compile_text
+
+    result = compile_text(text, path)
+    if result.contract is None or result.errors:
+        return result, None
+    return result, lint_result(result, config)
+

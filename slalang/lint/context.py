@@ -1,0 +1,225 @@
+"""What a lint check sees: the compiled contract model, the syntax tree it
+came from (for exact spans), and helpers that map one to the other.
+
+The model says what the contract means; the tree says where each word is. A
+check reasons on the model and points with the tree: at the exact words (a
+vague term inside a string, the `max 4h` of a maintenance line), never at a
+whole block when a smaller span exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Iterator, Optional
+
+from slalang import ast, model
+from slalang.source import SourceFile, Span
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of literal words inside one string (between references),
+    decoded, with the source offset of every character."""
+
+    text: str
+    offsets: tuple[int, ...]
+
+    def span(self, start: int, end: int) -> Span:
+        """Source span of the decoded characters [start, end)."""
+        return Span(self.offsets[start], self.offsets[end - 1] + 1)
+
+
+@dataclass(frozen=True)
+class StringSite:
+    """One language's string of a text (`lang` None: a language-neutral text
+    given once, e.g. a credential or a contact)."""
+
+    lang: Optional[str]
+    node: ast.Str
+    runs: tuple[Run, ...]
+    refs: tuple[ast.Ref, ...]
+
+
+@dataclass(frozen=True)
+class TextSite:
+    """A bilingual text and the statement it belongs to."""
+
+    text: ast.Text
+    owner: ast.Node
+    strings: tuple[StringSite, ...]
+
+    @property
+    def bilingual(self) -> bool:
+        return all(s.lang is not None for s in self.strings) and len(self.strings) > 1
+
+
+_OWNER_WORDS = {
+    "title": "the contract title", "provider": "the provider", "customer": "the customer",
+    "credential": "a credential", "address": "an address", "contact": "a contact",
+    "region": "a region", "product": "a product", "service": "a service", "calendar": "a calendar",
+    "extra_holiday": "a calendar date", "extra_workday": "a calendar date", "priority": "a priority",
+    "priority_body": "a priority definition", "matrix": "a matrix title", "updates": "the updates title",
+    "followup": "the follow-up title", "credit": "a credit title", "force_majeure": "the force-majeure events",
+    "customer_caused": "the customer-caused exclusion", "other_exclusion": "an exclusion",
+    "law": "the governing law", "arbitration": "the arbitration body", "court": "the court",
+    "seat": "the seat", "clause": "a clause",
+}
+
+
+def decode_string(source: SourceFile, s: ast.Str) -> tuple[tuple[Run, ...], tuple[ast.Ref, ...]]:
+    """Re-read a string token from the source, keeping offsets: the AST has
+    the decoded value but not where each character came from (escapes)."""
+    raw_start = s.span.start + 1
+    body = source.text[raw_start : s.span.end - 1]
+    runs: list[Run] = []
+    chars: list[str] = []
+    offs: list[int] = []
+
+    def flush() -> None:
+        if chars:
+            runs.append(Run("".join(chars), tuple(offs)))
+            chars.clear()
+            offs.clear()
+
+    i, n = 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch == "\\" and i + 1 < n:
+            nxt = body[i + 1]
+            chars.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
+            offs.append(raw_start + i)
+            i += 2
+            continue
+        if ch == "{":
+            close = body.find("}", i + 1)
+            if close != -1:
+                flush()
+                i = close + 1
+                continue
+        chars.append(ch)
+        offs.append(raw_start + i)
+        i += 1
+    flush()
+    return tuple(runs), tuple(s.refs)
+
+
+class LintContext:
+    def __init__(self, source: SourceFile, root: ast.Node, contract: model.Contract) -> None:
+        self.source = source
+        self.root = root
+        self.contract = contract
+        self._texts: list[TextSite] | None = None
+
+    # ------------------------------------------------------------ finding nodes
+    def top(self, kind: str) -> Optional[ast.Node]:
+        return self.root.first(kind)
+
+    def tops(self, kind: str) -> list[ast.Node]:
+        return list(self.root.nodes(kind))
+
+    def head(self, node: ast.Node) -> Span:
+        return node.head(self.source.text)
+
+    def contract_head(self) -> Span:
+        """`contract "id"`: where a missing top-level statement is reported."""
+        strs = self.root.lits(ast.Str)
+        return Span(self.root.span.start, strs[0].span.end if strs else self.head(self.root).end)
+
+    def statement_head(self, node: ast.Node) -> Span:
+        """The statement up to its first text (e.g. `provider "…" | "…"`) or
+        its first word when it has no text."""
+        t = node.lit(ast.Text)
+        if t is not None and self.source.line_col(t.span.end)[0] == self.source.line_col(node.span.start)[0]:
+            return Span(node.span.start, t.span.end)
+        return self.head(node)
+
+    def named(self, kind: str, name: str) -> Optional[ast.Node]:
+        for node in self.walk():
+            if node.kind == kind:
+                n = node.lit(ast.Name)
+                if n is not None and n.value == name:
+                    return node
+        return None
+
+    def matrix_node(self, metric: str) -> Optional[ast.Node]:
+        for node in self.root.nodes("matrix"):
+            kw = node.lit(ast.Keyword)
+            if kw is not None and kw.value == metric:
+                return node
+        return None
+
+    def row_node(self, metric: str, priority: str) -> Optional[ast.Node]:
+        m = self.matrix_node(metric)
+        if m is None:
+            return None
+        for row in m.nodes("row"):
+            if row.lit(ast.Name).value == priority:
+                return row
+        return None
+
+    def cell_span(self, metric: str, priority: str, column: str) -> Optional[Span]:
+        """The span of one matrix cell (a duration or `-`)."""
+        m = self.contract.matrix(metric)
+        row = self.row_node(metric, priority)
+        if m is None or row is None:
+            return None
+        cells = [c for c in row.children if not isinstance(c, ast.Name)]
+        names = [c.name for c in m.columns]
+        if column not in names or len(cells) != len(names):
+            return row.span
+        return cells[names.index(column)].span
+
+    def walk(self, node: ast.Node | None = None) -> Iterator[ast.Node]:
+        node = node or self.root
+        yield node
+        for c in node.children:
+            if isinstance(c, ast.Node):
+                yield from self.walk(c)
+
+    # ------------------------------------------------------------ texts
+    def texts(self) -> list[TextSite]:
+        if self._texts is None:
+            langs = self.contract.languages
+            out: list[TextSite] = []
+            for node in self.walk():
+                for c in node.children:
+                    if not isinstance(c, ast.Text):
+                        continue
+                    strings = []
+                    neutral = len(c.strings) == 1 and len(langs) > 1
+                    for i, s in enumerate(c.strings):
+                        runs, refs = decode_string(self.source, s)
+                        lang = None if neutral else (langs[i] if i < len(langs) else None)
+                        strings.append(StringSite(lang, s, runs, refs))
+                    out.append(TextSite(c, node, tuple(strings)))
+            self._texts = out
+        return self._texts
+
+    def describe(self, site: TextSite) -> str:
+        owner = site.owner
+        if owner.kind == "clause":
+            title = self.contract_clause_title(owner)
+            return f"the clause “{title}”" if title else "a clause"
+        if owner.kind in ("priority", "priority_body"):
+            return "a priority definition" if owner.kind == "priority_body" else "a priority title"
+        return _OWNER_WORDS.get(owner.kind, f"`{owner.kind}`")
+
+    def contract_clause_title(self, node: ast.Node) -> str:
+        t = node.lit(ast.Text)
+        if t is None or not t.strings:
+            return ""
+        langs = self.contract.languages
+        i = langs.index("en") if "en" in langs and len(t.strings) == len(langs) else 0
+        return t.strings[i].value
+
+    # ------------------------------------------------------------ model helpers
+    def day_seconds(self, calendar: Optional[str]) -> int:
+        """Business seconds in the longest working day of a calendar: what one
+        `bd` counts as when two targets are compared (as the compiler does)."""
+        for c in self.contract.calendars:
+            if c.name == calendar:
+                return c.longest_day_seconds or 86400
+        return 86400
+
+    def fees(self) -> dict[str, Decimal]:
+        return {p.name: p.fee.amount for p in self.contract.scope.products if p.fee is not None}

@@ -1,0 +1,230 @@
+"""Numbers in prose: find the quantities a Chinese or English text states
+(durations, percentages, money, dates, times of day, plain numbers) and
+normalise them so that `30 分钟`, `30 minutes` and `half an hour`… compare
+equal to each other and to a contract value such as `30m`.
+
+This is deliberately conservative: number words (三十, thirty) count only
+before a unit, digits glued to letters (`P0`, `ISO9001`) are not numbers, and
+nothing is guessed from context. The wording rules use it to compare the two
+languages of one text and to spot literal copies of contract values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Optional
+
+from slalang import model
+
+_NUM = r"(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+_ZHN = r"[零〇一二两三四五六七八九十百千万]+|半"
+_EN_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18, "twenty": 20,
+    "twenty-four": 24, "thirty": 30, "forty": 40, "forty-five": 45, "forty-eight": 48, "sixty": 60,
+    "seventy-two": 72, "ninety": 90, "a hundred": 100, "one hundred": 100, "half an": Decimal("0.5"),
+    "half a": Decimal("0.5"),
+}
+_ENW = "|".join(sorted((re.escape(w) for w in _EN_WORDS), key=len, reverse=True))
+_MONTHS = ("january february march april may june july august september october november december").split()
+_MON = "|".join(m.capitalize() for m in _MONTHS)
+
+# unit → (kind, factor). Longest spellings first so 工作小时 wins over 小时.
+_UNITS: list[tuple[str, str, int]] = [
+    (r"个?工作小时|business[ -]hours?|working[ -]hours?", "bh", 3600),
+    (r"个?工作日|business[ -]days?|working[ -]days?", "bd", 1),
+    (r"秒钟?|seconds?|secs?", "wall", 1),
+    (r"分钟|minutes?|mins?", "wall", 60),
+    (r"个?小时|个?钟头|hours?|hrs?", "wall", 3600),
+    (r"天|days?", "wall", 86400),
+    (r"周|个?星期|weeks?", "wall", 604800),
+    (r"个月|months?", "months", 1),
+    (r"年|years?", "months", 12),
+]
+_UNIT_RE = "|".join(f"(?:{u})" for u, _, _ in _UNITS)
+
+_MASTER = re.compile(
+    rf"(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
+    rf"|(?:{_MON})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MON})\s+\d{{4}})"
+    rf"|(?P<money>(?:[¥￥$€]|CNY|RMB|USD|EUR)\s*{_NUM.replace('(?<![A-Za-z0-9_.])', '')}"
+    rf"|{_NUM}\s*(?:万元|元|(?:CNY|RMB|USD|EUR|yuan)(?![A-Za-z])))"
+    rf"|(?P<percent>{_NUM}\s*(?:%|％|percent(?![A-Za-z])|per cent(?![A-Za-z]))|百分之(?:{_ZHN}|\d+(?:\.\d+)?))"
+    rf"|(?P<time>(?<![\d:])\d{{1,2}}:\d{{2}}(?![\d:]))"
+    rf"|(?P<duration>(?:{_NUM}|{_ZHN}|(?<![A-Za-z])(?i:{_ENW}))[\s-]*(?:{_UNIT_RE})(?![A-Za-z]))"
+    rf"|(?P<scaled>{_NUM}\s*[万亿](?!元))"
+    rf"|(?P<ordinal>(?:{_ZHN})(?=级|线|类|档|期)|(?<![A-Za-z])(?i:one|two|three|four|five)(?=[- ](?:level|tier|class|grade)))"
+    rf"|(?P<compact>(?<![A-Za-z0-9_.])(?:\d+(?:bd|bh|d|h|m))+(?![A-Za-z0-9_.]))"
+    rf"|(?P<number>{_NUM}(?![A-Za-z0-9_]))"
+)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    kind: str  # wall | bh | bd | months | percent | money | date | time | number
+    value: object  # Decimal (seconds, days, months, percent, amount), date, or minutes
+    numeral: Optional[Decimal]  # the number as written, for loose matching
+    start: int
+    end: int
+    raw: str
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.value)
+
+
+def zh_numeral(text: str) -> Optional[int]:
+    """三十 → 30, 两 → 2, 一百二十 → 120, 二十四 → 24 (up to 万)."""
+    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+              "八": 8, "九": 9}
+    units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+    total = section = num = 0
+    seen = False
+    for ch in text:
+        if ch in digits:
+            num = digits[ch]
+            seen = True
+        elif ch in units:
+            u = units[ch]
+            if u == 10000:
+                total += (section + num) * u
+                section = 0
+            else:
+                section += (num or 1) * u
+            num = 0
+            seen = True
+        else:
+            return None
+    return total + section + num if seen else None
+
+
+def _decimal(text: str) -> Optional[Decimal]:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _numeral(text: str) -> Optional[Decimal]:
+    text = text.strip()
+    if re.fullmatch(r"[\d,]+(\.\d+)?", text):
+        return _decimal(text)
+    if text == "半":
+        return Decimal("0.5")
+    n = zh_numeral(text)
+    if n is not None:
+        return Decimal(n)
+    w = _EN_WORDS.get(text.lower())
+    return Decimal(w) if w is not None else None
+
+
+def _unit(text: str) -> Optional[tuple[str, int]]:
+    for pattern, kind, factor in _UNITS:
+        if re.fullmatch(pattern, text, re.I):
+            return kind, factor
+    return None
+
+
+def find(text: str) -> list[Quantity]:
+    """Every quantity stated in `text`, left to right."""
+    out: list[Quantity] = []
+    for m in _MASTER.finditer(text):
+        kind = m.lastgroup
+        raw = m.group(0)
+        q = _read(kind, raw)
+        if q is not None:
+            k, value, numeral = q
+            out.append(Quantity(k, value, numeral, m.start(), m.end(), raw))
+    return out
+
+
+def _read(kind: str, raw: str):
+    if kind == "date":
+        nums = [int(x) for x in re.findall(r"\d+", raw)]
+        month = next((i + 1 for i, name in enumerate(_MONTHS) if name in raw.lower()), None)
+        try:
+            if month is not None:
+                day, year = (nums[0], nums[1])
+                return "date", dt.date(year, month, day), None
+            return "date", dt.date(nums[0], nums[1], nums[2]), None
+        except (ValueError, IndexError):
+            return None
+    if kind == "money":
+        n = _decimal(re.search(r"[\d,]+(\.\d+)?", raw).group(0))
+        if n is None:
+            return None
+        if "万" in raw:
+            n *= 10000
+        return "money", n, n
+    if kind == "percent":
+        body = raw[3:] if raw.startswith("百分之") else re.match(r"[\d,.]+", raw).group(0)
+        n = _numeral(body)
+        return ("percent", n, n) if n is not None else None
+    if kind == "time":
+        h, m = (int(x) for x in raw.split(":"))
+        return ("time", h * 60 + m, None) if h <= 24 and m < 60 else None
+    if kind == "compact":
+        seconds = Decimal(0)
+        days = 0
+        for n, u in re.findall(r"(\d+)(bd|bh|d|h|m)", raw):
+            if u == "bd":
+                days += int(n)
+            else:
+                seconds += int(n) * {"bh": 3600, "d": 86400, "h": 3600, "m": 60}[u]
+        if "bd" in raw and seconds:
+            return None
+        if "bd" in raw:
+            return "bd", Decimal(days), Decimal(days)
+        return ("bh" if "bh" in raw else "wall"), seconds, None
+    if kind == "duration":
+        m = re.match(rf"({_NUM.replace('(?<![A-Za-z0-9_.])', '')}|{_ZHN}|{_ENW})[\s-]*(.*)\Z", raw, re.I | re.S)
+        if m is None:
+            return None
+        n = _numeral(m.group(1))
+        unit = _unit(m.group(2))
+        if n is None or unit is None:
+            return None
+        ukind, factor = unit
+        if m.group(2) == "年" and n >= 100:  # `2026年` is a year, not a duration
+            return "number", n, n
+        value = n * factor
+        if ukind in ("wall", "bh"):
+            value = value.to_integral_value() if value == value.to_integral_value() else value
+        return ukind, value, n
+    if kind == "scaled":
+        n = _decimal(raw.rstrip("万亿 \t"))
+        if n is None:
+            return None
+        n *= 10000 if raw.endswith("万") else 100000000
+        return "number", n, n
+    if kind == "ordinal":
+        n = _numeral(raw)
+        return ("number", n, n) if n is not None else None
+    n = _decimal(raw)
+    return ("number", n, n) if n is not None else None
+
+
+def value_key(v: model.Value) -> Optional[tuple]:
+    """The key a contract value would have if it were written in prose."""
+    if v.kind == "duration" and v.duration is not None:
+        d = v.duration
+        if d.clock == "wall":
+            return ("wall", Decimal(d.seconds))
+        if d.days and not d.seconds:
+            return ("bd", Decimal(d.days))
+        if not d.days:
+            return ("bh", Decimal(d.seconds))
+        return None
+    if v.kind == "percent" and v.percent is not None:
+        return ("percent", v.percent)
+    if v.kind == "money" and v.money is not None:
+        return ("money", v.money.amount)
+    if v.kind == "date" and v.date is not None:
+        return ("date", v.date)
+    if v.kind == "span" and v.span is not None:
+        s = v.span
+        if s.unit in ("month", "year"):
+            return ("months", Decimal(s.count * (12 if s.unit == "year" else 1)))
+        return ("wall", Decimal(s.count * (86400 if s.unit == "day" else 604800)))
+    return None
