@@ -1,0 +1,253 @@
+"""The rules backend: a contract model → its compiled rule file.
+
+Owns the translation from the contract model (slalang.model) to the rule
+schema (slalang.ruleschema): calendars expanded into dated holidays and
+make-up working days for every year they cover, targets in integer seconds
+with their clock, decimals as exact strings, exclusions as codes, and the
+source line of each rule. Output is deterministic: fields in schema order,
+lists in a fixed order, no timestamps, so two builds are byte-identical.
+
+`produce(ctx)` is the build producer (`slalang build --rules`); `rules_json`
+and `rule_document` serve other backends (the PDF letter embeds the JSON)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import Decimal
+
+from slalang import model as m
+from slalang.ruleschema import SCHEMA_ID, RuleFile, checksum_of
+
+_DAYS = m.WEEKDAYS
+
+
+def _dec(d: Decimal) -> str:
+    # `format(…, "f")` never uses exponent notation (str(Decimal("1E+2")) does).
+    return format(d, "f")
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _title(t: m.Text, langs: tuple[str, ...]) -> dict[str, str]:
+    return {lang: t.values[lang] for lang in langs if lang in t.values}
+
+
+def _note(note: m.Text | None, langs: tuple[str, ...]) -> str:
+    if note is None:
+        return ""
+    return note.values.get("en") or note.values[langs[0]]
+
+
+def _hours(windows) -> list[dict]:
+    return [{"day": _DAYS[w.weekday], "start": _hhmm(w.start_minute), "end": _hhmm(w.end_minute)}
+            for w in windows]
+
+
+def _amount(a: m.Amount | None) -> dict | None:
+    if a is None:
+        return None
+    if a.money is not None:
+        return {"percent": None, "base": None, "money": _dec(a.money.amount), "currency": a.money.currency}
+    return {"percent": _dec(a.percent), "base": a.base or "monthly_fee", "money": None, "currency": None}
+
+
+def covered_years(contract: m.Contract, cal: m.Calendar) -> range:
+    """The years a calendar is expanded for: the effective years, plus the
+    next year when every holiday set already has data for it (so that a
+    ticket opened late in December can still get a due time in January).
+    A calendar without holiday sets always gets the next year."""
+    first, last = contract.effective_start.year, contract.effective_end.year
+    if not cal.holiday_sets:
+        return range(first, last + 2)
+    from slalang import holidaysets
+
+    covs = [holidaysets.coverage(code) for code in cal.holiday_sets]
+    if all(c is not None and c.last_year >= last + 1 for c in covs):
+        last += 1
+    return range(first, last + 1)
+
+
+def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
+    from slalang import holidaysets
+
+    langs = contract.languages
+    years = covered_years(contract, cal)
+    worked_days = sorted({w.weekday for w in cal.hours})
+
+    def hours_of(date) -> str:
+        # A make-up day works the hours of its own weekday if that weekday
+        # works at all, otherwise those of the first working weekday (for the
+        # usual Mon–Fri calendar: a make-up Sunday works Monday's hours).
+        wd = date.weekday()
+        return _DAYS[wd if wd in worked_days else worked_days[0]]
+
+    sources, holidays, workdays = [], {}, {}
+    for code in cal.holiday_sets:
+        cov = holidaysets.coverage(code)
+        if cov is None:  # lowering already refused an unknown set; guard anyway
+            from slalang.build import BuildError
+
+            raise BuildError(f"holiday set `{code}` is not known to the installed holidays package")
+        sources.append({"set": code, "source": cov.source})
+        days_off, make_up = holidaysets.dates(code, years)
+        for date, name in days_off.items():
+            holidays.setdefault(date, {"date": date.isoformat(), "name": name, "origin": code})
+        for date in make_up:
+            workdays.setdefault(date, {"date": date.isoformat(), "name": "make-up working day", "origin": code,
+                                       "hours_of": hours_of(date)})
+    # The contract's own dates override the published sets.
+    for d in cal.extra_workdays:
+        holidays.pop(d.date, None)
+        workdays[d.date] = {"date": d.date.isoformat(), "name": _note(d.note, langs), "origin": "contract",
+                            "hours_of": hours_of(d.date)}
+    for d in cal.extra_holidays:
+        workdays.pop(d.date, None)
+        holidays[d.date] = {"date": d.date.isoformat(), "name": _note(d.note, langs), "origin": "contract"}
+    return {
+        "name": cal.name,
+        "title": _title(cal.title, langs),
+        "hours": _hours(cal.hours),
+        "holiday_sets": sources,
+        "covers": {"start": f"{years.start:04d}-01-01", "end": f"{years.stop - 1:04d}-12-31"},
+        "holidays": [holidays[d] for d in sorted(holidays)],
+        "workdays": [workdays[d] for d in sorted(workdays)],
+        "line": cal.line,
+    }
+
+
+def _metric(mx: m.Matrix, langs) -> dict:
+    cols = []
+    for c in mx.columns:
+        cols.append({"name": c.name, "kind": c.kind,
+                     "calendar": c.name if c.kind == "calendar" else None,
+                     "region": c.name if c.kind == "region" else None})
+    return {"name": mx.metric, "title": _title(mx.title, langs), "calendar": mx.clock, "columns": cols,
+            "line": mx.line}
+
+
+def _target(mx: m.Matrix, t: m.Target) -> dict:
+    d = t.duration
+    if d is None:
+        return {"metric": mx.metric, "priority": t.priority, "column": t.column, "clock": "none",
+                "calendar": None, "days": 0, "seconds": 0, "spelling": "-", "line": t.line}
+    return {"metric": mx.metric, "priority": t.priority, "column": t.column, "clock": d.clock,
+            "calendar": mx.clock if d.clock == "business" else None, "days": d.days, "seconds": d.seconds,
+            "spelling": d.spelling, "line": t.line}
+
+
+def _exclusions(ex: m.Exclusions | None) -> list[dict]:
+    if ex is None:
+        return []
+    out = []
+    if ex.force_majeure:
+        fm = ex.force_majeure
+        out.append({"code": "force_majeure", "line": fm.line,
+                    "notify_within_seconds": fm.notify_within.seconds if fm.notify_within else None})
+    if ex.maintenance:
+        mt = ex.maintenance
+        out.append({"code": "maintenance", "line": mt.line,
+                    "notice_seconds": mt.notice.seconds if mt.notice else None,
+                    "max_seconds": mt.max.seconds if mt.max else None, "max_period": mt.max_period,
+                    "windows": _hours(mt.windows)})
+    if ex.customer_caused:
+        out.append({"code": "customer_caused", "line": ex.customer_caused.line})
+    for o in ex.others:
+        out.append({"code": o.name, "line": o.line})
+    return out
+
+
+def rule_document(contract: m.Contract, canonical_text: str) -> dict:
+    """The rule file as a plain dict (JSON types only), checksum included,
+    validated against the rule schema."""
+    c, langs = contract, contract.languages
+    pol = c.credits
+    doc = {
+        "schema": SCHEMA_ID,
+        "contract": {"id": c.id, "version": c.version, "title": _title(c.title, langs), "languages": list(langs)},
+        "source_sha256": hashlib.sha256(canonical_text.encode("utf-8")).hexdigest(),
+        "effective": {"start": c.effective_start.isoformat(), "end": c.effective_end.isoformat()},
+        "timezone": c.timezone,
+        "currency": c.currency,
+        "calendars": [_calendar(c, cal) for cal in c.calendars],
+        "priorities": [{"name": p.name, "rank": p.rank, "title": _title(p.title, langs)}
+                       for p in sorted(c.priorities, key=lambda p: p.rank)],
+        "products": [{"name": p.name, "title": _title(p.title, langs),
+                      "monthly_fee": _monthly_fee(p)} for p in c.scope.products],
+        "regions": [{"name": r.name, "title": _title(r.title, langs)} for r in c.scope.regions],
+        "metrics": [_metric(mx, langs) for mx in (c.response, c.resolution) if mx is not None],
+        "targets": [_target(mx, t) for mx in (c.response, c.resolution) if mx is not None for t in mx.targets],
+        "updates": [{"priority": r.priority, "every_seconds": r.every.seconds, "spelling": r.every.spelling,
+                     "line": r.line} for r in (c.updates.rules if c.updates else ())],
+        "followup": ({"within_seconds": c.followup.within.seconds, "spelling": c.followup.within.spelling,
+                      "line": c.followup.line} if c.followup else None),
+        "availability": [{"product": a.product, "percent": _dec(a.percent), "period": a.period, "line": a.line}
+                         for a in c.availability],
+        "warnings": [{"level": w.level, "percent": _dec(w.percent), "line": w.line}
+                     for w in sorted(c.warnings, key=lambda w: w.percent)],
+        "credit_ladders": [{
+            "name": ld.name, "title": _title(ld.title, langs), "metric": ld.metric,
+            "step": ({"mode": ld.step.mode, "every_seconds": ld.step.every.seconds, "spelling": ld.step.every.spelling,
+                      "amount": _amount(ld.step.amount), "line": ld.step.line} if ld.step else None),
+            "tiers": [{"below": _dec(t.below), "amount": _amount(t.amount), "line": t.line}
+                      for t in sorted(ld.tiers, key=lambda t: t.below, reverse=True)],
+            "cap": _amount(ld.cap), "line": ld.line} for ld in c.credit_ladders],
+        "credit_policy": {
+            "cap": _amount(pol.cap) if pol else None,
+            "cap_period": (pol.cap_period or ("month" if pol.cap else None)) if pol else None,
+            "form": pol.form if pol else None,
+            "claim_within_seconds": pol.claim_within.seconds if pol and pol.claim_within else None,
+            "claim_after": pol.claim_after if pol else None,
+            "rounding": pol.rounding if pol else "half_up",
+            "quantum": _dec(pol.quantum) if pol else "0.01",
+            "line": pol.line if pol else None,
+        },
+        "exclusions": _exclusions(c.exclusions),
+    }
+    # Round-trip through the schema: a field the schema does not know is a bug
+    # here, caught at build time rather than in a consumer's loader. Dumping
+    # the model also puts the keys in the schema's order and fills defaults,
+    # so the checksum is computed over exactly what is written.
+    doc["checksum"] = "sha256:" + "0" * 64
+    out = RuleFile.model_validate(doc).model_dump(mode="json", by_alias=True)
+    out["checksum"] = checksum_of(out)
+    return out
+
+
+def _monthly_fee(p: m.Product) -> str | None:
+    if p.fee is None:
+        return None
+    per = {"month": 1, "quarter": 3, "year": 12}[p.fee_period or "month"]
+    fee = p.fee.amount / per
+    # A yearly fee of 100000 gives 8333.333…: keep enough places to stay exact
+    # to the cent after any percentage, and no trailing noise otherwise.
+    if fee != fee.quantize(Decimal("0.0001")):
+        fee = fee.quantize(Decimal("0.0000001"))
+    return _dec(fee)
+
+
+def dumps_json(document: dict) -> bytes:
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def dumps_yaml(document: dict) -> bytes:
+    import yaml  # heavy: only when building
+
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
+    return text.encode("utf-8")
+
+
+def rules_json(contract: m.Contract, canonical_text: str) -> bytes:
+    """The `<id>.rules.json` bytes of one contract."""
+    return dumps_json(rule_document(contract, canonical_text))
+
+
+def produce(ctx) -> dict[str, bytes]:
+    """Build producer: `{<id>.rules.json: …, <id>.rules.yaml: …}`."""
+    from slalang.compiler import canonical_source
+
+    doc = rule_document(ctx.contract, canonical_source(ctx.source))
+    cid = ctx.contract.id
+    return {f"{cid}.rules.json": dumps_json(doc), f"{cid}.rules.yaml": dumps_yaml(doc)}

@@ -1,0 +1,303 @@
+"""The rule schema: the shape of a compiled rule file (`slalang.rules/v1`).
+
+A rule file is what an engineer loads to enforce a contract: calendars
+expanded to dates, targets in integer seconds, money and percentages as
+decimal strings, and for each rule the source line it came from. These
+pydantic models are the single definition of that shape: the compiler
+(slalang/rules) fills them from the contract model, `schema/rules-v1.json`
+is generated from them, and the runtime (slalang/runtime) reads only them.
+This module must never import the parser or the contract model, so that the
+runtime stays usable without the compiler.
+
+The errors a loader raises live here too (`RulesError` and its kinds), so
+every consumer of rule files (runtime, `slalang extract-rules`) reports the
+same problems in the same words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_ID = "slalang.rules/v1"
+SCHEMA_URL = "https://slalang.dev/schema/rules-v1.json"
+
+# Exact decimal numbers travel as strings: a JSON float cannot hold 99.95 or
+# 120000.00 exactly, and money must never pass through binary floating point.
+DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["99.95"])]
+TimeOfDay = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples=["09:00"])]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Line = Annotated[int, Field(ge=1, description="line of the .sla source this rule came from")]
+Seconds = Annotated[int, Field(ge=0)]
+
+
+class RulesError(Exception):
+    """A rule file cannot be used. `kind` says why:
+    `malformed` (not JSON/YAML, or not the shape of the schema),
+    `version` (a schema identifier this slalang does not know),
+    `checksum` (the content does not match its checksum: edited or damaged),
+    `io` (the file cannot be read). `str(err)` is a complete sentence naming
+    the file; `hint` says what to do."""
+
+    def __init__(self, kind: str, message: str, hint: str | None = None, path: str | None = None):
+        self.kind, self.message, self.hint, self.path = kind, message, hint, path
+        super().__init__(f"{path}: {message}" if path else message)
+
+
+class _Rules(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ContractInfo(_Rules):
+    id: str
+    version: str
+    title: dict[str, str]
+    languages: list[str]
+
+
+class Effective(_Rules):
+    start: dt.date
+    end: dt.date = Field(description="last day of the contract, inclusive")
+
+
+class WorkingHours(_Rules):
+    """Working time on one weekday, local time in the contract's timezone.
+    `end` is exclusive; `24:00` is the end of the day."""
+
+    day: Weekday
+    start: TimeOfDay
+    end: TimeOfDay
+
+
+class HolidaySource(_Rules):
+    set: str = Field(description="holiday set code as written in the contract, e.g. `cn`")
+    source: str = Field(description="data source and version, e.g. `python-holidays 0.109`")
+
+
+class Holiday(_Rules):
+    date: dt.date
+    name: str
+    origin: str = Field(description="the holiday set code (e.g. `cn`) or `contract` for a `holiday` line")
+
+
+class Workday(_Rules):
+    """A day that works although its weekday does not (a make-up working day),
+    or that the contract declares working. It works with the hours of
+    `hours_of`."""
+
+    date: dt.date
+    name: str
+    origin: str
+    hours_of: Weekday
+
+
+class Calendar(_Rules):
+    name: str
+    title: dict[str, str]
+    hours: list[WorkingHours] = Field(description="sorted by day, then start")
+    holiday_sets: list[HolidaySource]
+    covers: Effective = Field(description="first and last day the calendar is defined for; a due time "
+                                          "outside it is an error, never silently a normal week")
+    holidays: list[Holiday] = Field(description="non-working days inside `covers`, sorted by date")
+    workdays: list[Workday] = Field(description="extra working days inside `covers`, sorted by date")
+    line: Line
+
+
+class Priority(_Rules):
+    name: str
+    rank: int = Field(ge=0, description="0 is the most severe")
+    title: dict[str, str]
+
+
+class Product(_Rules):
+    name: str
+    title: dict[str, str]
+    monthly_fee: Optional[DecimalStr] = Field(description="fee per month in the contract currency; a quarterly "
+                                                          "or yearly fee is divided by 3 or 12")
+
+
+class Region(_Rules):
+    name: str
+    title: dict[str, str]
+
+
+class Column(_Rules):
+    """How a ticket falls into a column, decided when it is opened: `calendar`
+    — the opening instant is inside `calendar`'s working time (first such
+    column wins); `off_hours` — no earlier column took it; `any` — every
+    ticket; `region` — the ticket's region is `region`."""
+
+    name: str
+    kind: Literal["calendar", "off_hours", "any", "region"]
+    calendar: Optional[str] = None
+    region: Optional[str] = None
+
+
+class Metric(_Rules):
+    name: Literal["response", "resolution"]
+    title: dict[str, str]
+    calendar: Optional[str] = Field(description="the calendar `bh`/`bd` targets count on")
+    columns: list[Column]
+    line: Line
+
+
+class Target(_Rules):
+    """One cell of a matrix. `clock: wall` — `seconds` of elapsed time;
+    `clock: business` — `days` business days then `seconds` business seconds
+    on `calendar`; `clock: none` — no commitment (`-`)."""
+
+    metric: Literal["response", "resolution"]
+    priority: str
+    column: str
+    clock: Literal["wall", "business", "none"]
+    calendar: Optional[str]
+    days: Seconds
+    seconds: Seconds
+    spelling: str = Field(description="as written in the contract, e.g. `1bd4bh`")
+    line: Line
+
+
+class UpdateRule(_Rules):
+    priority: str
+    every_seconds: Seconds
+    spelling: str
+    line: Line
+
+
+class Followup(_Rules):
+    within_seconds: Seconds
+    spelling: str
+    line: Line
+
+
+class AvailabilityTarget(_Rules):
+    product: str
+    percent: DecimalStr
+    period: Literal["month", "quarter", "year"]
+    line: Line
+
+
+class WarningLevel(_Rules):
+    level: Literal["yellow", "orange", "red"]
+    percent: DecimalStr = Field(description="share of the target elapsed, on the target's clock")
+    line: Line
+
+
+class Amount(_Rules):
+    """`percent` of the product's monthly fee, or a fixed `money` amount."""
+
+    percent: Optional[DecimalStr] = None
+    base: Optional[Literal["monthly_fee"]] = None
+    money: Optional[DecimalStr] = None
+    currency: Optional[str] = None
+
+
+class Step(_Rules):
+    """`per started S`: ⌈late / S⌉ steps; `per full S`: ⌊late / S⌋ steps;
+    `late` is wall-clock seconds after the due time."""
+
+    mode: Literal["started", "full"]
+    every_seconds: Annotated[int, Field(ge=1)]
+    spelling: str
+    amount: Amount
+    line: Line
+
+
+class Tier(_Rules):
+    below: DecimalStr
+    amount: Amount
+    line: Line
+
+
+class CreditLadder(_Rules):
+    name: str
+    title: dict[str, str]
+    metric: Literal["response", "resolution", "availability"]
+    step: Optional[Step]
+    tiers: list[Tier] = Field(description="highest threshold first; the lowest threshold crossed applies")
+    cap: Optional[Amount] = Field(description="limit on what this ladder owes for one ticket "
+                                              "(or one product and period, for availability)")
+    line: Line
+
+
+class CreditPolicy(_Rules):
+    cap: Optional[Amount] = Field(description="limit on all credits of one product in one `cap_period`")
+    cap_period: Optional[Literal["month", "quarter", "year"]]
+    form: Optional[Literal["service_credit", "refund", "cash"]]
+    claim_within_seconds: Optional[Seconds]
+    claim_after: Optional[Literal["month_end", "breach", "report"]]
+    rounding: Literal["half_up", "half_even", "down", "up"]
+    quantum: DecimalStr
+    line: Optional[int] = Field(description="null when the contract has no `credits` block (defaults apply)")
+
+
+class Exclusion(_Rules):
+    """An exclusion code a ticket or downtime interval may carry. For
+    `maintenance`: downtime inside `windows`, announced at least
+    `notice_seconds` ahead, is not downtime, up to `max_seconds` per
+    `max_period`."""
+
+    code: str
+    notify_within_seconds: Optional[Seconds] = None
+    notice_seconds: Optional[Seconds] = None
+    max_seconds: Optional[Seconds] = None
+    max_period: Optional[Literal["month", "quarter", "year"]] = None
+    windows: list[WorkingHours] = []
+    line: Line
+
+
+class RuleFile(_Rules):
+    """A compiled rule file. `checksum` is `sha256:` + the hex digest of the
+    canonical JSON of every other field (see `canonical_bytes`)."""
+
+    schema_: Literal["slalang.rules/v1"] = Field(alias="schema")
+    checksum: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
+    contract: ContractInfo
+    source_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$",
+                                        description="sha256 of the contract's canonical source text (UTF-8)")]
+    effective: Effective
+    timezone: str = Field(description="IANA timezone every calendar and period is evaluated in")
+    currency: str
+    calendars: list[Calendar]
+    priorities: list[Priority] = Field(description="most severe first")
+    products: list[Product]
+    regions: list[Region]
+    metrics: list[Metric]
+    targets: list[Target] = Field(description="by metric, then priority, then column")
+    updates: list[UpdateRule]
+    followup: Optional[Followup]
+    availability: list[AvailabilityTarget]
+    warnings: list[WarningLevel] = Field(description="by percent, lowest first")
+    credit_ladders: list[CreditLadder]
+    credit_policy: CreditPolicy
+    exclusions: list[Exclusion]
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
+                              title="slalang compiled rule file", json_schema_extra={"$id": SCHEMA_URL})
+
+
+def canonical_bytes(document: dict) -> bytes:
+    """The bytes a checksum is computed over: the document without its
+    `checksum`, as compact JSON with sorted keys. Independent of whether the
+    file was written as JSON or YAML, or how it was indented."""
+    body = {k: v for k, v in document.items() if k != "checksum"}
+    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def checksum_of(document: dict) -> str:
+    return "sha256:" + hashlib.sha256(canonical_bytes(document)).hexdigest()
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a rule file (what `schema/rules-v1.json` holds)."""
+    schema = RuleFile.model_json_schema(by_alias=True, mode="serialization")
+    out = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
+    out.update(schema)
+    return out
+
+
+def json_schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"

@@ -1,0 +1,416 @@
+"""Ticket enforcement: columns, deadlines, breaches, warnings and credits.
+
+`Rules` compiles a validated rule file once (calendars, target lookup
+tables, warning thresholds, credit ladders) so that evaluating a ticket is a
+handful of dictionary lookups and binary searches. All instants are integer
+epoch seconds; money is `Decimal`.
+
+Semantics (docs/runtime.md says the same, with examples):
+- column: chosen when the ticket is opened — the first `calendar` column whose
+  calendar contains the opening instant, else `off_hours`; `any` takes every
+  ticket; `region` columns go by the ticket's region;
+- a deadline runs on its target's clock: wall (`m`, `h`, `d`) or business
+  (`bh`, `bd`) on the matrix's calendar;
+- pauses stop the clock: each pause that starts before the (moving) due time
+  pushes the due time later by the pause's length measured on that clock;
+- met: the event (first response, resolution) at or before the due time;
+  breached: after it, or still missing at the evaluation instant `at` after
+  the due time; late = wall-clock seconds after the due time;
+- warning level: the highest of yellow/orange/red whose share of the target
+  has elapsed (on the target's clock, pauses excluded) at the event, or at
+  `at` for an open ticket;
+- an exclusion code known to the contract makes every metric `excluded`: no
+  breach, no credit; due times are still given;
+- credits: each step ladder on a breached metric owes ⌈late/S⌉ (started) or
+  ⌊late/S⌋ (full) steps, limited by its cap; exact Decimals, rounded once at
+  the end (see `Rules.round`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from fractions import Fraction
+from typing import Optional
+from zoneinfo import ZoneInfo
+
+from slalang.ruleschema import RuleFile
+from slalang.runtime.calendar import DAY, BusinessCalendar, CalendarRangeError
+
+_ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
+_HUNDRED = Decimal(100)
+
+
+class TicketError(ValueError):
+    """A ticket the rules cannot evaluate; `column` names the offending field."""
+
+    def __init__(self, column: str | None, message: str):
+        self.column = column
+        super().__init__(message)
+
+
+@dataclass(slots=True)
+class Ticket:
+    """One ticket. Instants are epoch seconds; `pauses` are (start, end)."""
+
+    id: str
+    priority: str
+    opened_at: int
+    first_response_at: Optional[int] = None
+    resolved_at: Optional[int] = None
+    product: Optional[str] = None
+    region: Optional[str] = None
+    updates: tuple[int, ...] = ()
+    pauses: tuple[tuple[int, int], ...] = ()
+    exclusion: Optional[str] = None
+    followup_at: Optional[int] = None
+
+
+@dataclass(slots=True)
+class Deadline:
+    """One metric of one ticket."""
+
+    metric: str
+    column: str
+    target: str  # as written, e.g. "2bh"; "-" for no commitment
+    clock: str  # wall | business | none
+    due: Optional[int]
+    event: Optional[int]
+    status: str  # met | breached | pending | excluded | no_commitment
+    late: int = 0  # wall seconds after the due time (so far, for an open ticket)
+    warning: Optional[str] = None
+    elapsed: Optional[Fraction] = None  # share of the target elapsed at the event / at `at`
+    line: int = 0
+
+
+@dataclass(slots=True)
+class CadenceCheck:
+    """Progress updates or the follow-up call of one ticket."""
+
+    status: str  # met | breached | pending
+    missed: int = 0  # update deadlines that passed without an update
+    due: Optional[int] = None  # the next (or missed) deadline
+
+
+@dataclass(slots=True)
+class TicketOutcome:
+    ticket: Ticket
+    deadlines: dict[str, Deadline]
+    credits: dict[str, Decimal]  # ladder → exact amount, ladder cap applied
+    exclusion: Optional[str] = None
+    updates: Optional[CadenceCheck] = None
+    followup: Optional[CadenceCheck] = None
+
+    @property
+    def breached(self) -> bool:
+        return any(d.status == "breached" for d in self.deadlines.values())
+
+    @property
+    def credit(self) -> Decimal:
+        return sum(self.credits.values(), Decimal(0))
+
+
+@dataclass(slots=True)
+class _Target:
+    clock: str
+    calendar: Optional[BusinessCalendar]
+    days: int
+    seconds: int
+    spelling: str
+    line: int
+
+
+@dataclass(slots=True)
+class _StepLadder:
+    name: str
+    mode: str
+    every: int
+    percent: Optional[Decimal]
+    money: Optional[Decimal]
+    cap_percent: Optional[Decimal]
+    cap_money: Optional[Decimal]
+
+
+@dataclass
+class _Metric:
+    name: str
+    columns: list  # (name, kind, calendar or region)
+    targets: dict = field(default_factory=dict)  # (priority, column) → _Target | None
+    ladders: list = field(default_factory=list)
+
+
+def _dec(s: Optional[str]) -> Optional[Decimal]:
+    return None if s is None else Decimal(s)
+
+
+class Rules:
+    """A rule file compiled for enforcement."""
+
+    def __init__(self, rules: RuleFile):
+        self.file = rules
+        self.tz = ZoneInfo(rules.timezone)
+        self.currency = rules.currency
+        self.calendars = {c.name: BusinessCalendar.from_rules(c, self.tz) for c in rules.calendars}
+        self.priorities = [p.name for p in rules.priorities]
+        self._priority_set = frozenset(self.priorities)
+        self.products = {p.name: _dec(p.monthly_fee) for p in rules.products}
+        self.regions = frozenset(r.name for r in rules.regions)
+        self.exclusions = {e.code: e for e in rules.exclusions}
+        eff = rules.effective
+        any_cal = next(iter(self.calendars.values()), None) or BusinessCalendar(
+            "wall", self.tz, {}, eff.start, eff.end)
+        self._epoch_of_day = any_cal.local_to_epoch
+        self.effective_lo = self.local_midnight(eff.start)
+        self.effective_hi = self.local_midnight(eff.end + dt.timedelta(days=1))
+        self.warnings = [(w.level, Fraction(Decimal(w.percent)) / 100) for w in rules.warnings]
+        pol = rules.credit_policy
+        self.rounding = _ROUNDING[pol.rounding]
+        self.quantum = Decimal(pol.quantum)
+        self.metrics: dict[str, _Metric] = {}
+        for mx in rules.metrics:
+            cols = [(c.name, c.kind, self.calendars.get(c.calendar) if c.kind == "calendar" else c.region)
+                    for c in mx.columns]
+            self.metrics[mx.name] = _Metric(mx.name, cols)
+        for t in rules.targets:
+            tgt = None
+            if t.clock != "none":
+                tgt = _Target(t.clock, self.calendars.get(t.calendar) if t.calendar else None, t.days, t.seconds,
+                              t.spelling, t.line)
+            self.metrics[t.metric].targets[(t.priority, t.column)] = tgt
+        self._needs_region = any(k == "region" for mt in self.metrics.values() for _, k, _ in mt.columns)
+        self._needs_product = False
+        self.tier_ladders = []
+        for ld in rules.credit_ladders:
+            cap_p = _dec(ld.cap.percent) if ld.cap else None
+            cap_m = _dec(ld.cap.money) if ld.cap else None
+            if ld.metric == "availability":
+                self.tier_ladders.append(ld)
+                continue
+            if ld.step is None or ld.metric not in self.metrics:
+                continue
+            a = ld.step.amount
+            self.metrics[ld.metric].ladders.append(_StepLadder(ld.name, ld.step.mode, ld.step.every_seconds,
+                                                               _dec(a.percent), _dec(a.money), cap_p, cap_m))
+            if a.percent is not None or cap_p is not None:
+                self._needs_product = True
+        self.updates = {u.priority: u.every_seconds for u in rules.updates}
+        self.followup = rules.followup.within_seconds if rules.followup else None
+        self.policy = pol
+
+    # ------------------------------------------------------------- helpers
+    def local_midnight(self, date: dt.date) -> int:
+        return self._epoch_of_day((date.toordinal() - dt.date(1970, 1, 1).toordinal()) * DAY)
+
+    def round(self, amount: Decimal) -> Decimal:
+        """The contract's rounding rule (`credits { rounding … to … }`)."""
+        return amount.quantize(self.quantum, rounding=self.rounding)
+
+    def _fee_amount(self, percent, money, product) -> Decimal:
+        if money is not None:
+            return money
+        fee = self.products.get(product)
+        if fee is None:
+            raise TicketError("product", f"product `{product}` has no monthly fee in the contract, "
+                                         "so a percentage credit cannot be computed")
+        return fee * percent / _HUNDRED
+
+    def validate(self, t: Ticket) -> None:
+        """Raise `TicketError` naming the field that makes `t` unusable."""
+        if t.priority not in self._priority_set:
+            raise TicketError("priority", f"unknown priority `{t.priority}`; the contract has "
+                                          + ", ".join(self.priorities))
+        if not self.effective_lo <= t.opened_at < self.effective_hi:
+            eff = self.file.effective
+            raise TicketError("opened_at", f"opened {self.format(t.opened_at)}, outside the contract's "
+                                           f"effective period {eff.start} to {eff.end}")
+        for name in ("first_response_at", "resolved_at", "followup_at"):
+            v = getattr(t, name)
+            if v is not None and v < t.opened_at:
+                raise TicketError(name, f"{name} {self.format(v)} is before opened_at {self.format(t.opened_at)}")
+        for a, b in t.pauses:
+            if b < a:
+                raise TicketError("pauses", f"a pause ends ({self.format(b)}) before it starts ({self.format(a)})")
+        if t.exclusion is not None and t.exclusion not in self.exclusions:
+            known = ", ".join(self.exclusions) or "none"
+            raise TicketError("exclusion", f"unknown exclusion code `{t.exclusion}`; the contract's codes: {known}")
+        if self._needs_region and t.region not in self.regions:
+            what = f"unknown region `{t.region}`" if t.region else "no region"
+            raise TicketError("region", f"{what}; the response columns go by region: " + ", ".join(sorted(self.regions)))
+        if self._needs_product and t.product not in self.products:
+            what = f"unknown product `{t.product}`" if t.product else "no product"
+            raise TicketError("product", f"{what}; credits are a share of a product's fee: "
+                                         + ", ".join(self.products))
+
+    def format(self, t: int) -> str:
+        return dt.datetime.fromtimestamp(t, self.tz).isoformat()
+
+    def column(self, metric: str, t: Ticket) -> str:
+        for name, kind, arg in self.metrics[metric].columns:
+            if kind == "any" or kind == "off_hours":
+                return name
+            if kind == "calendar":
+                if arg.contains(t.opened_at):
+                    return name
+            elif kind == "region" and t.region == arg:
+                return name
+        raise TicketError("region", f"no column of the {metric} matrix takes this ticket")
+
+    def due(self, target: _Target, start: int, pauses=()) -> int:
+        """The deadline of `target` for a clock started at `start`."""
+        if target.clock == "wall":
+            due = start + target.seconds
+            for ps, pe in pauses:
+                if ps < start:
+                    ps = start
+                if pe <= ps:
+                    continue
+                if ps >= due:
+                    break
+                due += pe - ps
+            return due
+        cal = target.calendar
+        due = cal.advance(start, target.days, target.seconds)
+        for ps, pe in pauses:
+            if ps < start:
+                ps = start
+            if pe <= ps:
+                continue
+            if ps >= due:
+                break
+            paused = cal.between(ps, pe)
+            if paused:
+                due = cal.add(due, paused)
+        return due
+
+    def _elapsed(self, target: _Target, start: int, due: int, when: int, pauses) -> Fraction:
+        """Share of the target elapsed at `when`, on the target's clock, with
+        paused time left out."""
+        if target.clock == "wall":
+            measure = lambda a, b: b - a  # noqa: E731
+        else:
+            measure = target.calendar.between
+        paused_total = paused_now = 0
+        for ps, pe in pauses:
+            ps = max(ps, start)
+            if pe <= ps or ps >= due:
+                continue
+            paused_total += measure(ps, pe)
+            if ps < when:
+                paused_now += measure(ps, min(pe, when))
+        total = measure(start, due) - paused_total
+        if total <= 0:
+            return Fraction(1)
+        # `when` may lie past the end of the covered days for a long-open
+        # ticket; the share is then above 1 anyway.
+        try:
+            done = measure(start, when) - paused_now
+        except CalendarRangeError:
+            return Fraction(2)
+        return Fraction(max(done, 0), total)
+
+    def warning_level(self, share: Fraction) -> Optional[str]:
+        level = None
+        for name, threshold in self.warnings:
+            if share >= threshold:
+                level = name
+        return level
+
+    # ------------------------------------------------------------- evaluation
+    def evaluate(self, t: Ticket, at: Optional[int] = None, validate: bool = True) -> TicketOutcome:
+        """Evaluate one ticket; `at` is the instant open tickets are judged at."""
+        if validate:
+            self.validate(t)
+        excluded = t.exclusion
+        pauses = sorted(t.pauses) if t.pauses else ()
+        deadlines: dict[str, Deadline] = {}
+        credits: dict[str, Decimal] = {}
+        for name, mt in self.metrics.items():
+            column = self.column(name, t)
+            target = mt.targets.get((t.priority, column))
+            event = t.first_response_at if name == "response" else t.resolved_at
+            if target is None:
+                deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
+                continue
+            try:
+                due = self.due(target, t.opened_at, pauses)
+            except CalendarRangeError as exc:
+                raise TicketError("opened_at", f"cannot compute the {name} due time: {exc}") from None
+            late = 0
+            if event is not None:
+                status = "met" if event <= due else "breached"
+                when = event
+            elif at is not None:
+                status = "breached" if at > due else "pending"
+                when = at
+            else:
+                status, when = "pending", None
+            if status == "breached":
+                late = (event if event is not None else at) - due
+            share = level = None
+            if when is not None and self.warnings:
+                share = self._elapsed(target, t.opened_at, due, when, pauses)
+                level = self.warning_level(share)
+            if excluded:
+                status, late = "excluded", 0
+            deadlines[name] = Deadline(name, column, target.spelling, target.clock, due, event, status, late,
+                                       level, share, target.line)
+            if late:
+                for ld in mt.ladders:
+                    steps = -(-late // ld.every) if ld.mode == "started" else late // ld.every
+                    if not steps:
+                        continue
+                    owed = self._fee_amount(ld.percent, ld.money, t.product) * steps
+                    if ld.cap_percent is not None or ld.cap_money is not None:
+                        cap = self._fee_amount(ld.cap_percent, ld.cap_money, t.product)
+                        if owed > cap:
+                            owed = cap
+                    credits[ld.name] = credits.get(ld.name, Decimal(0)) + owed
+        return TicketOutcome(t, deadlines, credits, excluded, self._updates(t, at), self._followup(t, at))
+
+    def _updates(self, t: Ticket, at: Optional[int]) -> Optional[CadenceCheck]:
+        # Progress updates are due every N (wall clock) from the first
+        # response until resolution; each gap longer than N misses ⌈gap/N⌉−1
+        # deadlines.
+        every = self.updates.get(t.priority)
+        if every is None or t.first_response_at is None:
+            return None
+        end = t.resolved_at if t.resolved_at is not None else at
+        if end is None:
+            return None
+        last, missed = t.first_response_at, 0
+        first_missed = None
+        for u in sorted(t.updates):
+            if u <= last or u > end:
+                continue
+            if u - last > every:
+                missed += (u - last - 1) // every
+                first_missed = first_missed or last + every
+            last = u
+        if end - last > every:
+            missed += (end - last - 1) // every
+            first_missed = first_missed or last + every
+        if missed:
+            return CadenceCheck("breached", missed, first_missed)
+        status = "met" if t.resolved_at is not None else "pending"
+        return CadenceCheck(status, 0, None if t.resolved_at is not None else last + every)
+
+    def _followup(self, t: Ticket, at: Optional[int]) -> Optional[CadenceCheck]:
+        if self.followup is None or t.resolved_at is None:
+            return None
+        due = t.resolved_at + self.followup
+        if t.followup_at is not None:
+            return CadenceCheck("met" if t.followup_at <= due else "breached", 0, due)
+        if at is not None and at > due:
+            return CadenceCheck("breached", 1, due)
+        return CadenceCheck("pending", 0, due)
+
+    # ------------------------------------------------------------- fast path
+    def due_times(self, priority: str, opened_at: int, region: Optional[str] = None) -> dict[str, Optional[int]]:
+        """Only the due time of each metric (no pauses): the benchmark's and
+        a ticketing system's hot path."""
+        t = Ticket("", priority, opened_at, region=region)
+        out = {}
+        for name, mt in self.metrics.items():
+            target = mt.targets.get((priority, self.column(name, t)))
+            out[name] = None if target is None else self.due(target, opened_at)
+        return out

@@ -1,0 +1,254 @@
+"""Reading tickets and downtime from CSV or JSON Lines, one row at a time.
+
+Ticket columns (CSV header names, or JSON object keys):
+  id, priority, opened_at                      required
+  first_response_at, resolved_at, followup_at  optional instants
+  product, region, exclusion                   optional names/codes
+  updates   instants separated by `;` (JSON: a list)
+  pauses    `start/end` pairs separated by `;` (JSON: a list of [start, end])
+Downtime columns: product, start, end, exclusion, notified_at — or product,
+period (`2026-03`), availability (a percentage) for a given figure.
+
+An instant is ISO 8601 (`2026-01-05T09:30:00+08:00`, `…Z`, or without an
+offset: then it is local time in the contract's timezone) or integer epoch
+seconds. Rows are yielded as they are read (a generator), so memory does not
+grow with the file; a bad row becomes a `RowError` naming its line and
+column, and reading goes on."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import IO, Iterator, Optional, Union
+
+from slalang.runtime.engine import Ticket, TicketError
+
+TICKET_COLUMNS = ("id", "priority", "product", "region", "opened_at", "first_response_at", "resolved_at",
+                  "updates", "pauses", "exclusion", "followup_at")
+DOWNTIME_COLUMNS = ("product", "start", "end", "exclusion", "notified_at", "period", "availability")
+
+
+@dataclass(slots=True)
+class RowError:
+    line: int  # 1-based line of the file
+    column: Optional[str]
+    message: str
+    ticket_id: Optional[str] = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column `{self.column}`" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+class InstantParser:
+    """ISO 8601 text or epoch seconds → epoch seconds; naive = contract zone."""
+
+    def __init__(self, tz: dt.tzinfo):
+        self.tz = tz
+
+    def __call__(self, text, column: str) -> int:
+        if isinstance(text, int) and not isinstance(text, bool):
+            return text
+        if not isinstance(text, str):
+            raise TicketError(column, f"expected an instant like 2026-01-05T09:30:00+08:00, got {text!r}")
+        s = text.strip()
+        if s.isdigit():
+            return int(s)
+        try:
+            d = dt.datetime.fromisoformat(s)
+        except ValueError:
+            raise TicketError(column, f"`{s}` is not an instant; write e.g. 2026-01-05T09:30:00+08:00 "
+                                      "(or without the offset for the contract's local time)") from None
+        if d.tzinfo is None:
+            d = d.replace(tzinfo=self.tz)
+        return int(d.timestamp())
+
+
+def _opt(row: dict, key: str):
+    v = row.get(key)
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    return v.strip() if isinstance(v, str) else v
+
+
+def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
+    tid = _opt(row, "id")
+    if tid is None:
+        raise TicketError("id", "the ticket has no id")
+    prio = _opt(row, "priority")
+    if prio is None:
+        raise TicketError("priority", "the ticket has no priority")
+    opened = _opt(row, "opened_at")
+    if opened is None:
+        raise TicketError("opened_at", "the ticket has no opening time")
+    t = Ticket(str(tid), str(prio), instant(opened, "opened_at"))
+    for key in ("first_response_at", "resolved_at", "followup_at"):
+        v = _opt(row, key)
+        if v is not None:
+            setattr(t, key, instant(v, key))
+    for key in ("product", "region", "exclusion"):
+        v = _opt(row, key)
+        if v is not None:
+            setattr(t, key, str(v))
+    ups = _opt(row, "updates")
+    if ups is not None:
+        items = ups if isinstance(ups, list) else [u for u in ups.split(";") if u.strip()]
+        t.updates = tuple(instant(u, "updates") for u in items)
+    ps = _opt(row, "pauses")
+    if ps is not None:
+        pairs = []
+        items = ps if isinstance(ps, list) else [p for p in ps.split(";") if p.strip()]
+        for p in items:
+            if isinstance(p, str):
+                parts = p.split("/")
+            elif isinstance(p, dict):
+                parts = [p.get("start"), p.get("end")]
+            else:
+                parts = list(p)
+            if len(parts) != 2 or parts[0] is None or parts[1] is None:
+                raise TicketError("pauses", f"`{p}` is not a pause; write START/END, e.g. "
+                                            "2026-01-05T10:00+08:00/2026-01-05T11:00+08:00")
+            pairs.append((instant(parts[0], "pauses"), instant(parts[1], "pauses")))
+        t.pauses = tuple(pairs)
+    return t
+
+
+def _sniff_jsonl(fh) -> bool:
+    head = fh.buffer.peek(64)[:64] if hasattr(fh, "buffer") and hasattr(fh.buffer, "peek") else b""
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def rows(fh: IO[str], columns: tuple[str, ...], required: tuple[str, ...], jsonl: Optional[bool] = None
+         ) -> Iterator[Union[tuple[int, dict], RowError]]:
+    """(line, row dict) for each record, or a RowError for an unreadable one."""
+    if jsonl is None:
+        jsonl = _sniff_jsonl(fh)
+    if jsonl:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield RowError(n, None, f"not valid JSON: {exc.msg} at character {exc.colno}")
+                continue
+            if not isinstance(obj, dict):
+                yield RowError(n, None, "expected a JSON object per line")
+                continue
+            unknown = [k for k in obj if k not in columns]
+            if unknown:
+                yield RowError(n, unknown[0], f"unknown field `{unknown[0]}`; fields: {', '.join(columns)}")
+                continue
+            yield n, obj
+        return
+    reader = csv.reader(fh)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        yield RowError(1, None, f"unreadable CSV header: {exc}")
+        return
+    header = [h.strip().lstrip("\ufeff") for h in header]
+    unknown = [h for h in header if h not in columns]
+    if unknown:
+        raise TicketError(unknown[0], f"line 1: unknown column `{unknown[0]}`; columns: {', '.join(columns)}")
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise TicketError(missing[0], f"line 1: the header has no `{missing[0]}` column "
+                                      f"(required: {', '.join(required)})")
+    width = len(header)
+    line = 1
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RowError(reader.line_num, None, f"unreadable CSV: {exc}")
+            line = reader.line_num
+            continue
+        start = line + 1
+        line = reader.line_num
+        if not rec:
+            continue
+        if len(rec) != width:
+            yield RowError(start, None, f"{len(rec)} fields, but the header has {width}")
+            continue
+        yield start, dict(zip(header, rec))
+
+
+def read_tickets(fh: IO[str], tz: dt.tzinfo, jsonl: Optional[bool] = None
+                 ) -> Iterator[Union[tuple[int, Ticket], RowError]]:
+    """(line, Ticket) per row, or a RowError naming the line and column."""
+    instant = InstantParser(tz)
+    for item in rows(fh, TICKET_COLUMNS, ("id", "priority", "opened_at"), jsonl):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        n, row = item
+        try:
+            yield n, ticket_from_row(row, instant)
+        except TicketError as exc:
+            yield RowError(n, exc.column, str(exc), _opt(row, "id"))
+
+
+@dataclass(slots=True)
+class Downtime:
+    product: str
+    start: Optional[int] = None
+    end: Optional[int] = None
+    exclusion: Optional[str] = None
+    notified_at: Optional[int] = None
+    period: Optional[str] = None
+    availability: Optional[Decimal] = None
+
+
+def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: Optional[bool] = None
+                  ) -> Iterator[Union[tuple[int, Downtime], RowError]]:
+    instant = InstantParser(tz)
+    for item in rows(fh, DOWNTIME_COLUMNS, ("product",), jsonl):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        n, row = item
+        try:
+            product = _opt(row, "product")
+            if product is None:
+                raise TicketError("product", "no product")
+            d = Downtime(str(product))
+            pct = _opt(row, "availability")
+            if pct is not None:
+                period = _opt(row, "period")
+                if period is None:
+                    raise TicketError("period", "a given availability needs its period, e.g. 2026-03")
+                try:
+                    d.availability = Decimal(str(pct).rstrip("%"))
+                except InvalidOperation:
+                    raise TicketError("availability", f"`{pct}` is not a percentage like 99.93") from None
+                d.period = str(period)
+            else:
+                for key in ("start", "end"):
+                    v = _opt(row, key)
+                    if v is None:
+                        raise TicketError(key, f"downtime needs `{key}` (or `period` and `availability`)")
+                    setattr(d, key, instant(v, key))
+                d.exclusion = _opt(row, "exclusion")
+                v = _opt(row, "notified_at")
+                d.notified_at = None if v is None else instant(v, "notified_at")
+            yield n, d
+        except TicketError as exc:
+            yield RowError(n, exc.column, str(exc))
+
+
+def open_text(path: str) -> IO[str]:
+    """Open an input file as UTF-8 text (BOM tolerated), buffered for peeking."""
+    if path == "-":
+        import sys
+
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    return open(path, "r", encoding="utf-8-sig", newline="")

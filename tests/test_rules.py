@@ -1,0 +1,215 @@
+"""Compiled rule files: golden files for every example contract, byte-identical
+rebuilds, the committed JSON Schema, and what the runtime's loader refuses.
+
+SLALANG_REGEN=1 rewrites tests/golden/rules/ and schema/rules-v1.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from slalang.build import build_one
+from slalang.ruleschema import SCHEMA_ID, RulesError, checksum_of, json_schema_text
+from slalang.runtime import load_rules, loads_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = ROOT / "tests" / "golden" / "rules"
+SCHEMA_FILE = ROOT / "schema" / "rules-v1.json"
+CONTRACTS = sorted((ROOT / "contracts").glob("*.sla"))
+REGEN = os.environ.get("SLALANG_REGEN") == "1"
+
+
+def _build(path: Path) -> dict[str, bytes]:
+    outcome = build_one(str(path), frozenset({"rules"}))
+    assert outcome.error is None and outcome.files, (outcome.error, [str(d) for d in outcome.diagnostics])
+    return outcome.files
+
+
+@pytest.fixture(scope="module")
+def built() -> dict[Path, dict[str, bytes]]:
+    return {p: _build(p) for p in CONTRACTS}
+
+
+def test_there_are_examples():
+    assert len(CONTRACTS) >= 3
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_golden_rule_files(path, built):
+    files = built[path]
+    assert sorted(n.rsplit(".", 2)[1:] for n in files) == [["rules", "json"], ["rules", "yaml"]]
+    for name, data in files.items():
+        golden = GOLDEN / name
+        if REGEN:
+            GOLDEN.mkdir(parents=True, exist_ok=True)
+            golden.write_bytes(data)
+        assert golden.exists(), f"no golden file {golden}; run with SLALANG_REGEN=1"
+        assert data.decode() == golden.read_text(encoding="utf-8"), f"{name} changed; review, then SLALANG_REGEN=1"
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_two_builds_are_byte_identical(path, built):
+    again = _build(path)
+    assert again == built[path]
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_json_and_yaml_are_the_same_document(path, built):
+    files = built[path]
+    j = next(v for k, v in files.items() if k.endswith(".json"))
+    y = next(v for k, v in files.items() if k.endswith(".yaml"))
+    assert json.loads(j) == yaml.safe_load(y)
+    assert loads_rules(j) == loads_rules(y)
+
+
+def test_committed_schema_is_current():
+    text = json_schema_text()
+    if REGEN:
+        SCHEMA_FILE.write_text(text, encoding="utf-8")
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == text, \
+        "schema/rules-v1.json is stale: run `python3 -m slalang schema > schema/rules-v1.json`"
+
+
+def test_schema_command_prints_the_schema():
+    out = subprocess.run([sys.executable, "-m", "slalang", "schema"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == SCHEMA_FILE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_every_example_validates_against_the_committed_schema(path, built):
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+    doc = json.loads(next(v for k, v in built[path].items() if k.endswith(".json")))
+    validator.validate(doc)
+    # …and the schema is not vacuous: a wrong type or an unknown field fails.
+    bad = dict(doc, timezone=8)
+    assert list(validator.iter_errors(bad))
+    bad = dict(doc, extra_field=1)
+    assert list(validator.iter_errors(bad))
+    bad = json.loads(json.dumps(doc))
+    bad["targets"][0]["seconds"] = "900"
+    assert list(validator.iter_errors(bad))
+
+
+def _itops(built) -> dict:
+    path = next(p for p in CONTRACTS if p.stem == "itops")
+    return json.loads(built[path]["example-itops.rules.json"])
+
+
+def test_itops_content(built):
+    doc = _itops(built)
+    assert doc["schema"] == SCHEMA_ID
+    assert doc["contract"]["id"] == "example-itops" and doc["contract"]["version"] == "2.1.0"
+    import hashlib
+
+    from slalang.compiler import canonical_source, compile_file
+
+    result = compile_file(ROOT / "contracts" / "itops.sla")
+    canonical = canonical_source(result.source)
+    assert doc["source_sha256"] == hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    assert doc["checksum"] == checksum_of(doc)
+    business = next(c for c in doc["calendars"] if c["name"] == "business")
+    assert business["covers"] == {"start": "2026-01-01", "end": "2026-12-31"}
+    assert business["holiday_sets"][0]["set"] == "cn"
+    assert business["holiday_sets"][0]["source"].startswith("python-holidays ")
+    holidays = {h["date"]: h for h in business["holidays"]}
+    assert "2026-01-02" in holidays and holidays["2026-01-02"]["origin"] == "cn"
+    assert holidays["2026-12-31"]["origin"] == "contract"  # `holiday 2026-12-31` in the contract
+    workdays = {w["date"]: w for w in business["workdays"]}
+    assert workdays["2026-01-04"] == {"date": "2026-01-04", "name": "make-up working day", "origin": "cn",
+                                      "hours_of": "mon"}
+    assert [h["date"] for h in business["holidays"]] == sorted(holidays)
+    cell = next(t for t in doc["targets"] if (t["metric"], t["priority"], t["column"]) == ("response", "P2", "business"))
+    assert cell == {"metric": "response", "priority": "P2", "column": "business", "clock": "business",
+                    "calendar": "business", "days": 0, "seconds": 7200, "spelling": "2bh", "line": 65}
+    none = next(t for t in doc["targets"] if (t["metric"], t["priority"], t["column"]) == ("response", "P4", "off_hours"))
+    assert none["clock"] == "none"
+    ladder = next(ld for ld in doc["credit_ladders"] if ld["name"] == "response_delay")
+    assert ladder["step"]["mode"] == "started" and ladder["step"]["every_seconds"] == 1800
+    assert ladder["step"]["amount"]["percent"] == "5" and ladder["cap"]["percent"] == "30"
+    assert [a["percent"] for a in doc["availability"]] == ["99.95", "99.9"]
+    assert [w["level"] for w in doc["warnings"]] == ["yellow", "orange", "red"]
+    assert [e["code"] for e in doc["exclusions"]] == ["force_majeure", "maintenance", "customer_caused"]
+    mt = doc["exclusions"][1]
+    assert (mt["notice_seconds"], mt["max_seconds"], mt["windows"]) == (
+        259200, 14400, [{"day": "sat", "start": "00:00", "end": "06:00"}])
+    assert doc["credit_policy"]["rounding"] == "half_up" and doc["credit_policy"]["quantum"] == "0.01"
+    # Every rule carries its source line.
+    for key in ("calendars", "targets", "availability", "warnings", "credit_ladders", "exclusions", "updates"):
+        assert all(isinstance(x["line"], int) and x["line"] > 0 for x in doc[key]), key
+
+
+# ------------------------------------------------------------------ the loader
+def _bytes(doc) -> bytes:
+    return json.dumps(doc, ensure_ascii=False).encode()
+
+
+def test_loader_accepts_its_own_output(built, tmp_path):
+    doc = _itops(built)
+    p = tmp_path / "x.rules.json"
+    p.write_bytes(_bytes(doc))
+    assert load_rules(p).contract.id == "example-itops"
+
+
+def test_loader_refuses_a_tampered_file(built):
+    doc = _itops(built)
+    doc["targets"][0]["seconds"] = 9000  # someone "relaxes" P0
+    with pytest.raises(RulesError) as e:
+        loads_rules(_bytes(doc), "x.rules.json")
+    assert e.value.kind == "checksum"
+    assert "x.rules.json" in str(e.value) and "edited or damaged" in str(e.value)
+
+
+def test_loader_refuses_an_unknown_schema_version(built):
+    doc = _itops(built)
+    doc["schema"] = "slalang.rules/v2"
+    doc["checksum"] = checksum_of(doc)
+    with pytest.raises(RulesError) as e:
+        loads_rules(_bytes(doc))
+    assert e.value.kind == "version" and "slalang.rules/v2" in str(e.value)
+
+
+@pytest.mark.parametrize("data,words", [
+    (b"{not json", "not valid JSON"),
+    (b"[1, 2]", "expected a JSON object"),  # YAML-parsed list
+    (b'{"a": 1}', "no `schema` field"),
+    (b"\xff\xfe", "not UTF-8"),
+    (b"key: [unclosed", "neither JSON nor valid YAML"),
+])
+def test_loader_refuses_malformed_input(data, words):
+    with pytest.raises(RulesError) as e:
+        loads_rules(data)
+    assert e.value.kind == "malformed" and words in str(e.value)
+
+
+def test_loader_refuses_the_wrong_shape_even_with_a_matching_checksum(built):
+    doc = _itops(built)
+    doc["timezone"] = 8
+    doc["checksum"] = checksum_of(doc)
+    with pytest.raises(RulesError) as e:
+        loads_rules(_bytes(doc))
+    assert e.value.kind == "malformed" and "timezone" in str(e.value)
+
+
+def test_loader_io_error(tmp_path):
+    with pytest.raises(RulesError) as e:
+        load_rules(tmp_path / "missing.rules.json")
+    assert e.value.kind == "io"
+
+
+def test_build_writes_rule_files(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "slalang", "build", "--rules", "contracts", "-o", str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    for path in CONTRACTS:
+        for name in _build(path):
+            assert (tmp_path / name).read_bytes() == (GOLDEN / name).read_bytes()
