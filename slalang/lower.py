@@ -8,6 +8,7 @@ the offending text, and returns a `Contract` only when there are no errors."""
 
 from __future__ import annotations
 
+import os
 import re
 from decimal import Decimal
 from typing import Callable, Iterable
@@ -38,6 +39,47 @@ REQUIRED = {
 SINGLETONS = ("title", "languages", "prevailing", "effective", "timezone", "currency",
               "provider", "customer", "scope", "updates", "followup", "warnings",
               "credits", "exclusions", "reporting", "disputes")
+
+
+# Lowering has already checked every value it puts into the model, so by
+# default models are assembled without pydantic re-validating them: building
+# pydantic's validators costs more than a whole `slalang check`. With
+# SLALANG_STRICT_MODEL=1 (set by the test suite) every model is validated as
+# it is built, so a lowering bug that produces ill-typed data fails loudly.
+_STRICT = os.environ.get("SLALANG_STRICT_MODEL") == "1"
+
+
+_DEFAULTS: dict[type, tuple[dict, dict]] = {}
+
+
+def _new(cls, **fields):
+    """`cls(**fields)`, without re-validation unless strict (see above).
+
+    Equivalent to pydantic's `model_construct`, which is several times
+    slower: it resolves every default on every call."""
+    if _STRICT:
+        return cls(**fields)
+    plan = _DEFAULTS.get(cls)
+    if plan is None:
+        plain, factories = {}, {}
+        for name, info in cls.model_fields.items():
+            if info.default_factory is not None:
+                factories[name] = info.default_factory
+            elif not info.is_required():
+                plain[name] = info.default
+        plan = _DEFAULTS[cls] = (plain, factories)
+    plain, factories = plan
+    values = dict(plain)
+    for name, factory in factories.items():
+        if name not in fields:
+            values[name] = factory()
+    values.update(fields)
+    obj = cls.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    object.__setattr__(obj, "__pydantic_fields_set__", set(fields))
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj
 
 
 class _Abort(Exception):
@@ -138,11 +180,11 @@ class _Lowerer:
                          "are the two strings swapped?")
         values = {lang: s.value for lang, s in zip(self.langs, strings)}
         segments = {
-            lang: tuple(model.Segment(text=seg) if isinstance(seg, str) else model.Segment(ref=seg.path)
+            lang: tuple(_new(model.Segment, text=seg) if isinstance(seg, str) else _new(model.Segment, ref=seg.path)
                         for seg in s.segments)
             for lang, s in zip(self.langs, strings)
         }
-        return model.Text(values=values, segments=segments)
+        return _new(model.Text, values=values, segments=segments)
 
     def duration(self, d: ast.DurationLit, clock_calendar: str | None, what: str,
                  wall_only: bool = False) -> model.Duration:
@@ -166,7 +208,7 @@ class _Lowerer:
             self.err("E0407", f"{what} of `{d.raw}` is zero", d.span,
                      "give a positive duration, or `-` where a matrix makes no commitment")
             raise _Abort
-        return model.Duration(spelling=d.raw, clock="business" if business else "wall",
+        return _new(model.Duration, spelling=d.raw, clock="business" if business else "wall",
                               seconds=seconds, days=days)
 
     def percent(self, p: ast.PercentLit, what: str, low: Decimal, high: Decimal,
@@ -182,7 +224,7 @@ class _Lowerer:
         if node.kind == "percent_amount":
             p = node.lit(ast.PercentLit)
             value = self.percent(p, what, Decimal(0), Decimal(100))
-            return model.Amount(percent=value, base="monthly_fee")
+            return _new(model.Amount, percent=value, base="monthly_fee")
         num = node.lit(ast.NumberLit)
         cur = node.lit(ast.Name)
         if currency is not None and cur.value != currency:
@@ -192,7 +234,7 @@ class _Lowerer:
         if num.value <= 0:
             self.err("E0504", f"{what} must be positive", num.span)
             raise _Abort
-        return model.Amount(money=model.Money(amount=num.value, currency=cur.value))
+        return _new(model.Amount, money=_new(model.Money, amount=num.value, currency=cur.value))
 
     def integer(self, n: ast.NumberLit, what: str) -> int:
         if n.value != n.value.to_integral_value() or n.value <= 0:
@@ -201,7 +243,7 @@ class _Lowerer:
         return int(n.value)
 
     def calendar_span(self, n: ast.NumberLit, unit: ast.Keyword, what: str) -> model.CalendarSpan:
-        return model.CalendarSpan(count=self.integer(n, what), unit=_CALENDAR_UNIT[unit.value])
+        return _new(model.CalendarSpan, count=self.integer(n, what), unit=_CALENDAR_UNIT[unit.value])
 
     def guarded(self, fn: Callable, *args):
         try:
@@ -280,7 +322,7 @@ class _Lowerer:
         self.resolve_refs(values)
         if any(d.is_error for d in self.diags):
             return None
-        return model.Contract(
+        return _new(model.Contract, 
             id=cid.value, version=version.value, title=title, languages=self.langs,
             prevailing=self.prevailing, effective_start=start, effective_end=end, timezone=tz,
             currency=currency, provider=provider, customer=customer, scope=scope,
@@ -388,11 +430,11 @@ class _Lowerer:
                 fields[kind] = self.guarded(self.text, n.lit(ast.Text), kind == "contact")
         if name is None:
             return None
-        return model.Party(name=name, credentials=tuple(creds), **fields)
+        return _new(model.Party, name=name, credentials=tuple(creds), **fields)
 
     def lower_scope(self, node, currency):
         if node is None:
-            return model.Scope()
+            return _new(model.Scope, )
         regions, products, services = [], [], []
         spans: dict[tuple[str, str], Span] = {}
 
@@ -412,11 +454,11 @@ class _Lowerer:
             if title is None:
                 continue
             if c.kind == "region":
-                r = model.Region(name=name.value, title=title)
+                r = _new(model.Region, name=name.value, title=title)
                 regions.append(r)
                 self.regions[name.value] = r
             elif c.kind == "service":
-                services.append(model.Service(name=name.value, title=title))
+                services.append(_new(model.Service, name=name.value, title=title))
             else:
                 fee = c.first("fee")
                 money = period = None
@@ -431,12 +473,12 @@ class _Lowerer:
                         self.err("E0504", f"fee `{num.raw}` is not a positive amount with at most two decimals",
                                  num.span, "write an amount such as `120000.00`")
                         continue
-                    money = model.Money(amount=num.value, currency=currency or "XXX")
+                    money = _new(model.Money, amount=num.value, currency=currency or "XXX")
                     period = "month"
-                p = model.Product(name=name.value, title=title, fee=money, fee_period=period)
+                p = _new(model.Product, name=name.value, title=title, fee=money, fee_period=period)
                 products.append(p)
                 self.products[name.value] = p
-        return model.Scope(regions=tuple(regions), products=tuple(products), services=tuple(services))
+        return _new(model.Scope, regions=tuple(regions), products=tuple(products), services=tuple(services))
 
     # ------------------------------------------------------------ calendars
     def weekdays(self, days: ast.Node) -> list[int]:
@@ -477,7 +519,7 @@ class _Lowerer:
                                  "give each stretch of time once", [Label(other, "overlaps this")])
                         raise _Abort
                 taken.setdefault(day, []).append((a, b, node.span))
-                out.append(model.WeeklyWindow(weekday=day, start_minute=a, end_minute=b))
+                out.append(_new(model.WeeklyWindow, weekday=day, start_minute=a, end_minute=b))
         return out
 
     def lower_calendar(self, node: ast.Node, start, end) -> model.Calendar | None:
@@ -531,11 +573,11 @@ class _Lowerer:
                              "remove it, or check the year")
                 t = n.lit(ast.Text)
                 note = self.guarded(self.text, t) if t is not None else None
-                bucket.append(model.DatedNote(date=d.value, note=note))
+                bucket.append(_new(model.DatedNote, date=d.value, note=note))
         if not ok or title is None:
             return None
         merged = _merge(sorted(windows, key=lambda w: (w.weekday, w.start_minute)))
-        cal = model.Calendar(name=name.value, title=title, hours=tuple(merged), holiday_sets=tuple(sets),
+        cal = _new(model.Calendar, name=name.value, title=title, hours=tuple(merged), holiday_sets=tuple(sets),
                              extra_holidays=tuple(sorted(holidays_, key=lambda x: x.date)),
                              extra_workdays=tuple(sorted(workdays, key=lambda x: x.date)),
                              line=self.line(node.span))
@@ -582,7 +624,7 @@ class _Lowerer:
             defs = [self.guarded(self.text, t) for t in (body.lits(ast.Text) if body else [])]
             if title is None or None in defs:
                 continue
-            p = model.Priority(name=name.value, rank=len(spans) - 1, title=title, definitions=tuple(defs))
+            p = _new(model.Priority, name=name.value, rank=len(spans) - 1, title=title, definitions=tuple(defs))
             self.priorities[name.value] = p
             out.append(p)
         self.priority_spans = spans
@@ -639,7 +681,7 @@ class _Lowerer:
                     except _Abort:
                         ok = False
                         continue
-                targets.append(model.Target(priority=name.value, column=col.name, duration=dur,
+                targets.append(_new(model.Target, priority=name.value, column=col.name, duration=dur,
                                             line=self.line(row.span)))
         missing = [p for p in self.priority_spans if p not in seen]
         if missing and self.priority_spans:
@@ -653,7 +695,7 @@ class _Lowerer:
         order = {p: i for i, p in enumerate(self.priority_spans)}
         colpos = {c.name: i for i, c in enumerate(columns)}
         targets.sort(key=lambda t: (order[t.priority], colpos[t.column]))
-        return model.Matrix(metric=metric, title=title, clock=clock, columns=tuple(columns),
+        return _new(model.Matrix, metric=metric, title=title, clock=clock, columns=tuple(columns),
                             targets=tuple(targets), line=self.line(node.span))
 
     def lower_columns(self, node: ast.Node) -> list[model.Column]:
@@ -677,7 +719,7 @@ class _Lowerer:
                 self.unknown("column", name, [*self.calendar_spans, *self.regions, "off_hours", "any"],
                              "a column is a calendar, a region, `off_hours` or `any`")
                 raise _Abort
-            out.append(model.Column(name=name.value, kind=kind))
+            out.append(_new(model.Column, name=name.value, kind=kind))
         kinds = [c.kind for c in out]
         span = node.span
         if "any" in kinds and len(out) > 1:
@@ -771,15 +813,15 @@ class _Lowerer:
             seen[name.value] = name.span
             every = self.guarded(self.duration, r.lit(ast.DurationLit), None, "a progress update cadence", True)
             if every:
-                rules.append(model.UpdateRule(priority=name.value, every=every, line=self.line(r.span)))
+                rules.append(_new(model.UpdateRule, priority=name.value, every=every, line=self.line(r.span)))
         if title is None or len(rules) != len(seen):
             return None
-        return model.Updates(title=title, rules=tuple(rules), line=self.line(node.span))
+        return _new(model.Updates, title=title, rules=tuple(rules), line=self.line(node.span))
 
     def lower_followup(self, node: ast.Node) -> model.Followup | None:
         title = self.guarded(self.text, node.lit(ast.Text))
         within = self.duration(node.lit(ast.DurationLit), None, "the follow-up window", True)
-        return model.Followup(title=title, within=within, line=self.line(node.span)) if title else None
+        return _new(model.Followup, title=title, within=within, line=self.line(node.span)) if title else None
 
     def lower_availability(self, nodes: list[ast.Node]) -> list[model.AvailabilityTarget]:
         out = []
@@ -798,7 +840,7 @@ class _Lowerer:
             seen[(name.value, period)] = node.span
             value = self.guarded(self.percent, pct, "an availability target", Decimal(0), Decimal(100))
             if value is not None:
-                out.append(model.AvailabilityTarget(product=name.value, percent=value, period=period,
+                out.append(_new(model.AvailabilityTarget, product=name.value, percent=value, period=period,
                                                     line=self.line(node.span)))
         return out
 
@@ -819,7 +861,7 @@ class _Lowerer:
             value = self.guarded(self.percent, pct, f"the {level.value} threshold", Decimal(0), Decimal(100))
             if value is None:
                 continue
-            cur = model.WarningLevel(level=level.value, percent=value, line=self.line(w.span))
+            cur = _new(model.WarningLevel, level=level.value, percent=value, line=self.line(w.span))
             if prev is not None:
                 p, pspan = prev
                 if order.index(cur.level) < order.index(p.level):
@@ -890,14 +932,14 @@ class _Lowerer:
             mode = s.lit(ast.Keyword).value
             every = self.duration(s.lit(ast.DurationLit), None, "lateness", True)
             amount = self.amount(s.first("percent_amount") or s.first("money_amount"), "a step credit", currency)
-            step = model.StepRule(mode=mode, every=every, amount=amount, line=self.line(s.span))
+            step = _new(model.StepRule, mode=mode, every=every, amount=amount, line=self.line(s.span))
         tier_models: list[model.TierRule] = []
         prev = None
         for t in tiers:
             pct = t.lit(ast.PercentLit)
             below = self.percent(pct, "a tier threshold", Decimal(0), Decimal(100))
             amount = self.amount(t.first("percent_amount") or t.first("money_amount"), "a tier credit", currency)
-            cur = model.TierRule(below=below, amount=amount, line=self.line(t.span))
+            cur = _new(model.TierRule, below=below, amount=amount, line=self.line(t.span))
             if prev is not None:
                 p_model, p_span = prev
                 if below >= p_model.below:
@@ -916,7 +958,7 @@ class _Lowerer:
             cap = self.amount(c.first("percent_amount") or c.first("money_amount"), "a credit cap", currency)
         if title is None:
             return None
-        return model.CreditLadder(name=name.value, title=title, metric=metric, step=step,
+        return _new(model.CreditLadder, name=name.value, title=title, metric=metric, step=step,
                                   tiers=tuple(tier_models), cap=cap, line=self.line(node.span))
 
     def lower_credits(self, node: ast.Node, currency: str | None) -> model.CreditPolicy:
@@ -941,7 +983,7 @@ class _Lowerer:
                          "write `to 0.01` (cents) or `to 1` (whole units)")
                 raise _Abort
             fields["quantum"] = q.value
-        return model.CreditPolicy(line=self.line(node.span), **fields)
+        return _new(model.CreditPolicy, line=self.line(node.span), **fields)
 
     # ------------------------------------------------------------ exclusions, reporting, legal
     def lower_exclusions(self, node: ast.Node | None) -> model.Exclusions | None:
@@ -960,7 +1002,7 @@ class _Lowerer:
                     notify = self.guarded(self.duration, ns["notify"].lit(ast.DurationLit), None,
                                           "the notice duty", True)
             if events:
-                fields["force_majeure"] = model.ForceMajeure(events=events, notify_within=notify,
+                fields["force_majeure"] = _new(model.ForceMajeure, events=events, notify_within=notify,
                                                              line=self.line(fm.span))
         mt = s.get("maintenance")
         if mt is not None:
@@ -970,7 +1012,7 @@ class _Lowerer:
         cc = s.get("customer_caused")
         if cc is not None:
             t = cc.lit(ast.Text)
-            fields["customer_caused"] = model.CustomerCaused(text=self.guarded(self.text, t) if t else None,
+            fields["customer_caused"] = _new(model.CustomerCaused, text=self.guarded(self.text, t) if t else None,
                                                              line=self.line(cc.span))
         others = []
         seen: dict[str, Span] = {"force_majeure": Span(0, 0), "maintenance": Span(0, 0),
@@ -983,8 +1025,8 @@ class _Lowerer:
             seen[name.value] = name.span
             t = self.guarded(self.text, o.lit(ast.Text))
             if t:
-                others.append(model.OtherExclusion(name=name.value, text=t, line=self.line(o.span)))
-        return model.Exclusions(others=tuple(others), **fields)
+                others.append(_new(model.OtherExclusion, name=name.value, text=t, line=self.line(o.span)))
+        return _new(model.Exclusions, others=tuple(others), **fields)
 
     def lower_maintenance(self, node: ast.Node) -> model.Maintenance:
         s = self.singles(node, ("maintenance_notice", "maintenance_max", "maintenance_window"), "`maintenance`")
@@ -1001,8 +1043,8 @@ class _Lowerer:
             days = self.weekdays(n.first("days"))
             r = n.first("time_range")
             a, b = self.time_range(r)
-            fields["windows"] = tuple(model.WeeklyWindow(weekday=d, start_minute=a, end_minute=b) for d in days)
-        return model.Maintenance(line=self.line(node.span), **fields)
+            fields["windows"] = tuple(_new(model.WeeklyWindow, weekday=d, start_minute=a, end_minute=b) for d in days)
+        return _new(model.Maintenance, line=self.line(node.span), **fields)
 
     def lower_reporting(self, node: ast.Node | None) -> model.Reporting | None:
         if node is None:
@@ -1036,8 +1078,8 @@ class _Lowerer:
             kws = n.lits(ast.Keyword)
             every = self.guarded(self.calendar_span, n.lit(ast.NumberLit), kws[0], "the audit cadence")
             if every:
-                fields["audit"] = model.Audit(every=every, by=kws[1].value)
-        return model.Reporting(**{k: v for k, v in fields.items() if v is not None})
+                fields["audit"] = _new(model.Audit, every=every, by=kws[1].value)
+        return _new(model.Reporting, **{k: v for k, v in fields.items() if v is not None})
 
     def lower_disputes(self, node: ast.Node | None) -> model.Disputes | None:
         if node is None:
@@ -1054,7 +1096,7 @@ class _Lowerer:
             if kind in s and "forum" not in fields:
                 fields["forum"] = kind
                 fields["forum_name"] = self.guarded(self.text, s[kind].lit(ast.Text))
-        return model.Disputes(**fields)
+        return _new(model.Disputes, **fields)
 
     def lower_clauses(self, nodes: list[ast.Node]) -> list[model.Clause]:
         out = []
@@ -1075,7 +1117,7 @@ class _Lowerer:
                 continue
             if title is None or None in paras:
                 continue
-            out.append(model.Clause(name=name.value if name else None, title=title, paragraphs=tuple(paras),
+            out.append(_new(model.Clause, name=name.value if name else None, title=title, paragraphs=tuple(paras),
                                     line=self.line(node.span)))
         return out
 
@@ -1086,17 +1128,17 @@ class _Lowerer:
 
         def dur(path: str, d: model.Duration | None) -> None:
             if d is not None:
-                v[path] = model.Value(kind="duration", duration=d)
+                v[path] = _new(model.Value, kind="duration", duration=d)
 
         def pct(path: str, p: Decimal | None) -> None:
             if p is not None:
-                v[path] = model.Value(kind="percent", percent=p)
+                v[path] = _new(model.Value, kind="percent", percent=p)
 
         def amount(path: str, a: model.Amount | None) -> None:
             if a is None:
                 return
             if a.money is not None:
-                v[path] = model.Value(kind="money", money=a.money)
+                v[path] = _new(model.Value, kind="money", money=a.money)
             else:
                 pct(path, a.percent)
 
@@ -1131,20 +1173,20 @@ class _Lowerer:
                 dur("maintenance.max", exclusions.maintenance.max)
         if reporting:
             if reporting.retention:
-                v["reporting.retention"] = model.Value(kind="span", span=reporting.retention)
+                v["reporting.retention"] = _new(model.Value, kind="span", span=reporting.retention)
             if reporting.audit:
-                v["reporting.audit"] = model.Value(kind="span", span=reporting.audit.every)
+                v["reporting.audit"] = _new(model.Value, kind="span", span=reporting.audit.every)
         if start:
-            v["effective.start"] = model.Value(kind="date", date=start)
+            v["effective.start"] = _new(model.Value, kind="date", date=start)
         if end:
-            v["effective.end"] = model.Value(kind="date", date=end)
+            v["effective.end"] = _new(model.Value, kind="date", date=end)
         if provider:
-            v["provider"] = model.Value(kind="text", text=provider.name)
+            v["provider"] = _new(model.Value, kind="text", text=provider.name)
         if customer:
-            v["customer"] = model.Value(kind="text", text=customer.name)
+            v["customer"] = _new(model.Value, kind="text", text=customer.name)
         for p in scope.products:
             if p.fee:
-                v[f"fee.{p.name}"] = model.Value(kind="money", money=p.fee)
+                v[f"fee.{p.name}"] = _new(model.Value, kind="money", money=p.fee)
         return dict(sorted(v.items()))
 
     def resolve_refs(self, values: dict[str, model.Value]) -> None:
@@ -1171,7 +1213,7 @@ def _merge(windows: list[model.WeeklyWindow]) -> list[model.WeeklyWindow]:
     for w in windows:
         if out and out[-1].weekday == w.weekday and out[-1].end_minute == w.start_minute:
             prev = out.pop()
-            w = model.WeeklyWindow(weekday=w.weekday, start_minute=prev.start_minute, end_minute=w.end_minute)
+            w = _new(model.WeeklyWindow, weekday=w.weekday, start_minute=prev.start_minute, end_minute=w.end_minute)
         out.append(w)
     return out
 

@@ -6,13 +6,13 @@ diff, lint) read only this. Durations are integer seconds plus the clock they
 run on; percentages and money are `Decimal`. Each node that becomes an
 enforceable rule records the source `line` it came from."""
 
-from __future__ import annotations
+
 
 import datetime as dt
 from decimal import Decimal
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 Period = Literal["month", "quarter", "year"]
 Clock = Literal["wall", "business"]
@@ -333,7 +333,7 @@ class Contract(_Model):
     currency: str
     provider: Party
     customer: Party
-    scope: Scope = Scope()
+    scope: Scope = Field(default_factory=Scope)
     calendars: tuple[Calendar, ...] = ()
     priorities: tuple[Priority, ...] = ()
     response: Optional[Matrix] = None
@@ -348,7 +348,7 @@ class Contract(_Model):
     reporting: Optional[Reporting] = None
     disputes: Optional[Disputes] = None
     clauses: tuple[Clause, ...] = ()
-    values: dict[str, Value] = {}
+    values: dict[str, Value] = Field(default_factory=dict)
 
     def calendar(self, name: str) -> Calendar:
         return next(c for c in self.calendars if c.name == name)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+from lark.lexer import Lexer
 
 from slalang import ast
 from slalang.diagnostics import Diagnostic, Label, did_you_mean, make
@@ -30,6 +31,7 @@ def parser() -> Lark:
         _parser = Lark(
             grammar_path().read_text(encoding="utf-8"),
             parser="lalr",
+            lexer=_ContextualScanner,
             propagate_positions=True,
             maybe_placeholders=False,
             keep_all_tokens=True,
@@ -40,10 +42,90 @@ def parser() -> Lark:
     return _parser
 
 
-class SyntaxFailure(Exception):
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__(diagnostics[0].message if diagnostics else "syntax error")
-        self.diagnostics = diagnostics
+class _ContextualScanner(Lexer):
+    """A contextual lexer with one compiled scanner.
+
+    Lark's own contextual lexer compiles a regular expression for each of the
+    ~110 parser states it meets, which costs more than parsing a contract
+    from a cold start. This scanner compiles one pattern for the whole
+    language and becomes contextual by asking the parser which terminals it
+    accepts: a word such as `availability` is the keyword where the keyword
+    fits, and a name where only a name fits."""
+
+    __future_interface__ = 2
+
+    def __init__(self, conf) -> None:
+        self.callbacks = dict(conf.callbacks)
+        self.ignore = frozenset(conf.ignore)
+        # A bare word can be: a keyword (exact string), one of a terminal's
+        # listed words (`(?:month|quarter|year)`), or a NAME — in that order
+        # of preference. Built as a dict: no regular expression per word.
+        self.words: dict[str, list[str]] = {}
+        shapes: list = []  # terminals matched by the master pattern, by priority
+        self.punct: dict[str, list[str]] = {}
+        word_sets: list = []
+        for t in conf.terminals:
+            value = t.pattern.value
+            if t.pattern.type == "str":
+                if re.fullmatch(r"[A-Za-z_]\w*", value):
+                    self.words.setdefault(value, []).insert(0, t.name)
+                else:
+                    self.punct.setdefault(value, []).append(t.name)
+                continue
+            listed = re.fullmatch(r"\((?:\?:)?([A-Za-z_|]+)\)(?:\(\?!\\w\))?", value)
+            if listed:
+                word_sets.append((-t.priority, t.name, listed.group(1).split("|")))
+            elif t.name != "NAME":
+                shapes.append(t)
+        for _, name, alternatives in sorted(word_sets):
+            for word in alternatives:
+                self.words.setdefault(word, []).append(name)
+        shapes.sort(key=lambda t: (-t.priority, t.name))
+        alts = [f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in shapes]
+        alts.append(r"(?P<_WORD>[A-Za-z_][A-Za-z0-9_]*)")
+        punct = sorted(self.punct, key=len, reverse=True)
+        alts.append("(?P<_PUNCT>" + "|".join(re.escape(p) for p in punct) + ")")
+        self.scanner = re.compile("|".join(alts))
+        self.newline_types = {t.name for t in shapes if "\n" in t.pattern.to_regexp() or t.name == "WS"}
+        self.all_terminals = {t.name for t in conf.terminals}
+
+    def _candidates(self, word: str) -> list[str]:
+        found = self.words.get(word)
+        return found + ["NAME"] if found else ["NAME"]
+
+    def lex(self, lexer_state, parser_state):
+        text = lexer_state.text.text
+        end = lexer_state.text.end
+        line_ctr = lexer_state.line_ctr
+        match = self.scanner.match
+        states = parser_state.parse_conf.states
+        while line_ctr.char_pos < end:
+            pos = line_ctr.char_pos
+            m = match(text, pos)
+            if m is None or m.end() > end:
+                accepts = set(states[parser_state.position]) & self.all_terminals
+                raise UnexpectedCharacters(text, pos, line_ctr.line, line_ctr.column, allowed=accepts or {"$END"},
+                                           state=parser_state, token_history=lexer_state.last_token and [lexer_state.last_token])
+            kind = m.lastgroup
+            value = m.group()
+            if kind == "_WORD" or kind == "_PUNCT":
+                options = self._candidates(value) if kind == "_WORD" else self.punct[value]
+                accepts = states[parser_state.position]
+                kind = next((o for o in options if o in accepts), options[0] if options else "NAME")
+            if kind in self.ignore:
+                if kind in self.callbacks:
+                    t = Token(kind, value, pos, line_ctr.line, line_ctr.column)
+                    line_ctr.feed(value, kind in self.newline_types)
+                    t.end_line, t.end_column, t.end_pos = line_ctr.line, line_ctr.column, line_ctr.char_pos
+                    self.callbacks[kind](t)
+                else:
+                    line_ctr.feed(value, kind in self.newline_types)
+                continue
+            t = Token(kind, value, pos, line_ctr.line, line_ctr.column)
+            line_ctr.feed(value, False)
+            t.end_line, t.end_column, t.end_pos = line_ctr.line, line_ctr.column, line_ctr.char_pos
+            lexer_state.last_token = t
+            yield t
 
 
 def parse(source: SourceFile) -> tuple[ast.Node | None, list[Diagnostic]]:
@@ -112,6 +194,7 @@ class _AstBuilder(Transformer):
         self.source: SourceFile | None = None
         self.diagnostics: list[Diagnostic] = []
         self.comments: list[ast.Comment] = []
+        self._converters = {name[5:]: getattr(self, name) for name in dir(self) if name.startswith("_lit_")}
 
     def begin(self, source: SourceFile) -> None:
         self.source, self.diagnostics, self.comments = source, [], []
@@ -160,12 +243,12 @@ class _AstBuilder(Transformer):
         kind = tok.type
         if kind not in _KEPT:
             return None  # a keyword or punctuation: its meaning is the node kind
-        conv = getattr(self, "_lit_" + kind, None)
+        conv = self._converters.get(kind)
         if conv is not None:
             return conv(tok)
         if kind == "NAME":
-            return ast.Name(str(tok), _span(tok))
-        return ast.Keyword(str(tok), _span(tok))
+            return ast.Name(str(tok), Span(tok.start_pos, tok.end_pos))
+        return ast.Keyword(str(tok), Span(tok.start_pos, tok.end_pos))
 
     def _lit_STRING(self, tok: Token) -> ast.Str:
         return self._string(tok)
@@ -202,6 +285,8 @@ class _AstBuilder(Transformer):
         raw = str(tok)
         base = tok.start_pos + 1
         body = raw[1:-1]
+        if "\\" not in body and "{" not in body and "}" not in body:  # the common case
+            return ast.Str(body, (body,) if body else (), Span(tok.start_pos, tok.end_pos))
         segments: list = []
         buf: list[str] = []
         i, n = 0, len(body)

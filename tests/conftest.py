@@ -3,6 +3,10 @@ from pathlib import Path
 
 import pytest
 
+# Validate every model object as lowering builds it (see slalang/lower.py),
+# here and in every `slalang` subprocess the tests start.
+os.environ["SLALANG_STRICT_MODEL"] = "1"
+
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 CONTRACTS = sorted((ROOT / "contracts").glob("*.sla"))
