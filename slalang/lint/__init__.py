@@ -18,7 +18,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from slalang.diagnostics import Diagnostic, did_you_mean, make
+from slalang.diagnostics import Diagnostic, make
 from slalang.lint import completeness, consistency, wording  # noqa: F401  (register the rules)
 from slalang.lint.config import DEFAULT, ConfigError, ConfigFinder, LintConfig
 from slalang.lint.registry import RULES, Rule, declare
@@ -72,7 +72,8 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
         for code, span in s.codes.items():
             if code not in RULES:
                 if config.enabled("L001"):
-                    guess = did_you_mean(code, RULES)
+                    guess = next((c for c in sorted(RULES) if len(c) == len(code) and
+                                  sum(x != y for x, y in zip(c, code)) == 1), None)
                     out.append(Diagnostic("L001", config.severity("L001"), f"`{code}` is not a lint code", source,
                                           span, f"did you mean `{guess}`?" if guess else
                                           "see `slalang lint --list-rules` for the codes"))

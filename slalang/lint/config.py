@@ -47,7 +47,7 @@ DEFAULT = LintConfig()
 
 
 def _line_of(text: str, key: str) -> Optional[int]:
-    m = re.search(rf'^\s*"?{re.escape(key)}"?\s*=', text, re.M)
+    m = re.search(rf'^[ \t]*"?{re.escape(key)}"?[ \t]*=', text, re.M)
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 

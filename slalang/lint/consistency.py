@@ -31,15 +31,20 @@ _PER_MONTH = {"month": 1, "quarter": 3, "year": 12}
 
 
 def fmt_seconds(seconds: float) -> str:
-    """`21.6 min`, `4h`, `1h30m`, `45s`: the issue's own style."""
+    """A computed time for a message: `45 s`, `21.6 min`, `4h`, `1h30m`, `2d`."""
     if seconds < 60:
-        return f"{seconds:g}s"
-    if seconds % 60:
-        return f"{seconds / 60:.1f} min".replace(".0 min", " min")
-    m = int(seconds // 60)
+        return f"{seconds:g} s"
+    if seconds < 3600 or seconds % 60:
+        return f"{round(seconds / 60, 1):g} min" if seconds < 3600 else f"{round(seconds / 3600, 1):g} h"
+    return spell(int(seconds))
+
+
+def spell(seconds: int) -> str:
+    """Whole minutes as a duration the language accepts: `43m`, `1h30m`, `2d`."""
+    m = max(1, seconds // 60)
     h, m = divmod(m, 60)
     d, h = divmod(h, 24)
-    return "".join(f"{n}{u}" for n, u in ((d, "d"), (h, "h"), (m, "m")) if n) or "0m"
+    return "".join(f"{n}{u}" for n, u in ((d, "d"), (h, "h"), (m, "m")) if n)
 
 
 def wall_estimate(d: model.Duration, day_seconds: int) -> float:
@@ -195,9 +200,10 @@ def maintenance_exceeds(ctx: LintContext):
                   f"maintenance of up to {m.max.spelling} per {m.max_period}{per} counts as downtime (it has no "
                   f"{lacking}), but {strictest.product}'s {strictest.percent}% per {strictest.period} permits only "
                   f"{fmt_seconds(permitted)} of downtime in a 30-day month",
-                  "exclude maintenance by giving it a notice and a window, e.g. `maintenance notice 72h, "
+                  "exclude maintenance by giving it a notice and a window, e.g. `maintenance notice "
+                  f"{m.notice.spelling if m.notice else '72h'}, "
                   f"max {m.max.spelling} per {m.max_period}, window sat 00:00-06:00`, or lower the allowance to at "
-                  f"most {fmt_seconds(int(permitted // 60) * 60)}",
+                  f"most {spell(int(permitted))}",
                   (Label(avail_node.span, "the availability target"),) if avail_node else ())
 
 
@@ -263,7 +269,7 @@ def update_after_resolution(ctx: LintContext):
                           f"{r.priority} is updated every {r.every.spelling}, but should be resolved within "
                           f"{target.spelling}{approx} (`{col.name}`): the first update is due after the resolution",
                           f"update more often than the resolution target, e.g. `{r.priority} every "
-                          f"{fmt_seconds(max(60, int(estimate // 4) // 60 * 60))}`",
+                          f"{spell(int(estimate // 4))}`",
                           (Label(ctx.cell_span("resolution", r.priority, col.name), "the resolution target"),))
             break
 

@@ -23,6 +23,7 @@ class Run:
 
     text: str
     offsets: tuple[int, ...]
+    at: int = 0  # where the run starts in the string's decoded value (`ast.Str.value`)
 
     def span(self, start: int, end: int) -> Span:
         """Source span of the decoded characters [start, end)."""
@@ -75,9 +76,11 @@ def decode_string(source: SourceFile, s: ast.Str) -> tuple[tuple[Run, ...], tupl
     chars: list[str] = []
     offs: list[int] = []
 
+    pos = 0  # position in the decoded value, where a reference reads `{path}`
+
     def flush() -> None:
         if chars:
-            runs.append(Run("".join(chars), tuple(offs)))
+            runs.append(Run("".join(chars), tuple(offs), pos - len(chars)))
             chars.clear()
             offs.clear()
 
@@ -88,16 +91,19 @@ def decode_string(source: SourceFile, s: ast.Str) -> tuple[tuple[Run, ...], tupl
             nxt = body[i + 1]
             chars.append({"n": "\n", "t": "\t"}.get(nxt, nxt))
             offs.append(raw_start + i)
+            pos += 1
             i += 2
             continue
         if ch == "{":
             close = body.find("}", i + 1)
             if close != -1:
                 flush()
+                pos += len(body[i + 1 : close].strip()) + 2
                 i = close + 1
                 continue
         chars.append(ch)
         offs.append(raw_start + i)
+        pos += 1
         i += 1
     flush()
     return tuple(runs), tuple(s.refs)

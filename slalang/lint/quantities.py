@@ -28,6 +28,10 @@ _EN_WORDS = {
     "half a": Decimal("0.5"),
 }
 _ENW = "|".join(sorted((re.escape(w) for w in _EN_WORDS), key=len, reverse=True))
+# Standalone number words ("two channels"); not "one", which is as often a
+# pronoun ("any one of") as a count.
+_COUNT_WORDS = "|".join(w for w in sorted(_EN_WORDS, key=len, reverse=True)
+                        if " " not in w and w not in ("one",))
 _MONTHS = ("january february march april may june july august september october november december").split()
 _MON = "|".join(m.capitalize() for m in _MONTHS)
 
@@ -53,8 +57,11 @@ _MASTER = re.compile(
     rf"|(?P<percent>{_NUM}\s*(?:%|％|percent(?![A-Za-z])|per cent(?![A-Za-z]))|百分之(?:{_ZHN}|\d+(?:\.\d+)?))"
     rf"|(?P<time>(?<![\d:])\d{{1,2}}:\d{{2}}(?![\d:]))"
     rf"|(?P<duration>(?:{_NUM}|{_ZHN}|(?<![A-Za-z])(?i:{_ENW}))[\s-]*(?:{_UNIT_RE})(?![A-Za-z]))"
+    rf"|(?P<times>(?:{_NUM}|(?:{_ZHN}))\s*次|(?<![A-Za-z])(?i:once|twice|thrice)(?![A-Za-z]))"
+    rf"|(?P<halfyear>(?<![A-Za-z])(?i:half[- ]year(?:ly)?|semi-?annual(?:ly)?|biannual(?:ly)?)(?![A-Za-z]))"
     rf"|(?P<scaled>{_NUM}\s*[万亿](?!元))"
-    rf"|(?P<ordinal>(?:{_ZHN})(?=级|线|类|档|期)|(?<![A-Za-z])(?i:one|two|three|four|five)(?=[- ](?:level|tier|class|grade)))"
+    rf"|(?P<ordinal>(?:{_ZHN})(?=级|线|类|档|期|个|名|家|条|项|种|位|台|套)|(?<![A-Za-z])(?i:one|two|three|four|five)(?=[- ](?:level|tier|class|grade)))"
+    rf"|(?P<word>(?<![A-Za-z-])(?i:{_COUNT_WORDS})(?![A-Za-z]))"
     rf"|(?P<compact>(?<![A-Za-z0-9_.])(?:\d+(?:bd|bh|d|h|m))+(?![A-Za-z0-9_.]))"
     rf"|(?P<number>{_NUM}(?![A-Za-z0-9_]))"
 )
@@ -68,6 +75,9 @@ class Quantity:
     start: int
     end: int
     raw: str
+    # "一次" / "once" often only means "each time" ("每 30 分钟通报一次" =
+    # "updated every 30 minutes"): it may match, but is not missed if absent.
+    weak: bool = False
 
     @property
     def key(self) -> tuple:
@@ -135,7 +145,8 @@ def find(text: str) -> list[Quantity]:
         q = _read(kind, raw)
         if q is not None:
             k, value, numeral = q
-            out.append(Quantity(k, value, numeral, m.start(), m.end(), raw))
+            weak = kind == "times" and value == 1
+            out.append(Quantity(k, value, numeral, m.start(), m.end(), raw, weak))
     return out
 
 
@@ -192,13 +203,19 @@ def _read(kind: str, raw: str):
         if ukind in ("wall", "bh"):
             value = value.to_integral_value() if value == value.to_integral_value() else value
         return ukind, value, n
+    if kind == "times":
+        word = {"once": 1, "twice": 2, "thrice": 3}.get(raw.lower())
+        n = Decimal(word) if word else _numeral(raw.rstrip("次 \t"))
+        return ("number", n, n) if n is not None else None
+    if kind == "halfyear":
+        return "months", Decimal(6), None
     if kind == "scaled":
         n = _decimal(raw.rstrip("万亿 \t"))
         if n is None:
             return None
         n *= 10000 if raw.endswith("万") else 100000000
         return "number", n, n
-    if kind == "ordinal":
+    if kind in ("ordinal", "word"):
         n = _numeral(raw)
         return ("number", n, n) if n is not None else None
     n = _decimal(raw)

@@ -66,14 +66,20 @@ for _code in ("L201", "L202", "L203"):
     _COMPILED[_code + "_terms"] = _terms  # type: ignore[assignment]
 
 _RESOLUTION_WORDS = re.compile(r"恢复|解决|修复|处理完|resolv|restor|fix|repair", re.I)
+_RESPONSE_WORDS = re.compile(r"响应|回复|受理|答复|respon|answer|acknowledg|reply", re.I)
 _UPDATE_WORDS = re.compile(r"通报|进度|更新|告知|通知|update|progress|inform|notif", re.I)
 
 
-def _example_ref(ctx: LintContext, text: str, want: str) -> Optional[tuple[str, str]]:
+def _example_ref(ctx: LintContext, text: str, at: int, want: str) -> Optional[tuple[str, str]]:
     """A real `{reference}` of this contract to quote in a rewrite, and its
-    value: the metric the sentence is about, for the priority it names."""
+    value: the metric the sentence is about, for the priority it names
+    nearest to the vague word at offset `at` (else the most severe one)."""
     c = ctx.contract
-    named = [p.name for p in c.priorities if re.search(rf"(?<![A-Za-z0-9]){re.escape(p.name)}(?![A-Za-z0-9])", text)]
+    distance: dict[str, int] = {}
+    for p in c.priorities:
+        for m in re.finditer(rf"(?<![A-Za-z0-9]){re.escape(p.name)}(?![A-Za-z0-9])", text):
+            distance[p.name] = min(distance.get(p.name, len(text)), abs(at - m.start()))
+    named = sorted(distance, key=distance.get)
     order = named + [p.name for p in c.priorities if p.name not in named]
     if want == "updates" and c.updates is not None:
         for p in order:
@@ -92,11 +98,22 @@ def _example_ref(ctx: LintContext, text: str, want: str) -> Optional[tuple[str, 
     return None
 
 
-def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, sentence: str) -> str:
+_CLAUSE_BREAK = re.compile(r"[，。；：！？、,;:!?]|\band\b|\.(?:\s|$)")
+
+
+def _segment(text: str, start: int, end: int) -> str:
+    """The part of a sentence around [start, end): between clause breaks."""
+    left = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    m = _CLAUSE_BREAK.search(text, end)
+    return text[left : m.start() if m else len(text)]
+
+
+def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, sentence: str, at: int,
+             part: str) -> str:
     zh = site.lang == "zh" or (site.lang is None and re.search(r"[\u4e00-\u9fff]", found))
-    want = ("resolution" if _RESOLUTION_WORDS.search(sentence) or term.kind == "effort"
-            else "updates" if _UPDATE_WORDS.search(sentence) else "response")
-    ref = _example_ref(ctx, sentence, want)
+    want = ("updates" if _UPDATE_WORDS.search(part) else "response" if _RESPONSE_WORDS.search(part)
+            else "resolution" if _RESOLUTION_WORDS.search(part) or term.kind == "effort" else "response")
+    ref = _example_ref(ctx, sentence, at, want)
     if ref:
         path, spelled = ref
         prio = path.split(".")[1]
@@ -120,7 +137,8 @@ def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, se
         return (f"delete “{found}”: a commitment holds always; list the real exceptions under `exclusions` "
                 "(e.g. `exclude migration \"…\" | \"…\"`)")
     if term.kind == "measure":
-        return (f"replace “{found}” with the measure and its number, e.g. {quoted}")
+        return (f"replace “{found}” with what exactly is meant: list the cases, or state the number, "
+                f"e.g. {quoted}")
     return (f"replace “{found}” with the condition and what then happens, e.g. "
             + ("“P0 级故障时每 30 分钟通报一次进度”" if zh else "“for P0 incidents, progress is reported every 30 minutes”"))
 
@@ -128,17 +146,22 @@ def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, se
 def _vague(ctx: LintContext, code: str):
     pattern = _COMPILED[code]
     terms = _COMPILED[code + "_terms"]
-    what = {"L201": "vague time", "L202": "an effort, not a result", "L203": "a hedge"}[code]
+    what = {"L201": "sets no deadline", "L202": "promises an effort, not a result", "L203": "is a hedge"}[code]
     for site in ctx.texts():
+        # A priority definition classifies incidents ("危及生命、需立即处置"):
+        # its urgency words describe the patient or the outage, not a
+        # promise; the promise for that priority is its matrix row.
+        if site.owner.kind == "priority_body":
+            continue
         for s in site.strings:
-            sentence = s.node.value
             for run in s.runs:
                 for m in pattern.finditer(run.text):
                     term = terms[int(m.lastgroup[1:])]
                     found = m.group(0)
+                    part = _segment(run.text, m.start(), m.end())
                     yield Finding(run.span(m.start(), m.end()),
-                                  f"“{found}” is {what}: the commitment cannot be measured",
-                                  _rewrite(ctx, term, found, s, sentence))
+                                  f"“{found}” {what}: the commitment cannot be measured",
+                                  _rewrite(ctx, term, found, s, s.node.value, run.at + m.start(), part))
 
 
 @rule("L201", "vague-time", "error", "a vague time word (尽快, 及时, promptly, as soon as possible, …)")
@@ -213,6 +236,8 @@ def numbers_differ(ctx: LintContext):
         for other in site.strings[1:]:
             a, b = _unmatched(first_items, _items(ctx, other))
             la, lb = _LANG_NAMES.get(first.lang, first.lang), _LANG_NAMES.get(other.lang, other.lang)
+            a = [x for x in a if not (x.q is not None and x.q.weak)]
+            b = [y for y in b if not (y.q is not None and y.q.weak)]
             for x in a:
                 twin = next((y for y in b if y.key[0] == x.key[0]), None)
                 if twin is not None:

@@ -1,0 +1,292 @@
+"""Tests for `slalang lint` (slalang/lint/, slalang/commands/lint.py).
+
+Golden cases: tests/lint_cases/<name>.sla is linted through the CLI exactly as
+a user would run it; <name>.expected holds stdout, the stderr summary and the
+exit code. `SLALANG_REGEN=1 python3 -m pytest tests/test_lint.py` rewrites the
+expected files; review the change with `git diff`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from slalang import lint
+from slalang.cli import main
+from slalang.diagnostics import Severity
+from slalang.lint import quantities
+from slalang.lint.config import ConfigError, ConfigFinder, parse
+
+REPO = Path(__file__).resolve().parent.parent
+CASES = REPO / "tests" / "lint_cases"
+REGEN = os.environ.get("SLALANG_REGEN") == "1"
+CASE_FILES = sorted(CASES.glob("*.sla"))
+BASE = (CASES / "clean.sla").read_text(encoding="utf-8")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(["lint", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(autouse=True)
+def _in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)  # paths in the output are relative to the repository
+
+
+# ---------------------------------------------------------------- golden cases
+
+def test_there_are_enough_cases():
+    assert len(CASE_FILES) >= 25
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=[c.stem for c in CASE_FILES])
+def test_golden(case: Path, capsys):
+    code, out, err = run(capsys, str(case.relative_to(REPO)))
+    got = f"{out}--- stderr\n{err}--- exit {code}\n"
+    expected = case.with_suffix(".expected")
+    if REGEN:
+        expected.write_text(got, encoding="utf-8")
+    assert expected.exists(), f"no {expected.name}; run with SLALANG_REGEN=1"
+    assert got == expected.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=[c.stem for c in CASE_FILES])
+def test_case_header_names_the_codes_it_shows(case: Path):
+    """Each case opens with `# L302: …` (or `# none: …`) naming the lint
+    codes it demonstrates; its expected output must show exactly those, so a
+    case cannot silently stop testing its rule."""
+    first = case.read_text(encoding="utf-8").split("\n", 1)[0]
+    m = re.match(r"# ((?:L\d{3} ?)+|none):", first)
+    assert m, f"{case.name}: the first line must be `# Lxxx …: what the case shows` or `# none: …`"
+    named = set(re.findall(r"L\d{3}", m.group(1)))
+    shown = set(re.findall(r"\[(L\d{3})\]", case.with_suffix(".expected").read_text(encoding="utf-8")))
+    assert shown == named
+
+
+def test_every_rule_has_a_failing_case():
+    shown = set()
+    for case in CASE_FILES:
+        shown |= set(re.findall(r"\[(L\d{3})\]", case.with_suffix(".expected").read_text(encoding="utf-8")))
+    assert shown == set(lint.RULES)
+
+
+# ---------------------------------------------------------------- the examples
+
+def test_every_example_contract_lints_clean(capsys):
+    contracts = sorted((REPO / "contracts").glob("*.sla"))
+    assert contracts
+    code, out, err = run(capsys, "contracts")
+    assert out == ""
+    assert code == 0
+    assert f"linted {len(contracts)} files: 0 errors, 0 warnings" in err
+
+
+# ---------------------------------------------------------------- CLI behaviour
+
+def test_json_format(capsys):
+    code, out, err = run(capsys, "tests/lint_cases/ladder_cap_first_step.sla", "tests/lint_cases/clean.sla",
+                         "--format", "json")
+    assert code == 1 and err == ""
+    doc = json.loads(out)
+    assert doc["files"] == ["tests/lint_cases/ladder_cap_first_step.sla", "tests/lint_cases/clean.sla"]
+    assert doc["summary"] == {"errors": 1, "warnings": 0}
+    (d,) = doc["diagnostics"]
+    assert d["code"] == "L302" and d["severity"] == "error"
+    assert (d["line"], d["column"], d["end_line"], d["end_column"]) == (56, 27, 56, 45)
+    assert d["labels"][0]["message"] == "the ladder's cap"
+    assert "hint" in d
+
+
+def test_warnings_only_exit_zero(capsys):
+    code, _, err = run(capsys, "tests/lint_cases/off_hours_stricter.sla")
+    assert code == 0 and "0 errors, 2 warnings" in err
+
+
+def test_a_contract_that_does_not_compile_shows_check_errors(capsys):
+    code, out, err = run(capsys, "tests/lint_cases/does_not_compile.sla")
+    assert code == 1 and "error[E0403]" in out and "[L" not in out
+    assert "did not compile" in err
+
+
+def test_usage_errors(capsys, tmp_path):
+    assert run(capsys, str(tmp_path / "nope.sla"))[0] == 2
+    code, _, err = run(capsys)
+    assert code == 2 and "at least one FILE" in err
+
+
+def test_list_rules(capsys):
+    code, out, _ = run(capsys, "--list-rules")
+    assert code == 0
+    for c, r in lint.RULES.items():
+        assert re.search(rf"^  {c}  {r.severity.value}\s+{r.name}\s", out, re.M)
+
+
+def test_directory_input_lints_every_file(capsys):
+    code, out, err = run(capsys, "tests/lint_cases")
+    assert code == 1
+    assert f"linted {len(CASE_FILES)} files" in err
+
+
+def test_internal_error_in_a_rule_exits_3(capsys, monkeypatch):
+    from slalang.lint import registry
+
+    def broken(ctx):
+        raise ZeroDivisionError("boom")
+        yield
+
+    rule = registry.RULES["L305"]
+    monkeypatch.setitem(registry.RULES, "L305", registry.Rule(rule.code, rule.name, rule.family, rule.severity,
+                                                              rule.summary, broken))
+    code, out, err = run(capsys, "tests/lint_cases/clean.sla")
+    assert code == 3
+    assert "internal error in lint rule L305" in out and "Traceback" not in out + err
+
+
+# ---------------------------------------------------------------- configuration
+
+def _project(tmp_path: Path, toml: str, name: str = "c.sla", text: str = BASE) -> Path:
+    (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
+    sub = tmp_path / "contracts"
+    sub.mkdir(exist_ok=True)
+    f = sub / name
+    f.write_text(text, encoding="utf-8")
+    return f
+
+
+def test_config_changes_severity_and_turns_rules_off(tmp_path, capsys):
+    text = BASE.replace("    P0      15m   1h\n", "    P0      2h    1h\n")
+    f = _project(tmp_path, '[tool.slalang.lint]\nL305 = "error"\n', text=text)
+    code, out, _ = run(capsys, str(f))
+    assert code == 1 and "error[L305]" in out
+    f = _project(tmp_path, '[tool.slalang.lint]\nL305 = "off"\n', text=text)
+    code, out, err = run(capsys, str(f))
+    assert code == 0 and out == "" and "0 errors, 0 warnings" in err
+    f = _project(tmp_path, '[tool.slalang.lint]\nL201 = "warning"\n', text=BASE.replace("内响应，", "内尽快响应，"))
+    code, out, _ = run(capsys, str(f))
+    assert code == 0 and "warning[L201]" in out
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('[tool.slalang.lint]\nL999 = "off"\n', "pyproject.toml:2: [tool.slalang.lint]: `L999` is not a lint code"),
+    ('[tool.slalang.lint]\nL2O1 = "off"\n', "did you mean `L201`?"),
+    ('[tool.slalang.lint]\n\nL201 = "loud"\n', "pyproject.toml:3: [tool.slalang.lint]: L201 = 'loud': the severity "
+                                               'must be "error", "warning" or "off"'),
+    ('[tool.slalang.lint]\nL201 = 1\n', "the severity must be"),
+    ('[tool.slalang]\nlint = "strict"\n', "must be a table of codes"),
+    ('[tool.slalang.lint\n', "not valid TOML"),
+])
+def test_bad_config_is_a_usage_error(tmp_path, capsys, toml, message):
+    f = _project(tmp_path, toml)
+    code, out, err = run(capsys, str(f))
+    assert code == 2 and out == ""
+    assert message in err and "Traceback" not in err
+
+
+def test_nearest_pyproject_with_a_lint_table_wins(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.slalang.lint]\nL305 = "off"\n', encoding="utf-8")
+    inner = tmp_path / "team"
+    inner.mkdir()
+    (inner / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")  # no lint table: skipped
+    (inner / "deeper").mkdir()
+    f = inner / "deeper" / "c.sla"
+    f.write_text(BASE, encoding="utf-8")
+    config = ConfigFinder().for_file(str(f))
+    assert config.severity("L305") is None
+    assert config.severity("L201") is Severity.ERROR
+    (inner / "pyproject.toml").write_text('[tool.slalang.lint]\nL201 = "warning"\n', encoding="utf-8")
+    config = ConfigFinder().for_file(str(f))
+    assert config.severity("L201") is Severity.WARNING and config.severity("L305") is Severity.WARNING
+
+
+def test_config_parse_direct():
+    assert parse(Path("p.toml"), "[tool.other]\n") is None
+    with pytest.raises(ConfigError):
+        parse(Path("p.toml"), '[tool.slalang.lint]\nl201 = "off"\n')
+
+
+# ---------------------------------------------------------------- suppression
+
+def _lint(text: str):
+    result, diags = lint.lint_source(text, "t.sla")
+    assert diags is not None, [d.message for d in result.diagnostics]
+    return sorted(d.code for d in diags)
+
+
+def test_suppression_on_the_line_only_covers_that_line():
+    weak = BASE.replace("    P0      15m   1h\n    P1      30m   4h\n", "    P0      2h    1h\n    P1      1h    30m\n")
+    assert _lint(weak) == ["L305", "L305"]
+    one = weak.replace("P0      2h    1h\n", "P0      2h    1h   # slalang: allow L305\n")
+    assert _lint(one) == ["L305"]
+    other_code = weak.replace("P0      2h    1h\n", "P0      2h    1h   # slalang: allow L306\n")
+    assert _lint(other_code) == ["L002", "L305", "L305"]
+
+
+def test_suppression_on_a_block_line_covers_the_block():
+    weak = BASE.replace("    P0      15m   1h\n    P1      30m   4h\n", "    P0      2h    1h\n    P1      1h    30m\n")
+    block = weak.replace('response "首次响应" | "First response" {',
+                         'response "首次响应" | "First response" {  # slalang: allow L305')
+    assert _lint(block) == []
+    whole = weak.replace('contract "lint-base" version "1.0.0" {',
+                         'contract "lint-base" version "1.0.0" {  # slalang: allow l305, L201')
+    assert _lint(whole) == ["L002"]  # L201 silences nothing; codes are case-insensitive
+
+
+def test_suppression_on_the_first_line_of_a_two_line_text():
+    vague = BASE.replace('"P0 incidents are answered within', '"P0 incidents are promptly answered within')
+    assert _lint(vague) == ["L201"]
+    assert _lint(vague.replace('clause notice "通报" | "Notification" {\n    "P0',
+                               'clause notice "通报" | "Notification" {\n    "P0')) == ["L201"]
+    allowed = vague.replace('通报一次进度，共 2 个渠道。"', '通报一次进度，共 2 个渠道。"  # slalang: allow L201')
+    assert _lint(allowed) == []
+
+
+def test_a_disabled_rule_does_not_make_its_suppressions_unused(tmp_path):
+    text = BASE.replace("P0      15m   1h\n", "P0      15m   1h   # slalang: allow L305\n")
+    _, diags = lint.lint_source(text, "t.sla", lint.LintConfig({"L305": None}))
+    assert diags == []
+
+
+# ---------------------------------------------------------------- spans and hints
+
+def test_vague_term_span_is_the_words_even_after_escapes():
+    text = BASE.replace('"P0 incidents are answered within', r'"P0 \"critical\" incidents are answered ASAP within')
+    result, diags = lint.lint_source(text, "t.sla")
+    (d,) = diags
+    line, col, end_line, end_col = d.position()
+    assert result.source.line_text(line)[col - 1:end_col - 1] == "ASAP"
+    assert "{response.P0.business}" in d.hint
+
+
+def test_hint_quotes_a_value_of_the_priority_named():
+    text = BASE.replace("内响应，每", "内响应，P1 级故障及时恢复，每")
+    _, diags = lint.lint_source(text, "t.sla")
+    (d,) = [d for d in diags if d.code == "L201"]
+    assert "{resolution.P1.any}" in d.hint and "2bd" in d.hint
+
+
+# ---------------------------------------------------------------- quantities
+
+@pytest.mark.parametrize("zh, en", [
+    ("30 分钟", "30 minutes"), ("三十分钟", "thirty minutes"), ("1 小时", "60 minutes"), ("半小时", "half an hour"),
+    ("2 个工作日", "2 business days"), ("6 个月", "six months"), ("半年", "half-yearly"), ("百分之五", "5%"),
+    ("99.95%", "99.95 percent"), ("50 万元", "CNY 500,000"), ("¥1,200.50", "1200.50 yuan"),
+    ("2026年1月1日", "2026-01-01"), ("2026年1月1日", "January 1, 2026"), ("09:00", "9:00"), ("两次", "twice"),
+])
+def test_equivalent_quantities_have_the_same_key(zh, en):
+    (a,), (b,) = quantities.find(zh), quantities.find(en)
+    assert a.key == b.key
+
+
+@pytest.mark.parametrize("text", ["P0", "ISO9001", "一般咨询", "any one of them", "tier", "A1", "每天", "every day"])
+def test_not_quantities(text):
+    assert quantities.find(text) == []
+
+
+def test_zh_numerals():
+    assert [quantities.zh_numeral(t) for t in ("三", "十", "十五", "二十四", "一百二十", "两千", "三万五千")] == \
+        [3, 10, 15, 24, 120, 2000, 35000]
