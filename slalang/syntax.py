@@ -128,6 +128,10 @@ class _ContextualScanner(Lexer):
             yield t
 
 
+_MAX_SYNTAX_ERRORS = 20
+_STRINGS = re.compile(r'"([^"\\\n]|\\.)*"?')
+
+
 def parse(source: SourceFile) -> tuple[ast.Node | None, list[Diagnostic]]:
     """Parse a whole file. Returns the contract node (or None) and every
     diagnostic found while reading literals or shapes."""
@@ -144,8 +148,10 @@ def parse_with_comments(source: SourceFile) -> tuple[ast.Node | None, list[Diagn
     try:
         tree = p.parse(source.text)
     except UnexpectedInput as exc:
-        diag = _syntax_diagnostic(source, exc)
-        return None, [diag] + _builder.end(), []
+        errors = [_syntax_diagnostic(source, exc)]
+        literal_diags = _builder.end()
+        errors += _further_syntax_errors(source, exc)
+        return None, errors + literal_diags, []
     except VisitError as exc:  # a literal callback failed: a bug, not input
         _builder.end()
         raise exc.orig_exc from exc
@@ -153,6 +159,54 @@ def parse_with_comments(source: SourceFile) -> tuple[ast.Node | None, list[Diagn
     diags = _builder.end()
     contract = tree.children[0] if isinstance(tree, ast.Node) and tree.kind == "start" else tree
     return contract, diags, comments
+
+
+def _error_offset(exc: UnexpectedInput) -> int:
+    if isinstance(exc, UnexpectedToken):
+        return exc.token.start_pos if exc.token.type != "$END" else -1
+    return exc.pos_in_stream
+
+
+def _further_syntax_errors(source: SourceFile, first: UnexpectedInput) -> list[Diagnostic]:
+    """Later syntax errors, found by blanking the offending line and parsing
+    again, for as long as that cannot shift the structure of the file: the
+    line must hold no brace, and the next line must start a statement of its
+    own (not continue a text with `|`). Otherwise we stop at the errors
+    found so far rather than report echoes of the first."""
+    found: list[Diagnostic] = []
+    text = source.text
+    exc: UnexpectedInput = first
+    last_line = 0
+    for _ in range(_MAX_SYNTAX_ERRORS - 1):
+        offset = _error_offset(exc)
+        if offset < 0:
+            break
+        line, _col = source.line_col(offset)
+        if line <= last_line:
+            break
+        line_text = source.line_text(line)
+        if "{" in _STRINGS.sub("", line_text) or "}" in _STRINGS.sub("", line_text):
+            break
+        following = next((source.line_text(n).strip() for n in range(line + 1, source.line_count + 1)
+                          if source.line_text(n).strip()), "")
+        if following[:1] in ('|', ',', '"', ":"):
+            break
+        start = source.offset(line, 1)
+        text = text[:start] + " " * len(line_text) + text[start + len(line_text):]
+        last_line = line
+        assert _builder is not None
+        _builder.begin(source)
+        try:
+            parser().parse(text)
+            return found
+        except UnexpectedInput as again:
+            exc = again
+        finally:
+            _builder.end()
+        if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
+            break  # the end of the file is reached: nothing more to learn
+        found.append(_syntax_diagnostic(source, exc))
+    return found
 
 
 # ---------------------------------------------------------------- literals
