@@ -460,11 +460,9 @@ def _describe(tok: Token) -> str:
     return f"`{text}`"
 
 
-def _open_blocks(text: str, upto: int) -> list[int]:
-    """Offsets of the `{` still open at `upto` (strings and comments skipped)."""
-    stack: list[int] = []
-    i = 0
-    n = min(len(text), upto)
+def _braces(text: str, upto: int | None = None):
+    """(offset, `{` or `}`) for every brace outside strings and comments."""
+    i, n = 0, len(text) if upto is None else min(len(text), upto)
     while i < n:
         ch = text[i]
         if ch == '"':
@@ -477,36 +475,29 @@ def _open_blocks(text: str, upto: int) -> list[int]:
             j = text.find("\n", i)
             i = n if j == -1 else j
             continue
+        if ch in "{}":
+            yield i, ch
+        i += 1
+
+
+def _open_blocks(text: str, upto: int) -> list[int]:
+    """Offsets of the `{` still open at `upto`."""
+    stack: list[int] = []
+    for i, ch in _braces(text, upto):
         if ch == "{":
             stack.append(i)
-        elif ch == "}" and stack:
+        elif stack:
             stack.pop()
-        i += 1
     return stack
 
 
 def _contract_close(text: str) -> int | None:
     """Offset of the `}` that closes the outermost block."""
-    depth, i, n = 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            j = i + 1
-            while j < n and text[j] not in '"\n':
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-            continue
-        if ch == "#":
-            j = text.find("\n", i)
-            i = n if j == -1 else j
-            continue
-        if ch == "{":
-            depth += 1
-        elif ch == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
+    depth = 0
+    for i, ch in _braces(text):
+        depth += 1 if ch == "{" else -1
+        if depth == 0:
+            return i
     return None
 
 
