@@ -1,0 +1,229 @@
+"""The semantic diff: golden reports over a version history of the
+IT-operations contract (tests/history/itops/v1.sla … v6.sla), directions,
+renames and reorderings, the word diff, `--fail-on`, and `--rev` in a real
+git repository. SLALANG_REGEN=1 rewrites the golden reports."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, golden
+from slalang import semdiff
+from slalang.compiler import compile_text
+
+HISTORY = ROOT / "tests" / "history" / "itops"
+VERSIONS = sorted(HISTORY.glob("v*.sla"), key=lambda p: int(p.stem[1:]))
+PAIRS = [(a, b) for a, b in zip(VERSIONS, VERSIONS[1:])] + [(VERSIONS[0], VERSIONS[-1])]
+GOLDEN = HISTORY / "diffs"
+
+
+def contract(path: Path):
+    r = compile_text(path.read_text(encoding="utf-8"), path.name)
+    assert r.contract is not None, [d.message for d in r.diagnostics]
+    return r.contract
+
+
+def changes(a: Path, b: Path) -> semdiff.ContractDiff:
+    return semdiff.diff(contract(a), contract(b))
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "slalang", *args], capture_output=True, text=True,
+                          cwd=cwd or ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def find(d: semdiff.ContractDiff, path: str) -> list[semdiff.Change]:
+    return [c for c in d.changes if c.path == path]
+
+
+# ---------------------------------------------------------------- goldens
+
+
+def test_history_has_six_versions_touching_every_section():
+    assert len(VERSIONS) >= 6
+    touched = set()
+    for a, b in zip(VERSIONS, VERSIONS[1:]):
+        touched |= {c.section for c in changes(a, b).changes}
+    assert touched == set(semdiff.SECTIONS), set(semdiff.SECTIONS) - touched
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0].stem}-{p[1].stem}")
+def test_golden_reports(pair):
+    a, b = pair
+    d = changes(a, b)
+    stem = f"{a.stem}-{b.stem}"
+    golden(GOLDEN / f"{stem}.txt", semdiff.render_text(d, "en"))
+    golden(GOLDEN / f"{stem}.md", semdiff.render_markdown(d, "en"))
+    golden(GOLDEN / f"{stem}.json", semdiff.to_json(d, a.name, b.name))
+
+
+def test_golden_reports_in_chinese():
+    d = changes(VERSIONS[0], VERSIONS[-1])
+    golden(GOLDEN / "v1-v6.zh.txt", semdiff.render_text(d, "zh"))
+    golden(GOLDEN / "v1-v6.zh.md", semdiff.render_markdown(d, "zh"))
+
+
+def test_cli_output_matches_the_goldens():
+    a, b = VERSIONS[0], VERSIONS[1]
+    for fmt, ext in (("text", "txt"), ("markdown", "md")):
+        r = cli("diff", str(a), str(b), "--format", fmt)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout == (GOLDEN / f"v1-v2.{ext}").read_text(encoding="utf-8")
+    r = cli("diff", str(a), str(b), "--format", "json")
+    doc = json.loads(r.stdout)
+    assert doc["summary"] == json.loads((GOLDEN / "v1-v2.json").read_text(encoding="utf-8"))["summary"]
+
+
+# ---------------------------------------------------------------- meaning
+
+
+def test_the_issue_examples():
+    d = changes(VERSIONS[0], VERSIONS[1])
+    [p1] = find(d, "response.P1.off_hours")
+    assert (p1.direction, p1.old["en"], p1.new["en"]) == ("stricter", "8 h", "4 h")
+    assert "P1 first response (off-hours)" == p1.subject["en"]
+    [tier] = find(d, "credit.availability.tier.99.0")
+    assert tier.direction == "stricter" and "25%" in tier.old["en"] and "30%" in tier.new["en"]
+    [fm] = find(d, "exclusions.force_majeure.events")
+    assert (fm.kind, fm.direction, fm.new["en"]) == ("added", "looser", "传染病 / epidemics")
+    assert "force majeure: added '传染病 / epidemics'" in semdiff.render_text(d)
+
+
+def test_renames_are_not_removals():
+    d = changes(VERSIONS[2], VERSIONS[3])  # calendar `always` → `around_the_clock`
+    [r] = [c for c in d.changes if c.kind == "renamed"]
+    assert (r.old["en"], r.new["en"], r.direction) == ("always", "around_the_clock", "neutral")
+    assert not [c for c in d.changes if c.kind in ("added", "removed") and c.section == "calendars"]
+    d = changes(VERSIONS[1], VERSIONS[2])  # region `north` → `north_china`
+    assert [c.kind for c in d.changes if c.section == "scope" and "north" in c.path] == ["renamed"]
+
+
+def test_priority_rename_follows_into_the_matrices():
+    text = VERSIONS[0].read_text(encoding="utf-8")
+    renamed = text.replace("P4", "P9")
+    d = semdiff.diff(contract(VERSIONS[0]), compile_text(renamed).contract)
+    assert [(c.kind, c.old["en"], c.new["en"]) for c in d.changes] == [("renamed", "P4", "P9")]
+
+
+def test_reordering_is_reported_as_such():
+    d = changes(VERSIONS[4], VERSIONS[5])
+    [c] = find(d, "scope.product.order")
+    assert (c.kind, c.direction) == ("reordered", "neutral")
+    assert not [c for c in d.changes if c.section == "scope" and c.kind in ("added", "removed")]
+
+
+def test_no_change_and_reformatting_change_nothing():
+    from slalang.fmt import format_text
+
+    a = VERSIONS[0]
+    assert changes(a, a).changes == []
+    respaced = format_text(a.read_text(encoding="utf-8")).replace("\n  ", "\n    ")
+    assert semdiff.diff(contract(a), compile_text(respaced).contract).changes == []
+    assert semdiff.render_text(changes(a, a)) == "example-itops 2.1.0 → 2.1.0: 0 changes\n"
+
+
+@pytest.mark.parametrize("pair", PAIRS, ids=lambda p: f"{p[0].stem}-{p[1].stem}")
+def test_reversing_a_diff_swaps_stricter_and_looser(pair):
+    a, b = pair
+    forward, backward = changes(a, b).counts(), changes(b, a).counts()
+    assert (forward["stricter"], forward["looser"]) == (backward["looser"], backward["stricter"])
+    assert forward["neutral"] == backward["neutral"] and forward["unclear"] == backward["unclear"]
+
+
+def test_clock_changes_compare_average_wall_time():
+    text = VERSIONS[0].read_text(encoding="utf-8")
+    # 2 business hours on a 40-hour week average 8.4 wall hours: 4h (wall) is stricter.
+    d = semdiff.diff(contract(VERSIONS[0]), compile_text(text.replace("P2      2bh", "P2      4h ")).contract)
+    [c] = d.changes
+    assert (c.path, c.direction) == ("response.P2.business", "stricter")
+
+
+@given(st.text(alphabet="ab 服务响应。,", max_size=30), st.text(alphabet="ab 服务响应。,", max_size=30))
+@settings(max_examples=200, deadline=None)
+def test_word_diff_rebuilds_both_texts(a, b):
+    segs = semdiff.word_diff(a, b)
+    assert "".join(t for op, t in segs if op != "insert") == a
+    assert "".join(t for op, t in segs if op != "delete") == b
+
+
+# ---------------------------------------------------------------- the command
+
+
+def test_fail_on_provider_looser(tmp_path: Path):
+    a, b = VERSIONS[0], VERSIONS[1]
+    r = cli("diff", str(a), str(b), "--fail-on", "provider-looser")
+    assert r.returncode == 1 and "2 changes matched --fail-on provider-looser" in r.stderr
+    stricter = tmp_path / "stricter.sla"
+    stricter.write_text(a.read_text(encoding="utf-8").replace("P1      30m       8h", "P1      30m       6h"),
+                        encoding="utf-8")
+    r = cli("diff", str(a), str(stricter), "--fail-on", "provider-looser")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "P1 first response (off-hours): 8 h → 6 h" in r.stdout
+    r = cli("diff", str(a), str(b), "--fail-on", "sometimes")
+    assert r.returncode == 2 and "--fail-on takes" in r.stderr
+
+
+def test_broken_contract_is_reported_not_compared(tmp_path: Path):
+    bad = tmp_path / "bad.sla"
+    bad.write_text('contract "x" version "1" {\n  title "a"\n}\n', encoding="utf-8")
+    r = cli("diff", str(VERSIONS[0]), str(bad))
+    assert r.returncode == 1 and "error[E0204]" in r.stderr and "cannot compare" in r.stderr
+    r = cli("diff", str(VERSIONS[0]))
+    assert r.returncode == 2 and "give two files" in r.stderr
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = tmp_path / "repo"
+    (root / "contracts").mkdir(parents=True)
+    env_git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "init", "-q", str(root)], check=True)
+    for v in VERSIONS[:2]:
+        shutil.copy(v, root / "contracts" / "itops.sla")
+        subprocess.run([*env_git, "add", "contracts/itops.sla"], check=True)
+        subprocess.run([*env_git, "commit", "-q", "-m", v.stem], check=True)
+    return root
+
+
+def test_diff_rev_in_a_git_repository(repo: Path):
+    expected = (GOLDEN / "v1-v2.txt").read_text(encoding="utf-8")
+    r = cli("diff", "--rev", "HEAD~1..HEAD", "contracts/itops.sla", cwd=repo)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == expected
+    # from a sub-folder, with the path relative to it
+    r = cli("diff", "--rev", "HEAD~1..HEAD", "itops.sla", cwd=repo / "contracts")
+    assert r.returncode == 0 and r.stdout == expected
+    # `A..` and `A`: against the working tree
+    shutil.copy(VERSIONS[2], repo / "contracts" / "itops.sla")
+    r = cli("diff", "--rev", "HEAD", "contracts/itops.sla", "--format", "json", cwd=repo)
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["old"]["source"] == "HEAD:contracts/itops.sla" and doc["new"]["source"] == "contracts/itops.sla"
+    assert doc == json.loads(semdiff.to_json(changes(VERSIONS[1], VERSIONS[2]), "HEAD:contracts/itops.sla",
+                                             "contracts/itops.sla"))
+    r = cli("diff", "--rev", "HEAD~1..", "contracts/itops.sla", cwd=repo)
+    assert r.returncode == 0 and r.stdout == semdiff.render_text(changes(VERSIONS[0], VERSIONS[2]))
+
+
+def test_diff_rev_errors(repo: Path, tmp_path: Path):
+    r = cli("diff", "--rev", "nope..HEAD", "contracts/itops.sla", cwd=repo)
+    assert r.returncode == 2 and "cannot read itops.sla at nope" in r.stderr
+    r = cli("diff", "--rev", "HEAD~1..HEAD", "contracts/other.sla", cwd=repo)
+    assert r.returncode == 2 and "cannot read other.sla at HEAD~1" in r.stderr
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    shutil.copy(VERSIONS[0], outside / "c.sla")
+    r = cli("diff", "--rev", "HEAD", "c.sla", cwd=outside)
+    assert r.returncode == 2 and "not inside a git repository" in r.stderr
+    assert "Traceback" not in r.stderr
