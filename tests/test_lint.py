@@ -290,3 +290,53 @@ def test_not_quantities(text):
 def test_zh_numerals():
     assert [quantities.zh_numeral(t) for t in ("三", "十", "十五", "二十四", "一百二十", "两千", "三万五千")] == \
         [3, 10, 15, 24, 120, 2000, 35000]
+
+
+@pytest.mark.parametrize("zh, en", [
+    ("每次演练不超过 30 分钟，恢复目标 15 分钟。", "Each drill takes at most half an hour, with a 15-minute recovery target."),
+    ("7×24 小时值守", "on duty 24/7"),
+    ("每 30 分钟通报一次", "updated every 30 minutes"),
+    ("覆盖三十个站点和两个渠道", "covers 30 sites and two channels"),
+    ("一级异常在一线城市", "a Level 1 anomaly in a tier-1 city"),
+])
+def test_numbers_agree_across_languages(zh, en):
+    text = BASE.replace('  clause notice "通报"', f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n'
+                                                      '  clause notice "通报"')
+    assert "L204" not in _lint(text)
+
+
+@pytest.mark.parametrize("zh, en, count", [
+    ("每次演练不超过 30 分钟", "Each drill takes at most 45 minutes", 1),
+    ("历时 2 小时", "lasts two days", 1),
+    ("2 个工作日内", "within 2 days", 1),
+    ("保存 6 个月", "kept for a while", 1),
+])
+def test_numbers_disagree_across_languages(zh, en, count):
+    text = BASE.replace('  clause notice "通报"', f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n'
+                                                      '  clause notice "通报"')
+    codes = _lint(text)
+    assert codes.count("L204") == count, codes
+
+
+@pytest.mark.parametrize("retention, ok", [("180 days", True), ("26 weeks", True), ("1 year", True),
+                                           ("179 days", False), ("5 months", False)])
+def test_retention_threshold(retention, ok):
+    codes = _lint(BASE.replace("retention 6 months", f"retention {retention}"))
+    assert ("L114" not in codes) is ok
+
+
+# ---------------------------------------------------------------- docs/lint.md
+
+DOC = (REPO / "docs" / "lint.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("code", sorted(lint.RULES))
+def test_every_rule_is_documented_with_examples(code):
+    rule = lint.RULES[code]
+    assert re.search(rf"^\| {code} \| {rule.name} \| {rule.severity.value} \|", DOC, re.M), "summary table row"
+    heading = re.search(rf"^### .*\b{code}\b.*$", DOC, re.M)
+    assert heading, f"no section for {code}"
+    rest = DOC[heading.end():]
+    section = rest[: re.search(r"^##", rest, re.M).start()] if re.search(r"^##", rest, re.M) else rest
+    assert "Failing" in section and "Passing" in section
+    assert re.search(rf"Default: {rule.severity.value}\b|{code} {rule.severity.value}\b", section), "severity"

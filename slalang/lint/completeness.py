@@ -15,7 +15,8 @@ from slalang.lint.context import LintContext
 from slalang.lint.registry import Finding, rule
 from slalang.source import Span
 
-_MONTHS_PER = {"day": 1 / 30, "week": 7 / 30, "month": 1, "year": 12}
+# Calendar spans in days, to compare with "6 months" exactly (a month is 30 days).
+_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 
 @rule("L101", "provider-credential", "error", "the provider declares no credential")
@@ -178,8 +179,7 @@ def retention_short(ctx: LintContext):
         yield Finding(ctx.head(node), "the reporting does not say how long records are kept",
                       "add `retention 6 months` (the specification requires at least 6 months)")
         return
-    months = rep.retention.count * _MONTHS_PER[rep.retention.unit]
-    if months < 6:
+    if rep.retention.count * _DAYS[rep.retention.unit] < 6 * 30:
         ret = node.first("retention")
         num = ret.lit(ast.NumberLit)
         unit = ret.lit(ast.Keyword)

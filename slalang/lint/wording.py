@@ -239,7 +239,9 @@ def numbers_differ(ctx: LintContext):
             a = [x for x in a if not (x.q is not None and x.q.weak)]
             b = [y for y in b if not (y.q is not None and y.q.weak)]
             for x in a:
-                twin = next((y for y in b if y.key[0] == x.key[0]), None)
+                twin = next((y for y in b if y.key[0] == x.key[0]), None) or next(
+                    (y for y in b if x.q is not None and y.q is not None and x.q.numeral is not None
+                     and x.q.numeral == y.q.numeral), None)
                 if twin is not None:
                     b.remove(twin)
                     yield Finding(x.span, f"the {la} text says “{x.shown}” where the {lb} text says “{twin.shown}”",
