@@ -340,3 +340,88 @@ def test_every_rule_is_documented_with_examples(code):
     section = rest[: re.search(r"^##", rest, re.M).start()] if re.search(r"^##", rest, re.M) else rest
     assert "Failing" in section and "Passing" in section
     assert re.search(rf"Default: {rule.severity.value}\b|{code} {rule.severity.value}\b", section), "severity"
+
+
+# ---------------------------------------------------------------- properties
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+def _to_chinese(n: int) -> str:
+    """An independent int → Chinese numeral writer (the oracle for zh_numeral)."""
+    digits = "零一二三四五六七八九"
+    if n < 10:
+        return digits[n]
+    out = ""
+    wan, rest = divmod(n, 10000)
+    if wan:
+        out += _to_chinese(wan) + "万"
+        if 0 < rest < 1000:
+            out += "零"
+    parts = [(1000, "千"), (100, "百"), (10, "十")]
+    zero = False
+    for value, unit in parts:
+        q, rest = divmod(rest, value)
+        if q:
+            if zero:
+                out += "零"
+                zero = False
+            out += ("" if (q == 1 and value == 10 and not out) else digits[q]) + unit
+        elif out and rest:
+            zero = True
+    if rest:
+        out += ("零" if zero else "") + digits[rest]
+    return out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=99999))
+def test_zh_numeral_reads_what_the_oracle_writes(n):
+    assert quantities.zh_numeral(_to_chinese(n)) == n
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=1, max_value=999), st.sampled_from([("分钟", "minutes"), ("小时", "hours"),
+                                                                  ("天", "days"), ("个工作日", "business days"),
+                                                                  ("个月", "months")]))
+def test_same_duration_same_key_in_both_languages(n, units):
+    zh, en = units
+    (a,) = quantities.find(f"在 {n} {zh}内")
+    (b,) = quantities.find(f"within {n} {en}")
+    assert a.key == b.key
+
+
+_WORDS = ["尽快", "及时", "尽力", "原则上", "合理时间", "promptly", "best efforts", "where possible", "30", "分钟",
+          "minutes", "P0", "级", "故障", "响应", "恢复", "{response.P0.business}", "{resolution.P1.any}", "\\\"",
+          "\\\\", "\\{", "%", "5", "一", "两", "万元", "CNY", "2026-01-01", "09:00", " ", "，", "。", "and", "once"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=14), st.lists(st.sampled_from(_WORDS), max_size=14))
+def test_lint_never_fails_and_points_inside_the_text(zh_words, en_words):
+    zh, en = "".join(zh_words) or "无", "".join(en_words) or "none"
+    text = BASE.replace('  clause notice "通报"', f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n'
+                                                      '  clause notice "通报"')
+    result, diags = lint.lint_source(text, "t.sla")
+    if diags is None:  # e.g. an escape sequence the compiler rejects: not lint's business
+        assert result.errors
+        return
+    start = text.index('clause extra')
+    end = text.index('clause notice')
+    for d in diags:
+        assert d.code in lint.RULES
+        if d.code.startswith("L2"):
+            assert start <= d.span.start < d.span.end <= end, (d.code, d.message)
+            assert '"' not in text[d.span.start:d.span.end].replace('\\"', "")
+
+
+@pytest.mark.parametrize("case", [c for c in CASE_FILES if c.stem != "does_not_compile"],
+                         ids=[c.stem for c in CASE_FILES if c.stem != "does_not_compile"])
+def test_formatting_does_not_change_what_lint_finds(case):
+    from slalang.fmt import format_text
+
+    text = case.read_text(encoding="utf-8")
+    _, before = lint.lint_source(text, "a.sla")
+    _, after = lint.lint_source(format_text(text, "a.sla"), "a.sla")
+    # messages may quote canonical spellings (`30000` → `30000.00`); the findings must be the same
+    assert sorted(d.code for d in before) == sorted(d.code for d in after)
