@@ -616,7 +616,7 @@ def _attach_comments(text: str, lines: list[Line], comments: list[ast.Comment]) 
 # ---------------------------------------------------------------- rendering
 
 
-def _align(lines: list[Line]) -> list[str]:
+def _align(lines: list[Line], align: bool = True) -> list[str]:
     """Each line's code text, with the cells of every run aligned.
 
     Column by column, cells of one run align when their lines agree on the
@@ -626,7 +626,7 @@ def _align(lines: list[Line]) -> list[str]:
     groups: list[tuple] = [(line.run,) for line in lines]
     widths: list[dict[int, int]] = [{} for _ in lines]  # line → column → width
     ncols = max((len(line.cells) for line in lines), default=0)
-    for i in range(ncols):
+    for i in range(ncols if align else 0):
         members: dict[tuple, list[int]] = {}
         for k, line in enumerate(lines):
             if line.run is None or i >= len(line.cells) - 1:
@@ -666,8 +666,8 @@ def _align(lines: list[Line]) -> list[str]:
     return out
 
 
-def _render(lines: list[Line], trailing: list[str]) -> str:
-    code = _align(lines)
+def _render(lines: list[Line], trailing: list[str], align: bool = True) -> str:
+    code = _align(lines, align)
     # End-of-line comments of adjacent lines at one depth share a column.
     comment_col: dict[int, int] = {}
     i = 0
@@ -681,7 +681,7 @@ def _render(lines: list[Line], trailing: list[str]) -> str:
             j += 1
         col = max(display_width(code[k]) for k in range(i, j + 1)) + 2
         for k in range(i, j + 1):
-            comment_col[k] = col
+            comment_col[k] = col if align else display_width(code[k]) + 2
         i = j + 1
     out: list[str] = []
     for k, line in enumerate(lines):
@@ -703,22 +703,25 @@ def _render(lines: list[Line], trailing: list[str]) -> str:
 # ---------------------------------------------------------------- entry points
 
 
-def layout(source: SourceFile, root: ast.Node, comments: list[ast.Comment]) -> str:
-    """The canonical text of a parsed contract (no meaning check)."""
+def layout(source: SourceFile, root: ast.Node, comments: list[ast.Comment], align: bool = True) -> str:
+    """The canonical text of a parsed contract (no meaning check). With
+    `align=False` cells are separated by one space and nothing is padded:
+    the form `slalang textconv` gives git, where changing one cell must not
+    re-align (and so show as changed) every line of its table."""
     lay = _Layout(source.text, root)
     lines = lay.contract()
     trailing = _attach_comments(source.text, lines, comments)
-    return _render(lines, trailing)
+    return _render(lines, trailing, align)
 
 
-def layout_source(source: SourceFile) -> str | None:
+def layout_source(source: SourceFile, align: bool = True) -> str | None:
     """The canonical text of a file that parses, or None if it does not."""
     from slalang import syntax
 
     root, diags, comments = syntax.parse_with_comments(source)
     if root is None or any(d.is_error for d in diags):
         return None
-    return layout(source, root, comments)
+    return layout(source, root, comments, align)
 
 
 def normalised_model(contract) -> dict:

@@ -1,0 +1,51 @@
+"""`slalang textconv FILE`: the text git should diff instead of the file.
+
+Prints the contract in the canonical layout without alignment padding (one
+space between cells, comments kept), so `git diff` and `git log -p` show
+only what changed: re-spacing vanishes, and a longer cell does not re-align
+its whole table. Set it up once per clone (docs/review.md):
+
+    echo '*.sla diff=sla' >> .gitattributes
+    git config diff.sla.textconv "slalang textconv"
+
+git calls it on temporary copies of old versions too, some of which may not
+parse: those are printed unchanged, and the command still succeeds (a failing
+textconv would break `git diff` for the whole repository). Exit codes: 0
+printed, 2 the file cannot be read."""
+
+from __future__ import annotations
+
+import sys
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "textconv", help="print a contract normalised for git diff",
+        description="Print FILE in the canonical layout without alignment, for git's diff.<driver>.textconv. "
+                    "A file that does not parse is printed as it is.")
+    p.add_argument("file", metavar="FILE")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from slalang.cli import EXIT_OK, UsageError
+    from slalang.compiler import decode
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{args.file}: cannot read: {exc.strerror or exc}")
+    source, diags = decode(args.file, data)
+    if source is None or diags:
+        sys.stdout.write(data.decode("utf-8", errors="replace"))
+        return EXIT_OK
+    try:
+        from slalang.fmt import layout_source
+
+        text = layout_source(source, align=False)
+    except Exception:  # git must always get the text; the raw file will do
+        text = None
+    sys.stdout.write(source.text if text is None else text)
+    return EXIT_OK
