@@ -222,12 +222,28 @@ def word_diff(a: str, b: str) -> list[tuple[str, str]]:
         else:
             out.append((op, text))
 
+    # blocks: ("equal", text) or ("change", deleted, inserted)
+    blocks: list[tuple] = []
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
         if tag == "equal":
-            put("equal", "".join(ta[i1:i2]))
+            blocks.append(("equal", "".join(ta[i1:i2])))
         else:
-            put("delete", "".join(ta[i1:i2]))
-            put("insert", "".join(tb[j1:j2]))
+            blocks.append(("change", "".join(ta[i1:i2]), "".join(tb[j1:j2])))
+    # A lone space or a single character kept between two changes is a
+    # coincidence (`上[海]市` → `北京市[海]淀`), not a shared word: fold it in.
+    merged: list[tuple] = []
+    for block in blocks:
+        merged.append(block)
+        while (len(merged) >= 3 and merged[-1][0] == "change" and merged[-2][0] == "equal"
+               and merged[-3][0] == "change" and len(merged[-2][1].strip()) <= 1):
+            c2, eq, c1 = merged.pop(), merged.pop(), merged.pop()
+            merged.append(("change", c1[1] + eq[1] + c2[1], c1[2] + eq[1] + c2[2]))
+    for block in merged:
+        if block[0] == "equal":
+            put("equal", block[1])
+        else:
+            put("delete", block[1])
+            put("insert", block[2])
     return out
 
 
