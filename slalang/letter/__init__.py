@@ -1,0 +1,63 @@
+"""The bilingual commitment letter: HTML and PDF/A-3b from the contract model.
+
+`produce(ctx)` is the build producer for the `html` and `pdf` formats (see
+slalang/build.py). It composes the letter (document.py, wording.py), fills
+the template (html.py) and, for the PDF, renders it with WeasyPrint and
+embeds the compiled rule file (pdf.py). WeasyPrint is imported only when a
+PDF is asked for."""
+
+from __future__ import annotations
+
+import hashlib
+
+from slalang.build import BuildContext, BuildError
+
+
+def source_sha256(ctx: BuildContext) -> str:
+    """The hash of the canonical source: the same one the rule file records."""
+    from slalang.compiler import canonical_source
+
+    return hashlib.sha256(canonical_source(ctx.source).encode("utf-8")).hexdigest()
+
+
+def render_html(ctx: BuildContext) -> str:
+    from slalang.letter import document, html
+    from slalang.letter.wording import CatalogueError
+
+    try:
+        letter = document.compose(ctx.contract, source_sha256(ctx), ctx.layout)
+        return html.render(letter)
+    except CatalogueError as exc:
+        raise BuildError(str(exc), "reinstall slalang: its templates/ folder is incomplete") from None
+
+
+def rules_json(ctx: BuildContext) -> bytes:
+    """The rule file the PDF embeds: the very bytes written beside it when
+    rules are built in the same run, otherwise built here the same way."""
+    name = f"{ctx.contract.id}.rules.json"
+    if name in ctx.outputs:
+        return ctx.outputs[name]
+    try:
+        from slalang.rules import rules_json as compile_rules
+    except ModuleNotFoundError as exc:
+        if exc.name != "slalang.rules":
+            raise
+        raise BuildError("the PDF embeds the compiled rule file, but this slalang has no rules backend",
+                         "build with `--only html`") from None
+    from slalang.compiler import canonical_source
+
+    return compile_rules(ctx.contract, canonical_source(ctx.source))
+
+
+def produce(ctx: BuildContext) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    if not ctx.formats & {"html", "pdf"}:
+        return out
+    page = render_html(ctx)
+    if "html" in ctx.formats:
+        out[f"{ctx.contract.id}.html"] = page.encode("utf-8")
+    if "pdf" in ctx.formats:
+        from slalang.letter import pdf
+
+        out[f"{ctx.contract.id}.pdf"] = pdf.render(page, ctx, rules_json(ctx))
+    return out

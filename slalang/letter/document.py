@@ -1,0 +1,623 @@
+"""The letter's content: what it says, section by section, in every language.
+
+`compose(contract, source_sha256)` turns the contract model into a `Letter`:
+numbered sections of bilingual blocks (paragraphs, lists, tables), the cover,
+the header and footer, the signature blocks and the PDF metadata. Each block
+holds one rendering per declared language (`Said`), already escaped, so the
+template only lays them out (interleaved or side by side) and can never let
+contract text through as markup.
+
+The order is the 总-分-总 structure the source document asks for: the
+provider's declaration opens (总), the commitments follow one subject per
+section (分), and the language clause, closing statement and signatures
+close (总). A section whose subject the contract leaves out is left out."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Optional
+
+from markupsafe import Markup, escape
+
+from slalang.letter.wording import MAKEUP_DAY_SETS, Wording
+from slalang.model import Amount, Contract, CreditLadder, Duration, Matrix, Text
+
+
+@dataclass(frozen=True)
+class Said:
+    """One language's rendering of a piece of the letter."""
+
+    lang: str        # catalogue code: "zh", "en"
+    html_lang: str   # the `lang` attribute: "zh-CN", "en"
+    html: Markup
+
+
+Bi = tuple[Said, ...]  # one `Said` per declared language, in declared order
+
+
+def shared(bi: Bi) -> bool:
+    """True when every language reads the same ("P0", "99.95%"): shown once."""
+    return len({s.html for s in bi}) == 1
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a table cell; `inline` puts the languages side by side."""
+
+    text: Bi
+    cls: str = ""
+    inline: bool = False
+
+
+@dataclass
+class Para:
+    text: Bi
+    cls: str = ""
+    kind: str = "para"
+
+
+@dataclass
+class Items:
+    items: list[Bi]
+    kind: str = "items"
+
+
+@dataclass
+class Subheading:
+    text: Bi
+    kind: str = "subheading"
+
+
+@dataclass
+class Table:
+    head: list[Bi]
+    rows: list[list[list[Line]]]
+    cls: str = ""
+    kind: str = "table"
+
+
+Block = Para | Items | Subheading | Table
+
+
+@dataclass
+class Section:
+    key: str
+    title: Bi
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Party:
+    role: Bi
+    name: Bi
+
+
+@dataclass
+class Letter:
+    layout: str
+    lang: str                 # the document's `lang`: the first declared language
+    langs: list[str]          # html `lang` values in declared order
+    meta: dict[str, Any]      # title, author, subject, keywords, created (PDF metadata)
+    title: Bi
+    cover: list[Bi]
+    header: Bi
+    footer_page: Bi
+    footer_reference: list[tuple[Optional[Bi], str]]  # (label, value): id, version, source hash
+    sections: list[Section]
+    parties: list[Party]
+    signature_lines: list[Bi]
+
+
+class Composer:
+    """Builds the `Letter` of one contract."""
+
+    def __init__(self, contract: Contract, source_sha256: str, layout: str = "interleaved"):
+        self.c = contract
+        self.sha = source_sha256
+        self.layout = layout
+        self.words = [Wording(lang) for lang in contract.languages]
+
+    # ------------------------------------------------------------ helpers
+    def each(self, fn: Callable[[Wording], str | Markup]) -> Bi:
+        """A piece computed per language; plain strings are escaped here."""
+        out = []
+        for w in self.words:
+            s = fn(w)
+            out.append(Said(w.lang, w.html_lang, s if isinstance(s, Markup) else escape(s)))
+        return tuple(out)
+
+    def say(self, key: str, **args: Any) -> Bi:
+        return self.each(lambda w: w.say(key, **args))
+
+    def text(self, t: Text) -> Bi:
+        return self.each(lambda w: w.text(t, self.c.values))
+
+    def same(self, s: str) -> Bi:
+        return self.each(lambda w: s)
+
+    def join(self, parts: list[Callable[[Wording], str]]) -> Bi:
+        """Concatenate sentence pieces per language (optional clauses)."""
+        return self.each(lambda w: "".join(p(w) for p in parts))
+
+    def pct(self, p: Decimal) -> Callable[[Wording], str]:
+        return lambda w: w.percent(p)
+
+    def T(self, t: Text) -> Callable[[Wording], str]:
+        """A contract text as a message argument, references filled in."""
+        return lambda w: w.text(t, self.c.values)
+
+    def amount(self, a: Amount, times: int = 1) -> Callable[[Wording], str]:
+        def fmt(w: Wording) -> str:
+            if a.money is not None:
+                return w.money(a.money.model_copy(update={"amount": a.money.amount * times}))
+            p = (a.percent or Decimal(0)) * times
+            return w.say("credits.percent_of_fee" if a.base == "monthly_fee" else "credits.percent_of",
+                         percent=w.percent(p))
+        return fmt
+
+    def multiple(self, d: Duration, n: int) -> Callable[[Wording], str]:
+        """n × a step duration, in the largest whole units (30m × 2 → 1 hour)."""
+        if d.clock == "wall":
+            return lambda w: w.wall_seconds(d.seconds * n)
+        import re
+
+        spelled = re.sub(r"(\d+)", lambda m: str(int(m.group(1)) * n), d.spelling)
+        scaled = d.model_copy(update={"spelling": spelled})
+        return lambda w: w.duration(scaled)
+
+    def priority_head(self, name: str) -> list[Line]:
+        p = self.c.priority(name)
+        # "P0 紧急 Critical": the name once, then the title in each language.
+        first = self.words[0].lang
+        lines = [Line(self.each(lambda w: Markup("<b>{}</b> {}").format(p.name, w.text(p.title, self.c.values))
+                                if w.lang == first else w.text(p.title, self.c.values)), "prio", inline=True)]
+        lines += [Line(self.text(d), "definition") for d in p.definitions]
+        return lines
+
+    # ------------------------------------------------------------ letter
+    def compose(self) -> Letter:
+        c = self.c
+        sections = [s for s in (
+            self.declaration(), self.scope(), self.hours(), self.matrices(), self.updates(),
+            self.availability(), self.warnings(), self.credits(), self.exclusions(),
+            self.reporting(), self.disputes(), self.clauses(), self.language(), self.closing(),
+        ) if s is not None and s.blocks]
+        for n, s in enumerate(sections, 1):
+            title = s.title
+            s.title = tuple(Said(t.lang, t.html_lang, escape(w.section_number(n)) + t.html)
+                            for t, w in zip(title, self.words))
+        title_text = " / ".join(c.title[w.lang] for w in self.words)
+        meta = {
+            "title": title_text,
+            "author": " / ".join(c.provider.name[w.lang] for w in self.words),
+            "subject": " / ".join(w.say("meta.subject", title=c.title, provider=c.provider.name,
+                                        customer=c.customer.name) for w in self.words),
+            "keywords": list(dict.fromkeys([k for w in self.words for k in w.raw("meta.keywords")]
+                                           + [c.id, c.version, f"sha256:{self.sha}"])),
+            "created": c.effective_start.isoformat(),
+        }
+        page = Markup('<span class="page-no"></span>')
+        pages = Markup('<span class="page-count"></span>')
+        return Letter(
+            layout=self.layout,
+            lang=self.words[0].html_lang,
+            langs=[w.html_lang for w in self.words],
+            meta=meta,
+            title=self.text(c.title),
+            cover=[
+                self.say("cover.to", customer=c.customer.name),
+                self.say("cover.from", provider=c.provider.name),
+                self.say("cover.reference", id=c.id, version=c.version),
+                self.say("cover.term", start=c.effective_start, end=c.effective_end),
+            ],
+            header=self.say("header", title=c.title),
+            footer_page=self.each(lambda w: w.say_html("footer.page", page=page, pages=pages)),
+            footer_reference=[(None, c.id), (self.say("footer.version"), c.version),
+                              (self.say("footer.checksum"), self.sha[:12])],
+            sections=sections,
+            parties=[Party(self.say("signatures.provider"), self.text(c.provider.name)),
+                     Party(self.say("signatures.customer"), self.text(c.customer.name))],
+            signature_lines=[self.say("signatures.representative"), self.say("signatures.date")],
+        )
+
+    def section(self, key: str) -> Section:
+        return Section(key, self.say(f"sections.{key}"))
+
+    # 总: who commits to whom, with which credentials
+    def declaration(self) -> Section:
+        c, s = self.c, self.section("declaration")
+        s.blocks.append(Para(self.say("declaration.intro", provider=c.provider.name, customer=c.customer.name,
+                                      start=c.effective_start, end=c.effective_end)))
+        if c.provider.credentials:
+            s.blocks.append(Para(self.say("declaration.credentials",
+                                          credentials=[self.T(t) for t in c.provider.credentials])))
+        if c.provider.address:
+            s.blocks.append(Para(self.say("declaration.address", address=c.provider.address)))
+        if c.provider.contact:
+            s.blocks.append(Para(self.say("declaration.contact", contact=c.provider.contact)))
+        s.blocks.append(Para(self.each(lambda w: w.say("declaration.timezone", zone=w.timezone(c.timezone),
+                                                      iana=c.timezone))))
+        return s
+
+    # 分: regions, products with fees, service types
+    def scope(self) -> Section:
+        sc, s = self.c.scope, self.section("scope")
+        if not (sc.regions or sc.products or sc.services):
+            return s
+        s.blocks.append(Para(self.say("scope.intro")))
+        if sc.regions:
+            s.blocks.append(Para(self.say("scope.regions", regions=[self.T(r.title) for r in sc.regions])))
+        if sc.services:
+            s.blocks.append(Para(self.say("scope.services", services=[self.T(v.title) for v in sc.services])))
+        if sc.products:
+            s.blocks.append(Para(self.say("scope.products")))
+            currency = self.c.currency
+            head = [self.say("scope.col_product"),
+                    self.each(lambda w: w.say("scope.col_fee", currency=currency,
+                                              currency_name=w.currency_name(currency)))]
+            rows = []
+            for p in sc.products:
+                if p.fee is None:
+                    fee = self.say("scope.no_fee")
+                else:
+                    fee_amount, period = p.fee, p.fee_period or "month"
+                    fee = self.each(lambda w: w.say("per_period", amount=w.amount(fee_amount.amount, fee_amount.currency),
+                                                    period=w.raw(f"period_noun.{period}")))
+                rows.append([[Line(self.text(p.title))], [Line(fee, "num")]])
+            s.blocks.append(Table(head, rows, cls="products"))
+        return s
+
+    # 分: the calendars that pick matrix columns and run business clocks
+    def hours(self) -> Section:
+        s = self.section("hours")
+        if not self.c.calendars:
+            return s
+        s.blocks.append(Para(self.say("hours.intro")))
+        items = []
+        for cal in self.c.calendars:
+            def describe(w: Wording, cal=cal) -> str:
+                parts = [w.weekly(cal.hours)]
+                for code in cal.holiday_sets:
+                    parts.append(w.say("hours.holidays", country=w.country(code)))
+                    if code in MAKEUP_DAY_SETS:
+                        parts.append(w.say("hours.makeup"))
+                for kind, notes in (("holiday", cal.extra_holidays), ("workday", cal.extra_workdays)):
+                    for n in notes:
+                        if n.note is not None:
+                            parts.append(w.say(f"hours.extra_{kind}_note", date=n.date, note=w.text(n.note)))
+                        else:
+                            parts.append(w.say(f"hours.extra_{kind}", date=n.date))
+                return w.say("hours.calendar", title=w.text(cal.title), hours=w.raw("join.semicolons").join(parts))
+            items.append(self.each(describe))
+        s.blocks.append(Items(items))
+        return s
+
+    def column_title(self, m: Matrix, name: str) -> Bi:
+        col = next(col for col in m.columns if col.name == name)
+        if col.kind == "calendar":
+            return self.text(self.c.calendar(name).title)
+        if col.kind == "region":
+            return self.text(next(r.title for r in self.c.scope.regions if r.name == name))
+        return self.say("matrices.col_off_hours" if col.kind == "off_hours" else "matrices.col_any")
+
+    # 分: the response and resolution matrices
+    def matrices(self) -> Section:
+        s = self.section("matrices")
+        present = [m for m in (self.c.response, self.c.resolution) if m is not None]
+        if not present:
+            return s
+        s.blocks.append(Para(self.say("matrices.intro")))
+        for m in present:
+            s.blocks.append(Subheading(self.text(m.title)))
+            s.blocks.append(Para(self.say(f"matrices.{m.metric}")))
+            head = [self.say("matrices.col_priority")] + [self.column_title(m, col.name) for col in m.columns]
+            rows = []
+            for p in self.c.priorities:
+                cells = [self.priority_head(p.name)]
+                for col in m.columns:
+                    d = m.cell(p.name, col.name)
+                    cells.append([Line(self.say("matrices.none") if d is None else
+                                       self.each(lambda w, d=d: w.duration(d)), "num")])
+                rows.append(cells)
+            s.blocks.append(Table(head, rows, cls=f"matrix cols-{len(m.columns)}"))
+            # How to read the table: notes in small type right below it.
+            s.blocks.append(Para(self.columns_rule(m), "note"))
+            if m.clock and any(t.duration is not None and t.duration.clock == "business" for t in m.targets):
+                s.blocks.append(Para(self.say("matrices.clock", calendar=self.c.calendar(m.clock).title), "note"))
+            if any(t.duration is None for t in m.targets):
+                s.blocks.append(Para(self.say("matrices.no_commitment"), "note"))
+        return s
+
+    def columns_rule(self, m: Matrix) -> Bi:
+        kinds = {col.kind for col in m.columns}
+        parts: list[Callable[[Wording], str]] = []
+        if "calendar" in kinds:
+            parts.append(lambda w: w.say("matrices.columns_calendar"))
+            if "off_hours" in kinds:
+                parts.append(lambda w: w.say("matrices.columns_off_hours", off_hours=w.say("matrices.col_off_hours")))
+            parts.append(lambda w: w.say("matrices.columns_end"))
+        if "region" in kinds:
+            parts.append(lambda w: w.say("matrices.columns_region") + w.say("matrices.columns_end"))
+        if "any" in kinds:
+            parts.append(lambda w: w.say("matrices.columns_any", any=w.say("matrices.col_any"))
+                         + w.say("matrices.columns_end"))
+        return self.each(lambda w: self._sentences(w, parts))
+
+    @staticmethod
+    def _sentences(w: Wording, parts: list[Callable[[Wording], str]]) -> str:
+        # Sentence pieces are written with their own punctuation; English
+        # sentences need a space between them, Chinese ones do not.
+        out = ""
+        for p in parts:
+            piece = p(w)
+            if out and w.lang != "zh" and out.endswith(".") and not piece.startswith(" "):
+                out += " "
+            out += piece
+        return out
+
+    # 分: progress updates and the follow-up call
+    def updates(self) -> Section:
+        s, u, f = self.section("updates"), self.c.updates, self.c.followup
+        if u is not None and u.rules:
+            rules = lambda w: w.listing(w.say("updates.rule", priority=r.priority, every=w.every(r.every))
+                                        for r in u.rules)
+            s.blocks.append(Para(self.each(lambda w: w.say("updates.intro", title=w.text(u.title), rules=rules(w)))))
+            if u.clock and any(r.every.clock == "business" for r in u.rules):
+                s.blocks.append(Para(self.say("updates.clock", calendar=self.c.calendar(u.clock).title)))
+        if f is not None:
+            s.blocks.append(Para(self.say("updates.followup", title=f.title, within=f.within)))
+        return s
+
+    # 分: availability targets and the formula
+    def availability(self) -> Section:
+        s = self.section("availability")
+        if not self.c.availability:
+            return s
+        s.blocks.append(Para(self.say("availability.intro")))
+        head = [self.say("availability.col_product"), self.say("availability.col_target"),
+                self.say("availability.col_period")]
+        rows = [[[Line(self.text(self.c.product(a.product).title))],
+                 [Line(self.each(lambda w, a=a: w.percent(a.percent)), "num")],
+                 [Line(self.say(f"availability.period.{a.period}"))]] for a in self.c.availability]
+        s.blocks.append(Table(head, rows, cls="availability"))
+        s.blocks.append(Para(self.say("availability.formula")))
+        return s
+
+    # 分: yellow / orange / red warnings
+    def warnings(self) -> Section:
+        s = self.section("warnings")
+        if not self.c.warnings:
+            return s
+        s.blocks.append(Para(self.say("warnings.intro")))
+        head = [self.say("warnings.col_level"), self.say("warnings.col_threshold")]
+        rows = [[[Line(self.say(f"warnings.level.{lv.level}"), f"warn warn-{lv.level}")],
+                 [Line(self.each(lambda w, lv=lv: w.percent(lv.percent)), "num")]] for lv in self.c.warnings]
+        s.blocks.append(Table(head, rows, cls="warnings"))
+        return s
+
+    # 分: credit ladders, caps, form, claims, rounding
+    def credits(self) -> Section:
+        s, policy = self.section("credits"), self.c.credits
+        if not self.c.credit_ladders and policy is None:
+            return s
+        s.blocks.append(Para(self.say("credits.intro")))
+        for ladder in self.c.credit_ladders:
+            s.blocks.append(Subheading(self.text(ladder.title)))
+            s.blocks.extend(self.ladder(ladder))
+        if policy is not None:
+            if policy.cap is not None:
+                period = policy.cap_period or "month"
+                s.blocks.append(Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"),
+                                                              cap=self.amount(policy.cap)(w)))))
+            if policy.form is not None:
+                s.blocks.append(Para(self.say(f"credits.form.{policy.form}")))
+            if policy.claim_within is not None:
+                anchor = policy.claim_after or "breach"
+                s.blocks.append(Para(self.each(lambda w: w.say("credits.claim", within=policy.claim_within,
+                                                              anchor=w.raw(f"credits.anchor.{anchor}")))))
+            from slalang.model import Money
+
+            quantum = Money(amount=policy.quantum, currency=self.c.currency)
+            s.blocks.append(Para(self.each(lambda w: w.say("credits.rounding", quantum=w.money(quantum),
+                                                          mode=w.raw(f"credits.mode.{policy.rounding}")))))
+        return s
+
+    def ladder(self, ladder: CreditLadder) -> list[Block]:
+        blocks: list[Block] = []
+        metric = ladder.metric
+        if ladder.step is not None:
+            st = ladder.step
+            blocks.append(Para(self.each(lambda w: w.say(f"credits.step_{st.mode}",
+                                                        metric=w.raw(f"credits.metric.{metric}"),
+                                                        every=w.per(st.every), amount=self.amount(st.amount)(w)))))
+            blocks.append(Table([self.say("credits.col_delay"), self.say("credits.col_credit")],
+                                self.step_rows(ladder), cls="ladder"))
+        if ladder.tiers:
+            blocks.append(Para(self.each(lambda w: w.say("credits.tiers",
+                                                        measure=w.raw(f"credits.measure.{metric}")))))
+            rows = []
+            for i, tier in enumerate(ladder.tiers):
+                lower = ladder.tiers[i + 1].below if i + 1 < len(ladder.tiers) else None
+                if lower is None:
+                    label = self.each(lambda w, t=tier: w.say("credits.tier_bottom", high=w.percent(t.below)))
+                else:
+                    label = self.each(lambda w, t=tier, lo=lower: w.say("credits.tier_range", low=w.percent(lo),
+                                                                         high=w.percent(t.below)))
+                rows.append([[Line(label)], [Line(self.each(self.amount(tier.amount)), "num")]])
+            head = [self.each(lambda w: w.say("credits.col_measure", measure=w.raw(f"credits.measure.{metric}"))),
+                    self.say("credits.col_credit")]
+            blocks.append(Table(head, rows, cls="ladder"))
+        if ladder.cap is not None:
+            blocks.append(Para(self.each(lambda w: w.say("credits.ladder_cap", cap=self.amount(ladder.cap)(w)))))
+        return blocks
+
+    def step_rows(self, ladder: CreditLadder) -> list[list[list[Line]]]:
+        """The step ladder as rows of (delay range, credit), up to the cap."""
+        st, cap = ladder.step, ladder.cap
+        assert st is not None
+        a = st.amount
+        steps_to_cap = None
+        if cap is not None:
+            if a.percent and cap.percent is not None and a.money is None and cap.money is None:
+                steps_to_cap = math.ceil(cap.percent / a.percent)
+            elif a.money is not None and cap.money is not None and a.money.amount:
+                steps_to_cap = math.ceil(cap.money.amount / a.money.amount)
+        shown = steps_to_cap if steps_to_cap is not None and steps_to_cap <= 8 else 4
+        rows = []
+        for n in range(1, shown + 1):
+            low, high = self.multiple(st.every, n - 1), self.multiple(st.every, n)
+            last_capped = steps_to_cap is not None and n == steps_to_cap
+            if st.mode == "started":
+                if last_capped and n > 1:
+                    label = self.each(lambda w, low=low: w.say("credits.delay_over", low=low(w)))
+                elif n == 1:
+                    label = self.each(lambda w, high=high: w.say("credits.delay_started_first", high=high(w)))
+                else:
+                    label = self.each(lambda w, low=low, high=high: w.say("credits.delay_started",
+                                                                           low=low(w), high=high(w)))
+            else:
+                low, high = self.multiple(st.every, n), self.multiple(st.every, n + 1)
+                if last_capped:
+                    label = self.each(lambda w, low=low: w.say("credits.delay_at_least", low=low(w)))
+                else:
+                    label = self.each(lambda w, low=low, high=high: w.say("credits.delay_full",
+                                                                           low=low(w), high=high(w)))
+            credit = cap if last_capped and cap is not None else None
+            value = self.each(self.amount(credit) if credit is not None else self.amount(a, n))
+            rows.append([[Line(label)], [Line(value, "num")]])
+        if steps_to_cap is None or steps_to_cap > shown:
+            more = self.each(lambda w: w.say("credits.delay_more", every=st.every, amount=self.amount(a)(w)))
+            rows.append([[Line(more, "more")], [Line(self.same("…"), "num")]])
+        return rows
+
+    # 分: what does not count
+    def exclusions(self) -> Section:
+        s, ex = self.section("exclusions"), self.c.exclusions
+        if ex is None or not ex.codes:
+            return s
+        s.blocks.append(Para(self.say("exclusions.intro")))
+        items: list[Callable[[Wording], str]] = []
+        if ex.force_majeure is not None:
+            fm = ex.force_majeure
+            items.append(lambda w: w.say("exclusions.force_majeure", events=w.text(fm.events, self.c.values))
+                         + (w.say("exclusions.force_majeure_notice", within=fm.notify_within)
+                            if fm.notify_within is not None else ""))
+        if ex.maintenance is not None:
+            mt = ex.maintenance
+
+            def maintenance(w: Wording) -> str:
+                conditions = []
+                if mt.notice is not None:
+                    conditions.append(w.say("exclusions.maintenance_notice", notice=mt.notice))
+                if mt.max is not None:
+                    conditions.append(w.say("exclusions.maintenance_max", max=mt.max,
+                                            period=w.raw(f"period.{mt.max_period or 'month'}")))
+                if mt.windows:
+                    conditions.append(w.say("exclusions.maintenance_window", windows=w.weekly(mt.windows, each=True)))
+                return w.say("exclusions.maintenance") + (
+                    w.say("exclusions.maintenance_conditions", conditions=w.clauses(conditions)) if conditions else "")
+            items.append(maintenance)
+        if ex.customer_caused is not None:
+            cc = ex.customer_caused
+            items.append(lambda w: w.say("exclusions.customer_caused_text", text=w.text(cc.text, self.c.values))
+                         if cc.text is not None else w.say("exclusions.customer_caused"))
+        for other in ex.others:
+            items.append(lambda w, o=other: w.say("exclusions.other", text=w.text(o.text, self.c.values)))
+        bis = []
+        for i, item in enumerate(items):
+            end = "exclusions.last_end" if i == len(items) - 1 else "exclusions.item_end"
+            bis.append(self.each(lambda w, item=item, end=end: _capfirst(w, item(w)) + w.raw(end)))
+        s.blocks.append(Items(bis))
+        return s
+
+    # 分: reports, retention, audit
+    def reporting(self) -> Section:
+        s, r = self.section("reporting"), self.c.reporting
+        if r is None:
+            return s
+        if r.reports:
+            reports = lambda w: w.listing(w.raw(f"reporting.report.{k}") for k in r.reports)
+            if r.metrics:
+                s.blocks.append(Para(self.each(lambda w: w.say(
+                    "reporting.reports", reports=reports(w),
+                    metrics=w.listing(w.raw(f"reporting.metric.{m}") for m in r.metrics)))))
+            else:
+                s.blocks.append(Para(self.each(lambda w: w.say("reporting.reports_only", reports=reports(w)))))
+        if r.retention is not None:
+            s.blocks.append(Para(self.say("reporting.retention", retention=r.retention)))
+        if r.audit is not None:
+            audit = r.audit
+            s.blocks.append(Para(self.each(lambda w: w.say("reporting.audit", by=w.raw(f"reporting.by.{audit.by}"),
+                                                          every=w.every(audit.every)))))
+        return s
+
+    # 分: law, forum, seat
+    def disputes(self) -> Section:
+        s, d = self.section("disputes"), self.c.disputes
+        if d is None:
+            return s
+        if d.law is not None:
+            s.blocks.append(Para(self.say("disputes.law", law=d.law)))
+        if d.forum is None and d.seat is None:
+            return s
+
+        def forum_sentence(w: Wording) -> str:
+            out = w.say("disputes.negotiate")
+            name = w.text(d.forum_name, self.c.values) if d.forum_name is not None else None
+            seat = w.text(d.seat, self.c.values) if d.seat is not None else None
+            if d.forum == "arbitration":
+                out += w.say("disputes.arbitration", forum=name) if name else w.say("disputes.arbitration_unnamed")
+                if seat:
+                    out += w.say("disputes.arbitration_seat", seat=seat)
+                return out + w.say("disputes.arbitration_final")
+            if d.forum == "court":
+                out += w.say("disputes.court", forum=name) if name else w.say("disputes.court_unnamed")
+                if seat:
+                    out += w.say("disputes.court_seat", seat=seat)
+            elif seat:
+                out += w.say("disputes.seat_only", seat=seat)
+            return out + w.say("disputes.end")
+        s.blocks.append(Para(self.each(forum_sentence)))
+        return s
+
+    # 分: the contract's own clauses, values filled in per language
+    def clauses(self) -> Section:
+        s = self.section("clauses")
+        for n, clause in enumerate(self.c.clauses, 1):
+            s.blocks.append(Subheading(self.each(
+                lambda w, cl=clause, n=n: w.raw("subsection_number").replace("{n}", str(n)) + w.text(cl.title, self.c.values))))
+            for p in clause.paragraphs:
+                s.blocks.append(Para(self.text(p)))
+        return s
+
+    # 总: which text prevails
+    def language(self) -> Section:
+        s, langs = self.section("language"), self.c.languages
+        if len(langs) == 1:
+            s.blocks.append(Para(self.each(lambda w: w.say("language.one", language=w.raw(f"language_names.{langs[0]}")))))
+        else:
+            s.blocks.append(Para(self.each(lambda w: w.say(
+                "language.both", languages=w.listing(w.raw(f"language_names.{x}") for x in langs),
+                prevailing=w.raw(f"language_names.{self.c.prevailing}")))))
+        return s
+
+    # 总: the closing statement
+    def closing(self) -> Section:
+        s = self.section("closing")
+        s.blocks.append(Para(self.say("closing.commitment")))
+        s.blocks.append(Para(self.say("closing.effect", start=self.c.effective_start)))
+        return s
+
+
+def _capfirst(w: Wording, s: str) -> str:
+    # English list items are sentences of their own; Chinese has no case.
+    return s[:1].upper() + s[1:] if w.lang == "en" else s
+
+
+def compose(contract: Contract, source_sha256: str, layout: str = "interleaved") -> Letter:
+    return Composer(contract, source_sha256, layout).compose()
+
+
+__all__ = ["Bi", "Letter", "Said", "compose", "shared"]

@@ -1,0 +1,115 @@
+"""Getting the compiled rules back out of a letter PDF, verified.
+
+The PDF embeds `<id>.rules.json` as an associated file (slalang/letter/pdf.py).
+`extract_rules(data)` finds it, checks the PDF's own MD5 of the embedded
+stream (`/Params /CheckSum`), then the rule file's checksum and schema (the
+runtime loader), then that the rules were compiled from the same source as
+the letter (the `sha256:` keyword in the PDF's metadata). Any failure is a
+`LetterFileError` with a message and a hint; nothing is printed here."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+
+class LetterFileError(Exception):
+    def __init__(self, message: str, hint: str | None = None, usage: bool = False):
+        super().__init__(message)
+        self.hint = hint
+        self.usage = usage  # the input is not a PDF at all (exit 2), not a failed check (exit 1)
+
+
+@dataclass
+class ExtractedRules:
+    name: str
+    data: bytes
+    contract_id: str
+    version: str
+    checksum: str        # the rule file's own `sha256:…`
+    source_sha256: str   # of the contract source both were built from
+
+
+def _embedded_files(reader) -> list[tuple[str, object]]:
+    """(name, file specification) for every file in the /EmbeddedFiles name tree."""
+    root = reader.trailer["/Root"]
+    names = root.get("/Names")
+    tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
+    found: list[tuple[str, object]] = []
+
+    def walk(node, depth=0):
+        node = node.get_object()
+        if depth > 32:  # a hostile PDF could loop its name tree
+            return
+        pairs = node.get("/Names")
+        if pairs is not None:
+            pairs = pairs.get_object()
+            for i in range(0, len(pairs) - 1, 2):
+                found.append((str(pairs[i]), pairs[i + 1].get_object()))
+        for kid in node.get("/Kids") or ():
+            walk(kid, depth + 1)
+    if tree is not None:
+        walk(tree)
+    return found
+
+
+def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PdfReadError
+    except ModuleNotFoundError:
+        raise LetterFileError("reading PDF files needs the pypdf package", "pip install pypdf", usage=True) from None
+    if not data.startswith(b"%PDF-"):
+        raise LetterFileError(f"{path} is not a PDF file", "pass the letter PDF that `slalang build` wrote",
+                              usage=True)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        files = _embedded_files(reader)
+        keywords = str((reader.metadata or {}).get("/Keywords") or "")
+    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise LetterFileError(f"{path} cannot be read as a PDF ({exc})", usage=True) from None
+
+    rules = [(name, spec) for name, spec in files if name.endswith(".rules.json")]
+    if not rules:
+        others = ", ".join(name for name, _ in files) or "none"
+        raise LetterFileError(f"{path} carries no compiled rule file (attachments: {others})",
+                              "build the letter with `slalang build`: its PDF embeds <id>.rules.json")
+    if len(rules) > 1:
+        raise LetterFileError(f"{path} carries {len(rules)} rule files ({', '.join(n for n, _ in rules)}); "
+                              "a slalang letter carries exactly one")
+    name, spec = rules[0]
+    try:
+        stream = spec["/EF"]["/F"].get_object()
+        body = stream.get_data()
+        params = stream.get("/Params")
+        params = params.get_object() if params is not None else {}
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise LetterFileError(f"{path}: the attachment {name} cannot be read ({exc})") from None
+
+    # The PDF's own record of the attachment: its MD5 and size when embedded.
+    claimed = params.get("/CheckSum")
+    if claimed is None:
+        raise LetterFileError(f"{path}: the attachment {name} has no /CheckSum; it was not embedded by slalang")
+    claimed_bytes = claimed.original_bytes if hasattr(claimed, "original_bytes") else bytes(claimed)
+    if claimed_bytes != hashlib.md5(body, usedforsecurity=False).digest():
+        raise LetterFileError(f"{path}: the attachment {name} does not match the checksum recorded in the PDF; "
+                              "the file was altered after it was built", "rebuild the letter from its contract")
+    size = params.get("/Size")
+    if size is not None and int(size) != len(body):
+        raise LetterFileError(f"{path}: the attachment {name} is {len(body)} bytes, the PDF says {int(size)}")
+
+    from slalang.runtime import RulesError, loads_rules
+
+    try:
+        rule_file = loads_rules(body, f"{path} → {name}")
+    except RulesError as exc:
+        raise LetterFileError(str(exc), exc.hint) from None
+    source = rule_file.source_sha256
+    marks = [k.strip()[len("sha256:"):] for k in keywords.split(",") if k.strip().startswith("sha256:")]
+    if marks and source not in marks:
+        raise LetterFileError(
+            f"{path}: the attached rules were compiled from source sha256:{source[:12]}…, but the letter "
+            f"from sha256:{marks[0][:12]}…; letter and rules disagree", "rebuild both with `slalang build`")
+    return ExtractedRules(name, body, rule_file.contract.id, rule_file.contract.version,
+                          rule_file.checksum, source)

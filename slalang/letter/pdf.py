@@ -1,0 +1,164 @@
+"""The letter as PDF/A-3b, rendered by WeasyPrint, with the rule file inside.
+
+Three things make this more than `HTML(string=…).write_pdf()`:
+
+* Locked down. Contract text is untrusted and WeasyPrint fetches every URL it
+  meets, `file://` included (PLATFORM-NOTES.md). `ShippedFilesOnly` refuses
+  everything but files under our own `templates/` folder, and the build fails
+  if anything else was even asked for.
+* No silent tofu. A character no installed font covers is drawn as an empty
+  box while text extraction still returns it, so WeasyPrint's ".notdef glyph"
+  warning fails the build, naming the character, where the contract uses it
+  and the Debian package that has a glyph for it. The embedded fonts are
+  checked to be Noto CJK SC, not a fallback.
+* Reproducible. Nothing reads the clock: the creation date (HTML
+  `dcterms.created`, the attachment's dates) is the contract's effective
+  start, and with libharfbuzz-subset0 the bytes are identical run to run.
+
+The compiled `<id>.rules.json` is embedded as an associated file
+(`AFRelationship /Data`), the Factur-X idea: the file that was signed also
+carries what is enforced. `slalang extract-rules` reads it back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import unicodedata
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from slalang.build import BuildContext, BuildError
+from slalang.resources import resource_dir
+
+PDF_VARIANT = "pdf/a-3b"
+RULES_DESCRIPTION = "slalang compiled rules: the enforceable form of this letter"
+CJK_FONTS = ("NotoSansCJKsc", "NotoSerifCJKsc")
+
+
+def _weasyprint():
+    import weasyprint
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    return weasyprint, URLFetcher, URLFetcherResponse
+
+
+def make_fetcher(root: Path):
+    """A WeasyPrint URL fetcher that serves only files below `root`."""
+    _, URLFetcher, URLFetcherResponse = _weasyprint()
+
+    class ShippedFilesOnly(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=False)
+            self.root = root.resolve()
+            self.refused: list[str] = []
+
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            path = Path(unquote(parts.path)).resolve() if parts.scheme == "file" and not parts.netloc else None
+            if path is None or not path.is_relative_to(self.root) or not path.is_file():
+                self.refused.append(url)
+                raise ValueError(f"slalang letters load nothing from outside their own files: {url}")
+            return URLFetcherResponse(url, body=path.read_bytes())
+
+    return ShippedFilesOnly()
+
+
+class _Warnings(logging.Handler):
+    """Collects WeasyPrint's warnings while one letter renders."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _font_package(ch: str) -> str:
+    """The Debian package most likely to have a glyph for `ch`."""
+    o = ord(ch)
+    if (0x2E80 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF
+            or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x3FFFF):
+        return "fonts-noto-cjk"
+    if 0x1F000 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF:
+        return "fonts-noto-color-emoji"
+    return "fonts-noto-core"
+
+
+def _where(ctx: BuildContext, ch: str) -> str:
+    offset = ctx.source.text.find(ch)
+    if offset < 0:
+        return ctx.path
+    line, col = ctx.source.line_col(offset)
+    return f"{ctx.path}:{line}:{col}"
+
+
+def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
+    ch = record.args[0] if record.args and isinstance(record.args[0], str) else "?"
+    name = unicodedata.name(ch, "unnamed character")
+    package = _font_package(ch)
+    return BuildError(
+        f"{_where(ctx, ch)}: no installed font has a glyph for {ch!r} (U+{ord(ch):04X} {name}); "
+        "the PDF would show an empty box",
+        f"install a font that has it: `apt-get install {package}`, or write the text without it")
+
+
+def _fonts_of(pdf) -> list[str]:
+    """The /BaseFont names of the fonts in a pydyf PDF ("ABCDEF+Noto-Serif-CJK-SC")."""
+    names = []
+    for obj in pdf.objects:
+        if isinstance(obj, dict) and obj.get("Type") == "/Font" and "BaseFont" in obj:
+            name = obj["BaseFont"]
+            names.append((name.decode("latin-1") if isinstance(name, bytes) else str(name)).lstrip("/"))
+    return names
+
+
+def is_cjk_sc(font_name: str) -> bool:
+    """Noto Sans/Serif CJK SC, however the name is spelled: WeasyPrint 70
+    writes "Noto-Sans-CJK-SC", the font's PostScript name is "NotoSansCJKsc"."""
+    flat = "".join(ch for ch in font_name.lower() if ch.isalnum())
+    return any(family.lower() in flat for family in CJK_FONTS)
+
+
+def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
+    weasyprint, _, _ = _weasyprint()
+    c = ctx.contract
+    templates = resource_dir("templates")
+    fetcher = make_fetcher(templates)
+    created = dt.datetime.combine(c.effective_start, dt.time())
+    attachment = weasyprint.Attachment(
+        file_obj=io.BytesIO(rules), url_fetcher=fetcher, name=f"{c.id}.rules.json",
+        description=RULES_DESCRIPTION, created=created, modified=created, relationship="Data")
+    fonts: list[str] = []
+
+    def finisher(document, pdf) -> None:
+        fonts.extend(_fonts_of(pdf))
+        # WeasyPrint 70 lists each associated file twice in the catalogue's
+        # /AF (once from the name tree, once from the file specification).
+        af = pdf.catalog.get("AF")
+        if af is not None:
+            import pydyf
+
+            pdf.catalog["AF"] = pydyf.Array(dict.fromkeys(af))
+
+    logger = logging.getLogger("weasyprint")
+    handler = _Warnings()
+    logger.addHandler(handler)
+    try:
+        html = weasyprint.HTML(string=page, base_url=templates.as_uri() + "/", url_fetcher=fetcher)
+        data = html.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment], finisher=finisher)
+    finally:
+        logger.removeHandler(handler)
+
+    for record in handler.records:
+        if str(record.msg).startswith(".notdef glyph"):
+            raise _missing_glyph(ctx, record)
+    if fetcher.refused:
+        raise BuildError(f"the letter tried to load {fetcher.refused[0]!r}; letters load nothing from outside "
+                         "slalang's own files", "this is a bug in slalang's templates; please report it")
+    if not any(is_cjk_sc(f) for f in fonts):
+        raise BuildError("the PDF would not use the Noto CJK SC fonts (found: "
+                         f"{', '.join(sorted(set(fonts))) or 'none'})",
+                         "install them: `apt-get install fonts-noto-cjk`")
+    return data

@@ -1,0 +1,369 @@
+"""How the letter says things in one language: the message catalogue and the
+language's own way of writing numbers, durations, dates and money.
+
+A `Wording` wraps one catalogue (`templates/messages/<lang>.yaml`) and the
+Babel locale it names. Everything a reader sees goes through it: fixed
+sentences (`say`), contract values (`duration`, `money`, `date`, `percent`,
+`span`, …) and the contract's own texts with their `{references}` filled in
+(`text`). It returns plain strings; escaping is the template's job, and
+`say_html` is the one place that mixes escaped text with markup."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Iterable
+
+from markupsafe import Markup, escape
+
+from slalang.model import CalendarSpan, Duration, Money, Text, Value, WeeklyWindow
+
+_FIELD = re.compile(r"\{(\w+)\}")
+_DURATION_PART = re.compile(r"(\d+)(bd|bh|d|h|m)")
+# Babel unit names for the wall-clock units a duration is spelled in.
+_BABEL_UNIT = {"m": "duration-minute", "h": "duration-hour", "d": "duration-day",
+               "day": "duration-day", "week": "duration-week", "month": "duration-month",
+               "year": "duration-year"}
+_CN_DIGITS = "零一二三四五六七八九"
+# Holiday sets that publish make-up working days (weekend days worked in
+# exchange for a bridge holiday); the letter says they count as working days.
+MAKEUP_DAY_SETS = frozenset({"cn"})
+
+
+class CatalogueError(Exception):
+    """A message catalogue is missing or lacks a key (a packaging bug)."""
+
+
+@lru_cache(maxsize=None)
+def load_catalogue(lang: str) -> dict:
+    import yaml
+
+    from slalang.resources import resource_dir
+
+    path = resource_dir("templates") / "messages" / f"{lang}.yaml"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogueError(f"no message catalogue for language `{lang}` ({path})") from None
+    if not isinstance(data, dict):
+        raise CatalogueError(f"{path} is not a message catalogue")
+    return data
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (section numbers)."""
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    out = ("" if tens == 1 else _CN_DIGITS[tens]) + "十" if tens else ""
+    return out + (_CN_DIGITS[ones] if ones else "")
+
+
+def _is_han(ch: str) -> bool:
+    o = ord(ch)
+    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3134F
+
+
+def _is_latin(ch: str) -> bool:
+    """Letters, digits and symbols that are not Chinese and not Chinese punctuation."""
+    o = ord(ch)
+    if ch.isspace() or _is_han(ch) or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF:
+        return False
+    return ch.isalnum() or ch in "%¥$€£#@&+" or (ch.isascii() and ch.isprintable() and ch not in "([{<\"'“”‘’")
+
+
+def _needs_space(a: str, b: str) -> bool:
+    """Chinese typesetting spaces Han characters from Latin letters and digits."""
+    return (_is_han(a) and _is_latin(b)) or (_is_latin(a) and _is_han(b))
+
+
+def clock_time(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+class Wording:
+    """One language's catalogue and formats."""
+
+    def __init__(self, lang: str):
+        from babel import Locale
+
+        self.lang = lang
+        self.cat = load_catalogue(lang)
+        self.locale = Locale.parse(self.cat["locale"])
+        self.html_lang: str = self.cat["html_lang"]
+
+    # ------------------------------------------------------------ catalogue
+    def raw(self, key: str) -> Any:
+        node: Any = self.cat
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise CatalogueError(f"message `{key}` is missing from the {self.lang} catalogue")
+            node = node[part]
+        return node
+
+    def say(self, key: str, **args: Any) -> str:
+        """A catalogue sentence with its `{fields}` filled by formatted values."""
+        return self.fill(self.raw(key), args)
+
+    def fill(self, pattern: str, args: dict[str, Any]) -> str:
+        out, pos, after = "", 0, ""
+        for m in _FIELD.finditer(pattern):
+            if m.group(1) not in args:
+                raise CatalogueError(f"`{{{m.group(1)}}}` in {pattern!r} ({self.lang}) has no value")
+            arg = args[m.group(1)]
+            out = self._literal(out, pattern[pos:m.start()], after)
+            shown, spaced = self.value(arg), not isinstance(arg, dt.date)
+            out = self._meet(out, shown, spaced)
+            after, pos = (shown[-1:] if spaced else ""), m.end()
+        return self._literal(out, pattern[pos:], after)
+
+    def _literal(self, out: str, literal: str, after: str) -> str:
+        """Append text that follows a filled-in value ending in `after`."""
+        head = literal.lstrip(" ")
+        if after and head and self.cat.get("space_latin") and (_is_han(after) or _is_han(head[0])):
+            literal = (" " if _needs_space(after, head[0]) else "") + head
+        return out + literal
+
+    def _meet(self, before: str, value: str, spaced: bool) -> str:
+        """Append a filled-in value, spacing Chinese from Latin where they meet."""
+        if not (spaced and before and value and self.cat.get("space_latin")):
+            return before + value
+        trimmed = before.rstrip(" ")
+        if trimmed and (_is_han(trimmed[-1]) or _is_han(value[0])):
+            return trimmed + (" " if _needs_space(trimmed[-1], value[0]) else "") + value
+        return before + value
+
+    def say_html(self, key: str, **args: Any) -> Markup:
+        """Like `say`, but escaped, and `Markup` arguments are kept as markup."""
+        pattern = self.raw(key)
+        out, pos = [], 0
+        for m in _FIELD.finditer(pattern):
+            out.append(escape(pattern[pos:m.start()]))
+            arg = args[m.group(1)]
+            out.append(arg if isinstance(arg, Markup) else escape(self.value(arg)))
+            pos = m.end()
+        out.append(escape(pattern[pos:]))
+        return Markup("").join(out)
+
+    # ------------------------------------------------------------ values
+    def value(self, x: Any) -> str:
+        """Any contract value in this language's words."""
+        if isinstance(x, str):
+            return x
+        if isinstance(x, Text):
+            return self.text(x)
+        if isinstance(x, Duration):
+            return self.duration(x)
+        if isinstance(x, Money):
+            return self.money(x)
+        if isinstance(x, CalendarSpan):
+            return self.span(x)
+        if isinstance(x, dt.date):
+            return self.date(x)
+        if isinstance(x, bool):
+            raise TypeError("a boolean is not a letter value")
+        if isinstance(x, (int, Decimal)):
+            return self.number(x)
+        if isinstance(x, (list, tuple)):
+            return self.listing(self.value(v) for v in x)
+        if callable(x):  # a value that needs this Wording (e.g. a percentage)
+            return x(self)
+        raise TypeError(f"cannot put {type(x).__name__} into a letter")
+
+    def text(self, t: Text, values: dict[str, Value] | None = None) -> str:
+        """A contract text in this language, `{references}` filled in."""
+        segments = t.segments.get(self.lang)
+        if segments is None:
+            return t.values[self.lang]
+        # The author's spaces around a `{reference}` are normalised like the
+        # catalogue's: they could not know whether the value ends in a digit.
+        out, after_value = "", ""  # after_value: last char of a value just filled in
+        for s in segments:
+            if s.ref is None:
+                out, after_value = self._literal(out, s.text or "", after_value), ""
+            else:
+                if values is None or s.ref not in values:
+                    raise KeyError(s.ref)
+                v = values[s.ref]
+                shown = self.contract_value(v)
+                out = self._meet(out, shown, v.kind != "date")
+                after_value = shown[-1:] if v.kind != "date" else ""
+        return out
+
+    def contract_value(self, v: Value) -> str:
+        """A value quoted by a free clause (`{response.P0.business}`)."""
+        if v.kind == "duration" and v.duration is not None:
+            return self.duration(v.duration)
+        if v.kind == "percent" and v.percent is not None:
+            return self.percent(v.percent)
+        if v.kind == "money" and v.money is not None:
+            return self.money(v.money)
+        if v.kind == "date" and v.date is not None:
+            return self.date(v.date)
+        if v.kind == "text" and v.text is not None:
+            return self.text(v.text)
+        if v.kind == "span" and v.span is not None:
+            return self.span(v.span)
+        raise ValueError(f"a {v.kind} value without its data")
+
+    def number(self, n: int | Decimal) -> str:
+        from babel.numbers import format_decimal
+
+        return format_decimal(n, locale=self.locale, decimal_quantization=False)
+
+    def percent(self, p: Decimal) -> str:
+        """`99.95` → "99.95%", keeping the digits the contract wrote (`99.0%`)."""
+        from babel.numbers import format_percent
+
+        places = max(0, -p.as_tuple().exponent) if isinstance(p, Decimal) else 0
+        pattern = "#,##0" + ("." + "0" * places if places else "") + "%"
+        return format_percent(Decimal(p) / 100, format=pattern, locale=self.locale,
+                              decimal_quantization=True)
+
+    def money(self, m: Money) -> str:
+        from babel.numbers import format_currency
+
+        return format_currency(m.amount, m.currency, locale=self.locale)
+
+    def amount(self, amount: Decimal, currency: str) -> str:
+        """Money without its symbol, for tables whose header names the currency."""
+        from babel.numbers import format_decimal, get_currency_precision
+
+        digits = get_currency_precision(currency)
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(amount, format=pattern, locale=self.locale, decimal_quantization=True)
+
+    def currency_name(self, currency: str) -> str:
+        from babel.numbers import get_currency_name
+
+        return get_currency_name(currency, locale=self.locale)
+
+    def date(self, d: dt.date) -> str:
+        from babel.dates import format_date
+
+        return format_date(d, "long", locale=self.locale)
+
+    def _unit(self, count: int, unit: str) -> str:
+        if unit in ("bd", "bh"):
+            forms = self.raw(f"units.{unit}")
+            form = forms.get(self.locale.plural_form(count), forms["other"])
+            return form.replace("{n}", self.number(count))
+        from babel.units import format_unit
+
+        words = format_unit(count, _BABEL_UNIT[unit], length="long", locale=self.locale)
+        num = self.number(count)
+        if words.startswith(num) and not words[len(num):].startswith(" "):
+            # Babel writes "15分钟"; the letter spaces numbers from words ("15 分钟").
+            words = num + self.raw("units.sep") + words[len(num):].lstrip()
+        return words
+
+    def _join_units(self, parts: list[str]) -> str:
+        if len(parts) == 1:
+            return parts[0]
+        return self.raw("units.join").join(parts[:-1]) + self.raw("units.join_last") + parts[-1]
+
+    def duration(self, d: Duration) -> str:
+        """A duration as the contract spelled it: `1bd4bh` → "1 business day and 4 business hours"."""
+        parts = [self._unit(int(n), u) for n, u in _DURATION_PART.findall(d.spelling)]
+        if not parts:
+            raise ValueError(f"cannot read the duration {d.spelling!r}")
+        return self._join_units(parts)
+
+    def per(self, d: Duration) -> str:
+        """The step of a ladder: "each 30 minutes", but "each full hour", not "1 hour"."""
+        text = self.duration(d)
+        one = self.number(1) + " "
+        if self.raw("units").get("drop_one") and text.startswith(one) and len(_DURATION_PART.findall(d.spelling)) == 1:
+            return text[len(one):]
+        return text
+
+    def wall_seconds(self, seconds: int) -> str:
+        """Elapsed time in the largest whole units: 5400 → "1 hour and 30 minutes"."""
+        days, rest = divmod(seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes = rest // 60
+        parts = [self._unit(n, u) for n, u in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+        return self._join_units(parts or [self._unit(0, "m")])
+
+    def span(self, s: CalendarSpan) -> str:
+        return self._unit(s.count, s.unit)
+
+    def every(self, x: Duration | CalendarSpan) -> str:
+        """"every 30 minutes" / "每 30 分钟"; a count of one is "every hour" / "每小时"."""
+        if isinstance(x, CalendarSpan):
+            if x.count == 1:
+                return self.raw(f"every.one.{x.unit}")
+            return self.say("every.pattern", span=self.span(x))
+        parts = _DURATION_PART.findall(x.spelling)
+        if len(parts) == 1 and parts[0][0] == "1":
+            return self.raw(f"every.one.{parts[0][1]}")
+        return self.say("every.pattern", span=self.duration(x))
+
+    def listing(self, items: Iterable[str]) -> str:
+        items = list(items)
+        if "list_separator" in self.cat:
+            return self.cat["list_separator"].join(items)
+        from babel.lists import format_list
+
+        return format_list(items, locale=self.locale) if items else ""
+
+    def clauses(self, items: list[str]) -> str:
+        """Chain sentence clauses: "A, B and C" / "A，B，并C"."""
+        if len(items) <= 1:
+            return "".join(items)
+        return self.raw("join.clauses").join(items[:-1]) + self.raw("join.last_clause") + items[-1]
+
+    # ------------------------------------------------------------ calendars
+    def day_name(self, weekday: int) -> str:
+        from babel.dates import get_day_names
+
+        width = "abbreviated" if self.lang == "zh" else "wide"  # 周一 / Monday
+        return get_day_names(width, locale=self.locale)[weekday]
+
+    def _day_runs(self, by_day: dict[int, tuple]) -> list[tuple[list[int], tuple]]:
+        """Consecutive weekdays with the same hours, in week order."""
+        runs: list[tuple[list[int], tuple]] = []
+        for day in sorted(by_day):
+            if runs and runs[-1][0][-1] == day - 1 and runs[-1][1] == by_day[day]:
+                runs[-1][0].append(day)
+            else:
+                runs.append(([day], by_day[day]))
+        return runs
+
+    def _days(self, days: list[int], each: bool = False) -> str:
+        if len(days) == 7:
+            return self.raw("weekdays.every_day")
+        if len(days) >= 3:
+            key = "weekdays.each_range" if each else "weekdays.range"
+            return self.say(key, first=self.day_name(days[0]), last=self.day_name(days[-1]))
+        if each:
+            return self.listing(self.say("weekdays.each", day=self.day_name(d)) for d in days)
+        return self.listing(self.day_name(d) for d in days)
+
+    def weekly(self, windows: Iterable[WeeklyWindow], each: bool = False) -> str:
+        """`mon..fri 09:00-12:00, 13:00-18:00` → "周一至周五 09:00–12:00、13:00–18:00"."""
+        by_day: dict[int, list[str]] = {}
+        for w in windows:
+            by_day.setdefault(w.weekday, []).append(f"{clock_time(w.start_minute)}–{clock_time(w.end_minute)}")
+        runs = self._day_runs({d: tuple(v) for d, v in by_day.items()})
+        sep = self.raw("weekdays.hours_sep")
+        return self.raw("join.semicolons").join(
+            self.say("weekdays.window", days=self._days(days, each), times=sep.join(times))
+            for days, times in runs)
+
+    def timezone(self, iana: str) -> str:
+        from babel.dates import get_timezone_name
+
+        try:
+            return get_timezone_name(iana, "long", locale=self.locale)
+        except Exception:  # Babel has no name for it: the IANA name alone is exact
+            return iana
+
+    def country(self, code: str) -> str:
+        return self.locale.territories.get(code.split("-")[0].upper(), code.upper())
+
+    def section_number(self, n: int) -> str:
+        shown = chinese_numeral(n) if self.raw("numerals") == "chinese" else str(n)
+        return self.raw("section_number").replace("{n}", shown)

@@ -1,0 +1,275 @@
+"""The letter's HTML: golden files per example contract and layout, the
+wording in each language (Babel formats, catalogue completeness), `lang` on
+every piece of text, and hostile contract text rendered as literal text.
+
+Regenerate the golden files with SLALANG_REGEN=1 and review `git diff`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import CONTRACTS, ROOT, golden
+from slalang.build import BuildContext, BuildError
+from slalang.compiler import compile_file, compile_text
+from slalang.model import CalendarSpan, Duration, Money
+
+GOLDEN = ROOT / "tests" / "golden" / "letter"
+HOSTILE = ROOT / "tests" / "letter" / "hostile.sla"
+
+
+def build_html(path: Path, layout: str = "interleaved", text: str | None = None) -> str:
+    from slalang import letter
+
+    result = compile_file(str(path)) if text is None else compile_text(text, str(path))
+    assert result.contract is not None, [d.message for d in result.diagnostics]
+    ctx = BuildContext(str(path), result.source, result.contract, frozenset({"html"}), layout)
+    out = letter.produce(ctx)
+    assert set(out) == {f"{result.contract.id}.html"}
+    return out[f"{result.contract.id}.html"].decode("utf-8")
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_golden_interleaved(path):
+    golden(GOLDEN / f"{path.stem}.html", build_html(path))
+
+
+def test_golden_side_by_side():
+    path = ROOT / "contracts" / "itops.sla"
+    golden(GOLDEN / "itops.side-by-side.html", build_html(path, "side-by-side"))
+
+
+def test_layouts_differ_only_in_body_class():
+    path = ROOT / "contracts" / "itops.sla"
+    a, b = build_html(path), build_html(path, "side-by-side")
+    assert '<body class="layout-interleaved">' in a and '<body class="layout-side-by-side">' in b
+    assert a.replace("layout-interleaved", "layout-side-by-side") == b
+
+
+class _LangWalker(HTMLParser):
+    """Collects every piece of body text with the `lang` in force inside <body>."""
+
+    VOID = {"br", "hr", "img", "meta", "link", "col", "input"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str | None]] = []
+        self.in_body = False
+        self.texts: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "body":
+            self.in_body = True
+        if tag in self.VOID:
+            return
+        self.stack.append((tag, dict(attrs).get("lang")))
+
+    def handle_endtag(self, tag):
+        if tag in self.VOID:
+            return
+        while self.stack:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if self.in_body and data.strip():
+            body = [lang for tag, lang in self.stack if tag not in ("html",)]
+            self.texts.append((data.strip(), next((lang for lang in reversed(body) if lang), None)))
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_every_text_carries_a_lang(path):
+    walker = _LangWalker()
+    walker.feed(build_html(path))
+    words = [(t, lang) for t, lang in walker.texts if re.search(r"\w", t)]
+    assert words, "no text found"
+    missing = [t for t, lang in words if lang is None]
+    assert not missing, f"text without a lang attribute: {missing[:5]}"
+    # Chinese characters only ever appear under lang="zh-CN".
+    wrong = [(t, lang) for t, lang in words if re.search(r"[\u4e00-\u9fff]", t) and lang != "zh-CN"]
+    assert not wrong, wrong[:5]
+    assert {lang for _, lang in words} == {"zh-CN", "en"}
+
+
+def paragraphs(html: str, lang: str) -> list[str]:
+    from html import unescape
+
+    return [unescape(re.sub(r"<[^>]+>", "", m.group(2)))
+            for m in re.finditer(rf'<(p|h2|h3|div|td|span) lang="{lang}"[^>]*>(.*?)</\1>', html)]
+
+
+def test_interleaved_order_follows_declared_languages():
+    """Each Chinese paragraph is followed by its English one; swapping the
+    declared order swaps them."""
+    path = ROOT / "contracts" / "itops.sla"
+    html = build_html(path)
+    pairs = re.findall(r'<div class="bi[^"]*">\s*<(?:p|h2|h3) lang="([^"]+)"[^>]*>.*?</(?:p|h2|h3)>\s*'
+                       r'<(?:p|h2|h3) lang="([^"]+)"', html, re.S)
+    assert len(pairs) > 40
+    assert set(pairs) == {("zh-CN", "en")}
+    swapped = path.read_text(encoding="utf-8").replace("languages  zh, en", "languages  en, zh") \
+        .replace('"服务响应时间承诺书" | "Service Response Time Commitment"',
+                 '"Service Response Time Commitment" | "服务响应时间承诺书"')
+    # Texts are written in `languages` order: swap every `"zh" | "en"` pair.
+    swapped = re.sub(r'("(?:[^"\\\n]|\\.)*")(\s*)\|(\s*)("(?:[^"\\\n]|\\.)*")',
+                     lambda m: m.group(4) + m.group(2) + "|" + m.group(3) + m.group(1)
+                     if re.search(r"[\u4e00-\u9fff]", m.group(1)) else m.group(0), swapped)
+    html2 = build_html(path, text=swapped)
+    pairs2 = re.findall(r'<div class="bi[^"]*">\s*<(?:p|h2|h3) lang="([^"]+)"[^>]*>.*?</(?:p|h2|h3)>\s*'
+                        r'<(?:p|h2|h3) lang="([^"]+)"', html2, re.S)
+    assert set(pairs2) == {("en", "zh-CN")}
+    assert '<html lang="en">' in html2
+
+
+def test_every_section_of_the_letter_is_there():
+    html = build_html(ROOT / "contracts" / "itops.sla")
+    zh = [re.sub(r"^[一二三四五六七八九十]+、", "", t) for t in paragraphs(html, "zh-CN") if "、" in t[:4]]
+    for heading in ("服务主体声明", "服务范围", "服务时间", "时效承诺", "进度通报与回访", "服务可用性", "三级预警",
+                    "服务补偿", "免责情形", "报告、记录与审计", "法律适用与争议解决", "其他约定", "文本与语言", "结语"):
+        assert heading in zh, heading
+    assert html.index("服务主体声明") < html.index("时效承诺") < html.index("服务补偿") < html.index("结语") \
+        < html.index("<section class=\"signatures\">")
+    for needle in ("服务方（盖章）", "Provider (seal)", "客户（盖章）", "Customer (seal)", "授权代表（签字）", "日期"):
+        assert needle in html
+
+
+def test_free_clause_values_are_filled_in_per_language():
+    html = build_html(ROOT / "contracts" / "itops.sla")
+    assert "P0 级故障须在 15 分钟内响应，并每 30 分钟通报一次进度。" in paragraphs(html, "zh-CN")
+    assert "P0 incidents are answered within 15 minutes and updated every 30 minutes." in paragraphs(html, "en")
+    assert "{response" not in html
+
+
+def test_matrix_cells_in_both_languages():
+    html = build_html(ROOT / "contracts" / "itops.sla")
+    zh, en = paragraphs(html, "zh-CN"), paragraphs(html, "en")
+    for z, e in (("15 分钟", "15 minutes"), ("4 小时", "4 hours"), ("2 个工作小时", "2 business hours"),
+                 ("1 个工作日", "1 business day"), ("3 个工作日", "3 business days"), ("5 个工作日", "5 business days")):
+        assert z in zh and e in en, (z, e)
+
+
+# ------------------------------------------------------------------ wording
+@pytest.fixture(scope="module")
+def words():
+    from slalang.letter.wording import Wording
+
+    return Wording("zh"), Wording("en")
+
+
+def dur(spelling: str) -> Duration:
+    from slalang.letter.wording import _DURATION_PART
+
+    business = any(u in ("bd", "bh") for _, u in _DURATION_PART.findall(spelling))
+    return Duration(spelling=spelling, clock="business" if business else "wall", seconds=0)
+
+
+@pytest.mark.parametrize("spelling,zh,en", [
+    ("15m", "15 分钟", "15 minutes"),
+    ("1h", "1 小时", "1 hour"),
+    ("72h", "72 小时", "72 hours"),
+    ("60d", "60 天", "60 days"),
+    ("2bd", "2 个工作日", "2 business days"),
+    ("1bd", "1 个工作日", "1 business day"),
+    ("4bh", "4 个工作小时", "4 business hours"),
+    ("1bd4bh", "1 个工作日 4 个工作小时", "1 business day and 4 business hours"),
+    ("1h30m", "1 小时 30 分钟", "1 hour and 30 minutes"),
+])
+def test_durations(words, spelling, zh, en):
+    assert (words[0].duration(dur(spelling)), words[1].duration(dur(spelling))) == (zh, en)
+
+
+def test_dates_money_percent_spans(words):
+    zh, en = words
+    assert (zh.date(dt.date(2026, 1, 1)), en.date(dt.date(2026, 1, 1))) == ("2026年1月1日", "1 January 2026")
+    fee = Money(amount=Decimal("120000.00"), currency="CNY")
+    assert zh.money(fee) == "¥120,000.00"
+    assert en.money(fee).endswith("¥120,000.00")
+    assert zh.percent(Decimal("99.95")) == en.percent(Decimal("99.95")) == "99.95%"
+    assert zh.percent(Decimal("99.0")) == "99.0%"  # the digits the contract wrote
+    assert (zh.span(CalendarSpan(count=6, unit="month")), en.span(CalendarSpan(count=6, unit="month"))) == \
+        ("6 个月", "6 months")
+    assert (zh.every(dur("30m")), en.every(dur("30m"))) == ("每 30 分钟", "every 30 minutes")
+    assert (zh.every(dur("1h")), en.every(dur("1h"))) == ("每小时", "every hour")
+    assert en.per(dur("1h")) == "hour" and zh.per(dur("1h")) == "1 小时"
+
+
+def test_chinese_spacing_where_latin_meets_han(words):
+    zh, en = words
+    assert zh.say("updates.rule", priority="P0", every=zh.every(dur("30m"))) == "P0 级每 30 分钟一次"
+    assert zh.say("updates.followup", title="回访", within=dur("1h")).startswith("回访：") and \
+        "在 1 小时内回访" in zh.say("updates.followup", title="回访", within=dur("1h"))
+    # dates keep their own form, unspaced
+    assert "自2026年1月1日起" in zh.say("declaration.intro", provider="甲", customer="乙",
+                                    start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    # English is left alone
+    assert en.say("updates.rule", priority="P0", every="every hour") == "every hour for P0"
+
+
+def test_catalogues_have_the_same_messages():
+    import yaml
+
+    def keys(node, prefix=""):
+        if isinstance(node, dict):
+            out = set()
+            for k, v in node.items():
+                out |= keys(v, f"{prefix}{k}.")
+            return out
+        return {prefix.rstrip(".")}
+
+    cats = {lang: yaml.safe_load((ROOT / "templates" / "messages" / f"{lang}.yaml").read_text("utf-8"))
+            for lang in ("zh", "en")}
+    # plural forms and language-specific switches may differ; every message must exist in both
+    optional = re.compile(r"^(units\.(bd|bh)\.(one|few|many|two|zero)|units\.drop_one|list_separator|space_latin)$")
+    zh, en = ({k for k in keys(c) if not optional.match(k)} for c in cats.values())
+    assert zh == en, (zh ^ en)
+
+
+def test_unknown_message_key_is_a_clear_error(words):
+    from slalang.letter.wording import CatalogueError
+
+    with pytest.raises(CatalogueError, match="no.such.key"):
+        words[0].say("no.such.key")
+
+
+def test_template_is_strict(monkeypatch):
+    """An undefined name in the template is an error, not an empty string."""
+    import jinja2
+
+    from slalang.letter import html as letter_html
+
+    env = letter_html.environment()
+    assert env.undefined is jinja2.StrictUndefined and env.autoescape is True
+    with pytest.raises(jinja2.UndefinedError):
+        env.from_string("{{ nothing_here }}").render()
+
+
+# ------------------------------------------------------------------ hostile text
+def test_hostile_contract_renders_as_literal_text():
+    text = HOSTILE.read_text(encoding="utf-8").replace("__PORT__", "8000")
+    html = build_html(HOSTILE, text=text)
+    body = html.split("</style>", 1)[1]  # our own stylesheet is the only <style>
+    for tag in ("<script", "<img", "<link", "<iframe", "<object", "<svg", "<style", "<a ", "<b>云主机"):
+        assert tag not in body, tag
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in body
+    assert "@import url(http://127.0.0.1:8000/clause.css);" in body  # as text, inside the body
+    assert html.count("<style>") == 1 and "@import" not in html.split("</style>", 1)[0]
+    assert "url(" not in html.split("</style>", 1)[0]  # the stylesheet references nothing
+
+
+def test_html_alone_does_not_need_the_rules_backend(tmp_path):
+    """--only html builds nothing else and never touches WeasyPrint."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from slalang.cli import main; rc = main(['build', sys.argv[1], '-o', sys.argv[2], "
+            "'--only', 'html']); assert 'weasyprint' not in sys.modules; sys.exit(rc)")
+    run = subprocess.run([sys.executable, "-c", code, str(ROOT / "contracts" / "itops.sla"), str(tmp_path)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 0, run.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["example-itops.html"]
