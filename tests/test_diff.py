@@ -227,3 +227,16 @@ def test_diff_rev_errors(repo: Path, tmp_path: Path):
     r = cli("diff", "--rev", "HEAD", "c.sla", cwd=outside)
     assert r.returncode == 2 and "not inside a git repository" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_review_guide_shows_real_output():
+    """docs/review.md's worked example is the real output for v1 → v2."""
+    doc = (ROOT / "docs" / "review.md").read_text(encoding="utf-8")
+    d = changes(VERSIONS[0], VERSIONS[1])
+    assert semdiff.render_text(d, "en") in doc
+    assert semdiff.render_text(d, "zh") in doc
+    for line in semdiff.render_markdown(d, "en").splitlines():
+        if line.startswith("- 🟢 P1") or line.startswith("**"):
+            assert line in doc
+    assert "echo '*.sla diff=sla' >> .gitattributes" in doc
+    assert 'git config diff.sla.textconv "slalang textconv"' in doc
