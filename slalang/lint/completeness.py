@@ -72,9 +72,10 @@ def response_uncovered(ctx: LintContext):
     m = c.response
     if m is None:
         return
+    committed = {t.priority for t in m.targets if t.duration is not None}
+    rows = {t.priority for t in m.targets}
     for p in c.priorities:
-        cells = [t for t in m.targets if t.priority == p.name]
-        if cells and all(t.duration is None for t in cells):
+        if p.name in rows and p.name not in committed:
             row = ctx.row_node("response", p.name)
             yield Finding(row.span if row else ctx.head(ctx.matrix_node("response")),
                           f"{p.name} has no first-response target: every cell of its row is `-`",

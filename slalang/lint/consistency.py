@@ -207,6 +207,11 @@ def maintenance_exceeds(ctx: LintContext):
                   (Label(avail_node.span, "the availability target"),) if avail_node else ())
 
 
+def _cells(m: model.Matrix) -> dict[tuple[str, str], Optional[model.Duration]]:
+    """Matrix.cell for every cell at once (Matrix.cell is a linear search)."""
+    return {(t.priority, t.column): t.duration for t in m.targets}
+
+
 def _shorter(off: Optional[model.Duration], bus: Optional[model.Duration], day: int) -> bool:
     """Whether the off-hours target is definitely stricter than the business one."""
     if off is None:
@@ -228,12 +233,13 @@ def off_hours_stricter(ctx: LintContext):
             continue
         day = ctx.day_seconds(m.clock)
         off_col = next(col for col in m.columns if col.kind == "off_hours")
+        cells = _cells(m)
         for p in ctx.contract.priorities:
-            off = m.cell(p.name, off_col.name)
+            off = cells.get((p.name, off_col.name))
             for col in m.columns:
                 if col.kind != "calendar":
                     continue
-                bus = m.cell(p.name, col.name)
+                bus = cells.get((p.name, col.name))
                 if not _shorter(off, bus, day):
                     continue
                 bus_words = "no commitment" if bus is None else bus.spelling
@@ -253,9 +259,10 @@ def update_after_resolution(ctx: LintContext):
         return
     m = c.resolution
     day = ctx.day_seconds(m.clock)
+    cells = _cells(m)
     for r in c.updates.rules:
         for col in m.columns:
-            target = m.cell(r.priority, col.name)
+            target = cells.get((r.priority, col.name))
             if target is None:
                 continue
             estimate = wall_estimate(target, day)

@@ -115,6 +115,8 @@ class LintContext:
         self.root = root
         self.contract = contract
         self._texts: list[TextSite] | None = None
+        self._named: dict[tuple[str, str], ast.Node] | None = None
+        self.cache: dict = {}  # per-contract facts a rule computes once (see wording._first_targets)
 
     # ------------------------------------------------------------ finding nodes
     def top(self, kind: str) -> Optional[ast.Node]:
@@ -140,12 +142,14 @@ class LintContext:
         return self.head(node)
 
     def named(self, kind: str, name: str) -> Optional[ast.Node]:
-        for node in self.walk():
-            if node.kind == kind:
+        """The first statement of a kind that declares `name` (a credit, a row…)."""
+        if self._named is None:
+            self._named = {}
+            for node in self.walk():
                 n = node.lit(ast.Name)
-                if n is not None and n.value == name:
-                    return node
-        return None
+                if n is not None:
+                    self._named.setdefault((node.kind, n.value), node)
+        return self._named.get((kind, name))
 
     def matrix_node(self, metric: str) -> Optional[ast.Node]:
         for node in self.root.nodes("matrix"):
@@ -155,13 +159,14 @@ class LintContext:
         return None
 
     def row_node(self, metric: str, priority: str) -> Optional[ast.Node]:
-        m = self.matrix_node(metric)
-        if m is None:
-            return None
-        for row in m.nodes("row"):
-            if row.lit(ast.Name).value == priority:
-                return row
-        return None
+        key = ("rows", metric)
+        if key not in self.cache:
+            m = self.matrix_node(metric)
+            rows: dict[str, ast.Node] = {}
+            for row in (m.nodes("row") if m is not None else ()):
+                rows.setdefault(row.lit(ast.Name).value, row)
+            self.cache[key] = rows
+        return self.cache[key].get(priority)
 
     def cell_span(self, metric: str, priority: str, column: str) -> Optional[Span]:
         """The span of one matrix cell (a duration or `-`)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
@@ -136,7 +137,8 @@ def _unit(text: str) -> Optional[tuple[str, int]]:
     return None
 
 
-def find(text: str) -> list[Quantity]:
+@lru_cache(maxsize=8192)  # the wording rules ask twice about each text
+def find(text: str) -> tuple[Quantity, ...]:
     """Every quantity stated in `text`, left to right."""
     out: list[Quantity] = []
     for m in _MASTER.finditer(text):
@@ -147,7 +149,7 @@ def find(text: str) -> list[Quantity]:
             k, value, numeral = q
             weak = kind == "times" and value == 1
             out.append(Quantity(k, value, numeral, m.start(), m.end(), raw, weak))
-    return out
+    return tuple(out)
 
 
 def _read(kind: str, raw: str):
