@@ -236,11 +236,16 @@ def test_suppression_on_a_block_line_covers_the_block():
     assert _lint(whole) == ["L002"]  # L201 silences nothing; codes are case-insensitive
 
 
+def test_a_finding_covered_twice_uses_both_suppressions():
+    weak = BASE.replace("    P0      15m   1h\n", "    P0      2h    1h   # slalang: allow L305\n")
+    both = weak.replace('response "首次响应" | "First response" {',
+                        'response "首次响应" | "First response" {  # slalang: allow L305')
+    assert _lint(both) == []
+
+
 def test_suppression_on_the_first_line_of_a_two_line_text():
     vague = BASE.replace('"P0 incidents are answered within', '"P0 incidents are promptly answered within')
     assert _lint(vague) == ["L201"]
-    assert _lint(vague.replace('clause notice "通报" | "Notification" {\n    "P0',
-                               'clause notice "通报" | "Notification" {\n    "P0')) == ["L201"]
     allowed = vague.replace('通报一次进度，共 2 个渠道。"', '通报一次进度，共 2 个渠道。"  # slalang: allow L201')
     assert _lint(allowed) == []
 

@@ -59,9 +59,10 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
             out.append(_internal(result, rule, exc))
     suppressions = collect(source, root, comments)
     for code, finding in raw:
-        hit = next((s for s in suppressions if covers(s, source, code, finding.span)), None)
-        if hit is not None:
-            hit.used.add(code)
+        hits = [s for s in suppressions if covers(s, source, code, finding.span)]
+        for s in hits:  # a line comment inside an allowed block is used too, not "unused"
+            s.used.add(code)
+        if hits:
             continue
         out.append(Diagnostic(code, config.severity(code), finding.message, source, finding.span,
                               finding.hint, list(finding.labels)))
