@@ -83,23 +83,29 @@ def _font_package(ch: str) -> str:
         return "fonts-noto-cjk"
     if 0x1F000 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF:
         return "fonts-noto-color-emoji"
+    if 0xE000 <= o <= 0xF8FF or o >= 0xF0000:
+        return ""  # private use: no public font has it
     return "fonts-noto-core"
 
 
 def _where(ctx: BuildContext, ch: str) -> str:
+    """Where the contract first uses `ch` (the CLI already names the file)."""
     offset = ctx.source.text.find(ch)
-    if offset < 0:
-        return ctx.path
+    if offset < 0:  # from our own wording, not the contract
+        return ""
     line, col = ctx.source.line_col(offset)
-    return f"{ctx.path}:{line}:{col}"
+    return f" at line {line}, column {col}"
 
 
 def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
     ch = record.args[0] if record.args and isinstance(record.args[0], str) else "?"
     name = unicodedata.name(ch, "unnamed character")
     package = _font_package(ch)
+    if not package:
+        return BuildError(f"{ch!r} (U+{ord(ch):04X}){_where(ctx, ch)} is a private-use character that no "
+                          "public font draws; the PDF would show an empty box", "write the text without it")
     return BuildError(
-        f"{_where(ctx, ch)}: no installed font has a glyph for {ch!r} (U+{ord(ch):04X} {name}); "
+        f"no installed font has a glyph for {ch!r} (U+{ord(ch):04X} {name}){_where(ctx, ch)}; "
         "the PDF would show an empty box",
         f"install a font that has it: `apt-get install {package}`, or write the text without it")
 

@@ -1,0 +1,376 @@
+"""The letter's PDF, read back with pypdf: every piece of the letter in both
+languages, the matrix values, the footer on every page, the fonts actually
+embedded, PDF/A-3b metadata, the attached rule file and `extract-rules`;
+byte-identical rebuilds in two separate processes; a hostile contract that
+tries to make the renderer fetch things (a local HTTP server counts zero
+requests); and a missing glyph failing the build.
+
+Rendering costs ~1 s per letter, so every example is built once per session
+(two processes at once, the second with `-j 2`) and shared by the tests."""
+
+from __future__ import annotations
+
+import hashlib
+import html as htmllib
+import io
+import re
+import subprocess
+import sys
+import threading
+from functools import lru_cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from conftest import CONTRACTS, ROOT
+from slalang.build import BuildContext, BuildError, build_one
+from slalang.compiler import compile_file, compile_text
+
+pypdf = pytest.importorskip("pypdf")
+
+HOSTILE = ROOT / "tests" / "letter" / "hostile.sla"
+
+
+def flat(text: str) -> str:
+    """Text without any whitespace: PDF extraction breaks lines anywhere."""
+    return re.sub(r"\s+", "", text)
+
+
+@pytest.fixture(scope="session")
+def builds(tmp_path_factory):
+    """Every example built twice, in two separate processes."""
+    a, b = tmp_path_factory.mktemp("build-a"), tmp_path_factory.mktemp("build-b")
+    runs = [subprocess.Popen([sys.executable, "-m", "slalang", "build", "contracts", "-o", str(out), *extra],
+                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for out, extra in ((a, []), (b, ["-j", "2"]))]
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=300)
+        assert run.returncode == 0, stderr
+    return a, b
+
+
+@lru_cache(maxsize=None)
+def read(path: Path):
+    reader = pypdf.PdfReader(str(path))
+    pages = [p.extract_text() for p in reader.pages]
+    return reader, pages
+
+
+def contract_of(path: Path):
+    result = compile_file(str(path))
+    assert result.contract is not None
+    return result
+
+
+def test_rebuild_in_another_process_is_byte_identical(builds):
+    a, b = builds
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for stem in ("example-itops", "example-logistics", "example-medical"):
+        assert {f"{stem}.pdf", f"{stem}.html", f"{stem}.rules.json", f"{stem}.rules.yaml"} <= set(names)
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), f"{name} differs between two builds"
+
+
+def _pieces(letter):
+    """Every text of the composed letter, per language: paragraphs, headings,
+    list items and table cells."""
+    from slalang.letter.document import Items, Para, Subheading, Table
+
+    for s in letter.sections:
+        yield s.title
+        for b in s.blocks:
+            if isinstance(b, (Para, Subheading)):
+                yield b.text
+            elif isinstance(b, Items):
+                yield from b.items
+            elif isinstance(b, Table):
+                yield from b.head
+                for row in b.rows:
+                    for cell in row:
+                        for line in cell:
+                            yield line.text
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_every_piece_of_the_letter_is_in_the_pdf_in_both_languages(builds, path):
+    from slalang import letter
+    from slalang.letter import document
+
+    result = contract_of(path)
+    c = result.contract
+    ctx = BuildContext(str(path), result.source, c, frozenset({"pdf"}))
+    composed = document.compose(c, letter.source_sha256(ctx))
+    reader, pages = read(builds[0] / f"{c.id}.pdf")
+    text = flat("".join(pages))
+    missing = []
+    for bi in _pieces(composed):
+        langs = {s.html_lang for s in bi}
+        assert len(langs) == len(bi)
+        for said in bi:
+            plain = flat(htmllib.unescape(re.sub(r"<[^>]+>", "", str(said.html))))
+            if plain and plain not in text:
+                missing.append((said.lang, plain))
+    assert not missing, missing[:5]
+    # the free clauses, each paragraph in both languages, values filled in
+    from slalang.letter.wording import Wording
+
+    for clause in c.clauses:
+        for p in clause.paragraphs:
+            for lang in c.languages:
+                filled = Wording(lang).text(p, c.values)
+                assert "{" not in filled and flat(filled) in text, (lang, filled)
+    assert flat(c.title["zh"]) in text and flat(c.title["en"]) in text
+
+
+def test_itops_clauses_and_matrix_values(builds):
+    _, pages = read(builds[0] / "example-itops.pdf")
+    text = flat("".join(pages))
+    for needle in ("P0 级故障须在 15 分钟内响应，并每 30 分钟通报一次进度。",
+                   "P0 incidents are answered within 15 minutes and updated every 30 minutes.",
+                   "本承诺书以中文、英文两种文字写成，两种文本具有同等效力；如有不一致，以中文文本为准。",
+                   "if they differ, the Chinese text prevails.",
+                   "本承诺书自2026年1月1日起生效", "This letter takes effect on 1 January 2026",
+                   "120,000.00/月", "¥0.01", "中国国际经济贸易仲裁委员会",
+                   "China International Economic and Trade Arbitration Commission"):
+        assert flat(needle) in text, needle
+    # every cell of both matrices, in both languages
+    for zh, en in (("15 分钟", "15 minutes"), ("4 小时", "4 hours"), ("30 分钟", "30 minutes"),
+                   ("8 小时", "8 hours"), ("2 个工作小时", "2 business hours"), ("1 个工作日", "1 business day"),
+                   ("2 个工作日", "2 business days"), ("3 个工作日", "3 business days"),
+                   ("5 个工作日", "5 business days")):
+        assert flat(zh) in text and flat(en) in text, (zh, en)
+    matrix_page = next(p for p in pages if "Business hours" in p and "Outside service hours" in p)
+    rows = [flat(line) for line in matrix_page.splitlines()]
+    for cell in ("15分钟", "15minutes", "4小时", "4hours", "—"):
+        assert cell in rows
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_footer_on_every_page(builds, path):
+    from slalang import letter
+
+    result = contract_of(path)
+    c = result.contract
+    sha = letter.source_sha256(BuildContext(str(path), result.source, c, frozenset()))
+    reader, pages = read(builds[0] / f"{c.id}.pdf")
+    total = len(reader.pages)
+    assert 3 <= total <= 12
+    for n, page in enumerate(pages, 1):
+        t = flat(page)
+        assert f"第{n}页/共{total}页·Page{n}of{total}" in t, (n, page[-300:])
+        assert flat(f"{c.id} · 版本 Version {c.version} · 源文件校验码 Source checksum {sha[:12]}") in t
+        assert flat(f"{c.title['zh']} · {c.title['en']}") in t  # the running header
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_fonts_are_noto_cjk_sc(builds, path):
+    from slalang.letter.pdf import is_cjk_sc
+
+    reader, _ = read(builds[0] / f"{contract_of(path).contract.id}.pdf")
+    names = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            names.add(str(font.get_object()["/BaseFont"]))
+    flatnames = {re.sub(r"[^a-z]", "", n.lower()) for n in names}
+    assert any("notosanscjksc" in n for n in flatnames), names
+    assert any("notoserifcjksc" in n for n in flatnames), names
+    assert all(is_cjk_sc(n) for n in names), names  # no fallback font anywhere
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            assert str(descriptor["/FontFamily"]) in ("Noto Sans CJK SC", "Noto Serif CJK SC")
+            assert any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))  # embedded
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_pdfa3b_metadata_and_attached_rules(builds, path):
+    c = contract_of(path).contract
+    pdf = builds[0] / f"{c.id}.pdf"
+    reader, _ = read(pdf)
+    meta = reader.metadata
+    assert meta["/Title"] == f"{c.title['zh']} / {c.title['en']}"
+    assert meta["/Author"] == f"{c.provider.name['zh']} / {c.provider.name['en']}"
+    assert c.customer.name["en"] in meta["/Subject"] and c.customer.name["zh"] in meta["/Subject"]
+    keywords = [k.strip() for k in meta["/Keywords"].split(",")]
+    assert c.id in keywords and c.version in keywords
+    assert meta["/CreationDate"] == "D:" + c.effective_start.strftime("%Y%m%d")  # from the contract, not the clock
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "zh-CN"
+    xmp = root["/Metadata"].get_object().get_data().decode("utf-8")
+    assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
+    assert root["/OutputIntents"]
+    rules = (builds[0] / f"{c.id}.rules.json").read_bytes()
+    assert dict(reader.attachments) == {f"{c.id}.rules.json": [rules]}
+    af = root["/AF"]
+    assert len(af) == 1 and af[0].get_object()["/AFRelationship"] == "/Data"
+
+
+def test_extract_rules_gives_back_the_rule_file(builds, tmp_path, capsys):
+    from slalang.cli import main
+
+    out = tmp_path / "rules.json"
+    assert main(["extract-rules", str(builds[0] / "example-itops.pdf"), "-o", str(out)]) == 0
+    assert out.read_bytes() == (builds[0] / "example-itops.rules.json").read_bytes()
+    err = capsys.readouterr().err
+    assert "verified" in err and "example-itops 2.1.0" in err
+
+
+def _with_attachment(pdf: bytes, data: bytes, fix_checksum: bool) -> bytes:
+    from pypdf.generic import ByteStringObject, NameObject, NumberObject
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
+    spec = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"][1].get_object()
+    stream = spec["/EF"]["/F"].get_object()
+    stream.set_data(data)
+    if fix_checksum:
+        params = stream["/Params"]
+        params[NameObject("/CheckSum")] = ByteStringObject(hashlib.md5(data).digest())
+        params[NameObject("/Size")] = NumberObject(len(data))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_extract_rules_refuses_a_tampered_letter(builds, tmp_path, capsys):
+    from slalang.cli import main
+
+    pdf = (builds[0] / "example-itops.pdf").read_bytes()
+    rules = (builds[0] / "example-itops.rules.json").read_bytes()
+    edited = rules.replace(b'"percent": "99.95"', b'"percent": "99.00"', 1)
+    assert edited != rules
+
+    cases = {
+        # the stream changed, the PDF's own MD5 of it did not
+        "altered": (_with_attachment(pdf, edited, fix_checksum=False), "altered after it was built"),
+        # a careful forger fixed the PDF's MD5, but the rule file's checksum catches it
+        "rules": (_with_attachment(pdf, edited, fix_checksum=True), "checksum"),
+        # a valid rule file of another contract: letter and rules disagree
+        "swapped": (_with_attachment(pdf, (builds[0] / "example-medical.rules.json").read_bytes(), True),
+                    "disagree"),
+    }
+    for name, (data, message) in cases.items():
+        path = tmp_path / f"{name}.pdf"
+        path.write_bytes(data)
+        assert main(["extract-rules", str(path), "-o", str(tmp_path / f"{name}.json")]) == 1, name
+        err = capsys.readouterr().err
+        assert message in err, (name, err)
+        assert not (tmp_path / f"{name}.json").exists()
+    not_pdf = tmp_path / "x.pdf"
+    not_pdf.write_bytes(rules)
+    assert main(["extract-rules", str(not_pdf)]) == 2
+    assert "is not a PDF" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ locked down
+class _Counter(BaseHTTPRequestHandler):
+    hits: list[str] = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        type(self).hits.append(self.path)
+        body = b"body{}"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    _Counter.hits = []
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Counter)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        # the counter works: a request made on purpose is counted
+        import urllib.request
+
+        urllib.request.urlopen(f"http://127.0.0.1:{httpd.server_port}/probe", timeout=5).read()
+        assert _Counter.hits == ["/probe"]
+        _Counter.hits = []
+        yield httpd.server_port
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_hostile_contract_fetches_nothing_and_embeds_nothing(server, tmp_path):
+    from slalang.rules import rules_json
+    from slalang.compiler import canonical_source
+
+    source = tmp_path / "hostile.sla"
+    source.write_text(HOSTILE.read_text(encoding="utf-8").replace("__PORT__", str(server)), encoding="utf-8")
+    outcome = build_one(str(source), frozenset({"html", "pdf"}))  # no rules asked: the PDF builds its own
+    assert outcome.error is None, (outcome.error, outcome.hint)
+    assert _Counter.hits == [], f"the renderer fetched {_Counter.hits}"
+    assert sorted(outcome.files) == ["hostile.html", "hostile.pdf"]
+    reader = pypdf.PdfReader(io.BytesIO(outcome.files["hostile.pdf"]))
+    result = compile_file(str(source))
+    expected_rules = rules_json(result.contract, canonical_source(result.source))
+    assert dict(reader.attachments) == {"hostile.rules.json": [expected_rules]}
+    text = flat("".join(p.extract_text() for p in reader.pages))
+    for literal in ("<script>alert(1)</script>", '<img src="file:///etc/passwd">',
+                    '<link rel="attachment" href="file:///etc/passwd">',
+                    f"@import url(http://127.0.0.1:{server}/clause.css);"):
+        assert flat(literal) in text, literal
+    assert b"root:x:0:0" not in outcome.files["hostile.pdf"]
+
+
+def test_the_url_fetcher_refuses_everything_but_our_files(server, tmp_path):
+    """Even if markup did reach the renderer, nothing outside templates/ loads."""
+    from slalang.letter import pdf
+    from slalang.resources import resource_dir
+
+    templates = resource_dir("templates")
+    fetcher = pdf.make_fetcher(templates)
+    assert b"@page" in fetcher.fetch((templates / "letter.css").as_uri()).read()
+    for url in ("file:///etc/passwd", (templates / ".." / ".." / ".." / "etc" / "passwd").as_uri(),
+                f"http://127.0.0.1:{server}/x.css", "data:text/css,body{}", "https://example.com/x.png"):
+        with pytest.raises(ValueError, match="load nothing"):
+            fetcher.fetch(url)
+
+    port = server
+    page = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+    <link rel="stylesheet" href="http://127.0.0.1:{port}/a.css">
+    <link rel="attachment" href="file:///etc/passwd">
+    <style>@import url(http://127.0.0.1:{port}/b.css);
+    @font-face {{ font-family: X; src: url(file:///etc/passwd); }}
+    body {{ background: url(http://127.0.0.1:{port}/c.png); font-family: "Noto Serif CJK SC" }}</style>
+    </head><body><p lang="zh-CN">服务</p><img src="http://127.0.0.1:{port}/d.png">
+    <img src="file:///etc/passwd"></body></html>"""
+    result = compile_file(str(ROOT / "tests" / "good_minimal.sla"))
+    ctx = BuildContext("mini.sla", result.source, result.contract, frozenset({"pdf"}))
+    with pytest.raises(BuildError, match="letters load nothing"):
+        pdf.render(page, ctx, b"{}")
+    assert _Counter.hits == []
+
+
+def test_a_character_without_a_glyph_fails_the_build():
+    text = (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8").replace(
+        '"P0 须在 {response.P0.business} 内响应。"', '"P0 须在 {response.P0.business} 内响应 𓀀。"')
+    assert "𓀀" in text
+    result = compile_text(text, "glyph.sla")
+    assert result.contract is not None, [d.message for d in result.diagnostics]
+    from slalang import letter
+
+    ctx = BuildContext("glyph.sla", result.source, result.contract, frozenset({"pdf"}))
+    with pytest.raises(BuildError) as err:
+        letter.produce(ctx)
+    line = next(i for i, l in enumerate(text.splitlines(), 1) if "𓀀" in l)
+    assert f"at line {line}, column " in str(err.value)
+    assert "U+13000" in str(err.value) and "EGYPTIAN HIEROGLYPH A001" in str(err.value)
+    assert "apt-get install fonts-noto" in err.value.hint
+
+
+def test_missing_glyph_hint_names_the_right_package():
+    from slalang.letter.pdf import _font_package
+
+    assert _font_package("直") == "fonts-noto-cjk"
+    assert _font_package("😀") == "fonts-noto-color-emoji"
+    assert _font_package("ש") == "fonts-noto-core"
+    assert _font_package("\ue000") == ""  # private use: the message says to remove it
