@@ -12,13 +12,12 @@ drift risk."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from typing import Optional
 
 from slalang.diagnostics import Label
 from slalang.lint import quantities
-from slalang.lint.context import LintContext, StringSite, TextSite
+from slalang.lint.context import LintContext, StringSite
 from slalang.lint.registry import Finding, rule
 
 
