@@ -141,7 +141,8 @@ def _segment(text: str, start: int, end: int) -> str:
 def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, sentence: str, at: int,
              part: str) -> str:
     zh = site.lang == "zh" or (site.lang is None and re.search(r"[\u4e00-\u9fff]", found))
-    want = ("updates" if _UPDATE_WORDS.search(part) else "response" if _RESPONSE_WORDS.search(part)
+    want = ("updates" if _UPDATE_WORDS.search(part) or term.kind == "condition"
+            else "response" if _RESPONSE_WORDS.search(part)
             else "resolution" if _RESOLUTION_WORDS.search(part) or term.kind == "effort" else "response")
     ref = _example_ref(ctx, sentence, at, want)
     if ref:
@@ -169,8 +170,7 @@ def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, se
     if term.kind == "measure":
         return (f"replace “{found}” with what exactly is meant: list the cases, or state the number, "
                 f"e.g. {quoted}")
-    return (f"replace “{found}” with the condition and what then happens, e.g. "
-            + ("“P0 级故障时每 30 分钟通报一次进度”" if zh else "“for P0 incidents, progress is reported every 30 minutes”"))
+    return f"replace “{found}” with the condition and what then happens, e.g. {quoted}"
 
 
 def _vague_findings(ctx: LintContext) -> dict[str, list[Finding]]:
