@@ -105,6 +105,21 @@ def _itops(built) -> dict:
     return json.loads(built[path]["example-itops.rules.json"])
 
 
+def test_cn_breaks_include_their_weekend_days(built):
+    """A calendar that works Saturdays must not work the Saturday inside the
+    Spring Festival break (Feb 15–23, 2026), which the holidays package does
+    not list; make-up days work the hours of the weekday they pay for."""
+    path = next(p for p in CONTRACTS if p.stem == "logistics")
+    doc = json.loads(built[path]["example-logistics.rules.json"])
+    ops = next(c for c in doc["calendars"] if c["name"] == "ops")
+    off = {h["date"] for h in ops["holidays"]}
+    assert {"2026-02-15", "2026-02-21", "2026-02-22", "2026-10-04"} <= off
+    assert "2026-02-14" not in off and "2026-02-28" not in off  # make-up Saturdays work
+    assert "2026-03-07" not in off  # an ordinary Saturday works
+    work = {w["date"]: w["hours_of"] for w in ops["workdays"]}
+    assert work["2026-02-28"] == "mon" and work["2026-10-10"] == "wed"
+
+
 def test_itops_content(built):
     doc = _itops(built)
     assert doc["schema"] == SCHEMA_ID
@@ -126,7 +141,7 @@ def test_itops_content(built):
     assert holidays["2026-12-31"]["origin"] == "contract"  # `holiday 2026-12-31` in the contract
     workdays = {w["date"]: w for w in business["workdays"]}
     assert workdays["2026-01-04"] == {"date": "2026-01-04", "name": "make-up working day", "origin": "cn",
-                                      "hours_of": "mon"}
+                                      "hours_of": "fri"}  # it pays for Fri 2026-01-02
     assert [h["date"] for h in business["holidays"]] == sorted(holidays)
     cell = next(t for t in doc["targets"] if (t["metric"], t["priority"], t["column"]) == ("response", "P2", "business"))
     assert cell == {"metric": "response", "priority": "P2", "column": "business", "clock": "business",

@@ -12,8 +12,10 @@ and `rule_document` serve other backends (the PDF letter embeds the JSON)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 from decimal import Decimal
 
 from slalang import model as m
@@ -70,6 +72,38 @@ def covered_years(contract: m.Contract, cal: m.Calendar) -> range:
     return range(first, last + 1)
 
 
+# Sets published as decreed breaks (China): the holidays package lists the
+# weekday holidays of a break and the make-up days, but not the Saturdays and
+# Sundays inside the break (the 2026 Spring Festival break is Feb 15–23; the
+# package lists Feb 16–20 and 23). For a calendar that works on Saturdays
+# those days matter, so the weekend days chained to a holiday (up to a
+# make-up working day) are holidays too.
+_BREAK_SETS = {"CN"}
+_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
+def _break_weekends(days_off: dict, make_up: set, years: range) -> dict:
+    out = {}
+    for date, name in sorted(days_off.items()):
+        for step in (1, -1):
+            d = date + dt.timedelta(days=step)
+            while d.weekday() >= 5 and d not in make_up and d not in days_off and d.year in years:
+                out.setdefault(d, "weekend day inside the statutory break")
+                d += dt.timedelta(days=step)
+    return out
+
+
+def _substitutions(days_off: dict) -> dict:
+    """make-up working day → the weekday holiday it pays for."""
+    out = {}
+    for date, name in days_off.items():
+        m = _SUBSTITUTED.search(name)
+        if m:
+            month, day, year = map(int, m.groups())
+            out[dt.date(year, month, day)] = date
+    return out
+
+
 def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
     from slalang import holidaysets
 
@@ -77,14 +111,17 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
     years = covered_years(contract, cal)
     worked_days = sorted({w.weekday for w in cal.hours})
 
-    def hours_of(date) -> str:
-        # A make-up day works the hours of its own weekday if that weekday
-        # works at all, otherwise those of the first working weekday (for the
-        # usual Mon–Fri calendar: a make-up Sunday works Monday's hours).
+    def hours_of(date, replaces=None) -> str:
+        # A make-up day works the hours of the weekday it replaces (the
+        # published "Day off (substituted from …)" entry names it); failing
+        # that, its own weekday's hours if that weekday works at all, else
+        # those of the first working weekday.
+        if replaces is not None and replaces.weekday() in worked_days:
+            return _DAYS[replaces.weekday()]
         wd = date.weekday()
         return _DAYS[wd if wd in worked_days else worked_days[0]]
 
-    sources, holidays, workdays = [], {}, {}
+    sources, holidays, workdays, replaced = [], {}, {}, {}
     for code in cal.holiday_sets:
         cov = holidaysets.coverage(code)
         if cov is None:  # lowering already refused an unknown set; guard anyway
@@ -93,16 +130,21 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
             raise BuildError(f"holiday set `{code}` is not known to the installed holidays package")
         sources.append({"set": code, "source": cov.source})
         days_off, make_up = holidaysets.dates(code, years)
+        for made_up, paid_for in _substitutions(days_off).items():
+            replaced.setdefault(made_up, paid_for)
         for date, name in days_off.items():
             holidays.setdefault(date, {"date": date.isoformat(), "name": name, "origin": code})
+        if code.upper() in _BREAK_SETS:
+            for date, name in _break_weekends(days_off, set(make_up), years).items():
+                holidays.setdefault(date, {"date": date.isoformat(), "name": name, "origin": code})
         for date in make_up:
             workdays.setdefault(date, {"date": date.isoformat(), "name": "make-up working day", "origin": code,
-                                       "hours_of": hours_of(date)})
+                                       "hours_of": hours_of(date, replaced.get(date))})
     # The contract's own dates override the published sets.
     for d in cal.extra_workdays:
         holidays.pop(d.date, None)
         workdays[d.date] = {"date": d.date.isoformat(), "name": _note(d.note, langs), "origin": "contract",
-                            "hours_of": hours_of(d.date)}
+                            "hours_of": hours_of(d.date, replaced.get(d.date))}
     for d in cal.extra_holidays:
         workdays.pop(d.date, None)
         holidays[d.date] = {"date": d.date.isoformat(), "name": _note(d.note, langs), "origin": "contract"}

@@ -1,0 +1,380 @@
+"""`slalang eval RULES TICKETS`: enforce a compiled rule file on tickets.
+
+Reads tickets (CSV or JSON Lines, see slalang/runtime/tickets.py for the
+columns) one at a time, evaluates each against the rules, and prints a period
+report (SLA attainment, MTTR, breaches, availability, credits) — or, with
+`--per-ticket`, one outcome line per ticket as it goes. Memory does not grow
+with the number of tickets. A progress bar is drawn on stderr only when
+stderr is a terminal. A bad row stops the run naming its line and column;
+`--skip-bad` reports it and goes on."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+MAX_SHOWN_ERRORS = 20
+
+
+class _Progress:
+    """A one-line progress bar on stderr, drawn at most 5 times a second."""
+
+    def __init__(self, fh, label: str):
+        import os
+
+        self.enabled = sys.stderr.isatty()
+        self.fh, self.label = fh, label
+        self.start = self.last = time.monotonic()
+        try:
+            self.size = os.fstat(fh.fileno()).st_size
+        except (OSError, ValueError, AttributeError):
+            self.size = 0
+        self.drawn = False
+
+    def tick(self, rows: int) -> None:
+        if not self.enabled or rows % 4096:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        rate = rows / max(now - self.start, 1e-9)
+        pos = 0
+        try:
+            pos = self.fh.buffer.tell()
+        except (OSError, ValueError, AttributeError):
+            pass
+        if self.size and pos:
+            frac = min(pos / self.size, 1.0)
+            bar = "█" * int(frac * 30) + "░" * (30 - int(frac * 30))
+            text = f"{self.label} {bar} {frac * 100:5.1f}%  {rows:,} tickets  {rate:,.0f}/s"
+        else:
+            text = f"{self.label} {rows:,} tickets  {rate:,.0f}/s"
+        sys.stderr.write("\r" + text + "\033[K")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def done(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\r\033[K")
+            sys.stderr.flush()
+
+
+def _fmt_instant(rules, t):
+    return "" if t is None else rules.format(t)
+
+
+OUTCOME_COLUMNS = ("id", "priority", "product", "exclusion",
+                   "response_column", "response_target", "response_due", "response_status",
+                   "response_late_seconds", "response_warning",
+                   "resolution_column", "resolution_target", "resolution_due", "resolution_status",
+                   "resolution_late_seconds", "resolution_warning",
+                   "updates_status", "updates_missed", "followup_status", "credit", "currency")
+
+
+def outcome_row(rules, o) -> dict:
+    t = o.ticket
+    row = {"id": t.id, "priority": t.priority, "product": t.product or "", "exclusion": o.exclusion or ""}
+    for metric in ("response", "resolution"):
+        d = o.deadlines.get(metric)
+        row[f"{metric}_column"] = d.column if d else ""
+        row[f"{metric}_target"] = d.target if d else ""
+        row[f"{metric}_due"] = _fmt_instant(rules, d.due) if d else ""
+        row[f"{metric}_status"] = d.status if d else ""
+        row[f"{metric}_late_seconds"] = d.late if d else 0
+        row[f"{metric}_warning"] = (d.warning or "") if d else ""
+    row["updates_status"] = o.updates.status if o.updates else ""
+    row["updates_missed"] = o.updates.missed if o.updates else 0
+    row["followup_status"] = o.followup.status if o.followup else ""
+    row["credit"] = str(rules.round(o.credit))
+    row["currency"] = rules.currency
+    return row
+
+
+def outcome_json(rules, o) -> dict:
+    t = o.ticket
+    return {
+        "id": t.id, "priority": t.priority, "product": t.product, "region": t.region, "exclusion": o.exclusion,
+        "deadlines": {m: {"column": d.column, "target": d.target, "clock": d.clock,
+                          "due": None if d.due is None else rules.format(d.due),
+                          "status": d.status, "late_seconds": d.late, "warning": d.warning,
+                          "elapsed_percent": None if d.elapsed is None else round(float(d.elapsed) * 100, 2),
+                          "line": d.line or None}
+                      for m, d in o.deadlines.items()},
+        "updates": None if o.updates is None else {"status": o.updates.status, "missed": o.updates.missed},
+        "followup": None if o.followup is None else {"status": o.followup.status,
+                                                     "due": _fmt_instant(rules, o.followup.due) or None},
+        "credits": {k: str(rules.round(v)) for k, v in sorted(o.credits.items())},
+        "credit": str(rules.round(o.credit)), "currency": rules.currency,
+    }
+
+
+# ------------------------------------------------------------------ report output
+def _table(headers, rows) -> str:
+    cells = [[("" if c is None else str(c)) for c in r] for r in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    def line(vals):
+        return "  ".join(v.rjust(w) if i > 1 and v[:1].isdigit() else v.ljust(w)
+                         for i, (v, w) in enumerate(zip(vals, widths))).rstrip()
+    return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
+
+
+def render_table(rep: dict) -> str:
+    out = [f"{rep['contract']} {rep['version']} — {rep['tickets']:,} tickets, per {rep['period']}", ""]
+    if rep["sla"]:
+        out.append("SLA attainment")
+        out.append(_table(["period", "metric", "priority", "judged", "met", "breached", "pending", "excluded",
+                           "attainment %"],
+                          [[r["period"], r["metric"], r["priority"], r["judged"], r["met"], r["breached"],
+                            r["pending"], r["excluded"], r["attainment_percent"] or "-"] for r in rep["sla"]]))
+        out.append("")
+    if rep["mttr"]:
+        out.append("Mean time to resolve")
+        out.append(_table(["period", "priority", "resolved", "MTTR"],
+                          [[r["period"], r["priority"], r["resolved"], _hms(r["mttr_seconds"])] for r in rep["mttr"]]))
+        out.append("")
+    if rep["availability"]:
+        out.append("Availability")
+        out.append(_table(["period", "product", "availability %", "target %", "met", "downtime", "excluded",
+                           "maintenance", "tier", f"credit {rep['currency']}"],
+                          [[r["period"], r["product"], r["availability_percent"], r["target_percent"],
+                            "yes" if r["met"] else "no", _hms(r["downtime_seconds"]), _hms(r["excluded_seconds"]),
+                            _hms(r["maintenance_seconds"]), r["tier"] or "-", r["credit"]] for r in rep["availability"]]))
+        out.append("")
+    if rep["period"] != rep["cap_period"] and rep["accrued_credits"]:
+        out.append(f"Credits accrued per {rep['period']} (before the {rep['cap_period']}ly cap)")
+        out.append(_table(["period", "product", f"credit {rep['currency']}"],
+                          [[r["period"], r["product"], r["credit"]] for r in rep["accrued_credits"]]))
+        out.append("")
+    out.append(f"Credits per {rep['cap_period']} ({rep['currency']}, cap applied)")
+    if rep["credits"]:
+        out.append(_table(["period", "product", "tickets", "availability", "total", "cap", "owed"],
+                          [[r["period"], r["product"], r["tickets"], r["availability"], r["total"], r["cap"] or "-",
+                            r["owed"]] for r in rep["credits"]]))
+    else:
+        out.append("none owed")
+    return "\n".join(out) + "\n"
+
+
+def _hms(seconds: int) -> str:
+    h, rem = divmod(int(seconds), 3600)
+    return f"{h}:{rem // 60:02d}:{rem % 60:02d}"
+
+
+REPORT_CSV_COLUMNS = ("section", "period", "metric", "priority", "product", "judged", "met", "breached",
+                      "pending", "excluded", "attainment_percent", "resolved", "mttr_seconds",
+                      "availability_percent", "target_percent", "downtime_seconds", "tier", "tickets_credit",
+                      "availability_credit", "total", "cap", "owed", "currency")
+
+
+def render_csv(rep: dict) -> str:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, REPORT_CSV_COLUMNS, lineterminator="\n")
+    w.writeheader()
+    for r in rep["sla"]:
+        w.writerow({"section": "sla", **{k: r[k] for k in ("period", "metric", "priority", "judged", "met", "breached",
+                                                           "pending", "excluded", "attainment_percent")}})
+    for r in rep["mttr"]:
+        w.writerow({"section": "mttr", "period": r["period"], "priority": r["priority"], "resolved": r["resolved"],
+                    "mttr_seconds": r["mttr_seconds"]})
+    for r in rep["availability"]:
+        w.writerow({"section": "availability", "period": r["period"], "product": r["product"],
+                    "availability_percent": r["availability_percent"], "target_percent": r["target_percent"],
+                    "downtime_seconds": r["downtime_seconds"], "tier": r["tier"], "availability_credit": r["credit"],
+                    "currency": rep["currency"]})
+    for r in rep["credits"]:
+        w.writerow({"section": "credits", "period": r["period"], "product": r["product"],
+                    "tickets_credit": r["tickets"], "availability_credit": r["availability"], "total": r["total"],
+                    "cap": r["cap"], "owed": r["owed"], "currency": r["currency"]})
+    return buf.getvalue()
+
+
+# ------------------------------------------------------------------ the command
+def _input_kind(path: str):
+    low = path.lower()
+    if low.endswith((".jsonl", ".ndjson", ".json")):
+        return True
+    if low.endswith((".csv", ".tsv")):
+        return False
+    return None  # sniff
+
+
+def cmd_eval(args) -> int:
+    from slalang.cli import UsageError
+    from slalang.runtime import RulesError, TicketError, open_rules
+    from slalang.runtime.tickets import InstantParser, RowError, open_text, read_downtime, read_tickets
+
+    try:
+        rules = open_rules(args.rules)
+    except RulesError as exc:
+        print(f"slalang: error: rule file {exc}" + (f"\n  = help: {exc.hint}" if exc.hint else ""), file=sys.stderr)
+        return EXIT_USAGE if exc.kind == "io" else EXIT_ERRORS
+    at = None
+    if args.at:
+        try:
+            at = InstantParser(rules.tz)(args.at, "--at")
+        except TicketError as exc:
+            raise UsageError(f"--at: {exc}")
+    try:
+        fh = open_text(args.tickets)
+    except OSError as exc:
+        raise UsageError(f"{args.tickets}: {exc.strerror or exc}")
+
+    from slalang.runtime.availability import AvailabilityLedger
+    from slalang.runtime.report import PeriodReport
+
+    report = PeriodReport(rules, args.period)
+    ledger = AvailabilityLedger(rules) if args.downtime else None
+    bad = 0
+    shown = 0
+
+    def row_error(path, err) -> bool:
+        """Report a bad row; True if the run goes on."""
+        nonlocal bad, shown
+        bad += 1
+        if not args.skip_bad:
+            print(f"{path}:{err}", file=sys.stderr)
+            print("  = help: fix the row, or pass --skip-bad to report bad rows and go on", file=sys.stderr)
+            return False
+        if shown < MAX_SHOWN_ERRORS:
+            print(f"{path}:{err} (skipped)", file=sys.stderr)
+            shown += 1
+        return True
+
+    if ledger is not None:
+        try:
+            dfh = open_text(args.downtime)
+        except OSError as exc:
+            raise UsageError(f"{args.downtime}: {exc.strerror or exc}")
+        with dfh:
+            try:
+                for item in read_downtime(dfh, rules.tz, _input_kind(args.downtime)):
+                    if isinstance(item, RowError):
+                        if not row_error(args.downtime, item):
+                            return EXIT_ERRORS
+                        continue
+                    n, d = item
+                    try:
+                        if d.availability is not None:
+                            ledger.set_percent(d.product, d.period, d.availability)
+                        else:
+                            ledger.add_downtime(d.product, d.start, d.end, d.exclusion, d.notified_at)
+                    except TicketError as exc:
+                        if not row_error(args.downtime, RowError(n, exc.column, str(exc))):
+                            return EXIT_ERRORS
+            except TicketError as exc:
+                print(f"{args.downtime}: {exc}", file=sys.stderr)
+                return EXIT_ERRORS
+
+    writer = None
+    if args.per_ticket:
+        writer = _OutcomeWriter(args.format, rules)
+    progress = _Progress(fh, "evaluating")
+    count = 0
+    seen_days: set[int] = set()
+    evaluate = rules.evaluate
+    with fh:
+        try:
+            for item in read_tickets(fh, rules.tz, _input_kind(args.tickets)):
+                if isinstance(item, RowError):
+                    if not row_error(args.tickets, item):
+                        progress.done()
+                        return EXIT_ERRORS
+                    continue
+                n, ticket = item
+                try:
+                    outcome = evaluate(ticket, at)
+                except TicketError as exc:
+                    progress.done()
+                    if not row_error(args.tickets, RowError(n, exc.column, str(exc), ticket.id)):
+                        return EXIT_ERRORS
+                    continue
+                count += 1
+                progress.tick(count)
+                if writer is not None:
+                    writer.write(outcome)
+                else:
+                    report.add(outcome)
+                    if ledger is not None:
+                        day = ticket.opened_at // 86400
+                        if day not in seen_days:
+                            seen_days.add(day)
+                            ledger.touch(report.local_date(ticket.opened_at))
+        except TicketError as exc:  # the header itself is wrong
+            progress.done()
+            print(f"{args.tickets}: {exc}", file=sys.stderr)
+            return EXIT_ERRORS
+    progress.done()
+    if writer is not None:
+        writer.close()
+    else:
+        if ledger is not None:
+            report.add_availability(ledger.results())
+        rep = report.result()
+        if args.format == "json":
+            import json
+
+            sys.stdout.write(json.dumps(rep, indent=2, ensure_ascii=False) + "\n")
+        elif args.format == "csv":
+            sys.stdout.write(render_csv(rep))
+        else:
+            sys.stdout.write(render_table(rep))
+    if bad:
+        more = f" ({bad - shown} not shown)" if bad > shown else ""
+        print(f"skipped {bad} bad row{'s' if bad != 1 else ''}{more}; evaluated {count:,} tickets", file=sys.stderr)
+    return EXIT_OK
+
+
+class _OutcomeWriter:
+    def __init__(self, fmt: str, rules):
+        self.fmt, self.rules = fmt, rules
+        if fmt == "csv":
+            import csv
+
+            self.w = csv.DictWriter(sys.stdout, OUTCOME_COLUMNS, lineterminator="\n")
+            self.w.writeheader()
+        elif fmt == "table":
+            self.cols = ("id", "priority", "response_due", "response_status", "response_warning",
+                         "resolution_due", "resolution_status", "resolution_warning", "credit")
+            print("  ".join(f"{c:<25}" if c.endswith("due") else f"{c:<12}" for c in self.cols).rstrip())
+
+    def write(self, o) -> None:
+        if self.fmt == "json":
+            import json
+
+            sys.stdout.write(json.dumps(outcome_json(self.rules, o), ensure_ascii=False) + "\n")
+        elif self.fmt == "csv":
+            self.w.writerow(outcome_row(self.rules, o))
+        else:
+            row = outcome_row(self.rules, o)
+            print("  ".join(f"{row[c]!s:<25}" if c.endswith("due") else f"{row[c]!s:<12}" for c in self.cols).rstrip())
+
+    def close(self) -> None:
+        sys.stdout.flush()
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "eval", help="enforce a rule file on tickets: due times, breaches, credits, reports",
+        description="Evaluate tickets (CSV or JSON Lines) against a compiled rule file and print a period "
+                    "report: SLA attainment per metric and priority, MTTR, availability and credits with the "
+                    "monthly cap applied. Ticket columns: id, priority, opened_at (required); product, region, "
+                    "first_response_at, resolved_at, followup_at, exclusion, updates (a;b;…), pauses "
+                    "(start/end;…). Instants are ISO 8601; without an offset they are in the contract's timezone.")
+    p.add_argument("rules", metavar="RULES", help="a <id>.rules.json or .rules.yaml file from `slalang build`")
+    p.add_argument("tickets", metavar="TICKETS", help="tickets as .csv or .jsonl (`-` for stdin)")
+    p.add_argument("--downtime", metavar="FILE",
+                   help="downtime per product (product,start,end,exclusion,notified_at) or given percentages "
+                        "(product,period,availability)")
+    p.add_argument("--at", metavar="INSTANT",
+                   help="judge open tickets at this instant (breached if past due; warning levels)")
+    p.add_argument("--period", choices=("month", "week", "day"), default="month", help="report period (default month)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default table)")
+    p.add_argument("--per-ticket", action="store_true",
+                   help="print one outcome per ticket as it is evaluated instead of the report")
+    p.add_argument("--skip-bad", action="store_true", help="report bad rows on stderr and go on")
+    p.set_defaults(func=cmd_eval)

@@ -1,0 +1,187 @@
+"""`slalang eval`: golden reports for a fixed ticket set on every example
+contract, CSV and JSON Lines input, row/column-precise errors, --skip-bad.
+
+The ticket sets in tests/data/ are drawn once by tests/ticketgen.py from a
+fixed seed; SLALANG_REGEN=1 (re)writes them and the golden reports in
+tests/golden/reports/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import ticketgen  # noqa: E402
+
+from slalang.runtime import load_rules  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data"
+GOLDEN = ROOT / "tests" / "golden" / "reports"
+RULES = ROOT / "tests" / "golden" / "rules"
+REGEN = os.environ.get("SLALANG_REGEN") == "1"
+AT = "2026-12-01T00:00:00+08:00"
+
+
+def contract_ids() -> list[str]:
+    import re
+
+    ids = []
+    for p in sorted((ROOT / "contracts").glob("*.sla")):
+        m = re.search(r'contract\s+"([^"]+)"', p.read_text(encoding="utf-8"))
+        ids.append(m.group(1))
+    return ids
+
+
+def run(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "slalang", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, input=stdin)
+
+
+def _write_csv(path: Path, rows: list[dict]) -> None:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, list(rows[0]), lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    path.write_text(buf.getvalue(), encoding="utf-8")
+
+
+def data_files(cid: str) -> tuple[Path, Path]:
+    tickets, downtime = DATA / f"{cid}.tickets.csv", DATA / f"{cid}.downtime.csv"
+    if REGEN:
+        rules = load_rules(RULES / f"{cid}.rules.json")
+        DATA.mkdir(parents=True, exist_ok=True)
+        _write_csv(tickets, ticketgen.tickets(rules))
+        _write_csv(downtime, ticketgen.downtime(rules))
+    assert tickets.exists(), f"no ticket set for {cid}; run with SLALANG_REGEN=1"
+    return tickets, downtime
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if REGEN:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"no golden file {path}; run with SLALANG_REGEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} changed; review the diff, then SLALANG_REGEN=1"
+
+
+@pytest.mark.parametrize("cid", contract_ids())
+def test_golden_reports(cid):
+    tickets, downtime = data_files(cid)
+    rules = RULES / f"{cid}.rules.json"
+    for fmt, ext in (("table", "txt"), ("json", "json"), ("csv", "csv")):
+        out = run("eval", rules, tickets, "--downtime", downtime, "--at", AT, "--format", fmt)
+        assert out.returncode == 0, out.stderr
+        assert out.stderr == ""  # no progress bar when stderr is not a terminal
+        check_golden(f"{cid}.report.{ext}", out.stdout)
+    out = run("eval", rules, tickets, "--at", AT, "--period", "week", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    check_golden(f"{cid}.report-week.json", out.stdout)
+    out = run("eval", rules, tickets, "--at", AT, "--per-ticket", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    check_golden(f"{cid}.outcomes.csv", out.stdout)
+
+
+@pytest.mark.parametrize("cid", contract_ids())
+def test_golden_report_is_meaningful(cid):
+    """The fixed ticket set exercises breaches, met targets and credits."""
+    rep = json.loads((GOLDEN / f"{cid}.report.json").read_text(encoding="utf-8"))
+    assert rep["tickets"] >= 100
+    assert sum(r["breached"] for r in rep["sla"]) > 0 and sum(r["met"] for r in rep["sla"]) > 0
+    assert sum(r["excluded"] for r in rep["sla"]) > 0
+    assert any(r["owed"] != "0.00" for r in rep["credits"])
+    assert rep["availability"]
+
+
+def test_json_lines_input_gives_the_same_report(tmp_path):
+    tickets, _ = data_files("example-itops")
+    rows = list(csv.DictReader(tickets.open(encoding="utf-8")))
+    jsonl = tmp_path / "t.jsonl"
+    with jsonl.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            obj = {k: v for k, v in r.items() if v}
+            if "updates" in obj:
+                obj["updates"] = obj["updates"].split(";")
+            if "pauses" in obj:
+                obj["pauses"] = [p.split("/") for p in obj["pauses"].split(";")]
+            fh.write(json.dumps(obj) + "\n")
+    rules = RULES / "example-itops.rules.json"
+    a = run("eval", rules, tickets, "--at", AT, "--format", "json")
+    b = run("eval", rules, jsonl, "--at", AT, "--format", "json")
+    assert a.returncode == b.returncode == 0, b.stderr
+    assert a.stdout == b.stdout
+    c = run("eval", rules, "-", "--at", AT, "--format", "json", stdin=jsonl.read_text(encoding="utf-8"))
+    assert c.stdout == a.stdout
+
+
+BAD = """id,priority,product,opened_at,first_response_at
+T1,P1,hosting,2026-01-05T10:00:00+08:00,2026-01-05T10:10:00+08:00
+T2,P9,hosting,2026-01-05T10:00:00+08:00,
+T3,P1,hosting,yesterday,
+T4,P1,hosting,2026-01-05T10:00:00+08:00,2026-01-05T09:00:00+08:00
+T5,P1,hosting,2026-01-05T10:00:00+08:00
+T6,P1,hosting,2026-01-05T10:00:00+08:00,2026-01-05T10:40:00+08:00
+"""
+
+
+def test_a_bad_row_stops_the_run_naming_line_and_column(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text(BAD, encoding="utf-8")
+    out = run("eval", RULES / "example-itops.rules.json", f)
+    assert out.returncode == 1
+    assert f"{f}:line 3, column `priority`: unknown priority `P9`" in out.stderr
+    assert "--skip-bad" in out.stderr and out.stdout == ""
+
+
+def test_skip_bad_reports_every_bad_row_and_goes_on(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text(BAD, encoding="utf-8")
+    out = run("eval", RULES / "example-itops.rules.json", f, "--skip-bad", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    lines = out.stderr.splitlines()
+    assert any("line 3, column `priority`" in x for x in lines)
+    assert any("line 4, column `opened_at`: `yesterday` is not an instant" in x for x in lines)
+    assert any("line 5, column `first_response_at`" in x for x in lines)
+    assert any("line 6: 4 fields, but the header has 5" in x for x in lines)
+    assert "skipped 4 bad rows; evaluated 2 tickets" in out.stderr
+    rep = json.loads(out.stdout)
+    assert rep["tickets"] == 2
+    assert rep["credits"][0]["owed"] == "6000.00"  # T6: 10 min late, one started 30-min step
+
+
+def test_unknown_column_and_rules_errors(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text("id,priority,opened,x\n", encoding="utf-8")
+    out = run("eval", RULES / "example-itops.rules.json", f)
+    assert out.returncode == 1 and "unknown column `opened`" in out.stderr
+    tampered = tmp_path / "x.rules.json"
+    doc = json.loads((RULES / "example-itops.rules.json").read_text(encoding="utf-8"))
+    doc["targets"][0]["seconds"] = 3600
+    tampered.write_text(json.dumps(doc), encoding="utf-8")
+    out = run("eval", tampered, f)
+    assert out.returncode == 1 and "does not match its checksum" in out.stderr and "Traceback" not in out.stderr
+    out = run("eval", tmp_path / "none.rules.json", f)
+    assert out.returncode == 2 and "cannot be read" in out.stderr
+    out = run("eval", RULES / "example-itops.rules.json", f, "--at", "soon")
+    assert out.returncode == 2 and "--at" in out.stderr
+
+
+def test_per_ticket_json_lines(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_text(BAD.splitlines()[0] + "\n" + BAD.splitlines()[-1] + "\n", encoding="utf-8")
+    out = run("eval", RULES / "example-itops.rules.json", f, "--per-ticket", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    o = json.loads(out.stdout)
+    assert o["deadlines"]["response"] == {"column": "business", "target": "30m", "clock": "wall",
+                                          "due": "2026-01-05T10:30:00+08:00", "status": "breached",
+                                          "late_seconds": 600, "warning": "red", "elapsed_percent": 133.33,
+                                          "line": 64}
+    assert o["credits"] == {"response_delay": "6000.00"}
