@@ -430,3 +430,27 @@ def test_formatting_does_not_change_what_lint_finds(case):
     _, after = lint.lint_source(format_text(text, "a.sla"), "a.sla")
     # messages may quote canonical spellings (`30000` → `30000.00`); the findings must be the same
     assert sorted(d.code for d in before) == sorted(d.code for d in after)
+
+
+_DURATIONS = re.compile(r"(?<=\s)\d+(?:bd|bh|m|h|d)(?=\s|$|,)")
+_PERCENTS = re.compile(r"\d+(?:\.\d+)?%")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.sampled_from(["1m", "15m", "30m", "1h", "4h", "8h", "24h", "90d", "1bd", "2bh", "3bd"]),
+                min_size=40, max_size=40),
+       st.lists(st.sampled_from(["0.5%", "5%", "10%", "30%", "50%", "99%", "99.9%", "100%"]), min_size=20, max_size=20),
+       st.integers(min_value=0, max_value=2 ** 40))
+def test_lint_never_fails_on_changed_values(durations, percents, mask):
+    """Change any durations and percentages of a complete contract: whatever
+    still compiles lints without an internal error, each finding in the file."""
+    it_d, it_p = iter(durations), iter(percents)
+    counter = iter(range(10 ** 6))
+    text = _DURATIONS.sub(lambda m: next(it_d) if mask >> (next(counter) % 40) & 1 else m.group(0), BASE)
+    text = _PERCENTS.sub(lambda m: next(it_p, m.group(0)) if mask >> (next(counter) % 40) & 1 else m.group(0), text)
+    result, diags = lint.lint_source(text, "t.sla")
+    if diags is None:
+        return
+    for d in diags:
+        assert d.code in lint.RULES, d.message
+        assert 0 <= d.span.start <= d.span.end <= len(text)
