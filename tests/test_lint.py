@@ -454,3 +454,18 @@ def test_lint_never_fails_on_changed_values(durations, percents, mask):
     for d in diags:
         assert d.code in lint.RULES, d.message
         assert 0 <= d.span.start <= d.span.end <= len(text)
+
+
+def test_warning_order_is_rechecked_on_the_model():
+    """The compiler rejects descending levels (E0502); lint re-checks the
+    model anyway, for contracts assembled by other tools."""
+    from decimal import Decimal
+
+    from slalang.compiler import compile_text
+
+    result = compile_text(BASE, "t.sla")
+    levels = list(result.contract.warnings)
+    levels[1] = levels[1].model_copy(update={"percent": Decimal(40)})
+    result.contract = result.contract.model_copy(update={"warnings": tuple(levels)})
+    (d,) = lint.lint_result(result)
+    assert d.code == "L307" and "the orange warning (40%) does not come after the yellow warning (50%)" in d.message
