@@ -38,6 +38,7 @@ the file is left alone."""
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,6 +46,12 @@ from decimal import Decimal
 from slalang import ast
 from slalang.diagnostics import Diagnostic
 from slalang.source import SourceFile, display_width
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _width(text: str) -> int:
+    """Terminal cells of `text` (ASCII, the common case, without a lookup)."""
+    return len(text) if text.isascii() else display_width(text)
 
 INDENT = "  "
 # Body texts (priority definitions, clause paragraphs) longer than this many
@@ -306,7 +313,7 @@ class _Layout:
         return out
 
     def body_text(self, t: ast.Text, depth: int) -> list[Line]:
-        width = display_width(INDENT * depth + self.text_inline(t))
+        width = _width(INDENT * depth + self.text_inline(t))
         if len(t.strings) == 1 or width <= BODY_TEXT_WIDTH:
             return [Line(depth, self.text_cells(t), [s.span.start for s in t.strings])]
         return [Line(depth, [Cell(("| " if i else "") + quote(s), "split")], [s.span.start])
@@ -636,7 +643,7 @@ def _align(lines: list[Line], align: bool = True) -> list[str]:
             section, lo, hi = 0, None, None
             assigned: list[tuple[int, int]] = []
             for k in ks:
-                w = display_width(lines[k].cells[i].text)
+                w = _width(lines[k].cells[i].text)
                 if lo is not None and max(hi, w) - min(lo, w) > MAX_PAD:
                     section, lo, hi = section + 1, None, None
                 lo = w if lo is None else min(lo, w)
@@ -644,7 +651,7 @@ def _align(lines: list[Line], align: bool = True) -> list[str]:
                 assigned.append((k, section))
             section_width: dict[int, int] = {}
             for k, sec in assigned:
-                section_width[sec] = max(section_width.get(sec, 0), display_width(lines[k].cells[i].text))
+                section_width[sec] = max(section_width.get(sec, 0), _width(lines[k].cells[i].text))
             for k, sec in assigned:
                 widths[k][i] = section_width[sec]
                 groups[k] = (*key, sec)
@@ -660,7 +667,7 @@ def _align(lines: list[Line], align: bool = True) -> list[str]:
             if last or w is None:
                 parts.append(cell.text + ("" if last else " "))
                 continue
-            pad = " " * (w - display_width(cell.text))
+            pad = " " * (w - _width(cell.text))
             parts.append((pad + cell.text if cell.right else cell.text + pad) + " ")
         out.append((INDENT * line.depth + "".join(parts)).rstrip())
     return out
@@ -679,9 +686,9 @@ def _render(lines: list[Line], trailing: list[str], align: bool = True) -> str:
         while (j + 1 < len(lines) and lines[j + 1].after and not lines[j + 1].before
                and not lines[j + 1].blank and lines[j + 1].depth == lines[i].depth):
             j += 1
-        col = max(display_width(code[k]) for k in range(i, j + 1)) + 2
+        col = max(_width(code[k]) for k in range(i, j + 1)) + 2
         for k in range(i, j + 1):
-            comment_col[k] = col if align else display_width(code[k]) + 2
+            comment_col[k] = col if align else _width(code[k]) + 2
         i = j + 1
     out: list[str] = []
     for k, line in enumerate(lines):
@@ -694,7 +701,7 @@ def _render(lines: list[Line], trailing: list[str], align: bool = True) -> str:
             out.append("")
         text = code[k]
         if line.after:
-            text += " " * (comment_col[k] - display_width(text)) + line.after[0]
+            text += " " * (comment_col[k] - _width(text)) + line.after[0]
         out.append(text)
     out += trailing
     return "\n".join(out) + "\n"
@@ -730,7 +737,7 @@ def normalised_model(contract) -> dict:
 
     def walk(v):
         if isinstance(v, dict):
-            if {"spelling", "clock", "seconds", "days"} <= v.keys():
+            if "spelling" in v and "seconds" in v:  # a Duration
                 v = dict(v, spelling=canonical_duration_spelling(v["spelling"]))
             return {k: walk(x) for k, x in v.items() if k != "line"}
         if isinstance(v, (list, tuple)):
@@ -744,34 +751,37 @@ def format_source(source: SourceFile, verify: bool = True) -> str:
     """The canonical text of a contract. Raises `FormatRefused` (with the
     diagnostics) if it does not compile and, when `verify`, `FormatterBug` if
     the output would not mean the same, keep every comment, and be stable."""
-    from slalang import syntax
-    from slalang.compiler import compile_source
+    from slalang import lower, syntax
 
     root, diags, comments = syntax.parse_with_comments(source)
     if root is None or any(d.is_error for d in diags):
         raise FormatRefused(diags)
-    contract, more = compile_source(source)
+    contract, more = lower.lower(source, root)
     if contract is None:
         raise FormatRefused(diags + more)
     out = layout(source, root, comments)
-    if verify:
+    # An unchanged text needs no proof: same text, same meaning, same comments,
+    # and formatting it again gives the same result (the `--check` fast path).
+    if verify and out != source.text:
         _verify(source, contract, comments, out)
     return out
 
 
 def _verify(source: SourceFile, contract, comments: list[ast.Comment], out: str) -> None:
-    from slalang import syntax
-    from slalang.compiler import compile_source
+    from slalang import lower, syntax
 
     formatted = SourceFile(source.path, out)
-    contract2, diags2 = compile_source(formatted)
+    root2, diags2, comments2 = syntax.parse_with_comments(formatted)
+    contract2 = None
+    if root2 is not None and not any(d.is_error for d in diags2):
+        contract2, more = lower.lower(formatted, root2)
+        diags2 = diags2 + more
     if contract2 is None:
         first = next((d for d in diags2 if d.is_error), None)
         raise FormatterBug(f"the formatted text does not compile ({first.code}: {first.message})" if first
                            else "the formatted text does not compile")
     if normalised_model(contract2) != normalised_model(contract):
         raise FormatterBug("the formatted text would mean something else")
-    root2, _, comments2 = syntax.parse_with_comments(formatted)
     if sorted(c.text.rstrip() for c in comments) != sorted(c.text.rstrip() for c in comments2):
         raise FormatterBug("the formatted text would lose or change a comment")
     if layout(formatted, root2, comments2) != out:
