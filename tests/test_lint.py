@@ -469,3 +469,15 @@ def test_warning_order_is_rechecked_on_the_model():
     result.contract = result.contract.model_copy(update={"warnings": tuple(levels)})
     (d,) = lint.lint_result(result)
     assert d.code == "L307" and "the orange warning (40%) does not come after the yellow warning (50%)" in d.message
+
+
+def test_on_time_rate_is_not_vague():
+    text = BASE.replace("通报一次进度，共 2 个渠道。", "通报一次进度，共 2 个渠道，及时率按月统计。")
+    assert _lint(text) == []
+
+
+def test_first_tier_above_the_ladder_cap():
+    text = BASE.replace("    below 99.0%: 25% of monthly_fee\n", "    below 99.0%: 25% of monthly_fee\n    cap 5%\n")
+    _, diags = lint.lint_source(text, "t.sla")
+    (d,) = diags
+    assert d.code == "L302" and d.message.startswith("the first tier of `uptime` (10% of the monthly fee)")

@@ -135,10 +135,11 @@ def ladder_cap_first_step(ctx: LintContext):
         if product is None:
             continue
         on = f" (for `{product}`)" if product else ""
+        rung = "step" if ladder.step else "tier"
         yield Finding(_amount_span(first_node),
-                      f"the first step of `{ladder.name}` ({_amount_words(first)}) already exceeds the ladder's "
+                      f"the first {rung} of `{ladder.name}` ({_amount_words(first)}) already exceeds the ladder's "
                       f"cap ({_amount_words(ladder.cap)}){on}: the ladder never climbs, every breach pays the cap",
-                      f"make the step smaller than the cap (e.g. a fifth of it), or raise the cap",
+                      f"make the {rung} smaller than the cap (e.g. a fifth of it), or raise the cap",
                       (Label(_amount_span(caps[0]), "the ladder's cap"),) if caps else ())
 
 

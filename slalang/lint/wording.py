@@ -38,7 +38,8 @@ def _en(phrases: list[str], code: str, kind: str) -> list[VagueTerm]:
 
 
 VAGUE: list[VagueTerm] = [
-    *_zh("尽快 尽早 及时 第一时间 迅速 立即 立刻 马上 从速", "L201", "time"),
+    *_zh("尽快 尽早 第一时间 迅速 立即 立刻 马上 从速", "L201", "time"),
+    VagueTerm("及时(?!率)", "L201", "time", "zh"),  # 及时率 (the on-time rate) is a measured metric
     *_en(["as soon as (?:possible|practicable|reasonably practicable)", "asap", "promptly", "prompt",
           "in a timely (?:manner|fashion)", "timely", "without (?:undue )?delay", "immediate(?:ly)?",
           "quickly", "swiftly", "shortly", "forthwith", "at the earliest (?:opportunity|convenience)"],
