@@ -16,7 +16,7 @@ def register(subparsers) -> None:
                     "wording (L2xx), inconsistent terms (L3xx). Severities come from `[tool.slalang.lint]` in the "
                     "nearest pyproject.toml; `# slalang: allow L201` on a line (or on the line opening a block) "
                     "suppresses a finding. Rules are documented in docs/lint.md.")
-    p.add_argument("inputs", nargs="*", metavar="FILE|DIR")
+    p.add_argument("inputs", nargs="*", metavar="FILE|DIR", help="contracts, or folders (every *.sla below them)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text (default) or JSON")
     p.add_argument("--list-rules", action="store_true", help="print every rule with its code and default severity")
     p.set_defaults(func=cmd_lint)
