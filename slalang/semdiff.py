@@ -120,6 +120,35 @@ class ContractDiff:
         return any(c.direction == direction for c in self.changes)
 
 
+# Every field of the model this diff compares (source `line`s aside). A test
+# checks this against slalang/model.py, so a new field cannot go unreported:
+# compare it in the section it belongs to, then list it here. `Contract.values`
+# is derived from the other fields; `Text.segments` from `Text.values`.
+COMPARED_FIELDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
+    "Amount": "base money percent", "Audit": "by every",
+    "AvailabilityTarget": "percent period product",
+    "Calendar": "extra_holidays extra_workdays holiday_sets hours name title",
+    "CalendarSpan": "count unit", "Clause": "name paragraphs title", "Column": "kind name",
+    "Contract": "availability calendars clauses credit_ladders credits currency customer disputes effective_end "
+                "effective_start exclusions followup id languages prevailing priorities provider reporting "
+                "resolution response scope timezone title updates values version warnings",
+    "CreditLadder": "cap metric name step tiers title",
+    "CreditPolicy": "cap cap_period claim_after claim_within form quantum rounding",
+    "CustomerCaused": "text", "DatedNote": "date note", "Disputes": "forum forum_name law seat",
+    "Duration": "clock days seconds spelling", "Exclusions": "customer_caused force_majeure maintenance others",
+    "Followup": "title within", "ForceMajeure": "events notify_within",
+    "Maintenance": "max max_period notice windows", "Matrix": "clock columns metric targets title",
+    "Money": "amount currency", "OtherExclusion": "name text", "Party": "address contact credentials name",
+    "Priority": "definitions name rank title", "Product": "fee fee_period name title", "Region": "name title",
+    "Reporting": "audit metrics reports retention", "Scope": "products regions services",
+    "Segment": "ref text", "Service": "name title", "StepRule": "amount every mode",
+    "Target": "column duration priority", "Text": "segments values", "TierRule": "amount below",
+    "UpdateRule": "every priority", "Updates": "clock rules title",
+    "Value": "date duration kind money percent span text", "WarningLevel": "level percent",
+    "WeeklyWindow": "end_minute start_minute weekday",
+}.items()}
+
+
 # ---------------------------------------------------------------- value words
 
 
@@ -652,6 +681,9 @@ class _Differ:
         title = self.tv((b or a).title)
         if a is not None and b is not None:
             self.text(s, "updates.title", L("标题", "title"), a.title, b.title)
+            if a.clock != b.clock and self.rn("calendar", a.clock or "") != (b.clock or ""):
+                self.add(s, "updates.clock", "changed", UNCLEAR, L("业务时钟", "business clock"),
+                         plain_words(a.clock), plain_words(b.clock))
         ra = {self.rn("priority", r.priority): r.every for r in (a.rules if a else ())}
         rb = {r.priority: r.every for r in (b.rules if b else ())}
         for p in dict.fromkeys([*rb, *ra]):
@@ -760,7 +792,13 @@ class _Differ:
             return
         pa = pa or m.CreditPolicy(line=0)
         pb = pb or m.CreditPolicy(line=0)
-        self.cap(s, "credits.cap", L("每月补偿总上限", "total credit cap"), pa.cap, pb.cap)
+        self.cap(s, "credits.cap", L("补偿总上限", "total credit cap"), pa.cap, pb.cap)
+        if pa.cap and pb.cap and pa.cap_period != pb.cap_period:
+            # The same cap over a longer period limits the customer more.
+            order = {"month": 0, "quarter": 1, "year": 2}
+            self.add(s, "credits.cap.period", "changed",
+                     LOOSER if order.get(pb.cap_period or "", 0) > order.get(pa.cap_period or "", 0) else STRICTER,
+                     L("补偿总上限周期", "total credit cap per"), plain_words(pa.cap_period), plain_words(pb.cap_period))
         if pa.form != pb.form:
             rank = {"service_credit": 0, "refund": 1, "cash": 1}
             ra, rb = rank.get(pa.form or "", -1), rank.get(pb.form or "", -1)
@@ -829,7 +867,14 @@ class _Differ:
             # Longer notice protects the customer; a larger allowance or window protects the provider.
             self.sized(s, "exclusions.maintenance.notice", L("维护提前通知", "maintenance notice"), ma.notice, mb.notice,
                        dur_words, lambda d: _wall_estimate(d, None), smaller_is_stricter=False)
-            self.sized(s, "exclusions.maintenance.max", L("每月维护时长上限", "maintenance allowance"), ma.max, mb.max,
+            if ma.max and mb.max and ma.max_period != mb.max_period:
+                # The same allowance over a shorter period allows more maintenance.
+                order = {"month": 0, "quarter": 1, "year": 2}
+                self.add(s, "exclusions.maintenance.max.period", "changed",
+                         LOOSER if order.get(mb.max_period or "", 0) < order.get(ma.max_period or "", 0) else STRICTER,
+                         L("维护时长上限周期", "maintenance allowance per"),
+                         plain_words(ma.max_period), plain_words(mb.max_period))
+            self.sized(s, "exclusions.maintenance.max", L("维护时长上限", "maintenance allowance"), ma.max, mb.max,
                        dur_words, lambda d: _wall_estimate(d, None), absent_is="stricter")
             if _plain(ma.windows) != _plain(mb.windows):
                 wa = sum(w.end_minute - w.start_minute for w in ma.windows)

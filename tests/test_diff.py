@@ -240,3 +240,38 @@ def test_review_guide_shows_real_output():
             assert line in doc
     assert "echo '*.sla diff=sla' >> .gitattributes" in doc
     assert 'git config diff.sla.textconv "slalang textconv"' in doc
+
+
+def test_every_model_field_is_compared():
+    """A field added to slalang/model.py must be compared by the diff (and
+    listed in semdiff.COMPARED_FIELDS), or a change to it would go unreported."""
+    import inspect
+
+    from slalang import model
+
+    actual = {name: frozenset(cls.model_fields) - {"line"} for name, cls in inspect.getmembers(model, inspect.isclass)
+              if issubclass(cls, model._Model) and cls is not model._Model}
+    assert actual == semdiff.COMPARED_FIELDS
+
+
+@given(st.sampled_from(["P0", "P1"]), st.sampled_from(["business", "off_hours"]),
+       st.integers(1, 48 * 60), st.sampled_from(["m", "h"]))
+@settings(max_examples=60, deadline=None)
+def test_target_direction_follows_the_wall_clock(prio, column, n, unit):
+    """P0 and P1 run on the wall clock: a shorter new target is stricter."""
+    base = contract(VERSIONS[0])
+    old = base.response.cell(prio, column)
+    seconds = n * (60 if unit == "m" else 3600)
+    if unit == "h" and n > 48:
+        return
+    text = VERSIONS[0].read_text(encoding="utf-8")
+    row = {"P0": "    P0      15m       4h", "P1": "    P1      30m       8h"}[prio]
+    cells = row.split()
+    cells[1 if column == "business" else 2] = f"{n}{unit}"
+    new = compile_text(text.replace(row, "    " + " ".join(cells))).contract
+    d = semdiff.diff(base, new)
+    [c] = [c for c in d.changes if c.path == f"response.{prio}.{column}"] or [None]
+    if seconds == old.seconds:
+        assert c is None
+    else:
+        assert c.direction == ("stricter" if seconds < old.seconds else "looser")
