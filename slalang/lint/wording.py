@@ -265,6 +265,17 @@ def _unmatched(a: list[_Item], b: list[_Item]) -> tuple[list[_Item], list[_Item]
     return left, right
 
 
+def _missing_hint(ctx: LintContext, item: _Item, where: str, sentence: str) -> str:
+    """What to write in the language that lacks `item`: the reference itself,
+    or the contract value equal to the number, or the number."""
+    if item.q is None:
+        return f"quote `{item.shown}` in the {where} text too"
+    paths = _candidates(ctx).get(item.key)
+    if paths:
+        return f"quote `{{{_rank(paths, sentence)[0]}}}` in both languages (it equals “{item.shown}”)"
+    return f"state it in the {where} text too"
+
+
 @rule("L204", "numbers-differ", "warning", "a number or duration in one language's text but not the other's")
 def numbers_differ(ctx: LintContext):
     for site in ctx.texts():
@@ -288,23 +299,26 @@ def numbers_differ(ctx: LintContext):
                                   "`{…}` in both", (Label(twin.span, f"the {lb} text"),))
                 else:
                     yield Finding(x.span, f"“{x.shown}” appears in the {la} text but not in the {lb} text",
-                                  f"state it in the {lb} text too, or quote the contract value as `{{…}}` in both",
+                                  _missing_hint(ctx, x, lb, first.node.value),
                                   (Label(other.node.span, f"the {lb} text"),))
             for y in b:
                 yield Finding(y.span, f"“{y.shown}” appears in the {lb} text but not in the {la} text",
-                              f"state it in the {la} text too, or quote the contract value as `{{…}}` in both",
+                              _missing_hint(ctx, y, la, other.node.value),
                               (Label(first.node.span, f"the {la} text"),))
 
 
 # ---------------------------------------------------------------- literal copies of contract values
 
 def _candidates(ctx: LintContext) -> dict[tuple, list[str]]:
-    index: dict[tuple, list[str]] = {}
-    for path, v in ctx.contract.values.items():
-        key = quantities.value_key(v)
-        if key is not None:
-            index.setdefault(key, []).append(path)
-    return index
+    """Contract values by the key their prose spelling would have."""
+    if "values_by_key" not in ctx.cache:
+        index: dict[tuple, list[str]] = {}
+        for path, v in ctx.contract.values.items():
+            key = quantities.value_key(v)
+            if key is not None:
+                index.setdefault(key, []).append(path)
+        ctx.cache["values_by_key"] = index
+    return ctx.cache["values_by_key"]
 
 
 def _rank(paths: list[str], sentence: str) -> list[str]:
