@@ -100,6 +100,7 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
+            os.chmod(tmp, _file_mode())  # mkstemp creates 0600; outputs are ordinary files
             staged.append((tmp, out_dir / name))
     except BaseException:
         for tmp, _ in staged:
@@ -108,6 +109,13 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     for tmp, final in staged:
         os.replace(tmp, final)
     return [final for _, final in staged]
+
+
+def _file_mode() -> int:
+    """The mode a plain `open()` would give a new file (0o666 less the umask)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def stale_files(out_dir: Path, files: dict[str, bytes]) -> list[str]:

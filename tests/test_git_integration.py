@@ -134,3 +134,29 @@ def test_build_check_names_stale_outputs(tmp_path: Path):
     r = cli("build", str(src), "-o", str(out), "--only", "rules", "--check")
     assert r.returncode == 1 and "example-itops.rules.yaml: out of date" in r.stderr
     assert "example-itops.rules.json" not in r.stderr
+
+
+def test_build_check_covers_letters_too(tmp_path: Path):
+    """Every format (rules, HTML, PDF) is rebuilt byte for byte and compared;
+    written outputs are ordinary files (mode from the umask, not 0600)."""
+    src = tmp_path / "itops.sla"
+    shutil.copy(HISTORY / "v1.sla", src)
+    out = tmp_path / "out"
+    old_mask = os.umask(0o022)
+    try:
+        r = cli("build", str(src), "-o", str(out))
+    finally:
+        os.umask(old_mask)
+    if r.returncode != 0 and "has no html output" in r.stderr:
+        pytest.skip("the letter backend is not part of this build")
+    assert r.returncode == 0, r.stderr
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["example-itops.html", "example-itops.pdf", "example-itops.rules.json",
+                     "example-itops.rules.yaml"]
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o644"}
+    r = cli("build", str(src), "-o", str(out), "--check")
+    assert r.returncode == 0, r.stderr
+    (out / "example-itops.html").write_text("<p>edited by hand</p>", encoding="utf-8")
+    r = cli("build", str(src), "-o", str(out), "--check")
+    assert r.returncode == 1 and "example-itops.html: out of date" in r.stderr
+    assert "1 output out of date" in r.stderr
