@@ -193,9 +193,10 @@ def _lit_positions(node) -> list[int]:
 class _Layout:
     """Builds the `Line`s of one contract from its AST."""
 
-    def __init__(self, text: str, root: ast.Node) -> None:
+    def __init__(self, text: str, root: ast.Node, comments: list[ast.Comment] = ()) -> None:
         self.text = text
         self.root = root
+        self.comment_starts = sorted(c.span.start for c in comments)
         cur = root.first("currency")
         self.currency = cur.lit(ast.Name).value if cur is not None else None
         self._run = 0
@@ -219,6 +220,11 @@ class _Layout:
             else:
                 i += 1
         return pos
+
+    def has_comment(self, start: int, end: int) -> bool:
+        """Is there a comment between offsets `start` and `end`?"""
+        k = bisect.bisect_right(self.comment_starts, start)
+        return k < len(self.comment_starts) and self.comment_starts[k] < end
 
     def closer(self, node: ast.Node) -> int:
         return node.span.end - 1
@@ -281,7 +287,7 @@ class _Layout:
         head_end = max([x.span.end for x in head_lits], default=node.span.start + len(head.split()[0]))
         brace = self.brace_after(head_end)
         close = self.closer(node)
-        if not items:
+        if not items and not self.has_comment(brace, close):  # a comment keeps an empty block open
             if required:
                 return [Line(depth, [Cell(head + " {}", "head")], [*head_positions, brace, close])]
             return [Line(depth, [Cell(head, "head")], [*head_positions, brace, close])]
@@ -360,7 +366,7 @@ class _Layout:
         t = n.lit(ast.Text)
         body = n.first("party_body")
         items = list(body.nodes()) if body is not None else []
-        if body is None or not items:
+        if body is None or (not items and not self.has_comment(body.span.start, body.span.end)):
             return self.single(n, d, [self.kw(word), *self.text_cells(t)])
         return self.block(n, d, f"{word} {self.text_inline(t)}", [*t.strings],
                           items)
@@ -426,7 +432,7 @@ class _Layout:
         name, t = n.lit(ast.Name), n.lit(ast.Text)
         body = n.first("priority_body")
         texts = body.lits(ast.Text) if body is not None else []
-        if not texts:
+        if body is None or (not texts and not self.has_comment(body.span.start, body.span.end)):
             return self.single(n, d, [self.kw("priority"), Cell(name.value, "name"), *self.text_cells(t)])
         head = f"priority {name.value} {self.text_inline(t)}"
         return self.block(n, d, head, [name, *t.strings], texts)
@@ -519,7 +525,7 @@ class _Layout:
         t = n.lit(ast.Text)
         body = n.first("force_majeure_body")
         items = list(body.nodes()) if body is not None else []
-        if not items:
+        if body is None or (not items and not self.has_comment(body.span.start, body.span.end)):
             return self.single(n, d, [Cell("force_majeure", "force_majeure"), *self.text_cells(t)])
         return self.block(n, d, f"force_majeure {self.text_inline(t)}",
                           [*t.strings], items)
@@ -715,7 +721,7 @@ def layout(source: SourceFile, root: ast.Node, comments: list[ast.Comment], alig
     `align=False` cells are separated by one space and nothing is padded:
     the form `slalang textconv` gives git, where changing one cell must not
     re-align (and so show as changed) every line of its table."""
-    lay = _Layout(source.text, root)
+    lay = _Layout(source.text, root, comments)
     lines = lay.contract()
     trailing = _attach_comments(source.text, lines, comments)
     return _render(lines, trailing, align)
