@@ -275,3 +275,40 @@ def test_target_direction_follows_the_wall_clock(prio, column, n, unit):
         assert c is None
     else:
         assert c.direction == ("stricter" if seconds < old.seconds else "looser")
+
+
+def _all_contracts():
+    from conftest import CONTRACTS
+
+    return [*CONTRACTS, *VERSIONS, ROOT / "tests" / "good_minimal.sla"]
+
+
+def test_any_two_contracts_compare_both_ways():
+    """Unrelated contracts too: no crash, every change in a known section,
+    and reversing the diff swaps stricter and looser."""
+    models = [(p.name, contract(p)) for p in _all_contracts()]
+    for (na, a), (nb, b) in [(x, y) for x in models for y in models]:
+        d, back = semdiff.diff(a, b), semdiff.diff(b, a)
+        assert all(c.section in semdiff.SECTIONS and c.direction in semdiff.DIRECTIONS for c in d.changes)
+        fc, bc = d.counts(), back.counts()
+        assert (fc["stricter"], fc["looser"]) == (bc["looser"], bc["stricter"]), (na, nb)
+        semdiff.render_text(d, "zh"), semdiff.render_markdown(d), semdiff.to_json(d)
+
+
+def test_a_new_column_is_compared_with_what_its_tickets_got_before():
+    text = VERSIONS[0].read_text(encoding="utf-8")
+    evening = ('  calendar evening "晚间" | "Evenings" {\n    hours mon..fri 18:00-22:00\n  }\n'
+               '  calendar always ')
+    text2 = (text.replace("  calendar always ", evening, 1)
+                 .replace("columns business, off_hours", "columns business, evening, off_hours")
+                 .replace("P0      15m       4h", "P0 15m 1h 4h").replace("P1      30m       8h", "P1 30m 8h 8h")
+                 .replace("P2      2bh       1bd", "P2 2bh 2d 1bd").replace("P3      1bd       2bd", "P3 1bd - 2bd")
+                 .replace("P4      3bd       -", "P4 3bd - -"))
+    d = semdiff.diff(contract(VERSIONS[0]), compile_text(text2).contract)
+    cells = {c.path: c for c in d.changes if c.section == "response"}
+    p0 = cells["response.P0.evening"]
+    assert (p0.kind, p0.direction, p0.old["en"], p0.new["en"]) == ("added", "stricter", "4 h (before: off-hours)", "1 h")
+    assert "response.P1.evening" not in cells or cells["response.P1.evening"].direction == "neutral"
+    assert cells["response.P2.evening"].direction == "looser"  # 2 d wall vs 1 bd (≈ 33.6 h on average)
+    assert cells["response.P3.evening"].direction == "looser"  # no commitment where off-hours had 2 bd
+    assert "P0 first response (evenings) (added): 4 h (before: off-hours) → 1 h" in semdiff.render_text(d)
