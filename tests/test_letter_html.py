@@ -129,11 +129,11 @@ def test_interleaved_order_follows_declared_languages():
 def test_every_section_of_the_letter_is_there():
     html = build_html(ROOT / "contracts" / "itops.sla")
     zh = [re.sub(r"^[一二三四五六七八九十]+、", "", t) for t in paragraphs(html, "zh-CN") if "、" in t[:4]]
-    for heading in ("服务主体声明", "服务范围", "服务时间", "时效承诺", "进度通报与回访", "服务可用性", "三级预警",
+    for heading in ("服务主体声明", "服务范围", "服务时间", "时效承诺", "进度通报与回访", "服务可用性", "预警分级",
                     "服务补偿", "免责情形", "报告、记录与审计", "法律适用与争议解决", "其他约定", "文本与语言", "结语"):
         assert heading in zh, heading
     assert html.index("服务主体声明") < html.index("时效承诺") < html.index("服务补偿") < html.index("结语") \
-        < html.index("<section class=\"signatures\">")
+        < html.index('<table class="signatures">')
     for needle in ("服务方（盖章）", "Provider (seal)", "客户（盖章）", "Customer (seal)", "授权代表（签字）", "日期"):
         assert needle in html
 

@@ -148,6 +148,21 @@ def test_itops_clauses_and_matrix_values(builds):
 
 
 @pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
+def test_signature_blocks_complete_on_the_last_page(builds, path):
+    """Both parties, their names in both languages, a signature and a date
+    line each, together with the closing statement on the last page."""
+    c = contract_of(path).contract
+    _, pages = read(builds[0] / f"{c.id}.pdf")
+    last = flat(pages[-1])
+    for needle in ("服务方（盖章）", "Provider(seal)", "客户（盖章）", "Customer(seal)",
+                   c.provider.name["zh"], c.provider.name["en"], c.customer.name["zh"], c.customer.name["en"],
+                   "结语", "ClosingStatement"):
+        assert flat(needle) in last, needle
+    assert last.count(flat("授权代表（签字） / Authorised representative (signature)")) == 2
+    assert last.count(flat("日期 / Date")) == 2
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: p.stem)
 def test_footer_on_every_page(builds, path):
     from slalang import letter
 
