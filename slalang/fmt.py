@@ -279,7 +279,7 @@ class _Layout:
         return Cell(word, "kw")
 
     def block(self, node: ast.Node, depth: int, head: str, head_lits: list,
-              items: list, toplevel: bool = False, required: bool = True) -> list[Line]:
+              items: list, toplevel: bool = False) -> list[Line]:
         """A statement with a `{ … }` body. `head_lits` are the literals of
         its first line (strings of a text separately); `items` the body's
         nodes or texts."""
@@ -288,9 +288,7 @@ class _Layout:
         brace = self.brace_after(head_end)
         close = self.closer(node)
         if not items and not self.has_comment(brace, close):  # a comment keeps an empty block open
-            if required:
-                return [Line(depth, [Cell(head + " {}", "head")], [*head_positions, brace, close])]
-            return [Line(depth, [Cell(head, "head")], [*head_positions, brace, close])]
+            return [Line(depth, [Cell(head + " {}", "head")], [*head_positions, brace, close])]
         lines = [Line(depth, [Cell(head + " {", "head")], [*head_positions, brace])]
         lines += self.body(items, depth + 1, toplevel)
         lines.append(Line(depth, [Cell("}", "close")], [close], comment_depth=depth + 1))
