@@ -203,10 +203,26 @@ class BusinessCalendar:
         """The instant at which `seconds` working seconds have elapsed after
         `t`. Returns the type it was given (epoch seconds or a datetime in the
         calendar's zone)."""
-        e = _epoch(t)
-        if seconds < 0:
-            raise ValueError("cannot add a negative business duration")
-        r = e if seconds == 0 else self._at_offset(self.offset(e) + seconds)
+        if seconds <= 0:
+            if seconds < 0:
+                raise ValueError("cannot add a negative business duration")
+            return t
+        if type(t) is int:
+            # offset() and _at_offset() inlined: this is the hot path.
+            if not self.lo <= t <= self.hi:
+                raise self._range_error(t, "instant")
+            starts, cum = self._starts, self._cum
+            i = bisect_right(starts, t) - 1
+            if i < 0:
+                target = seconds
+            else:
+                e = self._ends[i]
+                target = cum[i] + (t if t < e else e) - starts[i] + seconds
+            if target > self.total:
+                return self._at_offset(target)  # raises the range error
+            j = bisect_left(self._cumend, target)
+            return starts[j] + target - cum[j]
+        r = self._at_offset(self.offset(_epoch(t)) + seconds)
         return r if isinstance(t, int) else dt.datetime.fromtimestamp(r, self.tz)
 
     def add_days(self, t, days: int):
@@ -214,8 +230,12 @@ class BusinessCalendar:
         seconds since the start of that day's working time; the result is
         the instant o working seconds into the N-th working day after it,
         clamped to the end of that day's working time."""
-        e = _epoch(t)
-        self._check(e)
+        r = self._add_days(_epoch(t), days)
+        return r if isinstance(t, int) else dt.datetime.fromtimestamp(r, self.tz)
+
+    def _add_days(self, e: int, days: int) -> int:
+        if not self.lo <= e <= self.hi:
+            raise self._range_error(e, "instant")
         starts = self._starts
         i = bisect_right(starts, e) - 1
         if i < 0 or e >= self._ends[i]:
@@ -225,21 +245,32 @@ class BusinessCalendar:
                     f"no working time after {dt.datetime.fromtimestamp(e, self.tz):%Y-%m-%d %H:%M} "
                     f"in the days calendar `{self.name}` covers (to {self.last})")
             e = starts[i]
+            o_abs = self._cum[i]
+        else:
+            o_abs = self._cum[i] + e - starts[i]
         k = bisect_right(self._day_start, e) - 1
-        o = self.offset(e) - self._day_off[k]
+        o = o_abs - self._day_off[k]
         kk = k + days
         if kk >= len(self._day_start):
             raise CalendarRangeError(
                 f"the due time falls after the last day calendar `{self.name}` covers ({self.last})")
-        o = min(o, self._day_len[kk])
-        r = self._day_start[kk] if o == 0 else self._at_offset(self._day_off[kk] + o)
-        return r if isinstance(t, int) else dt.datetime.fromtimestamp(r, self.tz)
+        day_len = self._day_len[kk]
+        if o > day_len:
+            o = day_len
+        return self._day_start[kk] if o == 0 else self._at_offset(self._day_off[kk] + o)
 
     def advance(self, t: int, days: int, seconds: int) -> int:
         """`{days}bd{seconds}bh` after epoch instant `t`: days first."""
         if days:
-            t = self.add_days(t, days)
+            t = self._add_days(t, days)
         return self._at_offset(self.offset(t) + seconds) if seconds else t
+
+    def fast_contains(self, t: int) -> bool:
+        """`contains` for epoch seconds only (the evaluation hot path)."""
+        if not self.lo <= t <= self.hi:
+            raise self._range_error(t, "instant")
+        i = bisect_right(self._starts, t) - 1
+        return i >= 0 and t < self._ends[i]
 
     def next_working(self, t: int) -> int:
         """`t` if it is working time, else the start of the next interval."""

@@ -79,8 +79,14 @@ class Deadline:
     status: str  # met | breached | pending | excluded | no_commitment
     late: int = 0  # wall seconds after the due time (so far, for an open ticket)
     warning: Optional[str] = None
-    elapsed: Optional[Fraction] = None  # share of the target elapsed at the event / at `at`
+    done: int = 0  # seconds of the target's clock elapsed at the event / at `at` (pauses left out)…
+    total: int = 0  # …of this many; 0 when there is no instant to judge at
     line: int = 0
+
+    @property
+    def elapsed(self) -> Optional[Fraction]:
+        """Share of the target elapsed at the event (or at `at`)."""
+        return Fraction(max(self.done, 0), self.total) if self.total > 0 else None
 
 
 @dataclass(slots=True)
@@ -118,6 +124,7 @@ class _Target:
     seconds: int
     spelling: str
     line: int
+    wall: bool = True
 
 
 @dataclass(slots=True)
@@ -129,6 +136,7 @@ class _StepLadder:
     money: Optional[Decimal]
     cap_percent: Optional[Decimal]
     cap_money: Optional[Decimal]
+    by_product: dict = field(default_factory=dict)  # product → (step amount, cap or None)
 
 
 @dataclass
@@ -163,6 +171,8 @@ class Rules:
         self.effective_lo = self.local_midnight(eff.start)
         self.effective_hi = self.local_midnight(eff.end + dt.timedelta(days=1))
         self.warnings = [(w.level, Fraction(Decimal(w.percent)) / 100) for w in rules.warnings]
+        # done/total ≥ p ⇔ done·den ≥ num·total: integer compares in the hot path.
+        self._levels = [(name, f.numerator, f.denominator) for name, f in self.warnings]
         pol = rules.credit_policy
         self.rounding = _ROUNDING[pol.rounding]
         self.quantum = Decimal(pol.quantum)
@@ -175,7 +185,7 @@ class Rules:
             tgt = None
             if t.clock != "none":
                 tgt = _Target(t.clock, self.calendars.get(t.calendar) if t.calendar else None, t.days, t.seconds,
-                              t.spelling, t.line)
+                              t.spelling, t.line, t.clock == "wall")
             self.metrics[t.metric].targets[(t.priority, t.column)] = tgt
         self._needs_region = any(k == "region" for mt in self.metrics.values() for _, k, _ in mt.columns)
         self._needs_product = False
@@ -193,6 +203,17 @@ class Rules:
                                                                _dec(a.percent), _dec(a.money), cap_p, cap_m))
             if a.percent is not None or cap_p is not None:
                 self._needs_product = True
+        # Per metric: (name, is_response, column chooser entries, {priority: {column: target}}, ladders)
+        self._plan = []
+        for name, mt in self.metrics.items():
+            by_prio: dict[str, dict[str, Optional[_Target]]] = {p: {} for p in self.priorities}
+            for (prio, col), tgt in mt.targets.items():
+                by_prio.setdefault(prio, {})[col] = tgt
+            chooser = [(cname, kind, arg.fast_contains if kind == "calendar" else arg)
+                       for cname, kind, arg in mt.columns]
+            # A matrix with one `any` column needs no choice at all.
+            fixed = chooser[0][0] if chooser and chooser[0][1] in ("any", "off_hours") else None
+            self._plan.append((name, name == "response", chooser, by_prio, mt.ladders, fixed))
         self.updates = {u.priority: u.every_seconds for u in rules.updates}
         self.followup = rules.followup.within_seconds if rules.followup else None
         self.policy = pol
@@ -213,6 +234,14 @@ class Rules:
             raise TicketError("product", f"product `{product}` has no monthly fee in the contract, "
                                          "so a percentage credit cannot be computed")
         return fee * percent / _HUNDRED
+
+    def _ladder_amounts(self, ld: _StepLadder, product) -> tuple[Decimal, Optional[Decimal]]:
+        step = self._fee_amount(ld.percent, ld.money, product)
+        cap = None
+        if ld.cap_percent is not None or ld.cap_money is not None:
+            cap = self._fee_amount(ld.cap_percent, ld.cap_money, product)
+        ld.by_product[product] = (step, cap)
+        return step, cap
 
     def validate(self, t: Ticket) -> None:
         """Raise `TicketError` naming the field that makes `t` unusable."""
@@ -245,19 +274,28 @@ class Rules:
         return dt.datetime.fromtimestamp(t, self.tz).isoformat()
 
     def column(self, metric: str, t: Ticket) -> str:
-        for name, kind, arg in self.metrics[metric].columns:
-            if kind == "any" or kind == "off_hours":
-                return name
+        """The column of `metric`'s matrix that ticket `t` falls into."""
+        plan = next(p for p in self._plan if p[0] == metric)
+        return self._choose(plan[2], t)
+
+    @staticmethod
+    def _choose(chooser, t: Ticket) -> str:
+        for name, kind, arg in chooser:
             if kind == "calendar":
-                if arg.contains(t.opened_at):
+                if arg(t.opened_at):
                     return name
-            elif kind == "region" and t.region == arg:
+            elif kind == "region":
+                if t.region == arg:
+                    return name
+            else:  # any, off_hours
                 return name
-        raise TicketError("region", f"no column of the {metric} matrix takes this ticket")
+        raise TicketError("region", f"no column takes a ticket of region `{t.region}`")
 
     def due(self, target: _Target, start: int, pauses=()) -> int:
-        """The deadline of `target` for a clock started at `start`."""
-        if target.clock == "wall":
+        """The deadline of `target` for a clock started at `start`; each
+        pause that starts before the (moving) due time pushes it later by
+        the pause's length on the target's clock."""
+        if target.wall:
             due = start + target.seconds
             for ps, pe in pauses:
                 if ps < start:
@@ -277,18 +315,31 @@ class Rules:
                 continue
             if ps >= due:
                 break
-            paused = cal.between(ps, pe)
+            paused = cal.offset(pe) - cal.offset(ps)
             if paused:
-                due = cal.add(due, paused)
+                due = cal._at_offset(cal.offset(due) + paused)
         return due
 
-    def _elapsed(self, target: _Target, start: int, due: int, when: int, pauses) -> Fraction:
-        """Share of the target elapsed at `when`, on the target's clock, with
-        paused time left out."""
-        if target.clock == "wall":
-            measure = lambda a, b: b - a  # noqa: E731
+    def _progress(self, target: _Target, start: int, due: int, when: int, pauses) -> tuple[int, int]:
+        """(done, total): seconds of the target's clock elapsed at `when` and
+        in the whole target, paused time left out."""
+        if target.wall:
+            if not pauses:
+                return when - start, due - start
+            measure = None
         else:
-            measure = target.calendar.between
+            cal = target.calendar
+            off = cal.offset
+            if not pauses:
+                o0 = off(start)
+                try:
+                    done = off(when) - o0
+                except CalendarRangeError:  # judged long after the covered days: surely late
+                    done = 2 * (off(due) - o0)
+                return done, off(due) - o0
+            measure = lambda a, b: off(b) - off(a)  # noqa: E731
+        if measure is None:
+            measure = lambda a, b: b - a  # noqa: E731
         paused_total = paused_now = 0
         for ps, pe in pauses:
             ps = max(ps, start)
@@ -298,15 +349,11 @@ class Rules:
             if ps < when:
                 paused_now += measure(ps, min(pe, when))
         total = measure(start, due) - paused_total
-        if total <= 0:
-            return Fraction(1)
-        # `when` may lie past the end of the covered days for a long-open
-        # ticket; the share is then above 1 anyway.
         try:
             done = measure(start, when) - paused_now
         except CalendarRangeError:
-            return Fraction(2)
-        return Fraction(max(done, 0), total)
+            done = 2 * total
+        return done, total
 
     def warning_level(self, share: Fraction) -> Optional[str]:
         level = None
@@ -322,49 +369,65 @@ class Rules:
             self.validate(t)
         excluded = t.exclusion
         pauses = sorted(t.pauses) if t.pauses else ()
+        opened = t.opened_at
+        levels = self._levels
         deadlines: dict[str, Deadline] = {}
         credits: dict[str, Decimal] = {}
-        for name, mt in self.metrics.items():
-            column = self.column(name, t)
-            target = mt.targets.get((t.priority, column))
-            event = t.first_response_at if name == "response" else t.resolved_at
+        for name, is_response, chooser, by_prio, ladders, fixed in self._plan:
+            column = fixed or self._choose(chooser, t)
+            target = by_prio[t.priority].get(column)
+            event = t.first_response_at if is_response else t.resolved_at
             if target is None:
                 deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
                 continue
             try:
-                due = self.due(target, t.opened_at, pauses)
+                due = opened + target.seconds if target.wall and not pauses else self.due(target, opened, pauses)
             except CalendarRangeError as exc:
                 raise TicketError("opened_at", f"cannot compute the {name} due time: {exc}") from None
             late = 0
             if event is not None:
-                status = "met" if event <= due else "breached"
                 when = event
+                if event <= due:
+                    status = "met"
+                else:
+                    status, late = "breached", event - due
             elif at is not None:
-                status = "breached" if at > due else "pending"
                 when = at
+                if at > due:
+                    status, late = "breached", at - due
+                else:
+                    status = "pending"
             else:
                 status, when = "pending", None
-            if status == "breached":
-                late = (event if event is not None else at) - due
-            share = level = None
-            if when is not None and self.warnings:
-                share = self._elapsed(target, t.opened_at, due, when, pauses)
-                level = self.warning_level(share)
+            level = None
+            done = total = 0
+            if when is not None and levels:
+                if target.wall and not pauses:
+                    done, total = when - opened, due - opened
+                else:
+                    done, total = self._progress(target, opened, due, when, pauses)
+                if total > 0:
+                    for lname, num, den in levels:
+                        if done * den >= num * total:
+                            level = lname
+                else:
+                    level = levels[-1][0]
             if excluded:
                 status, late = "excluded", 0
             deadlines[name] = Deadline(name, column, target.spelling, target.clock, due, event, status, late,
-                                       level, share, target.line)
+                                       level, done, total, target.line)
             if late:
-                for ld in mt.ladders:
+                for ld in ladders:
                     steps = -(-late // ld.every) if ld.mode == "started" else late // ld.every
                     if not steps:
                         continue
-                    owed = self._fee_amount(ld.percent, ld.money, t.product) * steps
-                    if ld.cap_percent is not None or ld.cap_money is not None:
-                        cap = self._fee_amount(ld.cap_percent, ld.cap_money, t.product)
-                        if owed > cap:
-                            owed = cap
-                    credits[ld.name] = credits.get(ld.name, Decimal(0)) + owed
+                    amounts = ld.by_product.get(t.product)
+                    if amounts is None:
+                        amounts = self._ladder_amounts(ld, t.product)
+                    owed = amounts[0] * steps
+                    if amounts[1] is not None and owed > amounts[1]:
+                        owed = amounts[1]
+                    credits[ld.name] = credits[ld.name] + owed if ld.name in credits else owed
         return TicketOutcome(t, deadlines, credits, excluded, self._updates(t, at), self._followup(t, at))
 
     def _updates(self, t: Ticket, at: Optional[int]) -> Optional[CadenceCheck]:
@@ -406,11 +469,11 @@ class Rules:
 
     # ------------------------------------------------------------- fast path
     def due_times(self, priority: str, opened_at: int, region: Optional[str] = None) -> dict[str, Optional[int]]:
-        """Only the due time of each metric (no pauses): the benchmark's and
-        a ticketing system's hot path."""
+        """Only the due time of each metric (no pauses): a ticketing
+        system's hot path when a ticket is opened."""
         t = Ticket("", priority, opened_at, region=region)
         out = {}
-        for name, mt in self.metrics.items():
-            target = mt.targets.get((priority, self.column(name, t)))
+        for name, _, chooser, by_prio, _, _ in self._plan:
+            target = by_prio[priority].get(self._choose(chooser, t))
             out[name] = None if target is None else self.due(target, opened_at)
         return out
