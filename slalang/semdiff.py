@@ -1138,13 +1138,20 @@ def render_text(d: ContractDiff, lang: str = "en") -> str:
             label = DIRECTION_WORDS[c.direction][lang]
             pad = label + " " * (width - display_width(label))
             lines.append(f"  {_MARK[c.direction]} {pad}  {_statement(c, lang)}")
-            if c.words:
-                for wl in LANGS:
-                    if wl in c.words:
-                        lines.append(f"      {wl}: " + "".join(
-                            t if op == "equal" else f"[-{t}-]" if op == "delete" else f"{{+{t}+}}"
-                            for op, t in c.words[wl]))
+            for label, segs in _word_lines(c):
+                lines.append(f"      {label}: " + "".join(
+                    t if op == "equal" else f"[-{t}-]" if op == "delete" else f"{{+{t}+}}" for op, t in segs))
     return "\n".join(lines) + "\n"
+
+
+def _word_lines(c: Change) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The word diffs to show, one per language; a language-neutral text
+    (a contact, a standard's name) is the same in both and shown once."""
+    if not c.words:
+        return []
+    if len(c.words) == len(LANGS) and all(c.words[x] == c.words[LANGS[0]] for x in LANGS):
+        return [("/".join(LANGS), c.words[LANGS[0]])]
+    return [(lang, c.words[lang]) for lang in LANGS if lang in c.words]
 
 
 def _md_escape(s: str) -> str:
@@ -1181,10 +1188,8 @@ def render_markdown(d: ContractDiff, lang: str = "en") -> str:
             if c.kind in ("renamed", "reordered") or c.words or (c.old is None) != (c.new is None):
                 text = _statement(c, lang, old=_md_escape, new=_md_escape)
             lines.append(f"- {icon[c.direction]} {text}")
-            if c.words:
-                for wl in LANGS:
-                    if wl in c.words:
-                        lines.append(f"  - {wl}: " + "".join(_md_segment(op, t) for op, t in c.words[wl]))
+            for label, segs in _word_lines(c):
+                lines.append(f"  - {label}: " + "".join(_md_segment(op, t) for op, t in segs))
     return "\n".join(lines) + "\n"
 
 
