@@ -133,6 +133,9 @@ def test_exclusions(itops):
     assert o.exclusion == "force_majeure"
     assert {d.status for d in o.deadlines.values()} == {"excluded"}
     assert o.credits == {} and not o.breached
+    late_updates = itops.evaluate(ticket(priority="P0", opened_at=opened, first_response_at=opened + 60,
+                                         resolved_at=opened + 7200, exclusion="customer_caused"))
+    assert late_updates.updates.status == "excluded" and late_updates.followup.status == "excluded"
     assert o.deadlines["response"].due == at(2026, 1, 5, 10, 30)  # still reported
     with pytest.raises(TicketError) as e:
         itops.evaluate(ticket(priority="P1", opened_at=opened, exclusion="act_of_god"))

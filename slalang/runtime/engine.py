@@ -93,7 +93,7 @@ class Deadline:
 class CadenceCheck:
     """Progress updates or the follow-up call of one ticket."""
 
-    status: str  # met | breached | pending
+    status: str  # met | breached | pending | excluded
     missed: int = 0  # update deadlines that passed without an update
     due: Optional[int] = None  # the next (or missed) deadline
 
@@ -428,7 +428,13 @@ class Rules:
                     if amounts[1] is not None and owed > amounts[1]:
                         owed = amounts[1]
                     credits[ld.name] = credits[ld.name] + owed if ld.name in credits else owed
-        return TicketOutcome(t, deadlines, credits, excluded, self._updates(t, at), self._followup(t, at))
+        updates, followup = self._updates(t, at), self._followup(t, at)
+        if excluded:  # an excluded ticket owes nothing, progress updates included
+            if updates is not None:
+                updates = CadenceCheck("excluded", 0, updates.due)
+            if followup is not None:
+                followup = CadenceCheck("excluded", 0, followup.due)
+        return TicketOutcome(t, deadlines, credits, excluded, updates, followup)
 
     def _updates(self, t: Ticket, at: Optional[int]) -> Optional[CadenceCheck]:
         # Progress updates are due every N (wall clock) from the first
