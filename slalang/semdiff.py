@@ -1066,8 +1066,52 @@ def _items(text: str) -> list[str]:
 
 
 def diff(old: m.Contract, new: m.Contract) -> ContractDiff:
-    changes = _Differ(old, new).run()
+    changes = _Differ(old, new).run() + _uncompared(old, new)
     return ContractDiff(old.id, old.version, new.id, new.version, changes)
+
+
+_SECTION_OF_FIELD = {"provider": "parties", "customer": "parties", "credit_ladders": "credits"}
+
+
+def _uncompared(old: m.Contract, new: m.Contract) -> list[Change]:
+    """Differences in model fields this module does not know yet (a field
+    added to slalang/model.py after it was written): reported as unclear,
+    never silently dropped."""
+    a: dict[str, object] = {}
+    b: dict[str, object] = {}
+    _collect(old, "", a)
+    _collect(new, "", b)
+    out = []
+    for path in sorted(set(a) | set(b)):
+        x, y = a.get(path), b.get(path)
+        if _plain(x) == _plain(y):
+            continue
+        top = path.split(".")[0].split("[")[0]
+        section = _SECTION_OF_FIELD.get(top, top if top in SECTIONS else "contract")
+        out.append(Change(section, path, "changed", UNCLEAR, L(path, path), plain_words(_plain(x)),
+                          plain_words(_plain(y))))
+    return out
+
+
+def _collect(obj, path: str, out: dict) -> None:
+    if isinstance(obj, m._Model):
+        known = COMPARED_FIELDS.get(type(obj).__name__)
+        for name in type(obj).model_fields:
+            if name == "line":
+                continue
+            value = getattr(obj, name)
+            sub = f"{path}.{name}" if path else name
+            if known is None or name not in known:
+                out[sub] = value
+            else:
+                _collect(value, sub, out)
+    elif isinstance(obj, (list, tuple)):
+        for i, item in enumerate(obj):
+            key = getattr(item, "name", None) or getattr(item, "priority", None) or str(i)
+            _collect(item, f"{path}[{key}]", out)
+    elif isinstance(obj, dict):
+        for key, item in obj.items():
+            _collect(item, f"{path}[{key}]", out)
 
 
 # ---------------------------------------------------------------- rendering

@@ -242,16 +242,32 @@ def test_review_guide_shows_real_output():
     assert 'git config diff.sla.textconv "slalang textconv"' in doc
 
 
-def test_every_model_field_is_compared():
-    """A field added to slalang/model.py must be compared by the diff (and
-    listed in semdiff.COMPARED_FIELDS), or a change to it would go unreported."""
+def test_compared_fields_match_the_model():
+    """semdiff.COMPARED_FIELDS names only real fields; a field it does not
+    list yet (added to slalang/model.py later) is reported, as unclear, by the
+    fallback below until the diff learns its meaning."""
     import inspect
 
     from slalang import model
 
     actual = {name: frozenset(cls.model_fields) - {"line"} for name, cls in inspect.getmembers(model, inspect.isclass)
               if issubclass(cls, model._Model) and cls is not model._Model}
-    assert actual == semdiff.COMPARED_FIELDS
+    for name, fields in semdiff.COMPARED_FIELDS.items():
+        assert name in actual and fields <= actual[name], (name, fields - actual.get(name, frozenset()))
+    new_fields = {n: sorted(f - semdiff.COMPARED_FIELDS.get(n, frozenset())) for n, f in actual.items()}
+    new_fields = {n: f for n, f in new_fields.items() if f}
+    if new_fields:
+        pytest.xfail(f"the diff reports these model fields only as 'unclear': {new_fields}")
+
+
+def test_a_field_the_diff_does_not_know_is_still_reported(monkeypatch):
+    known = dict(semdiff.COMPARED_FIELDS)
+    known["Reporting"] = known["Reporting"] - {"retention"}
+    monkeypatch.setattr(semdiff, "COMPARED_FIELDS", known)
+    d = changes(VERSIONS[4], VERSIONS[5])  # retention 6 → 12 months
+    [c] = [c for c in d.changes if c.path == "reporting.retention" and c.kind == "changed" and c.direction == "unclear"]
+    assert (c.section, c.direction) == ("reporting", "unclear")
+    assert not [c for c in changes(VERSIONS[0], VERSIONS[0]).changes]
 
 
 @given(st.sampled_from(["P0", "P1"]), st.sampled_from(["business", "off_hours"]),
