@@ -116,9 +116,29 @@ def bench_cli(rules_bytes: bytes, rules, cols, keep: bool) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "slalang", "eval", str(rules_path), str(csv_path),
                              "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # The child's own high-water mark (VmHWM), polled while it runs:
+    # RUSAGE_CHILDREN would also count this (large) parent's RSS, which a
+    # forked child's maxrss inherits on Linux.
+    peak_kb = 0
+    status_file = Path(f"/proc/{proc.pid}/status")
+    import threading
+
+    def poll() -> None:
+        nonlocal peak_kb
+        while proc.poll() is None:
+            try:
+                for line in status_file.read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peak_kb = max(peak_kb, int(line.split()[1]))
+            except OSError:
+                break
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=poll, daemon=True)
+    watcher.start()
     out, err = proc.communicate()
     elapsed = time.perf_counter() - t0
-    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    watcher.join()
     if not keep:
         for p in tmp.iterdir():
             p.unlink()
@@ -126,7 +146,7 @@ def bench_cli(rules_bytes: bytes, rules, cols, keep: bool) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"slalang eval failed ({proc.returncode}): {err.decode()[:500]}")
     report = json.loads(out)
-    return {"seconds": elapsed, "rows": report["tickets"], "peak_mb": child.ru_maxrss / 1024,
+    return {"seconds": elapsed, "rows": report["tickets"], "peak_mb": peak_kb / 1024,
             "csv_mb": size / 1e6, "csv_write_seconds": written}
 
 

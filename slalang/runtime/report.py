@@ -38,6 +38,7 @@ class PeriodReport:
         self._capped: dict[tuple[str, str], dict[str, Decimal]] = {}  # (cap period, product) → source → sum
         self._availability: list[AvailabilityOutcome] = []
         self._date_cache: dict[int, dt.date] = {}
+        self._keys: dict[dt.date, tuple[str, str]] = {}
         self.tickets = 0
 
     def local_date(self, t: int) -> dt.date:
@@ -58,7 +59,10 @@ class PeriodReport:
         t = outcome.ticket
         self.tickets += 1
         date = self.local_date(t.opened_at)
-        key = period_key(date, self.period)
+        key = self._keys.get(date)
+        if key is None:
+            key = self._keys[date] = (period_key(date, self.period), period_key(date, self.cap_period))
+        key, cap_key = key
         for name, d in outcome.deadlines.items():
             if d.status == "no_commitment":
                 continue
@@ -76,7 +80,7 @@ class PeriodReport:
             total = outcome.credit
             product = t.product or "-"
             self._accrued[(key, product)] = self._accrued.get((key, product), Decimal(0)) + total
-            ck = (period_key(date, self.cap_period), product)
+            ck = (cap_key, product)
             bucket = self._capped.setdefault(ck, {})
             bucket["tickets"] = bucket.get("tickets", Decimal(0)) + total
 

@@ -70,9 +70,12 @@ class InstantParser:
 
 def _opt(row: dict, key: str):
     v = row.get(key)
-    if v is None or (isinstance(v, str) and not v.strip()):
+    if v is None or v == "":
         return None
-    return v.strip() if isinstance(v, str) else v
+    if v.__class__ is str:
+        v = v.strip()
+        return v or None
+    return v
 
 
 def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
