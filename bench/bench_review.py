@@ -18,7 +18,8 @@ changed. Measured in the same run:
             a formatted repository): compile and layout, no check needed;
   diff      `semdiff.diff` of the two compiled versions + the text report.
 
-Targets: fmt ≤ 3.5× compile (it compiles twice by design), fmt-ok ≤ 2×,
+Targets: fmt ≤ 3.5× compile (it compiles twice by design), fmt-ok ≤ 2.5×
+(one compile plus one layout),
 diff ≤ 1× compile.
 Also reports the example contracts.
 """
@@ -100,7 +101,7 @@ def main() -> None:
     for name, t in (("compile", t_compile), ("layout", t_layout), ("fmt", t_fmt), ("fmt-ok", t_check),
                     ("diff", t_diff)):
         print(f"  {name:8s} best {t * 1000:8.1f} ms  ({lines / t:,.0f} lines/s)  {t / t_compile:5.2f}× compile")
-    for label, t, target in (("fmt (rewrites) / compile", t_fmt, 3.5), ("fmt (canonical) / compile", t_check, 2.0),
+    for label, t, target in (("fmt (rewrites) / compile", t_fmt, 3.5), ("fmt (canonical) / compile", t_check, 2.5),
                              ("diff / compile", t_diff, 1.0)):
         print(f"  {label:26s} = {t / t_compile:.2f}×  (target ≤ {target}×: "
               f"{'met' if t <= target * t_compile else 'NOT met'})")

@@ -1077,6 +1077,8 @@ def _uncompared(old: m.Contract, new: m.Contract) -> list[Change]:
     """Differences in model fields this module does not know yet (a field
     added to slalang/model.py after it was written): reported as unclear,
     never silently dropped."""
+    if not _unknown_fields():
+        return []  # the usual case: nothing to walk
     a: dict[str, object] = {}
     b: dict[str, object] = {}
     _collect(old, "", a)
@@ -1090,6 +1092,18 @@ def _uncompared(old: m.Contract, new: m.Contract) -> list[Change]:
         section = _SECTION_OF_FIELD.get(top, top if top in SECTIONS else "contract")
         out.append(Change(section, path, "changed", UNCLEAR, L(path, path), plain_words(_plain(x)),
                           plain_words(_plain(y))))
+    return out
+
+
+def _unknown_fields() -> dict[str, set[str]]:
+    import inspect
+
+    out = {}
+    for name, cls in inspect.getmembers(m, inspect.isclass):
+        if issubclass(cls, m._Model) and cls is not m._Model:
+            extra = set(cls.model_fields) - {"line"} - COMPARED_FIELDS.get(name, frozenset())
+            if extra:
+                out[name] = extra
     return out
 
 
