@@ -105,6 +105,10 @@ def cmd_build(args) -> int:
     out_dir = Path(args.output)
     if args.jobs < 1:
         raise UsageError("-j takes a positive number of processes")
+    if "pdf" in formats and (args.jobs == 1 or len(files) == 1):
+        from slalang.letter import prefork
+
+        prefork.start()  # WeasyPrint loads in a second process while the contracts compile
     if args.jobs > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
 

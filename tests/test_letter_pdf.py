@@ -382,6 +382,20 @@ def test_a_character_without_a_glyph_fails_the_build():
     assert "apt-get install fonts-noto" in err.value.hint
 
 
+def test_cli_build_reports_a_missing_glyph_and_writes_nothing(tmp_path):
+    """The same failure through `slalang build`, whose PDFs render in a
+    forked warm worker (slalang/letter/prefork.py): the error crosses back."""
+    src = tmp_path / "glyph.sla"
+    src.write_text((ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8").replace(
+        "内响应。", "内响应 𓀀。"), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "slalang", "build", str(src), "-o", str(tmp_path / "out")],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1, run.stderr
+    assert "U+13000" in run.stderr and "apt-get install fonts-noto" in run.stderr
+    assert "Traceback" not in run.stderr and "build failed: nothing was written" in run.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_missing_glyph_hint_names_the_right_package():
     from slalang.letter.pdf import _font_package
 

@@ -57,7 +57,13 @@ def produce(ctx: BuildContext) -> dict[str, bytes]:
     if "html" in ctx.formats:
         out[f"{ctx.contract.id}.html"] = page.encode("utf-8")
     if "pdf" in ctx.formats:
-        from slalang.letter import pdf
+        from slalang.letter import prefork
 
-        out[f"{ctx.contract.id}.pdf"] = pdf.render(page, ctx, rules_json(ctx))
+        rules = rules_json(ctx)
+        data = prefork.render(page, ctx, rules)  # the warm renderer, when `slalang build` started one
+        if data is None:
+            from slalang.letter import pdf
+
+            data = pdf.render(page, ctx, rules)
+        out[f"{ctx.contract.id}.pdf"] = data
     return out
