@@ -328,7 +328,7 @@ class _Differ:
     def add(self, section, path, kind, direction, subject, old=None, new=None, words=None) -> None:
         self.changes.append(Change(section, path, kind, direction, subject, old, new, words))
 
-    def tv(self, t: m.Text | None, contract: m.Contract | None = None) -> dict[str, str]:
+    def tv(self, t: m.Text | None) -> dict[str, str]:
         """A text in both languages (a one-language contract shows it in both)."""
         if t is None:
             return L("无", "none")
@@ -719,11 +719,10 @@ class _Differ:
     def warnings(self) -> None:
         wa = {w.level: w.percent for w in self.old.warnings}
         wb = {w.level: w.percent for w in self.new.warnings}
-        names = L
         for level in ("yellow", "orange", "red"):
             zh = {"yellow": "黄色", "orange": "橙色", "red": "红色"}[level]
             # An earlier warning (a lower share of the target elapsed) protects the customer.
-            self.sized("warnings", f"warnings.{level}", names(f"{zh}预警", f"{level} warning"),
+            self.sized("warnings", f"warnings.{level}", L(f"{zh}预警", f"{level} warning"),
                        wa.get(level), wb.get(level), lambda p: L(f"目标时间的 {_num(p)}%", f"at {_num(p)}% of the target"),
                        lambda p: p)
 

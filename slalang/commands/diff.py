@@ -94,7 +94,6 @@ def _read(path: str) -> tuple[str, str]:
     from pathlib import Path
 
     from slalang.cli import UsageError
-    from slalang.compiler import decode
 
     try:
         data = Path(path).read_bytes()
