@@ -273,3 +273,59 @@ def test_html_alone_does_not_need_the_rules_backend(tmp_path):
                          capture_output=True, text=True, cwd=ROOT)
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["example-itops.html"]
+
+
+# ------------------------------------------------------------------ other shapes of contract
+MINIMAL = (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8")
+
+
+def _only_english(text: str) -> str:
+    text = re.sub(r'"([^"]*)"\s*\|\s*"([^"]*)"', r'"\2"', text)
+    return text.replace("languages  zh, en\n  prevailing zh", "languages  en")
+
+
+def test_a_single_language_letter():
+    html = build_html(Path("en.sla"), text=_only_english(MINIMAL))
+    assert '<html lang="en">' in html and 'lang="zh-CN"' not in html
+    assert "This letter is made in English." in paragraphs(html, "en")
+    assert not re.search(r"[\u4e00-\u9fff]", html.split("</style>", 1)[1])
+
+
+def test_money_ladders_quarterly_cap_and_other_clauses():
+    text = MINIMAL.replace("per started 30m late: 5% of monthly_fee\n    cap 30%",
+                           "per full 1h late: 500 CNY\n    cap 2000 CNY") \
+        .replace("  reporting {", '''  exclusions {
+    maintenance notice 48h
+    exclude vendor "第三方供应商故障" | "failures of third-party vendors"
+  }
+  disputes {
+    seat "上海" | "Shanghai"
+  }
+  credits {
+    cap 50% of monthly_fee per quarter
+    rounding down to 1
+  }
+  reporting {''')
+    html = build_html(Path("money.sla"), text=text)
+    zh, en = paragraphs(html, "zh-CN"), paragraphs(html, "en")
+    assert "首次响应超过承诺时限的，每足额延迟 1 小时补偿 ¥500.00，不足 1 小时的部分不予补偿。" in zh
+    assert "If a first response is late, the credit is CN¥500.00 for each full hour of delay; " \
+           "time left over earns no credit." in en
+    # the ladder table: steps of ¥500 up to the ¥2,000 cap, then capped
+    assert ["达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00"] == \
+        [t for t in zh if t in ("达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00")][:4]
+    assert "达到 4 小时及以上" in zh and "4 hours or more" in en and "¥2,000.00" in zh
+    assert "同一产品每季度的全部补偿合计不超过月服务费的 50%。" in zh
+    assert "Credit amounts are rounded once, after all credits are added together, to CN¥1.00 (rounded down)." in en
+    assert "计划维护，但须至少提前 48 小时通知客户；" in zh
+    assert "Failures of third-party vendors." in en
+    assert any("由上海有管辖权的机构解决" in t for t in zh)
+
+
+def test_unknown_layout_is_refused():
+    result = compile_file(str(ROOT / "contracts" / "itops.sla"))
+    from slalang import letter
+
+    ctx = BuildContext("x", result.source, result.contract, frozenset({"html"}), "three-columns")
+    with pytest.raises(BuildError, match="layout"):
+        letter.produce(ctx)

@@ -20,9 +20,15 @@ def source_sha256(ctx: BuildContext) -> str:
     return hashlib.sha256(canonical_source(ctx.source).encode("utf-8")).hexdigest()
 
 
+LAYOUTS = ("interleaved", "side-by-side")
+
+
 def render_html(ctx: BuildContext) -> str:
     from slalang.letter import document, html
     from slalang.letter.wording import CatalogueError
+
+    if ctx.layout not in LAYOUTS:
+        raise BuildError(f"unknown letter layout {ctx.layout!r}", f"use one of: {', '.join(LAYOUTS)}")
 
     try:
         letter = document.compose(ctx.contract, source_sha256(ctx), ctx.layout)
