@@ -185,3 +185,16 @@ def test_per_ticket_json_lines(tmp_path):
                                           "late_seconds": 600, "warning": "red", "elapsed_percent": 133.33,
                                           "line": 64}
     assert o["credits"] == {"response_delay": "6000.00"}
+
+
+def test_the_worked_example_in_docs_is_current():
+    """docs/runtime.md shows this output verbatim; the doc must not drift."""
+    doc = (ROOT / "docs" / "runtime.md").read_text(encoding="utf-8")
+    rules = RULES / "example-itops.rules.json"
+    per_ticket = run("eval", rules, DATA / "worked-tickets.csv", "--at", "2026-01-06T12:00", "--per-ticket")
+    report = run("eval", rules, DATA / "worked-tickets.csv", "--downtime", DATA / "worked-downtime.csv",
+                 "--at", "2026-01-06T12:00")
+    assert per_ticket.returncode == report.returncode == 0
+    assert per_ticket.stdout in doc
+    assert report.stdout in doc
+    assert (DATA / "worked-tickets.csv").read_text(encoding="utf-8") in doc

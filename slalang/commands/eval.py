@@ -340,7 +340,8 @@ class _OutcomeWriter:
         elif fmt == "table":
             self.cols = ("id", "priority", "response_due", "response_status", "response_warning",
                          "resolution_due", "resolution_status", "resolution_warning", "credit")
-            print("  ".join(f"{c:<25}" if c.endswith("due") else f"{c:<12}" for c in self.cols).rstrip())
+            self.widths = [max(len(c), 25 if c.endswith("due") else 8) for c in self.cols]
+            print("  ".join(c.ljust(w) for c, w in zip(self.cols, self.widths)).rstrip())
 
     def write(self, o) -> None:
         if self.fmt == "json":
@@ -351,7 +352,7 @@ class _OutcomeWriter:
             self.w.writerow(outcome_row(self.rules, o))
         else:
             row = outcome_row(self.rules, o)
-            print("  ".join(f"{row[c]!s:<25}" if c.endswith("due") else f"{row[c]!s:<12}" for c in self.cols).rstrip())
+            print("  ".join(str(row[c]).ljust(w) for c, w in zip(self.cols, self.widths)).rstrip())
 
     def close(self) -> None:
         sys.stdout.flush()
