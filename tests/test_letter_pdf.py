@@ -320,8 +320,19 @@ def test_hostile_contract_fetches_nothing_and_embeds_nothing(server, tmp_path):
 
     source = tmp_path / "hostile.sla"
     source.write_text(HOSTILE.read_text(encoding="utf-8").replace("__PORT__", str(server)), encoding="utf-8")
-    outcome = build_one(str(source), frozenset({"html", "pdf"}))  # no rules asked: the PDF builds its own
+    import logging
+
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = records.append
+    logging.getLogger("weasyprint").addHandler(handler)
+    try:
+        outcome = build_one(str(source), frozenset({"html", "pdf"}))  # no rules asked: the PDF builds its own
+    finally:
+        logging.getLogger("weasyprint").removeHandler(handler)
     assert outcome.error is None, (outcome.error, outcome.hint)
+    # not one warning: no refused fetch, no unknown CSS in our stylesheet, no missing glyph
+    assert [r.getMessage() for r in records] == []
     assert _Counter.hits == [], f"the renderer fetched {_Counter.hits}"
     assert sorted(outcome.files) == ["hostile.html", "hostile.pdf"]
     reader = pypdf.PdfReader(io.BytesIO(outcome.files["hostile.pdf"]))
