@@ -198,3 +198,33 @@ def test_the_worked_example_in_docs_is_current():
     assert per_ticket.stdout in doc
     assert report.stdout in doc
     assert (DATA / "worked-tickets.csv").read_text(encoding="utf-8") in doc
+
+
+def test_progress_bar_only_on_a_terminal(tmp_path):
+    import pty
+
+    f = tmp_path / "many.csv"
+    with f.open("w", encoding="utf-8") as fh:
+        fh.write("id,priority,product,opened_at,first_response_at\n")
+        for i in range(60000):
+            fh.write(f"T{i},P1,hosting,2026-01-05T10:00:00+08:00,2026-01-05T10:{i % 60:02d}:00+08:00\n")
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "slalang", "eval", str(RULES / "example-itops.rules.json"), str(f),
+                             "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out, _ = proc.communicate()
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    drawn = b"".join(chunks).decode("utf-8", errors="replace")
+    assert proc.returncode == 0
+    assert json.loads(out)["tickets"] == 60000  # stdout stays clean
+    assert "evaluating" in drawn and "tickets" in drawn and "%" in drawn and "/s" in drawn
+    assert drawn.endswith("\r\x1b[K")  # the bar is erased at the end

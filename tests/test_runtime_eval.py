@@ -248,6 +248,9 @@ def test_availability_tiers_maintenance_and_exclusions(itops):
     assert apr.given and apr.tier == Decimal("99.0") and apr.credits == {"availability": Decimal("30000.00")}
     with pytest.raises(TicketError):
         ledger.add_downtime("nothing", 0, 1)
+    with pytest.raises(TicketError) as e:
+        ledger.add_downtime("hosting", at(2025, 12, 1), at(2025, 12, 2))
+    assert e.value.column == "start" and "effective period" in str(e.value)
     with pytest.raises(TicketError):
         ledger.add_downtime("hosting", at(2026, 1, 1), at(2026, 1, 2), "flood")
 

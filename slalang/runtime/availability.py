@@ -136,6 +136,12 @@ class AvailabilityLedger:
         self._check_product(product)
         if end < start:
             raise TicketError("end", "downtime ends before it starts")
+        rules = self.rules
+        if not rules.effective_lo <= start < rules.effective_hi:
+            eff = rules.file.effective
+            raise TicketError("start", f"downtime starting {rules.format(start)} is outside the contract's "
+                                       f"effective period {eff.start} to {eff.end}")
+        end = min(end, rules.effective_hi)  # the contract says nothing after its end
         if exclusion is not None and exclusion not in self.rules.exclusions:
             raise TicketError("exclusion", f"unknown exclusion code `{exclusion}`; the contract's codes: "
                               + (", ".join(self.rules.exclusions) or "none"))
