@@ -98,6 +98,10 @@ def _parse_only(value: str | None, rules_only: bool) -> frozenset[str]:
 
 
 def cmd_build(args) -> int:
+    if args.jobs == 1 and not args.rules and (not args.only or "pdf" in [v.strip() for v in args.only.split(",")]):
+        from slalang.letter import prefork
+
+        prefork.start()  # WeasyPrint loads in a second process while the contracts compile
     from slalang import build as b
 
     files = expand_inputs(args.inputs)
@@ -105,10 +109,6 @@ def cmd_build(args) -> int:
     out_dir = Path(args.output)
     if args.jobs < 1:
         raise UsageError("-j takes a positive number of processes")
-    if "pdf" in formats and (args.jobs == 1 or len(files) == 1):
-        from slalang.letter import prefork
-
-        prefork.start()  # WeasyPrint loads in a second process while the contracts compile
     if args.jobs > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
 

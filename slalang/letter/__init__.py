@@ -9,8 +9,10 @@ PDF is asked for."""
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
-from slalang.build import BuildContext, BuildError
+if TYPE_CHECKING:  # slalang.build imports the model (pydantic): `slalang build` forks the renderer first
+    from slalang.build import BuildContext
 
 
 def source_sha256(ctx: BuildContext) -> str:
@@ -24,6 +26,7 @@ LAYOUTS = ("interleaved", "side-by-side")
 
 
 def render_html(ctx: BuildContext) -> str:
+    from slalang.build import BuildError
     from slalang.letter import document, html
     from slalang.letter.wording import CatalogueError
 
@@ -40,6 +43,8 @@ def render_html(ctx: BuildContext) -> str:
 def rules_json(ctx: BuildContext) -> bytes:
     """The rule file the PDF embeds: the very bytes written beside it when
     rules are built in the same run, otherwise built here the same way."""
+    from slalang.build import BuildError
+
     name = f"{ctx.contract.id}.rules.json"
     if name in ctx.outputs:
         return ctx.outputs[name]

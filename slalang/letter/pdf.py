@@ -28,8 +28,12 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from slalang.build import BuildContext, BuildError
+from typing import TYPE_CHECKING
+
 from slalang.resources import resource_dir
+
+if TYPE_CHECKING:
+    from slalang.build import BuildContext, BuildError
 
 PDF_VARIANT = "pdf/a-3b"
 RULES_DESCRIPTION = "slalang compiled rules: the enforceable form of this letter"
@@ -98,6 +102,8 @@ def _where(ctx: BuildContext, ch: str) -> str:
 
 
 def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
+    from slalang.build import BuildError
+
     ch = record.args[0] if record.args and isinstance(record.args[0], str) else "?"
     name = unicodedata.name(ch, "unnamed character")
     package = _font_package(ch)
@@ -128,6 +134,8 @@ def is_cjk_sc(font_name: str) -> bool:
 
 
 def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
+    """The PDF of one letter. `ctx` needs only `path`, `source` and the
+    contract's `id` and `effective_start` (the warm renderer sends just those)."""
     weasyprint, _, _ = _weasyprint()
     c = ctx.contract
     templates = resource_dir("templates")
@@ -156,6 +164,8 @@ def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
         data = html.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment], finisher=finisher)
     finally:
         logger.removeHandler(handler)
+
+    from slalang.build import BuildError  # here, not at the top: the warm renderer never loads the model
 
     for record in handler.records:
         if str(record.msg).startswith(".notdef glyph"):

@@ -16,8 +16,8 @@ its own process."""
 
 from __future__ import annotations
 
-import dataclasses
 import sys
+from types import SimpleNamespace
 
 _worker = None  # (process, connection)
 
@@ -58,7 +58,11 @@ def render(page: str, ctx, rules: bytes) -> bytes | None:
     from slalang.build import BuildError
 
     process, conn = _worker
-    job = (page, dataclasses.replace(ctx, outputs={}), rules)
+    # Only what the renderer reads, in plain types: the worker never needs
+    # to import the contract model to unpickle it.
+    light = SimpleNamespace(path=ctx.path, source=ctx.source,
+                            contract=SimpleNamespace(id=ctx.contract.id, effective_start=ctx.contract.effective_start))
+    job = (page, light, rules)
     try:
         conn.send(job)
         reply = conn.recv()
@@ -80,7 +84,6 @@ def _serve(conn) -> None:
         import weasyprint  # noqa: F401  (the point: pay the import while the parent compiles)
     except Exception:  # reported by render() below, from the same import
         pass
-    from slalang.build import BuildError
     from slalang.letter import pdf
 
     while True:
@@ -90,10 +93,11 @@ def _serve(conn) -> None:
             return
         try:
             reply = ("ok", pdf.render(page, ctx, rules))
-        except BuildError as exc:
-            reply = ("error", str(exc), exc.hint)
-        except Exception as exc:  # surfaces as slalang's internal error in the parent
-            reply = ("crash", f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            if type(exc).__name__ == "BuildError":  # a user-facing reason, re-raised in the parent
+                reply = ("error", str(exc), getattr(exc, "hint", None))
+            else:  # surfaces as slalang's internal error in the parent
+                reply = ("crash", f"{type(exc).__name__}: {exc}")
         try:
             conn.send(reply)
         except OSError:  # the parent is gone
