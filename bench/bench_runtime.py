@@ -71,10 +71,10 @@ def bench_due_times(rules, cols) -> float:
     opened, _, _, prio = cols
     names = rules.priorities
     due_times = rules.due_times
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for i in range(len(opened)):
         due_times(names[prio[i]], opened[i])
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def bench_full(rules, cols) -> tuple[float, int]:
@@ -82,11 +82,11 @@ def bench_full(rules, cols) -> tuple[float, int]:
     names = rules.priorities
     evaluate = rules.evaluate
     breached = 0
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for i in range(len(opened)):
         o = evaluate(Ticket("T", names[prio[i]], opened[i], resp[i], reso[i], "hosting"))
         breached += o.breached
-    return time.perf_counter() - t0, breached
+    return time.perf_counter() - t0, time.process_time() - c0, breached
 
 
 def write_csv(rules, cols, path: Path) -> None:
@@ -162,11 +162,11 @@ def bench_baselines(rules, n: int) -> None:
     instants = sample_instants(rules, n)
     target = 2 * 3600  # P2 in business hours: 2bh
     reps = max(1, 200_000 // n)
-    t0 = time.perf_counter()
+    c0 = time.process_time()
     for _ in range(reps):
         ours = [cal.add(t, target) for t in instants]
-    ours_us = (time.perf_counter() - t0) / (reps * n) * 1e6
-    print(f"  slalang            {ours_us:9.2f} µs per due time")
+    ours_us = (time.process_time() - c0) / (reps * n) * 1e6
+    print(f"  slalang            {ours_us:9.2f} µs per due time (CPU time, all three)")
     holidays = [dt.date.fromisoformat(h.date.isoformat()) for c in rules.file.calendars if c.name == "business"
                 for h in c.holidays]
     local = [dt.datetime.fromtimestamp(t, tz).replace(tzinfo=None) for t in instants]
@@ -186,9 +186,9 @@ def bench_baselines(rules, n: int) -> None:
         hol = btd.HolidayRule(holidays)
         delta = btd.BusinessTimeDelta(btd.Rules([workday, lunch, hol]), hours=2)
         m = min(n, 1000)
-        t0 = time.perf_counter()
+        c0 = time.process_time()
         got = [d + delta for d in local[:m]]
-        us = (time.perf_counter() - t0) / m * 1e6
+        us = (time.process_time() - c0) / m * 1e6
         agree = sum(a.replace(tzinfo=None) == b for a, b in zip(got, expected))
         print(f"  businesstimedelta  {us:9.2f} µs per due time — slalang is {us / ours_us:,.0f}× faster; "
               f"agrees on {agree}/{m}")
@@ -202,9 +202,9 @@ def bench_baselines(rules, n: int) -> None:
         two = 2 * cbh
         m = min(n, 1000)
         stamps = [pd.Timestamp(d) for d in local[:m]]
-        t0 = time.perf_counter()
+        c0 = time.process_time()
         got = [s + two for s in stamps]
-        us = (time.perf_counter() - t0) / m * 1e6
+        us = (time.process_time() - c0) / m * 1e6
         agree = sum(a.to_pydatetime() == b for a, b in zip(got, expected))
         verdict = "meets" if us / ours_us >= 100 else "MISSES"
         print(f"  pandas CBH         {us:9.2f} µs per due time — slalang is {us / ours_us:,.0f}× faster "
@@ -228,13 +228,16 @@ def main() -> None:
     cols = generate(rules, n)
     print(f"generated tickets in {time.perf_counter() - t0:.1f} s; peak RSS so far {peak_rss_mb():.0f} MB")
 
-    secs = bench_due_times(rules, cols)
-    print(f"\n1. due times only: {n / secs:,.0f} tickets/s ({secs / n * 1e6:.2f} µs per ticket, 2 metrics)")
-    secs, breached = bench_full(rules, cols)
-    rate = n / secs
+    # Rates are per CPU second of this process (what one core does); the
+    # wall-clock rate is shown too, lower when other jobs share the machine.
+    wall, cpu = bench_due_times(rules, cols)
+    print(f"\n1. due times only: {n / cpu:,.0f} tickets/s ({cpu / n * 1e6:.2f} µs per ticket, 2 metrics; "
+          f"wall clock {n / wall:,.0f}/s)")
+    wall, cpu, breached = bench_full(rules, cols)
+    rate = n / cpu
     verdict = "meets" if rate >= 200_000 else "MISSES"
-    print(f"2. full evaluation: {rate:,.0f} tickets/s ({secs / n * 1e6:.2f} µs per ticket; {breached:,} breached) "
-          f"— {verdict} the ≥ 200,000/s target; peak RSS {peak_rss_mb():.0f} MB")
+    print(f"2. full evaluation: {rate:,.0f} tickets/s ({cpu / n * 1e6:.2f} µs per ticket; {breached:,} breached; "
+          f"wall clock {n / wall:,.0f}/s) — {verdict} the ≥ 200,000/s target; peak RSS {peak_rss_mb():.0f} MB")
 
     if not args.no_cli:
         r = bench_cli(data, rules, cols, args.keep)

@@ -239,6 +239,7 @@ def test_add_between_contains_match_the_minute_walk(zone, hours, start, span, ne
     assert cal.contains(t) == walk.working(t)
     if expected is not None:
         assert cal.add(t, minutes * 60) == expected
+        assert cal.deadline(t, 0, minutes * 60) == (expected, cal.offset(t), cal.offset(expected))
         assert cal.between(t, expected) == minutes * 60
     t2 = min(t + data.draw(st.integers(0, 3 * 1440)) * 60, cal.hi)
     assert cal.between(t, t2) == walk.between(t, t2)
@@ -246,6 +247,9 @@ def test_add_between_contains_match_the_minute_walk(zone, hours, start, span, ne
     got = walk.add_days(t, days, limit)
     if got is not None:
         assert cal.add_days(t, days) == got
+        assert cal.deadline(t, days, 0) == (got, cal.offset(t), cal.offset(got))
+        if walk.add(got, minutes, limit) is not None:  # NbdMbh: days first, then hours
+            assert cal.deadline(t, days, minutes * 60)[0] == cal.add(got, minutes * 60)
 
 
 def test_oracle_is_not_vacuous():

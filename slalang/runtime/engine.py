@@ -31,12 +31,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from fractions import Fraction
+from operator import itemgetter
 from typing import Optional
 from zoneinfo import ZoneInfo
 
 from slalang.ruleschema import RuleFile
 from slalang.runtime.calendar import DAY, BusinessCalendar, CalendarRangeError
 
+_new_tuple = tuple.__new__
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 _HUNDRED = Decimal(100)
 
@@ -66,27 +68,51 @@ class Ticket:
     followup_at: Optional[int] = None
 
 
-@dataclass(slots=True)
-class Deadline:
-    """One metric of one ticket."""
+_DEADLINE_FIELDS = ("metric", "column", "target", "clock", "due", "event", "status", "late", "warning", "done",
+                    "total", "line")
 
-    metric: str
-    column: str
-    target: str  # as written, e.g. "2bh"; "-" for no commitment
-    clock: str  # wall | business | none
-    due: Optional[int]
-    event: Optional[int]
-    status: str  # met | breached | pending | excluded | no_commitment
-    late: int = 0  # wall seconds after the due time (so far, for an open ticket)
-    warning: Optional[str] = None
-    done: int = 0  # seconds of the target's clock elapsed at the event / at `at` (pauses left out)…
-    total: int = 0  # …of this many; 0 when there is no instant to judge at
-    line: int = 0
+
+class Deadline(tuple):
+    """One metric of one ticket (an immutable record; a tuple underneath
+    because the hot path builds two per ticket).
+
+    metric, column; target (as written, e.g. "2bh"; "-" for no commitment);
+    clock (wall | business | none); due and event (epoch seconds or None);
+    status (met | breached | pending | excluded | no_commitment); late (wall
+    seconds after the due time, so far for an open ticket); warning (level or
+    None); done/total (seconds of the target's clock elapsed at the event or
+    at `at`, pauses left out, of the whole target; total 0 when there is no
+    instant to judge at); line (the matrix row in the contract)."""
+
+    __slots__ = ()
+    _fields = _DEADLINE_FIELDS
+
+    def __new__(cls, metric: str, column: str, target: str, clock: str, due: Optional[int], event: Optional[int],
+                status: str, late: int = 0, warning: Optional[str] = None, done: int = 0, total: int = 0,
+                line: int = 0):
+        return tuple.__new__(cls, (metric, column, target, clock, due, event, status, late, warning, done, total,
+                                   line))
+
+    metric = property(itemgetter(0))
+    column = property(itemgetter(1))
+    target = property(itemgetter(2))
+    clock = property(itemgetter(3))
+    due = property(itemgetter(4))
+    event = property(itemgetter(5))
+    status = property(itemgetter(6))
+    late = property(itemgetter(7))
+    warning = property(itemgetter(8))
+    done = property(itemgetter(9))
+    total = property(itemgetter(10))
+    line = property(itemgetter(11))
 
     @property
     def elapsed(self) -> Optional[Fraction]:
         """Share of the target elapsed at the event (or at `at`)."""
-        return Fraction(max(self.done, 0), self.total) if self.total > 0 else None
+        return Fraction(max(self[9], 0), self[10]) if self[10] > 0 else None
+
+    def __repr__(self) -> str:
+        return "Deadline(" + ", ".join(f"{k}={v!r}" for k, v in zip(self._fields, self)) + ")"
 
 
 @dataclass(slots=True)
@@ -98,22 +124,35 @@ class CadenceCheck:
     due: Optional[int] = None  # the next (or missed) deadline
 
 
-@dataclass(slots=True)
-class TicketOutcome:
-    ticket: Ticket
-    deadlines: dict[str, Deadline]
-    credits: dict[str, Decimal]  # ladder → exact amount, ladder cap applied
-    exclusion: Optional[str] = None
-    updates: Optional[CadenceCheck] = None
-    followup: Optional[CadenceCheck] = None
+class TicketOutcome(tuple):
+    """What the rules say about one ticket (immutable; a tuple underneath,
+    like `Deadline`): ticket; deadlines (metric → Deadline); credits (ladder →
+    exact Decimal, ladder cap applied); exclusion (the code applied, or None);
+    updates and followup (CadenceCheck or None); breached (some deadline is)."""
 
-    @property
-    def breached(self) -> bool:
-        return any(d.status == "breached" for d in self.deadlines.values())
+    __slots__ = ()
+    _fields = ("ticket", "deadlines", "credits", "exclusion", "updates", "followup", "breached")
+
+    def __new__(cls, ticket: Ticket, deadlines: dict, credits: dict, exclusion: Optional[str] = None,
+                updates: Optional[CadenceCheck] = None, followup: Optional[CadenceCheck] = None,
+                breached: bool = False):
+        return tuple.__new__(cls, (ticket, deadlines, credits, exclusion, updates, followup, breached))
+
+    ticket = property(itemgetter(0))
+    deadlines = property(itemgetter(1))
+    credits = property(itemgetter(2))
+    exclusion = property(itemgetter(3))
+    updates = property(itemgetter(4))
+    followup = property(itemgetter(5))
+    breached = property(itemgetter(6))
 
     @property
     def credit(self) -> Decimal:
-        return sum(self.credits.values(), Decimal(0))
+        """All credits of the ticket, exact (round with `Rules.round`)."""
+        return sum(self[2].values(), Decimal(0))
+
+    def __repr__(self) -> str:
+        return "TicketOutcome(" + ", ".join(f"{k}={v!r}" for k, v in zip(self._fields, self)) + ")"
 
 
 @dataclass(slots=True)
@@ -211,8 +250,11 @@ class Rules:
                 by_prio.setdefault(prio, {})[col] = tgt
             chooser = [(cname, kind, arg.fast_contains if kind == "calendar" else arg)
                        for cname, kind, arg in mt.columns]
-            # A matrix with one `any` column needs no choice at all.
+            # A matrix with one `any` column needs no choice at all; the usual
+            # `columns CAL, off_hours` is one calendar lookup.
             fixed = chooser[0][0] if chooser and chooser[0][1] in ("any", "off_hours") else None
+            if len(chooser) == 2 and chooser[0][1] == "calendar" and chooser[1][1] == "off_hours":
+                fixed = (chooser[0][2], chooser[0][0], chooser[1][0])
             self._plan.append((name, name == "response", chooser, by_prio, mt.ladders, fixed))
         self.updates = {u.priority: u.every_seconds for u in rules.updates}
         self.followup = rules.followup.within_seconds if rules.followup else None
@@ -252,10 +294,11 @@ class Rules:
             eff = self.file.effective
             raise TicketError("opened_at", f"opened {self.format(t.opened_at)}, outside the contract's "
                                            f"effective period {eff.start} to {eff.end}")
-        for name in ("first_response_at", "resolved_at", "followup_at"):
-            v = getattr(t, name)
-            if v is not None and v < t.opened_at:
-                raise TicketError(name, f"{name} {self.format(v)} is before opened_at {self.format(t.opened_at)}")
+        opened = t.opened_at
+        for name, v in (("first_response_at", t.first_response_at), ("resolved_at", t.resolved_at),
+                        ("followup_at", t.followup_at)):
+            if v is not None and v < opened:
+                raise TicketError(name, f"{name} {self.format(v)} is before opened_at {self.format(opened)}")
         for a, b in t.pauses:
             if b < a:
                 raise TicketError("pauses", f"a pause ends ({self.format(b)}) before it starts ({self.format(a)})")
@@ -373,15 +416,27 @@ class Rules:
         levels = self._levels
         deadlines: dict[str, Deadline] = {}
         credits: dict[str, Decimal] = {}
+        breached = False
         for name, is_response, chooser, by_prio, ladders, fixed in self._plan:
-            column = fixed or self._choose(chooser, t)
+            if fixed is None:
+                column = self._choose(chooser, t)
+            elif fixed.__class__ is str:
+                column = fixed
+            else:
+                column = fixed[1] if fixed[0](opened) else fixed[2]
             target = by_prio[t.priority].get(column)
             event = t.first_response_at if is_response else t.resolved_at
             if target is None:
                 deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
                 continue
+            o0 = od = None
             try:
-                due = opened + target.seconds if target.wall and not pauses else self.due(target, opened, pauses)
+                if pauses:
+                    due = self.due(target, opened, pauses)
+                elif target.wall:
+                    due = opened + target.seconds
+                else:
+                    due, o0, od = target.calendar.deadline(opened, target.days, target.seconds)
             except CalendarRangeError as exc:
                 raise TicketError("opened_at", f"cannot compute the {name} due time: {exc}") from None
             late = 0
@@ -402,8 +457,15 @@ class Rules:
             level = None
             done = total = 0
             if when is not None and levels:
-                if target.wall and not pauses:
-                    done, total = when - opened, due - opened
+                if not pauses:
+                    if target.wall:
+                        done, total = when - opened, due - opened
+                    else:
+                        total = od - o0
+                        try:
+                            done = target.calendar.offset(when) - o0
+                        except CalendarRangeError:  # judged long after the covered days: surely late
+                            done = 2 * total
                 else:
                     done, total = self._progress(target, opened, due, when, pauses)
                 if total > 0:
@@ -414,8 +476,10 @@ class Rules:
                     level = levels[-1][0]
             if excluded:
                 status, late = "excluded", 0
-            deadlines[name] = Deadline(name, column, target.spelling, target.clock, due, event, status, late,
-                                       level, done, total, target.line)
+            elif late:
+                breached = True
+            deadlines[name] = _new_tuple(Deadline, (name, column, target.spelling, target.clock, due, event, status,
+                                                    late, level, done, total, target.line))
             if late:
                 for ld in ladders:
                     steps = -(-late // ld.every) if ld.mode == "started" else late // ld.every
@@ -428,13 +492,14 @@ class Rules:
                     if amounts[1] is not None and owed > amounts[1]:
                         owed = amounts[1]
                     credits[ld.name] = credits[ld.name] + owed if ld.name in credits else owed
-        updates, followup = self._updates(t, at), self._followup(t, at)
+        updates = self._updates(t, at) if t.priority in self.updates else None
+        followup = self._followup(t, at) if t.resolved_at is not None and self.followup is not None else None
         if excluded:  # an excluded ticket owes nothing, progress updates included
             if updates is not None:
                 updates = CadenceCheck("excluded", 0, updates.due)
             if followup is not None:
                 followup = CadenceCheck("excluded", 0, followup.due)
-        return TicketOutcome(t, deadlines, credits, excluded, updates, followup)
+        return _new_tuple(TicketOutcome, (t, deadlines, credits, excluded, updates, followup, breached))
 
     def _updates(self, t: Ticket, at: Optional[int]) -> Optional[CadenceCheck]:
         # Progress updates are due every N (wall clock) from the first
@@ -481,5 +546,10 @@ class Rules:
         out = {}
         for name, _, chooser, by_prio, _, _ in self._plan:
             target = by_prio[priority].get(self._choose(chooser, t))
-            out[name] = None if target is None else self.due(target, opened_at)
+            if target is None:
+                out[name] = None
+            elif target.wall:
+                out[name] = opened_at + target.seconds
+            else:
+                out[name] = target.calendar.deadline(opened_at, target.days, target.seconds)[0]
         return out
