@@ -305,3 +305,26 @@ def test_runtime_imports_only_the_rule_schema():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_end_to_end_in_a_dst_zone_with_us_holidays():
+    """A contract in America/New_York: compile, write the rule file, load it,
+    and evaluate across the March 2026 clock change and a US holiday."""
+    from slalang.compiler import canonical_source, compile_text
+    from slalang.rules import rules_json
+
+    text = (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8")
+    text = text.replace('"Asia/Shanghai"', '"America/New_York"').replace("holidays cn", "holidays us")
+    result = compile_text(text, "ny.sla")
+    assert result.contract is not None, [str(d) for d in result.diagnostics]
+    rules = Rules(loads_rules(rules_json(result.contract, canonical_source(result.source))))
+    ny = ZoneInfo("America/New_York")
+    t = lambda *a: int(dt.datetime(*a, tzinfo=ny).timestamp())  # noqa: E731
+    # Fri 17:30 EST + 1bd (offset 8.5 h into the day) → Mon 17:30 EDT: 71 real hours later, not 72.
+    o = rules.evaluate(Ticket("N", "P1", t(2026, 3, 6, 17, 30), product="hosting"))
+    assert o.deadlines["resolution"].due == t(2026, 3, 9, 17, 30)
+    assert o.deadlines["resolution"].due - t(2026, 3, 6, 17, 30) == 71 * 3600
+    # Off-hours P0 (1h wall) on Memorial Day, a US holiday: the business column does not take it.
+    o = rules.evaluate(Ticket("M", "P0", t(2026, 5, 25, 10, 0), product="hosting"))
+    assert o.deadlines["response"].column == "off_hours"
+    assert o.deadlines["response"].due == t(2026, 5, 25, 11, 0)
