@@ -137,7 +137,7 @@ def rows(fh: IO[str], columns: tuple[str, ...], required: tuple[str, ...], jsonl
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                yield RowError(n, None, f"not valid JSON: {exc.msg} at character {exc.colno}")
+                yield RowError(n, None, f"not valid JSON: {exc.msg} at character {exc.pos + 1}")
                 continue
             if not isinstance(obj, dict):
                 yield RowError(n, None, "expected a JSON object per line")
