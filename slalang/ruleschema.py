@@ -23,7 +23,7 @@ from typing import Annotated, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field
 
 SCHEMA_ID = "slalang.rules/v1"
-SCHEMA_URL = "https://slalang.dev/schema/rules-v1.json"
+SCHEMA_URL = "urn:slalang:schema:rules-v1"  # an identifier, not a download location
 
 # Exact decimal numbers travel as strings: a JSON float cannot hold 99.95 or
 # 120000.00 exactly, and money must never pass through binary floating point.

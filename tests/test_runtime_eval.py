@@ -13,6 +13,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from slalang.ruleschema import checksum_of
 from slalang.runtime import Rules, Ticket, TicketError, loads_rules
@@ -328,3 +330,25 @@ def test_end_to_end_in_a_dst_zone_with_us_holidays():
     o = rules.evaluate(Ticket("M", "P0", t(2026, 5, 25, 10, 0), product="hosting"))
     assert o.deadlines["response"].column == "off_hours"
     assert o.deadlines["response"].due == t(2026, 5, 25, 11, 0)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(late=st.integers(1, 20 * 3600), every=st.sampled_from([60, 900, 1800, 3600]),
+       mode=st.sampled_from(["started", "full"]), percent=st.sampled_from(["1", "2.5", "5", "10"]),
+       cap=st.sampled_from([None, "7.5", "30"]))
+def test_step_ladder_property(itops_doc, late, every, mode, percent, cap):
+    """Any lateness: steps = ⌈late/S⌉ or ⌊late/S⌋, amount = steps × share of
+    the fee, limited by the cap — exactly, in Decimal."""
+    doc = json.loads(json.dumps(itops_doc))
+    ladder = doc["credit_ladders"][0]
+    ladder["step"].update(mode=mode, every_seconds=every)
+    ladder["step"]["amount"]["percent"] = percent
+    ladder["cap"] = None if cap is None else {"percent": cap, "base": "monthly_fee", "money": None, "currency": None}
+    rules = _rules(doc)
+    steps = -(-late // every) if mode == "started" else late // every
+    fee = Decimal("120000.00")
+    expected = fee * Decimal(percent) / 100 * steps
+    if cap is not None:
+        expected = min(expected, fee * Decimal(cap) / 100)
+    got = _late(rules, late).get("response_delay", Decimal(0))
+    assert got == expected
