@@ -9,6 +9,8 @@ imports, fonts):
               (the very HTML `slalang build` writes) to PDF/A-3b: the baseline
   build       `slalang build CONTRACT -o DIR`: parse, check, rule files (JSON
               and YAML), HTML, PDF with the rules attached, atomic writes
+              (WeasyPrint loads in a forked warm renderer meanwhile, so on a
+              busy machine without a free second core this is slower)
   ratio       build / weasyprint — target ≤ 1.15×
 
 then, in this process (warm), where the time of one build goes (compile,
@@ -75,7 +77,7 @@ def warm(contract: Path, runs: int) -> None:
 
     from slalang import letter, rules
     from slalang.build import BuildContext
-    from slalang.compiler import canonical_source, compile_file
+    from slalang.compiler import compile_file
     from slalang.letter import pdf
 
     phases: dict[str, list[float]] = {"compile": [], "rules (JSON+YAML)": [], "HTML": [],
@@ -95,7 +97,6 @@ def warm(contract: Path, runs: int) -> None:
         t5 = time.perf_counter()
         for name, value in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)):
             phases[name].append(value)
-        _ = canonical_source
     print(f"\nwarm, in one process, median of {runs}")
     for name, values in phases.items():
         print(f"  {name:<24} {statistics.median(values[1:]) * 1000:8.1f} ms")

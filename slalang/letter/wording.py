@@ -44,7 +44,8 @@ def load_catalogue(lang: str) -> dict:
 
     path = resource_dir("templates") / "messages" / f"{lang}.yaml"
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10× faster
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except FileNotFoundError:
         raise CatalogueError(f"no message catalogue for language `{lang}` ({path})") from None
     if not isinstance(data, dict):
