@@ -15,6 +15,7 @@ close (总). A section whose subject the contract leaves out is left out."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Optional
@@ -22,7 +23,7 @@ from typing import Any, Callable, Optional
 from markupsafe import Markup, escape
 
 from slalang.letter.wording import MAKEUP_DAY_SETS, Wording
-from slalang.model import Amount, Contract, CreditLadder, Duration, Matrix, Text
+from slalang.model import Amount, Contract, CreditLadder, Duration, Matrix, Money, Text
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,6 @@ class Composer:
         """n × a step duration, in the largest whole units (30m × 2 → 1 hour)."""
         if d.clock == "wall":
             return lambda w: w.wall_seconds(d.seconds * n)
-        import re
-
         spelled = re.sub(r"(\d+)", lambda m: str(int(m.group(1)) * n), d.spelling)
         scaled = d.model_copy(update={"spelling": spelled})
         return lambda w: w.duration(scaled)
@@ -417,8 +416,6 @@ class Composer:
                 anchor = policy.claim_after or "breach"
                 s.blocks.append(Para(self.each(lambda w: w.say("credits.claim", within=policy.claim_within,
                                                               anchor=w.raw(f"credits.anchor.{anchor}")))))
-            from slalang.model import Money
-
             quantum = Money(amount=policy.quantum, currency=self.c.currency)
             s.blocks.append(Para(self.each(lambda w: w.say("credits.rounding", quantum=w.money(quantum),
                                                           mode=w.raw(f"credits.mode.{policy.rounding}")))))
