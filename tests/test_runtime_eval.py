@@ -352,3 +352,38 @@ def test_step_ladder_property(itops_doc, late, every, mode, percent, cap):
         expected = min(expected, fee * Decimal(cap) / 100)
     got = _late(rules, late).get("response_delay", Decimal(0))
     assert got == expected
+
+
+_CELLS = st.one_of(
+    st.sampled_from(["", "P1", "P9", "hosting", "storage", "force_majeure", "x", "2026-01-05T10:00:00+08:00",
+                     "2026-01-05 10:00", "2026-13-45T99:00", "1767578400", "-5", "2026-01-05T10:00Z/2026-01-05T09:00Z",
+                     "a;b", "2026-01-05T10:30:00+08:00;2026-01-05T11:00:00+08:00", "2027-02-01T00:00:00+08:00",
+                     "2026-12-31T17:00:00+08:00", "\u4e2d\u6587", "0", "99999999999999999999", "1767578400000",
+                     "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"]),
+    st.text(max_size=12))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.fixed_dictionaries({k: _CELLS for k in (
+    "id", "priority", "product", "opened_at", "first_response_at", "resolved_at", "updates", "pauses",
+    "exclusion")}), min_size=1, max_size=5))
+def test_any_row_gives_an_outcome_or_a_row_error(itops, rows):
+    """Junk in the ticket file never escapes as anything but a RowError."""
+    import csv as _csv
+    import io as _io
+
+    from slalang.runtime.tickets import RowError, read_tickets
+
+    buf = _io.StringIO()
+    w = _csv.DictWriter(buf, list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    buf.seek(0)
+    for item in read_tickets(buf, itops.tz, jsonl=False):
+        if isinstance(item, RowError):
+            assert item.line >= 2 and str(item)
+            continue
+        try:
+            itops.evaluate(item[1], at=at(2026, 6, 1))
+        except TicketError as exc:
+            assert exc.column and str(exc)

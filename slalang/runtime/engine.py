@@ -314,7 +314,11 @@ class Rules:
                                          + ", ".join(self.products))
 
     def format(self, t: int) -> str:
-        return dt.datetime.fromtimestamp(t, self.tz).isoformat()
+        """An instant as ISO 8601 in the contract's timezone."""
+        try:
+            return dt.datetime.fromtimestamp(t, self.tz).isoformat()
+        except (OverflowError, ValueError, OSError):
+            return f"{t} (epoch seconds)"
 
     def column(self, metric: str, t: Ticket) -> str:
         """The column of `metric`'s matrix that ticket `t` falls into."""

@@ -52,12 +52,12 @@ class InstantParser:
 
     def __call__(self, text, column: str) -> int:
         if isinstance(text, int) and not isinstance(text, bool):
-            return text
+            return self._epoch(text, column)
         if not isinstance(text, str):
             raise TicketError(column, f"expected an instant like 2026-01-05T09:30:00+08:00, got {text!r}")
         s = text.strip()
         if s.isdigit():
-            return int(s)
+            return self._epoch(int(s), column)
         try:
             d = dt.datetime.fromisoformat(s)
         except ValueError:
@@ -65,7 +65,18 @@ class InstantParser:
                                       "(or without the offset for the contract's local time)") from None
         if d.tzinfo is None:
             d = d.replace(tzinfo=self.tz)
-        return int(d.timestamp())
+        try:
+            return int(d.timestamp())
+        except (OverflowError, ValueError):
+            raise TicketError(column, f"`{s}` is out of range") from None
+
+    @staticmethod
+    def _epoch(n: int, column: str) -> int:
+        # Epoch seconds from 1970 to the year 9999: anything else is a typo
+        # (milliseconds, a row number) and could not be shown as a date.
+        if not 0 <= n < 253402300800:
+            raise TicketError(column, f"{n} is not an instant in epoch seconds (milliseconds? divide by 1000)")
+        return n
 
 
 def _opt(row: dict, key: str):
