@@ -387,3 +387,36 @@ def test_any_row_gives_an_outcome_or_a_row_error(itops, rows):
             itops.evaluate(item[1], at=at(2026, 6, 1))
         except TicketError as exc:
             assert exc.column and str(exc)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.fixed_dictionaries({
+    "product": st.sampled_from(["hosting", "storage", "nope", ""]),
+    "start": _CELLS, "end": _CELLS, "exclusion": _CELLS, "notified_at": _CELLS,
+    "period": st.sampled_from(["", "2026-03", "2026-13", "2026-3", "x", "2025-12", "2026-Q1"]),
+    "availability": st.sampled_from(["", "99.9", "101", "-1", "abc", "99.9%"])}), min_size=1, max_size=5))
+def test_any_downtime_row_gives_a_result_or_a_row_error(itops, rows):
+    import csv as _csv
+    import io as _io
+
+    from slalang.runtime.tickets import RowError, read_downtime
+
+    buf = _io.StringIO()
+    w = _csv.DictWriter(buf, list(rows[0]))
+    w.writeheader()
+    w.writerows(rows)
+    buf.seek(0)
+    ledger = AvailabilityLedger(itops)
+    for item in read_downtime(buf, itops.tz, jsonl=False):
+        if isinstance(item, RowError):
+            continue
+        d = item[1]
+        try:
+            if d.availability is not None:
+                ledger.set_percent(d.product, d.period, d.availability)
+            else:
+                ledger.add_downtime(d.product, d.start, d.end, d.exclusion, d.notified_at)
+        except TicketError as exc:
+            assert exc.column
+    for o in ledger.results():
+        assert 0 <= o.availability <= 100

@@ -158,6 +158,18 @@ class AvailabilityLedger:
         self._check_product(product)
         if period not in self.periods_of[product]:
             raise TicketError("period", f"`{product}` has no availability target per {period}")
+        example = {"month": "2026-03", "quarter": "2026-Q1", "year": "2026"}[period]
+        try:
+            first, last = period_dates(key, period)
+        except (ValueError, TypeError):
+            raise TicketError("period", f"`{key}` is not a {period}; write it like {example}") from None
+        if period_key(first, period) != key:
+            raise TicketError("period", f"`{key}` is not a {period}; write it like {example}")
+        eff = self.rules.file.effective
+        if last < eff.start or first > eff.end:
+            raise TicketError("period", f"{key} is outside the contract's effective period {eff.start} to {eff.end}")
+        if not 0 <= percent <= 100:
+            raise TicketError("availability", f"{percent} is not a percentage between 0 and 100")
         self._given[(product, key)] = Fraction(percent)
         self._seen.add((product, period, key))
 
