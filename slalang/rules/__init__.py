@@ -277,8 +277,20 @@ def dumps_json(document: dict) -> bytes:
 def dumps_yaml(document: dict) -> bytes:
     import yaml  # heavy: only when building
 
-    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
-    return text.encode("utf-8")
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def text(dumper, value: str):
+        # Quote every string that starts with a digit (times, dates, decimals,
+        # versions): YAML 1.1 readers take an unquoted 12:00 for the number
+        # 720 and 2026-01-01 for a date, and PyYAML quotes only some of them.
+        style = "'" if value[:1].isdigit() else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    out = yaml.dump(document, Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
+                    width=100)
+    return out.encode("utf-8")
 
 
 def rules_json(contract: m.Contract, canonical_text: str) -> bytes:
