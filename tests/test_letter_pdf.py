@@ -414,3 +414,57 @@ def test_missing_glyph_hint_names_the_right_package():
     assert _font_package("😀") == "fonts-noto-color-emoji"
     assert _font_package("ש") == "fonts-noto-core"
     assert _font_package("\ue000") == ""  # private use: the message says to remove it
+
+
+def _overflow(page_html: str) -> list[tuple[int, str, float, float]]:
+    """Boxes that stick out of the page's content area (right or bottom), in
+    points: an overflowing table or a clipped block. Uses WeasyPrint's layout
+    (the private `_page_box` of WeasyPrint 70)."""
+    import weasyprint
+
+    from slalang.letter import pdf
+    from slalang.resources import resource_dir
+
+    doc = weasyprint.HTML(string=page_html, url_fetcher=pdf.make_fetcher(resource_dir("templates"))).render()
+    found = []
+    for n, page in enumerate(doc.pages, 1):
+        box = page._page_box
+        right, bottom = box.content_box_x() + box.width, box.content_box_y() + box.height
+        for child in box.children:
+            if type(child).__name__ == "MarginBox":  # header and footer live in the margins
+                continue
+            for b in child.descendants():
+                if getattr(b, "width", None) is None or getattr(b, "height", None) is None:
+                    continue
+                if type(b).__name__ in ("TextBox", "LineBox", "InlineBox"):
+                    x_end, y_end = b.position_x + b.width, b.position_y + b.height
+                else:  # the border box: a trailing margin may run into the page end
+                    x_end = b.position_x + (b.margin_left or 0) + b.border_width()
+                    y_end = b.position_y + (b.margin_top or 0) + b.border_height()
+                if x_end > right + 0.5 or y_end > bottom + 0.5:
+                    found.append((n, getattr(b, "element_tag", type(b).__name__), round(x_end - right, 1),
+                                  round(y_end - bottom, 1)))
+    return found
+
+
+@pytest.mark.parametrize("stem,layout", [("itops", "interleaved"), ("itops", "side-by-side"),
+                                         ("logistics", "interleaved"), ("medical", "side-by-side")])
+def test_nothing_overflows_the_page(stem, layout):
+    """Tables must not overflow, blocks must not be clipped at the page end
+    (signature boxes once were), in either layout."""
+    from slalang import letter
+
+    result = contract_of(ROOT / "contracts" / f"{stem}.sla")
+    ctx = BuildContext(stem, result.source, result.contract, frozenset({"html"}), layout)
+    assert _overflow(letter.render_html(ctx)) == []
+
+
+def test_overflow_check_sees_an_overflowing_table():
+    from slalang import letter
+
+    result = contract_of(ROOT / "tests" / "good_minimal.sla")
+    page = letter.render_html(BuildContext("m", result.source, result.contract, frozenset({"html"})))
+    wide = page.replace("</style>", "table.matrix { width: 130%; }\n</style>", 1)
+    assert any(x > 0 for _, _, x, _ in _overflow(wide))
+    tall = page.replace("</style>", "table.signatures td { height: 300mm; }\n</style>", 1)
+    assert any(y > 0 for _, _, _, y in _overflow(tall))
