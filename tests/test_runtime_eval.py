@@ -420,3 +420,28 @@ def test_any_downtime_row_gives_a_result_or_a_row_error(itops, rows):
             assert exc.column
     for o in ledger.results():
         assert 0 <= o.availability <= 100
+
+
+_JSON_VALUES = st.one_of(st.none(), st.integers(-10, 2 * 10**9), st.floats(allow_nan=False), st.booleans(),
+                         _CELLS, st.lists(_CELLS, max_size=3), st.lists(st.lists(_CELLS, max_size=3), max_size=2),
+                         st.dictionaries(st.sampled_from(["start", "end", "x"]), _CELLS, max_size=2))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(objs=st.lists(st.dictionaries(st.sampled_from(
+    ["id", "priority", "product", "opened_at", "first_response_at", "resolved_at", "updates", "pauses",
+     "exclusion", "followup_at", "region"]), _JSON_VALUES, max_size=11), min_size=1, max_size=4))
+def test_any_json_line_gives_an_outcome_or_a_row_error(itops, objs):
+    import io as _io
+
+    from slalang.runtime.tickets import RowError, read_tickets
+
+    buf = _io.StringIO("".join(json.dumps(o) + "\n" for o in objs))
+    for item in read_tickets(buf, itops.tz, jsonl=True):
+        if isinstance(item, RowError):
+            assert str(item)
+            continue
+        try:
+            itops.evaluate(item[1], at=at(2026, 6, 1))
+        except TicketError as exc:
+            assert exc.column

@@ -89,6 +89,11 @@ def _opt(row: dict, key: str):
     return v
 
 
+_INSTANT_KEYS = frozenset({"first_response_at", "resolved_at", "followup_at"})
+_NAME_KEYS = frozenset({"product", "region", "exclusion"})
+_REQUIRED = frozenset({"id", "priority", "opened_at"})
+
+
 def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
     tid = _opt(row, "id")
     if tid is None:
@@ -100,35 +105,47 @@ def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
     if opened is None:
         raise TicketError("opened_at", "the ticket has no opening time")
     t = Ticket(str(tid), str(prio), instant(opened, "opened_at"))
-    for key in ("first_response_at", "resolved_at", "followup_at"):
-        v = _opt(row, key)
-        if v is not None:
+    # Only the fields the row has, in one pass (this runs once per ticket).
+    for key, v in row.items():
+        if v is None or v == "" or key in _REQUIRED:
+            continue
+        if v.__class__ is str:
+            v = v.strip()
+            if not v:
+                continue
+        if key in _INSTANT_KEYS:
             setattr(t, key, instant(v, key))
-    for key in ("product", "region", "exclusion"):
-        v = _opt(row, key)
-        if v is not None:
+        elif key in _NAME_KEYS:
             setattr(t, key, str(v))
-    ups = _opt(row, "updates")
-    if ups is not None:
-        items = ups if isinstance(ups, list) else [u for u in ups.split(";") if u.strip()]
-        t.updates = tuple(instant(u, "updates") for u in items)
-    ps = _opt(row, "pauses")
-    if ps is not None:
-        pairs = []
-        items = ps if isinstance(ps, list) else [p for p in ps.split(";") if p.strip()]
-        for p in items:
-            if isinstance(p, str):
-                parts = p.split("/")
-            elif isinstance(p, dict):
-                parts = [p.get("start"), p.get("end")]
-            else:
-                parts = list(p)
-            if len(parts) != 2 or parts[0] is None or parts[1] is None:
-                raise TicketError("pauses", f"`{p}` is not a pause; write START/END, e.g. "
-                                            "2026-01-05T10:00+08:00/2026-01-05T11:00+08:00")
-            pairs.append((instant(parts[0], "pauses"), instant(parts[1], "pauses")))
-        t.pauses = tuple(pairs)
+        elif key == "updates":
+            if not isinstance(v, (list, str)):
+                raise TicketError("updates", "expected instants separated by `;` (JSON: a list of instants)")
+            items = v if isinstance(v, list) else [u for u in v.split(";") if u.strip()]
+            t.updates = tuple(instant(u, "updates") for u in items)
+        elif key == "pauses":
+            t.pauses = _pauses(v, instant)
     return t
+
+
+def _pauses(ps, instant: InstantParser) -> tuple[tuple[int, int], ...]:
+    pairs = []
+    if not isinstance(ps, (list, str)):
+        raise TicketError("pauses", "expected START/END pairs separated by `;` (JSON: a list of [start, end])")
+    items = ps if isinstance(ps, list) else [p for p in ps.split(";") if p.strip()]
+    for p in items:
+        if isinstance(p, str):
+            parts = p.split("/")
+        elif isinstance(p, dict):
+            parts = [p.get("start"), p.get("end")]
+        elif isinstance(p, list):
+            parts = p
+        else:
+            parts = []
+        if len(parts) != 2 or parts[0] is None or parts[1] is None:
+            raise TicketError("pauses", f"`{p}` is not a pause; write START/END, e.g. "
+                                        "2026-01-05T10:00+08:00/2026-01-05T11:00+08:00")
+        pairs.append((instant(parts[0], "pauses"), instant(parts[1], "pauses")))
+    return tuple(pairs)
 
 
 def _sniff_jsonl(fh) -> bool:
