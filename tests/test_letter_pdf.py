@@ -416,16 +416,39 @@ def test_missing_glyph_hint_names_the_right_package():
     assert _font_package("\ue000") == ""  # private use: the message says to remove it
 
 
-def _overflow(page_html: str) -> list[tuple[int, str, float, float]]:
-    """Boxes that stick out of the page's content area (right or bottom), in
-    points: an overflowing table or a clipped block. Uses WeasyPrint's layout
-    (the private `_page_box` of WeasyPrint 70)."""
+def _layout(page_html: str):
     import weasyprint
 
     from slalang.letter import pdf
     from slalang.resources import resource_dir
 
-    doc = weasyprint.HTML(string=page_html, url_fetcher=pdf.make_fetcher(resource_dir("templates"))).render()
+    return weasyprint.HTML(string=page_html, url_fetcher=pdf.make_fetcher(resource_dir("templates"))).render()
+
+
+def _collisions(doc) -> tuple[list[tuple[int, str]], int]:
+    """Side by side: the two languages of a pair must not overlap.
+    Returns the collisions and how many side-by-side pairs were looked at."""
+    found, checked = [], 0
+    for n, page in enumerate(doc.pages, 1):
+        for b in page._page_box.descendants():
+            element = getattr(b, "element", None)
+            if element is None or "bi" not in (element.get("class") or "").split() or b.element_tag != "div":
+                continue
+            kids = [k for k in b.children if getattr(k, "width", None) is not None]
+            for left, right in zip(kids, kids[1:]):
+                left_end = left.position_x + (left.margin_left or 0) + left.border_width()
+                right_start = right.position_x + (right.margin_left or 0)
+                if abs(left.position_y - right.position_y) < 0.5:
+                    checked += 1
+                    if left_end > right_start + 0.5:
+                        found.append((n, "".join(element.itertext())[:40]))
+    return found, checked
+
+
+def _overflow(doc) -> list[tuple[int, str, float, float]]:
+    """Boxes that stick out of the page's content area (right or bottom), in
+    points: an overflowing table or a clipped block. Uses WeasyPrint's layout
+    (the private `_page_box` of WeasyPrint 70)."""
     found = []
     for n, page in enumerate(doc.pages, 1):
         box = page._page_box
@@ -456,15 +479,22 @@ def test_nothing_overflows_the_page(stem, layout):
 
     result = contract_of(ROOT / "contracts" / f"{stem}.sla")
     ctx = BuildContext(stem, result.source, result.contract, frozenset({"html"}), layout)
-    assert _overflow(letter.render_html(ctx)) == []
+    doc = _layout(letter.render_html(ctx))
+    assert _overflow(doc) == []
+    collisions, pairs = _collisions(doc)
+    assert collisions == []
+    assert pairs > 40 if layout == "side-by-side" else pairs == 0
 
 
-def test_overflow_check_sees_an_overflowing_table():
+def test_layout_checks_see_overflow_clipping_and_collisions():
     from slalang import letter
 
     result = contract_of(ROOT / "tests" / "good_minimal.sla")
     page = letter.render_html(BuildContext("m", result.source, result.contract, frozenset({"html"})))
     wide = page.replace("</style>", "table.matrix { width: 130%; }\n</style>", 1)
-    assert any(x > 0 for _, _, x, _ in _overflow(wide))
+    assert any(x > 0 for _, _, x, _ in _overflow(_layout(wide)))
     tall = page.replace("</style>", "table.signatures td { height: 300mm; }\n</style>", 1)
-    assert any(y > 0 for _, _, _, y in _overflow(tall))
+    assert any(y > 0 for _, _, _, y in _overflow(_layout(tall)))
+    crowded = page.replace('<body class="layout-interleaved">', '<body class="layout-side-by-side">').replace(
+        "</style>", ".layout-side-by-side .bi > .l-en { margin-left: -30mm }\n</style>", 1)
+    assert _collisions(_layout(crowded))[0]
