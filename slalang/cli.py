@@ -101,7 +101,12 @@ def cmd_build(args) -> int:
     if args.jobs == 1 and not args.rules and (not args.only or "pdf" in [v.strip() for v in args.only.split(",")]):
         from slalang.letter import prefork
 
-        prefork.start()  # WeasyPrint loads in a second process while the contracts compile
+        with prefork.running():  # WeasyPrint loads in a second process while the contracts compile
+            return _build(args)
+    return _build(args)
+
+
+def _build(args) -> int:
     from slalang import build as b
 
     files = expand_inputs(args.inputs)

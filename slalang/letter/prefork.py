@@ -10,12 +10,14 @@ cores the two costs overlap instead of adding up.
 
 The worker renders with exactly the same code (slalang.letter.pdf.render), so
 the bytes do not depend on where a letter was rendered (the reproducibility
-test compares both paths). Without a worker — not Linux, `-j N`, the library
-API, or the worker died — `render()` returns None and the caller renders in
-its own process."""
+test compares both paths). The worker lives for one `slalang build`
+(`running()`). Without a worker — not Linux, `-j N`, the library API, or the
+worker died — `render()` returns None and the caller renders in its own
+process."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from types import SimpleNamespace
 
@@ -38,17 +40,29 @@ def start() -> None:
 
 
 def stop() -> None:
+    """End the worker: it is idle (or still importing, if nothing needed a PDF)."""
     global _worker
     if _worker is None:
         return
     process, conn = _worker
     _worker = None
     try:
-        conn.close()
+        conn.close()  # an idle worker sees EOF and returns
     finally:
-        process.join(timeout=2)
+        process.join(timeout=0.2)
         if process.is_alive():
-            process.kill()
+            process.terminate()
+            process.join(timeout=2)
+
+
+@contextlib.contextmanager
+def running():
+    """A warm renderer for the duration of one `slalang build`."""
+    start()
+    try:
+        yield
+    finally:
+        stop()
 
 
 def render(page: str, ctx, rules: bytes) -> bytes | None:
