@@ -115,13 +115,23 @@ class Deadline(tuple):
         return "Deadline(" + ", ".join(f"{k}={v!r}" for k, v in zip(self._fields, self)) + ")"
 
 
-@dataclass(slots=True)
-class CadenceCheck:
-    """Progress updates or the follow-up call of one ticket."""
+class CadenceCheck(tuple):
+    """Progress updates or the follow-up call of one ticket: status (met |
+    breached | pending | excluded), missed (update deadlines that passed
+    without an update), due (the next, or first missed, deadline)."""
 
-    status: str  # met | breached | pending | excluded
-    missed: int = 0  # update deadlines that passed without an update
-    due: Optional[int] = None  # the next (or missed) deadline
+    __slots__ = ()
+    _fields = ("status", "missed", "due")
+
+    def __new__(cls, status: str, missed: int = 0, due: Optional[int] = None):
+        return tuple.__new__(cls, (status, missed, due))
+
+    status = property(itemgetter(0))
+    missed = property(itemgetter(1))
+    due = property(itemgetter(2))
+
+    def __repr__(self) -> str:
+        return f"CadenceCheck(status={self[0]!r}, missed={self[1]!r}, due={self[2]!r})"
 
 
 class TicketOutcome(tuple):
@@ -295,13 +305,16 @@ class Rules:
             raise TicketError("opened_at", f"opened {self.format(t.opened_at)}, outside the contract's "
                                            f"effective period {eff.start} to {eff.end}")
         opened = t.opened_at
-        for name, v in (("first_response_at", t.first_response_at), ("resolved_at", t.resolved_at),
-                        ("followup_at", t.followup_at)):
-            if v is not None and v < opened:
-                raise TicketError(name, f"{name} {self.format(v)} is before opened_at {self.format(opened)}")
-        for a, b in t.pauses:
-            if b < a:
-                raise TicketError("pauses", f"a pause ends ({self.format(b)}) before it starts ({self.format(a)})")
+        if t.first_response_at is not None and t.first_response_at < opened:
+            self._before_opened(t, "first_response_at")
+        if t.resolved_at is not None and t.resolved_at < opened:
+            self._before_opened(t, "resolved_at")
+        if t.followup_at is not None and t.followup_at < opened:
+            self._before_opened(t, "followup_at")
+        if t.pauses:
+            for a, b in t.pauses:
+                if b < a:
+                    raise TicketError("pauses", f"a pause ends ({self.format(b)}) before it starts ({self.format(a)})")
         if t.exclusion is not None and t.exclusion not in self.exclusions:
             known = ", ".join(self.exclusions) or "none"
             raise TicketError("exclusion", f"unknown exclusion code `{t.exclusion}`; the contract's codes: {known}")
@@ -312,6 +325,10 @@ class Rules:
             what = f"unknown product `{t.product}`" if t.product else "no product"
             raise TicketError("product", f"{what}; credits are a share of a product's fee: "
                                          + ", ".join(self.products))
+
+    def _before_opened(self, t: Ticket, name: str) -> None:
+        v = getattr(t, name)
+        raise TicketError(name, f"{name} {self.format(v)} is before opened_at {self.format(t.opened_at)}")
 
     def format(self, t: int) -> str:
         """An instant as ISO 8601 in the contract's timezone."""
@@ -417,6 +434,7 @@ class Rules:
         excluded = t.exclusion
         pauses = sorted(t.pauses) if t.pauses else ()
         opened = t.opened_at
+        priority = t.priority
         levels = self._levels
         deadlines: dict[str, Deadline] = {}
         credits: dict[str, Decimal] = {}
@@ -428,7 +446,7 @@ class Rules:
                 column = fixed
             else:
                 column = fixed[1] if fixed[0](opened) else fixed[2]
-            target = by_prio[t.priority].get(column)
+            target = by_prio[priority].get(column)
             event = t.first_response_at if is_response else t.resolved_at
             if target is None:
                 deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
@@ -537,10 +555,10 @@ class Rules:
             return None
         due = t.resolved_at + self.followup
         if t.followup_at is not None:
-            return CadenceCheck("met" if t.followup_at <= due else "breached", 0, due)
+            return _new_tuple(CadenceCheck, ("met" if t.followup_at <= due else "breached", 0, due))
         if at is not None and at > due:
             return CadenceCheck("breached", 1, due)
-        return CadenceCheck("pending", 0, due)
+        return _new_tuple(CadenceCheck, ("pending", 0, due))
 
     # ------------------------------------------------------------- fast path
     def due_times(self, priority: str, opened_at: int, region: Optional[str] = None) -> dict[str, Optional[int]]:
