@@ -228,3 +228,18 @@ def test_build_writes_rule_files(tmp_path):
     for path in CONTRACTS:
         for name in _build(path):
             assert (tmp_path / name).read_bytes() == (GOLDEN / name).read_bytes()
+
+
+@pytest.mark.parametrize("change,words", [
+    (lambda d: d.update(timezone="Mars/Olympus"), "not an IANA timezone"),
+    (lambda d: d["targets"][0].update(calendar="nowhere", clock="business"), "calendar `nowhere`"),
+    (lambda d: d["metrics"][0]["columns"][0].update(calendar="nowhere"), "calendar `nowhere`"),
+    (lambda d: d["availability"][0].update(product="printing"), "`printing`"),
+])
+def test_loader_refuses_dangling_references(built, change, words):
+    doc = _itops(built)
+    change(doc)
+    doc["checksum"] = checksum_of(doc)
+    with pytest.raises(RulesError) as e:
+        loads_rules(_bytes(doc))
+    assert e.value.kind == "malformed" and words in str(e.value)

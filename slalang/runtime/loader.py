@@ -78,7 +78,7 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
     from pydantic import ValidationError
 
     try:
-        return RuleFile.model_validate(doc)
+        rule_file = RuleFile.model_validate(doc)
     except ValidationError as exc:
         problems = []
         for err in exc.errors()[:5]:
@@ -87,6 +87,46 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
         more = exc.error_count() - len(problems)
         raise RulesError("malformed", "does not have the shape of a rule file: " + "; ".join(problems)
                          + (f"; … and {more} more" if more > 0 else ""), _REBUILD, name)
+    problem = _dangling_reference(rule_file)
+    if problem:
+        raise RulesError("malformed", problem, _REBUILD, name)
+    return rule_file
+
+
+def _dangling_reference(r: RuleFile) -> str | None:
+    """A name the file uses but does not define (only a hand-made file can
+    have one: the compiler resolves every name, and the checksum guards it)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(r.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"names timezone `{r.timezone}`, which is not an IANA timezone known to this system"
+    calendars = {c.name for c in r.calendars}
+    priorities = {p.name for p in r.priorities}
+    products = {p.name for p in r.products}
+    regions = {g.name for g in r.regions}
+    for m in r.metrics:
+        if m.calendar is not None and m.calendar not in calendars:
+            return f"metric `{m.name}` counts on calendar `{m.calendar}`, which the file does not define"
+        for c in m.columns:
+            if c.kind == "calendar" and c.calendar not in calendars:
+                return f"column `{c.name}` of `{m.name}` names calendar `{c.calendar}`, which the file does not define"
+            if c.kind == "region" and c.region not in regions:
+                return f"column `{c.name}` of `{m.name}` names region `{c.region}`, which the file does not define"
+    metrics = {m.name: {c.name for c in m.columns} for m in r.metrics}
+    for t in r.targets:
+        if t.metric not in metrics or t.column not in metrics[t.metric] or t.priority not in priorities:
+            return f"target {t.metric}/{t.priority}/{t.column} refers to a metric, column or priority the file does not define"
+        if t.clock == "business" and t.calendar not in calendars:
+            return f"target {t.metric}/{t.priority}/{t.column} counts on calendar `{t.calendar}`, which the file does not define"
+    for a in r.availability:
+        if a.product not in products:
+            return f"availability target for `{a.product}`, a product the file does not define"
+    for u in r.updates:
+        if u.priority not in priorities:
+            return f"update rule for `{u.priority}`, a priority the file does not define"
+    return None
 
 
 def load_rules(path: str | os.PathLike) -> RuleFile:
