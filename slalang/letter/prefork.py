@@ -33,7 +33,7 @@ def start() -> None:
 
     context = multiprocessing.get_context("fork")
     ours, theirs = context.Pipe()
-    process = context.Process(target=_serve, args=(theirs,), name="slalang-pdf", daemon=True)
+    process = context.Process(target=_serve, args=(theirs, ours), name="slalang-pdf", daemon=True)
     process.start()
     theirs.close()
     _worker = (process, ours)
@@ -90,8 +90,10 @@ def render(page: str, ctx, rules: bytes) -> bytes | None:
     raise RuntimeError(f"the PDF renderer failed: {reply[1]}")
 
 
-def _serve(conn) -> None:
+def _serve(conn, parent_end) -> None:
     import signal
+
+    parent_end.close()  # the forked copy of the parent's end: else EOF never comes
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
