@@ -214,7 +214,9 @@ def cmd_eval(args) -> int:
         print(f"slalang: error: rule file {exc}" + (f"\n  = help: {exc.hint}" if exc.hint else ""), file=sys.stderr)
         return EXIT_USAGE if exc.kind == "io" else EXIT_ERRORS
     at = None
-    if args.at:
+    if args.at == "now":
+        at = int(time.time())
+    elif args.at:
         try:
             at = InstantParser(rules.tz)(args.at, "--at")
         except TicketError as exc:
@@ -372,7 +374,8 @@ def register(subparsers) -> None:
                    help="downtime per product (product,start,end,exclusion,notified_at) or given percentages "
                         "(product,period,availability)")
     p.add_argument("--at", metavar="INSTANT",
-                   help="judge open tickets at this instant (breached if past due; warning levels)")
+                   help="judge open tickets at this instant, e.g. 2026-03-01T09:00 (contract time) or `now` "
+                        "(breached if past due; warning levels)")
     p.add_argument("--period", choices=("month", "week", "day"), default="month", help="report period (default month)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default table)")
     p.add_argument("--per-ticket", action="store_true",
