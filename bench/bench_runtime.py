@@ -25,7 +25,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
 import random
 import resource
 import subprocess

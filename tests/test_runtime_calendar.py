@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from slalang import holidaysets
-from slalang.runtime import BusinessCalendar, CalendarRangeError, open_rules
+from slalang.runtime import BusinessCalendar, CalendarRangeError
 
 ROOT = Path(__file__).resolve().parent.parent
 SH = ZoneInfo("Asia/Shanghai")
