@@ -498,3 +498,24 @@ def test_layout_checks_see_overflow_clipping_and_collisions():
     crowded = page.replace('<body class="layout-interleaved">', '<body class="layout-side-by-side">').replace(
         "</style>", ".layout-side-by-side .bi > .l-en { margin-left: -30mm }\n</style>", 1)
     assert _collisions(_layout(crowded))[0]
+
+
+def test_warnings_that_mean_a_wrong_or_irreproducible_pdf():
+    import logging
+
+    from slalang.letter.pdf import check_warnings
+
+    result = contract_of(ROOT / "tests" / "good_minimal.sla")
+    ctx = BuildContext("mini.sla", result.source, result.contract, frozenset({"pdf"}))
+
+    def record(msg, *args):
+        return logging.LogRecord("weasyprint", logging.WARNING, "x", 1, msg, args, None)
+
+    check_warnings(ctx, [record("Ignored `foo` at 1:1, unknown property")])  # harmless
+    with pytest.raises(BuildError, match="would differ on every build") as err:
+        check_warnings(ctx, [record('Using fontTools instead of HarfBuzz-Subset for font "%s". Please '
+                                    "install HarfBuzz-Subset >= 4.1.0", "Noto Sans CJK SC")])
+    assert "apt-get install libharfbuzz-subset0" in err.value.hint
+    with pytest.raises(BuildError, match="U\\+00E9"):
+        check_warnings(ctx, [record('.notdef glyph rendered for Unicode string unsupported by fonts: '
+                                    '"%s" (U+%04X)', "é", 0xE9)])

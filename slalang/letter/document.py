@@ -99,7 +99,6 @@ class Party:
 class Letter:
     layout: str
     lang: str                 # the document's `lang`: the first declared language
-    langs: list[str]          # html `lang` values in declared order
     meta: dict[str, Any]      # title, author, subject, keywords, created (PDF metadata)
     title: Bi
     cover: list[Bi]
@@ -202,7 +201,6 @@ class Composer:
         return Letter(
             layout=self.layout,
             lang=self.words[0].html_lang,
-            langs=[w.html_lang for w in self.words],
             meta=meta,
             title=self.text(c.title),
             cover=[

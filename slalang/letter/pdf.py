@@ -116,6 +116,20 @@ def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
         f"install a font that has it: `apt-get install {package}`, or write the text without it")
 
 
+def check_warnings(ctx: BuildContext, records: list[logging.LogRecord]) -> None:
+    """Fail on the warnings that mean a wrong or irreproducible PDF."""
+    from slalang.build import BuildError
+
+    for record in records:
+        message = str(record.msg)
+        if message.startswith(".notdef glyph"):
+            raise _missing_glyph(ctx, record)
+        if message.startswith("Using fontTools instead of HarfBuzz-Subset"):
+            # fontTools subsetting stamps the time into the fonts and takes ~20× as long
+            raise BuildError("HarfBuzz-Subset is not installed: the PDF would differ on every build",
+                             "install it: `apt-get install libharfbuzz-subset0`")
+
+
 def _fonts_of(pdf) -> list[str]:
     """The /BaseFont names of the fonts in a pydyf PDF ("ABCDEF+Noto-Serif-CJK-SC")."""
     names = []
@@ -167,9 +181,7 @@ def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
 
     from slalang.build import BuildError  # here, not at the top: the warm renderer never loads the model
 
-    for record in handler.records:
-        if str(record.msg).startswith(".notdef glyph"):
-            raise _missing_glyph(ctx, record)
+    check_warnings(ctx, handler.records)
     if fetcher.refused:
         raise BuildError(f"the letter tried to load {fetcher.refused[0]!r}; letters load nothing from outside "
                          "slalang's own files", "this is a bug in slalang's templates; please report it")
