@@ -137,13 +137,6 @@ class Composer:
     def same(self, s: str) -> Bi:
         return self.each(lambda w: s)
 
-    def join(self, parts: list[Callable[[Wording], str]]) -> Bi:
-        """Concatenate sentence pieces per language (optional clauses)."""
-        return self.each(lambda w: "".join(p(w) for p in parts))
-
-    def pct(self, p: Decimal) -> Callable[[Wording], str]:
-        return lambda w: w.percent(p)
-
     def T(self, t: Text) -> Callable[[Wording], str]:
         """A contract text as a message argument, references filled in."""
         return lambda w: w.text(t, self.c.values)
