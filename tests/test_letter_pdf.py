@@ -519,3 +519,14 @@ def test_warnings_that_mean_a_wrong_or_irreproducible_pdf():
     with pytest.raises(BuildError, match="U\\+00E9"):
         check_warnings(ctx, [record('.notdef glyph rendered for Unicode string unsupported by fonts: '
                                     '"%s" (U+%04X)', "é", 0xE9)])
+
+
+def test_qpdf_finds_the_pdf_sound(builds):
+    import shutil
+
+    if shutil.which("qpdf") is None:
+        pytest.skip("qpdf is not installed (Debian package qpdf)")
+    for pdf in sorted(builds[0].glob("*.pdf")):
+        run = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+        assert run.returncode == 0, (pdf.name, run.stdout[-500:], run.stderr[-500:])
+        assert "No syntax or stream encoding errors found" in run.stdout
