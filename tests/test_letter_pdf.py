@@ -305,7 +305,8 @@ def server():
         # the counter works: a request made on purpose is counted
         import urllib.request
 
-        urllib.request.urlopen(f"http://127.0.0.1:{httpd.server_port}/probe", timeout=5).read()
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via an http_proxy
+        direct.open(f"http://127.0.0.1:{httpd.server_port}/probe", timeout=5).read()
         assert _Counter.hits == ["/probe"]
         _Counter.hits = []
         yield httpd.server_port
