@@ -56,7 +56,7 @@ class InstantParser:
         if not isinstance(text, str):
             raise TicketError(column, f"expected an instant like 2026-01-05T09:30:00+08:00, got {text!r}")
         s = text.strip()
-        if s.isdigit():
+        if s.isascii() and s.isdigit():  # str.isdigit() also takes '²' and '٣'
             return self._epoch(int(s), column)
         try:
             d = dt.datetime.fromisoformat(s)
