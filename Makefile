@@ -1,6 +1,7 @@
 # The two commands a new user types (each sets itself up first):
-#   make build   check and build every example contract into out/
+#   make build   check, lint and build every example contract into out/
 #   make test    run the test suite
+# and `make bench` for the benchmarks (installs the benchmark-only baselines).
 .PHONY: build test bench setup
 
 setup:
@@ -8,11 +9,19 @@ setup:
 
 build: setup
 	.venv/bin/slalang check contracts
+	.venv/bin/slalang lint contracts
 	.venv/bin/slalang build contracts -o out
-	@echo "letters and rule files are in $(CURDIR)/out/"
+	@echo
+	@echo "letters (PDF/A-3b with the rules attached, and HTML) and rule files are in $(CURDIR)/out/:"
+	@ls -1 out/*.pdf | sed 's|^|  $(CURDIR)/|'
 
 test: setup
 	.venv/bin/python -m pytest
 
 bench: setup
+	.venv/bin/python -m pip install -q -e ".[bench]"
 	.venv/bin/python bench/bench_parse.py
+	.venv/bin/python bench/bench_runtime.py
+	.venv/bin/python bench/bench_letter.py
+	.venv/bin/python bench/bench_lint.py
+	.venv/bin/python bench/bench_review.py
