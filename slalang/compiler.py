@@ -25,6 +25,8 @@ class Result:
     source: SourceFile | None
     contract: Contract | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    root: object | None = None  # the AST (slalang.ast.Node), for lint and tools
+    comments: list = field(default_factory=list)  # every `# comment` (slalang.ast.Comment)
 
     @property
     def errors(self) -> int:
@@ -75,13 +77,18 @@ def canonical_source(source: SourceFile) -> str:
 
 def compile_source(source: SourceFile) -> tuple[Contract | None, list[Diagnostic]]:
     """Parse and lower one decoded file."""
+    _root, _comments, contract, diags = _front_end(source)
+    return contract, diags
+
+
+def _front_end(source: SourceFile):
     from slalang import lower, syntax
 
-    root, diags = syntax.parse(source)
+    root, diags, comments = syntax.parse_with_comments(source)
     if root is None or any(d.is_error for d in diags):
-        return None, diags
+        return root, comments, None, diags
     contract, more = lower.lower(source, root)
-    return contract, diags + more
+    return root, comments, contract, diags + more
 
 
 def compile_text(text: str, path: str = "<string>") -> Result:
@@ -106,8 +113,8 @@ def compile_file(path: str | os.PathLike) -> Result:
 
 
 def _compile_decoded(path: str, source: SourceFile) -> Result:
-    contract, diags = compile_source(source)
-    return Result(path, source, contract, diags)
+    root, comments, contract, diags = _front_end(source)
+    return Result(path, source, contract, diags, root, comments)
 
 
 def _guarded(path: str, fn) -> Result:

@@ -45,7 +45,10 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
 
     assert result.contract is not None and result.source is not None
     source = result.source
-    root, _, comments = syntax.parse_with_comments(source)
+    if result.root is not None:
+        root, comments = result.root, result.comments
+    else:
+        root, _, comments = syntax.parse_with_comments(source)
     ctx = LintContext(source, root, result.contract)
     raw: list[tuple[str, object]] = []
     out: list[Diagnostic] = []
