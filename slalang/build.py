@@ -87,6 +87,16 @@ def build_one(path: str, formats: frozenset[str], layout: str = "interleaved") -
     except BuildError as exc:
         outcome.error, outcome.hint = str(exc), exc.hint
         return outcome
+    except Exception as exc:  # a bug in a backend: name the contract, never a traceback
+        import traceback
+
+        from slalang.compiler import _internal
+
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        outcome.diagnostics.append(_internal(path, f"{type(exc).__name__}: {exc} while building "
+                                                   f"(at {Path(where.filename).name}:{where.lineno})"))
+        outcome.internal = True
+        return outcome
     outcome.files = dict(ctx.outputs)
     return outcome
 

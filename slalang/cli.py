@@ -40,8 +40,10 @@ def expand_inputs(items: list[str]) -> list[str]:
             if not found:
                 raise UsageError(f"no .sla files in {item}")
             out.extend(found)
-        elif p.exists():
+        elif p.is_file():
             out.append(item)
+        elif p.exists():
+            raise UsageError(f"{item}: not a regular file (a contract is a .sla file or a folder of them)")
         else:
             raise UsageError(f"{item}: no such file or directory")
     return out

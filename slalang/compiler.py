@@ -49,9 +49,11 @@ def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        shown = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
-        src = SourceFile(path, shown)
-        offset = len(data[: exc.start].decode("utf-8", errors="replace").replace("\r\n", "\n"))
+        def shown(b: bytes) -> str:
+            return b.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+        src = SourceFile(path, shown(data))
+        offset = len(shown(data[: exc.start]))
         return None, [make("E0002", f"byte 0x{data[exc.start]:02x} is not valid UTF-8", src,
                            Span(offset, offset + 1),
                            hint="save the file as UTF-8 (GBK/GB18030 files must be converted, "

@@ -82,6 +82,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "E0203": (Severity.ERROR, "statement given twice"),
     "E0204": (Severity.ERROR, "required statement missing"),
     "E0205": (Severity.ERROR, "invalid contract id or version"),
+    "E0206": (Severity.ERROR, "reserved name"),
     # languages and texts
     "E0301": (Severity.ERROR, "text does not give every declared language"),
     "E0302": (Severity.ERROR, "unsupported or repeated language"),
@@ -116,6 +117,8 @@ CODES: dict[str, tuple[Severity, str]] = {
     # clauses
     "E0701": (Severity.ERROR, "reference to a value that does not exist"),
     "E0702": (Severity.ERROR, "malformed reference in a text"),
+    "W0703": (Severity.WARNING, "the languages of a text quote different values"),
+    "E0703": (Severity.ERROR, "reference outside a clause"),
     # the compiler itself
     "E9999": (Severity.ERROR, "internal error"),
 }
@@ -157,10 +160,11 @@ def _excerpt(source: SourceFile, span: Span, mark: str) -> list[str]:
     pad = _cells(before)
     width = max(1, _cells(_expand(under)))
     shown = _expand(raw)
-    if len(shown) > 240:  # keep pathological one-line files readable
-        shown = shown[:240] + " …"
-        pad = min(pad, 240)
-        width = min(width, 8)
+    if len(shown) > 240:  # keep pathological one-line files readable: a window around the caret
+        start = max(0, len(before) - 80)
+        shown = ("… " if start else "") + shown[start:start + 200] + (" …" if start + 200 < len(shown) else "")
+        pad = _cells(("… " if start else "") + before[start:])
+        width = min(width, 40)
     gutter = str(line)
     return [
         f" {gutter} | {shown}",

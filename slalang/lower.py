@@ -21,6 +21,9 @@ SUPPORTED_LANGUAGES = ("zh", "en")
 REPORT_METRICS = ("sla_attainment", "mttr", "availability", "breaches", "credits",
                   "response_time", "resolution_time")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "bh": 3600}
+_MAX_DURATION_SECONDS = 366 * 86400
+_MAX_BUSINESS_DAYS = 366
+_RESERVED = {"priority": ("clock", "columns"), "calendar": ("any", "off_hours"), "region": ("any", "off_hours")}
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*\Z")
@@ -105,7 +108,10 @@ class _Lowerer:
         self.priorities: dict[str, model.Priority] = {}
         self.products: dict[str, model.Product] = {}
         self.regions: dict[str, model.Region] = {}
-        self.failed: set[str] = set()  # reference prefixes whose section did not lower
+        self.failed: set[str] = set()
+        self.region_spans: dict[str, Span] = {}
+        self.empty_cells: set[str] = set()  # `metric.priority.column` paths of `-` cells
+        self.ref_texts: list[ast.Text] = []  # clause texts, for the same-values check  # reference prefixes whose section did not lower
 
     # ------------------------------------------------------------ helpers
     def err(self, code: str, message: str, span: Span | None, hint: str | None = None,
@@ -130,6 +136,13 @@ class _Lowerer:
             hint = extra_hint or f"declare the {what} first"
         self.err("E0201", f"unknown {what} `{name.value}`", name.span, hint)
 
+    def reserved(self, kind: str, name: ast.Name) -> bool:
+        if name.value in _RESERVED.get(kind, ()):
+            self.err("E0206", f"`{name.value}` cannot name a {kind}", name.span,
+                     f"`{name.value}` has a meaning of its own in a matrix; choose another name")
+            return True
+        return False
+
     def duplicate(self, what: str, name: str, span: Span, first: Span) -> None:
         self.err("E0202", f"{what} `{name}` is declared twice", span,
                  "give each a different name, or remove one",
@@ -151,9 +164,14 @@ class _Lowerer:
         return seen
 
     # ------------------------------------------------------------ literals
-    def text(self, t: ast.Text, neutral_ok: bool = False) -> model.Text:
+    def text(self, t: ast.Text, neutral_ok: bool = False, refs_ok: bool = False) -> model.Text:
         strings = t.strings
         for s in strings:
+            if s.refs and not refs_ok:
+                ref = s.refs[0]
+                self.err("E0703", f"`{{{ref.path}}}` quotes a value outside a clause", ref.span,
+                         "values are quoted in `clause` texts only; write `\\{` for a literal brace")
+                continue
             self.refs.extend(s.refs)
             if not s.value.strip():
                 self.err("E0305", "this text is empty", s.span, "write the words, or remove the statement")
@@ -186,6 +204,21 @@ class _Lowerer:
         }
         return _new(model.Text, values=values, segments=segments)
 
+    def check_same_refs(self, t: ast.Text) -> None:
+        """The languages of one text must quote the same values (checked
+        once references are resolved, so a misspelt one is reported once)."""
+        self.ref_texts.append(t)
+
+    def _check_same_refs(self, t: ast.Text, values: dict) -> None:
+        if any(r.path not in values for s in t.strings for r in s.refs):
+            return
+        sets = [sorted({r.path for r in s.refs}) for s in t.strings]
+        if len(sets) > 1 and any(x != sets[0] for x in sets[1:]):
+            odd = next(i for i, x in enumerate(sets) if x != sets[0])
+            self.err("W0703", "the languages of this text quote different values "
+                     f"({', '.join(sets[0]) or 'none'} vs {', '.join(sets[odd]) or 'none'})",
+                     t.strings[odd].span, "quote the same `{…}` values in every language, so the versions agree")
+
     def duration(self, d: ast.DurationLit, clock_calendar: str | None, what: str,
                  wall_only: bool = False) -> model.Duration:
         units = {u for _, u in d.parts}
@@ -206,7 +239,12 @@ class _Lowerer:
         days = sum(n for n, u in d.parts if u == "bd")
         if seconds == 0 and days == 0:
             self.err("E0407", f"{what} of `{d.raw}` is zero", d.span,
-                     "give a positive duration, or `-` where a matrix makes no commitment")
+                     "give a positive duration" + (", or `-` where a matrix makes no commitment"
+                                                   if "target" in what else ""))
+            raise _Abort
+        if seconds > _MAX_DURATION_SECONDS or days > _MAX_BUSINESS_DAYS:
+            self.err("E0107", f"`{d.raw}` is longer than a year", d.span,
+                     "durations in a contract are at most 366 days (`366d`, `366bd`)")
             raise _Abort
         return _new(model.Duration, spelling=d.raw, clock="business" if business else "wall",
                               seconds=seconds, days=days)
@@ -231,8 +269,9 @@ class _Lowerer:
             self.err("E0504", f"{what} is in {cur.value} but the contract currency is {currency}",
                      cur.span, f"write `{num.raw} {currency}`")
             raise _Abort
-        if num.value <= 0:
-            self.err("E0504", f"{what} must be positive", num.span)
+        if num.value <= 0 or num.value.as_tuple().exponent < -2:
+            self.err("E0504", f"{what} `{num.raw}` is not a positive amount with at most two decimals",
+                     num.span, f"write an amount such as `500.00 {cur.value}`")
             raise _Abort
         return _new(model.Amount, money=_new(model.Money, amount=num.value, currency=cur.value))
 
@@ -386,14 +425,20 @@ class _Lowerer:
         name = s.value
         import zoneinfo
 
-        ok = bool(name) and not name.startswith(("/", ".")) and ".." not in name
+        # Only region/city names: not the build machine's own zone
+        # (`localtime`), tzdata's internal files, or its posix/right mirrors.
+        ok = (bool(name) and not name.startswith(("/", ".", "posix/", "right/")) and ".." not in name
+              and name not in ("localtime", "posixrules", "Factory", "leap-seconds.list", "leapseconds",
+                               "tzdata.zi", "zone.tab", "zone1970.tab", "iso3166.tab", "SECURITY"))
         if ok:
             try:
                 zoneinfo.ZoneInfo(name)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 ok = False
         if not ok:
-            guess = did_you_mean(name, sorted(zoneinfo.available_timezones()))
+            zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and z != name
+                           and not z.startswith(("posix/", "right/")))
+            guess = did_you_mean(name, zones)
             self.err("E0602", f"`{name}` is not an IANA time zone", s.span,
                      f"did you mean `{guess}`?" if guess else 'write a zone such as `"Asia/Shanghai"`')
             return None
@@ -405,7 +450,9 @@ class _Lowerer:
         name = node.lit(ast.Name)
         from babel.core import get_global
 
-        codes = get_global("all_currencies")
+        # Currencies legal tender somewhere today (not DEM, not CNH, not XAU).
+        codes = {code for entries in get_global("territory_currencies").values()
+                 for code, _start, end, tender in entries if end is None and tender}
         if name.value not in codes:
             guess = "CNY" if name.value.upper() in ("RMB", "YUAN") else did_you_mean(name.value, sorted(codes))
             self.err("E0603", f"`{name.value}` is not an ISO 4217 currency code", name.span,
@@ -444,6 +491,8 @@ class _Lowerer:
                 self.duplicate(kind, name.value, name.span, spans[key])
                 return False
             spans[key] = name.span
+            if kind == "region" and self.reserved("region", name):
+                return False
             return True
 
         for c in node.nodes():
@@ -452,8 +501,15 @@ class _Lowerer:
                 continue
             title = self.guarded(self.text, c.lit(ast.Text))
             if title is None:
+                # still declared, so later uses of the name are not reported too
+                if c.kind == "region":
+                    self.region_spans[name.value] = name.span
+                    self.regions[name.value] = None
+                elif c.kind == "product":
+                    self.products[name.value] = None
                 continue
             if c.kind == "region":
+                self.region_spans[name.value] = name.span
                 r = _new(model.Region, name=name.value, title=title)
                 regions.append(r)
                 self.regions[name.value] = r
@@ -468,13 +524,14 @@ class _Lowerer:
                     if period.value != "month":
                         self.err("E0504", "fees are stated per month", period.span,
                                  "write `fee <amount> per month`; credits are a percentage of the monthly fee")
-                        continue
-                    if num.value <= 0 or num.value.as_tuple().exponent < -2:
+                        period = None
+                    elif num.value <= 0 or num.value.as_tuple().exponent < -2:
                         self.err("E0504", f"fee `{num.raw}` is not a positive amount with at most two decimals",
                                  num.span, "write an amount such as `120000.00`")
-                        continue
-                    money = _new(model.Money, amount=num.value, currency=currency or "XXX")
-                    period = "month"
+                        period = None
+                    else:
+                        money = _new(model.Money, amount=num.value, currency=currency or "XXX")
+                        period = "month"
                 p = _new(model.Product, name=name.value, title=title, fee=money, fee_period=period)
                 products.append(p)
                 self.products[name.value] = p
@@ -489,7 +546,8 @@ class _Lowerer:
             last = model.WEEKDAYS.index(kws[-1].value)
             if last < first:
                 self.err("E0606", f"the day range `{kws[0].value}..{kws[-1].value}` runs backwards",
-                         span_node.span, f"write `{kws[-1].value}..{kws[0].value}`, or list the days")
+                         span_node.span, f"weeks run mon..sun: write `{kws[0].value}..sun, mon..{kws[-1].value}`"
+                         if kws[-1].value != "mon" else f"weeks run mon..sun: write `{kws[0].value}..sun, mon`")
                 raise _Abort
             for d in range(first, last + 1):
                 if d in out:
@@ -504,7 +562,8 @@ class _Lowerer:
             raise _Abort  # already reported by the parser
         if a.minutes >= b.minutes:
             self.err("E0606", f"the time range `{a.raw}-{b.raw}` does not end after it starts", node.span,
-                     "write the earlier time first; a range ends on its own day (use `24:00` for midnight)")
+                     "a range ends on its own day: write the earlier time first, `24:00` for midnight, "
+                     "and split a stretch past midnight in two (e.g. `sat 22:00-24:00` and `sun 00:00-02:00`)")
             raise _Abort
         return a.minutes, b.minutes
 
@@ -527,6 +586,12 @@ class _Lowerer:
         if name.value in self.calendar_spans:
             self.duplicate("calendar", name.value, name.span, self.calendar_spans[name.value])
             return None
+        if self.reserved("calendar", name):
+            return None
+        if name.value in self.region_spans:  # reported; the calendar itself is still lowered
+            self.err("E0202", f"`{name.value}` names both a region and a calendar", name.span,
+                     "a matrix column could mean either; rename one of them",
+                     [Label(self.region_spans[name.value], "the region")])
         self.calendar_spans[name.value] = name.span
         title = self.guarded(self.text, node.lit(ast.Text))
         taken: dict[int, list[tuple[int, int, Span]]] = {}
@@ -617,6 +682,8 @@ class _Lowerer:
             name = node.lit(ast.Name)
             if name.value in spans:
                 self.duplicate("priority", name.value, name.span, spans[name.value])
+                continue
+            if self.reserved("priority", name):
                 continue
             spans[name.value] = name.span
             title = self.guarded(self.text, node.lit(ast.Text))
@@ -746,6 +813,9 @@ class _Lowerer:
         return cal.longest_day_seconds if cal else 86400
 
     def check_monotonic(self, matrices: dict[str, model.Matrix]) -> None:
+        """A more severe priority must not have a looser target than any less
+        severe one in the same column (one warning per row and column: the
+        tightest less severe target is named)."""
         for m in matrices.values():
             day = self.day_seconds(m)
             by_prio: dict[str, list[model.Target]] = {}
@@ -753,20 +823,24 @@ class _Lowerer:
                 by_prio.setdefault(t.priority, []).append(t)
             names = list(by_prio)
             for col_i, col in enumerate(m.columns):
-                for a, b in zip(names, names[1:]):
-                    ta, tb = by_prio[a][col_i], by_prio[b][col_i]
-                    da, db = ta.duration, tb.duration
-                    looser = False
-                    if da is None and db is not None:
-                        looser = True
-                    elif da is not None and db is not None and da.clock == db.clock:
-                        looser = da.nominal_seconds(day) > db.nominal_seconds(day)
-                    if looser:
-                        span = self._row_span(ta)
+                for i, a in enumerate(names):
+                    ta = by_prio[a][col_i]
+                    da = ta.duration
+                    worst: model.Target | None = None
+                    for b in names[i + 1:]:
+                        tb = by_prio[b][col_i]
+                        db = tb.duration
+                        if db is None:
+                            continue
+                        if da is None or (da.clock == db.clock and da.nominal_seconds(day) > db.nominal_seconds(day)):
+                            if worst is None or db.nominal_seconds(day) < worst.duration.nominal_seconds(day):
+                                worst = tb
+                    if worst is not None:
+                        b, db = worst.priority, worst.duration
                         self.err("W0408", f"{a} is more severe than {b} but its {m.metric} target in "
-                                 f"`{col.name}` is looser ({_spell(da)} vs {_spell(db)})", span,
+                                 f"`{col.name}` is looser ({_spell(da)} vs {_spell(db)})", self._row_span(ta),
                                  f"priorities are declared from most to least severe; give {a} a target "
-                                 f"of at most {_spell(db)}", [Label(self._row_span(tb), f"{b}'s row")])
+                                 f"of at most {_spell(db)}", [Label(self._row_span(worst), f"{b}'s row")])
 
     def _row_span(self, target: model.Target) -> Span:
         start = self.src.offset(target.line, 1)
@@ -839,6 +913,8 @@ class _Lowerer:
                 continue
             seen[(name.value, period)] = node.span
             value = self.guarded(self.percent, pct, "an availability target", Decimal(0), Decimal(100))
+            if value is None:
+                self.failed.add(f"availability.{name.value}")
             if value is not None:
                 out.append(_new(model.AvailabilityTarget, product=name.value, percent=value, period=period,
                                                     line=self.line(node.span)))
@@ -860,6 +936,7 @@ class _Lowerer:
             seen[level.value] = level.span
             value = self.guarded(self.percent, pct, f"the {level.value} threshold", Decimal(0), Decimal(100))
             if value is None:
+                self.failed.add(f"warnings.{level.value}")
                 continue
             cur = _new(model.WarningLevel, level=level.value, percent=value, line=self.line(w.span))
             if prev is not None:
@@ -1029,7 +1106,7 @@ class _Lowerer:
         return _new(model.Exclusions, others=tuple(others), **fields)
 
     def lower_maintenance(self, node: ast.Node) -> model.Maintenance:
-        s = self.singles(node, ("maintenance_notice", "maintenance_max", "maintenance_window"), "`maintenance`")
+        s = self.singles(node, ("maintenance_notice", "maintenance_max"), "`maintenance`")
         fields: dict = {}
         if "maintenance_notice" in s:
             fields["notice"] = self.duration(s["maintenance_notice"].lit(ast.DurationLit), None,
@@ -1038,12 +1115,13 @@ class _Lowerer:
             n = s["maintenance_max"]
             fields["max"] = self.duration(n.lit(ast.DurationLit), None, "the maintenance allowance", True)
             fields["max_period"] = n.first("period").lit(ast.Keyword).value
-        if "maintenance_window" in s:
-            n = s["maintenance_window"]
-            days = self.weekdays(n.first("days"))
+        windows: list[model.WeeklyWindow] = []
+        taken: dict[int, list[tuple[int, int, Span]]] = {}
+        for n in node.nodes("maintenance_window"):  # several, e.g. a window past midnight in two
             r = n.first("time_range")
-            a, b = self.time_range(r)
-            fields["windows"] = tuple(_new(model.WeeklyWindow, weekday=d, start_minute=a, end_minute=b) for d in days)
+            windows += self.windows(self.weekdays(n.first("days")), [(r, *self.time_range(r))], taken)
+        if windows:
+            fields["windows"] = tuple(_merge(sorted(windows, key=lambda w: (w.weekday, w.start_minute))))
         return _new(model.Maintenance, line=self.line(node.span), **fields)
 
     def lower_reporting(self, node: ast.Node | None) -> model.Reporting | None:
@@ -1073,12 +1151,16 @@ class _Lowerer:
             n = s["retention"]
             fields["retention"] = self.guarded(self.calendar_span, n.lit(ast.NumberLit), n.lit(ast.Keyword),
                                                "the retention period")
+            if fields["retention"] is None:
+                self.failed.add("reporting.retention")
         if "audit" in s:
             n = s["audit"]
             kws = n.lits(ast.Keyword)
             every = self.guarded(self.calendar_span, n.lit(ast.NumberLit), kws[0], "the audit cadence")
             if every:
                 fields["audit"] = _new(model.Audit, every=every, by=kws[1].value)
+            else:
+                self.failed.add("reporting.audit")
         return _new(model.Reporting, **{k: v for k, v in fields.items() if v is not None})
 
     def lower_disputes(self, node: ast.Node | None) -> model.Disputes | None:
@@ -1109,8 +1191,10 @@ class _Lowerer:
                     continue
                 seen[name.value] = name.span
             texts = node.lits(ast.Text)
-            title = self.guarded(self.text, texts[0])
-            paras = [self.guarded(self.text, t) for t in texts[1:]]
+            title = self.guarded(self.text, texts[0], False, True)
+            paras = [self.guarded(self.text, t, False, True) for t in texts[1:]]
+            for t in texts:
+                self.check_same_refs(t)
             if not texts[1:]:
                 self.err("E0305", "this clause has no text", self.head(node),
                          'add at least one paragraph: `"…" | "…"`')
@@ -1145,13 +1229,20 @@ class _Lowerer:
         for m in matrices.values():
             for t in m.targets:
                 dur(f"{m.metric}.{t.priority}.{t.column}", t.duration)
+                if t.duration is None:
+                    self.empty_cells.add(f"{m.metric}.{t.priority}.{t.column}")
         if updates:
             for r in updates.rules:
                 dur(f"updates.{r.priority}", r.every)
         if followup:
             dur("followup", followup.within)
+        periods: dict[str, int] = {}
         for a in availability:
-            pct(f"availability.{a.product}", a.percent)
+            periods[a.product] = periods.get(a.product, 0) + 1
+        for a in availability:
+            pct(f"availability.{a.product}.{a.period}", a.percent)
+            if periods[a.product] == 1:
+                pct(f"availability.{a.product}", a.percent)
         for w in warnings:
             pct(f"warnings.{w.level}", w.percent)
         for ladder in ladders:
@@ -1190,12 +1281,19 @@ class _Lowerer:
         return dict(sorted(v.items()))
 
     def resolve_refs(self, values: dict[str, model.Value]) -> None:
+        for t in self.ref_texts:
+            self._check_same_refs(t, values)
         for ref in self.refs:
             if ref.path in values:
                 continue
             parts = ref.path.split(".")
             if parts[0] in self.failed or ".".join(parts[:2]) in self.failed:
                 continue  # its section already has an error; don't pile on
+            if ref.path in self.empty_cells:
+                metric, prio, col = ref.path.split(".")
+                self.err("E0701", f"`{{{ref.path}}}` is a `-` cell: {prio} has no {metric} commitment in `{col}`",
+                         ref.span, "quote a cell that has a duration, or give this one a target")
+                continue
             guess = did_you_mean(ref.path, values)
             prefix = ref.path.split(".")[0]
             nearby = [p for p in values if p.split(".")[0] == prefix][:6]

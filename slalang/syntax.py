@@ -189,8 +189,9 @@ def _further_syntax_errors(source: SourceFile, first: UnexpectedInput) -> list[D
             break
         following = next((source.line_text(n).strip() for n in range(line + 1, source.line_count + 1)
                           if source.line_text(n).strip()), "")
-        if following[:1] in ('|', ',', '"', ":"):
-            break
+        own = _STRINGS.sub('""', line_text).split("#", 1)[0].rstrip()
+        if following[:1] in ('|', ',', '"', ":") or own[-1:] in (",", "|", ":"):
+            break  # the statement goes on over the next line
         start = source.offset(line, 1)
         text = text[:start] + " " * len(line_text) + text[start + len(line_text):]
         last_line = line
@@ -326,13 +327,28 @@ class _AstBuilder(Transformer):
         return ast.TimeLit(minutes, str(tok), _span(tok))
 
     def _lit_PERCENT(self, tok: Token) -> ast.PercentLit:
-        return ast.PercentLit(Decimal(tok[:-1]), str(tok), _span(tok))
+        return ast.PercentLit(self._decimal(tok, str(tok)[:-1]), str(tok), _span(tok))
 
     def _lit_NUMBER(self, tok: Token) -> ast.NumberLit:
-        return ast.NumberLit(Decimal(str(tok)), str(tok), _span(tok))
+        return ast.NumberLit(self._decimal(tok, str(tok)), str(tok), _span(tok))
+
+    def _decimal(self, tok: Token, digits: str) -> Decimal:
+        # Contract numbers are fees, percentages and counts: 15 significant
+        # digits is far beyond any of them and keeps Decimal arithmetic exact.
+        whole = digits.split(".")[0].lstrip("0")
+        if len(whole) > 12 or len(digits) > 20:
+            self._report("E0108", f"`{tok}` is too large a number", _span(tok),
+                         "numbers in a contract have at most 12 digits before the decimal point")
+            return Decimal(0)
+        return Decimal(digits)
 
     def _lit_DURATION(self, tok: Token) -> ast.DurationLit:
-        parts = tuple((int(n), u) for n, u in _DUR_PART.findall(str(tok)))
+        found = _DUR_PART.findall(str(tok))
+        if any(len(n) > 6 for n, _ in found):
+            self._report("E0107", f"`{tok}` is too long a duration", _span(tok),
+                         "a duration part has at most six digits; write days as `d` or `bd`")
+            found = [("0", u) for _, u in found]
+        parts = tuple((int(n), u) for n, u in found)
         return ast.DurationLit(str(tok), parts, _span(tok))
 
     def _string(self, tok: Token) -> ast.Str:
@@ -406,7 +422,8 @@ _WORDS = {
 }
 
 _FULLWIDTH = {"，": ",", "：": ":", "｜": "|", "“": '"', "”": '"', "（": "(", "）": ")",
-              "｛": "{", "｝": "}", "％": "%", "－": "-", "；": ";", "。": "."}
+              "｛": "{", "｝": "}", "％": "%", "－": "-", "；": ";", "。": ".", "–": "-", "—": "-",
+              "～": "-", "〜": "-", "、": ",", "．": "."}
 
 
 def _terminal_words(name: str) -> list[str]:
@@ -513,8 +530,10 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
     text = source.text
     if isinstance(exc, UnexpectedToken):
         tok = exc.token
-        expected = {"$END" if e == "<END-OF-FILE>" else e
-                    for e in set(exc.expected) | set(getattr(exc, "accepts", None) or ())}
+        # `accepts` is exact (what this parser state can shift); `expected`
+        # is Lark's broader lookahead set, used only when accepts is missing.
+        exact = getattr(exc, "accepts", None) or exc.expected
+        expected = {"$END" if e == "<END-OF-FILE>" else e for e in exact}
         if tok.type == "$END":
             opened = _open_blocks(text, len(text))
             end = len(text.rstrip())
@@ -529,6 +548,9 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
         if expected <= {"$END"}:
             closed = _contract_close(text)
             labels = [Label(Span(closed, closed + 1), "this `}` closes the contract")] if closed is not None else []
+            if str(tok) == "contract":
+                return make("E0102", "a second contract in the same file", source, span,
+                            hint="a file holds one contract: put this one in a file of its own")
             return make("E0102", f"unexpected {_describe(tok)} after the end of the contract", source, span,
                         hint="a `}` above closes the contract too early; remove the extra `}`", labels=labels)
         message = f"unexpected {_describe(tok)}; expected {_expected_phrase(expected)}"
@@ -551,9 +573,18 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
             return make("E0104", "this string is not closed on its line", source, Span(pos, eol),
                         hint='close it with `"` before the end of the line; write `\\"` for a quote inside a text')
         if ch in _FULLWIDTH:
-            return make("E0101", f"full-width `{ch}` is not part of the language", source,
+            return make("E0101", f"`{ch}` is not part of the language", source,
                         Span(pos, pos + 1),
-                        hint=f"use the ASCII `{_FULLWIDTH[ch]}` (full-width punctuation belongs inside quoted text only)")
+                        hint=f"use the ASCII `{_FULLWIDTH[ch]}` (full-width and typographic punctuation "
+                             "belongs inside quoted text only)")
+        if ch.isdigit() and not ch.isascii():  # a digit, but not 0-9
+            import unicodedata
+
+            return make("E0101", f"`{ch}` is not an ASCII digit", source, Span(pos, pos + 1),
+                        hint=f"write numbers with the digits 0-9 (here `{unicodedata.digit(ch, '?')}`)")
+        if not ch.isprintable() or ch.isspace():
+            return make("E0101", f"invisible character U+{ord(ch):04X} here", source, Span(pos, pos + 1),
+                        hint="delete it (it may come from copying text out of a word processor)")
         hint = _char_hint(word, allowed)
         what = f"`{word}`" if word and word[0].isdigit() else f"character `{ch}`"
         if ch.isdigit() or ch.isalpha() or ch == "_":
@@ -577,6 +608,10 @@ def _token_hint(tok: Token, expected: set[str], text: str) -> str | None:
         return "write dates as YYYY-MM-DD, e.g. `2026-01-01`"
     if tok.type == "STRING" and text[:tok.start_pos].rstrip().endswith('"'):
         return 'separate the languages of one text with `|`: `"中文" | "English"`'
+    if "DAY" in expected and value[:3].lower() in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
+        return f"weekdays are written with three letters: `{value[:3].lower()}`"
+    if "TIME" in expected and re.match(r"[0-9]:[0-9]{2}", text[tok.start_pos:tok.start_pos + 4]):
+        return f"write times with two-digit hours, e.g. `0{text[tok.start_pos:tok.start_pos + 4]}`"
     if tok.type == "PERCENT" and "NUMBER" in expected:
         return f"write a plain number here, e.g. `{value.rstrip('%')}`"
     if tok.type in ("NAME",) or re.fullmatch(r"[A-Za-z_]+", value):

@@ -42,3 +42,19 @@ def test_every_bad_file_fails_except_warnings():
             assert text.endswith("exit code: 1\n"), path
         else:
             assert ": warning[" in text and text.endswith("exit code: 0\n"), path
+
+
+def test_every_code_is_emitted_somewhere():
+    """No dead codes: each one in CODES shows up in a golden file, or in the
+    CLI tests for those a file in tests/bad cannot produce."""
+    from slalang.diagnostics import CODES
+
+    seen = set()
+    for path in BAD:
+        text = path.with_suffix(".expected").read_text(encoding="utf-8")
+        seen.update(part.split("]", 1)[0] for part in text.split("error[")[1:])
+        seen.update(part.split("]", 1)[0] for part in text.split("warning[")[1:])
+    elsewhere = {"E0001": "unreadable file (root reads everything)", "E0004": "test_huge_file_is_refused",
+                 "E9999": "test_internal_error_exit_3"}
+    missing = sorted(set(CODES) - seen - set(elsewhere))
+    assert not missing, f"codes never produced by tests/bad: {missing}"
