@@ -30,13 +30,14 @@ def generate(target_lines: int) -> str:
     n = max(10, target_lines // 9)
     prio = "".join(f'  priority Q{i} "级别{i}" | "Level {i}" {{\n    "影响{i}" | "Impact {i}"\n  }}\n'
                    for i in range(n))
-    rows = "".join(f"    Q{i}          {30 + i}m     {8 + i}h\n" for i in range(n))
-    rrows = "".join(f"    Q{i}          {2 + i}bd\n" for i in range(n))
+    # levels below P4, loosening as a real contract's do (no warnings)
+    rows = "".join(f"    Q{i}          {3 + i // 3}bd     -\n" for i in range(n))
+    rrows = "".join(f"    Q{i}          -\n" for i in range(n))
     products = "".join(f'    product p{i} "产品{i}" | "Product {i}" fee {1000 + i}.00 per month\n' for i in range(n))
     avail = "".join(f"  availability p{i} 99.9% per month\n" for i in range(n))
     clauses = "".join(f'  clause c{i} "条款{i}" | "Clause {i}" {{\n    "Q{i} 须在 {{response.Q{i}.business}} 内响应。"\n'
                       f'    | "Q{i} is answered within {{response.Q{i}.business}}."\n  }}\n' for i in range(n))
-    text = base.replace('  priority P0 ', prio + '  priority P0 ', 1)
+    text = base.replace('  response "', prio + '  response "', 1)
     text = text.replace("    P4          3bd     -\n", "    P4          3bd     -\n" + rows, 1)
     text = text.replace("    P4          -\n", "    P4          -\n" + rrows, 1)
     text = text.replace('    service incident', products + '    service incident', 1)
@@ -77,8 +78,7 @@ def main() -> None:
 
     text = generate(args.lines)
     result = compile_text(text, "big.sla")
-    errors = [d for d in result.diagnostics if d.is_error]
-    assert not errors, errors[0].message
+    assert not result.diagnostics, result.diagnostics[0].message
     lines = text.count("\n") + 1
     bare = lark.Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", propagate_positions=True)
     ours_rate = best_rate(lambda t: compile_text(t, "big.sla"), text, args.runs)

@@ -823,24 +823,29 @@ class _Lowerer:
                 by_prio.setdefault(t.priority, []).append(t)
             names = list(by_prio)
             for col_i, col in enumerate(m.columns):
-                for i, a in enumerate(names):
+                # Walk from the least severe up, keeping the tightest target
+                # seen below on each clock: one pass, one warning per row.
+                tightest: dict[str, model.Target] = {}
+                for a in reversed(names):
                     ta = by_prio[a][col_i]
                     da = ta.duration
-                    worst: model.Target | None = None
-                    for b in names[i + 1:]:
-                        tb = by_prio[b][col_i]
-                        db = tb.duration
-                        if db is None:
-                            continue
-                        if da is None or (da.clock == db.clock and da.nominal_seconds(day) > db.nominal_seconds(day)):
-                            if worst is None or db.nominal_seconds(day) < worst.duration.nominal_seconds(day):
-                                worst = tb
+                    if da is None:
+                        below = [t for t in tightest.values()]
+                        worst = min(below, key=lambda t: t.duration.nominal_seconds(day)) if below else None
+                    else:
+                        worst = tightest.get(da.clock)
+                        if worst is not None and not da.nominal_seconds(day) > worst.duration.nominal_seconds(day):
+                            worst = None
                     if worst is not None:
                         b, db = worst.priority, worst.duration
                         self.err("W0408", f"{a} is more severe than {b} but its {m.metric} target in "
                                  f"`{col.name}` is looser ({_spell(da)} vs {_spell(db)})", self._row_span(ta),
                                  f"priorities are declared from most to least severe; give {a} a target "
                                  f"of at most {_spell(db)}", [Label(self._row_span(worst), f"{b}'s row")])
+                    if da is not None:
+                        held = tightest.get(da.clock)
+                        if held is None or da.nominal_seconds(day) <= held.duration.nominal_seconds(day):
+                            tightest[da.clock] = ta
 
     def _row_span(self, target: model.Target) -> Span:
         start = self.src.offset(target.line, 1)
