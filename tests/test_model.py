@@ -157,3 +157,19 @@ def test_compound_durations():
     d = c.resolution.cell("P1", "any")
     assert (d.days, d.seconds, d.clock) == (1, 4 * 3600, "business")
     assert c.resolution.cell("P0", "any").seconds == 5400
+
+
+def test_benchmark_contract_stays_clean():
+    """bench/bench_parse.py measures a generated contract; it must compile
+    without a single diagnostic, or the benchmark measures error paths."""
+    import sys
+
+    sys.path.insert(0, str(TESTS.parent / "bench"))
+    try:
+        from bench_parse import generate
+    finally:
+        sys.path.pop(0)
+    text = generate(1200)
+    result = compile_text(text, "big.sla")
+    assert [d.message for d in result.diagnostics] == []
+    assert text.count("\n") >= 1000
