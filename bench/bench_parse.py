@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import subprocess
 import sys
@@ -38,10 +39,12 @@ def generate(target_lines: int) -> str:
     clauses = "".join(f'  clause c{i} "条款{i}" | "Clause {i}" {{\n    "Q{i} 须在 {{response.Q{i}.business}} 内响应。"\n'
                       f'    | "Q{i} is answered within {{response.Q{i}.business}}."\n  }}\n' for i in range(n))
     text = base.replace('  response "', prio + '  response "', 1)
-    text = text.replace("    P4          3bd     -\n", "    P4          3bd     -\n" + rows, 1)
-    text = text.replace("    P4          -\n", "    P4          -\n" + rrows, 1)
-    text = text.replace('    service incident', products + '    service incident', 1)
-    text = text.replace("  availability storage", avail + "  availability storage", 1)
+    # after the P4 row of each matrix (the first is the response matrix)
+    text = re.sub(r"(\n *P4 [^\n]*\n)", lambda m: m.group(1) + rows, text, count=1)
+    parts = text.split("  resolution ", 1)
+    text = parts[0] + "  resolution " + re.sub(r"(\n *P4 [^\n]*\n)", lambda m: m.group(1) + rrows, parts[1], count=1)
+    text = re.sub(r"(\n *service incident)", lambda m: "\n" + products.rstrip("\n") + m.group(1), text, count=1)
+    text = re.sub(r"(\n *availability storage)", lambda m: "\n" + avail.rstrip("\n") + m.group(1), text, count=1)
     text = text.rstrip()[:-1] + clauses + "}\n"
     return text
 
