@@ -530,7 +530,8 @@ class _Lowerer:
                                  num.span, "write an amount such as `120000.00`")
                         period = None
                     else:
-                        money = _new(model.Money, amount=num.value, currency=currency or "XXX")
+                        # without a valid currency the contract has an error and is not built
+                        money = _new(model.Money, amount=num.value, currency=currency) if currency else None
                         period = "month"
                 p = _new(model.Product, name=name.value, title=title, fee=money, fee_period=period)
                 products.append(p)
