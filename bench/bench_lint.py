@@ -33,7 +33,7 @@ def generate(target_lines: int) -> str:
     prio = "".join(f'  priority Q{i} "级别{i}" | "Level {i}" {{\n    "影响 {i} 个站点" | "Impact on {i} sites"\n  }}\n'
                    for i in range(n))
     rows = "".join(f"    Q{i}      {30 + i}m   {8 + i}h\n" for i in range(n))
-    rrows = "".join(f"    Q{i}      {2 + i}bd\n" for i in range(n))
+    rrows = "".join(f"    Q{i}      {2 + i // 3}bd\n" for i in range(n))  # at most a year
     updates = "".join(f"    Q{i} every {20 + i}m\n" for i in range(n))
     products = "".join(f'    product p{i} "产品{i}" | "Product {i}" fee {1000 + i}.00 per month\n' for i in range(n))
     avail = "".join(f"  availability p{i} 99.9% per month\n" for i in range(n))
@@ -42,7 +42,7 @@ def generate(target_lines: int) -> str:
         f'    "Q{i} 须在 {{response.Q{i}.business}} 内响应，每 {i + 7} 分钟通报一次，{"尽快" if i % 5 == 0 else ""}恢复。"\n'
         f'    | "Q{i} is answered within {{response.Q{i}.business}} and updated every {i + 7} minutes.{" ASAP" if i % 7 == 0 else ""}"\n'
         f'  }}\n' for i in range(n))
-    text = base.replace("  priority P0 ", prio + "  priority P0 ", 1)
+    text = base.replace('  response "', prio + '  response "', 1)  # below the last priority
     text = text.replace("    P1      30m   4h\n", "    P1      30m   4h\n" + rows, 1)
     text = text.replace("    P1      2bd\n", "    P1      2bd\n" + rrows, 1)
     text = text.replace("    P0 every 30m\n", "    P0 every 30m\n" + updates, 1)

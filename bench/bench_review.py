@@ -44,8 +44,8 @@ def generate(target_lines: int, variant: int = 0) -> str:
 
     prio = "".join(f'  priority Q{i} "级别{i}" | "Level {i}" {{\n    "影响 {i} 个站点" | "Impact on {i} sites"\n  }}\n'
                    for i in range(n))
-    rows = "".join(f"    Q{i}          {v(i, 30, 20) + i}m     {8 + i}h\n" for i in range(n))
-    rrows = "".join(f"    Q{i}          {v(i, 2, 3) + i}bd\n" for i in range(n))
+    rows = "".join(f"    Q{i}          {v(i, 30, 29) + i}m     {8 + i}h\n" for i in range(n))
+    rrows = "".join(f"    Q{i}          {v(i, 2, 3) + i // 3}bd\n" for i in range(n))  # at most a year
     updates = "".join(f"    Q{i} every {20 + i}m\n" for i in range(n))
     products = "".join(f'    product p{i} "产品{i}" | "Product {i}" fee {v(i, 1000, 1200) + i}.00 per month\n'
                        for i in range(n))
@@ -55,7 +55,7 @@ def generate(target_lines: int, variant: int = 0) -> str:
         f'    "Q{i} 须在 {{response.Q{i}.business}} 内{"首次" if variant and i % 10 == 0 else ""}响应。"\n'
         f'    | "Q{i} is {"first " if variant and i % 10 == 0 else ""}answered within {{response.Q{i}.business}}."\n'
         f'  }}\n' for i in range(n))
-    text = base.replace('  priority P0 ', prio + '  priority P0 ', 1)
+    text = base.replace('  response "', prio + '  response "', 1)  # below the last priority
     text = text.replace("    P4      3bd       -\n", "    P4      3bd       -\n" + rows, 1)
     text = text.replace("    P4      -\n", "    P4      -\n" + rrows, 1)
     text = text.replace("    P1 every 2h\n", "    P1 every 2h\n" + updates, 1)

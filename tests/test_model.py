@@ -173,3 +173,19 @@ def test_benchmark_contract_stays_clean():
     result = compile_text(text, "big.sla")
     assert [d.message for d in result.diagnostics] == []
     assert text.count("\n") >= 1000
+
+
+def test_other_benchmark_contracts_compile():
+    """bench_lint and bench_review measure generated contracts too: they must
+    compile (a few warnings are fine; errors would time the error path)."""
+    import importlib
+    import sys
+
+    sys.path.insert(0, str(TESTS.parent / "bench"))
+    try:
+        gens = [importlib.import_module(m).generate for m in ("bench_lint", "bench_review")]
+    finally:
+        sys.path.pop(0)
+    for gen in gens:
+        result = compile_text(gen(1200), "big.sla")
+        assert result.contract is not None, [d.message for d in result.diagnostics if d.is_error][:3]
