@@ -80,8 +80,13 @@ def warm(contract: Path, runs: int) -> None:
     from slalang.compiler import compile_file
     from slalang.letter import pdf
 
-    phases: dict[str, list[float]] = {"compile": [], "rules (JSON+YAML)": [], "HTML": [],
-                                      "PDF (slalang)": [], "PDF (weasyprint alone)": []}
+    phases: dict[str, list[float]] = {
+        "compile": [],
+        "rules (JSON+YAML)": [],
+        "HTML": [],
+        "PDF (slalang)": [],
+        "PDF (weasyprint alone)": [],
+    }
     for _ in range(runs + 1):  # the first round warms caches and is dropped
         t0 = time.perf_counter()
         result = compile_file(str(contract))

@@ -29,15 +29,19 @@ sys.path.insert(0, str(ROOT))
 def generate(target_lines: int) -> str:
     base = (ROOT / "contracts" / "itops.sla").read_text(encoding="utf-8")
     n = max(10, target_lines // 9)
-    prio = "".join(f'  priority Q{i} "级别{i}" | "Level {i}" {{\n    "影响{i}" | "Impact {i}"\n  }}\n'
-                   for i in range(n))
+    prio = "".join(
+        f'  priority Q{i} "级别{i}" | "Level {i}" {{\n    "影响{i}" | "Impact {i}"\n  }}\n' for i in range(n)
+    )
     # levels below P4, loosening as a real contract's do (no warnings)
     rows = "".join(f"    Q{i}          {3 + i // 3}bd     -\n" for i in range(n))
     rrows = "".join(f"    Q{i}          -\n" for i in range(n))
     products = "".join(f'    product p{i} "产品{i}" | "Product {i}" fee {1000 + i}.00 per month\n' for i in range(n))
     avail = "".join(f"  availability p{i} 99.9% per month\n" for i in range(n))
-    clauses = "".join(f'  clause c{i} "条款{i}" | "Clause {i}" {{\n    "Q{i} 须在 {{response.Q{i}.business}} 内响应。"\n'
-                      f'    | "Q{i} is answered within {{response.Q{i}.business}}."\n  }}\n' for i in range(n))
+    clauses = "".join(
+        f'  clause c{i} "条款{i}" | "Clause {i}" {{\n    "Q{i} 须在 {{response.Q{i}.business}} 内响应。"\n'
+        f'    | "Q{i} is answered within {{response.Q{i}.business}}."\n  }}\n'
+        for i in range(n)
+    )
     text = base.replace('  response "', prio + '  response "', 1)
     # after the P4 row of each matrix (the first is the response matrix)
     text = re.sub(r"(\n *P4 [^\n]*\n)", lambda m: m.group(1) + rows, text, count=1)
@@ -104,7 +108,9 @@ def main() -> None:
     base = cold([sys.executable, "-c", "import lark, pydantic"], args.runs)
     print(f"cold `python -c 'import lark, pydantic'`: {base * 1000:7.0f} ms (median of {args.runs})")
     print(f"cold `slalang check contracts/itops.sla`:  {ours * 1000:7.0f} ms")
-    print(f"ratio: {ours / base:.2f}× the import baseline (target ≤ 2×)  {'OK' if ours / base <= 2 else 'ABOVE TARGET'}")
+    print(
+        f"ratio: {ours / base:.2f}× the import baseline (target ≤ 2×)  {'OK' if ours / base <= 2 else 'ABOVE TARGET'}"
+    )
 
 
 if __name__ == "__main__":

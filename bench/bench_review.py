@@ -42,19 +42,24 @@ def generate(target_lines: int, variant: int = 0) -> str:
     def v(i: int, a: int, b: int) -> int:
         return b if variant and i % 10 == 0 else a
 
-    prio = "".join(f'  priority Q{i} "级别{i}" | "Level {i}" {{\n    "影响 {i} 个站点" | "Impact on {i} sites"\n  }}\n'
-                   for i in range(n))
+    prio = "".join(
+        f'  priority Q{i} "级别{i}" | "Level {i}" {{\n    "影响 {i} 个站点" | "Impact on {i} sites"\n  }}\n'
+        for i in range(n)
+    )
     rows = "".join(f"    Q{i}          {v(i, 30, 29) + i}m     {8 + i}h\n" for i in range(n))
     rrows = "".join(f"    Q{i}          {v(i, 2, 3) + i // 3}bd\n" for i in range(n))  # at most a year
     updates = "".join(f"    Q{i} every {20 + i}m\n" for i in range(n))
-    products = "".join(f'    product p{i} "产品{i}" | "Product {i}" fee {v(i, 1000, 1200) + i}.00 per month\n'
-                       for i in range(n))
+    products = "".join(
+        f'    product p{i} "产品{i}" | "Product {i}" fee {v(i, 1000, 1200) + i}.00 per month\n' for i in range(n)
+    )
     avail = "".join(f"  availability p{i} 99.9% per month\n" for i in range(n))
     clauses = "".join(
         f'  clause c{i} "条款{i}" | "Clause {i}" {{\n'
         f'    "Q{i} 须在 {{response.Q{i}.business}} 内{"首次" if variant and i % 10 == 0 else ""}响应。"\n'
         f'    | "Q{i} is {"first " if variant and i % 10 == 0 else ""}answered within {{response.Q{i}.business}}."\n'
-        f'  }}\n' for i in range(n))
+        f"  }}\n"
+        for i in range(n)
+    )
     text = base.replace('  response "', prio + '  response "', 1)  # below the last priority
     text = text.replace("    P4      3bd       -\n", "    P4      3bd       -\n" + rows, 1)
     text = text.replace("    P4      -\n", "    P4      -\n" + rrows, 1)
@@ -98,13 +103,23 @@ def main() -> None:
     t_check = best(lambda: fmt.format_source(canonical), args.runs)
     t_diff = best(lambda: semdiff.render_text(semdiff.diff(old.contract, new.contract)), args.runs)
     print(f"generated contract: {lines} lines; second version differs in {len(d.changes)} places")
-    for name, t in (("compile", t_compile), ("layout", t_layout), ("fmt", t_fmt), ("fmt-ok", t_check),
-                    ("diff", t_diff)):
+    for name, t in (
+        ("compile", t_compile),
+        ("layout", t_layout),
+        ("fmt", t_fmt),
+        ("fmt-ok", t_check),
+        ("diff", t_diff),
+    ):
         print(f"  {name:8s} best {t * 1000:8.1f} ms  ({lines / t:,.0f} lines/s)  {t / t_compile:5.2f}× compile")
-    for label, t, target in (("fmt (rewrites) / compile", t_fmt, 3.5), ("fmt (canonical) / compile", t_check, 2.5),
-                             ("diff / compile", t_diff, 1.0)):
-        print(f"  {label:26s} = {t / t_compile:.2f}×  (target ≤ {target}×: "
-              f"{'met' if t <= target * t_compile else 'NOT met'})")
+    for label, t, target in (
+        ("fmt (rewrites) / compile", t_fmt, 3.5),
+        ("fmt (canonical) / compile", t_check, 2.5),
+        ("diff / compile", t_diff, 1.0),
+    ):
+        print(
+            f"  {label:26s} = {t / t_compile:.2f}×  (target ≤ {target}×: "
+            f"{'met' if t <= target * t_compile else 'NOT met'})"
+        )
 
     for path in sorted((ROOT / "contracts").glob("*.sla")):
         r = compile_file(path)
@@ -114,8 +129,10 @@ def main() -> None:
         c = best(lambda: compile_file(path), args.runs)
         f = best(lambda: fmt.format_source(r.source), args.runs)
         s = best(lambda: semdiff.diff(r.contract, r.contract), args.runs)
-        print(f"{path.name:16s} compile {c * 1000:6.1f} ms  fmt {f * 1000:6.1f} ms ({f / c:.2f}×)  "
-              f"self-diff {s * 1000:6.1f} ms ({s / c:.2f}×)")
+        print(
+            f"{path.name:16s} compile {c * 1000:6.1f} ms  fmt {f * 1000:6.1f} ms ({f / c:.2f}×)  "
+            f"self-diff {s * 1000:6.1f} ms ({s / c:.2f}×)"
+        )
 
 
 if __name__ == "__main__":

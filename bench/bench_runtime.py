@@ -97,10 +97,16 @@ def write_csv(rules, cols, path: Path) -> None:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["id", "priority", "product", "opened_at", "first_response_at", "resolved_at"])
         for i in range(len(opened)):
-            w.writerow([f"T{i}", names[prio[i]], "hosting",
-                        dt.datetime.fromtimestamp(opened[i], tz).isoformat(),
-                        dt.datetime.fromtimestamp(resp[i], tz).isoformat(),
-                        dt.datetime.fromtimestamp(reso[i], tz).isoformat()])
+            w.writerow(
+                [
+                    f"T{i}",
+                    names[prio[i]],
+                    "hosting",
+                    dt.datetime.fromtimestamp(opened[i], tz).isoformat(),
+                    dt.datetime.fromtimestamp(resp[i], tz).isoformat(),
+                    dt.datetime.fromtimestamp(reso[i], tz).isoformat(),
+                ]
+            )
 
 
 def bench_cli(rules_bytes: bytes, rules, cols, keep: bool) -> dict:
@@ -113,8 +119,12 @@ def bench_cli(rules_bytes: bytes, rules, cols, keep: bool) -> dict:
     written = time.perf_counter() - t0
     size = csv_path.stat().st_size
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "slalang", "eval", str(rules_path), str(csv_path),
-                             "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slalang", "eval", str(rules_path), str(csv_path), "--format", "json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     # The child's own high-water mark (VmHWM), polled while it runs:
     # RUSAGE_CHILDREN would also count this (large) parent's RSS, which a
     # forked child's maxrss inherits on Linux.
@@ -145,8 +155,13 @@ def bench_cli(rules_bytes: bytes, rules, cols, keep: bool) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"slalang eval failed ({proc.returncode}): {err.decode()[:500]}")
     report = json.loads(out)
-    return {"seconds": elapsed, "rows": report["tickets"], "peak_mb": peak_kb / 1024,
-            "csv_mb": size / 1e6, "csv_write_seconds": written}
+    return {
+        "seconds": elapsed,
+        "rows": report["tickets"],
+        "peak_mb": peak_kb / 1024,
+        "csv_mb": size / 1e6,
+        "csv_write_seconds": written,
+    }
 
 
 def sample_instants(rules, n: int, seed: int = 2) -> list[int]:
@@ -166,8 +181,12 @@ def bench_baselines(rules, n: int) -> None:
         ours = [cal.add(t, target) for t in instants]
     ours_us = (time.process_time() - c0) / (reps * n) * 1e6
     print(f"  slalang            {ours_us:9.2f} µs per due time (CPU time, all three)")
-    holidays = [dt.date.fromisoformat(h.date.isoformat()) for c in rules.file.calendars if c.name == "business"
-                for h in c.holidays]
+    holidays = [
+        dt.date.fromisoformat(h.date.isoformat())
+        for c in rules.file.calendars
+        if c.name == "business"
+        for h in c.holidays
+    ]
     local = [dt.datetime.fromtimestamp(t, tz).replace(tzinfo=None) for t in instants]
     # The baselines move a due time that lands on the end of a working
     # interval (12:00, 18:00) to the next start; slalang keeps the end
@@ -189,8 +208,10 @@ def bench_baselines(rules, n: int) -> None:
         got = [d + delta for d in local[:m]]
         us = (time.process_time() - c0) / m * 1e6
         agree = sum(a.replace(tzinfo=None) == b for a, b in zip(got, expected))
-        print(f"  businesstimedelta  {us:9.2f} µs per due time — slalang is {us / ours_us:,.0f}× faster; "
-              f"agrees on {agree}/{m}")
+        print(
+            f"  businesstimedelta  {us:9.2f} µs per due time — slalang is {us / ours_us:,.0f}× faster; "
+            f"agrees on {agree}/{m}"
+        )
 
     try:
         import pandas as pd
@@ -206,13 +227,17 @@ def bench_baselines(rules, n: int) -> None:
         us = (time.process_time() - c0) / m * 1e6
         agree = sum(a.to_pydatetime() == b for a, b in zip(got, expected))
         verdict = "meets" if us / ours_us >= 100 else "MISSES"
-        print(f"  pandas CBH         {us:9.2f} µs per due time — slalang is {us / ours_us:,.0f}× faster "
-              f"({verdict} the ≥ 100× target); agrees on {agree}/{m}")
+        print(
+            f"  pandas CBH         {us:9.2f} µs per due time — slalang is {us / ours_us:,.0f}× faster "
+            f"({verdict} the ≥ 100× target); agrees on {agree}/{m}"
+        )
     if "btd" not in locals() and "pd" not in locals():
         return
     makeup = {w.date for c in rules.file.calendars if c.name == "business" for w in c.workdays}
-    print(f"  (disagreements are due times the baselines push past China's make-up working days "
-          f"{', '.join(str(d) for d in sorted(makeup))})")
+    print(
+        f"  (disagreements are due times the baselines push past China's make-up working days "
+        f"{', '.join(str(d) for d in sorted(makeup))})"
+    )
 
 
 def main() -> None:
@@ -232,20 +257,26 @@ def main() -> None:
     # Rates are per CPU second of this process (what one core does); the
     # wall-clock rate is shown too, lower when other jobs share the machine.
     wall, cpu = bench_due_times(rules, cols)
-    print(f"\n1. due times only: {n / cpu:,.0f} tickets/s ({cpu / n * 1e6:.2f} µs per ticket, 2 metrics; "
-          f"wall clock {n / wall:,.0f}/s)")
+    print(
+        f"\n1. due times only: {n / cpu:,.0f} tickets/s ({cpu / n * 1e6:.2f} µs per ticket, 2 metrics; "
+        f"wall clock {n / wall:,.0f}/s)"
+    )
     wall, cpu, breached = bench_full(rules, cols)
     rate = n / cpu
     verdict = "meets" if rate >= 200_000 else "MISSES"
-    print(f"2. full evaluation: {rate:,.0f} tickets/s ({cpu / n * 1e6:.2f} µs per ticket; {breached:,} breached; "
-          f"wall clock {n / wall:,.0f}/s) — {verdict} the ≥ 200,000/s target; peak RSS {peak_rss_mb():.0f} MB")
+    print(
+        f"2. full evaluation: {rate:,.0f} tickets/s ({cpu / n * 1e6:.2f} µs per ticket; {breached:,} breached; "
+        f"wall clock {n / wall:,.0f}/s) — {verdict} the ≥ 200,000/s target; peak RSS {peak_rss_mb():.0f} MB"
+    )
 
     if not args.no_cli:
         r = bench_cli(data, rules, cols, args.keep)
         verdict = "meets" if r["peak_mb"] < 300 else "MISSES"
-        print(f"3. slalang eval streaming a {r['csv_mb']:.0f} MB CSV ({r['rows']:,} rows): {r['seconds']:.1f} s, "
-              f"{r['rows'] / r['seconds']:,.0f} rows/s, peak RSS {r['peak_mb']:.0f} MB — {verdict} the < 300 MB target "
-              f"(writing the CSV took {r['csv_write_seconds']:.1f} s)")
+        print(
+            f"3. slalang eval streaming a {r['csv_mb']:.0f} MB CSV ({r['rows']:,} rows): {r['seconds']:.1f} s, "
+            f"{r['rows'] / r['seconds']:,.0f} rows/s, peak RSS {r['peak_mb']:.0f} MB — {verdict} the < 300 MB target "
+            f"(writing the CSV took {r['csv_write_seconds']:.1f} s)"
+        )
 
     print(f"\n4. one due time (2bh on `business`), sample of {args.sample:,}:")
     bench_baselines(rules, args.sample)

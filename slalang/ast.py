@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterator, Union
 
 from slalang.source import Span
 
@@ -47,7 +47,7 @@ class Ref:
     span: Span
 
 
-Segment = Union[str, Ref]
+Segment = str | Ref
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,7 @@ class TimeLit:
     span: Span
 
 
-Literal = Union[Name, Keyword, Str, Text, DurationLit, PercentLit, NumberLit, DateLit, TimeLit]
+Literal = Name | Keyword | Str | Text | DurationLit | PercentLit | NumberLit | DateLit | TimeLit
 
 
 @dataclass(slots=True)
@@ -113,12 +113,12 @@ class Node:
     span: Span
     children: list = field(default_factory=list)
 
-    def nodes(self, kind: str | None = None) -> Iterator["Node"]:
+    def nodes(self, kind: str | None = None) -> Iterator[Node]:
         for c in self.children:
             if isinstance(c, Node) and (kind is None or c.kind == kind):
                 yield c
 
-    def first(self, kind: str) -> "Node | None":
+    def first(self, kind: str) -> Node | None:
         return next(self.nodes(kind), None)
 
     def lits(self, cls: type) -> list:

@@ -25,9 +25,11 @@ from slalang.source import SourceFile
 
 FORMATS = ("rules", "html", "pdf")
 # format → (module, function); one producer may serve several formats.
-PRODUCERS = {"rules": ("slalang.rules", "produce"),
-             "html": ("slalang.letter", "produce"),
-             "pdf": ("slalang.letter", "produce")}
+PRODUCERS = {
+    "rules": ("slalang.rules", "produce"),
+    "html": ("slalang.letter", "produce"),
+    "pdf": ("slalang.letter", "produce"),
+}
 
 
 class BuildError(Exception):
@@ -93,8 +95,11 @@ def build_one(path: str, formats: frozenset[str], layout: str = "interleaved") -
         from slalang.compiler import _internal
 
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        outcome.diagnostics.append(_internal(path, f"{type(exc).__name__}: {exc} while building "
-                                                   f"(at {Path(where.filename).name}:{where.lineno})"))
+        outcome.diagnostics.append(
+            _internal(
+                path, f"{type(exc).__name__}: {exc} while building (at {Path(where.filename).name}:{where.lineno})"
+            )
+        )
         outcome.internal = True
         return outcome
     outcome.files = dict(ctx.outputs)

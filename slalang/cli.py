@@ -77,9 +77,12 @@ def cmd_check(args) -> int:
     warnings = sum(len(r.diagnostics) - r.errors for r in results)
     if args.format == "text":
         bad = sum(1 for r in results if r.errors)
-        print(f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
-              f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
-              + (f" in {bad} file{'s' if bad != 1 else ''}" if bad else ""), file=sys.stderr)
+        print(
+            f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
+            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
+            + (f" in {bad} file{'s' if bad != 1 else ''}" if bad else ""),
+            file=sys.stderr,
+        )
     if any(r.internal for r in results):
         return EXIT_INTERNAL
     return EXIT_ERRORS if errors else EXIT_OK
@@ -142,8 +145,10 @@ def _build(args) -> int:
             continue
         for name in o.files:
             if name in names:
-                print(f"{o.path}: error: writes {name}, which {names[name]} writes too "
-                      "(two contracts with the same id)", file=sys.stderr)
+                print(
+                    f"{o.path}: error: writes {name}, which {names[name]} writes too (two contracts with the same id)",
+                    file=sys.stderr,
+                )
                 status = max(status, EXIT_ERRORS)
             names[name] = o.path
     if status != EXIT_OK and not args.check:
@@ -156,8 +161,11 @@ def _build(args) -> int:
                 stale.append(name)
                 print(f"{out_dir / name}: out of date with {o.path}", file=sys.stderr)
         if stale:
-            print(f"{len(stale)} output{'s' if len(stale) != 1 else ''} out of date; "
-                  f"run `slalang build {' '.join(args.inputs)} -o {args.output}`", file=sys.stderr)
+            print(
+                f"{len(stale)} output{'s' if len(stale) != 1 else ''} out of date; "
+                f"run `slalang build {' '.join(args.inputs)} -o {args.output}`",
+                file=sys.stderr,
+            )
             return max(status, EXIT_ERRORS)
         if status == EXIT_OK:
             print(f"all outputs in {out_dir} are up to date", file=sys.stderr)
@@ -171,27 +179,42 @@ def _build(args) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="slalang", description="SLA contracts as code: check, build letters and rules, review changes.")
+        prog="slalang", description="SLA contracts as code: check, build letters and rules, review changes."
+    )
     parser.add_argument("--version", action="version", version=f"slalang {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("check", help="check contracts for errors", description="Check .sla contracts and report every error and warning.")
+    p = sub.add_parser(
+        "check",
+        help="check contracts for errors",
+        description="Check .sla contracts and report every error and warning.",
+    )
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text (default) or JSON")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("build", help="build letters (PDF, HTML) and rule files",
-                       description="Compile contracts into their bilingual letter (PDF and HTML) and rule files "
-                                   "(JSON and YAML). Nothing is written unless every output of a contract builds.")
+    p = sub.add_parser(
+        "build",
+        help="build letters (PDF, HTML) and rule files",
+        description="Compile contracts into their bilingual letter (PDF and HTML) and rule files "
+        "(JSON and YAML). Nothing is written unless every output of a contract builds.",
+    )
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
     p.add_argument("--only", metavar="FORMATS", help="comma-separated subset of: rules, html, pdf")
     p.add_argument("--rules", action="store_true", help="build the rule files only (same as --only rules)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="build N contracts in parallel processes")
-    p.add_argument("--layout", choices=("interleaved", "side-by-side"), default="interleaved",
-                   help="letter layout: each Chinese paragraph followed by its English one, or two columns")
-    p.add_argument("--check", action="store_true",
-                   help="write nothing; exit 1 naming every output in DIR that differs from a fresh build")
+    p.add_argument(
+        "--layout",
+        choices=("interleaved", "side-by-side"),
+        default="interleaved",
+        help="letter layout: each Chinese paragraph followed by its English one, or two columns",
+    )
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 naming every output in DIR that differs from a fresh build",
+    )
     p.set_defaults(func=cmd_build)
 
     for name in EXTRA_COMMANDS:
@@ -225,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except Exception as exc:  # last line of defence: never a traceback
-        print(f"slalang: internal error: {type(exc).__name__}: {exc}\n"
-              "this is a bug in slalang; please report it", file=sys.stderr)
+        print(
+            f"slalang: internal error: {type(exc).__name__}: {exc}\nthis is a bug in slalang; please report it",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL

@@ -39,30 +39,57 @@ class Result:
 
 def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]:
     if len(data) > MAX_BYTES:
-        return None, [make("E0004", f"the file is {len(data) // 1024} KiB; the limit is {MAX_BYTES // 1024} KiB",
-                           SourceFile(path, ""), None, hint="a contract is text; check that this is the right file")]
+        return None, [
+            make(
+                "E0004",
+                f"the file is {len(data) // 1024} KiB; the limit is {MAX_BYTES // 1024} KiB",
+                SourceFile(path, ""),
+                None,
+                hint="a contract is text; check that this is the right file",
+            )
+        ]
     if b"\0" in data:
-        return None, [make("E0005", "the file contains NUL bytes; it is not a text file", SourceFile(path, ""),
-                           None, hint="pass a .sla text file")]
+        return None, [
+            make(
+                "E0005",
+                "the file contains NUL bytes; it is not a text file",
+                SourceFile(path, ""),
+                None,
+                hint="pass a .sla text file",
+            )
+        ]
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
+
         def shown(b: bytes) -> str:
             return b.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
 
         src = SourceFile(path, shown(data))
         offset = len(shown(data[: exc.start]))
-        return None, [make("E0002", f"byte 0x{data[exc.start]:02x} is not valid UTF-8", src,
-                           Span(offset, offset + 1),
-                           hint="save the file as UTF-8 (GBK/GB18030 files must be converted, "
-                                "e.g. `iconv -f GB18030 -t UTF-8`)")]
+        return None, [
+            make(
+                "E0002",
+                f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                src,
+                Span(offset, offset + 1),
+                hint="save the file as UTF-8 (GBK/GB18030 files must be converted, e.g. `iconv -f GB18030 -t UTF-8`)",
+            )
+        ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     src = SourceFile(path, text)
     if not text.strip():
-        return src, [make("E0003", "the file is empty", src, None,
-                          hint='start with `contract "my-contract" version "1.0.0" { … }`')]
+        return src, [
+            make(
+                "E0003",
+                "the file is empty",
+                src,
+                None,
+                hint='start with `contract "my-contract" version "1.0.0" { … }`',
+            )
+        ]
     return src, []
 
 
@@ -104,8 +131,12 @@ def compile_file(path: str | os.PathLike) -> Result:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            return Result(path, None, None, [make("E0001", f"cannot read the file: {exc.strerror or exc}",
-                                                  SourceFile(path, ""), None)])
+            return Result(
+                path,
+                None,
+                None,
+                [make("E0001", f"cannot read the file: {exc.strerror or exc}", SourceFile(path, ""), None)],
+            )
         source, diags = decode(path, data)
         if diags:
             return Result(path, source, None, diags)
@@ -131,5 +162,10 @@ def _guarded(path: str, fn) -> Result:
 
 
 def _internal(path: str, detail: str) -> Diagnostic:
-    return make("E9999", f"internal error: {detail}", SourceFile(path, ""), None,
-                hint="this is a bug in slalang, not in your contract; please report it with the file")
+    return make(
+        "E9999",
+        f"internal error: {detail}",
+        SourceFile(path, ""),
+        None,
+        hint="this is a bug in slalang, not in your contract; please report it with the file",
+    )

@@ -11,9 +11,9 @@ editors and CI."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable
 
 from slalang.source import SourceFile, Span, char_width
 
@@ -162,7 +162,7 @@ def _excerpt(source: SourceFile, span: Span, mark: str) -> list[str]:
     shown = _expand(raw)
     if len(shown) > 240:  # keep pathological one-line files readable: a window around the caret
         start = max(0, len(before) - 80)
-        shown = ("… " if start else "") + shown[start:start + 200] + (" …" if start + 200 < len(shown) else "")
+        shown = ("… " if start else "") + shown[start : start + 200] + (" …" if start + 200 < len(shown) else "")
         pad = _cells(("… " if start else "") + before[start:])
         width = min(width, 40)
     gutter = str(line)
@@ -218,8 +218,14 @@ def to_dict(diag: Diagnostic) -> dict:
         line, col = src.line_col(label.span.start)
         end_line, end_col = src.line_col(label.span.end)
         labels.append(
-            {"file": src.path, "line": line, "column": col, "end_line": end_line,
-             "end_column": end_col, "message": label.message}
+            {
+                "file": src.path,
+                "line": line,
+                "column": col,
+                "end_line": end_line,
+                "end_column": end_col,
+                "message": label.message,
+            }
         )
     if labels:
         d["labels"] = labels

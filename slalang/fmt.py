@@ -53,6 +53,7 @@ def _width(text: str) -> int:
     """Terminal cells of `text` (ASCII, the common case, without a lookup)."""
     return len(text) if text.isascii() else display_width(text)
 
+
 INDENT = "  "
 # Body texts (priority definitions, clause paragraphs) longer than this many
 # terminal cells are written one language per line, `|` leading the next.
@@ -62,20 +63,40 @@ MAX_PAD = 12
 
 _UNIT_ORDER = ("bd", "bh", "d", "h", "m")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "bh": 3600}
-_CALENDAR_UNITS = {"day": "day", "days": "day", "week": "week", "weeks": "week",
-                   "month": "month", "months": "month", "year": "year", "years": "year"}
+_CALENDAR_UNITS = {
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+}
 
 # Top-level statements of one group sit together; a blank line separates
 # groups. Matrices and clauses are long: each stands alone.
 _GROUPS = {
-    "title": "header", "languages": "header", "prevailing": "header", "effective": "header",
-    "timezone": "header", "currency": "header",
-    "provider": "parties", "customer": "parties",
-    "scope": "scope", "calendar": "calendars", "priority": "priorities",
-    "updates": "updates", "followup": "updates",
-    "availability": "availability", "warnings": "warnings",
-    "credit": "credits", "credits": "credits",
-    "exclusions": "exclusions", "reporting": "reporting", "disputes": "disputes",
+    "title": "header",
+    "languages": "header",
+    "prevailing": "header",
+    "effective": "header",
+    "timezone": "header",
+    "currency": "header",
+    "provider": "parties",
+    "customer": "parties",
+    "scope": "scope",
+    "calendar": "calendars",
+    "priority": "priorities",
+    "updates": "updates",
+    "followup": "updates",
+    "availability": "availability",
+    "warnings": "warnings",
+    "credit": "credits",
+    "credits": "credits",
+    "exclusions": "exclusions",
+    "reporting": "reporting",
+    "disputes": "disputes",
 }
 _SOLO = {"matrix", "clause"}
 
@@ -278,8 +299,9 @@ class _Layout:
     def kw(self, word: str) -> Cell:
         return Cell(word, "kw")
 
-    def block(self, node: ast.Node, depth: int, head: str, head_lits: list,
-              items: list, toplevel: bool = False) -> list[Line]:
+    def block(
+        self, node: ast.Node, depth: int, head: str, head_lits: list, items: list, toplevel: bool = False
+    ) -> list[Line]:
         """A statement with a `{ … }` body. `head_lits` are the literals of
         its first line (strings of a text separately); `items` the body's
         nodes or texts."""
@@ -320,8 +342,10 @@ class _Layout:
         width = _width(INDENT * depth + self.text_inline(t))
         if len(t.strings) == 1 or width <= BODY_TEXT_WIDTH:
             return [Line(depth, self.text_cells(t), [s.span.start for s in t.strings])]
-        return [Line(depth, [Cell(("| " if i else "") + quote(s), "split")], [s.span.start])
-                for i, s in enumerate(t.strings)]
+        return [
+            Line(depth, [Cell(("| " if i else "") + quote(s), "split")], [s.span.start])
+            for i, s in enumerate(t.strings)
+        ]
 
     # the contract --------------------------------------------------------
     def contract(self) -> list[Line]:
@@ -366,8 +390,7 @@ class _Layout:
         items = list(body.nodes()) if body is not None else []
         if body is None or (not items and not self.has_comment(body.span.start, body.span.end)):
             return self.single(n, d, [self.kw(word), *self.text_cells(t)])
-        return self.block(n, d, f"{word} {self.text_inline(t)}", [*t.strings],
-                          items)
+        return self.block(n, d, f"{word} {self.text_inline(t)}", [*t.strings], items)
 
     def s_credential(self, n, d):
         return self.single(n, d, [self.kw("credential"), *self.text_cells(n.lit(ast.Text))])
@@ -383,27 +406,31 @@ class _Layout:
         return self.block(n, d, "scope", [], list(n.nodes()))
 
     def s_region(self, n, d):
-        return self.single(n, d, [self.kw("region"), Cell(n.lit(ast.Name).value, "name"),
-                                  *self.text_cells(n.lit(ast.Text))])
+        return self.single(
+            n, d, [self.kw("region"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
+        )
 
     def s_service(self, n, d):
-        return self.single(n, d, [self.kw("service"), Cell(n.lit(ast.Name).value, "name"),
-                                  *self.text_cells(n.lit(ast.Text))])
+        return self.single(
+            n, d, [self.kw("service"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
+        )
 
     def s_product(self, n, d):
         cells = [self.kw("product"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
         fee = n.first("fee")
         if fee is not None:
-            cells += [Cell("fee", "fee"), Cell(canonical_money(fee.lit(ast.NumberLit).raw, self.currency), "num", True),
-                      Cell(f"per {self.period(fee.first('period'))}", "per")]
+            cells += [
+                Cell("fee", "fee"),
+                Cell(canonical_money(fee.lit(ast.NumberLit).raw, self.currency), "num", True),
+                Cell(f"per {self.period(fee.first('period'))}", "per"),
+            ]
         return self.single(n, d, cells)
 
     # calendars --------------------------------------------------------------
     def s_calendar(self, n, d):
         name, t = n.lit(ast.Name), n.lit(ast.Text)
         head = f"calendar {name.value} {self.text_inline(t)}"
-        return self.block(n, d, head, [name, *t.strings],
-                          list(n.nodes()))
+        return self.block(n, d, head, [name, *t.strings], list(n.nodes()))
 
     def s_hours(self, n, d):
         ranges = ", ".join(self.time_range(r) for r in n.nodes("time_range"))
@@ -457,27 +484,36 @@ class _Layout:
 
     def s_updates(self, n, d):
         t = n.lit(ast.Text)
-        return self.block(n, d, f"updates {self.text_inline(t)}", [*t.strings],
-                          list(n.nodes()))
+        return self.block(n, d, f"updates {self.text_inline(t)}", [*t.strings], list(n.nodes()))
 
     def s_update_rule(self, n, d):
-        return self.single(n, d, [self.kw(n.lit(ast.Name).value), Cell(f"every {self.dur(n.lit(ast.DurationLit))}", "every")])
+        return self.single(
+            n, d, [self.kw(n.lit(ast.Name).value), Cell(f"every {self.dur(n.lit(ast.DurationLit))}", "every")]
+        )
 
     def s_followup(self, n, d):
         within = f"within {self.dur(n.lit(ast.DurationLit))} after resolution"
         return self.single(n, d, [self.kw("followup"), *self.text_cells(n.lit(ast.Text)), Cell(within, "within")])
 
     def s_availability(self, n, d):
-        return self.single(n, d, [self.kw("availability"), Cell(n.lit(ast.Name).value, "name"),
-                                  Cell(canonical_number(n.lit(ast.PercentLit).raw), "pct"),
-                                  Cell(f"per {self.period(n.first('period'))}", "per")])
+        return self.single(
+            n,
+            d,
+            [
+                self.kw("availability"),
+                Cell(n.lit(ast.Name).value, "name"),
+                Cell(canonical_number(n.lit(ast.PercentLit).raw), "pct"),
+                Cell(f"per {self.period(n.first('period'))}", "per"),
+            ],
+        )
 
     def s_warnings(self, n, d):
         return self.block(n, d, "warnings", [], list(n.nodes()))
 
     def s_warning_level(self, n, d):
-        return self.single(n, d, [self.kw(n.lit(ast.Keyword).value),
-                                  Cell(f"at {canonical_number(n.lit(ast.PercentLit).raw)}", "at")])
+        return self.single(
+            n, d, [self.kw(n.lit(ast.Keyword).value), Cell(f"at {canonical_number(n.lit(ast.PercentLit).raw)}", "at")]
+        )
 
     # credits ----------------------------------------------------------------
     def s_credit(self, n, d):
@@ -487,12 +523,22 @@ class _Layout:
 
     def s_step_rule(self, n, d):
         mode = n.lit(ast.Keyword).value
-        return self.single(n, d, [Cell(f"per {mode} {self.dur(n.lit(ast.DurationLit))} late:", "step"),
-                                  Cell(self.amount_of(n), "amount")])
+        return self.single(
+            n,
+            d,
+            [Cell(f"per {mode} {self.dur(n.lit(ast.DurationLit))} late:", "step"), Cell(self.amount_of(n), "amount")],
+        )
 
     def s_tier_rule(self, n, d):
-        return self.single(n, d, [self.kw("below"), Cell(canonical_number(n.lit(ast.PercentLit).raw) + ":", "below"),
-                                  Cell(self.amount_of(n), "amount")])
+        return self.single(
+            n,
+            d,
+            [
+                self.kw("below"),
+                Cell(canonical_number(n.lit(ast.PercentLit).raw) + ":", "below"),
+                Cell(self.amount_of(n), "amount"),
+            ],
+        )
 
     def s_ladder_cap(self, n, d):
         return self.single(n, d, [self.kw("cap"), Cell(self.amount_of(n), "amount")])
@@ -501,19 +547,32 @@ class _Layout:
         return self.block(n, d, "credits", [], list(n.nodes()))
 
     def s_credits_cap(self, n, d):
-        return self.single(n, d, [self.kw("cap"), Cell(f"{self.amount_of(n)} per {self.period(n.first('period'))}",
-                                                       "cap")])
+        return self.single(
+            n, d, [self.kw("cap"), Cell(f"{self.amount_of(n)} per {self.period(n.first('period'))}", "cap")]
+        )
 
     def s_credit_form(self, n, d):
         return self.single(n, d, [self.kw("form"), Cell(n.lit(ast.Keyword).value, "form")])
 
     def s_claim(self, n, d):
-        return self.single(n, d, [self.kw("claim"), Cell(
-            f"within {self.dur(n.lit(ast.DurationLit))} after {n.lit(ast.Keyword).value}", "claim")])
+        return self.single(
+            n,
+            d,
+            [
+                self.kw("claim"),
+                Cell(f"within {self.dur(n.lit(ast.DurationLit))} after {n.lit(ast.Keyword).value}", "claim"),
+            ],
+        )
 
     def s_rounding(self, n, d):
-        return self.single(n, d, [self.kw("rounding"), Cell(
-            f"{n.lit(ast.Keyword).value} to {canonical_number(n.lit(ast.NumberLit).raw)}", "rounding")])
+        return self.single(
+            n,
+            d,
+            [
+                self.kw("rounding"),
+                Cell(f"{n.lit(ast.Keyword).value} to {canonical_number(n.lit(ast.NumberLit).raw)}", "rounding"),
+            ],
+        )
 
     # exclusions -------------------------------------------------------------
     def s_exclusions(self, n, d):
@@ -525,8 +584,7 @@ class _Layout:
         items = list(body.nodes()) if body is not None else []
         if body is None or (not items and not self.has_comment(body.span.start, body.span.end)):
             return self.single(n, d, [Cell("force_majeure", "force_majeure"), *self.text_cells(t)])
-        return self.block(n, d, f"force_majeure {self.text_inline(t)}",
-                          [*t.strings], items)
+        return self.block(n, d, f"force_majeure {self.text_inline(t)}", [*t.strings], items)
 
     def s_notify(self, n, d):
         return self.single(n, d, [self.kw("notify"), Cell(f"within {self.dur(n.lit(ast.DurationLit))}", "within")])
@@ -544,11 +602,14 @@ class _Layout:
 
     def s_customer_caused(self, n, d):
         t = n.lit(ast.Text)
-        return self.single(n, d, [Cell("customer_caused", "customer_caused"), *(self.text_cells(t) if t is not None else [])])
+        return self.single(
+            n, d, [Cell("customer_caused", "customer_caused"), *(self.text_cells(t) if t is not None else [])]
+        )
 
     def s_other_exclusion(self, n, d):
-        return self.single(n, d, [Cell("exclude", "exclude"), Cell(n.lit(ast.Name).value, "name"),
-                                  *self.text_cells(n.lit(ast.Text))])
+        return self.single(
+            n, d, [Cell("exclude", "exclude"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
+        )
 
     # reporting and legal ----------------------------------------------------
     def s_reporting(self, n, d):
@@ -561,13 +622,17 @@ class _Layout:
         return self.single(n, d, [self.kw("metrics"), Cell(", ".join(k.value for k in n.lits(ast.Name)), "list")])
 
     def s_retention(self, n, d):
-        return self.single(n, d, [self.kw("retention"),
-                                  Cell(self.calendar_span(n.lit(ast.NumberLit), n.lit(ast.Keyword)), "span")])
+        return self.single(
+            n, d, [self.kw("retention"), Cell(self.calendar_span(n.lit(ast.NumberLit), n.lit(ast.Keyword)), "span")]
+        )
 
     def s_audit(self, n, d):
         unit, by = n.lits(ast.Keyword)
-        return self.single(n, d, [self.kw("audit"), Cell(
-            f"every {self.calendar_span(n.lit(ast.NumberLit), unit)} by {by.value}", "audit")])
+        return self.single(
+            n,
+            d,
+            [self.kw("audit"), Cell(f"every {self.calendar_span(n.lit(ast.NumberLit), unit)} by {by.value}", "audit")],
+        )
 
     def s_disputes(self, n, d):
         return self.block(n, d, "disputes", [], list(n.nodes()))
@@ -605,7 +670,7 @@ def _attach_comments(text: str, lines: list[Line], comments: list[ast.Comment]) 
     for c in comments:
         body = c.text.rstrip()
         line_start = text.rfind("\n", 0, c.span.start) + 1
-        own_line = not text[line_start:c.span.start].strip()
+        own_line = not text[line_start : c.span.start].strip()
         if own_line:
             k = bisect.bisect_right(keys, c.span.start)
             if k == len(keys):
@@ -687,8 +752,13 @@ def _render(lines: list[Line], trailing: list[str], align: bool = True) -> str:
             i += 1
             continue
         j = i
-        while (j + 1 < len(lines) and lines[j + 1].after and not lines[j + 1].before
-               and not lines[j + 1].blank and lines[j + 1].depth == lines[i].depth):
+        while (
+            j + 1 < len(lines)
+            and lines[j + 1].after
+            and not lines[j + 1].before
+            and not lines[j + 1].blank
+            and lines[j + 1].depth == lines[i].depth
+        ):
             j += 1
         col = max(_width(code[k]) for k in range(i, j + 1)) + 2
         for k in range(i, j + 1):
@@ -782,8 +852,11 @@ def _verify(source: SourceFile, contract, comments: list[ast.Comment], out: str)
         diags2 = diags2 + more
     if contract2 is None:
         first = next((d for d in diags2 if d.is_error), None)
-        raise FormatterBug(f"the formatted text does not compile ({first.code}: {first.message})" if first
-                           else "the formatted text does not compile")
+        raise FormatterBug(
+            f"the formatted text does not compile ({first.code}: {first.message})"
+            if first
+            else "the formatted text does not compile"
+        )
     if normalised_model(contract2) != normalised_model(contract):
         raise FormatterBug("the formatted text would mean something else")
     if sorted(c.text.rstrip() for c in comments) != sorted(c.text.rstrip() for c in comments2):

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Callable, Iterable
 
 from slalang import ast, model
 from slalang.diagnostics import Diagnostic, Label, did_you_mean, make
 from slalang.source import SourceFile, Span
 
 SUPPORTED_LANGUAGES = ("zh", "en")
-REPORT_METRICS = ("sla_attainment", "mttr", "availability", "breaches", "credits",
-                  "response_time", "resolution_time")
+REPORT_METRICS = ("sla_attainment", "mttr", "availability", "breaches", "credits", "response_time", "resolution_time")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "bh": 3600}
 _MAX_DURATION_SECONDS = 366 * 86400
 _MAX_BUSINESS_DAYS = 366
@@ -27,8 +26,16 @@ _RESERVED = {"priority": ("clock", "columns"), "calendar": ("any", "off_hours"),
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*\Z")
-_CALENDAR_UNIT = {"day": "day", "days": "day", "week": "week", "weeks": "week",
-                  "month": "month", "months": "month", "year": "year", "years": "year"}
+_CALENDAR_UNIT = {
+    "day": "day",
+    "days": "day",
+    "week": "week",
+    "weeks": "week",
+    "month": "month",
+    "months": "month",
+    "year": "year",
+    "years": "year",
+}
 
 REQUIRED = {
     "title": 'title "服务响应时间承诺书" | "Service Response Time Commitment"',
@@ -39,9 +46,24 @@ REQUIRED = {
     "provider": 'provider "…" | "…" { credential "ISO/IEC 20000-1:2018" }',
     "customer": 'customer "…" | "…"',
 }
-SINGLETONS = ("title", "languages", "prevailing", "effective", "timezone", "currency",
-              "provider", "customer", "scope", "updates", "followup", "warnings",
-              "credits", "exclusions", "reporting", "disputes")
+SINGLETONS = (
+    "title",
+    "languages",
+    "prevailing",
+    "effective",
+    "timezone",
+    "currency",
+    "provider",
+    "customer",
+    "scope",
+    "updates",
+    "followup",
+    "warnings",
+    "credits",
+    "exclusions",
+    "reporting",
+    "disputes",
+)
 
 
 # Lowering has already checked every value it puts into the model, so by
@@ -111,11 +133,14 @@ class _Lowerer:
         self.failed: set[str] = set()
         self.region_spans: dict[str, Span] = {}
         self.empty_cells: set[str] = set()  # `metric.priority.column` paths of `-` cells
-        self.ref_texts: list[ast.Text] = []  # clause texts, for the same-values check  # reference prefixes whose section did not lower
+        self.ref_texts: list[
+            ast.Text
+        ] = []  # clause texts, for the same-values check  # reference prefixes whose section did not lower
 
     # ------------------------------------------------------------ helpers
-    def err(self, code: str, message: str, span: Span | None, hint: str | None = None,
-            labels: Iterable[Label] = ()) -> None:
+    def err(
+        self, code: str, message: str, span: Span | None, hint: str | None = None, labels: Iterable[Label] = ()
+    ) -> None:
         self.diags.append(make(code, message, self.src, span, hint=hint, labels=labels))
 
     def line(self, span: Span) -> int:
@@ -138,15 +163,23 @@ class _Lowerer:
 
     def reserved(self, kind: str, name: ast.Name) -> bool:
         if name.value in _RESERVED.get(kind, ()):
-            self.err("E0206", f"`{name.value}` cannot name a {kind}", name.span,
-                     f"`{name.value}` has a meaning of its own in a matrix; choose another name")
+            self.err(
+                "E0206",
+                f"`{name.value}` cannot name a {kind}",
+                name.span,
+                f"`{name.value}` has a meaning of its own in a matrix; choose another name",
+            )
             return True
         return False
 
     def duplicate(self, what: str, name: str, span: Span, first: Span) -> None:
-        self.err("E0202", f"{what} `{name}` is declared twice", span,
-                 "give each a different name, or remove one",
-                 [Label(first, "first declared here")])
+        self.err(
+            "E0202",
+            f"{what} `{name}` is declared twice",
+            span,
+            "give each a different name, or remove one",
+            [Label(first, "first declared here")],
+        )
 
     def singles(self, node: ast.Node, kinds: Iterable[str], where: str) -> dict[str, ast.Node]:
         """First child of each kind; a repeated statement is reported."""
@@ -156,9 +189,14 @@ class _Lowerer:
             if child.kind not in kinds:
                 continue
             if child.kind in seen:
-                word = self.src.text[self.head(child).start:self.head(child).end]
-                self.err("E0203", f"`{word}` is given twice in {where}", self.head(child),
-                         "keep one of them", [Label(self.head(seen[child.kind]), "first given here")])
+                word = self.src.text[self.head(child).start : self.head(child).end]
+                self.err(
+                    "E0203",
+                    f"`{word}` is given twice in {where}",
+                    self.head(child),
+                    "keep one of them",
+                    [Label(self.head(seen[child.kind]), "first given here")],
+                )
             else:
                 seen[child.kind] = child
         return seen
@@ -169,8 +207,12 @@ class _Lowerer:
         for s in strings:
             if s.refs and not refs_ok:
                 ref = s.refs[0]
-                self.err("E0703", f"`{{{ref.path}}}` quotes a value outside a clause", ref.span,
-                         "values are quoted in `clause` texts only; write `\\{` for a literal brace")
+                self.err(
+                    "E0703",
+                    f"`{{{ref.path}}}` quotes a value outside a clause",
+                    ref.span,
+                    "values are quoted in `clause` texts only; write `\\{` for a literal brace",
+                )
                 continue
             self.refs.extend(s.refs)
             if not s.value.strip():
@@ -180,26 +222,39 @@ class _Lowerer:
         elif len(strings) != len(self.langs):
             names = ", ".join(self.langs)
             if len(strings) < len(self.langs):
-                missing = ", ".join(self.langs[len(strings):])
+                missing = ", ".join(self.langs[len(strings) :])
                 example = " | ".join(f'"…{lang}…"' for lang in self.langs)
-                self.err("E0301", f"this text has no {missing} version (the contract is in {names})",
-                         t.span, f"give one string per language, in order: {example}")
+                self.err(
+                    "E0301",
+                    f"this text has no {missing} version (the contract is in {names})",
+                    t.span,
+                    f"give one string per language, in order: {example}",
+                )
             else:
-                self.err("E0301", f"this text has {len(strings)} versions but the contract declares "
-                         f"{len(self.langs)} language{'s' if len(self.langs) > 1 else ''} ({names})",
-                         strings[len(self.langs)].span, "remove the extra string, or declare the language")
+                self.err(
+                    "E0301",
+                    f"this text has {len(strings)} versions but the contract declares "
+                    f"{len(self.langs)} language{'s' if len(self.langs) > 1 else ''} ({names})",
+                    strings[len(self.langs)].span,
+                    "remove the extra string, or declare the language",
+                )
             strings = (strings + strings[-1:] * len(self.langs))[: len(self.langs)]
         elif len(self.langs) > 1 and "zh" in self.langs and "en" in self.langs:
             zh = strings[self.langs.index("zh")]
             en = strings[self.langs.index("en")]
             if not _CJK.search(zh.value) and _CJK.search(en.value):
-                self.err("W0304", "the Chinese text has no Chinese characters but the English one does",
-                         zh.span, f"texts follow `languages` order ({', '.join(self.langs)}); "
-                         "are the two strings swapped?")
+                self.err(
+                    "W0304",
+                    "the Chinese text has no Chinese characters but the English one does",
+                    zh.span,
+                    f"texts follow `languages` order ({', '.join(self.langs)}); are the two strings swapped?",
+                )
         values = {lang: s.value for lang, s in zip(self.langs, strings)}
         segments = {
-            lang: tuple(_new(model.Segment, text=seg) if isinstance(seg, str) else _new(model.Segment, ref=seg.path)
-                        for seg in s.segments)
+            lang: tuple(
+                _new(model.Segment, text=seg) if isinstance(seg, str) else _new(model.Segment, ref=seg.path)
+                for seg in s.segments
+            )
             for lang, s in zip(self.langs, strings)
         }
         return _new(model.Text, values=values, segments=segments)
@@ -215,42 +270,67 @@ class _Lowerer:
         sets = [sorted({r.path for r in s.refs}) for s in t.strings]
         if len(sets) > 1 and any(x != sets[0] for x in sets[1:]):
             odd = next(i for i, x in enumerate(sets) if x != sets[0])
-            self.err("W0703", "the languages of this text quote different values "
-                     f"({', '.join(sets[0]) or 'none'} vs {', '.join(sets[odd]) or 'none'})",
-                     t.strings[odd].span, "quote the same `{…}` values in every language, so the versions agree")
+            self.err(
+                "W0703",
+                "the languages of this text quote different values "
+                f"({', '.join(sets[0]) or 'none'} vs {', '.join(sets[odd]) or 'none'})",
+                t.strings[odd].span,
+                "quote the same `{…}` values in every language, so the versions agree",
+            )
 
-    def duration(self, d: ast.DurationLit, clock_calendar: str | None, what: str,
-                 wall_only: bool = False) -> model.Duration:
+    def duration(
+        self, d: ast.DurationLit, clock_calendar: str | None, what: str, wall_only: bool = False
+    ) -> model.Duration:
         units = {u for _, u in d.parts}
         business = units & {"bh", "bd"}
         if business and units - business:
-            self.err("E0406", f"`{d.raw}` mixes wall-clock and business-time units", d.span,
-                     "use `m`, `h`, `d` (wall clock) or `bh`, `bd` (business calendar), not both")
+            self.err(
+                "E0406",
+                f"`{d.raw}` mixes wall-clock and business-time units",
+                d.span,
+                "use `m`, `h`, `d` (wall clock) or `bh`, `bd` (business calendar), not both",
+            )
             raise _Abort
         if business and wall_only:
-            self.err("E0405", f"{what} runs on the wall clock; `{d.raw}` uses business-time units", d.span,
-                     "write it in `m`, `h` or `d`")
+            self.err(
+                "E0405",
+                f"{what} runs on the wall clock; `{d.raw}` uses business-time units",
+                d.span,
+                "write it in `m`, `h` or `d`",
+            )
             raise _Abort
         if business and clock_calendar is None:
-            self.err("E0405", f"`{d.raw}` counts business time, but {what} names no business calendar",
-                     d.span, "add `clock <calendar>` to the block, e.g. `clock business`")
+            self.err(
+                "E0405",
+                f"`{d.raw}` counts business time, but {what} names no business calendar",
+                d.span,
+                "add `clock <calendar>` to the block, e.g. `clock business`",
+            )
             raise _Abort
         seconds = sum(n * _UNIT_SECONDS[u] for n, u in d.parts if u != "bd")
         days = sum(n for n, u in d.parts if u == "bd")
         if seconds == 0 and days == 0:
-            self.err("E0407", f"{what} of `{d.raw}` is zero", d.span,
-                     "give a positive duration" + (", or `-` where a matrix makes no commitment"
-                                                   if "target" in what else ""))
+            self.err(
+                "E0407",
+                f"{what} of `{d.raw}` is zero",
+                d.span,
+                "give a positive duration"
+                + (", or `-` where a matrix makes no commitment" if "target" in what else ""),
+            )
             raise _Abort
         if seconds > _MAX_DURATION_SECONDS or days > _MAX_BUSINESS_DAYS:
-            self.err("E0107", f"`{d.raw}` is longer than a year", d.span,
-                     "durations in a contract are at most 366 days (`366d`, `366bd`)")
+            self.err(
+                "E0107",
+                f"`{d.raw}` is longer than a year",
+                d.span,
+                "durations in a contract are at most 366 days (`366d`, `366bd`)",
+            )
             raise _Abort
-        return _new(model.Duration, spelling=d.raw, clock="business" if business else "wall",
-                              seconds=seconds, days=days)
+        return _new(
+            model.Duration, spelling=d.raw, clock="business" if business else "wall", seconds=seconds, days=days
+        )
 
-    def percent(self, p: ast.PercentLit, what: str, low: Decimal, high: Decimal,
-                low_open: bool = True) -> Decimal:
+    def percent(self, p: ast.PercentLit, what: str, low: Decimal, high: Decimal, low_open: bool = True) -> Decimal:
         bad = p.value > high or (p.value <= low if low_open else p.value < low)
         if bad:
             lo = f"above {low}%" if low_open else f"at least {low}%"
@@ -266,12 +346,20 @@ class _Lowerer:
         num = node.lit(ast.NumberLit)
         cur = node.lit(ast.Name)
         if currency is not None and cur.value != currency:
-            self.err("E0504", f"{what} is in {cur.value} but the contract currency is {currency}",
-                     cur.span, f"write `{num.raw} {currency}`")
+            self.err(
+                "E0504",
+                f"{what} is in {cur.value} but the contract currency is {currency}",
+                cur.span,
+                f"write `{num.raw} {currency}`",
+            )
             raise _Abort
         if num.value <= 0 or num.value.as_tuple().exponent < -2:
-            self.err("E0504", f"{what} `{num.raw}` is not a positive amount with at most two decimals",
-                     num.span, f"write an amount such as `500.00 {cur.value}`")
+            self.err(
+                "E0504",
+                f"{what} `{num.raw}` is not a positive amount with at most two decimals",
+                num.span,
+                f"write an amount such as `500.00 {cur.value}`",
+            )
             raise _Abort
         return _new(model.Amount, money=_new(model.Money, amount=num.value, currency=cur.value))
 
@@ -295,16 +383,23 @@ class _Lowerer:
         root = self.root
         cid, version = root.lits(ast.Str)[:2]
         if not _ID.match(cid.value):
-            self.err("E0205", f"contract id `{cid.value}` is not a valid id", cid.span,
-                     'use lower-case letters, digits, `-`, `_` and `.`, e.g. `"example-itops"`')
+            self.err(
+                "E0205",
+                f"contract id `{cid.value}` is not a valid id",
+                cid.span,
+                'use lower-case letters, digits, `-`, `_` and `.`, e.g. `"example-itops"`',
+            )
         if not _VERSION.match(version.value):
-            self.err("E0205", f"version `{version.value}` is not a valid version", version.span,
-                     'write a version such as `"2.1.0"`')
+            self.err(
+                "E0205",
+                f"version `{version.value}` is not a valid version",
+                version.span,
+                'write a version such as `"2.1.0"`',
+            )
         top = self.singles(root, SINGLETONS, "the contract")
         for kind, example in REQUIRED.items():
             if kind not in top:
-                self.err("E0204", f"the contract has no `{kind}`", self.head(root),
-                         f"add a line such as `{example}`")
+                self.err("E0204", f"the contract has no `{kind}`", self.head(root), f"add a line such as `{example}`")
 
         self.lower_languages(top.get("languages"), top.get("prevailing"))
         title = self.guarded(self.text, top["title"].lit(ast.Text)) if "title" in top else None
@@ -314,8 +409,7 @@ class _Lowerer:
         provider = self.lower_party(top.get("provider"))
         customer = self.lower_party(top.get("customer"))
         scope = self.lower_scope(top.get("scope"), currency)
-        calendars = [c for c in (self.guarded(self.lower_calendar, n, start, end)
-                                 for n in root.nodes("calendar")) if c]
+        calendars = [c for c in (self.guarded(self.lower_calendar, n, start, end) for n in root.nodes("calendar")) if c]
         priorities = self.lower_priorities(list(root.nodes("priority")))
 
         matrices: dict[str, model.Matrix] = {}
@@ -323,8 +417,13 @@ class _Lowerer:
         for node in root.nodes("matrix"):
             metric = node.lit(ast.Keyword).value
             if metric in seen_matrix:
-                self.err("E0203", f"`{metric}` is given twice in the contract", self.head(node),
-                         "keep one matrix per metric", [Label(self.head(seen_matrix[metric]), "first given here")])
+                self.err(
+                    "E0203",
+                    f"`{metric}` is given twice in the contract",
+                    self.head(node),
+                    "keep one matrix per metric",
+                    [Label(self.head(seen_matrix[metric]), "first given here")],
+                )
                 continue
             seen_matrix[metric] = node
             m = self.guarded(self.lower_matrix, node, metric)
@@ -338,8 +437,11 @@ class _Lowerer:
         updates = self.guarded(self.lower_updates, top["updates"]) if "updates" in top else None
         followup = self.guarded(self.lower_followup, top["followup"]) if "followup" in top else None
         credits = self.guarded(self.lower_credits, top["credits"], currency) if "credits" in top else None
-        for name, node, value in (("updates", top.get("updates"), updates), ("followup", top.get("followup"), followup),
-                                  ("credits", top.get("credits"), credits)):
+        for name, node, value in (
+            ("updates", top.get("updates"), updates),
+            ("followup", top.get("followup"), followup),
+            ("credits", top.get("credits"), credits),
+        ):
             if node is not None and value is None:
                 self.failed.add(name)
         availability = self.lower_availability(list(root.nodes("availability")))
@@ -352,25 +454,73 @@ class _Lowerer:
 
         if any(d.is_error for d in self.diags) or None in (title, start, end, tz, currency, provider, customer):
             # Still resolve references so their errors are reported together.
-            self.resolve_refs(self.values_partial(matrices, updates, followup, availability, warnings,
-                                                  ladders, credits, exclusions, reporting, start, end,
-                                                  provider, customer, scope))
+            self.resolve_refs(
+                self.values_partial(
+                    matrices,
+                    updates,
+                    followup,
+                    availability,
+                    warnings,
+                    ladders,
+                    credits,
+                    exclusions,
+                    reporting,
+                    start,
+                    end,
+                    provider,
+                    customer,
+                    scope,
+                )
+            )
             return None
-        values = self.values_partial(matrices, updates, followup, availability, warnings, ladders,
-                                     credits, exclusions, reporting, start, end, provider, customer, scope)
+        values = self.values_partial(
+            matrices,
+            updates,
+            followup,
+            availability,
+            warnings,
+            ladders,
+            credits,
+            exclusions,
+            reporting,
+            start,
+            end,
+            provider,
+            customer,
+            scope,
+        )
         self.resolve_refs(values)
         if any(d.is_error for d in self.diags):
             return None
-        return _new(model.Contract, 
-            id=cid.value, version=version.value, title=title, languages=self.langs,
-            prevailing=self.prevailing, effective_start=start, effective_end=end, timezone=tz,
-            currency=currency, provider=provider, customer=customer, scope=scope,
-            calendars=tuple(calendars), priorities=tuple(priorities),
-            response=matrices.get("response"), resolution=matrices.get("resolution"),
-            updates=updates, followup=followup, availability=tuple(availability),
-            warnings=tuple(warnings), credit_ladders=tuple(ladders), credits=credits,
-            exclusions=exclusions, reporting=reporting, disputes=disputes,
-            clauses=tuple(clauses), values=values,
+        return _new(
+            model.Contract,
+            id=cid.value,
+            version=version.value,
+            title=title,
+            languages=self.langs,
+            prevailing=self.prevailing,
+            effective_start=start,
+            effective_end=end,
+            timezone=tz,
+            currency=currency,
+            provider=provider,
+            customer=customer,
+            scope=scope,
+            calendars=tuple(calendars),
+            priorities=tuple(priorities),
+            response=matrices.get("response"),
+            resolution=matrices.get("resolution"),
+            updates=updates,
+            followup=followup,
+            availability=tuple(availability),
+            warnings=tuple(warnings),
+            credit_ladders=tuple(ladders),
+            credits=credits,
+            exclusions=exclusions,
+            reporting=reporting,
+            disputes=disputes,
+            clauses=tuple(clauses),
+            values=values,
         )
 
     # ------------------------------------------------------------ header
@@ -381,13 +531,22 @@ class _Lowerer:
             spans: dict[str, Span] = {}
             for name in node.lits(ast.Name):
                 if name.value in spans:
-                    self.err("E0302", f"language `{name.value}` is listed twice", name.span,
-                             "list each language once", [Label(spans[name.value], "first listed here")])
+                    self.err(
+                        "E0302",
+                        f"language `{name.value}` is listed twice",
+                        name.span,
+                        "list each language once",
+                        [Label(spans[name.value], "first listed here")],
+                    )
                 else:
                     if name.value not in SUPPORTED_LANGUAGES:
                         guess = did_you_mean(name.value, SUPPORTED_LANGUAGES)
-                        self.err("E0302", f"language `{name.value}` is not supported", name.span,
-                                 f"did you mean `{guess}`?" if guess else "supported languages: `zh`, `en`")
+                        self.err(
+                            "E0302",
+                            f"language `{name.value}` is not supported",
+                            name.span,
+                            f"did you mean `{guess}`?" if guess else "supported languages: `zh`, `en`",
+                        )
                     # kept even when unsupported, so texts are not all reported as mis-sized
                     spans[name.value] = name.span
                     langs.append(name.value)
@@ -396,14 +555,22 @@ class _Lowerer:
         if prevailing is not None:
             name = prevailing.lit(ast.Name)
             if name.value not in self.langs:
-                self.err("E0303", f"prevailing language `{name.value}` is not one of the contract's "
-                         f"languages ({', '.join(self.langs)})", name.span,
-                         f"write `prevailing {self.langs[0]}`")
+                self.err(
+                    "E0303",
+                    f"prevailing language `{name.value}` is not one of the contract's "
+                    f"languages ({', '.join(self.langs)})",
+                    name.span,
+                    f"write `prevailing {self.langs[0]}`",
+                )
             else:
                 self.prevailing = name.value
         elif node is not None and len(self.langs) > 1:
-            self.err("E0204", "the contract has two languages but no `prevailing` language",
-                     self.head(node), f"add `prevailing {self.langs[0]}`: the text that wins if the two disagree")
+            self.err(
+                "E0204",
+                "the contract has two languages but no `prevailing` language",
+                self.head(node),
+                f"add `prevailing {self.langs[0]}`: the text that wins if the two disagree",
+            )
         else:
             self.prevailing = self.langs[0]
 
@@ -412,9 +579,14 @@ class _Lowerer:
             return None, None
         a, b = node.lits(ast.DateLit)
         if a.value and b.value and not a.value < b.value:
-            self.err("E0601", f"the effective period ends ({b.raw}) before it starts ({a.raw})"
-                     if b.value < a.value else "the effective period starts and ends on the same day",
-                     Span(a.span.start, b.span.end), "write `effective START to END` with START before END")
+            self.err(
+                "E0601",
+                f"the effective period ends ({b.raw}) before it starts ({a.raw})"
+                if b.value < a.value
+                else "the effective period starts and ends on the same day",
+                Span(a.span.start, b.span.end),
+                "write `effective START to END` with START before END",
+            )
             return None, None
         return a.value, b.value
 
@@ -427,20 +599,42 @@ class _Lowerer:
 
         # Only region/city names: not the build machine's own zone
         # (`localtime`), tzdata's internal files, or its posix/right mirrors.
-        ok = (bool(name) and not name.startswith(("/", ".", "posix/", "right/")) and ".." not in name
-              and name not in ("localtime", "posixrules", "Factory", "leap-seconds.list", "leapseconds",
-                               "tzdata.zi", "zone.tab", "zone1970.tab", "iso3166.tab", "SECURITY"))
+        ok = (
+            bool(name)
+            and not name.startswith(("/", ".", "posix/", "right/"))
+            and ".." not in name
+            and name
+            not in (
+                "localtime",
+                "posixrules",
+                "Factory",
+                "leap-seconds.list",
+                "leapseconds",
+                "tzdata.zi",
+                "zone.tab",
+                "zone1970.tab",
+                "iso3166.tab",
+                "SECURITY",
+            )
+        )
         if ok:
             try:
                 zoneinfo.ZoneInfo(name)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 ok = False
         if not ok:
-            zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and z != name
-                           and not z.startswith(("posix/", "right/")))
+            zones = sorted(
+                z
+                for z in zoneinfo.available_timezones()
+                if "/" in z and z != name and not z.startswith(("posix/", "right/"))
+            )
             guess = did_you_mean(name, zones)
-            self.err("E0602", f"`{name}` is not an IANA time zone", s.span,
-                     f"did you mean `{guess}`?" if guess else 'write a zone such as `"Asia/Shanghai"`')
+            self.err(
+                "E0602",
+                f"`{name}` is not an IANA time zone",
+                s.span,
+                f"did you mean `{guess}`?" if guess else 'write a zone such as `"Asia/Shanghai"`',
+            )
             return None
         return name
 
@@ -451,12 +645,20 @@ class _Lowerer:
         from babel.core import get_global
 
         # Currencies legal tender somewhere today (not DEM, not CNH, not XAU).
-        codes = {code for entries in get_global("territory_currencies").values()
-                 for code, _start, end, tender in entries if end is None and tender}
+        codes = {
+            code
+            for entries in get_global("territory_currencies").values()
+            for code, _start, end, tender in entries
+            if end is None and tender
+        }
         if name.value not in codes:
             guess = "CNY" if name.value.upper() in ("RMB", "YUAN") else did_you_mean(name.value, sorted(codes))
-            self.err("E0603", f"`{name.value}` is not an ISO 4217 currency code", name.span,
-                     f"did you mean `{guess}`?" if guess else "write a three-letter code such as `CNY`")
+            self.err(
+                "E0603",
+                f"`{name.value}` is not an ISO 4217 currency code",
+                name.span,
+                f"did you mean `{guess}`?" if guess else "write a three-letter code such as `CNY`",
+            )
             return None
         return name.value
 
@@ -481,7 +683,9 @@ class _Lowerer:
 
     def lower_scope(self, node, currency):
         if node is None:
-            return _new(model.Scope, )
+            return _new(
+                model.Scope,
+            )
         regions, products, services = [], [], []
         spans: dict[tuple[str, str], Span] = {}
 
@@ -522,12 +726,20 @@ class _Lowerer:
                     num = fee.lit(ast.NumberLit)
                     period = fee.first("period").lit(ast.Keyword)
                     if period.value != "month":
-                        self.err("E0504", "fees are stated per month", period.span,
-                                 "write `fee <amount> per month`; credits are a percentage of the monthly fee")
+                        self.err(
+                            "E0504",
+                            "fees are stated per month",
+                            period.span,
+                            "write `fee <amount> per month`; credits are a percentage of the monthly fee",
+                        )
                         period = None
                     elif num.value <= 0 or num.value.as_tuple().exponent < -2:
-                        self.err("E0504", f"fee `{num.raw}` is not a positive amount with at most two decimals",
-                                 num.span, "write an amount such as `120000.00`")
+                        self.err(
+                            "E0504",
+                            f"fee `{num.raw}` is not a positive amount with at most two decimals",
+                            num.span,
+                            "write an amount such as `120000.00`",
+                        )
                         period = None
                     else:
                         # without a valid currency the contract has an error and is not built
@@ -546,9 +758,14 @@ class _Lowerer:
             first = model.WEEKDAYS.index(kws[0].value)
             last = model.WEEKDAYS.index(kws[-1].value)
             if last < first:
-                self.err("E0606", f"the day range `{kws[0].value}..{kws[-1].value}` runs backwards",
-                         span_node.span, f"weeks run mon..sun: write `{kws[0].value}..sun, mon..{kws[-1].value}`"
-                         if kws[-1].value != "mon" else f"weeks run mon..sun: write `{kws[0].value}..sun, mon`")
+                self.err(
+                    "E0606",
+                    f"the day range `{kws[0].value}..{kws[-1].value}` runs backwards",
+                    span_node.span,
+                    f"weeks run mon..sun: write `{kws[0].value}..sun, mon..{kws[-1].value}`"
+                    if kws[-1].value != "mon"
+                    else f"weeks run mon..sun: write `{kws[0].value}..sun, mon`",
+                )
                 raise _Abort
             for d in range(first, last + 1):
                 if d in out:
@@ -562,21 +779,34 @@ class _Lowerer:
         if a.minutes is None or b.minutes is None:
             raise _Abort  # already reported by the parser
         if a.minutes >= b.minutes:
-            self.err("E0606", f"the time range `{a.raw}-{b.raw}` does not end after it starts", node.span,
-                     "a range ends on its own day: write the earlier time first, `24:00` for midnight, "
-                     "and split a stretch past midnight in two (e.g. `sat 22:00-24:00` and `sun 00:00-02:00`)")
+            self.err(
+                "E0606",
+                f"the time range `{a.raw}-{b.raw}` does not end after it starts",
+                node.span,
+                "a range ends on its own day: write the earlier time first, `24:00` for midnight, "
+                "and split a stretch past midnight in two (e.g. `sat 22:00-24:00` and `sun 00:00-02:00`)",
+            )
             raise _Abort
         return a.minutes, b.minutes
 
-    def windows(self, day_list: list[int], ranges: list[tuple[ast.Node, int, int]],
-                taken: dict[int, list[tuple[int, int, Span]]]) -> list[model.WeeklyWindow]:
+    def windows(
+        self,
+        day_list: list[int],
+        ranges: list[tuple[ast.Node, int, int]],
+        taken: dict[int, list[tuple[int, int, Span]]],
+    ) -> list[model.WeeklyWindow]:
         out = []
         for day in day_list:
             for node, a, b in ranges:
-                for (x, y, other) in taken.get(day, []):
+                for x, y, other in taken.get(day, []):
                     if a < y and x < b:
-                        self.err("E0606", f"working hours overlap on {model.WEEKDAYS[day]}", node.span,
-                                 "give each stretch of time once", [Label(other, "overlaps this")])
+                        self.err(
+                            "E0606",
+                            f"working hours overlap on {model.WEEKDAYS[day]}",
+                            node.span,
+                            "give each stretch of time once",
+                            [Label(other, "overlaps this")],
+                        )
                         raise _Abort
                 taken.setdefault(day, []).append((a, b, node.span))
                 out.append(_new(model.WeeklyWindow, weekday=day, start_minute=a, end_minute=b))
@@ -590,9 +820,13 @@ class _Lowerer:
         if self.reserved("calendar", name):
             return None
         if name.value in self.region_spans:  # reported; the calendar itself is still lowered
-            self.err("E0202", f"`{name.value}` names both a region and a calendar", name.span,
-                     "a matrix column could mean either; rename one of them",
-                     [Label(self.region_spans[name.value], "the region")])
+            self.err(
+                "E0202",
+                f"`{name.value}` names both a region and a calendar",
+                name.span,
+                "a matrix column could mean either; rename one of them",
+                [Label(self.region_spans[name.value], "the region")],
+            )
         self.calendar_spans[name.value] = name.span
         title = self.guarded(self.text, node.lit(ast.Text))
         taken: dict[int, list[tuple[int, int, Span]]] = {}
@@ -606,8 +840,12 @@ class _Lowerer:
             except _Abort:
                 ok = False
         if ok and not windows:
-            self.err("E0607", f"calendar `{name.value}` has no working hours", self.head(node),
-                     "add a line such as `hours mon..fri 09:00-18:00`")
+            self.err(
+                "E0607",
+                f"calendar `{name.value}` has no working hours",
+                self.head(node),
+                "add a line such as `hours mon..fri 09:00-18:00`",
+            )
             ok = False
         sets: list[str] = []
         for hs in node.nodes("holiday_set"):
@@ -629,24 +867,39 @@ class _Lowerer:
                     if prev_kind == kind:
                         self.duplicate("date", d.raw, d.span, prev_span)
                     else:
-                        self.err("E0609", f"{d.raw} is both a holiday and a working day", d.span,
-                                 "keep one of the two lines", [Label(prev_span, "also given here")])
+                        self.err(
+                            "E0609",
+                            f"{d.raw} is both a holiday and a working day",
+                            d.span,
+                            "keep one of the two lines",
+                            [Label(prev_span, "also given here")],
+                        )
                     ok = False
                     continue
                 dated[d.value] = (kind, d.span)
                 if start and end and not (start <= d.value <= end):
-                    self.err("W0608", f"{d.raw} is outside the effective period ({start} to {end})", d.span,
-                             "remove it, or check the year")
+                    self.err(
+                        "W0608",
+                        f"{d.raw} is outside the effective period ({start} to {end})",
+                        d.span,
+                        "remove it, or check the year",
+                    )
                 t = n.lit(ast.Text)
                 note = self.guarded(self.text, t) if t is not None else None
                 bucket.append(_new(model.DatedNote, date=d.value, note=note))
         if not ok or title is None:
             return None
         merged = _merge(sorted(windows, key=lambda w: (w.weekday, w.start_minute)))
-        cal = _new(model.Calendar, name=name.value, title=title, hours=tuple(merged), holiday_sets=tuple(sets),
-                             extra_holidays=tuple(sorted(holidays_, key=lambda x: x.date)),
-                             extra_workdays=tuple(sorted(workdays, key=lambda x: x.date)),
-                             line=self.line(node.span))
+        cal = _new(
+            model.Calendar,
+            name=name.value,
+            title=title,
+            hours=tuple(merged),
+            holiday_sets=tuple(sets),
+            extra_holidays=tuple(sorted(holidays_, key=lambda x: x.date)),
+            extra_workdays=tuple(sorted(workdays, key=lambda x: x.date)),
+            line=self.line(node.span),
+        )
         self.calendars[name.value] = cal
         return cal
 
@@ -660,18 +913,25 @@ class _Lowerer:
             except ImportError:
                 known = []
             guess = did_you_mean(code.value.lower(), [k for k in known if len(k) == 2])
-            self.err("E0605", f"unknown holiday set `{code.value}`", code.span,
-                     f"did you mean `{guess}`?" if guess else
-                     "name a country code the `holidays` package knows, e.g. `cn`")
+            self.err(
+                "E0605",
+                f"unknown holiday set `{code.value}`",
+                code.span,
+                f"did you mean `{guess}`?" if guess else "name a country code the `holidays` package knows, e.g. `cn`",
+            )
             return False
         if start and end:
             missing = [y for y in range(start.year, end.year + 1) if not cov.first_year <= y <= cov.last_year]
             if missing:
                 years = ", ".join(str(y) for y in missing)
-                self.err("E0604", f"holiday set `{code.value}` has no data for {years} "
-                         f"({cov.source} covers {cov.first_year}–{cov.last_year})", code.span,
-                         "upgrade the holidays package once the year's holidays are published, or end "
-                         f"the effective period by {cov.last_year}-12-31")
+                self.err(
+                    "E0604",
+                    f"holiday set `{code.value}` has no data for {years} "
+                    f"({cov.source} covers {cov.first_year}–{cov.last_year})",
+                    code.span,
+                    "upgrade the holidays package once the year's holidays are published, or end "
+                    f"the effective period by {cov.last_year}-12-31",
+                )
                 return False
         return True
 
@@ -710,8 +970,12 @@ class _Lowerer:
                 raise _Abort
             clock = cname.value
         if "columns" not in singles:
-            self.err("E0204", f"the {metric} matrix has no `columns` line", self.head(node),
-                     "add e.g. `columns business, off_hours` (or `columns any`)")
+            self.err(
+                "E0204",
+                f"the {metric} matrix has no `columns` line",
+                self.head(node),
+                "add e.g. `columns business, off_hours` (or `columns any`)",
+            )
             raise _Abort
         columns = self.lower_columns(singles["columns"])
         rows = list(node.nodes("row"))
@@ -728,16 +992,25 @@ class _Lowerer:
                 ok = False
                 continue
             if name.value in seen:
-                self.err("E0402", f"row `{name.value}` is given twice", name.span, "keep one row per priority",
-                         [Label(seen[name.value], "first given here")])
+                self.err(
+                    "E0402",
+                    f"row `{name.value}` is given twice",
+                    name.span,
+                    "keep one row per priority",
+                    [Label(seen[name.value], "first given here")],
+                )
                 ok = False
                 continue
             seen[name.value] = name.span
             if len(cells) != len(columns):
                 cols = ", ".join(c.name for c in columns)
-                self.err("E0403", f"row `{name.value}` has {len(cells)} cell{'s' if len(cells) != 1 else ''} "
-                         f"but the matrix has {len(columns)} column{'s' if len(columns) != 1 else ''} ({cols})",
-                         row.span, "give one duration per column; write `-` where there is no commitment")
+                self.err(
+                    "E0403",
+                    f"row `{name.value}` has {len(cells)} cell{'s' if len(cells) != 1 else ''} "
+                    f"but the matrix has {len(columns)} column{'s' if len(columns) != 1 else ''} ({cols})",
+                    row.span,
+                    "give one duration per column; write `-` where there is no commitment",
+                )
                 ok = False
                 continue
             for col, cell in zip(columns, cells):
@@ -749,30 +1022,47 @@ class _Lowerer:
                     except _Abort:
                         ok = False
                         continue
-                targets.append(_new(model.Target, priority=name.value, column=col.name, duration=dur,
-                                            line=self.line(row.span)))
+                targets.append(
+                    _new(model.Target, priority=name.value, column=col.name, duration=dur, line=self.line(row.span))
+                )
         missing = [p for p in self.priority_spans if p not in seen]
         if missing and self.priority_spans:
             names = ", ".join(f"`{p}`" for p in missing)
             example = f"{missing[0]}  " + "  ".join("-" for _ in columns)
-            self.err("E0401", f"the {metric} matrix has no row for {names}", self.head(node),
-                     f"add a row such as `{example}` (`-` means no commitment)")
+            self.err(
+                "E0401",
+                f"the {metric} matrix has no row for {names}",
+                self.head(node),
+                f"add a row such as `{example}` (`-` means no commitment)",
+            )
             ok = False
         if not ok or title is None:
             return None
         order = {p: i for i, p in enumerate(self.priority_spans)}
         colpos = {c.name: i for i, c in enumerate(columns)}
         targets.sort(key=lambda t: (order[t.priority], colpos[t.column]))
-        return _new(model.Matrix, metric=metric, title=title, clock=clock, columns=tuple(columns),
-                            targets=tuple(targets), line=self.line(node.span))
+        return _new(
+            model.Matrix,
+            metric=metric,
+            title=title,
+            clock=clock,
+            columns=tuple(columns),
+            targets=tuple(targets),
+            line=self.line(node.span),
+        )
 
     def lower_columns(self, node: ast.Node) -> list[model.Column]:
         out: list[model.Column] = []
         seen: dict[str, Span] = {}
         for name in node.lits(ast.Name):
             if name.value in seen:
-                self.err("E0404", f"column `{name.value}` is listed twice", name.span,
-                         "list each column once", [Label(seen[name.value], "first listed here")])
+                self.err(
+                    "E0404",
+                    f"column `{name.value}` is listed twice",
+                    name.span,
+                    "list each column once",
+                    [Label(seen[name.value], "first listed here")],
+                )
                 raise _Abort
             seen[name.value] = name.span
             if name.value == "off_hours":
@@ -784,28 +1074,48 @@ class _Lowerer:
             elif name.value in self.regions:
                 kind = "region"
             else:
-                self.unknown("column", name, [*self.calendar_spans, *self.regions, "off_hours", "any"],
-                             "a column is a calendar, a region, `off_hours` or `any`")
+                self.unknown(
+                    "column",
+                    name,
+                    [*self.calendar_spans, *self.regions, "off_hours", "any"],
+                    "a column is a calendar, a region, `off_hours` or `any`",
+                )
                 raise _Abort
             out.append(_new(model.Column, name=name.value, kind=kind))
         kinds = [c.kind for c in out]
         span = node.span
         if "any" in kinds and len(out) > 1:
-            self.err("E0404", "`any` covers every ticket, so it must be the only column", span,
-                     "write `columns any`, or name the windows")
+            self.err(
+                "E0404",
+                "`any` covers every ticket, so it must be the only column",
+                span,
+                "write `columns any`, or name the windows",
+            )
             raise _Abort
         if "region" in kinds and set(kinds) != {"region"}:
-            self.err("E0404", "columns mix regions with time windows", span,
-                     "choose columns by region or by when the ticket is opened, not both")
+            self.err(
+                "E0404",
+                "columns mix regions with time windows",
+                span,
+                "choose columns by region or by when the ticket is opened, not both",
+            )
             raise _Abort
         if "off_hours" in kinds:
             if kinds[-1] != "off_hours":
-                self.err("E0404", "`off_hours` must be the last column", span,
-                         "it takes the tickets that no earlier column took")
+                self.err(
+                    "E0404",
+                    "`off_hours` must be the last column",
+                    span,
+                    "it takes the tickets that no earlier column took",
+                )
                 raise _Abort
             if "calendar" not in kinds:
-                self.err("E0404", "`off_hours` needs a calendar column before it", span,
-                         "write e.g. `columns business, off_hours`")
+                self.err(
+                    "E0404",
+                    "`off_hours` needs a calendar column before it",
+                    span,
+                    "write e.g. `columns business, off_hours`",
+                )
                 raise _Abort
         return out
 
@@ -839,10 +1149,15 @@ class _Lowerer:
                             worst = None
                     if worst is not None:
                         b, db = worst.priority, worst.duration
-                        self.err("W0408", f"{a} is more severe than {b} but its {m.metric} target in "
-                                 f"`{col.name}` is looser ({_spell(da)} vs {_spell(db)})", self._row_span(ta),
-                                 f"priorities are declared from most to least severe; give {a} a target "
-                                 f"of at most {_spell(db)}", [Label(self._row_span(worst), f"{b}'s row")])
+                        self.err(
+                            "W0408",
+                            f"{a} is more severe than {b} but its {m.metric} target in "
+                            f"`{col.name}` is looser ({_spell(da)} vs {_spell(db)})",
+                            self._row_span(ta),
+                            f"priorities are declared from most to least severe; give {a} a target "
+                            f"of at most {_spell(db)}",
+                            [Label(self._row_span(worst), f"{b}'s row")],
+                        )
                     if da is not None:
                         held = tightest.get(da.clock)
                         if held is None or da.nominal_seconds(day) <= held.duration.nominal_seconds(day):
@@ -872,10 +1187,14 @@ class _Lowerer:
                 continue
             day = self.day_seconds(resp)
             if t.duration.nominal_seconds(day) > r.nominal_seconds(day):
-                self.err("W0409", f"{t.priority}'s first response in `{t.column}` ({t.duration.spelling}) "
-                         f"comes after its resolution target ({r.spelling})", self._row_span(t),
-                         "a ticket cannot be resolved before it is answered; shorten the response target "
-                         "or lengthen the resolution target")
+                self.err(
+                    "W0409",
+                    f"{t.priority}'s first response in `{t.column}` ({t.duration.spelling}) "
+                    f"comes after its resolution target ({r.spelling})",
+                    self._row_span(t),
+                    "a ticket cannot be resolved before it is answered; shorten the response target "
+                    "or lengthen the resolution target",
+                )
 
     # ------------------------------------------------------------ other targets
     def lower_updates(self, node: ast.Node) -> model.Updates | None:
@@ -914,16 +1233,28 @@ class _Lowerer:
                 self.unknown("product", name, self.products)
                 continue
             if (name.value, period) in seen:
-                self.err("E0202", f"availability of `{name.value}` per {period} is given twice", node.span,
-                         "keep one target per product and period", [Label(seen[(name.value, period)], "first given here")])
+                self.err(
+                    "E0202",
+                    f"availability of `{name.value}` per {period} is given twice",
+                    node.span,
+                    "keep one target per product and period",
+                    [Label(seen[(name.value, period)], "first given here")],
+                )
                 continue
             seen[(name.value, period)] = node.span
             value = self.guarded(self.percent, pct, "an availability target", Decimal(0), Decimal(100))
             if value is None:
                 self.failed.add(f"availability.{name.value}")
             if value is not None:
-                out.append(_new(model.AvailabilityTarget, product=name.value, percent=value, period=period,
-                                                    line=self.line(node.span)))
+                out.append(
+                    _new(
+                        model.AvailabilityTarget,
+                        product=name.value,
+                        percent=value,
+                        period=period,
+                        line=self.line(node.span),
+                    )
+                )
         return out
 
     def lower_warnings(self, node: ast.Node | None) -> list[model.WarningLevel]:
@@ -948,12 +1279,21 @@ class _Lowerer:
             if prev is not None:
                 p, pspan = prev
                 if order.index(cur.level) < order.index(p.level):
-                    self.err("E0502", f"`{cur.level}` comes after `{p.level}`", level.span,
-                             "list the levels in the order yellow, orange, red", [Label(pspan, "here")])
+                    self.err(
+                        "E0502",
+                        f"`{cur.level}` comes after `{p.level}`",
+                        level.span,
+                        "list the levels in the order yellow, orange, red",
+                        [Label(pspan, "here")],
+                    )
                 elif cur.percent <= p.percent:
-                    self.err("E0502", f"the {cur.level} threshold ({pct.raw}) must be above the {p.level} "
-                             f"threshold ({p.percent}%)", pct.span,
-                             "warnings escalate: yellow < orange < red", [Label(pspan, f"{p.level} threshold")])
+                    self.err(
+                        "E0502",
+                        f"the {cur.level} threshold ({pct.raw}) must be above the {p.level} threshold ({p.percent}%)",
+                        pct.span,
+                        "warnings escalate: yellow < orange < red",
+                        [Label(pspan, f"{p.level} threshold")],
+                    )
             prev = (cur, pct.span)
             out.append(cur)
         return out
@@ -979,35 +1319,62 @@ class _Lowerer:
         title = self.guarded(self.text, node.lit(ast.Text))
         metric = [k for k in node.lits(ast.Keyword)][0].value
         if metric in ("response", "resolution") and not any(
-                m.lit(ast.Keyword).value == metric for m in self.root.nodes("matrix")):
-            self.err("E0503", f"credit `{name.value}` is on {metric}, but the contract has no {metric} matrix",
-                     name.span, f"add a `{metric}` matrix, or change `on {metric}`")
+            m.lit(ast.Keyword).value == metric for m in self.root.nodes("matrix")
+        ):
+            self.err(
+                "E0503",
+                f"credit `{name.value}` is on {metric}, but the contract has no {metric} matrix",
+                name.span,
+                f"add a `{metric}` matrix, or change `on {metric}`",
+            )
             raise _Abort
         steps = list(node.nodes("step_rule"))
         tiers = list(node.nodes("tier_rule"))
         caps = list(node.nodes("ladder_cap"))
         if metric == "availability":
             if steps:
-                self.err("E0503", "an availability credit is a list of `below X%` tiers, not a step per delay",
-                         steps[0].span, "write e.g. `below 99.9%: 10% of monthly_fee`")
+                self.err(
+                    "E0503",
+                    "an availability credit is a list of `below X%` tiers, not a step per delay",
+                    steps[0].span,
+                    "write e.g. `below 99.9%: 10% of monthly_fee`",
+                )
                 raise _Abort
             if not tiers:
-                self.err("E0503", f"credit `{name.value}` has no tiers", self.head(node),
-                         "add e.g. `below 99.9%: 10% of monthly_fee`")
+                self.err(
+                    "E0503",
+                    f"credit `{name.value}` has no tiers",
+                    self.head(node),
+                    "add e.g. `below 99.9%: 10% of monthly_fee`",
+                )
                 raise _Abort
         else:
             if tiers:
-                self.err("E0503", f"a {metric} credit counts steps of delay, not availability tiers",
-                         tiers[0].span, "write e.g. `per started 30m late: 5% of monthly_fee`")
+                self.err(
+                    "E0503",
+                    f"a {metric} credit counts steps of delay, not availability tiers",
+                    tiers[0].span,
+                    "write e.g. `per started 30m late: 5% of monthly_fee`",
+                )
                 raise _Abort
             if len(steps) != 1:
-                self.err("E0503", f"credit `{name.value}` needs exactly one `per … late` step"
-                         if not steps else "a credit has one step rule", (steps[1].span if steps else self.head(node)),
-                         "write e.g. `per started 30m late: 5% of monthly_fee`")
+                self.err(
+                    "E0503",
+                    f"credit `{name.value}` needs exactly one `per … late` step"
+                    if not steps
+                    else "a credit has one step rule",
+                    (steps[1].span if steps else self.head(node)),
+                    "write e.g. `per started 30m late: 5% of monthly_fee`",
+                )
                 raise _Abort
         if len(caps) > 1:
-            self.err("E0203", "`cap` is given twice in the credit", self.head(caps[1]), "keep one",
-                     [Label(self.head(caps[0]), "first given here")])
+            self.err(
+                "E0203",
+                "`cap` is given twice in the credit",
+                self.head(caps[1]),
+                "keep one",
+                [Label(self.head(caps[0]), "first given here")],
+            )
             raise _Abort
         step = None
         if steps:
@@ -1026,12 +1393,22 @@ class _Lowerer:
             if prev is not None:
                 p_model, p_span = prev
                 if below >= p_model.below:
-                    self.err("E0502", f"tier `below {pct.raw}` must come after a higher threshold", pct.span,
-                             "list tiers from the highest threshold down", [Label(p_span, "previous tier")])
+                    self.err(
+                        "E0502",
+                        f"tier `below {pct.raw}` must come after a higher threshold",
+                        pct.span,
+                        "list tiers from the highest threshold down",
+                        [Label(p_span, "previous tier")],
+                    )
                     raise _Abort
                 if _comparable(p_model.amount, amount) and _amount_key(amount) < _amount_key(p_model.amount):
-                    self.err("E0502", f"a lower availability earns a smaller credit than the tier above it",
-                             t.span, "credits should grow as availability falls", [Label(p_span, "previous tier")])
+                    self.err(
+                        "E0502",
+                        "a lower availability earns a smaller credit than the tier above it",
+                        t.span,
+                        "credits should grow as availability falls",
+                        [Label(p_span, "previous tier")],
+                    )
                     raise _Abort
             prev = (cur, pct.span)
             tier_models.append(cur)
@@ -1041,15 +1418,25 @@ class _Lowerer:
             cap = self.amount(c.first("percent_amount") or c.first("money_amount"), "a credit cap", currency)
         if title is None:
             return None
-        return _new(model.CreditLadder, name=name.value, title=title, metric=metric, step=step,
-                                  tiers=tuple(tier_models), cap=cap, line=self.line(node.span))
+        return _new(
+            model.CreditLadder,
+            name=name.value,
+            title=title,
+            metric=metric,
+            step=step,
+            tiers=tuple(tier_models),
+            cap=cap,
+            line=self.line(node.span),
+        )
 
     def lower_credits(self, node: ast.Node, currency: str | None) -> model.CreditPolicy:
         s = self.singles(node, ("credits_cap", "credit_form", "claim", "rounding"), "`credits`")
         fields: dict = {}
         if "credits_cap" in s:
             c = s["credits_cap"]
-            fields["cap"] = self.amount(c.first("percent_amount") or c.first("money_amount"), "the credit cap", currency)
+            fields["cap"] = self.amount(
+                c.first("percent_amount") or c.first("money_amount"), "the credit cap", currency
+            )
             fields["cap_period"] = c.first("period").lit(ast.Keyword).value
         if "credit_form" in s:
             fields["form"] = s["credit_form"].lit(ast.Keyword).value
@@ -1062,8 +1449,12 @@ class _Lowerer:
             fields["rounding"] = c.lit(ast.Keyword).value
             q = c.lit(ast.NumberLit)
             if q.value <= 0 or q.value.normalize() != Decimal(1).scaleb(q.value.normalize().adjusted()):
-                self.err("E0504", f"rounding quantum `{q.raw}` is not a power of ten", q.span,
-                         "write `to 0.01` (cents) or `to 1` (whole units)")
+                self.err(
+                    "E0504",
+                    f"rounding quantum `{q.raw}` is not a power of ten",
+                    q.span,
+                    "write `to 0.01` (cents) or `to 1` (whole units)",
+                )
                 raise _Abort
             fields["quantum"] = q.value
         return _new(model.CreditPolicy, line=self.line(node.span), **fields)
@@ -1082,11 +1473,13 @@ class _Lowerer:
             if body is not None:
                 ns = self.singles(body, ("notify",), "`force_majeure`")
                 if "notify" in ns:
-                    notify = self.guarded(self.duration, ns["notify"].lit(ast.DurationLit), None,
-                                          "the notice duty", True)
+                    notify = self.guarded(
+                        self.duration, ns["notify"].lit(ast.DurationLit), None, "the notice duty", True
+                    )
             if events:
-                fields["force_majeure"] = _new(model.ForceMajeure, events=events, notify_within=notify,
-                                                             line=self.line(fm.span))
+                fields["force_majeure"] = _new(
+                    model.ForceMajeure, events=events, notify_within=notify, line=self.line(fm.span)
+                )
         mt = s.get("maintenance")
         if mt is not None:
             m = self.guarded(self.lower_maintenance, mt)
@@ -1095,11 +1488,11 @@ class _Lowerer:
         cc = s.get("customer_caused")
         if cc is not None:
             t = cc.lit(ast.Text)
-            fields["customer_caused"] = _new(model.CustomerCaused, text=self.guarded(self.text, t) if t else None,
-                                                             line=self.line(cc.span))
+            fields["customer_caused"] = _new(
+                model.CustomerCaused, text=self.guarded(self.text, t) if t else None, line=self.line(cc.span)
+            )
         others = []
-        seen: dict[str, Span] = {"force_majeure": Span(0, 0), "maintenance": Span(0, 0),
-                                 "customer_caused": Span(0, 0)}
+        seen: dict[str, Span] = {"force_majeure": Span(0, 0), "maintenance": Span(0, 0), "customer_caused": Span(0, 0)}
         for o in node.nodes("other_exclusion"):
             name = o.lit(ast.Name)
             if name.value in seen:
@@ -1115,8 +1508,9 @@ class _Lowerer:
         s = self.singles(node, ("maintenance_notice", "maintenance_max"), "`maintenance`")
         fields: dict = {}
         if "maintenance_notice" in s:
-            fields["notice"] = self.duration(s["maintenance_notice"].lit(ast.DurationLit), None,
-                                             "the maintenance notice", True)
+            fields["notice"] = self.duration(
+                s["maintenance_notice"].lit(ast.DurationLit), None, "the maintenance notice", True
+            )
         if "maintenance_max" in s:
             n = s["maintenance_max"]
             fields["max"] = self.duration(n.lit(ast.DurationLit), None, "the maintenance allowance", True)
@@ -1155,8 +1549,9 @@ class _Lowerer:
             fields["metrics"] = tuple(names)
         if "retention" in s:
             n = s["retention"]
-            fields["retention"] = self.guarded(self.calendar_span, n.lit(ast.NumberLit), n.lit(ast.Keyword),
-                                               "the retention period")
+            fields["retention"] = self.guarded(
+                self.calendar_span, n.lit(ast.NumberLit), n.lit(ast.Keyword), "the retention period"
+            )
             if fields["retention"] is None:
                 self.failed.add("reporting.retention")
         if "audit" in s:
@@ -1174,8 +1569,13 @@ class _Lowerer:
             return None
         s = self.singles(node, ("law", "arbitration", "court", "seat"), "`disputes`")
         if "arbitration" in s and "court" in s:
-            self.err("E0203", "disputes name both an arbitration body and a court", self.head(s["court"]),
-                     "choose one forum", [Label(self.head(s["arbitration"]), "arbitration given here")])
+            self.err(
+                "E0203",
+                "disputes name both an arbitration body and a court",
+                self.head(s["court"]),
+                "choose one forum",
+                [Label(self.head(s["arbitration"]), "arbitration given here")],
+            )
         fields: dict = {}
         for kind in ("law", "seat"):
             if kind in s:
@@ -1202,18 +1602,39 @@ class _Lowerer:
             for t in texts:
                 self.check_same_refs(t)
             if not texts[1:]:
-                self.err("E0305", "this clause has no text", self.head(node),
-                         'add at least one paragraph: `"…" | "…"`')
+                self.err("E0305", "this clause has no text", self.head(node), 'add at least one paragraph: `"…" | "…"`')
                 continue
             if title is None or None in paras:
                 continue
-            out.append(_new(model.Clause, name=name.value if name else None, title=title, paragraphs=tuple(paras),
-                                    line=self.line(node.span)))
+            out.append(
+                _new(
+                    model.Clause,
+                    name=name.value if name else None,
+                    title=title,
+                    paragraphs=tuple(paras),
+                    line=self.line(node.span),
+                )
+            )
         return out
 
     # ------------------------------------------------------------ references
-    def values_partial(self, matrices, updates, followup, availability, warnings, ladders, credits,
-                       exclusions, reporting, start, end, provider, customer, scope) -> dict[str, model.Value]:
+    def values_partial(
+        self,
+        matrices,
+        updates,
+        followup,
+        availability,
+        warnings,
+        ladders,
+        credits,
+        exclusions,
+        reporting,
+        start,
+        end,
+        provider,
+        customer,
+        scope,
+    ) -> dict[str, model.Value]:
         v: dict[str, model.Value] = {}
 
         def dur(path: str, d: model.Duration | None) -> None:
@@ -1297,8 +1718,12 @@ class _Lowerer:
                 continue  # its section already has an error; don't pile on
             if ref.path in self.empty_cells:
                 metric, prio, col = ref.path.split(".")
-                self.err("E0701", f"`{{{ref.path}}}` is a `-` cell: {prio} has no {metric} commitment in `{col}`",
-                         ref.span, "quote a cell that has a duration, or give this one a target")
+                self.err(
+                    "E0701",
+                    f"`{{{ref.path}}}` is a `-` cell: {prio} has no {metric} commitment in `{col}`",
+                    ref.span,
+                    "quote a cell that has a duration, or give this one a target",
+                )
                 continue
             guess = did_you_mean(ref.path, values)
             prefix = ref.path.split(".")[0]

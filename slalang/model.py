@@ -6,11 +6,9 @@ diff, lint) read only this. Durations are integer seconds plus the clock they
 run on; percentages and money are `Decimal`. Each node that becomes an
 enforceable rule records the source `line` it came from."""
 
-
-
 import datetime as dt
 from decimal import Decimal
-from typing import Literal, Optional
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,8 +26,8 @@ class _Model(BaseModel):
 class Segment(_Model):
     """A piece of a text: literal words, or a reference to a contract value."""
 
-    text: Optional[str] = None
-    ref: Optional[str] = None
+    text: str | None = None
+    ref: str | None = None
 
 
 class Text(_Model):
@@ -71,9 +69,9 @@ class Money(_Model):
 class Amount(_Model):
     """A credit amount: a percentage of the product's monthly fee, or money."""
 
-    percent: Optional[Decimal] = None
-    base: Optional[Literal["monthly_fee"]] = None
-    money: Optional[Money] = None
+    percent: Decimal | None = None
+    base: Literal["monthly_fee"] | None = None
+    money: Money | None = None
 
 
 class CalendarSpan(_Model):
@@ -84,8 +82,8 @@ class CalendarSpan(_Model):
 class Party(_Model):
     name: Text
     credentials: tuple[Text, ...] = ()
-    address: Optional[Text] = None
-    contact: Optional[Text] = None
+    address: Text | None = None
+    contact: Text | None = None
 
 
 class Region(_Model):
@@ -96,8 +94,8 @@ class Region(_Model):
 class Product(_Model):
     name: str
     title: Text
-    fee: Optional[Money] = None
-    fee_period: Optional[Period] = None
+    fee: Money | None = None
+    fee_period: Period | None = None
 
 
 class Service(_Model):
@@ -121,7 +119,7 @@ class WeeklyWindow(_Model):
 
 class DatedNote(_Model):
     date: dt.date
-    note: Optional[Text] = None
+    note: Text | None = None
 
 
 class Calendar(_Model):
@@ -160,19 +158,19 @@ class Column(_Model):
 class Target(_Model):
     priority: str
     column: str
-    duration: Optional[Duration]  # None: no commitment (`-`)
+    duration: Duration | None  # None: no commitment (`-`)
     line: int
 
 
 class Matrix(_Model):
     metric: MetricName
     title: Text
-    clock: Optional[str] = None  # calendar that `bh`/`bd` count on
+    clock: str | None = None  # calendar that `bh`/`bd` count on
     columns: tuple[Column, ...]
     targets: tuple[Target, ...]  # priority order, then column order
     line: int
 
-    def cell(self, priority: str, column: str) -> Optional[Duration]:
+    def cell(self, priority: str, column: str) -> Duration | None:
         for t in self.targets:
             if t.priority == priority and t.column == column:
                 return t.duration
@@ -187,7 +185,7 @@ class UpdateRule(_Model):
 
 class Updates(_Model):
     title: Text
-    clock: Optional[str] = None
+    clock: str | None = None
     rules: tuple[UpdateRule, ...]
     line: int
 
@@ -228,18 +226,18 @@ class CreditLadder(_Model):
     name: str
     title: Text
     metric: Literal["response", "resolution", "availability"]
-    step: Optional[StepRule] = None
+    step: StepRule | None = None
     tiers: tuple[TierRule, ...] = ()  # highest threshold first
-    cap: Optional[Amount] = None
+    cap: Amount | None = None
     line: int
 
 
 class CreditPolicy(_Model):
-    cap: Optional[Amount] = None
-    cap_period: Optional[Period] = None
-    form: Optional[Literal["service_credit", "refund", "cash"]] = None
-    claim_within: Optional[Duration] = None
-    claim_after: Optional[Literal["month_end", "breach", "report"]] = None
+    cap: Amount | None = None
+    cap_period: Period | None = None
+    form: Literal["service_credit", "refund", "cash"] | None = None
+    claim_within: Duration | None = None
+    claim_after: Literal["month_end", "breach", "report"] | None = None
     rounding: Literal["half_up", "half_even", "down", "up"] = "half_up"
     quantum: Decimal = Decimal("0.01")
     line: int
@@ -247,20 +245,20 @@ class CreditPolicy(_Model):
 
 class ForceMajeure(_Model):
     events: Text
-    notify_within: Optional[Duration] = None
+    notify_within: Duration | None = None
     line: int
 
 
 class Maintenance(_Model):
-    notice: Optional[Duration] = None
-    max: Optional[Duration] = None
-    max_period: Optional[Period] = None
+    notice: Duration | None = None
+    max: Duration | None = None
+    max_period: Period | None = None
     windows: tuple[WeeklyWindow, ...] = ()
     line: int
 
 
 class CustomerCaused(_Model):
-    text: Optional[Text] = None
+    text: Text | None = None
     line: int
 
 
@@ -271,15 +269,22 @@ class OtherExclusion(_Model):
 
 
 class Exclusions(_Model):
-    force_majeure: Optional[ForceMajeure] = None
-    maintenance: Optional[Maintenance] = None
-    customer_caused: Optional[CustomerCaused] = None
+    force_majeure: ForceMajeure | None = None
+    maintenance: Maintenance | None = None
+    customer_caused: CustomerCaused | None = None
     others: tuple[OtherExclusion, ...] = ()
 
     @property
     def codes(self) -> list[str]:
-        codes = [c for c, v in (("force_majeure", self.force_majeure), ("maintenance", self.maintenance),
-                                ("customer_caused", self.customer_caused)) if v is not None]
+        codes = [
+            c
+            for c, v in (
+                ("force_majeure", self.force_majeure),
+                ("maintenance", self.maintenance),
+                ("customer_caused", self.customer_caused),
+            )
+            if v is not None
+        ]
         return codes + [o.name for o in self.others]
 
 
@@ -291,19 +296,19 @@ class Audit(_Model):
 class Reporting(_Model):
     reports: tuple[Literal["daily", "weekly", "monthly", "quarterly", "yearly"], ...] = ()
     metrics: tuple[str, ...] = ()
-    retention: Optional[CalendarSpan] = None
-    audit: Optional[Audit] = None
+    retention: CalendarSpan | None = None
+    audit: Audit | None = None
 
 
 class Disputes(_Model):
-    law: Optional[Text] = None
-    forum: Optional[Literal["arbitration", "court"]] = None
-    forum_name: Optional[Text] = None
-    seat: Optional[Text] = None
+    law: Text | None = None
+    forum: Literal["arbitration", "court"] | None = None
+    forum_name: Text | None = None
+    seat: Text | None = None
 
 
 class Clause(_Model):
-    name: Optional[str] = None
+    name: str | None = None
     title: Text
     paragraphs: tuple[Text, ...]
     line: int
@@ -313,12 +318,12 @@ class Value(_Model):
     """A contract value that a text can quote as `{path}`."""
 
     kind: Literal["duration", "percent", "money", "date", "text", "span"]
-    duration: Optional[Duration] = None
-    percent: Optional[Decimal] = None
-    money: Optional[Money] = None
-    date: Optional[dt.date] = None
-    text: Optional[Text] = None
-    span: Optional[CalendarSpan] = None
+    duration: Duration | None = None
+    percent: Decimal | None = None
+    money: Money | None = None
+    date: dt.date | None = None
+    text: Text | None = None
+    span: CalendarSpan | None = None
 
 
 class Contract(_Model):
@@ -336,17 +341,17 @@ class Contract(_Model):
     scope: Scope = Field(default_factory=Scope)
     calendars: tuple[Calendar, ...] = ()
     priorities: tuple[Priority, ...] = ()
-    response: Optional[Matrix] = None
-    resolution: Optional[Matrix] = None
-    updates: Optional[Updates] = None
-    followup: Optional[Followup] = None
+    response: Matrix | None = None
+    resolution: Matrix | None = None
+    updates: Updates | None = None
+    followup: Followup | None = None
     availability: tuple[AvailabilityTarget, ...] = ()
     warnings: tuple[WarningLevel, ...] = ()
     credit_ladders: tuple[CreditLadder, ...] = ()
-    credits: Optional[CreditPolicy] = None
-    exclusions: Optional[Exclusions] = None
-    reporting: Optional[Reporting] = None
-    disputes: Optional[Disputes] = None
+    credits: CreditPolicy | None = None
+    exclusions: Exclusions | None = None
+    reporting: Reporting | None = None
+    disputes: Disputes | None = None
     clauses: tuple[Clause, ...] = ()
     values: dict[str, Value] = Field(default_factory=dict)
 
@@ -359,5 +364,5 @@ class Contract(_Model):
     def priority(self, name: str) -> Priority:
         return next(p for p in self.priorities if p.name == name)
 
-    def matrix(self, metric: str) -> Optional[Matrix]:
+    def matrix(self, metric: str) -> Matrix | None:
         return self.response if metric == "response" else self.resolution if metric == "resolution" else None

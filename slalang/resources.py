@@ -15,9 +15,7 @@ def resource_dir(name: str) -> Path:
     for candidate in (_PKG / "_data" / name, _PKG.parent / name):
         if candidate.is_dir():
             return candidate
-    raise FileNotFoundError(
-        f"slalang's {name}/ folder is missing from the installation ({_PKG}); reinstall slalang"
-    )
+    raise FileNotFoundError(f"slalang's {name}/ folder is missing from the installation ({_PKG}); reinstall slalang")
 
 
 def grammar_path() -> Path:

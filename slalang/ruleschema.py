@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -99,8 +99,10 @@ class Calendar(_Rules):
     title: dict[str, str]
     hours: list[WorkingHours] = Field(description="sorted by day, then start")
     holiday_sets: list[HolidaySource]
-    covers: Effective = Field(description="first and last day the calendar is defined for; a due time "
-                                          "outside it is an error, never silently a normal week")
+    covers: Effective = Field(
+        description="first and last day the calendar is defined for; a due time "
+        "outside it is an error, never silently a normal week"
+    )
     holidays: list[Holiday] = Field(description="non-working days inside `covers`, sorted by date")
     workdays: list[Workday] = Field(description="extra working days inside `covers`, sorted by date")
     line: Line
@@ -115,8 +117,9 @@ class Priority(_Rules):
 class Product(_Rules):
     name: str
     title: dict[str, str]
-    monthly_fee: Optional[DecimalStr] = Field(description="fee per month in the contract currency; a quarterly "
-                                                          "or yearly fee is divided by 3 or 12")
+    monthly_fee: DecimalStr | None = Field(
+        description="fee per month in the contract currency; a quarterly or yearly fee is divided by 3 or 12"
+    )
 
 
 class Region(_Rules):
@@ -132,14 +135,14 @@ class Column(_Rules):
 
     name: str
     kind: Literal["calendar", "off_hours", "any", "region"]
-    calendar: Optional[str] = None
-    region: Optional[str] = None
+    calendar: str | None = None
+    region: str | None = None
 
 
 class Metric(_Rules):
     name: Literal["response", "resolution"]
     title: dict[str, str]
-    calendar: Optional[str] = Field(description="the calendar `bh`/`bd` targets count on")
+    calendar: str | None = Field(description="the calendar `bh`/`bd` targets count on")
     columns: list[Column]
     line: Line
 
@@ -153,7 +156,7 @@ class Target(_Rules):
     priority: str
     column: str
     clock: Literal["wall", "business", "none"]
-    calendar: Optional[str]
+    calendar: str | None
     days: Seconds
     seconds: Seconds
     spelling: str = Field(description="as written in the contract, e.g. `1bd4bh`")
@@ -189,10 +192,10 @@ class WarningLevel(_Rules):
 class Amount(_Rules):
     """`percent` of the product's monthly fee, or a fixed `money` amount."""
 
-    percent: Optional[DecimalStr] = None
-    base: Optional[Literal["monthly_fee"]] = None
-    money: Optional[DecimalStr] = None
-    currency: Optional[str] = None
+    percent: DecimalStr | None = None
+    base: Literal["monthly_fee"] | None = None
+    money: DecimalStr | None = None
+    currency: str | None = None
 
 
 class Step(_Rules):
@@ -216,22 +219,23 @@ class CreditLadder(_Rules):
     name: str
     title: dict[str, str]
     metric: Literal["response", "resolution", "availability"]
-    step: Optional[Step]
+    step: Step | None
     tiers: list[Tier] = Field(description="highest threshold first; the lowest threshold crossed applies")
-    cap: Optional[Amount] = Field(description="limit on what this ladder owes for one ticket "
-                                              "(or one product and period, for availability)")
+    cap: Amount | None = Field(
+        description="limit on what this ladder owes for one ticket (or one product and period, for availability)"
+    )
     line: Line
 
 
 class CreditPolicy(_Rules):
-    cap: Optional[Amount] = Field(description="limit on all credits of one product in one `cap_period`")
-    cap_period: Optional[Literal["month", "quarter", "year"]]
-    form: Optional[Literal["service_credit", "refund", "cash"]]
-    claim_within_seconds: Optional[Seconds]
-    claim_after: Optional[Literal["month_end", "breach", "report"]]
+    cap: Amount | None = Field(description="limit on all credits of one product in one `cap_period`")
+    cap_period: Literal["month", "quarter", "year"] | None
+    form: Literal["service_credit", "refund", "cash"] | None
+    claim_within_seconds: Seconds | None
+    claim_after: Literal["month_end", "breach", "report"] | None
     rounding: Literal["half_up", "half_even", "down", "up"]
     quantum: DecimalStr
-    line: Optional[int] = Field(description="null when the contract has no `credits` block (defaults apply)")
+    line: int | None = Field(description="null when the contract has no `credits` block (defaults apply)")
 
 
 class Exclusion(_Rules):
@@ -241,10 +245,10 @@ class Exclusion(_Rules):
     `max_period`."""
 
     code: str
-    notify_within_seconds: Optional[Seconds] = None
-    notice_seconds: Optional[Seconds] = None
-    max_seconds: Optional[Seconds] = None
-    max_period: Optional[Literal["month", "quarter", "year"]] = None
+    notify_within_seconds: Seconds | None = None
+    notice_seconds: Seconds | None = None
+    max_seconds: Seconds | None = None
+    max_period: Literal["month", "quarter", "year"] | None = None
     windows: list[WorkingHours] = []
     line: Line
 
@@ -256,8 +260,9 @@ class RuleFile(_Rules):
     schema_: Literal["slalang.rules/v1"] = Field(alias="schema")
     checksum: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     contract: ContractInfo
-    source_sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$",
-                                        description="sha256 of the contract's canonical source text (UTF-8)")]
+    source_sha256: Annotated[
+        str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the contract's canonical source text (UTF-8)")
+    ]
     effective: Effective
     timezone: str = Field(description="IANA timezone every calendar and period is evaluated in")
     currency: str
@@ -268,15 +273,20 @@ class RuleFile(_Rules):
     metrics: list[Metric]
     targets: list[Target] = Field(description="by metric, then priority, then column")
     updates: list[UpdateRule]
-    followup: Optional[Followup]
+    followup: Followup | None
     availability: list[AvailabilityTarget]
     warnings: list[WarningLevel] = Field(description="by percent, lowest first")
     credit_ladders: list[CreditLadder]
     credit_policy: CreditPolicy
     exclusions: list[Exclusion]
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True,
-                              title="slalang compiled rule file", json_schema_extra={"$id": SCHEMA_URL})
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        populate_by_name=True,
+        title="slalang compiled rule file",
+        json_schema_extra={"$id": SCHEMA_URL},
+    )
 
 
 def canonical_bytes(document: dict) -> bytes:

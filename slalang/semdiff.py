@@ -29,9 +29,9 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Callable, Iterable, Optional
 
 from slalang import model as m
 from slalang.source import display_width
@@ -80,13 +80,18 @@ class Change:
     kind: str  # changed | added | removed | renamed | reordered
     direction: str
     subject: dict[str, str]
-    old: Optional[dict[str, str]] = None
-    new: Optional[dict[str, str]] = None
-    words: Optional[dict[str, list[tuple[str, str]]]] = None  # lang → [(op, text)]
+    old: dict[str, str] | None = None
+    new: dict[str, str] | None = None
+    words: dict[str, list[tuple[str, str]]] | None = None  # lang → [(op, text)]
 
     def to_dict(self) -> dict:
-        d: dict = {"section": self.section, "path": self.path, "kind": self.kind,
-                   "direction": self.direction, "subject": self.subject}
+        d: dict = {
+            "section": self.section,
+            "path": self.path,
+            "kind": self.kind,
+            "direction": self.direction,
+            "subject": self.subject,
+        }
         if self.old is not None:
             d["old"] = self.old
         if self.new is not None:
@@ -124,29 +129,51 @@ class ContractDiff:
 # checks this against slalang/model.py, so a new field cannot go unreported:
 # compare it in the section it belongs to, then list it here. `Contract.values`
 # is derived from the other fields; `Text.segments` from `Text.values`.
-COMPARED_FIELDS: dict[str, frozenset[str]] = {k: frozenset(v.split()) for k, v in {
-    "Amount": "base money percent", "Audit": "by every",
-    "AvailabilityTarget": "percent period product",
-    "Calendar": "extra_holidays extra_workdays holiday_sets hours name title",
-    "CalendarSpan": "count unit", "Clause": "name paragraphs title", "Column": "kind name",
-    "Contract": "availability calendars clauses credit_ladders credits currency customer disputes effective_end "
-                "effective_start exclusions followup id languages prevailing priorities provider reporting "
-                "resolution response scope timezone title updates values version warnings",
-    "CreditLadder": "cap metric name step tiers title",
-    "CreditPolicy": "cap cap_period claim_after claim_within form quantum rounding",
-    "CustomerCaused": "text", "DatedNote": "date note", "Disputes": "forum forum_name law seat",
-    "Duration": "clock days seconds spelling", "Exclusions": "customer_caused force_majeure maintenance others",
-    "Followup": "title within", "ForceMajeure": "events notify_within",
-    "Maintenance": "max max_period notice windows", "Matrix": "clock columns metric targets title",
-    "Money": "amount currency", "OtherExclusion": "name text", "Party": "address contact credentials name",
-    "Priority": "definitions name rank title", "Product": "fee fee_period name title", "Region": "name title",
-    "Reporting": "audit metrics reports retention", "Scope": "products regions services",
-    "Segment": "ref text", "Service": "name title", "StepRule": "amount every mode",
-    "Target": "column duration priority", "Text": "segments values", "TierRule": "amount below",
-    "UpdateRule": "every priority", "Updates": "clock rules title",
-    "Value": "date duration kind money percent span text", "WarningLevel": "level percent",
-    "WeeklyWindow": "end_minute start_minute weekday",
-}.items()}
+COMPARED_FIELDS: dict[str, frozenset[str]] = {
+    k: frozenset(v.split())
+    for k, v in {
+        "Amount": "base money percent",
+        "Audit": "by every",
+        "AvailabilityTarget": "percent period product",
+        "Calendar": "extra_holidays extra_workdays holiday_sets hours name title",
+        "CalendarSpan": "count unit",
+        "Clause": "name paragraphs title",
+        "Column": "kind name",
+        "Contract": "availability calendars clauses credit_ladders credits currency customer disputes effective_end "
+        "effective_start exclusions followup id languages prevailing priorities provider reporting "
+        "resolution response scope timezone title updates values version warnings",
+        "CreditLadder": "cap metric name step tiers title",
+        "CreditPolicy": "cap cap_period claim_after claim_within form quantum rounding",
+        "CustomerCaused": "text",
+        "DatedNote": "date note",
+        "Disputes": "forum forum_name law seat",
+        "Duration": "clock days seconds spelling",
+        "Exclusions": "customer_caused force_majeure maintenance others",
+        "Followup": "title within",
+        "ForceMajeure": "events notify_within",
+        "Maintenance": "max max_period notice windows",
+        "Matrix": "clock columns metric targets title",
+        "Money": "amount currency",
+        "OtherExclusion": "name text",
+        "Party": "address contact credentials name",
+        "Priority": "definitions name rank title",
+        "Product": "fee fee_period name title",
+        "Region": "name title",
+        "Reporting": "audit metrics reports retention",
+        "Scope": "products regions services",
+        "Segment": "ref text",
+        "Service": "name title",
+        "StepRule": "amount every mode",
+        "Target": "column duration priority",
+        "Text": "segments values",
+        "TierRule": "amount below",
+        "UpdateRule": "every priority",
+        "Updates": "clock rules title",
+        "Value": "date duration kind money percent span text",
+        "WarningLevel": "level percent",
+        "WeeklyWindow": "end_minute start_minute weekday",
+    }.items()
+}
 
 
 # ---------------------------------------------------------------- value words
@@ -167,8 +194,10 @@ def _num(d: Decimal) -> str:
     return format(d, "f")
 
 
-_UNITS = {"zh": {"bd": "工作日", "bh": "工作小时", "d": "天", "h": "小时", "m": "分钟"},
-          "en": {"bd": "bd", "bh": "bh", "d": "d", "h": "h", "m": "min"}}
+_UNITS = {
+    "zh": {"bd": "工作日", "bh": "工作小时", "d": "天", "h": "小时", "m": "分钟"},
+    "en": {"bd": "bd", "bh": "bh", "d": "d", "h": "h", "m": "min"},
+}
 
 
 def dur_words(d: m.Duration | None) -> dict[str, str]:
@@ -263,8 +292,13 @@ def word_diff(a: str, b: str) -> list[tuple[str, str]]:
     merged: list[tuple] = []
     for block in blocks:
         merged.append(block)
-        while (len(merged) >= 3 and merged[-1][0] == "change" and merged[-2][0] == "equal"
-               and merged[-3][0] == "change" and len(merged[-2][1].strip()) <= 1):
+        while (
+            len(merged) >= 3
+            and merged[-1][0] == "change"
+            and merged[-2][0] == "equal"
+            and merged[-3][0] == "change"
+            and len(merged[-2][1].strip()) <= 1
+        ):
             c2, eq, c1 = merged.pop(), merged.pop(), merged.pop()
             merged.append(("change", c1[1] + eq[1] + c2[1], c1[2] + eq[1] + c2[2]))
     for block in merged:
@@ -338,8 +372,18 @@ class _Differ:
     def rn(self, namespace: str, name: str) -> str:
         return self.renames.get(namespace, {}).get(name, name)
 
-    def sized(self, section, path, subject, old, new, words: Callable, size: Callable,
-              smaller_is_stricter: bool = True, absent_is: str = "looser") -> None:
+    def sized(
+        self,
+        section,
+        path,
+        subject,
+        old,
+        new,
+        words: Callable,
+        size: Callable,
+        smaller_is_stricter: bool = True,
+        absent_is: str = "looser",
+    ) -> None:
         """Report a value that is better for the customer when smaller (or
         larger). `absent_is` says what having no value means: "looser" (no
         commitment) or "stricter" (no limit, e.g. no cap)."""
@@ -359,17 +403,31 @@ class _Differ:
             direction = STRICTER if gained else LOOSER
         else:
             direction = LOOSER if gained else STRICTER
-        self.add(section, path, "added" if gained else "removed", direction, subject,
-                 words(old) if old is not None else None, words(new) if new is not None else None)
+        self.add(
+            section,
+            path,
+            "added" if gained else "removed",
+            direction,
+            subject,
+            words(old) if old is not None else None,
+            words(new) if new is not None else None,
+        )
 
-    def text(self, section, path, subject, old: m.Text | None, new: m.Text | None,
-             direction_if_added: str = UNCLEAR) -> None:
+    def text(
+        self, section, path, subject, old: m.Text | None, new: m.Text | None, direction_if_added: str = UNCLEAR
+    ) -> None:
         if old is None and new is None:
             return
         if old is None or new is None:
-            self.add(section, path, "added" if new is not None else "removed",
-                     direction_if_added if new is not None else _flip(direction_if_added), subject,
-                     self.tv(old) if old is not None else None, self.tv(new) if new is not None else None)
+            self.add(
+                section,
+                path,
+                "added" if new is not None else "removed",
+                direction_if_added if new is not None else _flip(direction_if_added),
+                subject,
+                self.tv(old) if old is not None else None,
+                self.tv(new) if new is not None else None,
+            )
             return
         a, b = self.tv(old), self.tv(new)
         a = {k: self.rename_refs(v) for k, v in a.items()}
@@ -381,34 +439,73 @@ class _Differ:
     def rename_refs(self, s: str) -> str:
         def fix(mo):
             parts = mo.group(1).split(".")
-            parts = [self.rn("priority", p) if i == 1 else self.rn("calendar", self.rn("region", p)) if i == 2
-                     else p for i, p in enumerate(parts)]
+            parts = [
+                self.rn("priority", p) if i == 1 else self.rn("calendar", self.rn("region", p)) if i == 2 else p
+                for i, p in enumerate(parts)
+            ]
             return "{" + ".".join(parts) + "}"
 
         return re.sub(r"\{([^}]*)\}", fix, s)
 
-    def named_list(self, section, ns, what: dict[str, str], old: list, new: list, content: Callable,
-                   compare: Callable | None = None, added_dir=STRICTER, title: Callable | None = None,
-                   order_matters: bool = False) -> Match:
+    def named_list(
+        self,
+        section,
+        ns,
+        what: dict[str, str],
+        old: list,
+        new: list,
+        content: Callable,
+        compare: Callable | None = None,
+        added_dir=STRICTER,
+        title: Callable | None = None,
+        order_matters: bool = False,
+    ) -> Match:
         """Added, removed, renamed and reordered members of a named list."""
         mt = match(old, new, lambda x: x.name, content)
         label = title or (lambda x: L(x.name, x.name))
         for o, n in mt.renamed:
             self.renames.setdefault(ns, {})[o.name] = n.name
-            self.add(section, f"{section}.{ns}.{o.name}", "renamed", NEUTRAL,
-                     {k: f"{what[k]} {o.name}" for k in LANGS}, L(o.name, o.name), L(n.name, n.name))
+            self.add(
+                section,
+                f"{section}.{ns}.{o.name}",
+                "renamed",
+                NEUTRAL,
+                {k: f"{what[k]} {o.name}" for k in LANGS},
+                L(o.name, o.name),
+                L(n.name, n.name),
+            )
         for o in mt.removed:
-            self.add(section, f"{section}.{ns}.{o.name}", "removed", _flip(added_dir),
-                     {k: f"{what[k]} {o.name}" for k in LANGS}, label(o), None)
+            self.add(
+                section,
+                f"{section}.{ns}.{o.name}",
+                "removed",
+                _flip(added_dir),
+                {k: f"{what[k]} {o.name}" for k in LANGS},
+                label(o),
+                None,
+            )
         for n in mt.added:
-            self.add(section, f"{section}.{ns}.{n.name}", "added", added_dir,
-                     {k: f"{what[k]} {n.name}" for k in LANGS}, None, label(n))
+            self.add(
+                section,
+                f"{section}.{ns}.{n.name}",
+                "added",
+                added_dir,
+                {k: f"{what[k]} {n.name}" for k in LANGS},
+                None,
+                label(n),
+            )
         if mt.reordered:
             kept_new = [n.name for n in new if any(n is pn for _, pn in mt.pairs)]
             kept_old = [self.rn(ns, o.name) for o in old if any(o is po for po, _ in mt.pairs)]
-            self.add(section, f"{section}.{ns}.order", "reordered", UNCLEAR if order_matters else NEUTRAL,
-                     {k: f"{what[k]}" + ("顺序" if k == "zh" else " order") for k in LANGS},
-                     list_words(kept_old), list_words(kept_new))
+            self.add(
+                section,
+                f"{section}.{ns}.order",
+                "reordered",
+                UNCLEAR if order_matters else NEUTRAL,
+                {k: f"{what[k]}" + ("顺序" if k == "zh" else " order") for k in LANGS},
+                list_words(kept_old),
+                list_words(kept_new),
+            )
         if compare is not None:
             for o, n in mt.pairs:
                 compare(o, n)
@@ -416,62 +513,138 @@ class _Differ:
 
     # sections --------------------------------------------------------------
     def run(self) -> list[Change]:
-        for step in (self.contract, self.parties, self.scope, self.calendars, self.priorities,
-                     self.matrices, self.updates, self.followup, self.availability, self.warnings,
-                     self.credits, self.exclusions, self.reporting, self.disputes, self.clauses):
+        for step in (
+            self.contract,
+            self.parties,
+            self.scope,
+            self.calendars,
+            self.priorities,
+            self.matrices,
+            self.updates,
+            self.followup,
+            self.availability,
+            self.warnings,
+            self.credits,
+            self.exclusions,
+            self.reporting,
+            self.disputes,
+            self.clauses,
+        ):
             step()
         return self.changes
 
     def contract(self) -> None:
         o, n = self.old, self.new
         s = "contract"
-        for attr, subject in (("id", L("合同编号", "contract id")), ("version", L("版本", "version")),
-                              ("timezone", L("时区", "time zone")), ("currency", L("币种", "currency")),
-                              ("prevailing", L("优先语言", "prevailing language"))):
+        for attr, subject in (
+            ("id", L("合同编号", "contract id")),
+            ("version", L("版本", "version")),
+            ("timezone", L("时区", "time zone")),
+            ("currency", L("币种", "currency")),
+            ("prevailing", L("优先语言", "prevailing language")),
+        ):
             a, b = getattr(o, attr), getattr(n, attr)
             if a != b:
-                self.add(s, f"contract.{attr}", "changed", NEUTRAL if attr == "version" else UNCLEAR,
-                         subject, plain_words(a), plain_words(b))
+                self.add(
+                    s,
+                    f"contract.{attr}",
+                    "changed",
+                    NEUTRAL if attr == "version" else UNCLEAR,
+                    subject,
+                    plain_words(a),
+                    plain_words(b),
+                )
         if o.languages != n.languages:
-            self.add(s, "contract.languages", "changed", NEUTRAL, L("语言", "languages"),
-                     list_words(o.languages), list_words(n.languages))
+            self.add(
+                s,
+                "contract.languages",
+                "changed",
+                NEUTRAL,
+                L("语言", "languages"),
+                list_words(o.languages),
+                list_words(n.languages),
+            )
         self.text(s, "contract.title", L("标题", "title"), o.title, n.title)
         if o.effective_start != n.effective_start:
-            self.add(s, "contract.effective.start", "changed",
-                     STRICTER if n.effective_start < o.effective_start else LOOSER,
-                     L("生效日期", "effective from"), plain_words(o.effective_start), plain_words(n.effective_start))
+            self.add(
+                s,
+                "contract.effective.start",
+                "changed",
+                STRICTER if n.effective_start < o.effective_start else LOOSER,
+                L("生效日期", "effective from"),
+                plain_words(o.effective_start),
+                plain_words(n.effective_start),
+            )
         if o.effective_end != n.effective_end:
-            self.add(s, "contract.effective.end", "changed",
-                     STRICTER if n.effective_end > o.effective_end else LOOSER,
-                     L("终止日期", "effective until"), plain_words(o.effective_end), plain_words(n.effective_end))
+            self.add(
+                s,
+                "contract.effective.end",
+                "changed",
+                STRICTER if n.effective_end > o.effective_end else LOOSER,
+                L("终止日期", "effective until"),
+                plain_words(o.effective_end),
+                plain_words(n.effective_end),
+            )
 
     def parties(self) -> None:
         s = "parties"
         for role, word in (("provider", L("服务方", "provider")), ("customer", L("客户", "customer"))):
             a, b = getattr(self.old, role), getattr(self.new, role)
-            self.text(s, f"{role}.name", {k: f"{word[k]}{'名称' if k == 'zh' else ' name'}" for k in LANGS},
-                      a.name, b.name)
-            self.text(s, f"{role}.address", {k: f"{word[k]}{'地址' if k == 'zh' else ' address'}" for k in LANGS},
-                      a.address, b.address, NEUTRAL)
-            self.text(s, f"{role}.contact", {k: f"{word[k]}{'联系方式' if k == 'zh' else ' contact'}" for k in LANGS},
-                      a.contact, b.contact, NEUTRAL)
+            self.text(
+                s, f"{role}.name", {k: f"{word[k]}{'名称' if k == 'zh' else ' name'}" for k in LANGS}, a.name, b.name
+            )
+            self.text(
+                s,
+                f"{role}.address",
+                {k: f"{word[k]}{'地址' if k == 'zh' else ' address'}" for k in LANGS},
+                a.address,
+                b.address,
+                NEUTRAL,
+            )
+            self.text(
+                s,
+                f"{role}.contact",
+                {k: f"{word[k]}{'联系方式' if k == 'zh' else ' contact'}" for k in LANGS},
+                a.contact,
+                b.contact,
+                NEUTRAL,
+            )
             old_c = [self.tv(c) for c in a.credentials]
             new_c = [self.tv(c) for c in b.credentials]
             for c in old_c:
                 if c not in new_c:
-                    self.add(s, f"{role}.credentials", "removed", LOOSER,
-                             {k: f"{word[k]}{'资质' if k == 'zh' else ' credential'}" for k in LANGS}, c, None)
+                    self.add(
+                        s,
+                        f"{role}.credentials",
+                        "removed",
+                        LOOSER,
+                        {k: f"{word[k]}{'资质' if k == 'zh' else ' credential'}" for k in LANGS},
+                        c,
+                        None,
+                    )
             for c in new_c:
                 if c not in old_c:
-                    self.add(s, f"{role}.credentials", "added", STRICTER,
-                             {k: f"{word[k]}{'资质' if k == 'zh' else ' credential'}" for k in LANGS}, None, c)
+                    self.add(
+                        s,
+                        f"{role}.credentials",
+                        "added",
+                        STRICTER,
+                        {k: f"{word[k]}{'资质' if k == 'zh' else ' credential'}" for k in LANGS},
+                        None,
+                        c,
+                    )
             kept_old = [c for c in old_c if c in new_c]
             kept_new = [c for c in new_c if c in old_c]
             if kept_old != kept_new:
-                self.add(s, f"{role}.credentials.order", "reordered", NEUTRAL,
-                         {k: f"{word[k]}{'资质顺序' if k == 'zh' else ' credentials order'}" for k in LANGS},
-                         {k: "; ".join(c[k] for c in kept_old) for k in LANGS},
-                         {k: "; ".join(c[k] for c in kept_new) for k in LANGS})
+                self.add(
+                    s,
+                    f"{role}.credentials.order",
+                    "reordered",
+                    NEUTRAL,
+                    {k: f"{word[k]}{'资质顺序' if k == 'zh' else ' credentials order'}" for k in LANGS},
+                    {k: "; ".join(c[k] for c in kept_old) for k in LANGS},
+                    {k: "; ".join(c[k] for c in kept_new) for k in LANGS},
+                )
 
     def scope(self) -> None:
         s = "scope"
@@ -481,22 +654,55 @@ class _Differ:
         def cmp_title(kind):
             def compare(a, b):
                 self.text(s, f"scope.{kind}.{b.name}.title", {k: f"{b.name}" for k in LANGS}, a.title, b.title)
+
             return compare
 
-        self.named_list(s, "region", L("区域", "region"), list(o.regions), list(n.regions),
-                        lambda x: _plain(x.title), cmp_title("region"), title=titled)
+        self.named_list(
+            s,
+            "region",
+            L("区域", "region"),
+            list(o.regions),
+            list(n.regions),
+            lambda x: _plain(x.title),
+            cmp_title("region"),
+            title=titled,
+        )
 
         def cmp_product(a, b):
             cmp_title("product")(a, b)
             subject = L(f"{b.name} 月服务费", f"{b.name} monthly fee")
-            self.sized(s, f"scope.product.{b.name}.fee", subject, a.fee, b.fee,
-                       lambda f: L(f"{_num(f.amount)} {f.currency}", f"{_num(f.amount)} {f.currency}"),
-                       lambda f: f.amount, smaller_is_stricter=True, absent_is="stricter")
+            self.sized(
+                s,
+                f"scope.product.{b.name}.fee",
+                subject,
+                a.fee,
+                b.fee,
+                lambda f: L(f"{_num(f.amount)} {f.currency}", f"{_num(f.amount)} {f.currency}"),
+                lambda f: f.amount,
+                smaller_is_stricter=True,
+                absent_is="stricter",
+            )
 
-        self.named_list(s, "product", L("产品", "product"), list(o.products), list(n.products),
-                        lambda x: (_plain(x.title), _plain(x.fee)), cmp_product, title=titled)
-        self.named_list(s, "service", L("服务", "service"), list(o.services), list(n.services),
-                        lambda x: _plain(x.title), cmp_title("service"), title=titled)
+        self.named_list(
+            s,
+            "product",
+            L("产品", "product"),
+            list(o.products),
+            list(n.products),
+            lambda x: (_plain(x.title), _plain(x.fee)),
+            cmp_product,
+            title=titled,
+        )
+        self.named_list(
+            s,
+            "service",
+            L("服务", "service"),
+            list(o.services),
+            list(n.services),
+            lambda x: _plain(x.title),
+            cmp_title("service"),
+            title=titled,
+        )
 
     def calendars(self) -> None:
         s = "calendars"
@@ -513,34 +719,71 @@ class _Differ:
                 sb = {(w.weekday, w.start_minute, w.end_minute) for w in b.hours}
                 direction = STRICTER if wb > wa and _covers(b, a) else LOOSER if wb < wa and _covers(a, b) else UNCLEAR
                 if sa != sb:
-                    self.add(s, f"calendar.{name}.hours", "changed", direction,
-                             L(f"日历 {name} 工作时间", f"calendar {name} working hours"),
-                             window_words(a.hours), window_words(b.hours))
+                    self.add(
+                        s,
+                        f"calendar.{name}.hours",
+                        "changed",
+                        direction,
+                        L(f"日历 {name} 工作时间", f"calendar {name} working hours"),
+                        window_words(a.hours),
+                        window_words(b.hours),
+                    )
             if a.holiday_sets != b.holiday_sets:
                 # A holiday set takes working days away: more sets, fewer working hours.
                 more = set(b.holiday_sets) - set(a.holiday_sets)
                 fewer = set(a.holiday_sets) - set(b.holiday_sets)
                 direction = LOOSER if more and not fewer else STRICTER if fewer and not more else UNCLEAR
-                self.add(s, f"calendar.{name}.holidays", "changed", direction,
-                         L(f"日历 {name} 法定节假日", f"calendar {name} holiday sets"),
-                         list_words(a.holiday_sets), list_words(b.holiday_sets))
-            for attr, zh, en, more_is in (("extra_holidays", "休息日", "holiday", LOOSER),
-                                          ("extra_workdays", "工作日", "working day", STRICTER)):
+                self.add(
+                    s,
+                    f"calendar.{name}.holidays",
+                    "changed",
+                    direction,
+                    L(f"日历 {name} 法定节假日", f"calendar {name} holiday sets"),
+                    list_words(a.holiday_sets),
+                    list_words(b.holiday_sets),
+                )
+            for attr, zh, en, more_is in (
+                ("extra_holidays", "休息日", "holiday", LOOSER),
+                ("extra_workdays", "工作日", "working day", STRICTER),
+            ):
                 da = {x.date: x for x in getattr(a, attr)}
                 db = {x.date: x for x in getattr(b, attr)}
                 for d in sorted(set(da) | set(db)):
                     subj = L(f"日历 {name} {zh} {d}", f"calendar {name} {en} {d}")
                     if d not in da:
-                        self.add(s, f"calendar.{name}.{attr}.{d}", "added", more_is, subj, None,
-                                 self.tv(db[d].note) if db[d].note else plain_words(d))
+                        self.add(
+                            s,
+                            f"calendar.{name}.{attr}.{d}",
+                            "added",
+                            more_is,
+                            subj,
+                            None,
+                            self.tv(db[d].note) if db[d].note else plain_words(d),
+                        )
                     elif d not in db:
-                        self.add(s, f"calendar.{name}.{attr}.{d}", "removed", _flip(more_is), subj,
-                                 self.tv(da[d].note) if da[d].note else plain_words(d), None)
+                        self.add(
+                            s,
+                            f"calendar.{name}.{attr}.{d}",
+                            "removed",
+                            _flip(more_is),
+                            subj,
+                            self.tv(da[d].note) if da[d].note else plain_words(d),
+                            None,
+                        )
                     else:
                         self.text(s, f"calendar.{name}.{attr}.{d}.note", subj, da[d].note, db[d].note, NEUTRAL)
 
-        self.named_list(s, "calendar", L("日历", "calendar"), list(self.old.calendars), list(self.new.calendars),
-                        content, compare, added_dir=UNCLEAR, title=lambda c: self.tv(c.title))
+        self.named_list(
+            s,
+            "calendar",
+            L("日历", "calendar"),
+            list(self.old.calendars),
+            list(self.new.calendars),
+            content,
+            compare,
+            added_dir=UNCLEAR,
+            title=lambda c: self.tv(c.title),
+        )
 
     def priorities(self) -> None:
         s = "priorities"
@@ -551,12 +794,27 @@ class _Differ:
             for i in range(max(len(da), len(db))):
                 x = da[i] if i < len(da) else None
                 y = db[i] if i < len(db) else None
-                self.text(s, f"priority.{b.name}.definition.{i + 1}", L(f"{b.name} 定义", f"{b.name} definition"),
-                          x, y, NEUTRAL)
+                self.text(
+                    s,
+                    f"priority.{b.name}.definition.{i + 1}",
+                    L(f"{b.name} 定义", f"{b.name} definition"),
+                    x,
+                    y,
+                    NEUTRAL,
+                )
 
-        self.named_list(s, "priority", L("优先级", "priority"), list(self.old.priorities), list(self.new.priorities),
-                        lambda p: (_plain(p.title), _plain(p.definitions)), compare, added_dir=UNCLEAR,
-                        title=lambda p: self.tv(p.title), order_matters=True)
+        self.named_list(
+            s,
+            "priority",
+            L("优先级", "priority"),
+            list(self.old.priorities),
+            list(self.new.priorities),
+            lambda p: (_plain(p.title), _plain(p.definitions)),
+            compare,
+            added_dir=UNCLEAR,
+            title=lambda p: self.tv(p.title),
+            order_matters=True,
+        )
 
     # targets ---------------------------------------------------------------
     def column_label(self, contract: m.Contract, col: m.Column) -> dict[str, str] | None:
@@ -592,10 +850,15 @@ class _Differ:
                     if t.duration is None:
                         continue
                     col = next(c for c in mx.columns if c.name == t.column)
-                    self.add(s, f"{metric}.{t.priority}.{t.column}", "added" if gained else "removed",
-                             STRICTER if gained else LOOSER,
-                             self.cell_subject(t.priority, title, self.column_label(contract, col)),
-                             None if gained else dur_words(t.duration), dur_words(t.duration) if gained else None)
+                    self.add(
+                        s,
+                        f"{metric}.{t.priority}.{t.column}",
+                        "added" if gained else "removed",
+                        STRICTER if gained else LOOSER,
+                        self.cell_subject(t.priority, title, self.column_label(contract, col)),
+                        None if gained else dur_words(t.duration),
+                        dur_words(t.duration) if gained else None,
+                    )
                 continue
             self.text(s, f"{metric}.title", L("标题", "title"), a.title, b.title)
             if a.clock != b.clock:
@@ -606,16 +869,32 @@ class _Differ:
                     wa = _week_seconds(ca) if ca else 0
                     wb = _week_seconds(cb) if cb else 0
                     direction = UNCLEAR if not (ca and cb) or wa == wb else STRICTER if wb > wa else LOOSER
-                    self.add(s, f"{metric}.clock", "changed", direction, L("业务时钟", "business clock"),
-                             plain_words(a.clock), plain_words(b.clock))
+                    self.add(
+                        s,
+                        f"{metric}.clock",
+                        "changed",
+                        direction,
+                        L("业务时钟", "business clock"),
+                        plain_words(a.clock),
+                        plain_words(b.clock),
+                    )
             old_cols = [self.rn("calendar", self.rn("region", c.name)) for c in a.columns]
             new_cols = [c.name for c in b.columns]
             if old_cols != new_cols and sorted(old_cols) == sorted(new_cols):
                 # The first calendar column containing the opening instant wins: order can matter.
-                self.add(s, f"{metric}.columns", "reordered", UNCLEAR, L("列顺序", "column order"),
-                         list_words(old_cols), list_words(new_cols))
-            old_cells = {(self.rn("priority", t.priority), self.rn("calendar", self.rn("region", t.column))): t
-                         for t in a.targets}
+                self.add(
+                    s,
+                    f"{metric}.columns",
+                    "reordered",
+                    UNCLEAR,
+                    L("列顺序", "column order"),
+                    list_words(old_cols),
+                    list_words(new_cols),
+                )
+            old_cells = {
+                (self.rn("priority", t.priority), self.rn("calendar", self.rn("region", t.column))): t
+                for t in a.targets
+            }
             new_cells = {(t.priority, t.column): t for t in b.targets}
             fallback_old = _fallback(a, self.rn)
             fallback_new = _fallback(b, lambda ns, x: x)
@@ -623,8 +902,9 @@ class _Differ:
             for key in order:
                 prio, colname = key
                 ta, tb = old_cells.get(key), new_cells.get(key)
-                col = next((c for c in b.columns if c.name == colname), None) or \
-                    next(c for c in a.columns if self.rn("calendar", self.rn("region", c.name)) == colname)
+                col = next((c for c in b.columns if c.name == colname), None) or next(
+                    c for c in a.columns if self.rn("calendar", self.rn("region", c.name)) == colname
+                )
                 contract = self.new if tb is not None else self.old
                 subject = self.cell_subject(prio, title, self.column_label(contract, col))
                 path = f"{metric}.{prio}.{colname}"
@@ -633,12 +913,30 @@ class _Differ:
                 elif tb is not None:
                     # A new column (or priority): compare with what those tickets got before.
                     before = fallback_old.get(prio) if col.kind == "calendar" else None
-                    self.cell(s, path, subject, before.duration if before else None, tb.duration, a, b,
-                              kind="added", before_note=before is not None)
+                    self.cell(
+                        s,
+                        path,
+                        subject,
+                        before.duration if before else None,
+                        tb.duration,
+                        a,
+                        b,
+                        kind="added",
+                        before_note=before is not None,
+                    )
                 else:
                     after = fallback_new.get(prio) if col.kind == "calendar" else None
-                    self.cell(s, path, subject, ta.duration, after.duration if after else None, a, b,
-                              kind="removed", before_note=after is not None)
+                    self.cell(
+                        s,
+                        path,
+                        subject,
+                        ta.duration,
+                        after.duration if after else None,
+                        a,
+                        b,
+                        kind="removed",
+                        before_note=after is not None,
+                    )
 
     def cell(self, s, path, subject, da, db, ma: m.Matrix, mb: m.Matrix, kind="changed", before_note=False):
         wa = _wall_estimate(da, _calendar(self.old, ma.clock))
@@ -665,13 +963,22 @@ class _Differ:
         old_words = dur_words(da)
         new_words = dur_words(db)
         if kind == "added" and before_note:
-            old_words = {k: v + (" (此前按非工作时间)" if k == "zh" else " (before: off-hours)")
-                         for k, v in old_words.items()}
+            old_words = {
+                k: v + (" (此前按非工作时间)" if k == "zh" else " (before: off-hours)") for k, v in old_words.items()
+            }
         if kind == "removed" and before_note:
-            new_words = {k: v + (" (改按非工作时间)" if k == "zh" else " (now: off-hours)")
-                         for k, v in new_words.items()}
-        self.add(s, path, kind, direction, subject, old_words if (kind != "added" or before_note) else None,
-                 new_words if (kind != "removed" or before_note) else None)
+            new_words = {
+                k: v + (" (改按非工作时间)" if k == "zh" else " (now: off-hours)") for k, v in new_words.items()
+            }
+        self.add(
+            s,
+            path,
+            kind,
+            direction,
+            subject,
+            old_words if (kind != "added" or before_note) else None,
+            new_words if (kind != "removed" or before_note) else None,
+        )
 
     def updates(self) -> None:
         a, b = self.old.updates, self.new.updates
@@ -682,13 +989,27 @@ class _Differ:
         if a is not None and b is not None:
             self.text(s, "updates.title", L("标题", "title"), a.title, b.title)
             if a.clock != b.clock and self.rn("calendar", a.clock or "") != (b.clock or ""):
-                self.add(s, "updates.clock", "changed", UNCLEAR, L("业务时钟", "business clock"),
-                         plain_words(a.clock), plain_words(b.clock))
+                self.add(
+                    s,
+                    "updates.clock",
+                    "changed",
+                    UNCLEAR,
+                    L("业务时钟", "business clock"),
+                    plain_words(a.clock),
+                    plain_words(b.clock),
+                )
         ra = {self.rn("priority", r.priority): r.every for r in (a.rules if a else ())}
         rb = {r.priority: r.every for r in (b.rules if b else ())}
         for p in dict.fromkeys([*rb, *ra]):
-            self.sized(s, f"updates.{p}", L(f"{p} {title['zh']}间隔", f"{p} {_lower_first(title['en'])} interval"),
-                       ra.get(p), rb.get(p), dur_words, lambda d: _wall_estimate(d, None))
+            self.sized(
+                s,
+                f"updates.{p}",
+                L(f"{p} {title['zh']}间隔", f"{p} {_lower_first(title['en'])} interval"),
+                ra.get(p),
+                rb.get(p),
+                dur_words,
+                lambda d: _wall_estimate(d, None),
+            )
 
     def followup(self) -> None:
         a, b = self.old.followup, self.new.followup
@@ -697,8 +1018,15 @@ class _Differ:
         title = self.tv((b or a).title)
         if a is not None and b is not None:
             self.text("followup", "followup.title", L("标题", "title"), a.title, b.title)
-        self.sized("followup", "followup.within", L(f"{title['zh']}时限", f"{_lower_first(title['en'])} within"),
-                   a.within if a else None, b.within if b else None, dur_words, lambda d: _wall_estimate(d, None))
+        self.sized(
+            "followup",
+            "followup.within",
+            L(f"{title['zh']}时限", f"{_lower_first(title['en'])} within"),
+            a.within if a else None,
+            b.within if b else None,
+            dur_words,
+            lambda d: _wall_estimate(d, None),
+        )
 
     def availability(self) -> None:
         s = "availability"
@@ -708,13 +1036,28 @@ class _Differ:
             prod, period = key
             subject = L(f"{prod} 可用性（每{_period_zh(period)}）", f"{prod} availability per {period}")
             x, y = ta.get(key), tb.get(key)
-            self.sized(s, f"availability.{prod}.{period}", subject, x.percent if x else None,
-                       y.percent if y else None, pct_words, lambda p: p, smaller_is_stricter=False)
+            self.sized(
+                s,
+                f"availability.{prod}.{period}",
+                subject,
+                x.percent if x else None,
+                y.percent if y else None,
+                pct_words,
+                lambda p: p,
+                smaller_is_stricter=False,
+            )
         kept_old = [k for k in ta if k in tb]
         kept_new = [k for k in tb if k in ta]
         if kept_old != kept_new:
-            self.add(s, "availability.order", "reordered", NEUTRAL, L("顺序", "order"),
-                     list_words(p for p, _ in kept_old), list_words(p for p, _ in kept_new))
+            self.add(
+                s,
+                "availability.order",
+                "reordered",
+                NEUTRAL,
+                L("顺序", "order"),
+                list_words(p for p, _ in kept_old),
+                list_words(p for p, _ in kept_new),
+            )
 
     def warnings(self) -> None:
         wa = {w.level: w.percent for w in self.old.warnings}
@@ -722,9 +1065,15 @@ class _Differ:
         for level in ("yellow", "orange", "red"):
             zh = {"yellow": "黄色", "orange": "橙色", "red": "红色"}[level]
             # An earlier warning (a lower share of the target elapsed) protects the customer.
-            self.sized("warnings", f"warnings.{level}", L(f"{zh}预警", f"{level} warning"),
-                       wa.get(level), wb.get(level), lambda p: L(f"目标时间的 {_num(p)}%", f"at {_num(p)}% of the target"),
-                       lambda p: p)
+            self.sized(
+                "warnings",
+                f"warnings.{level}",
+                L(f"{zh}预警", f"{level} warning"),
+                wa.get(level),
+                wb.get(level),
+                lambda p: L(f"目标时间的 {_num(p)}%", f"at {_num(p)}% of the target"),
+                lambda p: p,
+            )
 
     # credits ---------------------------------------------------------------
     def credits(self) -> None:
@@ -738,26 +1087,55 @@ class _Differ:
             name = b.name
             self.text(s, f"credit.{name}.title", L(f"{t['zh']} 名称", f"{t['en']} title"), a.title, b.title)
             if a.metric != b.metric:
-                self.add(s, f"credit.{name}.metric", "changed", UNCLEAR, L(f"{t['zh']} 适用指标", f"{t['en']} applies to"),
-                         plain_words(a.metric), plain_words(b.metric))
+                self.add(
+                    s,
+                    f"credit.{name}.metric",
+                    "changed",
+                    UNCLEAR,
+                    L(f"{t['zh']} 适用指标", f"{t['en']} applies to"),
+                    plain_words(a.metric),
+                    plain_words(b.metric),
+                )
             sa, sb = a.step, b.step
             if sa or sb:
                 if sa and sb:
                     if sa.mode != sb.mode:
                         # "per started" counts a step for every begun interval: more credit than "per full".
-                        self.add(s, f"credit.{name}.step.mode", "changed",
-                                 STRICTER if sb.mode == "started" else LOOSER,
-                                 L(f"{t['zh']} 计步方式", f"{_lower_first(t['en'])} steps count"),
-                                 L("每开始一个" if sa.mode == "started" else "每满一个", f"per {sa.mode} interval"),
-                                 L("每开始一个" if sb.mode == "started" else "每满一个", f"per {sb.mode} interval"))
-                    self.sized(s, f"credit.{name}.step.every", L(f"{t['zh']} 每步时长", f"{_lower_first(t['en'])} step"),
-                               sa.every, sb.every, dur_words, lambda d: _wall_estimate(d, None))
-                    self.amount(s, f"credit.{name}.step.amount", L(f"{t['zh']} 每步补偿", f"{_lower_first(t['en'])} per step"),
-                                sa.amount, sb.amount)
+                        self.add(
+                            s,
+                            f"credit.{name}.step.mode",
+                            "changed",
+                            STRICTER if sb.mode == "started" else LOOSER,
+                            L(f"{t['zh']} 计步方式", f"{_lower_first(t['en'])} steps count"),
+                            L("每开始一个" if sa.mode == "started" else "每满一个", f"per {sa.mode} interval"),
+                            L("每开始一个" if sb.mode == "started" else "每满一个", f"per {sb.mode} interval"),
+                        )
+                    self.sized(
+                        s,
+                        f"credit.{name}.step.every",
+                        L(f"{t['zh']} 每步时长", f"{_lower_first(t['en'])} step"),
+                        sa.every,
+                        sb.every,
+                        dur_words,
+                        lambda d: _wall_estimate(d, None),
+                    )
+                    self.amount(
+                        s,
+                        f"credit.{name}.step.amount",
+                        L(f"{t['zh']} 每步补偿", f"{_lower_first(t['en'])} per step"),
+                        sa.amount,
+                        sb.amount,
+                    )
                 else:
-                    self.add(s, f"credit.{name}.step", "added" if sb else "removed", STRICTER if sb else LOOSER,
-                             L(f"{t['zh']} 按延迟计步", f"{_lower_first(t['en'])} step"),
-                             self.step_words(sa) if sa else None, self.step_words(sb) if sb else None)
+                    self.add(
+                        s,
+                        f"credit.{name}.step",
+                        "added" if sb else "removed",
+                        STRICTER if sb else LOOSER,
+                        L(f"{t['zh']} 按延迟计步", f"{_lower_first(t['en'])} step"),
+                        self.step_words(sa) if sa else None,
+                        self.step_words(sb) if sb else None,
+                    )
             ta = {x.below: x for x in a.tiers}
             tb = {x.below: x for x in b.tiers}
             only_a = [x for x in a.tiers if x.below not in tb]
@@ -765,27 +1143,56 @@ class _Differ:
             # A tier whose threshold moved is the same tier, not a removal and an addition.
             moved = list(zip(only_a, only_b)) if len(only_a) == len(only_b) else []
             for x, y in moved:
-                self.sized(s, f"credit.{name}.tier.{_num(x.below)}", L(f"{t['zh']} 档位门槛", f"{_lower_first(t['en'])} threshold"),
-                           x.below, y.below, pct_words, lambda p: p, smaller_is_stricter=False)
-                self.amount(s, f"credit.{name}.tier.{_num(y.below)}",
-                            L(f"{t['zh']} 低于 {_num(y.below)}%", f"{_lower_first(t['en'])} below {_num(y.below)}%"),
-                            x.amount, y.amount)
+                self.sized(
+                    s,
+                    f"credit.{name}.tier.{_num(x.below)}",
+                    L(f"{t['zh']} 档位门槛", f"{_lower_first(t['en'])} threshold"),
+                    x.below,
+                    y.below,
+                    pct_words,
+                    lambda p: p,
+                    smaller_is_stricter=False,
+                )
+                self.amount(
+                    s,
+                    f"credit.{name}.tier.{_num(y.below)}",
+                    L(f"{t['zh']} 低于 {_num(y.below)}%", f"{_lower_first(t['en'])} below {_num(y.below)}%"),
+                    x.amount,
+                    y.amount,
+                )
             for below in dict.fromkeys([*tb, *ta]):
                 x, y = ta.get(below), tb.get(below)
                 if x is not None and y is not None:
-                    self.amount(s, f"credit.{name}.tier.{_num(below)}",
-                                L(f"{t['zh']} 低于 {_num(below)}%", f"{_lower_first(t['en'])} below {_num(below)}%"),
-                                x.amount, y.amount)
+                    self.amount(
+                        s,
+                        f"credit.{name}.tier.{_num(below)}",
+                        L(f"{t['zh']} 低于 {_num(below)}%", f"{_lower_first(t['en'])} below {_num(below)}%"),
+                        x.amount,
+                        y.amount,
+                    )
                 elif not moved:
-                    self.add(s, f"credit.{name}.tier.{_num(below)}", "added" if y else "removed",
-                             STRICTER if y else LOOSER,
-                             L(f"{t['zh']} 低于 {_num(below)}%", f"{_lower_first(t['en'])} below {_num(below)}%"),
-                             amount_words(x.amount) if x else None, amount_words(y.amount) if y else None)
+                    self.add(
+                        s,
+                        f"credit.{name}.tier.{_num(below)}",
+                        "added" if y else "removed",
+                        STRICTER if y else LOOSER,
+                        L(f"{t['zh']} 低于 {_num(below)}%", f"{_lower_first(t['en'])} below {_num(below)}%"),
+                        amount_words(x.amount) if x else None,
+                        amount_words(y.amount) if y else None,
+                    )
             self.cap(s, f"credit.{name}.cap", L(f"{t['zh']} 上限", f"{_lower_first(t['en'])} cap"), a.cap, b.cap)
 
-        self.named_list(s, "credit", L("补偿", "credit"), list(self.old.credit_ladders), list(self.new.credit_ladders),
-                        lambda x: _plain(x.model_copy(update={"name": ""})), compare, added_dir=STRICTER,
-                        title=ladder_title)
+        self.named_list(
+            s,
+            "credit",
+            L("补偿", "credit"),
+            list(self.old.credit_ladders),
+            list(self.new.credit_ladders),
+            lambda x: _plain(x.model_copy(update={"name": ""})),
+            compare,
+            added_dir=STRICTER,
+            title=ladder_title,
+        )
         pa, pb = self.old.credits, self.new.credits
         if pa is None and pb is None:
             return
@@ -795,29 +1202,70 @@ class _Differ:
         if pa.cap and pb.cap and pa.cap_period != pb.cap_period:
             # The same cap over a longer period limits the customer more.
             order = {"month": 0, "quarter": 1, "year": 2}
-            self.add(s, "credits.cap.period", "changed",
-                     LOOSER if order.get(pb.cap_period or "", 0) > order.get(pa.cap_period or "", 0) else STRICTER,
-                     L("补偿总上限周期", "total credit cap per"), plain_words(pa.cap_period), plain_words(pb.cap_period))
+            self.add(
+                s,
+                "credits.cap.period",
+                "changed",
+                LOOSER if order.get(pb.cap_period or "", 0) > order.get(pa.cap_period or "", 0) else STRICTER,
+                L("补偿总上限周期", "total credit cap per"),
+                plain_words(pa.cap_period),
+                plain_words(pb.cap_period),
+            )
         if pa.form != pb.form:
             rank = {"service_credit": 0, "refund": 1, "cash": 1}
             ra, rb = rank.get(pa.form or "", -1), rank.get(pb.form or "", -1)
             direction = UNCLEAR if -1 in (ra, rb) or ra == rb else STRICTER if rb > ra else LOOSER
-            self.add(s, "credits.form", "changed", direction, L("补偿形式", "credit form"),
-                     plain_words(pa.form), plain_words(pb.form))
+            self.add(
+                s,
+                "credits.form",
+                "changed",
+                direction,
+                L("补偿形式", "credit form"),
+                plain_words(pa.form),
+                plain_words(pb.form),
+            )
         if pa.claim_after != pb.claim_after and pa.claim_after and pb.claim_after:
-            self.add(s, "credits.claim.after", "changed", UNCLEAR, L("申请时限起算", "claim window starts"),
-                     plain_words(pa.claim_after), plain_words(pb.claim_after))
+            self.add(
+                s,
+                "credits.claim.after",
+                "changed",
+                UNCLEAR,
+                L("申请时限起算", "claim window starts"),
+                plain_words(pa.claim_after),
+                plain_words(pb.claim_after),
+            )
         # A longer claim window gives the customer more time.
-        self.sized(s, "credits.claim.within", L("申请时限", "claim window"), pa.claim_within, pb.claim_within,
-                   dur_words, lambda d: _wall_estimate(d, None), smaller_is_stricter=False)
+        self.sized(
+            s,
+            "credits.claim.within",
+            L("申请时限", "claim window"),
+            pa.claim_within,
+            pb.claim_within,
+            dur_words,
+            lambda d: _wall_estimate(d, None),
+            smaller_is_stricter=False,
+        )
         if pa.rounding != pb.rounding:
             rank = {"down": 0, "half_even": 1, "half_up": 2, "up": 3}
-            self.add(s, "credits.rounding", "changed",
-                     STRICTER if rank[pb.rounding] > rank[pa.rounding] else LOOSER,
-                     L("舍入方式", "rounding"), plain_words(pa.rounding), plain_words(pb.rounding))
+            self.add(
+                s,
+                "credits.rounding",
+                "changed",
+                STRICTER if rank[pb.rounding] > rank[pa.rounding] else LOOSER,
+                L("舍入方式", "rounding"),
+                plain_words(pa.rounding),
+                plain_words(pb.rounding),
+            )
         if pa.quantum != pb.quantum:
-            self.add(s, "credits.quantum", "changed", UNCLEAR, L("舍入单位", "rounded to"),
-                     plain_words(_num(pa.quantum)), plain_words(_num(pb.quantum)))
+            self.add(
+                s,
+                "credits.quantum",
+                "changed",
+                UNCLEAR,
+                L("舍入单位", "rounded to"),
+                plain_words(_num(pa.quantum)),
+                plain_words(_num(pb.quantum)),
+            )
 
     def step_words(self, st: m.StepRule) -> dict[str, str]:
         d, a = dur_words(st.every), amount_words(st.amount)
@@ -830,16 +1278,31 @@ class _Differ:
         if (a.money is None) != (b.money is None):
             self.add(s, path, "changed", UNCLEAR, subject, amount_words(a), amount_words(b))
             return
-        self.sized(s, path, subject, a, b, amount_words,
-                   lambda x: x.money.amount if x.money is not None else x.percent, smaller_is_stricter=False)
+        self.sized(
+            s,
+            path,
+            subject,
+            a,
+            b,
+            amount_words,
+            lambda x: x.money.amount if x.money is not None else x.percent,
+            smaller_is_stricter=False,
+        )
 
     def cap(self, s, path, subject, a: m.Amount | None, b: m.Amount | None) -> None:
         if a is not None and b is not None:
             self.amount(s, path, subject, a, b)
         elif a is not None or b is not None:
             # No cap means no limit: adding one limits what the customer can get.
-            self.add(s, path, "added" if b else "removed", LOOSER if b else STRICTER, subject,
-                     amount_words(a) if a else None, amount_words(b) if b else None)
+            self.add(
+                s,
+                path,
+                "added" if b else "removed",
+                LOOSER if b else STRICTER,
+                subject,
+                amount_words(a) if a else None,
+                amount_words(b) if b else None,
+            )
 
     # exclusions ---------------------------------------------------------------
     def exclusions(self) -> None:
@@ -850,50 +1313,114 @@ class _Differ:
         fm = L("不可抗力", "force majeure")
         if fa is None or fb is None:
             if fa is not None or fb is not None:
-                self.add(s, "exclusions.force_majeure", "added" if fb else "removed", LOOSER if fb else STRICTER,
-                         fm, self.tv(fa.events) if fa else None, self.tv(fb.events) if fb else None)
+                self.add(
+                    s,
+                    "exclusions.force_majeure",
+                    "added" if fb else "removed",
+                    LOOSER if fb else STRICTER,
+                    fm,
+                    self.tv(fa.events) if fa else None,
+                    self.tv(fb.events) if fb else None,
+                )
         else:
             self.events(s, fm, fa.events, fb.events)
-            self.sized(s, "exclusions.force_majeure.notify", L("不可抗力通知时限", "force majeure notice within"),
-                       fa.notify_within, fb.notify_within, dur_words, lambda d: _wall_estimate(d, None))
+            self.sized(
+                s,
+                "exclusions.force_majeure.notify",
+                L("不可抗力通知时限", "force majeure notice within"),
+                fa.notify_within,
+                fb.notify_within,
+                dur_words,
+                lambda d: _wall_estimate(d, None),
+            )
         ma, mb = ea.maintenance, eb.maintenance
         mt = L("计划维护", "scheduled maintenance")
         if ma is None or mb is None:
             if ma is not None or mb is not None:
-                self.add(s, "exclusions.maintenance", "added" if mb else "removed", LOOSER if mb else STRICTER, mt,
-                         None, None)
+                self.add(
+                    s,
+                    "exclusions.maintenance",
+                    "added" if mb else "removed",
+                    LOOSER if mb else STRICTER,
+                    mt,
+                    None,
+                    None,
+                )
         else:
             # Longer notice protects the customer; a larger allowance or window protects the provider.
-            self.sized(s, "exclusions.maintenance.notice", L("维护提前通知", "maintenance notice"), ma.notice, mb.notice,
-                       dur_words, lambda d: _wall_estimate(d, None), smaller_is_stricter=False)
+            self.sized(
+                s,
+                "exclusions.maintenance.notice",
+                L("维护提前通知", "maintenance notice"),
+                ma.notice,
+                mb.notice,
+                dur_words,
+                lambda d: _wall_estimate(d, None),
+                smaller_is_stricter=False,
+            )
             if ma.max and mb.max and ma.max_period != mb.max_period:
                 # The same allowance over a shorter period allows more maintenance.
                 order = {"month": 0, "quarter": 1, "year": 2}
-                self.add(s, "exclusions.maintenance.max.period", "changed",
-                         LOOSER if order.get(mb.max_period or "", 0) < order.get(ma.max_period or "", 0) else STRICTER,
-                         L("维护时长上限周期", "maintenance allowance per"),
-                         plain_words(ma.max_period), plain_words(mb.max_period))
-            self.sized(s, "exclusions.maintenance.max", L("维护时长上限", "maintenance allowance"), ma.max, mb.max,
-                       dur_words, lambda d: _wall_estimate(d, None), absent_is="stricter")
+                self.add(
+                    s,
+                    "exclusions.maintenance.max.period",
+                    "changed",
+                    LOOSER if order.get(mb.max_period or "", 0) < order.get(ma.max_period or "", 0) else STRICTER,
+                    L("维护时长上限周期", "maintenance allowance per"),
+                    plain_words(ma.max_period),
+                    plain_words(mb.max_period),
+                )
+            self.sized(
+                s,
+                "exclusions.maintenance.max",
+                L("维护时长上限", "maintenance allowance"),
+                ma.max,
+                mb.max,
+                dur_words,
+                lambda d: _wall_estimate(d, None),
+                absent_is="stricter",
+            )
             if _plain(ma.windows) != _plain(mb.windows):
                 wa = sum(w.end_minute - w.start_minute for w in ma.windows)
                 wb = sum(w.end_minute - w.start_minute for w in mb.windows)
-                self.add(s, "exclusions.maintenance.window", "changed",
-                         LOOSER if wb > wa else STRICTER if wb < wa else UNCLEAR, L("维护窗口", "maintenance window"),
-                         window_words(ma.windows), window_words(mb.windows))
+                self.add(
+                    s,
+                    "exclusions.maintenance.window",
+                    "changed",
+                    LOOSER if wb > wa else STRICTER if wb < wa else UNCLEAR,
+                    L("维护窗口", "maintenance window"),
+                    window_words(ma.windows),
+                    window_words(mb.windows),
+                )
         ca, cb = ea.customer_caused, eb.customer_caused
         cc = L("客户原因", "customer-caused faults")
         if (ca is None) != (cb is None):
-            self.add(s, "exclusions.customer_caused", "added" if cb else "removed", LOOSER if cb else STRICTER, cc,
-                     self.tv(ca.text) if ca and ca.text else None, self.tv(cb.text) if cb and cb.text else None)
+            self.add(
+                s,
+                "exclusions.customer_caused",
+                "added" if cb else "removed",
+                LOOSER if cb else STRICTER,
+                cc,
+                self.tv(ca.text) if ca and ca.text else None,
+                self.tv(cb.text) if cb and cb.text else None,
+            )
         elif ca is not None and cb is not None:
             self.text(s, "exclusions.customer_caused", cc, ca.text, cb.text, LOOSER)
 
         def compare(a: m.OtherExclusion, b: m.OtherExclusion) -> None:
             self.text(s, f"exclusions.{b.name}", L(f"免责 {b.name}", f"exclusion {b.name}"), a.text, b.text)
 
-        self.named_list(s, "exclusion", L("免责", "exclusion"), list(ea.others), list(eb.others),
-                        lambda x: _plain(x.text), compare, added_dir=LOOSER, title=lambda x: self.tv(x.text))
+        self.named_list(
+            s,
+            "exclusion",
+            L("免责", "exclusion"),
+            list(ea.others),
+            list(eb.others),
+            lambda x: _plain(x.text),
+            compare,
+            added_dir=LOOSER,
+            title=lambda x: self.tv(x.text),
+        )
 
     def events(self, s, subject, a: m.Text, b: m.Text) -> None:
         """Force-majeure events are a list: report items added and removed."""
@@ -914,9 +1441,15 @@ class _Differ:
             for i in range(n):
                 pair = {lang: items[lang][i] if i < len(items[lang]) else "" for lang in LANGS}
                 both = " / ".join(x for x in (pair["zh"], pair["en"]) if x)
-                self.add(s, "exclusions.force_majeure.events", kind, direction, subject,
-                         {k: both for k in LANGS} if kind == "removed" else None,
-                         {k: both for k in LANGS} if kind == "added" else None)
+                self.add(
+                    s,
+                    "exclusions.force_majeure.events",
+                    kind,
+                    direction,
+                    subject,
+                    {k: both for k in LANGS} if kind == "removed" else None,
+                    {k: both for k in LANGS} if kind == "added" else None,
+                )
 
     # reporting and legal -------------------------------------------------------
     def reporting(self) -> None:
@@ -934,16 +1467,38 @@ class _Differ:
                     self.add(s, f"reporting.{attr}.{x}", "removed", LOOSER, subject, L(names.get(x, x), x), None)
             if [x for x in a if x in b] != [x for x in b if x in a]:
                 self.add(s, f"reporting.{attr}.order", "reordered", NEUTRAL, subject, list_words(a), list_words(b))
-        self.sized(s, "reporting.retention", L("记录保存期", "record retention"), ra.retention, rb.retention,
-                   span_words, _span_days, smaller_is_stricter=False)
+        self.sized(
+            s,
+            "reporting.retention",
+            L("记录保存期", "record retention"),
+            ra.retention,
+            rb.retention,
+            span_words,
+            _span_days,
+            smaller_is_stricter=False,
+        )
         aa, ab = ra.audit, rb.audit
-        self.sized(s, "reporting.audit.every", L("审计周期", "audit every"), aa.every if aa else None,
-                   ab.every if ab else None, span_words, _span_days)
+        self.sized(
+            s,
+            "reporting.audit.every",
+            L("审计周期", "audit every"),
+            aa.every if aa else None,
+            ab.every if ab else None,
+            span_words,
+            _span_days,
+        )
         if aa and ab and aa.by != ab.by:
             rank = {"provider": 0, "customer": 1, "third_party": 1}
             direction = UNCLEAR if rank[aa.by] == rank[ab.by] else STRICTER if rank[ab.by] > rank[aa.by] else LOOSER
-            self.add(s, "reporting.audit.by", "changed", direction, L("审计方", "audited by"),
-                     plain_words(aa.by), plain_words(ab.by))
+            self.add(
+                s,
+                "reporting.audit.by",
+                "changed",
+                direction,
+                L("审计方", "audited by"),
+                plain_words(aa.by),
+                plain_words(ab.by),
+            )
 
     def disputes(self) -> None:
         s = "disputes"
@@ -952,10 +1507,18 @@ class _Differ:
         # The law and the forum change what a dispute costs each side; no side clearly gains.
         self.legal(s, "disputes.law", L("适用法律", "governing law"), da.law, db.law)
         if da.forum != db.forum:
-            self.add(s, "disputes.forum", "changed", UNCLEAR, L("争议解决方式", "forum"),
-                     plain_words(da.forum), plain_words(db.forum))
-        self.legal(s, "disputes.forum_name", L("仲裁机构或法院", "arbitration body or court"),
-                   da.forum_name, db.forum_name)
+            self.add(
+                s,
+                "disputes.forum",
+                "changed",
+                UNCLEAR,
+                L("争议解决方式", "forum"),
+                plain_words(da.forum),
+                plain_words(db.forum),
+            )
+        self.legal(
+            s, "disputes.forum_name", L("仲裁机构或法院", "arbitration body or court"), da.forum_name, db.forum_name
+        )
         self.legal(s, "disputes.seat", L("仲裁地或管辖地", "seat"), da.seat, db.seat)
 
     def legal(self, s, path, subject, a: m.Text | None, b: m.Text | None) -> None:
@@ -985,16 +1548,34 @@ class _Differ:
 
         def compare(a: _Named, b: _Named) -> None:
             t = self.tv(b.c.title)
-            self.text(s, f"clause.{b.name}.title", L(f"条款“{t['zh']}”标题", f"clause “{t['en']}” title"),
-                      a.c.title, b.c.title)
+            self.text(
+                s,
+                f"clause.{b.name}.title",
+                L(f"条款“{t['zh']}”标题", f"clause “{t['en']}” title"),
+                a.c.title,
+                b.c.title,
+            )
             pa, pb = list(a.c.paragraphs), list(b.c.paragraphs)
             for i in range(max(len(pa), len(pb))):
-                self.text(s, f"clause.{b.name}.{i + 1}", L(f"条款“{t['zh']}”第 {i + 1} 段", f"clause “{t['en']}” ¶{i + 1}"),
-                          pa[i] if i < len(pa) else None, pb[i] if i < len(pb) else None)
+                self.text(
+                    s,
+                    f"clause.{b.name}.{i + 1}",
+                    L(f"条款“{t['zh']}”第 {i + 1} 段", f"clause “{t['en']}” ¶{i + 1}"),
+                    pa[i] if i < len(pa) else None,
+                    pb[i] if i < len(pb) else None,
+                )
 
-        self.named_list(s, "clause", L("条款", "clause"), old, new,
-                        lambda x: (_plain(x.c.title), _plain(x.c.paragraphs)), compare, added_dir=UNCLEAR,
-                        title=lambda x: self.tv(x.c.title))
+        self.named_list(
+            s,
+            "clause",
+            L("条款", "clause"),
+            old,
+            new,
+            lambda x: (_plain(x.c.title), _plain(x.c.paragraphs)),
+            compare,
+            added_dir=UNCLEAR,
+            title=lambda x: self.tv(x.c.title),
+        )
 
 
 # ---------------------------------------------------------------- helpers
@@ -1025,6 +1606,7 @@ def _week_seconds(cal: m.Calendar) -> int:
 
 def _covers(big: m.Calendar, small: m.Calendar) -> bool:
     """Every working minute of `small` is a working minute of `big`."""
+
     def minutes(c):
         return {(w.weekday, x) for w in c.hours for x in range(w.start_minute, w.end_minute)}
 
@@ -1089,8 +1671,9 @@ def _uncompared(old: m.Contract, new: m.Contract) -> list[Change]:
             continue
         top = path.split(".")[0].split("[")[0]
         section = _SECTION_OF_FIELD.get(top, top if top in SECTIONS else "contract")
-        out.append(Change(section, path, "changed", UNCLEAR, L(path, path), plain_words(_plain(x)),
-                          plain_words(_plain(y))))
+        out.append(
+            Change(section, path, "changed", UNCLEAR, L(path, path), plain_words(_plain(x)), plain_words(_plain(y)))
+        )
     return out
 
 
@@ -1130,8 +1713,13 @@ def _collect(obj, path: str, out: dict) -> None:
 # ---------------------------------------------------------------- rendering
 
 _MARK = {STRICTER: "+", LOOSER: "-", NEUTRAL: "=", UNCLEAR: "?"}
-_KIND_WORDS = {"added": L("新增", "added"), "removed": L("删除", "removed"), "renamed": L("改名", "renamed"),
-               "reordered": L("调整顺序", "reordered"), "changed": L("修改", "changed")}
+_KIND_WORDS = {
+    "added": L("新增", "added"),
+    "removed": L("删除", "removed"),
+    "renamed": L("改名", "renamed"),
+    "reordered": L("调整顺序", "reordered"),
+    "changed": L("修改", "changed"),
+}
 
 
 def _versions(d: ContractDiff) -> str:
@@ -1145,13 +1733,18 @@ def _counts(d: ContractDiff, lang: str) -> str:
     if lang == "zh":
         out = f"{total} 处变更"
         if total:
-            out += (f"（{c[STRICTER]} 处对服务方更严，{c[LOOSER]} 处对服务方更宽，{c[NEUTRAL]} 处中性"
-                    + (f"，{c[UNCLEAR]} 处方向不明" if c[UNCLEAR] else "") + "）")
+            out += (
+                f"（{c[STRICTER]} 处对服务方更严，{c[LOOSER]} 处对服务方更宽，{c[NEUTRAL]} 处中性"
+                + (f"，{c[UNCLEAR]} 处方向不明" if c[UNCLEAR] else "")
+                + "）"
+            )
         return out
     out = f"{total} change{'s' if total != 1 else ''}"
     if total:
-        out += (f" ({c[STRICTER]} stricter on the provider, {c[LOOSER]} looser for the provider, "
-                f"{c[NEUTRAL]} neutral" + (f", {c[UNCLEAR]} unclear" if c[UNCLEAR] else "") + ")")
+        out += (
+            f" ({c[STRICTER]} stricter on the provider, {c[LOOSER]} looser for the provider, "
+            f"{c[NEUTRAL]} neutral" + (f", {c[UNCLEAR]} unclear" if c[UNCLEAR] else "") + ")"
+        )
     return out
 
 
@@ -1167,15 +1760,29 @@ def _statement(c: Change, lang: str, old: Callable[[str], str] = str, new: Calla
     sep = "：" if lang == "zh" else ": "
     subject = c.subject[lang]
     if c.kind == "changed" or c.kind in ("renamed", "reordered") or (c.old is not None and c.new is not None):
-        word = "" if c.kind in ("changed", "reordered") else f" ({_KIND_WORDS[c.kind][lang]})" if lang == "en" else f"（{_KIND_WORDS[c.kind][lang]}）"
+        word = (
+            ""
+            if c.kind in ("changed", "reordered")
+            else f" ({_KIND_WORDS[c.kind][lang]})"
+            if lang == "en"
+            else f"（{_KIND_WORDS[c.kind][lang]}）"
+        )
         if c.old is not None and c.new is not None:
             if c.words:
                 return f"{subject}{word}{sep}" + ("措辞修改" if lang == "zh" else "reworded")
             return f"{subject}{word}{sep}{old(c.old[lang])} → {new(c.new[lang])}"
         return f"{subject}{word}"
     if c.kind == "added":
-        return f"{subject}{sep}" + ("新增 " if lang == "zh" else "added ") + (new(_quote(c.new[lang], lang)) if c.new else "")
-    return f"{subject}{sep}" + ("删除 " if lang == "zh" else "removed ") + (old(_quote(c.old[lang], lang)) if c.old else "")
+        return (
+            f"{subject}{sep}"
+            + ("新增 " if lang == "zh" else "added ")
+            + (new(_quote(c.new[lang], lang)) if c.new else "")
+        )
+    return (
+        f"{subject}{sep}"
+        + ("删除 " if lang == "zh" else "removed ")
+        + (old(_quote(c.old[lang], lang)) if c.old else "")
+    )
 
 
 def _quote(s: str, lang: str) -> str:
@@ -1196,8 +1803,10 @@ def render_text(d: ContractDiff, lang: str = "en") -> str:
             pad = label + " " * (width - display_width(label))
             lines.append(f"  {_MARK[c.direction]} {pad}  {_statement(c, lang)}")
             for label, segs in _word_lines(c):
-                lines.append(f"      {label}: " + "".join(
-                    t if op == "equal" else f"[-{t}-]" if op == "delete" else f"{{+{t}+}}" for op, t in segs))
+                lines.append(
+                    f"      {label}: "
+                    + "".join(t if op == "equal" else f"[-{t}-]" if op == "delete" else f"{{+{t}+}}" for op, t in segs)
+                )
     return "\n".join(lines) + "\n"
 
 
@@ -1224,7 +1833,7 @@ def _md_segment(op: str, text: str) -> str:
     if not core:
         return "" if op == "delete" else text
     lead = text[: len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()):]
+    trail = text[len(text.rstrip()) :]
     mark = "~~" if op == "delete" else "**"
     return f"{lead}{mark}{_md_escape(core)}{mark}{trail}"
 
@@ -1240,8 +1849,12 @@ def render_markdown(d: ContractDiff, lang: str = "en") -> str:
     for key, group in d.by_section():
         lines += ["", f"#### {_md_escape(_section_title(d, key, lang))}", ""]
         for c in group:
-            text = _statement(c, lang, old=lambda s: f"~~{_md_escape(s)}~~" if s else s,
-                              new=lambda s: f"**{_md_escape(s)}**" if s else s)
+            text = _statement(
+                c,
+                lang,
+                old=lambda s: f"~~{_md_escape(s)}~~" if s else s,
+                new=lambda s: f"**{_md_escape(s)}**" if s else s,
+            )
             if c.kind in ("renamed", "reordered") or c.words or (c.old is None) != (c.new is None):
                 text = _statement(c, lang, old=_md_escape, new=_md_escape)
             lines.append(f"- {icon[c.direction]} {text}")
@@ -1255,7 +1868,9 @@ def to_json(d: ContractDiff, old_label: str = "", new_label: str = "") -> str:
         "old": {"id": d.old_id, "version": d.old_version, "source": old_label},
         "new": {"id": d.new_id, "version": d.new_version, "source": new_label},
         "summary": {"changes": len(d.changes), **d.counts()},
-        "sections": [{"section": key, "title": SECTIONS[key], "changes": [c.to_dict() for c in group]}
-                     for key, group in d.by_section()],
+        "sections": [
+            {"section": key, "title": SECTIONS[key], "changes": [c.to_dict() for c in group]}
+            for key, group in d.by_section()
+        ],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"

@@ -21,7 +21,7 @@ from slalang.resources import grammar_path
 from slalang.source import SourceFile, Span
 
 _parser: Lark | None = None
-_builder: "_AstBuilder | None" = None
+_builder: _AstBuilder | None = None
 
 
 def parser() -> Lark:
@@ -104,8 +104,15 @@ class _ContextualScanner(Lexer):
             m = match(text, pos)
             if m is None or m.end() > end:
                 accepts = set(states[parser_state.position]) & self.all_terminals
-                raise UnexpectedCharacters(text, pos, line_ctr.line, line_ctr.column, allowed=accepts or {"$END"},
-                                           state=parser_state, token_history=lexer_state.last_token and [lexer_state.last_token])
+                raise UnexpectedCharacters(
+                    text,
+                    pos,
+                    line_ctr.line,
+                    line_ctr.column,
+                    allowed=accepts or {"$END"},
+                    state=parser_state,
+                    token_history=lexer_state.last_token and [lexer_state.last_token],
+                )
             kind = m.lastgroup
             value = m.group()
             if kind == "_WORD" or kind == "_PUNCT":
@@ -187,13 +194,19 @@ def _further_syntax_errors(source: SourceFile, first: UnexpectedInput) -> list[D
         line_text = source.line_text(line)
         if "{" in _STRINGS.sub("", line_text) or "}" in _STRINGS.sub("", line_text):
             break
-        following = next((source.line_text(n).strip() for n in range(line + 1, source.line_count + 1)
-                          if source.line_text(n).strip()), "")
+        following = next(
+            (
+                source.line_text(n).strip()
+                for n in range(line + 1, source.line_count + 1)
+                if source.line_text(n).strip()
+            ),
+            "",
+        )
         own = _STRINGS.sub('""', line_text).split("#", 1)[0].rstrip()
-        if following[:1] in ('|', ',', '"', ":") or own[-1:] in (",", "|", ":"):
+        if following[:1] in ("|", ",", '"', ":") or own[-1:] in (",", "|", ":"):
             break  # the statement goes on over the next line
         start = source.offset(line, 1)
-        text = text[:start] + " " * len(line_text) + text[start + len(line_text):]
+        text = text[:start] + " " * len(line_text) + text[start + len(line_text) :]
         last_line = line
         assert _builder is not None
         _builder.begin(source)
@@ -313,8 +326,12 @@ class _AstBuilder(Transformer):
             value = dt.date.fromisoformat(str(tok))
         except ValueError:
             value = None
-            self._report("E0106", f"`{tok}` is not a calendar date", _span(tok),
-                         "write a real date as YYYY-MM-DD, e.g. `2026-02-28`")
+            self._report(
+                "E0106",
+                f"`{tok}` is not a calendar date",
+                _span(tok),
+                "write a real date as YYYY-MM-DD, e.g. `2026-02-28`",
+            )
         return ast.DateLit(value, str(tok), _span(tok))
 
     def _lit_TIME(self, tok: Token) -> ast.TimeLit:
@@ -322,8 +339,9 @@ class _AstBuilder(Transformer):
         minutes: int | None = h * 60 + m
         if m > 59 or h > 24 or (h == 24 and m):
             minutes = None
-            self._report("E0106", f"`{tok}` is not a time of day", _span(tok),
-                         "write HH:MM from `00:00` to `24:00` (end of day)")
+            self._report(
+                "E0106", f"`{tok}` is not a time of day", _span(tok), "write HH:MM from `00:00` to `24:00` (end of day)"
+            )
         return ast.TimeLit(minutes, str(tok), _span(tok))
 
     def _lit_PERCENT(self, tok: Token) -> ast.PercentLit:
@@ -337,16 +355,24 @@ class _AstBuilder(Transformer):
         # digits is far beyond any of them and keeps Decimal arithmetic exact.
         whole = digits.split(".")[0].lstrip("0")
         if len(whole) > 12 or len(digits) > 20:
-            self._report("E0108", f"`{tok}` is too large a number", _span(tok),
-                         "numbers in a contract have at most 12 digits before the decimal point")
+            self._report(
+                "E0108",
+                f"`{tok}` is too large a number",
+                _span(tok),
+                "numbers in a contract have at most 12 digits before the decimal point",
+            )
             return Decimal(0)
         return Decimal(digits)
 
     def _lit_DURATION(self, tok: Token) -> ast.DurationLit:
         found = _DUR_PART.findall(str(tok))
         if any(len(n) > 6 for n, _ in found):
-            self._report("E0107", f"`{tok}` is too long a duration", _span(tok),
-                         "a duration part has at most six digits; write days as `d` or `bd`")
+            self._report(
+                "E0107",
+                f"`{tok}` is too long a duration",
+                _span(tok),
+                "a duration part has at most six digits; write days as `d` or `bd`",
+            )
             found = [("0", u) for _, u in found]
         parts = tuple((int(n), u) for n, u in found)
         return ast.DurationLit(str(tok), parts, _span(tok))
@@ -367,26 +393,36 @@ class _AstBuilder(Transformer):
                 if nxt in _ESCAPES:
                     buf.append(_ESCAPES[nxt])
                 else:
-                    self._report("E0105", f"unknown escape `\\{nxt}` in a string",
-                                 Span(base + i, base + i + 2),
-                                 'use `\\"`, `\\\\`, `\\n`, `\\{` or `\\}`; write other characters as they are')
+                    self._report(
+                        "E0105",
+                        f"unknown escape `\\{nxt}` in a string",
+                        Span(base + i, base + i + 2),
+                        'use `\\"`, `\\\\`, `\\n`, `\\{` or `\\}`; write other characters as they are',
+                    )
                     buf.append(nxt)
                 i += 2
                 continue
             if ch == "{":
                 close = body.find("}", i + 1)
                 if close == -1:
-                    self._report("E0702", "`{` opens a reference that is never closed",
-                                 Span(base + i, base + n),
-                                 "close it, e.g. `{response.P0.business}`, or write `\\{` for a literal brace")
+                    self._report(
+                        "E0702",
+                        "`{` opens a reference that is never closed",
+                        Span(base + i, base + n),
+                        "close it, e.g. `{response.P0.business}`, or write `\\{` for a literal brace",
+                    )
                     buf.append(body[i:])
                     break
                 path = body[i + 1 : close].strip()
                 span = Span(base + i, base + close + 1)
                 if not _REF.match(path):
-                    self._report("E0702", f"`{{{path}}}` is not a reference", span,
-                                 "a reference is a dotted path such as `{response.P0.business}`; "
-                                 "write `\\{` for a literal brace")
+                    self._report(
+                        "E0702",
+                        f"`{{{path}}}` is not a reference",
+                        span,
+                        "a reference is a dotted path such as `{response.P0.business}`; "
+                        "write `\\{` for a literal brace",
+                    )
                     buf.append(body[i : close + 1])
                 else:
                     if buf:
@@ -396,8 +432,12 @@ class _AstBuilder(Transformer):
                 i = close + 1
                 continue
             if ch == "}":
-                self._report("E0702", "`}` without an opening `{`", Span(base + i, base + i + 1),
-                             "write `\\}` for a literal brace")
+                self._report(
+                    "E0702",
+                    "`}` without an opening `{`",
+                    Span(base + i, base + i + 1),
+                    "write `\\}` for a literal brace",
+                )
             buf.append(ch)
             i += 1
         if buf:
@@ -421,9 +461,27 @@ _WORDS = {
     "$END": "the end of the file",
 }
 
-_FULLWIDTH = {"，": ",", "：": ":", "｜": "|", "“": '"', "”": '"', "（": "(", "）": ")",
-              "｛": "{", "｝": "}", "％": "%", "－": "-", "；": ";", "。": ".", "–": "-", "—": "-",
-              "～": "-", "〜": "-", "、": ",", "．": "."}
+_FULLWIDTH = {
+    "，": ",",
+    "：": ":",
+    "｜": "|",
+    "“": '"',
+    "”": '"',
+    "（": "(",
+    "）": ")",
+    "｛": "{",
+    "｝": "}",
+    "％": "%",
+    "－": "-",
+    "；": ";",
+    "。": ".",
+    "–": "-",
+    "—": "-",
+    "～": "-",
+    "〜": "-",
+    "、": ",",
+    "．": ".",
+}
 
 
 def _terminal_words(name: str) -> list[str]:
@@ -456,8 +514,9 @@ def _expected_phrase(expected: set[str]) -> str:
     described = [n for n in expected if n in _WORDS]
     for name in sorted(described, key=lambda n: list(_WORDS).index(n)):
         words.extend(_terminal_words(name))
-    rest = sorted({w for n in expected if n not in _WORDS for w in _terminal_words(n)},
-                  key=lambda w: (w in ("`}`", "`{`"), w))
+    rest = sorted(
+        {w for n in expected if n not in _WORDS for w in _terminal_words(n)}, key=lambda w: (w in ("`}`", "`{`"), w)
+    )
     words.extend(rest)
     if len(words) > 10:
         words = words[:9] + ["…"]
@@ -539,20 +598,35 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
             end = len(text.rstrip())
             span = Span(max(0, end - 1), end)
             if opened:
-                return make("E0103", "the file ends before the block is closed", source, span,
-                            hint="add the missing `}`",
-                            labels=[_block_label(source, opened[-1])])
-            return make("E0103", "the file ends too early", source, span,
-                        hint=f"expected {_expected_phrase(expected)}")
+                return make(
+                    "E0103",
+                    "the file ends before the block is closed",
+                    source,
+                    span,
+                    hint="add the missing `}`",
+                    labels=[_block_label(source, opened[-1])],
+                )
+            return make("E0103", "the file ends too early", source, span, hint=f"expected {_expected_phrase(expected)}")
         span = Span(tok.start_pos, tok.end_pos)
         if expected <= {"$END"}:
             closed = _contract_close(text)
             labels = [Label(Span(closed, closed + 1), "this `}` closes the contract")] if closed is not None else []
             if str(tok) == "contract":
-                return make("E0102", "a second contract in the same file", source, span,
-                            hint="a file holds one contract: put this one in a file of its own")
-            return make("E0102", f"unexpected {_describe(tok)} after the end of the contract", source, span,
-                        hint="a `}` above closes the contract too early; remove the extra `}`", labels=labels)
+                return make(
+                    "E0102",
+                    "a second contract in the same file",
+                    source,
+                    span,
+                    hint="a file holds one contract: put this one in a file of its own",
+                )
+            return make(
+                "E0102",
+                f"unexpected {_describe(tok)} after the end of the contract",
+                source,
+                span,
+                hint="a `}` above closes the contract too early; remove the extra `}`",
+                labels=labels,
+            )
         message = f"unexpected {_describe(tok)}; expected {_expected_phrase(expected)}"
         hint = _token_hint(tok, expected, text)
         labels = []
@@ -565,34 +639,54 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
         pos = exc.pos_in_stream
         ch = text[pos] if pos < len(text) else ""
         allowed = set(exc.allowed or ())
-        word_m = re.match(r"[^\s{}|,:\"]+", text[pos:pos + 80])
+        word_m = re.match(r"[^\s{}|,:\"]+", text[pos : pos + 80])
         word = word_m.group(0) if word_m else ch
         if ch == '"':
             eol = text.find("\n", pos)
             eol = len(text) if eol == -1 else eol
-            return make("E0104", "this string is not closed on its line", source, Span(pos, eol),
-                        hint='close it with `"` before the end of the line; write `\\"` for a quote inside a text')
+            return make(
+                "E0104",
+                "this string is not closed on its line",
+                source,
+                Span(pos, eol),
+                hint='close it with `"` before the end of the line; write `\\"` for a quote inside a text',
+            )
         if ch in _FULLWIDTH:
-            return make("E0101", f"`{ch}` is not part of the language", source,
-                        Span(pos, pos + 1),
-                        hint=f"use the ASCII `{_FULLWIDTH[ch]}` (full-width and typographic punctuation "
-                             "belongs inside quoted text only)")
+            return make(
+                "E0101",
+                f"`{ch}` is not part of the language",
+                source,
+                Span(pos, pos + 1),
+                hint=f"use the ASCII `{_FULLWIDTH[ch]}` (full-width and typographic punctuation "
+                "belongs inside quoted text only)",
+            )
         if ch.isdigit() and not ch.isascii():  # a digit, but not 0-9
             import unicodedata
 
-            return make("E0101", f"`{ch}` is not an ASCII digit", source, Span(pos, pos + 1),
-                        hint=f"write numbers with the digits 0-9 (here `{unicodedata.digit(ch, '?')}`)")
+            return make(
+                "E0101",
+                f"`{ch}` is not an ASCII digit",
+                source,
+                Span(pos, pos + 1),
+                hint=f"write numbers with the digits 0-9 (here `{unicodedata.digit(ch, '?')}`)",
+            )
         if not ch.isprintable() or ch.isspace():
-            return make("E0101", f"invisible character U+{ord(ch):04X} here", source, Span(pos, pos + 1),
-                        hint="delete it (it may come from copying text out of a word processor)")
+            return make(
+                "E0101",
+                f"invisible character U+{ord(ch):04X} here",
+                source,
+                Span(pos, pos + 1),
+                hint="delete it (it may come from copying text out of a word processor)",
+            )
         hint = _char_hint(word, allowed)
         what = f"`{word}`" if word and word[0].isdigit() else f"character `{ch}`"
         if ch.isdigit() or ch.isalpha() or ch == "_":
             message = f"cannot read {what} here; expected {_expected_phrase(allowed)}"
         else:
             message = f"unexpected {what}; expected {_expected_phrase(allowed)}"
-        return make("E0101", message, source, Span(pos, pos + max(1, len(word) if word[:1].isdigit() else 1)),
-                    hint=hint)
+        return make(
+            "E0101", message, source, Span(pos, pos + max(1, len(word) if word[:1].isdigit() else 1)), hint=hint
+        )
     return make("E0102", str(exc).splitlines()[0], source, Span(0, 1))
 
 
@@ -600,18 +694,22 @@ def _token_hint(tok: Token, expected: set[str], text: str) -> str | None:
     value = str(tok)
     if tok.type == "NUMBER":
         if "DURATION" in expected:
-            return (f"add a unit: `{value}m` (minutes), `{value}h` (hours), `{value}d` (days), "
-                    f"`{value}bh` (business hours) or `{value}bd` (business days)")
+            return (
+                f"add a unit: `{value}m` (minutes), `{value}h` (hours), `{value}d` (days), "
+                f"`{value}bh` (business hours) or `{value}bd` (business days)"
+            )
         if "PERCENT" in expected:
             return f"write a percentage with `%`, e.g. `{value}%`"
-    if "DATE" in expected and re.match(r"\d{4}[/.]\d{1,2}[/.]\d{1,2}|\d{4}-\d{1,2}-\d{1,2}", text[tok.start_pos:tok.start_pos + 12]):
+    if "DATE" in expected and re.match(
+        r"\d{4}[/.]\d{1,2}[/.]\d{1,2}|\d{4}-\d{1,2}-\d{1,2}", text[tok.start_pos : tok.start_pos + 12]
+    ):
         return "write dates as YYYY-MM-DD, e.g. `2026-01-01`"
-    if tok.type == "STRING" and text[:tok.start_pos].rstrip().endswith('"'):
+    if tok.type == "STRING" and text[: tok.start_pos].rstrip().endswith('"'):
         return 'separate the languages of one text with `|`: `"中文" | "English"`'
     if "DAY" in expected and value[:3].lower() in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
         return f"weekdays are written with three letters: `{value[:3].lower()}`"
-    if "TIME" in expected and re.match(r"[0-9]:[0-9]{2}", text[tok.start_pos:tok.start_pos + 4]):
-        return f"write times with two-digit hours, e.g. `0{text[tok.start_pos:tok.start_pos + 4]}`"
+    if "TIME" in expected and re.match(r"[0-9]:[0-9]{2}", text[tok.start_pos : tok.start_pos + 4]):
+        return f"write times with two-digit hours, e.g. `0{text[tok.start_pos : tok.start_pos + 4]}`"
     if tok.type == "PERCENT" and "NUMBER" in expected:
         return f"write a plain number here, e.g. `{value.rstrip('%')}`"
     if tok.type in ("NAME",) or re.fullmatch(r"[A-Za-z_]+", value):

@@ -5,16 +5,17 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import CONTRACTS, ROOT, TESTS
+
 from slalang import cli, lower
-from slalang.diagnostics import render_text
 from slalang.compiler import compile_text
+from slalang.diagnostics import render_text
 
 
 def run(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "slalang", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "slalang", *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_version_and_help():
@@ -63,24 +64,44 @@ def test_json_format():
     assert doc["summary"] == {"errors": 3, "warnings": 0}
     first = doc["diagnostics"][0]
     assert first == {
-        "file": "tests/bad/several_errors_together.sla", "severity": "error", "code": "E0603",
-        "message": "`RMB` is not an ISO 4217 currency code", "line": 7, "column": 14, "end_line": 7,
-        "end_column": 17, "hint": "did you mean `CNY`?"}
+        "file": "tests/bad/several_errors_together.sla",
+        "severity": "error",
+        "code": "E0603",
+        "message": "`RMB` is not an ISO 4217 currency code",
+        "line": 7,
+        "column": 14,
+        "end_line": 7,
+        "end_column": 17,
+        "hint": "did you mean `CNY`?",
+    }
     assert len(doc["files"]) == 2
 
 
 def test_json_labels():
     p = run("check", "--format", "json", "tests/bad/matrix_row_repeated.sla")
     d = json.loads(p.stdout)["diagnostics"][0]
-    assert d["labels"] == [{"file": "tests/bad/matrix_row_repeated.sla", "line": 30, "column": 5,
-                            "end_line": 30, "end_column": 7, "message": "first given here"}]
+    assert d["labels"] == [
+        {
+            "file": "tests/bad/matrix_row_repeated.sla",
+            "line": 30,
+            "column": 5,
+            "end_line": 30,
+            "end_column": 7,
+            "message": "first given here",
+        }
+    ]
 
 
-@pytest.mark.parametrize("content,code", [
-    (b"", "E0003"), (b"   \n\n", "E0003"), (b"\x00\x01\x02binary", "E0005"),
-    ("contract \"x\" version \"1\" { title \"中文\" }".encode("gbk"), "E0002"),
-    (b"\xff\xfe" + "contract".encode("utf-16-le"), "E0005"),
-])
+@pytest.mark.parametrize(
+    "content,code",
+    [
+        (b"", "E0003"),
+        (b"   \n\n", "E0003"),
+        (b"\x00\x01\x02binary", "E0005"),
+        ('contract "x" version "1" { title "中文" }'.encode("gbk"), "E0002"),
+        (b"\xff\xfe" + "contract".encode("utf-16-le"), "E0005"),
+    ],
+)
 def test_hostile_files(tmp_path, content, code):
     f = tmp_path / "x.sla"
     f.write_bytes(content)
@@ -104,13 +125,16 @@ def test_crlf_and_bom_are_accepted(tmp_path):
 
 
 def test_deeply_nested_garbage_is_a_diagnostic():
-    result = compile_text("contract \"x\" version \"1\" {" + "{" * 5000)
+    result = compile_text('contract "x" version "1" {' + "{" * 5000)
     assert result.diagnostics and all(d.code != "E9999" for d in result.diagnostics)
 
 
 def test_caret_under_chinese_counts_double_width():
-    src = (TESTS / "good_minimal.sla").read_text(encoding="utf-8").replace(
-        'customer "客户公司" | "Customer Co."', 'customer "客户公司" | "Customer Co." | "extra"')
+    src = (
+        (TESTS / "good_minimal.sla")
+        .read_text(encoding="utf-8")
+        .replace('customer "客户公司" | "Customer Co."', 'customer "客户公司" | "Customer Co." | "extra"')
+    )
     d = compile_text(src, "x.sla").diagnostics[0]
     lines = render_text(d).splitlines()
     source_line, caret_line = lines[1], lines[2]
@@ -123,6 +147,12 @@ def test_caret_under_chinese_counts_double_width():
 
 
 def test_broken_pipe_is_quiet():
-    p = subprocess.run(f"{sys.executable} -m slalang check --format json tests/bad | head -c 10",
-                       shell=True, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    p = subprocess.run(
+        f"{sys.executable} -m slalang check --format json tests/bad | head -c 10",
+        shell=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert "Traceback" not in p.stderr

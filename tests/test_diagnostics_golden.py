@@ -5,8 +5,8 @@ Regenerate with SLALANG_REGEN=1 and review the diff."""
 from pathlib import Path
 
 import pytest
-
 from conftest import TESTS, golden
+
 from slalang.cli import main
 
 BAD = sorted((TESTS / "bad").glob("*.sla"))
@@ -30,8 +30,7 @@ def test_at_least_thirty_distinct_error_codes():
     codes = set()
     for path in BAD:
         text = path.with_suffix(".expected").read_text(encoding="utf-8")
-        codes.update(line.split("[", 1)[1].split("]", 1)[0] for line in text.splitlines()
-                     if ": error[" in line)
+        codes.update(line.split("[", 1)[1].split("]", 1)[0] for line in text.splitlines() if ": error[" in line)
     assert len(codes) >= 30, sorted(codes)
 
 
@@ -54,7 +53,10 @@ def test_every_code_is_emitted_somewhere():
         text = path.with_suffix(".expected").read_text(encoding="utf-8")
         seen.update(part.split("]", 1)[0] for part in text.split("error[")[1:])
         seen.update(part.split("]", 1)[0] for part in text.split("warning[")[1:])
-    elsewhere = {"E0001": "unreadable file (root reads everything)", "E0004": "test_huge_file_is_refused",
-                 "E9999": "test_internal_error_exit_3"}
+    elsewhere = {
+        "E0001": "unreadable file (root reads everything)",
+        "E0004": "test_huge_file_is_refused",
+        "E9999": "test_internal_error_exit_3",
+    }
     missing = sorted(set(CODES) - seen - set(elsewhere))
     assert not missing, f"codes never produced by tests/bad: {missing}"

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, golden
 from slalang import semdiff
 from slalang.compiler import compile_text
 
@@ -37,8 +37,13 @@ def changes(a: Path, b: Path) -> semdiff.ContractDiff:
 
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "slalang", *args], capture_output=True, text=True,
-                          cwd=cwd or ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "slalang", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def find(d: semdiff.ContractDiff, path: str) -> list[semdiff.Change]:
@@ -163,8 +168,9 @@ def test_fail_on_provider_looser(tmp_path: Path):
     r = cli("diff", str(a), str(b), "--fail-on", "provider-looser")
     assert r.returncode == 1 and "2 changes matched --fail-on provider-looser" in r.stderr
     stricter = tmp_path / "stricter.sla"
-    stricter.write_text(a.read_text(encoding="utf-8").replace("P1      30m       8h", "P1      30m       6h"),
-                        encoding="utf-8")
+    stricter.write_text(
+        a.read_text(encoding="utf-8").replace("P1      30m       8h", "P1      30m       6h"), encoding="utf-8"
+    )
     r = cli("diff", str(a), str(stricter), "--fail-on", "provider-looser")
     assert r.returncode == 0, r.stdout + r.stderr
     assert "P1 first response (off-hours): 8 h → 6 h" in r.stdout
@@ -210,8 +216,9 @@ def test_diff_rev_in_a_git_repository(repo: Path):
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["old"]["source"] == "HEAD:contracts/itops.sla" and doc["new"]["source"] == "contracts/itops.sla"
-    assert doc == json.loads(semdiff.to_json(changes(VERSIONS[1], VERSIONS[2]), "HEAD:contracts/itops.sla",
-                                             "contracts/itops.sla"))
+    assert doc == json.loads(
+        semdiff.to_json(changes(VERSIONS[1], VERSIONS[2]), "HEAD:contracts/itops.sla", "contracts/itops.sla")
+    )
     r = cli("diff", "--rev", "HEAD~1..", "contracts/itops.sla", cwd=repo)
     assert r.returncode == 0 and r.stdout == semdiff.render_text(changes(VERSIONS[0], VERSIONS[2]))
 
@@ -250,8 +257,11 @@ def test_compared_fields_match_the_model():
 
     from slalang import model
 
-    actual = {name: frozenset(cls.model_fields) - {"line"} for name, cls in inspect.getmembers(model, inspect.isclass)
-              if issubclass(cls, model._Model) and cls is not model._Model}
+    actual = {
+        name: frozenset(cls.model_fields) - {"line"}
+        for name, cls in inspect.getmembers(model, inspect.isclass)
+        if issubclass(cls, model._Model) and cls is not model._Model
+    }
     for name, fields in semdiff.COMPARED_FIELDS.items():
         assert name in actual and fields <= actual[name], (name, fields - actual.get(name, frozenset()))
     new_fields = {n: sorted(f - semdiff.COMPARED_FIELDS.get(n, frozenset())) for n, f in actual.items()}
@@ -270,8 +280,12 @@ def test_a_field_the_diff_does_not_know_is_still_reported(monkeypatch):
     assert not [c for c in changes(VERSIONS[0], VERSIONS[0]).changes]
 
 
-@given(st.sampled_from(["P0", "P1"]), st.sampled_from(["business", "off_hours"]),
-       st.integers(1, 48 * 60), st.sampled_from(["m", "h"]))
+@given(
+    st.sampled_from(["P0", "P1"]),
+    st.sampled_from(["business", "off_hours"]),
+    st.integers(1, 48 * 60),
+    st.sampled_from(["m", "h"]),
+)
 @settings(max_examples=60, deadline=None)
 def test_target_direction_follows_the_wall_clock(prio, column, n, unit):
     """P0 and P1 run on the wall clock: a shorter new target is stricter."""
@@ -313,17 +327,25 @@ def test_any_two_contracts_compare_both_ways():
 
 def test_a_new_column_is_compared_with_what_its_tickets_got_before():
     text = VERSIONS[0].read_text(encoding="utf-8")
-    evening = ('  calendar evening "晚间" | "Evenings" {\n    hours mon..fri 18:00-22:00\n  }\n'
-               '  calendar always ')
-    text2 = (text.replace("  calendar always ", evening, 1)
-                 .replace("columns business, off_hours", "columns business, evening, off_hours")
-                 .replace("P0      15m       4h", "P0 15m 1h 4h").replace("P1      30m       8h", "P1 30m 8h 8h")
-                 .replace("P2      2bh       1bd", "P2 2bh 2d 1bd").replace("P3      1bd       2bd", "P3 1bd - 2bd")
-                 .replace("P4      3bd       -", "P4 3bd - -"))
+    evening = '  calendar evening "晚间" | "Evenings" {\n    hours mon..fri 18:00-22:00\n  }\n  calendar always '
+    text2 = (
+        text.replace("  calendar always ", evening, 1)
+        .replace("columns business, off_hours", "columns business, evening, off_hours")
+        .replace("P0      15m       4h", "P0 15m 1h 4h")
+        .replace("P1      30m       8h", "P1 30m 8h 8h")
+        .replace("P2      2bh       1bd", "P2 2bh 2d 1bd")
+        .replace("P3      1bd       2bd", "P3 1bd - 2bd")
+        .replace("P4      3bd       -", "P4 3bd - -")
+    )
     d = semdiff.diff(contract(VERSIONS[0]), compile_text(text2).contract)
     cells = {c.path: c for c in d.changes if c.section == "response"}
     p0 = cells["response.P0.evening"]
-    assert (p0.kind, p0.direction, p0.old["en"], p0.new["en"]) == ("added", "stricter", "4 h (before: off-hours)", "1 h")
+    assert (p0.kind, p0.direction, p0.old["en"], p0.new["en"]) == (
+        "added",
+        "stricter",
+        "4 h (before: off-hours)",
+        "1 h",
+    )
     assert "response.P1.evening" not in cells or cells["response.P1.evening"].direction == "neutral"
     assert cells["response.P2.evening"].direction == "looser"  # 2 d wall vs 1 bd (≈ 33.6 h on average)
     assert cells["response.P3.evening"].direction == "looser"  # no commitment where off-hours had 2 bd

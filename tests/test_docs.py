@@ -4,6 +4,7 @@ the grammar and every example contract construct is documented."""
 import re
 
 from conftest import ROOT
+
 from slalang.diagnostics import CODES
 
 DOC = (ROOT / "docs" / "language.md").read_text(encoding="utf-8")

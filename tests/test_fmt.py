@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CONTRACTS, REGEN, ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CONTRACTS, REGEN, ROOT
 from slalang import fmt
 from slalang.compiler import compile_text
 from slalang.source import SourceFile
@@ -42,8 +42,14 @@ def model(text: str):
 
 
 def cli(*args: str, stdin: str | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "slalang", *args], input=stdin, capture_output=True,
-                          text=True, cwd=cwd or ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "slalang", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 # ---------------------------------------------------------------- golden cases
@@ -81,8 +87,9 @@ def test_example_is_idempotent_and_meaning_preserving(path: Path):
     assert fmt.format_text(once) == once
     assert model(once) == model(src)
     # every comment survives, in order
-    assert re.findall(r"#[^\n]*", strip_strings(once)) == [c.rstrip() for c in re.findall(r"#[^\n]*",
-                                                                                        strip_strings(src))]
+    assert re.findall(r"#[^\n]*", strip_strings(once)) == [
+        c.rstrip() for c in re.findall(r"#[^\n]*", strip_strings(src))
+    ]
 
 
 def strip_strings(text: str) -> str:
@@ -102,8 +109,9 @@ SEPARATORS = st.sampled_from([" ", "  ", "\t", "\n", "\n\n", "\n    ", " \n  ", 
 
 
 @pytest.mark.parametrize("path", CONTRACTS[:2], ids=lambda p: p.name)
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_respacing_does_not_change_the_output(path: Path, data):
     """Re-space a contract at random (keeping each comment on its own line or
@@ -121,8 +129,11 @@ def test_respacing_does_not_change_the_output(path: Path, data):
             pieces.append("\n" + data.draw(st.sampled_from(["", "  ", "\n"])))  # a comment ends its line
         elif nxt is not None and nxt.type == "COMMENT":
             own_line = "\n" in str(tok)
-            pieces.append(data.draw(st.sampled_from(["\n", "\n\n  ", "\n "])) if own_line
-                          else data.draw(st.sampled_from([" ", "   ", "\t"])))
+            pieces.append(
+                data.draw(st.sampled_from(["\n", "\n\n  ", "\n "]))
+                if own_line
+                else data.draw(st.sampled_from([" ", "   ", "\t"]))
+            )
         else:
             pieces.append(data.draw(SEPARATORS))
     respaced = "".join(pieces)

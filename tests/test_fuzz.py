@@ -3,16 +3,43 @@ diagnostics (or a contract), never an exception or an internal error."""
 
 import random
 
+from conftest import CONTRACTS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import CONTRACTS
-from slalang.compiler import compile_text, decode, compile_source
+from slalang.compiler import compile_source, compile_text, decode
 
 SOURCES = [p.read_text(encoding="utf-8") for p in CONTRACTS]
 TOKENS = [src.split() for src in SOURCES]
-JUNK = ["{", "}", "|", '"', "-", "..", ":", ",", "%", "0m", "99.9%", "2026-13-45", "24:01", "\\", "{x",
-        "P9", "response", "clock", "columns", "credit", "on", "below", "per", "中文", "\x00", "\ufeff", "\u200b"]
+JUNK = [
+    "{",
+    "}",
+    "|",
+    '"',
+    "-",
+    "..",
+    ":",
+    ",",
+    "%",
+    "0m",
+    "99.9%",
+    "2026-13-45",
+    "24:01",
+    "\\",
+    "{x",
+    "P9",
+    "response",
+    "clock",
+    "columns",
+    "credit",
+    "on",
+    "below",
+    "per",
+    "中文",
+    "\x00",
+    "\ufeff",
+    "\u200b",
+]
 
 
 def mutate(tokens: list[str], ops: list[tuple[int, int, int]], seed: int) -> str:
@@ -45,16 +72,22 @@ def assert_no_crash(result):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(which=st.integers(0, len(SOURCES) - 1),
-       ops=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=6),
-       seed=st.integers(0, 2**32))
+@given(
+    which=st.integers(0, len(SOURCES) - 1),
+    ops=st.lists(st.tuples(st.integers(0, 5), st.integers(0, 10**6), st.integers(0, 10**6)), min_size=1, max_size=6),
+    seed=st.integers(0, 2**32),
+)
 def test_token_mutations(which, ops, seed):
     assert_no_crash(compile_text(mutate(TOKENS[which], ops, seed), "m.sla"))
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(which=st.integers(0, len(SOURCES) - 1), pos=st.integers(0, 10**6),
-       junk=st.binary(min_size=1, max_size=12), cut=st.booleans())
+@given(
+    which=st.integers(0, len(SOURCES) - 1),
+    pos=st.integers(0, 10**6),
+    junk=st.binary(min_size=1, max_size=12),
+    cut=st.booleans(),
+)
 def test_byte_injection(which, pos, junk, cut):
     data = SOURCES[which].encode("utf-8")
     pos %= len(data)

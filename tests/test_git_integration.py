@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 HISTORY = ROOT / "tests" / "history" / "itops"
@@ -26,8 +25,13 @@ def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 
 def git(repo: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com",
-                          "-c", "core.pager=cat", *args], capture_output=True, text=True, check=True, env=ENV)
+    out = subprocess.run(
+        ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "core.pager=cat", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=ENV,
+    )
     return out.stdout
 
 
@@ -69,11 +73,16 @@ def test_textconv_never_fails_git(tmp_path: Path):
 def test_git_diff_ignores_respacing_and_shows_one_line_per_change(repo: Path):
     f = repo / "itops.sla"
     text = f.read_text(encoding="utf-8")
-    f.write_text(text.replace("  title      ", "  title ").replace("P1      30m       8h", "P1  30m 8h"),
-                 encoding="utf-8")
+    f.write_text(
+        text.replace("  title      ", "  title ").replace("P1      30m       8h", "P1  30m 8h"), encoding="utf-8"
+    )
     assert git(repo, "diff") == ""  # spacing only: nothing to review
-    f.write_text(text.replace("P1      30m       8h", "P1      30m       4h")
-                     .replace("P2      2bh       1bd", "P2      1h30m     1bd"), encoding="utf-8")
+    f.write_text(
+        text.replace("P1      30m       8h", "P1      30m       4h").replace(
+            "P2      2bh       1bd", "P2      1h30m     1bd"
+        ),
+        encoding="utf-8",
+    )
     out = git(repo, "diff")
     changed = [line for line in out.splitlines() if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     # P2's longer cell would re-align every row in the raw file; textconv shows two lines.
@@ -98,8 +107,9 @@ def test_pre_commit_hooks_run_what_they_say():
 
 def test_pre_commit_fmt_check_fails_on_an_unformatted_file(tmp_path: Path):
     f = tmp_path / "c.sla"
-    f.write_text((HISTORY / "v1.sla").read_text(encoding="utf-8").replace("  title      ", "  title "),
-                 encoding="utf-8")
+    f.write_text(
+        (HISTORY / "v1.sla").read_text(encoding="utf-8").replace("  title      ", "  title "), encoding="utf-8"
+    )
     r = cli("fmt", "--check", str(f))
     assert r.returncode == 1 and f"would reformat {f}" in r.stderr
 
@@ -120,8 +130,9 @@ def test_build_check_names_stale_outputs(tmp_path: Path):
     assert r.returncode == 0, r.stderr
     # A changed target makes both committed files stale; --check writes nothing.
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    src.write_text(src.read_text(encoding="utf-8").replace("P1      30m       8h", "P1      30m       4h"),
-                   encoding="utf-8")
+    src.write_text(
+        src.read_text(encoding="utf-8").replace("P1      30m       8h", "P1      30m       4h"), encoding="utf-8"
+    )
     r = cli("build", str(src), "-o", str(out), "--only", "rules", "--check")
     assert r.returncode == 1
     for name in names:
@@ -151,8 +162,7 @@ def test_build_check_covers_letters_too(tmp_path: Path):
         pytest.skip("the letter backend is not part of this build")
     assert r.returncode == 0, r.stderr
     names = sorted(p.name for p in out.iterdir())
-    assert names == ["example-itops.html", "example-itops.pdf", "example-itops.rules.json",
-                     "example-itops.rules.yaml"]
+    assert names == ["example-itops.html", "example-itops.pdf", "example-itops.rules.json", "example-itops.rules.yaml"]
     assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o644"}
     r = cli("build", str(src), "-o", str(out), "--check")
     assert r.returncode == 0, r.stderr

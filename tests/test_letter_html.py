@@ -13,8 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-
 from conftest import CONTRACTS, ROOT, golden
+
 from slalang.build import BuildContext, BuildError
 from slalang.compiler import compile_file, compile_text
 from slalang.model import CalendarSpan, Duration, Money
@@ -99,8 +99,10 @@ def test_every_text_carries_a_lang(path):
 def paragraphs(html: str, lang: str) -> list[str]:
     from html import unescape
 
-    return [unescape(re.sub(r"<[^>]+>", "", m.group(2)))
-            for m in re.finditer(rf'<(p|h2|h3|div|td|span) lang="{lang}"[^>]*>(.*?)</\1>', html)]
+    return [
+        unescape(re.sub(r"<[^>]+>", "", m.group(2)))
+        for m in re.finditer(rf'<(p|h2|h3|div|td|span) lang="{lang}"[^>]*>(.*?)</\1>', html)
+    ]
 
 
 def test_interleaved_order_follows_declared_languages():
@@ -108,20 +110,39 @@ def test_interleaved_order_follows_declared_languages():
     declared order swaps them."""
     path = ROOT / "contracts" / "itops.sla"
     html = build_html(path)
-    pairs = re.findall(r'<div class="bi[^"]*">\s*<(?:p|h2|h3) lang="([^"]+)"[^>]*>.*?</(?:p|h2|h3)>\s*'
-                       r'<(?:p|h2|h3) lang="([^"]+)"', html, re.S)
+    pairs = re.findall(
+        r'<div class="bi[^"]*">\s*<(?:p|h2|h3) lang="([^"]+)"[^>]*>.*?</(?:p|h2|h3)>\s*'
+        r'<(?:p|h2|h3) lang="([^"]+)"',
+        html,
+        re.S,
+    )
     assert len(pairs) > 40
     assert set(pairs) == {("zh-CN", "en")}
-    swapped = path.read_text(encoding="utf-8").replace("languages  zh, en", "languages  en, zh") \
-        .replace('"服务响应时间承诺书" | "Service Response Time Commitment"',
-                 '"Service Response Time Commitment" | "服务响应时间承诺书"')
+    swapped = (
+        path.read_text(encoding="utf-8")
+        .replace("languages  zh, en", "languages  en, zh")
+        .replace(
+            '"服务响应时间承诺书" | "Service Response Time Commitment"',
+            '"Service Response Time Commitment" | "服务响应时间承诺书"',
+        )
+    )
     # Texts are written in `languages` order: swap every `"zh" | "en"` pair.
-    swapped = re.sub(r'("(?:[^"\\\n]|\\.)*")(\s*)\|(\s*)("(?:[^"\\\n]|\\.)*")',
-                     lambda m: m.group(4) + m.group(2) + "|" + m.group(3) + m.group(1)
-                     if re.search(r"[\u4e00-\u9fff]", m.group(1)) else m.group(0), swapped)
+    swapped = re.sub(
+        r'("(?:[^"\\\n]|\\.)*")(\s*)\|(\s*)("(?:[^"\\\n]|\\.)*")',
+        lambda m: (
+            m.group(4) + m.group(2) + "|" + m.group(3) + m.group(1)
+            if re.search(r"[\u4e00-\u9fff]", m.group(1))
+            else m.group(0)
+        ),
+        swapped,
+    )
     html2 = build_html(path, text=swapped)
-    pairs2 = re.findall(r'<div class="bi[^"]*">\s*<(?:p|h2|h3) lang="([^"]+)"[^>]*>.*?</(?:p|h2|h3)>\s*'
-                        r'<(?:p|h2|h3) lang="([^"]+)"', html2, re.S)
+    pairs2 = re.findall(
+        r'<div class="bi[^"]*">\s*<(?:p|h2|h3) lang="([^"]+)"[^>]*>.*?</(?:p|h2|h3)>\s*'
+        r'<(?:p|h2|h3) lang="([^"]+)"',
+        html2,
+        re.S,
+    )
     assert set(pairs2) == {("en", "zh-CN")}
     assert '<html lang="en">' in html2
 
@@ -129,11 +150,30 @@ def test_interleaved_order_follows_declared_languages():
 def test_every_section_of_the_letter_is_there():
     html = build_html(ROOT / "contracts" / "itops.sla")
     zh = [re.sub(r"^[一二三四五六七八九十]+、", "", t) for t in paragraphs(html, "zh-CN") if "、" in t[:4]]
-    for heading in ("服务主体声明", "服务范围", "服务时间", "时效承诺", "进度通报与回访", "服务可用性", "预警分级",
-                    "服务补偿", "免责情形", "报告、记录与审计", "法律适用与争议解决", "其他约定", "文本与语言", "结语"):
+    for heading in (
+        "服务主体声明",
+        "服务范围",
+        "服务时间",
+        "时效承诺",
+        "进度通报与回访",
+        "服务可用性",
+        "预警分级",
+        "服务补偿",
+        "免责情形",
+        "报告、记录与审计",
+        "法律适用与争议解决",
+        "其他约定",
+        "文本与语言",
+        "结语",
+    ):
         assert heading in zh, heading
-    assert html.index("服务主体声明") < html.index("时效承诺") < html.index("服务补偿") < html.index("结语") \
+    assert (
+        html.index("服务主体声明")
+        < html.index("时效承诺")
+        < html.index("服务补偿")
+        < html.index("结语")
         < html.index('<table class="signatures">')
+    )
     for needle in ("服务方（盖章）", "Provider (seal)", "客户（盖章）", "Customer (seal)", "授权代表（签字）", "日期"):
         assert needle in html
 
@@ -148,8 +188,14 @@ def test_free_clause_values_are_filled_in_per_language():
 def test_matrix_cells_in_both_languages():
     html = build_html(ROOT / "contracts" / "itops.sla")
     zh, en = paragraphs(html, "zh-CN"), paragraphs(html, "en")
-    for z, e in (("15 分钟", "15 minutes"), ("4 小时", "4 hours"), ("2 个工作小时", "2 business hours"),
-                 ("1 个工作日", "1 business day"), ("3 个工作日", "3 business days"), ("5 个工作日", "5 business days")):
+    for z, e in (
+        ("15 分钟", "15 minutes"),
+        ("4 小时", "4 hours"),
+        ("2 个工作小时", "2 business hours"),
+        ("1 个工作日", "1 business day"),
+        ("3 个工作日", "3 business days"),
+        ("5 个工作日", "5 business days"),
+    ):
         assert z in zh and e in en, (z, e)
 
 
@@ -168,17 +214,20 @@ def dur(spelling: str) -> Duration:
     return Duration(spelling=spelling, clock="business" if business else "wall", seconds=0)
 
 
-@pytest.mark.parametrize("spelling,zh,en", [
-    ("15m", "15 分钟", "15 minutes"),
-    ("1h", "1 小时", "1 hour"),
-    ("72h", "72 小时", "72 hours"),
-    ("60d", "60 天", "60 days"),
-    ("2bd", "2 个工作日", "2 business days"),
-    ("1bd", "1 个工作日", "1 business day"),
-    ("4bh", "4 个工作小时", "4 business hours"),
-    ("1bd4bh", "1 个工作日 4 个工作小时", "1 business day and 4 business hours"),
-    ("1h30m", "1 小时 30 分钟", "1 hour and 30 minutes"),
-])
+@pytest.mark.parametrize(
+    "spelling,zh,en",
+    [
+        ("15m", "15 分钟", "15 minutes"),
+        ("1h", "1 小时", "1 hour"),
+        ("72h", "72 小时", "72 hours"),
+        ("60d", "60 天", "60 days"),
+        ("2bd", "2 个工作日", "2 business days"),
+        ("1bd", "1 个工作日", "1 business day"),
+        ("4bh", "4 个工作小时", "4 business hours"),
+        ("1bd4bh", "1 个工作日 4 个工作小时", "1 business day and 4 business hours"),
+        ("1h30m", "1 小时 30 分钟", "1 hour and 30 minutes"),
+    ],
+)
 def test_durations(words, spelling, zh, en):
     assert (words[0].duration(dur(spelling)), words[1].duration(dur(spelling))) == (zh, en)
 
@@ -191,8 +240,10 @@ def test_dates_money_percent_spans(words):
     assert en.money(fee).endswith("¥120,000.00")
     assert zh.percent(Decimal("99.95")) == en.percent(Decimal("99.95")) == "99.95%"
     assert zh.percent(Decimal("99.0")) == "99.0%"  # the digits the contract wrote
-    assert (zh.span(CalendarSpan(count=6, unit="month")), en.span(CalendarSpan(count=6, unit="month"))) == \
-        ("6 个月", "6 months")
+    assert (zh.span(CalendarSpan(count=6, unit="month")), en.span(CalendarSpan(count=6, unit="month"))) == (
+        "6 个月",
+        "6 months",
+    )
     assert (zh.every(dur("30m")), en.every(dur("30m"))) == ("每 30 分钟", "every 30 minutes")
     assert (zh.every(dur("1h")), en.every(dur("1h"))) == ("每小时", "every hour")
     assert en.per(dur("1h")) == "hour" and zh.per(dur("1h")) == "1 小时"
@@ -201,11 +252,13 @@ def test_dates_money_percent_spans(words):
 def test_chinese_spacing_where_latin_meets_han(words):
     zh, en = words
     assert zh.say("updates.rule", priority="P0", every=zh.every(dur("30m"))) == "P0 级每 30 分钟一次"
-    assert zh.say("updates.followup", title="回访", within=dur("1h")).startswith("回访：") and \
-        "在 1 小时内回访" in zh.say("updates.followup", title="回访", within=dur("1h"))
+    assert zh.say("updates.followup", title="回访", within=dur("1h")).startswith(
+        "回访："
+    ) and "在 1 小时内回访" in zh.say("updates.followup", title="回访", within=dur("1h"))
     # dates keep their own form, unspaced
-    assert "自2026年1月1日起" in zh.say("declaration.intro", provider="甲", customer="乙",
-                                    start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31))
+    assert "自2026年1月1日起" in zh.say(
+        "declaration.intro", provider="甲", customer="乙", start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
+    )
     # English is left alone
     assert en.say("updates.rule", priority="P0", every="every hour") == "every hour for P0"
 
@@ -221,12 +274,14 @@ def test_catalogues_have_the_same_messages():
             return out
         return {prefix.rstrip(".")}
 
-    cats = {lang: yaml.safe_load((ROOT / "templates" / "messages" / f"{lang}.yaml").read_text("utf-8"))
-            for lang in ("zh", "en")}
+    cats = {
+        lang: yaml.safe_load((ROOT / "templates" / "messages" / f"{lang}.yaml").read_text("utf-8"))
+        for lang in ("zh", "en")
+    }
     # plural forms and language-specific switches may differ; every message must exist in both
     optional = re.compile(r"^(units\.(bd|bh)\.(one|few|many|two|zero)|units\.drop_one|list_separator|space_latin)$")
     zh, en = ({k for k in keys(c) if not optional.match(k)} for c in cats.values())
-    assert zh == en, (zh ^ en)
+    assert zh == en, zh ^ en
 
 
 def test_unknown_message_key_is_a_clear_error(words):
@@ -267,10 +322,16 @@ def test_html_alone_does_not_need_the_rules_backend(tmp_path):
     import subprocess
     import sys
 
-    code = ("import sys; from slalang.cli import main; rc = main(['build', sys.argv[1], '-o', sys.argv[2], "
-            "'--only', 'html']); assert 'weasyprint' not in sys.modules; sys.exit(rc)")
-    run = subprocess.run([sys.executable, "-c", code, str(ROOT / "contracts" / "itops.sla"), str(tmp_path)],
-                         capture_output=True, text=True, cwd=ROOT)
+    code = (
+        "import sys; from slalang.cli import main; rc = main(['build', sys.argv[1], '-o', sys.argv[2], "
+        "'--only', 'html']); assert 'weasyprint' not in sys.modules; sys.exit(rc)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "contracts" / "itops.sla"), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert run.returncode == 0, run.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["example-itops.html"]
 
@@ -292,9 +353,11 @@ def test_a_single_language_letter():
 
 
 def test_money_ladders_quarterly_cap_and_other_clauses():
-    text = MINIMAL.replace("per started 30m late: 5% of monthly_fee\n    cap 30%",
-                           "per full 1h late: 500 CNY\n    cap 2000 CNY") \
-        .replace("  reporting {", '''  exclusions {
+    text = MINIMAL.replace(
+        "per started 30m late: 5% of monthly_fee\n    cap 30%", "per full 1h late: 500 CNY\n    cap 2000 CNY"
+    ).replace(
+        "  reporting {",
+        """  exclusions {
     maintenance notice 48h
     exclude vendor "第三方供应商故障" | "failures of third-party vendors"
   }
@@ -305,15 +368,19 @@ def test_money_ladders_quarterly_cap_and_other_clauses():
     cap 50% of monthly_fee per quarter
     rounding down to 1
   }
-  reporting {''')
+  reporting {""",
+    )
     html = build_html(Path("money.sla"), text=text)
     zh, en = paragraphs(html, "zh-CN"), paragraphs(html, "en")
     assert "首次响应超过承诺时限的，每足额延迟 1 小时补偿 ¥500.00，不足 1 小时的部分不予补偿。" in zh
-    assert "If a first response is late, the credit is CN¥500.00 for each full hour of delay; " \
-           "time left over earns no credit." in en
+    assert (
+        "If a first response is late, the credit is CN¥500.00 for each full hour of delay; "
+        "time left over earns no credit." in en
+    )
     # the ladder table: steps of ¥500 up to the ¥2,000 cap, then capped
-    assert ["达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00"] == \
-        [t for t in zh if t in ("达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00")][:4]
+    assert ["达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00"] == [
+        t for t in zh if t in ("达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00")
+    ][:4]
     assert "达到 4 小时及以上" in zh and "4 hours or more" in en and "¥2,000.00" in zh
     assert "同一产品每季度的全部补偿合计不超过月服务费的 50%。" in zh
     assert "Credit amounts are rounded once, after all credits are added together, to CN¥1.00 (rounded down)." in en

@@ -17,13 +17,13 @@ import re
 import subprocess
 import sys
 import threading
-from functools import lru_cache
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-
 from conftest import CONTRACTS, ROOT
+
 from slalang.build import BuildContext, BuildError, build_one
 from slalang.compiler import compile_file, compile_text
 
@@ -41,16 +41,23 @@ def flat(text: str) -> str:
 def builds(tmp_path_factory):
     """Every example built twice, in two separate processes."""
     a, b = tmp_path_factory.mktemp("build-a"), tmp_path_factory.mktemp("build-b")
-    runs = [subprocess.Popen([sys.executable, "-m", "slalang", "build", "contracts", "-o", str(out), *extra],
-                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for out, extra in ((a, []), (b, ["-j", "2"]))]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "slalang", "build", "contracts", "-o", str(out), *extra],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for out, extra in ((a, []), (b, ["-j", "2"]))
+    ]
     for run in runs:
         stdout, stderr = run.communicate(timeout=300)
         assert run.returncode == 0, stderr
     return a, b
 
 
-@lru_cache(maxsize=None)
+@cache
 def read(path: Path):
     reader = pypdf.PdfReader(str(path))
     pages = [p.extract_text() for p in reader.pages]
@@ -127,19 +134,31 @@ def test_every_piece_of_the_letter_is_in_the_pdf_in_both_languages(builds, path)
 def test_itops_clauses_and_matrix_values(builds):
     _, pages = read(builds[0] / "example-itops.pdf")
     text = flat("".join(pages))
-    for needle in ("P0 级故障须在 15 分钟内响应，并每 30 分钟通报一次进度。",
-                   "P0 incidents are answered within 15 minutes and updated every 30 minutes.",
-                   "本承诺书以中文、英文两种文字写成，两种文本具有同等效力；如有不一致，以中文文本为准。",
-                   "if they differ, the Chinese text prevails.",
-                   "本承诺书自2026年1月1日起生效", "This letter takes effect on 1 January 2026",
-                   "120,000.00/月", "¥0.01", "中国国际经济贸易仲裁委员会",
-                   "China International Economic and Trade Arbitration Commission"):
+    for needle in (
+        "P0 级故障须在 15 分钟内响应，并每 30 分钟通报一次进度。",
+        "P0 incidents are answered within 15 minutes and updated every 30 minutes.",
+        "本承诺书以中文、英文两种文字写成，两种文本具有同等效力；如有不一致，以中文文本为准。",
+        "if they differ, the Chinese text prevails.",
+        "本承诺书自2026年1月1日起生效",
+        "This letter takes effect on 1 January 2026",
+        "120,000.00/月",
+        "¥0.01",
+        "中国国际经济贸易仲裁委员会",
+        "China International Economic and Trade Arbitration Commission",
+    ):
         assert flat(needle) in text, needle
     # every cell of both matrices, in both languages
-    for zh, en in (("15 分钟", "15 minutes"), ("4 小时", "4 hours"), ("30 分钟", "30 minutes"),
-                   ("8 小时", "8 hours"), ("2 个工作小时", "2 business hours"), ("1 个工作日", "1 business day"),
-                   ("2 个工作日", "2 business days"), ("3 个工作日", "3 business days"),
-                   ("5 个工作日", "5 business days")):
+    for zh, en in (
+        ("15 分钟", "15 minutes"),
+        ("4 小时", "4 hours"),
+        ("30 分钟", "30 minutes"),
+        ("8 小时", "8 hours"),
+        ("2 个工作小时", "2 business hours"),
+        ("1 个工作日", "1 business day"),
+        ("2 个工作日", "2 business days"),
+        ("3 个工作日", "3 business days"),
+        ("5 个工作日", "5 business days"),
+    ):
         assert flat(zh) in text and flat(en) in text, (zh, en)
     matrix_page = next(p for p in pages if "Business hours" in p and "Outside service hours" in p)
     rows = [flat(line) for line in matrix_page.splitlines()]
@@ -154,9 +173,18 @@ def test_signature_blocks_complete_on_the_last_page(builds, path):
     c = contract_of(path).contract
     _, pages = read(builds[0] / f"{c.id}.pdf")
     last = flat(pages[-1])
-    for needle in ("服务方（盖章）", "Provider(seal)", "客户（盖章）", "Customer(seal)",
-                   c.provider.name["zh"], c.provider.name["en"], c.customer.name["zh"], c.customer.name["en"],
-                   "结语", "ClosingStatement"):
+    for needle in (
+        "服务方（盖章）",
+        "Provider(seal)",
+        "客户（盖章）",
+        "Customer(seal)",
+        c.provider.name["zh"],
+        c.provider.name["en"],
+        c.customer.name["zh"],
+        c.customer.name["en"],
+        "结语",
+        "ClosingStatement",
+    ):
         assert flat(needle) in last, needle
     assert last.count(flat("授权代表（签字） / Authorised representative (signature)")) == 2
     assert last.count(flat("日期 / Date")) == 2
@@ -263,8 +291,7 @@ def test_extract_rules_refuses_a_tampered_letter(builds, tmp_path, capsys):
         # a careful forger fixed the PDF's MD5, but the rule file's checksum catches it
         "rules": (_with_attachment(pdf, edited, fix_checksum=True), "checksum"),
         # a valid rule file of another contract: letter and rules disagree
-        "swapped": (_with_attachment(pdf, (builds[0] / "example-medical.rules.json").read_bytes(), True),
-                    "disagree"),
+        "swapped": (_with_attachment(pdf, (builds[0] / "example-medical.rules.json").read_bytes(), True), "disagree"),
     }
     for name, (data, message) in cases.items():
         path = tmp_path / f"{name}.pdf"
@@ -316,8 +343,8 @@ def server():
 
 
 def test_hostile_contract_fetches_nothing_and_embeds_nothing(server, tmp_path):
-    from slalang.rules import rules_json
     from slalang.compiler import canonical_source
+    from slalang.rules import rules_json
 
     source = tmp_path / "hostile.sla"
     source.write_text(HOSTILE.read_text(encoding="utf-8").replace("__PORT__", str(server)), encoding="utf-8")
@@ -341,9 +368,12 @@ def test_hostile_contract_fetches_nothing_and_embeds_nothing(server, tmp_path):
     expected_rules = rules_json(result.contract, canonical_source(result.source))
     assert dict(reader.attachments) == {"hostile.rules.json": [expected_rules]}
     text = flat("".join(p.extract_text() for p in reader.pages))
-    for literal in ("<script>alert(1)</script>", '<img src="file:///etc/passwd">',
-                    '<link rel="attachment" href="file:///etc/passwd">',
-                    f"@import url(http://127.0.0.1:{server}/clause.css);"):
+    for literal in (
+        "<script>alert(1)</script>",
+        '<img src="file:///etc/passwd">',
+        '<link rel="attachment" href="file:///etc/passwd">',
+        f"@import url(http://127.0.0.1:{server}/clause.css);",
+    ):
         assert flat(literal) in text, literal
     assert b"root:x:0:0" not in outcome.files["hostile.pdf"]
 
@@ -356,8 +386,13 @@ def test_the_url_fetcher_refuses_everything_but_our_files(server, tmp_path):
     templates = resource_dir("templates")
     fetcher = pdf.make_fetcher(templates)
     assert b"@page" in fetcher.fetch((templates / "letter.css").as_uri()).read()
-    for url in ("file:///etc/passwd", (templates / ".." / ".." / ".." / "etc" / "passwd").as_uri(),
-                f"http://127.0.0.1:{server}/x.css", "data:text/css,body{}", "https://example.com/x.png"):
+    for url in (
+        "file:///etc/passwd",
+        (templates / ".." / ".." / ".." / "etc" / "passwd").as_uri(),
+        f"http://127.0.0.1:{server}/x.css",
+        "data:text/css,body{}",
+        "https://example.com/x.png",
+    ):
         with pytest.raises(ValueError, match="load nothing"):
             fetcher.fetch(url)
 
@@ -378,8 +413,11 @@ def test_the_url_fetcher_refuses_everything_but_our_files(server, tmp_path):
 
 
 def test_a_character_without_a_glyph_fails_the_build():
-    text = (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8").replace(
-        '"P0 须在 {response.P0.business} 内响应。"', '"P0 须在 {response.P0.business} 内响应 𓀀。"')
+    text = (
+        (ROOT / "tests" / "good_minimal.sla")
+        .read_text(encoding="utf-8")
+        .replace('"P0 须在 {response.P0.business} 内响应。"', '"P0 须在 {response.P0.business} 内响应 𓀀。"')
+    )
     assert "𓀀" in text
     result = compile_text(text, "glyph.sla")
     assert result.contract is not None, [d.message for d in result.diagnostics]
@@ -398,10 +436,17 @@ def test_cli_build_reports_a_missing_glyph_and_writes_nothing(tmp_path):
     """The same failure through `slalang build`, whose PDFs render in a
     forked warm worker (slalang/letter/prefork.py): the error crosses back."""
     src = tmp_path / "glyph.sla"
-    src.write_text((ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8").replace(
-        "内响应。", "内响应 𓀀。"), encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "slalang", "build", str(src), "-o", str(tmp_path / "out")],
-                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    src.write_text(
+        (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8").replace("内响应。", "内响应 𓀀。"),
+        encoding="utf-8",
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "slalang", "build", str(src), "-o", str(tmp_path / "out")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 1, run.stderr
     assert "U+13000" in run.stderr and "apt-get install fonts-noto" in run.stderr
     assert "Traceback" not in run.stderr and "build failed: nothing was written" in run.stderr
@@ -466,13 +511,21 @@ def _overflow(doc) -> list[tuple[int, str, float, float]]:
                     x_end = b.position_x + (b.margin_left or 0) + b.border_width()
                     y_end = b.position_y + (b.margin_top or 0) + b.border_height()
                 if x_end > right + 0.5 or y_end > bottom + 0.5:
-                    found.append((n, getattr(b, "element_tag", type(b).__name__), round(x_end - right, 1),
-                                  round(y_end - bottom, 1)))
+                    found.append(
+                        (
+                            n,
+                            getattr(b, "element_tag", type(b).__name__),
+                            round(x_end - right, 1),
+                            round(y_end - bottom, 1),
+                        )
+                    )
     return found
 
 
-@pytest.mark.parametrize("stem,layout", [("itops", "interleaved"), ("itops", "side-by-side"),
-                                         ("logistics", "interleaved"), ("medical", "side-by-side")])
+@pytest.mark.parametrize(
+    "stem,layout",
+    [("itops", "interleaved"), ("itops", "side-by-side"), ("logistics", "interleaved"), ("medical", "side-by-side")],
+)
 def test_nothing_overflows_the_page(stem, layout):
     """Tables must not overflow, blocks must not be clipped at the page end
     (signature boxes once were), in either layout."""
@@ -497,7 +550,8 @@ def test_layout_checks_see_overflow_clipping_and_collisions():
     tall = page.replace("</style>", "table.signatures td { height: 300mm; }\n</style>", 1)
     assert any(y > 0 for _, _, _, y in _overflow(_layout(tall)))
     crowded = page.replace('<body class="layout-interleaved">', '<body class="layout-side-by-side">').replace(
-        "</style>", ".layout-side-by-side .bi > .l-en { margin-left: -30mm }\n</style>", 1)
+        "</style>", ".layout-side-by-side .bi > .l-en { margin-left: -30mm }\n</style>", 1
+    )
     assert _collisions(_layout(crowded))[0]
 
 
@@ -514,12 +568,20 @@ def test_warnings_that_mean_a_wrong_or_irreproducible_pdf():
 
     check_warnings(ctx, [record("Ignored `foo` at 1:1, unknown property")])  # harmless
     with pytest.raises(BuildError, match="would differ on every build") as err:
-        check_warnings(ctx, [record('Using fontTools instead of HarfBuzz-Subset for font "%s". Please '
-                                    "install HarfBuzz-Subset >= 4.1.0", "Noto Sans CJK SC")])
+        check_warnings(
+            ctx,
+            [
+                record(
+                    'Using fontTools instead of HarfBuzz-Subset for font "%s". Please install HarfBuzz-Subset >= 4.1.0',
+                    "Noto Sans CJK SC",
+                )
+            ],
+        )
     assert "apt-get install libharfbuzz-subset0" in err.value.hint
     with pytest.raises(BuildError, match="U\\+00E9"):
-        check_warnings(ctx, [record('.notdef glyph rendered for Unicode string unsupported by fonts: '
-                                    '"%s" (U+%04X)', "é", 0xE9)])
+        check_warnings(
+            ctx, [record('.notdef glyph rendered for Unicode string unsupported by fonts: "%s" (U+%04X)', "é", 0xE9)]
+        )
 
 
 def test_qpdf_finds_the_pdf_sound(builds):

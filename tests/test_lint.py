@@ -40,6 +40,7 @@ def _in_repo(monkeypatch):
 
 # ---------------------------------------------------------------- golden cases
 
+
 def test_there_are_enough_cases():
     assert len(CASE_FILES) >= 25
 
@@ -77,6 +78,7 @@ def test_every_rule_has_a_failing_case():
 
 # ---------------------------------------------------------------- the examples
 
+
 def test_every_example_contract_lints_clean(capsys):
     contracts = sorted((REPO / "contracts").glob("*.sla"))
     assert contracts
@@ -88,9 +90,11 @@ def test_every_example_contract_lints_clean(capsys):
 
 # ---------------------------------------------------------------- CLI behaviour
 
+
 def test_json_format(capsys):
-    code, out, err = run(capsys, "tests/lint_cases/ladder_cap_first_step.sla", "tests/lint_cases/clean.sla",
-                         "--format", "json")
+    code, out, err = run(
+        capsys, "tests/lint_cases/ladder_cap_first_step.sla", "tests/lint_cases/clean.sla", "--format", "json"
+    )
     assert code == 1 and err == ""
     doc = json.loads(out)
     assert doc["files"] == ["tests/lint_cases/ladder_cap_first_step.sla", "tests/lint_cases/clean.sla"]
@@ -140,14 +144,16 @@ def test_internal_error_in_a_rule_exits_3(capsys, monkeypatch):
         yield
 
     rule = registry.RULES["L305"]
-    monkeypatch.setitem(registry.RULES, "L305", registry.Rule(rule.code, rule.name, rule.family, rule.severity,
-                                                              rule.summary, broken))
+    monkeypatch.setitem(
+        registry.RULES, "L305", registry.Rule(rule.code, rule.name, rule.family, rule.severity, rule.summary, broken)
+    )
     code, out, err = run(capsys, "tests/lint_cases/clean.sla")
     assert code == 3
     assert "internal error in lint rule L305" in out and "Traceback" not in out + err
 
 
 # ---------------------------------------------------------------- configuration
+
 
 def _project(tmp_path: Path, toml: str, name: str = "c.sla", text: str = BASE) -> Path:
     (tmp_path / "pyproject.toml").write_text(toml, encoding="utf-8")
@@ -171,15 +177,20 @@ def test_config_changes_severity_and_turns_rules_off(tmp_path, capsys):
     assert code == 0 and "warning[L201]" in out
 
 
-@pytest.mark.parametrize("toml, message", [
-    ('[tool.slalang.lint]\nL999 = "off"\n', "pyproject.toml:2: [tool.slalang.lint]: `L999` is not a lint code"),
-    ('[tool.slalang.lint]\nL2O1 = "off"\n', "did you mean `L201`?"),
-    ('[tool.slalang.lint]\n\nL201 = "loud"\n', "pyproject.toml:3: [tool.slalang.lint]: L201 = 'loud': the severity "
-                                               'must be "error", "warning" or "off"'),
-    ('[tool.slalang.lint]\nL201 = 1\n', "the severity must be"),
-    ('[tool.slalang]\nlint = "strict"\n', "must be a table of codes"),
-    ('[tool.slalang.lint\n', "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "toml, message",
+    [
+        ('[tool.slalang.lint]\nL999 = "off"\n', "pyproject.toml:2: [tool.slalang.lint]: `L999` is not a lint code"),
+        ('[tool.slalang.lint]\nL2O1 = "off"\n', "did you mean `L201`?"),
+        (
+            '[tool.slalang.lint]\n\nL201 = "loud"\n',
+            'pyproject.toml:3: [tool.slalang.lint]: L201 = \'loud\': the severity must be "error", "warning" or "off"',
+        ),
+        ("[tool.slalang.lint]\nL201 = 1\n", "the severity must be"),
+        ('[tool.slalang]\nlint = "strict"\n', "must be a table of codes"),
+        ("[tool.slalang.lint\n", "not valid TOML"),
+    ],
+)
 def test_bad_config_is_a_usage_error(tmp_path, capsys, toml, message):
     f = _project(tmp_path, toml)
     code, out, err = run(capsys, str(f))
@@ -211,6 +222,7 @@ def test_config_parse_direct():
 
 # ---------------------------------------------------------------- suppression
 
+
 def _lint(text: str):
     result, diags = lint.lint_source(text, "t.sla")
     assert diags is not None, [d.message for d in result.diagnostics]
@@ -228,18 +240,21 @@ def test_suppression_on_the_line_only_covers_that_line():
 
 def test_suppression_on_a_block_line_covers_the_block():
     weak = BASE.replace("    P0      15m   1h\n    P1      30m   4h\n", "    P0      2h    1h\n    P1      1h    30m\n")
-    block = weak.replace('response "首次响应" | "First response" {',
-                         'response "首次响应" | "First response" {  # slalang: allow L305')
+    block = weak.replace(
+        'response "首次响应" | "First response" {', 'response "首次响应" | "First response" {  # slalang: allow L305'
+    )
     assert _lint(block) == []
-    whole = weak.replace('contract "lint-base" version "1.0.0" {',
-                         'contract "lint-base" version "1.0.0" {  # slalang: allow l305, L201')
+    whole = weak.replace(
+        'contract "lint-base" version "1.0.0" {', 'contract "lint-base" version "1.0.0" {  # slalang: allow l305, L201'
+    )
     assert _lint(whole) == ["L002"]  # L201 silences nothing; codes are case-insensitive
 
 
 def test_a_finding_covered_twice_uses_both_suppressions():
     weak = BASE.replace("    P0      15m   1h\n", "    P0      2h    1h   # slalang: allow L305\n")
-    both = weak.replace('response "首次响应" | "First response" {',
-                        'response "首次响应" | "First response" {  # slalang: allow L305')
+    both = weak.replace(
+        'response "首次响应" | "First response" {', 'response "首次响应" | "First response" {  # slalang: allow L305'
+    )
     assert _lint(both) == []
 
 
@@ -258,12 +273,13 @@ def test_a_disabled_rule_does_not_make_its_suppressions_unused(tmp_path):
 
 # ---------------------------------------------------------------- spans and hints
 
+
 def test_vague_term_span_is_the_words_even_after_escapes():
     text = BASE.replace('"P0 incidents are answered within', r'"P0 \"critical\" incidents are answered ASAP within')
     result, diags = lint.lint_source(text, "t.sla")
     (d,) = diags
     line, col, end_line, end_col = d.position()
-    assert result.source.line_text(line)[col - 1:end_col - 1] == "ASAP"
+    assert result.source.line_text(line)[col - 1 : end_col - 1] == "ASAP"
     assert "{response.P0.business}" in d.hint
 
 
@@ -276,12 +292,27 @@ def test_hint_quotes_a_value_of_the_priority_named():
 
 # ---------------------------------------------------------------- quantities
 
-@pytest.mark.parametrize("zh, en", [
-    ("30 分钟", "30 minutes"), ("三十分钟", "thirty minutes"), ("1 小时", "60 minutes"), ("半小时", "half an hour"),
-    ("2 个工作日", "2 business days"), ("6 个月", "six months"), ("半年", "half-yearly"), ("百分之五", "5%"),
-    ("99.95%", "99.95 percent"), ("50 万元", "CNY 500,000"), ("¥1,200.50", "1200.50 yuan"),
-    ("2026年1月1日", "2026-01-01"), ("2026年1月1日", "January 1, 2026"), ("09:00", "9:00"), ("两次", "twice"),
-])
+
+@pytest.mark.parametrize(
+    "zh, en",
+    [
+        ("30 分钟", "30 minutes"),
+        ("三十分钟", "thirty minutes"),
+        ("1 小时", "60 minutes"),
+        ("半小时", "half an hour"),
+        ("2 个工作日", "2 business days"),
+        ("6 个月", "six months"),
+        ("半年", "half-yearly"),
+        ("百分之五", "5%"),
+        ("99.95%", "99.95 percent"),
+        ("50 万元", "CNY 500,000"),
+        ("¥1,200.50", "1200.50 yuan"),
+        ("2026年1月1日", "2026-01-01"),
+        ("2026年1月1日", "January 1, 2026"),
+        ("09:00", "9:00"),
+        ("两次", "twice"),
+    ],
+)
 def test_equivalent_quantities_have_the_same_key(zh, en):
     (a,), (b,) = quantities.find(zh), quantities.find(en)
     assert a.key == b.key
@@ -293,38 +324,60 @@ def test_not_quantities(text):
 
 
 def test_zh_numerals():
-    assert [quantities.zh_numeral(t) for t in ("三", "十", "十五", "二十四", "一百二十", "两千", "三万五千")] == \
-        [3, 10, 15, 24, 120, 2000, 35000]
+    assert [quantities.zh_numeral(t) for t in ("三", "十", "十五", "二十四", "一百二十", "两千", "三万五千")] == [
+        3,
+        10,
+        15,
+        24,
+        120,
+        2000,
+        35000,
+    ]
 
 
-@pytest.mark.parametrize("zh, en", [
-    ("每次演练不超过 30 分钟，恢复目标 15 分钟。", "Each drill takes at most half an hour, with a 15-minute recovery target."),
-    ("7×24 小时值守", "on duty 24/7"),
-    ("每 30 分钟通报一次", "updated every 30 minutes"),
-    ("覆盖三十个站点和两个渠道", "covers 30 sites and two channels"),
-    ("一级异常在一线城市", "a Level 1 anomaly in a tier-1 city"),
-])
+@pytest.mark.parametrize(
+    "zh, en",
+    [
+        (
+            "每次演练不超过 30 分钟，恢复目标 15 分钟。",
+            "Each drill takes at most half an hour, with a 15-minute recovery target.",
+        ),
+        ("7×24 小时值守", "on duty 24/7"),
+        ("每 30 分钟通报一次", "updated every 30 minutes"),
+        ("覆盖三十个站点和两个渠道", "covers 30 sites and two channels"),
+        ("一级异常在一线城市", "a Level 1 anomaly in a tier-1 city"),
+    ],
+)
 def test_numbers_agree_across_languages(zh, en):
-    text = BASE.replace('  clause notice "通报"', f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n'
-                                                      '  clause notice "通报"')
+    text = BASE.replace(
+        '  clause notice "通报"',
+        f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n  clause notice "通报"',
+    )
     assert "L204" not in _lint(text)
 
 
-@pytest.mark.parametrize("zh, en, count", [
-    ("每次演练不超过 30 分钟", "Each drill takes at most 45 minutes", 1),
-    ("历时 2 小时", "lasts two days", 1),
-    ("2 个工作日内", "within 2 days", 1),
-    ("保存 6 个月", "kept for a while", 1),
-])
+@pytest.mark.parametrize(
+    "zh, en, count",
+    [
+        ("每次演练不超过 30 分钟", "Each drill takes at most 45 minutes", 1),
+        ("历时 2 小时", "lasts two days", 1),
+        ("2 个工作日内", "within 2 days", 1),
+        ("保存 6 个月", "kept for a while", 1),
+    ],
+)
 def test_numbers_disagree_across_languages(zh, en, count):
-    text = BASE.replace('  clause notice "通报"', f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n'
-                                                      '  clause notice "通报"')
+    text = BASE.replace(
+        '  clause notice "通报"',
+        f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n  clause notice "通报"',
+    )
     codes = _lint(text)
     assert codes.count("L204") == count, codes
 
 
-@pytest.mark.parametrize("retention, ok", [("180 days", True), ("26 weeks", True), ("1 year", True),
-                                           ("179 days", False), ("5 months", False)])
+@pytest.mark.parametrize(
+    "retention, ok",
+    [("180 days", True), ("26 weeks", True), ("1 year", True), ("179 days", False), ("5 months", False)],
+)
 def test_retention_threshold(retention, ok):
     codes = _lint(BASE.replace("retention 6 months", f"retention {retention}"))
     assert ("L114" not in codes) is ok
@@ -341,7 +394,7 @@ def test_every_rule_is_documented_with_examples(code):
     assert re.search(rf"^\| {code} \| {rule.name} \| {rule.severity.value} \|", DOC, re.M), "summary table row"
     heading = re.search(rf"^### .*\b{code}\b.*$", DOC, re.M)
     assert heading, f"no section for {code}"
-    rest = DOC[heading.end():]
+    rest = DOC[heading.end() :]
     section = rest[: re.search(r"^##", rest, re.M).start()] if re.search(r"^##", rest, re.M) else rest
     assert "Failing" in section and "Passing" in section
     assert re.search(rf"Default: {rule.severity.value}\b|{code} {rule.severity.value}\b", section), "severity"
@@ -349,7 +402,8 @@ def test_every_rule_is_documented_with_examples(code):
 
 # ---------------------------------------------------------------- properties
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 
 def _to_chinese(n: int) -> str:
@@ -386,9 +440,12 @@ def test_zh_numeral_reads_what_the_oracle_writes(n):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.integers(min_value=1, max_value=999), st.sampled_from([("分钟", "minutes"), ("小时", "hours"),
-                                                                  ("天", "days"), ("个工作日", "business days"),
-                                                                  ("个月", "months")]))
+@given(
+    st.integers(min_value=1, max_value=999),
+    st.sampled_from(
+        [("分钟", "minutes"), ("小时", "hours"), ("天", "days"), ("个工作日", "business days"), ("个月", "months")]
+    ),
+)
 def test_same_duration_same_key_in_both_languages(n, units):
     zh, en = units
     (a,) = quantities.find(f"在 {n} {zh}内")
@@ -396,32 +453,70 @@ def test_same_duration_same_key_in_both_languages(n, units):
     assert a.key == b.key
 
 
-_WORDS = ["尽快", "及时", "尽力", "原则上", "合理时间", "promptly", "best efforts", "where possible", "30", "分钟",
-          "minutes", "P0", "级", "故障", "响应", "恢复", "{response.P0.business}", "{resolution.P1.any}", "\\\"",
-          "\\\\", "\\{", "%", "5", "一", "两", "万元", "CNY", "2026-01-01", "09:00", " ", "，", "。", "and", "once"]
+_WORDS = [
+    "尽快",
+    "及时",
+    "尽力",
+    "原则上",
+    "合理时间",
+    "promptly",
+    "best efforts",
+    "where possible",
+    "30",
+    "分钟",
+    "minutes",
+    "P0",
+    "级",
+    "故障",
+    "响应",
+    "恢复",
+    "{response.P0.business}",
+    "{resolution.P1.any}",
+    '\\"',
+    "\\\\",
+    "\\{",
+    "%",
+    "5",
+    "一",
+    "两",
+    "万元",
+    "CNY",
+    "2026-01-01",
+    "09:00",
+    " ",
+    "，",
+    "。",
+    "and",
+    "once",
+]
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(_WORDS), max_size=14), st.lists(st.sampled_from(_WORDS), max_size=14))
 def test_lint_never_fails_and_points_inside_the_text(zh_words, en_words):
     zh, en = "".join(zh_words) or "无", "".join(en_words) or "none"
-    text = BASE.replace('  clause notice "通报"', f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n'
-                                                      '  clause notice "通报"')
+    text = BASE.replace(
+        '  clause notice "通报"',
+        f'  clause extra "附加" | "Extra" {{\n    "{zh}" | "{en}"\n  }}\n  clause notice "通报"',
+    )
     result, diags = lint.lint_source(text, "t.sla")
     if diags is None:  # e.g. an escape sequence the compiler rejects: not lint's business
         assert result.errors
         return
-    start = text.index('clause extra')
-    end = text.index('clause notice')
+    start = text.index("clause extra")
+    end = text.index("clause notice")
     for d in diags:
         assert d.code in lint.RULES
         if d.code.startswith("L2"):
             assert start <= d.span.start < d.span.end <= end, (d.code, d.message)
-            assert '"' not in text[d.span.start:d.span.end].replace('\\"', "")
+            assert '"' not in text[d.span.start : d.span.end].replace('\\"', "")
 
 
-@pytest.mark.parametrize("case", [c for c in CASE_FILES if c.stem != "does_not_compile"],
-                         ids=[c.stem for c in CASE_FILES if c.stem != "does_not_compile"])
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASE_FILES if c.stem != "does_not_compile"],
+    ids=[c.stem for c in CASE_FILES if c.stem != "does_not_compile"],
+)
 def test_formatting_does_not_change_what_lint_finds(case):
     from slalang.fmt import format_text
 
@@ -437,15 +532,20 @@ _PERCENTS = re.compile(r"\d+(?:\.\d+)?%")
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.sampled_from(["1m", "15m", "30m", "1h", "4h", "8h", "24h", "90d", "1bd", "2bh", "3bd"]),
-                min_size=40, max_size=40),
-       st.lists(st.sampled_from(["0.5%", "5%", "10%", "30%", "50%", "99%", "99.9%", "100%"]), min_size=20, max_size=20),
-       st.integers(min_value=0, max_value=2 ** 40))
+@given(
+    st.lists(
+        st.sampled_from(["1m", "15m", "30m", "1h", "4h", "8h", "24h", "90d", "1bd", "2bh", "3bd"]),
+        min_size=40,
+        max_size=40,
+    ),
+    st.lists(st.sampled_from(["0.5%", "5%", "10%", "30%", "50%", "99%", "99.9%", "100%"]), min_size=20, max_size=20),
+    st.integers(min_value=0, max_value=2**40),
+)
 def test_lint_never_fails_on_changed_values(durations, percents, mask):
     """Change any durations and percentages of a complete contract: whatever
     still compiles lints without an internal error, each finding in the file."""
     it_d, it_p = iter(durations), iter(percents)
-    counter = iter(range(10 ** 6))
+    counter = iter(range(10**6))
     text = _DURATIONS.sub(lambda m: next(it_d) if mask >> (next(counter) % 40) & 1 else m.group(0), BASE)
     text = _PERCENTS.sub(lambda m: next(it_p, m.group(0)) if mask >> (next(counter) % 40) & 1 else m.group(0), text)
     result, diags = lint.lint_source(text, "t.sla")

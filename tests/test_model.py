@@ -3,8 +3,8 @@
 from decimal import Decimal
 
 import pytest
-
 from conftest import CONTRACTS, TESTS
+
 from slalang.compiler import compile_file, compile_text
 from slalang.model import Contract
 
@@ -85,14 +85,22 @@ def test_itops_credits_and_rest():
     assert late.cap.percent == Decimal(30)
     assert avail.metric == "availability"
     assert [(t.below, t.amount.percent) for t in avail.tiers] == [
-        (Decimal("99.95"), Decimal(10)), (Decimal("99.0"), Decimal(25)), (Decimal("95.0"), Decimal(100))]
+        (Decimal("99.95"), Decimal(10)),
+        (Decimal("99.0"), Decimal(25)),
+        (Decimal("95.0"), Decimal(100)),
+    ]
     assert c.credits.cap.percent == Decimal(100) and c.credits.cap_period == "month"
     assert c.credits.claim_within.seconds == 60 * 86400 and c.credits.claim_after == "month_end"
     assert c.credits.rounding == "half_up" and c.credits.quantum == Decimal("0.01")
     assert [(w.level, w.percent) for w in c.warnings] == [
-        ("yellow", Decimal(50)), ("orange", Decimal(75)), ("red", Decimal(100))]
+        ("yellow", Decimal(50)),
+        ("orange", Decimal(75)),
+        ("red", Decimal(100)),
+    ]
     assert [(a.product, a.percent, a.period) for a in c.availability] == [
-        ("hosting", Decimal("99.95"), "month"), ("storage", Decimal("99.9"), "month")]
+        ("hosting", Decimal("99.95"), "month"),
+        ("storage", Decimal("99.9"), "month"),
+    ]
     ex = c.exclusions
     assert ex.codes == ["force_majeure", "maintenance", "customer_caused"]
     assert ex.force_majeure.notify_within.seconds == 24 * 3600
@@ -119,7 +127,10 @@ def test_clause_references_resolve():
 def test_logistics_region_columns():
     c = load("logistics")
     assert [(col.name, col.kind) for col in c.response.columns] == [
-        ("tier1", "region"), ("tier2", "region"), ("tier3", "region")]
+        ("tier1", "region"),
+        ("tier2", "region"),
+        ("tier3", "region"),
+    ]
     assert c.response.cell("A1", "tier1").seconds == 900
     assert c.response.cell("A3", "tier3").seconds == 6 * 3600 and c.response.cell("A3", "tier3").clock == "business"
     assert c.calendar("ops").extra_workdays[0].date.isoformat() == "2026-10-10"
@@ -139,9 +150,14 @@ def test_medical_channels():
 
 
 def test_escapes_and_literal_braces():
-    src = (TESTS / "good_minimal.sla").read_text(encoding="utf-8").replace(
-        '"P0 is answered within {response.P0.business}."',
-        '"P0 is answered within {response.P0.business} \\{not a ref\\} \\"quoted\\"."')
+    src = (
+        (TESTS / "good_minimal.sla")
+        .read_text(encoding="utf-8")
+        .replace(
+            '"P0 is answered within {response.P0.business}."',
+            '"P0 is answered within {response.P0.business} \\{not a ref\\} \\"quoted\\"."',
+        )
+    )
     result = compile_text(src)
     assert result.diagnostics == []
     en = result.contract.clauses[0].paragraphs[0]

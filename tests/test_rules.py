@@ -73,8 +73,9 @@ def test_committed_schema_is_current():
     text = json_schema_text()
     if REGEN:
         SCHEMA_FILE.write_text(text, encoding="utf-8")
-    assert SCHEMA_FILE.read_text(encoding="utf-8") == text, \
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == text, (
         "schema/rules-v1.json is stale: run `python3 -m slalang schema > schema/rules-v1.json`"
+    )
 
 
 def test_schema_command_prints_the_schema():
@@ -140,13 +141,30 @@ def test_itops_content(built):
     assert "2026-01-02" in holidays and holidays["2026-01-02"]["origin"] == "cn"
     assert holidays["2026-12-31"]["origin"] == "contract"  # `holiday 2026-12-31` in the contract
     workdays = {w["date"]: w for w in business["workdays"]}
-    assert workdays["2026-01-04"] == {"date": "2026-01-04", "name": "make-up working day", "origin": "cn",
-                                      "hours_of": "fri"}  # it pays for Fri 2026-01-02
+    assert workdays["2026-01-04"] == {
+        "date": "2026-01-04",
+        "name": "make-up working day",
+        "origin": "cn",
+        "hours_of": "fri",
+    }  # it pays for Fri 2026-01-02
     assert [h["date"] for h in business["holidays"]] == sorted(holidays)
-    cell = next(t for t in doc["targets"] if (t["metric"], t["priority"], t["column"]) == ("response", "P2", "business"))
-    assert cell == {"metric": "response", "priority": "P2", "column": "business", "clock": "business",
-                    "calendar": "business", "days": 0, "seconds": 7200, "spelling": "2bh", "line": 65}
-    none = next(t for t in doc["targets"] if (t["metric"], t["priority"], t["column"]) == ("response", "P4", "off_hours"))
+    cell = next(
+        t for t in doc["targets"] if (t["metric"], t["priority"], t["column"]) == ("response", "P2", "business")
+    )
+    assert cell == {
+        "metric": "response",
+        "priority": "P2",
+        "column": "business",
+        "clock": "business",
+        "calendar": "business",
+        "days": 0,
+        "seconds": 7200,
+        "spelling": "2bh",
+        "line": 65,
+    }
+    none = next(
+        t for t in doc["targets"] if (t["metric"], t["priority"], t["column"]) == ("response", "P4", "off_hours")
+    )
     assert none["clock"] == "none"
     ladder = next(ld for ld in doc["credit_ladders"] if ld["name"] == "response_delay")
     assert ladder["step"]["mode"] == "started" and ladder["step"]["every_seconds"] == 1800
@@ -156,7 +174,10 @@ def test_itops_content(built):
     assert [e["code"] for e in doc["exclusions"]] == ["force_majeure", "maintenance", "customer_caused"]
     mt = doc["exclusions"][1]
     assert (mt["notice_seconds"], mt["max_seconds"], mt["windows"]) == (
-        259200, 14400, [{"day": "sat", "start": "00:00", "end": "06:00"}])
+        259200,
+        14400,
+        [{"day": "sat", "start": "00:00", "end": "06:00"}],
+    )
     assert doc["credit_policy"]["rounding"] == "half_up" and doc["credit_policy"]["quantum"] == "0.01"
     # Every rule carries its source line.
     for key in ("calendars", "targets", "availability", "warnings", "credit_ladders", "exclusions", "updates"):
@@ -193,13 +214,16 @@ def test_loader_refuses_an_unknown_schema_version(built):
     assert e.value.kind == "version" and "slalang.rules/v2" in str(e.value)
 
 
-@pytest.mark.parametrize("data,words", [
-    (b"{not json", "not valid JSON"),
-    (b"[1, 2]", "expected a JSON object"),  # YAML-parsed list
-    (b'{"a": 1}', "no `schema` field"),
-    (b"\xff\xfe", "not UTF-8"),
-    (b"key: [unclosed", "neither JSON nor valid YAML"),
-])
+@pytest.mark.parametrize(
+    "data,words",
+    [
+        (b"{not json", "not valid JSON"),
+        (b"[1, 2]", "expected a JSON object"),  # YAML-parsed list
+        (b'{"a": 1}', "no `schema` field"),
+        (b"\xff\xfe", "not UTF-8"),
+        (b"key: [unclosed", "neither JSON nor valid YAML"),
+    ],
+)
 def test_loader_refuses_malformed_input(data, words):
     with pytest.raises(RulesError) as e:
         loads_rules(data)
@@ -222,20 +246,27 @@ def test_loader_io_error(tmp_path):
 
 
 def test_build_writes_rule_files(tmp_path):
-    out = subprocess.run([sys.executable, "-m", "slalang", "build", "--rules", "contracts", "-o", str(tmp_path)],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "slalang", "build", "--rules", "contracts", "-o", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.returncode == 0, out.stderr
     for path in CONTRACTS:
         for name in _build(path):
             assert (tmp_path / name).read_bytes() == (GOLDEN / name).read_bytes()
 
 
-@pytest.mark.parametrize("change,words", [
-    (lambda d: d.update(timezone="Mars/Olympus"), "not an IANA timezone"),
-    (lambda d: d["targets"][0].update(calendar="nowhere", clock="business"), "calendar `nowhere`"),
-    (lambda d: d["metrics"][0]["columns"][0].update(calendar="nowhere"), "calendar `nowhere`"),
-    (lambda d: d["availability"][0].update(product="printing"), "`printing`"),
-])
+@pytest.mark.parametrize(
+    "change,words",
+    [
+        (lambda d: d.update(timezone="Mars/Olympus"), "not an IANA timezone"),
+        (lambda d: d["targets"][0].update(calendar="nowhere", clock="business"), "calendar `nowhere`"),
+        (lambda d: d["metrics"][0]["columns"][0].update(calendar="nowhere"), "calendar `nowhere`"),
+        (lambda d: d["availability"][0].update(product="printing"), "`printing`"),
+    ],
+)
 def test_loader_refuses_dangling_references(built, change, words):
     doc = _itops(built)
     change(doc)

@@ -180,7 +180,8 @@ class MinuteWalk:
 
 
 windows = st.lists(st.tuples(st.integers(0, 95), st.integers(1, 24)), max_size=2).map(
-    lambda ws: sorted({(s * 15, min(s * 15 + n * 15, 1440)) for s, n in ws}))
+    lambda ws: sorted({(s * 15, min(s * 15 + n * 15, 1440)) for s, n in ws})
+)
 
 
 def _merge(ws):
@@ -215,14 +216,14 @@ def _instant(draw_minutes, tz, near_dst):
     return at(tz, 2025, 1, 1, 0, 0) + draw_minutes % (729 * 1440) * 60
 
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                             HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.mark.parametrize("zone", ["cn", "us"])
 @SETTINGS
-@given(hours=weekly, start=st.integers(0, 10**9), span=st.integers(1, 1500), near_dst=st.booleans(),
-       data=st.data())
+@given(hours=weekly, start=st.integers(0, 10**9), span=st.integers(1, 1500), near_dst=st.booleans(), data=st.data())
 def test_add_between_contains_match_the_minute_walk(zone, hours, start, span, near_dst, data, cn_days, us_days):
     assume(hours)
     tz, (holidays, workdays) = (SH, cn_days) if zone == "cn" else (NY, us_days)

@@ -41,8 +41,9 @@ def contract_ids() -> list[str]:
 
 
 def run(*args, stdin=None):
-    return subprocess.run([sys.executable, "-m", "slalang", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, input=stdin)
+    return subprocess.run(
+        [sys.executable, "-m", "slalang", *map(str, args)], capture_output=True, text=True, cwd=ROOT, input=stdin
+    )
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
@@ -180,10 +181,17 @@ def test_per_ticket_json_lines(tmp_path):
     out = run("eval", RULES / "example-itops.rules.json", f, "--per-ticket", "--format", "json")
     assert out.returncode == 0, out.stderr
     o = json.loads(out.stdout)
-    assert o["deadlines"]["response"] == {"column": "business", "target": "30m", "clock": "wall",
-                                          "due": "2026-01-05T10:30:00+08:00", "status": "breached",
-                                          "late_seconds": 600, "warning": "red", "elapsed_percent": 133.33,
-                                          "line": 64}
+    assert o["deadlines"]["response"] == {
+        "column": "business",
+        "target": "30m",
+        "clock": "wall",
+        "due": "2026-01-05T10:30:00+08:00",
+        "status": "breached",
+        "late_seconds": 600,
+        "warning": "red",
+        "elapsed_percent": 133.33,
+        "line": 64,
+    }
     assert o["credits"] == {"response_delay": "6000.00"}
 
 
@@ -192,8 +200,15 @@ def test_the_worked_example_in_docs_is_current():
     doc = (ROOT / "docs" / "runtime.md").read_text(encoding="utf-8")
     rules = RULES / "example-itops.rules.json"
     per_ticket = run("eval", rules, DATA / "worked-tickets.csv", "--at", "2026-01-06T12:00", "--per-ticket")
-    report = run("eval", rules, DATA / "worked-tickets.csv", "--downtime", DATA / "worked-downtime.csv",
-                 "--at", "2026-01-06T12:00")
+    report = run(
+        "eval",
+        rules,
+        DATA / "worked-tickets.csv",
+        "--downtime",
+        DATA / "worked-downtime.csv",
+        "--at",
+        "2026-01-06T12:00",
+    )
     assert per_ticket.returncode == report.returncode == 0
     assert per_ticket.stdout in doc
     assert report.stdout in doc
@@ -209,8 +224,12 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
         for i in range(60000):
             fh.write(f"T{i},P1,hosting,2026-01-05T10:00:00+08:00,2026-01-05T10:{i % 60:02d}:00+08:00\n")
     master, slave = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "slalang", "eval", str(RULES / "example-itops.rules.json"), str(f),
-                             "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=slave)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "slalang", "eval", str(RULES / "example-itops.rules.json"), str(f), "--format", "json"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=slave,
+    )
     os.close(slave)
     out, _ = proc.communicate()
     chunks = []

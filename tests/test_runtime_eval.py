@@ -95,8 +95,17 @@ def test_met_breached_pending_and_lateness(itops):
 
 def test_warning_levels(itops):
     opened = at(2026, 1, 5, 10, 0)
-    level = lambda resp: itops.evaluate(ticket(priority="P1", opened_at=opened,  # noqa: E731
-                                               first_response_at=resp)).deadlines["response"].warning
+    level = lambda resp: (
+        itops.evaluate(
+            ticket(
+                priority="P1",
+                opened_at=opened,  # noqa: E731
+                first_response_at=resp,
+            )
+        )
+        .deadlines["response"]
+        .warning
+    )
     assert level(at(2026, 1, 5, 10, 14)) is None  # 46.7 %
     assert level(at(2026, 1, 5, 10, 15)) == "yellow"  # 50 %
     assert level(at(2026, 1, 5, 10, 23)) == "orange"  # 76.7 %
@@ -110,33 +119,47 @@ def test_warning_levels(itops):
 
 def test_pauses_stop_the_clock(itops):
     opened = at(2026, 1, 5, 10, 0)
-    wall = itops.evaluate(ticket(priority="P1", opened_at=opened,
-                                 pauses=((at(2026, 1, 5, 10, 10), at(2026, 1, 5, 10, 40)),)))
+    wall = itops.evaluate(
+        ticket(priority="P1", opened_at=opened, pauses=((at(2026, 1, 5, 10, 10), at(2026, 1, 5, 10, 40)),))
+    )
     assert wall.deadlines["response"].due == at(2026, 1, 5, 11, 0)
     # On the business clock only the paused business time counts (11:30–13:30 is 1 h of it).
-    biz = itops.evaluate(ticket(priority="P2", opened_at=at(2026, 1, 5, 11, 0),
-                                pauses=((at(2026, 1, 5, 11, 30), at(2026, 1, 5, 13, 30)),)))
+    biz = itops.evaluate(
+        ticket(
+            priority="P2", opened_at=at(2026, 1, 5, 11, 0), pauses=((at(2026, 1, 5, 11, 30), at(2026, 1, 5, 13, 30)),)
+        )
+    )
     assert biz.deadlines["response"].due == at(2026, 1, 5, 15, 0)
     # A pause that starts after the due time changes nothing.
-    after = itops.evaluate(ticket(priority="P1", opened_at=opened,
-                                  pauses=((at(2026, 1, 5, 10, 45), at(2026, 1, 5, 12, 0)),)))
+    after = itops.evaluate(
+        ticket(priority="P1", opened_at=opened, pauses=((at(2026, 1, 5, 10, 45), at(2026, 1, 5, 12, 0)),))
+    )
     assert after.deadlines["response"].due == at(2026, 1, 5, 10, 30)
     # Warnings leave the paused time out: 20 min elapsed of 30 at 10:50 with a 30-min pause.
-    warn = itops.evaluate(ticket(priority="P1", opened_at=opened,
-                                 pauses=((at(2026, 1, 5, 10, 10), at(2026, 1, 5, 10, 40)),)),
-                          at=at(2026, 1, 5, 10, 50))
+    warn = itops.evaluate(
+        ticket(priority="P1", opened_at=opened, pauses=((at(2026, 1, 5, 10, 10), at(2026, 1, 5, 10, 40)),)),
+        at=at(2026, 1, 5, 10, 50),
+    )
     assert warn.deadlines["response"].elapsed == Fraction(2, 3)
 
 
 def test_exclusions(itops):
     opened = at(2026, 1, 5, 10, 0)
-    o = itops.evaluate(ticket(priority="P1", opened_at=opened, first_response_at=at(2026, 1, 5, 15, 0),
-                              exclusion="force_majeure"))
+    o = itops.evaluate(
+        ticket(priority="P1", opened_at=opened, first_response_at=at(2026, 1, 5, 15, 0), exclusion="force_majeure")
+    )
     assert o.exclusion == "force_majeure"
     assert {d.status for d in o.deadlines.values()} == {"excluded"}
     assert o.credits == {} and not o.breached
-    late_updates = itops.evaluate(ticket(priority="P0", opened_at=opened, first_response_at=opened + 60,
-                                         resolved_at=opened + 7200, exclusion="customer_caused"))
+    late_updates = itops.evaluate(
+        ticket(
+            priority="P0",
+            opened_at=opened,
+            first_response_at=opened + 60,
+            resolved_at=opened + 7200,
+            exclusion="customer_caused",
+        )
+    )
     assert late_updates.updates.status == "excluded" and late_updates.followup.status == "excluded"
     assert o.deadlines["response"].due == at(2026, 1, 5, 10, 30)  # still reported
     with pytest.raises(TicketError) as e:
@@ -144,12 +167,15 @@ def test_exclusions(itops):
     assert e.value.column == "exclusion" and "force_majeure" in str(e.value)
 
 
-@pytest.mark.parametrize("field,value,column", [
-    ("priority", "P9", "priority"),
-    ("opened_at", at(2025, 6, 1, 10, 0), "opened_at"),
-    ("product", "printing", "product"),
-    ("first_response_at", at(2026, 1, 5, 9, 0), "first_response_at"),
-])
+@pytest.mark.parametrize(
+    "field,value,column",
+    [
+        ("priority", "P9", "priority"),
+        ("opened_at", at(2025, 6, 1, 10, 0), "opened_at"),
+        ("product", "printing", "product"),
+        ("first_response_at", at(2026, 1, 5, 9, 0), "first_response_at"),
+    ],
+)
 def test_bad_tickets_name_their_column(itops, field, value, column):
     kw = dict(priority="P1", opened_at=at(2026, 1, 5, 10, 0))
     kw[field] = value
@@ -164,14 +190,28 @@ def test_due_time_beyond_the_covered_year_is_a_ticket_error(itops):
 
 
 def test_updates_and_followup(itops):
-    o = itops.evaluate(ticket(priority="P0", opened_at=at(2026, 1, 5, 10, 0), first_response_at=at(2026, 1, 5, 10, 5),
-                              updates=(at(2026, 1, 5, 10, 30), at(2026, 1, 5, 11, 10)),
-                              resolved_at=at(2026, 1, 5, 11, 30), followup_at=at(2026, 1, 5, 12, 45)))
+    o = itops.evaluate(
+        ticket(
+            priority="P0",
+            opened_at=at(2026, 1, 5, 10, 0),
+            first_response_at=at(2026, 1, 5, 10, 5),
+            updates=(at(2026, 1, 5, 10, 30), at(2026, 1, 5, 11, 10)),
+            resolved_at=at(2026, 1, 5, 11, 30),
+            followup_at=at(2026, 1, 5, 12, 45),
+        )
+    )
     assert (o.updates.status, o.updates.missed) == ("breached", 1)  # 10:30 → 11:10 is 40 min
     assert o.followup.status == "breached"  # 1h15 after resolution; the contract says 1h
-    ok = itops.evaluate(ticket(priority="P0", opened_at=at(2026, 1, 5, 10, 0), first_response_at=at(2026, 1, 5, 10, 5),
-                               updates=(at(2026, 1, 5, 10, 30),), resolved_at=at(2026, 1, 5, 10, 55),
-                               followup_at=at(2026, 1, 5, 11, 30)))
+    ok = itops.evaluate(
+        ticket(
+            priority="P0",
+            opened_at=at(2026, 1, 5, 10, 0),
+            first_response_at=at(2026, 1, 5, 10, 5),
+            updates=(at(2026, 1, 5, 10, 30),),
+            resolved_at=at(2026, 1, 5, 10, 55),
+            followup_at=at(2026, 1, 5, 11, 30),
+        )
+    )
     assert ok.updates.status == "met" and ok.followup.status == "met"
     assert itops.evaluate(ticket(priority="P3", opened_at=at(2026, 1, 5, 10, 0))).updates is None
 
@@ -183,9 +223,17 @@ def _late(rules, seconds, priority="P1"):
     return rules.evaluate(ticket(priority=priority, opened_at=opened, first_response_at=due + seconds)).credits
 
 
-@pytest.mark.parametrize("late,started,full", [
-    (1, 1, 0), (1799, 1, 0), (1800, 1, 1), (1801, 2, 1), (3600, 2, 2), (5399, 3, 2),
-])
+@pytest.mark.parametrize(
+    "late,started,full",
+    [
+        (1, 1, 0),
+        (1799, 1, 0),
+        (1800, 1, 1),
+        (1801, 2, 1),
+        (3600, 2, 2),
+        (5399, 3, 2),
+    ],
+)
 def test_per_started_versus_per_full(itops_doc, itops, late, started, full):
     step = Decimal("6000")  # 5 % of 120000.00
     assert _late(itops, late).get("response_delay", Decimal(0)) == started * step
@@ -207,8 +255,11 @@ def test_ladder_cap(itops_doc, itops):
 def test_logistics_full_hours_and_region_columns():
     rules = _rules(_doc("logistics"))
     base = dict(id="L", priority="A1", product="delivery", opened_at=at(2026, 3, 2, 10, 0))
-    for region, due in (("tier1", at(2026, 3, 2, 10, 15)), ("tier2", at(2026, 3, 2, 10, 30)),
-                        ("tier3", at(2026, 3, 2, 11, 0))):
+    for region, due in (
+        ("tier1", at(2026, 3, 2, 10, 15)),
+        ("tier2", at(2026, 3, 2, 10, 30)),
+        ("tier3", at(2026, 3, 2, 11, 0)),
+    ):
         o = rules.evaluate(Ticket(region=region, **base))
         assert o.deadlines["response"].column == region and o.deadlines["response"].due == due
     with pytest.raises(TicketError) as e:
@@ -233,8 +284,9 @@ def test_availability_tiers_maintenance_and_exclusions(itops):
     ledger.add_downtime("storage", at(2026, 2, 7, 1, 0), at(2026, 2, 7, 2, 0), "maintenance", at(2026, 2, 6, 1, 0))
     # March: 5 h of announced maintenance; the contract allows 4 h a month.
     for day in (7, 14):
-        ledger.add_downtime("storage", at(2026, 3, day, 0, 0), at(2026, 3, day, 2, 30), "maintenance",
-                            at(2026, 3, 1, 0, 0))
+        ledger.add_downtime(
+            "storage", at(2026, 3, day, 0, 0), at(2026, 3, day, 2, 30), "maintenance", at(2026, 3, 1, 0, 0)
+        )
     # A month given directly.
     ledger.set_percent("hosting", "2026-04", Decimal("98.7"))
     out = {(o.product, o.period): o for o in ledger.results()}
@@ -259,8 +311,12 @@ def test_availability_tiers_maintenance_and_exclusions(itops):
 
 def test_tiers_take_the_lowest_threshold_crossed(itops):
     ledger = AvailabilityLedger(itops)
-    for pct, tier, credit in (("99.95", None, None), ("99.94", "99.95", "12000.00"), ("98.99", "99.0", "30000.00"),
-                              ("94.0", "95.0", "120000.00")):
+    for pct, tier, credit in (
+        ("99.95", None, None),
+        ("99.94", "99.95", "12000.00"),
+        ("98.99", "99.0", "30000.00"),
+        ("94.0", "95.0", "120000.00"),
+    ):
         ledger.set_percent("hosting", "2026-05", Decimal(pct))
         o = ledger.judge("hosting", "month", "2026-05")
         assert (o.tier, o.credits.get("availability")) == (tier and Decimal(tier), credit and Decimal(credit))
@@ -276,8 +332,18 @@ def test_report_applies_the_monthly_cap_and_rounds_once(itops_doc):
     for i in range(3):  # 3 tickets, each 1 step late: 3 × 50.005 = 150.015 → 150.02 (half_up, once)
         rep.add(rules.evaluate(Ticket(f"T{i}", "P1", opened, first_response_at=opened + 1801, product="hosting")))
     r = rep.result()
-    assert r["credits"] == [{"period": "2026-01", "product": "hosting", "tickets": "150.02", "availability": "0.00",
-                             "total": "150.02", "cap": "1000.10", "owed": "150.02", "currency": "CNY"}]
+    assert r["credits"] == [
+        {
+            "period": "2026-01",
+            "product": "hosting",
+            "tickets": "150.02",
+            "availability": "0.00",
+            "total": "150.02",
+            "cap": "1000.10",
+            "owed": "150.02",
+            "currency": "CNY",
+        }
+    ]
     for i in range(40):  # far past the cap: 100 % of the monthly fee
         rep.add(rules.evaluate(Ticket(f"U{i}", "P1", opened, first_response_at=opened + 36000, product="hosting")))
     assert rep.result()["credits"][0]["owed"] == "1000.10"
@@ -286,13 +352,17 @@ def test_report_applies_the_monthly_cap_and_rounds_once(itops_doc):
 
 
 def test_report_periods(itops):
-    for period, keys in (("day", ["2026-01-05", "2026-01-12"]), ("week", ["2026-W02", "2026-W03"]),
-                         ("month", ["2026-01"])):
+    for period, keys in (
+        ("day", ["2026-01-05", "2026-01-12"]),
+        ("week", ["2026-W02", "2026-W03"]),
+        ("month", ["2026-01"]),
+    ):
         rep = PeriodReport(itops, period)
         for d in (5, 12):
             o = at(2026, 1, d, 10, 0)
-            rep.add(itops.evaluate(Ticket("T", "P1", o, first_response_at=o + 60, resolved_at=o + 3600,
-                                          product="hosting")))
+            rep.add(
+                itops.evaluate(Ticket("T", "P1", o, first_response_at=o + 60, resolved_at=o + 3600, product="hosting"))
+            )
         r = rep.result()
         assert sorted({x["period"] for x in r["sla"]}) == keys
         assert all(x["mttr_seconds"] == 3600 for x in r["mttr"])
@@ -300,10 +370,12 @@ def test_report_periods(itops):
 
 # ------------------------------------------------------------------ independence
 def test_runtime_imports_only_the_rule_schema():
-    code = ("import sys; from slalang import runtime; "
-            "from slalang.runtime import availability, report, tickets; "
-            "bad = [m for m in ('slalang.model', 'slalang.lower', 'slalang.syntax', 'slalang.compiler', 'lark') "
-            "if m in sys.modules]; print(bad)")
+    code = (
+        "import sys; from slalang import runtime; "
+        "from slalang.runtime import availability, report, tickets; "
+        "bad = [m for m in ('slalang.model', 'slalang.lower', 'slalang.syntax', 'slalang.compiler', 'lark') "
+        "if m in sys.modules]; print(bad)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
@@ -333,9 +405,13 @@ def test_end_to_end_in_a_dst_zone_with_us_holidays():
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(late=st.integers(1, 20 * 3600), every=st.sampled_from([60, 900, 1800, 3600]),
-       mode=st.sampled_from(["started", "full"]), percent=st.sampled_from(["1", "2.5", "5", "10"]),
-       cap=st.sampled_from([None, "7.5", "30"]))
+@given(
+    late=st.integers(1, 20 * 3600),
+    every=st.sampled_from([60, 900, 1800, 3600]),
+    mode=st.sampled_from(["started", "full"]),
+    percent=st.sampled_from(["1", "2.5", "5", "10"]),
+    cap=st.sampled_from([None, "7.5", "30"]),
+)
 def test_step_ladder_property(itops_doc, late, every, mode, percent, cap):
     """Any lateness: steps = ⌈late/S⌉ or ⌊late/S⌋, amount = steps × share of
     the fee, limited by the cap — exactly, in Decimal."""
@@ -355,18 +431,60 @@ def test_step_ladder_property(itops_doc, late, every, mode, percent, cap):
 
 
 _CELLS = st.one_of(
-    st.sampled_from(["", "P1", "P9", "hosting", "storage", "force_majeure", "x", "2026-01-05T10:00:00+08:00",
-                     "2026-01-05 10:00", "2026-13-45T99:00", "1767578400", "-5", "2026-01-05T10:00Z/2026-01-05T09:00Z",
-                     "a;b", "2026-01-05T10:30:00+08:00;2026-01-05T11:00:00+08:00", "2027-02-01T00:00:00+08:00",
-                     "2026-12-31T17:00:00+08:00", "\u4e2d\u6587", "0", "99999999999999999999", "1767578400000",
-                     "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"]),
-    st.text(max_size=12))
+    st.sampled_from(
+        [
+            "",
+            "P1",
+            "P9",
+            "hosting",
+            "storage",
+            "force_majeure",
+            "x",
+            "2026-01-05T10:00:00+08:00",
+            "2026-01-05 10:00",
+            "2026-13-45T99:00",
+            "1767578400",
+            "-5",
+            "2026-01-05T10:00Z/2026-01-05T09:00Z",
+            "a;b",
+            "2026-01-05T10:30:00+08:00;2026-01-05T11:00:00+08:00",
+            "2027-02-01T00:00:00+08:00",
+            "2026-12-31T17:00:00+08:00",
+            "\u4e2d\u6587",
+            "0",
+            "99999999999999999999",
+            "1767578400000",
+            "9999-12-31T23:59:59-12:00",
+            "0001-01-01T00:00:00+14:00",
+        ]
+    ),
+    st.text(max_size=12),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.fixed_dictionaries({k: _CELLS for k in (
-    "id", "priority", "product", "opened_at", "first_response_at", "resolved_at", "updates", "pauses",
-    "exclusion")}), min_size=1, max_size=5))
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                k: _CELLS
+                for k in (
+                    "id",
+                    "priority",
+                    "product",
+                    "opened_at",
+                    "first_response_at",
+                    "resolved_at",
+                    "updates",
+                    "pauses",
+                    "exclusion",
+                )
+            }
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_any_row_gives_an_outcome_or_a_row_error(itops, rows):
     """Junk in the ticket file never escapes as anything but a RowError."""
     import csv as _csv
@@ -390,11 +508,23 @@ def test_any_row_gives_an_outcome_or_a_row_error(itops, rows):
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.fixed_dictionaries({
-    "product": st.sampled_from(["hosting", "storage", "nope", ""]),
-    "start": _CELLS, "end": _CELLS, "exclusion": _CELLS, "notified_at": _CELLS,
-    "period": st.sampled_from(["", "2026-03", "2026-13", "2026-3", "x", "2025-12", "2026-Q1"]),
-    "availability": st.sampled_from(["", "99.9", "101", "-1", "abc", "99.9%"])}), min_size=1, max_size=5))
+@given(
+    rows=st.lists(
+        st.fixed_dictionaries(
+            {
+                "product": st.sampled_from(["hosting", "storage", "nope", ""]),
+                "start": _CELLS,
+                "end": _CELLS,
+                "exclusion": _CELLS,
+                "notified_at": _CELLS,
+                "period": st.sampled_from(["", "2026-03", "2026-13", "2026-3", "x", "2025-12", "2026-Q1"]),
+                "availability": st.sampled_from(["", "99.9", "101", "-1", "abc", "99.9%"]),
+            }
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_any_downtime_row_gives_a_result_or_a_row_error(itops, rows):
     import csv as _csv
     import io as _io
@@ -422,15 +552,44 @@ def test_any_downtime_row_gives_a_result_or_a_row_error(itops, rows):
         assert 0 <= o.availability <= 100
 
 
-_JSON_VALUES = st.one_of(st.none(), st.integers(-10, 2 * 10**9), st.floats(allow_nan=False), st.booleans(),
-                         _CELLS, st.lists(_CELLS, max_size=3), st.lists(st.lists(_CELLS, max_size=3), max_size=2),
-                         st.dictionaries(st.sampled_from(["start", "end", "x"]), _CELLS, max_size=2))
+_JSON_VALUES = st.one_of(
+    st.none(),
+    st.integers(-10, 2 * 10**9),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    _CELLS,
+    st.lists(_CELLS, max_size=3),
+    st.lists(st.lists(_CELLS, max_size=3), max_size=2),
+    st.dictionaries(st.sampled_from(["start", "end", "x"]), _CELLS, max_size=2),
+)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(objs=st.lists(st.dictionaries(st.sampled_from(
-    ["id", "priority", "product", "opened_at", "first_response_at", "resolved_at", "updates", "pauses",
-     "exclusion", "followup_at", "region"]), _JSON_VALUES, max_size=11), min_size=1, max_size=4))
+@given(
+    objs=st.lists(
+        st.dictionaries(
+            st.sampled_from(
+                [
+                    "id",
+                    "priority",
+                    "product",
+                    "opened_at",
+                    "first_response_at",
+                    "resolved_at",
+                    "updates",
+                    "pauses",
+                    "exclusion",
+                    "followup_at",
+                    "region",
+                ]
+            ),
+            _JSON_VALUES,
+            max_size=11,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_any_json_line_gives_an_outcome_or_a_row_error(itops, objs):
     import io as _io
 

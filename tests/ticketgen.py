@@ -32,10 +32,19 @@ def tickets(rules, n: int = 120, seed: int = 7) -> list[dict]:
     rows = []
     for i in range(n):
         opened = rng.randrange(start, end) // 60 * 60
-        row = {"id": f"T{i + 1:04d}", "priority": rng.choice(prios), "product": rng.choice(products) or "",
-               "region": rng.choice(regions) if regions else "", "opened_at": _iso(opened, tz),
-               "first_response_at": "", "resolved_at": "", "updates": "", "pauses": "", "exclusion": "",
-               "followup_at": ""}
+        row = {
+            "id": f"T{i + 1:04d}",
+            "priority": rng.choice(prios),
+            "product": rng.choice(products) or "",
+            "region": rng.choice(regions) if regions else "",
+            "opened_at": _iso(opened, tz),
+            "first_response_at": "",
+            "resolved_at": "",
+            "updates": "",
+            "pauses": "",
+            "exclusion": "",
+            "followup_at": "",
+        }
         state = rng.random()
         if state < 0.9:
             resp = opened + rng.choice(MINUTES) * 60
@@ -78,12 +87,30 @@ def downtime(rules, seed: int = 11) -> list[dict]:
                 e = s + rng.choice([5, 12, 30, 90, 400, 1500]) * 60
                 code = rng.choice([""] * 4 + codes) if codes else ""
                 notified = _iso(s - rng.choice([24, 100]) * 3600, tz) if code == "maintenance" else ""
-                rows.append({"product": product, "start": _iso(s, tz), "end": _iso(e, tz), "exclusion": code,
-                             "notified_at": notified, "period": "", "availability": ""})
+                rows.append(
+                    {
+                        "product": product,
+                        "start": _iso(s, tz),
+                        "end": _iso(e, tz),
+                        "exclusion": code,
+                        "notified_at": notified,
+                        "period": "",
+                        "availability": "",
+                    }
+                )
         if months:
             # One month with a figure given directly instead of measured.
             last = months[-1] + dt.timedelta(days=100)
             if last <= rules.effective.end:
-                rows.append({"product": product, "start": "", "end": "", "exclusion": "", "notified_at": "",
-                             "period": f"{last.year}-{last.month:02d}", "availability": "98.7"})
+                rows.append(
+                    {
+                        "product": product,
+                        "start": "",
+                        "end": "",
+                        "exclusion": "",
+                        "notified_at": "",
+                        "period": f"{last.year}-{last.month:02d}",
+                        "availability": "98.7",
+                    }
+                )
     return rows

@@ -21,16 +21,21 @@ FAIL_ON = {"provider-looser": "looser", "unclear": "unclear", "any": None}
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "diff", help="semantic diff of two contract versions",
+        "diff",
+        help="semantic diff of two contract versions",
         description="Compare two versions of a contract and list every change in the contract's terms, grouped "
-                    "by section, each marked stricter on the provider, looser for the provider, neutral "
-                    "(wording, names, order) or unclear.")
+        "by section, each marked stricter on the provider, looser for the provider, neutral "
+        "(wording, names, order) or unclear.",
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="OLD NEW, or one FILE with --rev")
-    p.add_argument("--rev", metavar="A..B", help="read both versions of FILE from git: A..B, A.. or A (B: working tree)")
+    p.add_argument(
+        "--rev", metavar="A..B", help="read both versions of FILE from git: A..B, A.. or A (B: working tree)"
+    )
     p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report (default en)")
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format")
-    p.add_argument("--fail-on", metavar="WHAT", help="exit 1 when a change is: provider-looser, unclear or any "
-                                                      "(comma-separated)")
+    p.add_argument(
+        "--fail-on", metavar="WHAT", help="exit 1 when a change is: provider-looser, unclear or any (comma-separated)"
+    )
     p.set_defaults(func=run)
 
 
@@ -71,8 +76,10 @@ def run(args) -> int:
     triggered = [c for c in d.changes if any(kind is None or c.direction == kind for kind in fail_on)]
     if triggered:
         names = ", ".join(sorted({w for w, k in FAIL_ON.items() if k in fail_on}))
-        print(f"slalang diff: {len(triggered)} change{'s' if len(triggered) != 1 else ''} matched --fail-on {names}",
-              file=sys.stderr)
+        print(
+            f"slalang diff: {len(triggered)} change{'s' if len(triggered) != 1 else ''} matched --fail-on {names}",
+            file=sys.stderr,
+        )
         return EXIT_ERRORS
     return EXIT_OK
 

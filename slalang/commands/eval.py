@@ -65,12 +65,29 @@ def _fmt_instant(rules, t):
     return "" if t is None else rules.format(t)
 
 
-OUTCOME_COLUMNS = ("id", "priority", "product", "exclusion",
-                   "response_column", "response_target", "response_due", "response_status",
-                   "response_late_seconds", "response_warning",
-                   "resolution_column", "resolution_target", "resolution_due", "resolution_status",
-                   "resolution_late_seconds", "resolution_warning",
-                   "updates_status", "updates_missed", "followup_status", "credit", "currency")
+OUTCOME_COLUMNS = (
+    "id",
+    "priority",
+    "product",
+    "exclusion",
+    "response_column",
+    "response_target",
+    "response_due",
+    "response_status",
+    "response_late_seconds",
+    "response_warning",
+    "resolution_column",
+    "resolution_target",
+    "resolution_due",
+    "resolution_status",
+    "resolution_late_seconds",
+    "resolution_warning",
+    "updates_status",
+    "updates_missed",
+    "followup_status",
+    "credit",
+    "currency",
+)
 
 
 def outcome_row(rules, o) -> dict:
@@ -95,18 +112,32 @@ def outcome_row(rules, o) -> dict:
 def outcome_json(rules, o) -> dict:
     t = o.ticket
     return {
-        "id": t.id, "priority": t.priority, "product": t.product, "region": t.region, "exclusion": o.exclusion,
-        "deadlines": {m: {"column": d.column, "target": d.target, "clock": d.clock,
-                          "due": None if d.due is None else rules.format(d.due),
-                          "status": d.status, "late_seconds": d.late, "warning": d.warning,
-                          "elapsed_percent": None if d.elapsed is None else round(float(d.elapsed) * 100, 2),
-                          "line": d.line or None}
-                      for m, d in o.deadlines.items()},
+        "id": t.id,
+        "priority": t.priority,
+        "product": t.product,
+        "region": t.region,
+        "exclusion": o.exclusion,
+        "deadlines": {
+            m: {
+                "column": d.column,
+                "target": d.target,
+                "clock": d.clock,
+                "due": None if d.due is None else rules.format(d.due),
+                "status": d.status,
+                "late_seconds": d.late,
+                "warning": d.warning,
+                "elapsed_percent": None if d.elapsed is None else round(float(d.elapsed) * 100, 2),
+                "line": d.line or None,
+            }
+            for m, d in o.deadlines.items()
+        },
         "updates": None if o.updates is None else {"status": o.updates.status, "missed": o.updates.missed},
-        "followup": None if o.followup is None else {"status": o.followup.status,
-                                                     "due": _fmt_instant(rules, o.followup.due) or None},
+        "followup": None
+        if o.followup is None
+        else {"status": o.followup.status, "due": _fmt_instant(rules, o.followup.due) or None},
         "credits": {k: str(rules.round(v)) for k, v in sorted(o.credits.items())},
-        "credit": str(rules.round(o.credit)), "currency": rules.currency,
+        "credit": str(rules.round(o.credit)),
+        "currency": rules.currency,
     }
 
 
@@ -114,9 +145,12 @@ def outcome_json(rules, o) -> dict:
 def _table(headers, rows) -> str:
     cells = [[("" if c is None else str(c)) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+
     def line(vals):
-        return "  ".join(v.rjust(w) if i > 1 and v[:1].isdigit() else v.ljust(w)
-                         for i, (v, w) in enumerate(zip(vals, widths))).rstrip()
+        return "  ".join(
+            v.rjust(w) if i > 1 and v[:1].isdigit() else v.ljust(w) for i, (v, w) in enumerate(zip(vals, widths))
+        ).rstrip()
+
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
 
 
@@ -124,34 +158,89 @@ def render_table(rep: dict) -> str:
     out = [f"{rep['contract']} {rep['version']} — {rep['tickets']:,} tickets, per {rep['period']}", ""]
     if rep["sla"]:
         out.append("SLA attainment")
-        out.append(_table(["period", "metric", "priority", "judged", "met", "breached", "pending", "excluded",
-                           "attainment %"],
-                          [[r["period"], r["metric"], r["priority"], r["judged"], r["met"], r["breached"],
-                            r["pending"], r["excluded"], r["attainment_percent"] or "-"] for r in rep["sla"]]))
+        out.append(
+            _table(
+                ["period", "metric", "priority", "judged", "met", "breached", "pending", "excluded", "attainment %"],
+                [
+                    [
+                        r["period"],
+                        r["metric"],
+                        r["priority"],
+                        r["judged"],
+                        r["met"],
+                        r["breached"],
+                        r["pending"],
+                        r["excluded"],
+                        r["attainment_percent"] or "-",
+                    ]
+                    for r in rep["sla"]
+                ],
+            )
+        )
         out.append("")
     if rep["mttr"]:
         out.append("Mean time to resolve")
-        out.append(_table(["period", "priority", "resolved", "MTTR"],
-                          [[r["period"], r["priority"], r["resolved"], _hms(r["mttr_seconds"])] for r in rep["mttr"]]))
+        out.append(
+            _table(
+                ["period", "priority", "resolved", "MTTR"],
+                [[r["period"], r["priority"], r["resolved"], _hms(r["mttr_seconds"])] for r in rep["mttr"]],
+            )
+        )
         out.append("")
     if rep["availability"]:
         out.append("Availability")
-        out.append(_table(["period", "product", "availability %", "target %", "met", "downtime", "excluded",
-                           "maintenance", "tier", f"credit {rep['currency']}"],
-                          [[r["period"], r["product"], r["availability_percent"], r["target_percent"],
-                            "yes" if r["met"] else "no", _hms(r["downtime_seconds"]), _hms(r["excluded_seconds"]),
-                            _hms(r["maintenance_seconds"]), r["tier"] or "-", r["credit"]] for r in rep["availability"]]))
+        out.append(
+            _table(
+                [
+                    "period",
+                    "product",
+                    "availability %",
+                    "target %",
+                    "met",
+                    "downtime",
+                    "excluded",
+                    "maintenance",
+                    "tier",
+                    f"credit {rep['currency']}",
+                ],
+                [
+                    [
+                        r["period"],
+                        r["product"],
+                        r["availability_percent"],
+                        r["target_percent"],
+                        "yes" if r["met"] else "no",
+                        _hms(r["downtime_seconds"]),
+                        _hms(r["excluded_seconds"]),
+                        _hms(r["maintenance_seconds"]),
+                        r["tier"] or "-",
+                        r["credit"],
+                    ]
+                    for r in rep["availability"]
+                ],
+            )
+        )
         out.append("")
     if rep["period"] != rep["cap_period"] and rep["accrued_credits"]:
         out.append(f"Credits accrued per {rep['period']} (before the {rep['cap_period']}ly cap)")
-        out.append(_table(["period", "product", f"credit {rep['currency']}"],
-                          [[r["period"], r["product"], r["credit"]] for r in rep["accrued_credits"]]))
+        out.append(
+            _table(
+                ["period", "product", f"credit {rep['currency']}"],
+                [[r["period"], r["product"], r["credit"]] for r in rep["accrued_credits"]],
+            )
+        )
         out.append("")
     out.append(f"Credits per {rep['cap_period']} ({rep['currency']}, cap applied)")
     if rep["credits"]:
-        out.append(_table(["period", "product", "tickets", "availability", "total", "cap", "owed"],
-                          [[r["period"], r["product"], r["tickets"], r["availability"], r["total"], r["cap"] or "-",
-                            r["owed"]] for r in rep["credits"]]))
+        out.append(
+            _table(
+                ["period", "product", "tickets", "availability", "total", "cap", "owed"],
+                [
+                    [r["period"], r["product"], r["tickets"], r["availability"], r["total"], r["cap"] or "-", r["owed"]]
+                    for r in rep["credits"]
+                ],
+            )
+        )
     else:
         out.append("none owed")
     return "\n".join(out) + "\n"
@@ -162,10 +251,31 @@ def _hms(seconds: int) -> str:
     return f"{h}:{rem // 60:02d}:{rem % 60:02d}"
 
 
-REPORT_CSV_COLUMNS = ("section", "period", "metric", "priority", "product", "judged", "met", "breached",
-                      "pending", "excluded", "attainment_percent", "resolved", "mttr_seconds",
-                      "availability_percent", "target_percent", "downtime_seconds", "tier", "tickets_credit",
-                      "availability_credit", "total", "cap", "owed", "currency")
+REPORT_CSV_COLUMNS = (
+    "section",
+    "period",
+    "metric",
+    "priority",
+    "product",
+    "judged",
+    "met",
+    "breached",
+    "pending",
+    "excluded",
+    "attainment_percent",
+    "resolved",
+    "mttr_seconds",
+    "availability_percent",
+    "target_percent",
+    "downtime_seconds",
+    "tier",
+    "tickets_credit",
+    "availability_credit",
+    "total",
+    "cap",
+    "owed",
+    "currency",
+)
 
 
 def render_csv(rep: dict) -> str:
@@ -176,20 +286,63 @@ def render_csv(rep: dict) -> str:
     w = csv.DictWriter(buf, REPORT_CSV_COLUMNS, lineterminator="\n")
     w.writeheader()
     for r in rep["sla"]:
-        w.writerow({"section": "sla", **{k: r[k] for k in ("period", "metric", "priority", "judged", "met", "breached",
-                                                           "pending", "excluded", "attainment_percent")}})
+        w.writerow(
+            {
+                "section": "sla",
+                **{
+                    k: r[k]
+                    for k in (
+                        "period",
+                        "metric",
+                        "priority",
+                        "judged",
+                        "met",
+                        "breached",
+                        "pending",
+                        "excluded",
+                        "attainment_percent",
+                    )
+                },
+            }
+        )
     for r in rep["mttr"]:
-        w.writerow({"section": "mttr", "period": r["period"], "priority": r["priority"], "resolved": r["resolved"],
-                    "mttr_seconds": r["mttr_seconds"]})
+        w.writerow(
+            {
+                "section": "mttr",
+                "period": r["period"],
+                "priority": r["priority"],
+                "resolved": r["resolved"],
+                "mttr_seconds": r["mttr_seconds"],
+            }
+        )
     for r in rep["availability"]:
-        w.writerow({"section": "availability", "period": r["period"], "product": r["product"],
-                    "availability_percent": r["availability_percent"], "target_percent": r["target_percent"],
-                    "downtime_seconds": r["downtime_seconds"], "tier": r["tier"], "availability_credit": r["credit"],
-                    "currency": rep["currency"]})
+        w.writerow(
+            {
+                "section": "availability",
+                "period": r["period"],
+                "product": r["product"],
+                "availability_percent": r["availability_percent"],
+                "target_percent": r["target_percent"],
+                "downtime_seconds": r["downtime_seconds"],
+                "tier": r["tier"],
+                "availability_credit": r["credit"],
+                "currency": rep["currency"],
+            }
+        )
     for r in rep["credits"]:
-        w.writerow({"section": "credits", "period": r["period"], "product": r["product"],
-                    "tickets_credit": r["tickets"], "availability_credit": r["availability"], "total": r["total"],
-                    "cap": r["cap"], "owed": r["owed"], "currency": r["currency"]})
+        w.writerow(
+            {
+                "section": "credits",
+                "period": r["period"],
+                "product": r["product"],
+                "tickets_credit": r["tickets"],
+                "availability_credit": r["availability"],
+                "total": r["total"],
+                "cap": r["cap"],
+                "owed": r["owed"],
+                "currency": r["currency"],
+            }
+        )
     return buf.getvalue()
 
 
@@ -340,8 +493,17 @@ class _OutcomeWriter:
             self.w = csv.DictWriter(sys.stdout, OUTCOME_COLUMNS, lineterminator="\n")
             self.w.writeheader()
         elif fmt == "table":
-            self.cols = ("id", "priority", "response_due", "response_status", "response_warning",
-                         "resolution_due", "resolution_status", "resolution_warning", "credit")
+            self.cols = (
+                "id",
+                "priority",
+                "response_due",
+                "response_status",
+                "response_warning",
+                "resolution_due",
+                "resolution_status",
+                "resolution_warning",
+                "credit",
+            )
             self.widths = [max(len(c), 25 if c.endswith("due") else 8) for c in self.cols]
             print("  ".join(c.ljust(w) for c, w in zip(self.cols, self.widths)).rstrip())
 
@@ -362,23 +524,34 @@ class _OutcomeWriter:
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "eval", help="enforce a rule file on tickets: due times, breaches, credits, reports",
+        "eval",
+        help="enforce a rule file on tickets: due times, breaches, credits, reports",
         description="Evaluate tickets (CSV or JSON Lines) against a compiled rule file and print a period "
-                    "report: SLA attainment per metric and priority, MTTR, availability and credits with the "
-                    "monthly cap applied. Ticket columns: id, priority, opened_at (required); product, region, "
-                    "first_response_at, resolved_at, followup_at, exclusion, updates (a;b;…), pauses "
-                    "(start/end;…). Instants are ISO 8601; without an offset they are in the contract's timezone.")
+        "report: SLA attainment per metric and priority, MTTR, availability and credits with the "
+        "monthly cap applied. Ticket columns: id, priority, opened_at (required); product, region, "
+        "first_response_at, resolved_at, followup_at, exclusion, updates (a;b;…), pauses "
+        "(start/end;…). Instants are ISO 8601; without an offset they are in the contract's timezone.",
+    )
     p.add_argument("rules", metavar="RULES", help="a <id>.rules.json or .rules.yaml file from `slalang build`")
     p.add_argument("tickets", metavar="TICKETS", help="tickets as .csv or .jsonl (`-` for stdin)")
-    p.add_argument("--downtime", metavar="FILE",
-                   help="downtime per product (product,start,end,exclusion,notified_at) or given percentages "
-                        "(product,period,availability)")
-    p.add_argument("--at", metavar="INSTANT",
-                   help="judge open tickets at this instant, e.g. 2026-03-01T09:00 (contract time) or `now` "
-                        "(breached if past due; warning levels)")
+    p.add_argument(
+        "--downtime",
+        metavar="FILE",
+        help="downtime per product (product,start,end,exclusion,notified_at) or given percentages "
+        "(product,period,availability)",
+    )
+    p.add_argument(
+        "--at",
+        metavar="INSTANT",
+        help="judge open tickets at this instant, e.g. 2026-03-01T09:00 (contract time) or `now` "
+        "(breached if past due; warning levels)",
+    )
     p.add_argument("--period", choices=("month", "week", "day"), default="month", help="report period (default month)")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default table)")
-    p.add_argument("--per-ticket", action="store_true",
-                   help="print one outcome per ticket as it is evaluated instead of the report")
+    p.add_argument(
+        "--per-ticket",
+        action="store_true",
+        help="print one outcome per ticket as it is evaluated instead of the report",
+    )
     p.add_argument("--skip-bad", action="store_true", help="report bad rows on stderr and go on")
     p.set_defaults(func=cmd_eval)

@@ -29,8 +29,10 @@ def cmd_extract_rules(args) -> int:
     try:
         got = extract_rules(data, args.letter)
     except LetterFileError as exc:
-        print(f"{'slalang: ' if exc.usage else ''}error: {exc}" + (f"\n  = help: {exc.hint}" if exc.hint else ""),
-              file=sys.stderr)
+        print(
+            f"{'slalang: ' if exc.usage else ''}error: {exc}" + (f"\n  = help: {exc.hint}" if exc.hint else ""),
+            file=sys.stderr,
+        )
         return EXIT_USAGE if exc.usage else EXIT_ERRORS
     if args.output and args.output != "-":
         target = Path(args.output)
@@ -47,16 +49,21 @@ def cmd_extract_rules(args) -> int:
     else:
         sys.stdout.buffer.write(got.data)
         sys.stdout.flush()
-    print(f"{args.letter}: {got.name} verified: contract {got.contract_id} {got.version}, "
-          f"{got.checksum[:19]}…, source sha256:{got.source_sha256[:12]}", file=sys.stderr)
+    print(
+        f"{args.letter}: {got.name} verified: contract {got.contract_id} {got.version}, "
+        f"{got.checksum[:19]}…, source sha256:{got.source_sha256[:12]}",
+        file=sys.stderr,
+    )
     return EXIT_OK
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "extract-rules", help="take the compiled rules out of a letter PDF and verify them",
+        "extract-rules",
+        help="take the compiled rules out of a letter PDF and verify them",
         description="Extract the <id>.rules.json embedded in a letter PDF and verify its checksums "
-                    "and that it was compiled from the same contract source as the letter.")
+        "and that it was compiled from the same contract source as the letter.",
+    )
     p.add_argument("letter", metavar="LETTER.pdf")
     p.add_argument("-o", "--output", metavar="FILE", help="write the rule file here (default: standard output)")
     p.set_defaults(func=cmd_extract_rules)

@@ -17,10 +17,12 @@ import sys
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "fmt", help="format contracts in the canonical layout",
+        "fmt",
+        help="format contracts in the canonical layout",
         description="Rewrite .sla files in the one canonical layout (indentation, spacing, alignment, "
-                    "number and duration spelling), keeping every comment. The result is checked to mean "
-                    "exactly the same contract before anything is written.")
+        "number and duration spelling), keeping every comment. The result is checked to mean "
+        "exactly the same contract before anything is written.",
+    )
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="files, folders (every *.sla below) or - for stdin")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would be reformatted")
     p.add_argument("--diff", action="store_true", help="write nothing; print what would change as a unified diff")
@@ -110,18 +112,21 @@ def _format_source(source) -> tuple[str, str]:
         print(f"{source.path}: not formatted: fix the errors above first", file=sys.stderr)
         return "error", ""
     except fmt.FormatterBug as exc:
-        print(f"{source.path}: internal error: {exc}\n"
-              "the file was left unchanged; this is a bug in slalang, please report it with the file",
-              file=sys.stderr)
+        print(
+            f"{source.path}: internal error: {exc}\n"
+            "the file was left unchanged; this is a bug in slalang, please report it with the file",
+            file=sys.stderr,
+        )
         return "bug", ""
     except RecursionError:
-        print(f"{source.path}: internal error: input nested too deeply; the file was left unchanged",
-              file=sys.stderr)
+        print(f"{source.path}: internal error: input nested too deeply; the file was left unchanged", file=sys.stderr)
         return "bug", ""
     except Exception as exc:  # never a traceback, never a half-formatted file
-        print(f"{source.path}: internal error: {type(exc).__name__}: {exc}\n"
-              "the file was left unchanged; this is a bug in slalang, please report it with the file",
-              file=sys.stderr)
+        print(
+            f"{source.path}: internal error: {type(exc).__name__}: {exc}\n"
+            "the file was left unchanged; this is a bug in slalang, please report it with the file",
+            file=sys.stderr,
+        )
         return "bug", ""
 
 
@@ -154,8 +159,12 @@ def _stdin(args) -> int:
 def _unified(path: str, old: str, new: str) -> str:
     import difflib
 
-    lines = difflib.unified_diff(old.splitlines(keepends=True), new.splitlines(keepends=True),
-                                 fromfile=f"{path}\t(original)", tofile=f"{path}\t(formatted)")
+    lines = difflib.unified_diff(
+        old.splitlines(keepends=True),
+        new.splitlines(keepends=True),
+        fromfile=f"{path}\t(original)",
+        tofile=f"{path}\t(formatted)",
+    )
     out = []
     for line in lines:
         out.append(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n")

@@ -11,11 +11,13 @@ import sys
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "lint", help="check contracts for vague, missing or inconsistent commitments",
+        "lint",
+        help="check contracts for vague, missing or inconsistent commitments",
         description="Lint .sla contracts that compile: missing parts of the letter (L1xx), vague or drifting "
-                    "wording (L2xx), inconsistent terms (L3xx). Severities come from `[tool.slalang.lint]` in the "
-                    "nearest pyproject.toml; `# slalang: allow L201` on a line (or on the line opening a block) "
-                    "suppresses a finding. Rules are documented in docs/lint.md.")
+        "wording (L2xx), inconsistent terms (L3xx). Severities come from `[tool.slalang.lint]` in the "
+        "nearest pyproject.toml; `# slalang: allow L201` on a line (or on the line opening a block) "
+        "suppresses a finding. Rules are documented in docs/lint.md.",
+    )
     p.add_argument("inputs", nargs="*", metavar="FILE|DIR", help="contracts, or folders (every *.sla below them)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text (default) or JSON")
     p.add_argument("--list-rules", action="store_true", help="print every rule with its code and default severity")
@@ -65,10 +67,17 @@ def cmd_lint(args) -> int:
     warnings = sum(not d.is_error for r in results for d in r.diagnostics)
     if args.format == "text":
         n = len(files)
-        print(f"linted {n} file{'s' if n != 1 else ''}: {errors} error{'s' if errors != 1 else ''}, "
-              f"{warnings} warning{'s' if warnings != 1 else ''}"
-              + (f"; {broken} file{'s' if broken != 1 else ''} did not compile (fix the errors `slalang check` "
-                 "reports first)" if broken else ""), file=sys.stderr)
+        print(
+            f"linted {n} file{'s' if n != 1 else ''}: {errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}"
+            + (
+                f"; {broken} file{'s' if broken != 1 else ''} did not compile (fix the errors `slalang check` "
+                "reports first)"
+                if broken
+                else ""
+            ),
+            file=sys.stderr,
+        )
     if any(d.code == "E9999" for r in results for d in r.diagnostics):
         return EXIT_INTERNAL
     return EXIT_ERRORS if errors or broken else EXIT_OK

@@ -16,7 +16,10 @@ def cmd_schema(args) -> int:
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("schema", help="print the JSON Schema of rule files",
-                              description="Print the JSON Schema (draft 2020-12) that every compiled "
-                                          "<id>.rules.json file validates against (schema slalang.rules/v1).")
+    p = subparsers.add_parser(
+        "schema",
+        help="print the JSON Schema of rule files",
+        description="Print the JSON Schema (draft 2020-12) that every compiled "
+        "<id>.rules.json file validates against (schema slalang.rules/v1).",
+    )
     p.set_defaults(func=cmd_schema)

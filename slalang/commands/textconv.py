@@ -20,9 +20,11 @@ import sys
 
 def register(sub) -> None:
     p = sub.add_parser(
-        "textconv", help="print a contract normalised for git diff",
+        "textconv",
+        help="print a contract normalised for git diff",
         description="Print FILE in the canonical layout without alignment, for git's diff.<driver>.textconv. "
-                    "A file that does not parse is printed as it is.")
+        "A file that does not parse is printed as it is.",
+    )
     p.add_argument("file", metavar="FILE")
     p.set_defaults(func=run)
 

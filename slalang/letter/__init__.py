@@ -53,8 +53,9 @@ def rules_json(ctx: BuildContext) -> bytes:
     except ModuleNotFoundError as exc:
         if exc.name != "slalang.rules":
             raise
-        raise BuildError("the PDF embeds the compiled rule file, but this slalang has no rules backend",
-                         "build with `--only html`") from None
+        raise BuildError(
+            "the PDF embeds the compiled rule file, but this slalang has no rules backend", "build with `--only html`"
+        ) from None
     from slalang.compiler import canonical_source
 
     return compile_rules(ctx.contract, canonical_source(ctx.source))

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Optional
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -30,8 +31,8 @@ from slalang.model import Amount, Contract, CreditLadder, Duration, Matrix, Mone
 class Said:
     """One language's rendering of a piece of the letter."""
 
-    lang: str        # catalogue code: "zh", "en"
-    html_lang: str   # the `lang` attribute: "zh-CN", "en"
+    lang: str  # catalogue code: "zh", "en"
+    html_lang: str  # the `lang` attribute: "zh-CN", "en"
     html: Markup
 
 
@@ -98,13 +99,13 @@ class Party:
 @dataclass
 class Letter:
     layout: str
-    lang: str                 # the document's `lang`: the first declared language
-    meta: dict[str, Any]      # title, author, subject, keywords, created (PDF metadata)
+    lang: str  # the document's `lang`: the first declared language
+    meta: dict[str, Any]  # title, author, subject, keywords, created (PDF metadata)
     title: Bi
     cover: list[Bi]
     header: Bi
     footer_page: Bi
-    footer_reference: list[tuple[Optional[Bi], str]]  # (label, value): id, version, source hash
+    footer_reference: list[tuple[Bi | None, str]]  # (label, value): id, version, source hash
     sections: list[Section]
     parties: list[Party]
     signature_lines: list[Bi]
@@ -146,8 +147,10 @@ class Composer:
             if a.money is not None:
                 return w.money(a.money.model_copy(update={"amount": a.money.amount * times}))
             p = (a.percent or Decimal(0)) * times
-            return w.say("credits.percent_of_fee" if a.base == "monthly_fee" else "credits.percent_of",
-                         percent=w.percent(p))
+            return w.say(
+                "credits.percent_of_fee" if a.base == "monthly_fee" else "credits.percent_of", percent=w.percent(p)
+            )
+
         return fmt
 
     def multiple(self, d: Duration, n: int) -> Callable[[Wording], str]:
@@ -162,31 +165,63 @@ class Composer:
         p = self.c.priority(name)
         # "P0 紧急 Critical": the name once, then the title in each language.
         first = self.words[0].lang
-        lines = [Line(self.each(lambda w: Markup("<b>{}</b> {}").format(p.name, w.text(p.title, self.c.values))
-                                if w.lang == first else w.text(p.title, self.c.values)), "prio", inline=True)]
+        lines = [
+            Line(
+                self.each(
+                    lambda w: (
+                        Markup("<b>{}</b> {}").format(p.name, w.text(p.title, self.c.values))
+                        if w.lang == first
+                        else w.text(p.title, self.c.values)
+                    )
+                ),
+                "prio",
+                inline=True,
+            )
+        ]
         lines += [Line(self.text(d), "definition") for d in p.definitions]
         return lines
 
     # ------------------------------------------------------------ letter
     def compose(self) -> Letter:
         c = self.c
-        sections = [s for s in (
-            self.declaration(), self.scope(), self.hours(), self.matrices(), self.updates(),
-            self.availability(), self.warnings(), self.credits(), self.exclusions(),
-            self.reporting(), self.disputes(), self.clauses(), self.language(), self.closing(),
-        ) if s is not None and s.blocks]
+        sections = [
+            s
+            for s in (
+                self.declaration(),
+                self.scope(),
+                self.hours(),
+                self.matrices(),
+                self.updates(),
+                self.availability(),
+                self.warnings(),
+                self.credits(),
+                self.exclusions(),
+                self.reporting(),
+                self.disputes(),
+                self.clauses(),
+                self.language(),
+                self.closing(),
+            )
+            if s is not None and s.blocks
+        ]
         for n, s in enumerate(sections, 1):
             title = s.title
-            s.title = tuple(Said(t.lang, t.html_lang, escape(w.section_number(n)) + t.html)
-                            for t, w in zip(title, self.words))
+            s.title = tuple(
+                Said(t.lang, t.html_lang, escape(w.section_number(n)) + t.html) for t, w in zip(title, self.words)
+            )
         title_text = " / ".join(c.title[w.lang] for w in self.words)
         meta = {
             "title": title_text,
             "author": " / ".join(c.provider.name[w.lang] for w in self.words),
-            "subject": " / ".join(w.say("meta.subject", title=c.title, provider=c.provider.name,
-                                        customer=c.customer.name) for w in self.words),
-            "keywords": list(dict.fromkeys([k for w in self.words for k in w.raw("meta.keywords")]
-                                           + [c.id, c.version, f"sha256:{self.sha}"])),
+            "subject": " / ".join(
+                w.say("meta.subject", title=c.title, provider=c.provider.name, customer=c.customer.name)
+                for w in self.words
+            ),
+            "keywords": list(
+                dict.fromkeys(
+                    [k for w in self.words for k in w.raw("meta.keywords")] + [c.id, c.version, f"sha256:{self.sha}"]
+                )
+            ),
             "created": c.effective_start.isoformat(),
         }
         page = Markup('<span class="page-no"></span>')
@@ -204,11 +239,16 @@ class Composer:
             ],
             header=self.say("header", title=c.title),
             footer_page=self.each(lambda w: w.say_html("footer.page", page=page, pages=pages)),
-            footer_reference=[(None, c.id), (self.say("footer.version"), c.version),
-                              (self.say("footer.checksum"), self.sha[:12])],
+            footer_reference=[
+                (None, c.id),
+                (self.say("footer.version"), c.version),
+                (self.say("footer.checksum"), self.sha[:12]),
+            ],
             sections=sections,
-            parties=[Party(self.say("signatures.provider"), self.text(c.provider.name)),
-                     Party(self.say("signatures.customer"), self.text(c.customer.name))],
+            parties=[
+                Party(self.say("signatures.provider"), self.text(c.provider.name)),
+                Party(self.say("signatures.customer"), self.text(c.customer.name)),
+            ],
             signature_lines=[self.say("signatures.representative"), self.say("signatures.date")],
         )
 
@@ -218,17 +258,28 @@ class Composer:
     # 总: who commits to whom, with which credentials
     def declaration(self) -> Section:
         c, s = self.c, self.section("declaration")
-        s.blocks.append(Para(self.say("declaration.intro", provider=c.provider.name, customer=c.customer.name,
-                                      start=c.effective_start, end=c.effective_end)))
+        s.blocks.append(
+            Para(
+                self.say(
+                    "declaration.intro",
+                    provider=c.provider.name,
+                    customer=c.customer.name,
+                    start=c.effective_start,
+                    end=c.effective_end,
+                )
+            )
+        )
         if c.provider.credentials:
-            s.blocks.append(Para(self.say("declaration.credentials",
-                                          credentials=[self.T(t) for t in c.provider.credentials])))
+            s.blocks.append(
+                Para(self.say("declaration.credentials", credentials=[self.T(t) for t in c.provider.credentials]))
+            )
         if c.provider.address:
             s.blocks.append(Para(self.say("declaration.address", address=c.provider.address)))
         if c.provider.contact:
             s.blocks.append(Para(self.say("declaration.contact", contact=c.provider.contact)))
-        s.blocks.append(Para(self.each(lambda w: w.say("declaration.timezone", zone=w.timezone(c.timezone),
-                                                      iana=c.timezone))))
+        s.blocks.append(
+            Para(self.each(lambda w: w.say("declaration.timezone", zone=w.timezone(c.timezone), iana=c.timezone)))
+        )
         return s
 
     # 分: regions, products with fees, service types
@@ -244,17 +295,23 @@ class Composer:
         if sc.products:
             s.blocks.append(Para(self.say("scope.products")))
             currency = self.c.currency
-            head = [self.say("scope.col_product"),
-                    self.each(lambda w: w.say("scope.col_fee", currency=currency,
-                                              currency_name=w.currency_name(currency)))]
+            head = [
+                self.say("scope.col_product"),
+                self.each(lambda w: w.say("scope.col_fee", currency=currency, currency_name=w.currency_name(currency))),
+            ]
             rows = []
             for p in sc.products:
                 if p.fee is None:
                     fee = self.say("scope.no_fee")
                 else:
                     fee_amount, period = p.fee, p.fee_period or "month"
-                    fee = self.each(lambda w: w.say("per_period", amount=w.amount(fee_amount.amount, fee_amount.currency),
-                                                    period=w.raw(f"period_noun.{period}")))
+                    fee = self.each(
+                        lambda w: w.say(
+                            "per_period",
+                            amount=w.amount(fee_amount.amount, fee_amount.currency),
+                            period=w.raw(f"period_noun.{period}"),
+                        )
+                    )
                 rows.append([[Line(self.text(p.title))], [Line(fee, "num")]])
             s.blocks.append(Table(head, rows, cls="products"))
         return s
@@ -267,6 +324,7 @@ class Composer:
         s.blocks.append(Para(self.say("hours.intro")))
         items = []
         for cal in self.c.calendars:
+
             def describe(w: Wording, cal=cal) -> str:
                 parts = [w.weekly(cal.hours)]
                 for code in cal.holiday_sets:
@@ -280,6 +338,7 @@ class Composer:
                         else:
                             parts.append(w.say(f"hours.extra_{kind}", date=n.date))
                 return w.say("hours.calendar", title=w.text(cal.title), hours=w.raw("join.semicolons").join(parts))
+
             items.append(self.each(describe))
         s.blocks.append(Items(items))
         return s
@@ -308,8 +367,14 @@ class Composer:
                 cells = [self.priority_head(p.name)]
                 for col in m.columns:
                     d = m.cell(p.name, col.name)
-                    cells.append([Line(self.say("matrices.none") if d is None else
-                                       self.each(lambda w, d=d: w.duration(d)), "num")])
+                    cells.append(
+                        [
+                            Line(
+                                self.say("matrices.none") if d is None else self.each(lambda w, d=d: w.duration(d)),
+                                "num",
+                            )
+                        ]
+                    )
                 rows.append(cells)
             s.blocks.append(Table(head, rows, cls=f"matrix cols-{len(m.columns)}"))
             # How to read the table: notes in small type right below it.
@@ -331,8 +396,9 @@ class Composer:
         if "region" in kinds:
             parts.append(lambda w: w.say("matrices.columns_region") + w.say("matrices.columns_end"))
         if "any" in kinds:
-            parts.append(lambda w: w.say("matrices.columns_any", any=w.say("matrices.col_any"))
-                         + w.say("matrices.columns_end"))
+            parts.append(
+                lambda w: w.say("matrices.columns_any", any=w.say("matrices.col_any")) + w.say("matrices.columns_end")
+            )
         return self.each(lambda w: self._sentences(w, parts))
 
     @staticmethod
@@ -351,8 +417,9 @@ class Composer:
     def updates(self) -> Section:
         s, u, f = self.section("updates"), self.c.updates, self.c.followup
         if u is not None and u.rules:
-            rules = lambda w: w.listing(w.say("updates.rule", priority=r.priority, every=w.every(r.every))
-                                        for r in u.rules)
+            rules = lambda w: w.listing(
+                w.say("updates.rule", priority=r.priority, every=w.every(r.every)) for r in u.rules
+            )
             s.blocks.append(Para(self.each(lambda w: w.say("updates.intro", title=w.text(u.title), rules=rules(w)))))
             if u.clock and any(r.every.clock == "business" for r in u.rules):
                 s.blocks.append(Para(self.say("updates.clock", calendar=self.c.calendar(u.clock).title)))
@@ -366,11 +433,19 @@ class Composer:
         if not self.c.availability:
             return s
         s.blocks.append(Para(self.say("availability.intro")))
-        head = [self.say("availability.col_product"), self.say("availability.col_target"),
-                self.say("availability.col_period")]
-        rows = [[[Line(self.text(self.c.product(a.product).title))],
-                 [Line(self.each(lambda w, a=a: w.percent(a.percent)), "num")],
-                 [Line(self.say(f"availability.period.{a.period}"))]] for a in self.c.availability]
+        head = [
+            self.say("availability.col_product"),
+            self.say("availability.col_target"),
+            self.say("availability.col_period"),
+        ]
+        rows = [
+            [
+                [Line(self.text(self.c.product(a.product).title))],
+                [Line(self.each(lambda w, a=a: w.percent(a.percent)), "num")],
+                [Line(self.say(f"availability.period.{a.period}"))],
+            ]
+            for a in self.c.availability
+        ]
         s.blocks.append(Table(head, rows, cls="availability"))
         s.blocks.append(Para(self.say("availability.formula")))
         return s
@@ -382,8 +457,13 @@ class Composer:
             return s
         s.blocks.append(Para(self.say("warnings.intro")))
         head = [self.say("warnings.col_level"), self.say("warnings.col_threshold")]
-        rows = [[[Line(self.say(f"warnings.level.{lv.level}"), f"warn warn-{lv.level}")],
-                 [Line(self.each(lambda w, lv=lv: w.percent(lv.percent)), "num")]] for lv in self.c.warnings]
+        rows = [
+            [
+                [Line(self.say(f"warnings.level.{lv.level}"), f"warn warn-{lv.level}")],
+                [Line(self.each(lambda w, lv=lv: w.percent(lv.percent)), "num")],
+            ]
+            for lv in self.c.warnings
+        ]
         s.blocks.append(Table(head, rows, cls="warnings"))
         return s
 
@@ -399,17 +479,38 @@ class Composer:
         if policy is not None:
             if policy.cap is not None:
                 period = policy.cap_period or "month"
-                s.blocks.append(Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"),
-                                                              cap=self.amount(policy.cap)(w)))))
+                s.blocks.append(
+                    Para(
+                        self.each(
+                            lambda w: w.say(
+                                "credits.cap", period=w.raw(f"period.{period}"), cap=self.amount(policy.cap)(w)
+                            )
+                        )
+                    )
+                )
             if policy.form is not None:
                 s.blocks.append(Para(self.say(f"credits.form.{policy.form}")))
             if policy.claim_within is not None:
                 anchor = policy.claim_after or "breach"
-                s.blocks.append(Para(self.each(lambda w: w.say("credits.claim", within=policy.claim_within,
-                                                              anchor=w.raw(f"credits.anchor.{anchor}")))))
+                s.blocks.append(
+                    Para(
+                        self.each(
+                            lambda w: w.say(
+                                "credits.claim", within=policy.claim_within, anchor=w.raw(f"credits.anchor.{anchor}")
+                            )
+                        )
+                    )
+                )
             quantum = Money(amount=policy.quantum, currency=self.c.currency)
-            s.blocks.append(Para(self.each(lambda w: w.say("credits.rounding", quantum=w.money(quantum),
-                                                          mode=w.raw(f"credits.mode.{policy.rounding}")))))
+            s.blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            "credits.rounding", quantum=w.money(quantum), mode=w.raw(f"credits.mode.{policy.rounding}")
+                        )
+                    )
+                )
+            )
         return s
 
     def ladder(self, ladder: CreditLadder) -> list[Block]:
@@ -417,25 +518,43 @@ class Composer:
         metric = ladder.metric
         if ladder.step is not None:
             st = ladder.step
-            blocks.append(Para(self.each(lambda w: w.say(f"credits.step_{st.mode}",
-                                                        metric=w.raw(f"credits.metric.{metric}"),
-                                                        every=w.per(st.every), amount=self.amount(st.amount)(w)))))
-            blocks.append(Table([self.say("credits.col_delay"), self.say("credits.col_credit")],
-                                self.step_rows(ladder), cls="ladder"))
+            blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            f"credits.step_{st.mode}",
+                            metric=w.raw(f"credits.metric.{metric}"),
+                            every=w.per(st.every),
+                            amount=self.amount(st.amount)(w),
+                        )
+                    )
+                )
+            )
+            blocks.append(
+                Table(
+                    [self.say("credits.col_delay"), self.say("credits.col_credit")],
+                    self.step_rows(ladder),
+                    cls="ladder",
+                )
+            )
         if ladder.tiers:
-            blocks.append(Para(self.each(lambda w: w.say("credits.tiers",
-                                                        measure=w.raw(f"credits.measure.{metric}")))))
+            blocks.append(Para(self.each(lambda w: w.say("credits.tiers", measure=w.raw(f"credits.measure.{metric}")))))
             rows = []
             for i, tier in enumerate(ladder.tiers):
                 lower = ladder.tiers[i + 1].below if i + 1 < len(ladder.tiers) else None
                 if lower is None:
                     label = self.each(lambda w, t=tier: w.say("credits.tier_bottom", high=w.percent(t.below)))
                 else:
-                    label = self.each(lambda w, t=tier, lo=lower: w.say("credits.tier_range", low=w.percent(lo),
-                                                                         high=w.percent(t.below)))
+                    label = self.each(
+                        lambda w, t=tier, lo=lower: w.say(
+                            "credits.tier_range", low=w.percent(lo), high=w.percent(t.below)
+                        )
+                    )
                 rows.append([[Line(label)], [Line(self.each(self.amount(tier.amount)), "num")]])
-            head = [self.each(lambda w: w.say("credits.col_measure", measure=w.raw(f"credits.measure.{metric}"))),
-                    self.say("credits.col_credit")]
+            head = [
+                self.each(lambda w: w.say("credits.col_measure", measure=w.raw(f"credits.measure.{metric}"))),
+                self.say("credits.col_credit"),
+            ]
             blocks.append(Table(head, rows, cls="ladder"))
         if ladder.cap is not None:
             blocks.append(Para(self.each(lambda w: w.say("credits.ladder_cap", cap=self.amount(ladder.cap)(w)))))
@@ -463,15 +582,17 @@ class Composer:
                 elif n == 1:
                     label = self.each(lambda w, high=high: w.say("credits.delay_started_first", high=high(w)))
                 else:
-                    label = self.each(lambda w, low=low, high=high: w.say("credits.delay_started",
-                                                                           low=low(w), high=high(w)))
+                    label = self.each(
+                        lambda w, low=low, high=high: w.say("credits.delay_started", low=low(w), high=high(w))
+                    )
             else:
                 low, high = self.multiple(st.every, n), self.multiple(st.every, n + 1)
                 if last_capped:
                     label = self.each(lambda w, low=low: w.say("credits.delay_at_least", low=low(w)))
                 else:
-                    label = self.each(lambda w, low=low, high=high: w.say("credits.delay_full",
-                                                                           low=low(w), high=high(w)))
+                    label = self.each(
+                        lambda w, low=low, high=high: w.say("credits.delay_full", low=low(w), high=high(w))
+                    )
             credit = cap if last_capped and cap is not None else None
             value = self.each(self.amount(credit) if credit is not None else self.amount(a, n))
             rows.append([[Line(label)], [Line(value, "num")]])
@@ -489,9 +610,16 @@ class Composer:
         items: list[Callable[[Wording], str]] = []
         if ex.force_majeure is not None:
             fm = ex.force_majeure
-            items.append(lambda w: w.say("exclusions.force_majeure", events=w.text(fm.events, self.c.values))
-                         + (w.say("exclusions.force_majeure_notice", within=fm.notify_within)
-                            if fm.notify_within is not None else ""))
+            items.append(
+                lambda w: (
+                    w.say("exclusions.force_majeure", events=w.text(fm.events, self.c.values))
+                    + (
+                        w.say("exclusions.force_majeure_notice", within=fm.notify_within)
+                        if fm.notify_within is not None
+                        else ""
+                    )
+                )
+            )
         if ex.maintenance is not None:
             mt = ex.maintenance
 
@@ -500,17 +628,27 @@ class Composer:
                 if mt.notice is not None:
                     conditions.append(w.say("exclusions.maintenance_notice", notice=mt.notice))
                 if mt.max is not None:
-                    conditions.append(w.say("exclusions.maintenance_max", max=mt.max,
-                                            period=w.raw(f"period.{mt.max_period or 'month'}")))
+                    conditions.append(
+                        w.say(
+                            "exclusions.maintenance_max", max=mt.max, period=w.raw(f"period.{mt.max_period or 'month'}")
+                        )
+                    )
                 if mt.windows:
                     conditions.append(w.say("exclusions.maintenance_window", windows=w.weekly(mt.windows, each=True)))
                 return w.say("exclusions.maintenance") + (
-                    w.say("exclusions.maintenance_conditions", conditions=w.clauses(conditions)) if conditions else "")
+                    w.say("exclusions.maintenance_conditions", conditions=w.clauses(conditions)) if conditions else ""
+                )
+
             items.append(maintenance)
         if ex.customer_caused is not None:
             cc = ex.customer_caused
-            items.append(lambda w: w.say("exclusions.customer_caused_text", text=w.text(cc.text, self.c.values))
-                         if cc.text is not None else w.say("exclusions.customer_caused"))
+            items.append(
+                lambda w: (
+                    w.say("exclusions.customer_caused_text", text=w.text(cc.text, self.c.values))
+                    if cc.text is not None
+                    else w.say("exclusions.customer_caused")
+                )
+            )
         for other in ex.others:
             items.append(lambda w, o=other: w.say("exclusions.other", text=w.text(o.text, self.c.values)))
         bis = []
@@ -528,17 +666,32 @@ class Composer:
         if r.reports:
             reports = lambda w: w.listing(w.raw(f"reporting.report.{k}") for k in r.reports)
             if r.metrics:
-                s.blocks.append(Para(self.each(lambda w: w.say(
-                    "reporting.reports", reports=reports(w),
-                    metrics=w.listing(w.raw(f"reporting.metric.{m}") for m in r.metrics)))))
+                s.blocks.append(
+                    Para(
+                        self.each(
+                            lambda w: w.say(
+                                "reporting.reports",
+                                reports=reports(w),
+                                metrics=w.listing(w.raw(f"reporting.metric.{m}") for m in r.metrics),
+                            )
+                        )
+                    )
+                )
             else:
                 s.blocks.append(Para(self.each(lambda w: w.say("reporting.reports_only", reports=reports(w)))))
         if r.retention is not None:
             s.blocks.append(Para(self.say("reporting.retention", retention=r.retention)))
         if r.audit is not None:
             audit = r.audit
-            s.blocks.append(Para(self.each(lambda w: w.say("reporting.audit", by=w.raw(f"reporting.by.{audit.by}"),
-                                                          every=w.every(audit.every)))))
+            s.blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            "reporting.audit", by=w.raw(f"reporting.by.{audit.by}"), every=w.every(audit.every)
+                        )
+                    )
+                )
+            )
         return s
 
     # 分: law, forum, seat
@@ -567,6 +720,7 @@ class Composer:
             elif seat:
                 out += w.say("disputes.seat_only", seat=seat)
             return out + w.say("disputes.end")
+
         s.blocks.append(Para(self.each(forum_sentence)))
         return s
 
@@ -574,8 +728,15 @@ class Composer:
     def clauses(self) -> Section:
         s = self.section("clauses")
         for n, clause in enumerate(self.c.clauses, 1):
-            s.blocks.append(Subheading(self.each(
-                lambda w, cl=clause, n=n: w.raw("subsection_number").replace("{n}", str(n)) + w.text(cl.title, self.c.values))))
+            s.blocks.append(
+                Subheading(
+                    self.each(
+                        lambda w, cl=clause, n=n: (
+                            w.raw("subsection_number").replace("{n}", str(n)) + w.text(cl.title, self.c.values)
+                        )
+                    )
+                )
+            )
             for p in clause.paragraphs:
                 s.blocks.append(Para(self.text(p)))
         return s
@@ -584,11 +745,21 @@ class Composer:
     def language(self) -> Section:
         s, langs = self.section("language"), self.c.languages
         if len(langs) == 1:
-            s.blocks.append(Para(self.each(lambda w: w.say("language.one", language=w.raw(f"language_names.{langs[0]}")))))
+            s.blocks.append(
+                Para(self.each(lambda w: w.say("language.one", language=w.raw(f"language_names.{langs[0]}"))))
+            )
         else:
-            s.blocks.append(Para(self.each(lambda w: w.say(
-                "language.both", languages=w.listing(w.raw(f"language_names.{x}") for x in langs),
-                prevailing=w.raw(f"language_names.{self.c.prevailing}")))))
+            s.blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            "language.both",
+                            languages=w.listing(w.raw(f"language_names.{x}") for x in langs),
+                            prevailing=w.raw(f"language_names.{self.c.prevailing}"),
+                        )
+                    )
+                )
+            )
         return s
 
     # 总: the closing statement

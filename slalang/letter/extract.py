@@ -27,8 +27,8 @@ class ExtractedRules:
     data: bytes
     contract_id: str
     version: str
-    checksum: str        # the rule file's own `sha256:…`
-    source_sha256: str   # of the contract source both were built from
+    checksum: str  # the rule file's own `sha256:…`
+    source_sha256: str  # of the contract source both were built from
 
 
 def _embedded_files(reader) -> list[tuple[str, object]]:
@@ -49,6 +49,7 @@ def _embedded_files(reader) -> list[tuple[str, object]]:
                 found.append((str(pairs[i]), pairs[i + 1].get_object()))
         for kid in node.get("/Kids") or ():
             walk(kid, depth + 1)
+
     if tree is not None:
         walk(tree)
     return found
@@ -61,8 +62,7 @@ def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
     except ModuleNotFoundError:
         raise LetterFileError("reading PDF files needs the pypdf package", "pip install pypdf", usage=True) from None
     if not data.startswith(b"%PDF-"):
-        raise LetterFileError(f"{path} is not a PDF file", "pass the letter PDF that `slalang build` wrote",
-                              usage=True)
+        raise LetterFileError(f"{path} is not a PDF file", "pass the letter PDF that `slalang build` wrote", usage=True)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         files = _embedded_files(reader)
@@ -73,11 +73,15 @@ def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
     rules = [(name, spec) for name, spec in files if name.endswith(".rules.json")]
     if not rules:
         others = ", ".join(name for name, _ in files) or "none"
-        raise LetterFileError(f"{path} carries no compiled rule file (attachments: {others})",
-                              "build the letter with `slalang build`: its PDF embeds <id>.rules.json")
+        raise LetterFileError(
+            f"{path} carries no compiled rule file (attachments: {others})",
+            "build the letter with `slalang build`: its PDF embeds <id>.rules.json",
+        )
     if len(rules) > 1:
-        raise LetterFileError(f"{path} carries {len(rules)} rule files ({', '.join(n for n, _ in rules)}); "
-                              "a slalang letter carries exactly one")
+        raise LetterFileError(
+            f"{path} carries {len(rules)} rule files ({', '.join(n for n, _ in rules)}); "
+            "a slalang letter carries exactly one"
+        )
     name, spec = rules[0]
     try:
         stream = spec["/EF"]["/F"].get_object()
@@ -93,8 +97,11 @@ def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
         raise LetterFileError(f"{path}: the attachment {name} has no /CheckSum; it was not embedded by slalang")
     claimed_bytes = claimed.original_bytes if hasattr(claimed, "original_bytes") else bytes(claimed)
     if claimed_bytes != hashlib.md5(body, usedforsecurity=False).digest():
-        raise LetterFileError(f"{path}: the attachment {name} does not match the checksum recorded in the PDF; "
-                              "the file was altered after it was built", "rebuild the letter from its contract")
+        raise LetterFileError(
+            f"{path}: the attachment {name} does not match the checksum recorded in the PDF; "
+            "the file was altered after it was built",
+            "rebuild the letter from its contract",
+        )
     size = params.get("/Size")
     if size is not None and int(size) != len(body):
         raise LetterFileError(f"{path}: the attachment {name} is {len(body)} bytes, the PDF says {int(size)}")
@@ -106,10 +113,11 @@ def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
     except RulesError as exc:
         raise LetterFileError(str(exc), exc.hint) from None
     source = rule_file.source_sha256
-    marks = [k.strip()[len("sha256:"):] for k in keywords.split(",") if k.strip().startswith("sha256:")]
+    marks = [k.strip()[len("sha256:") :] for k in keywords.split(",") if k.strip().startswith("sha256:")]
     if marks and source not in marks:
         raise LetterFileError(
             f"{path}: the attached rules were compiled from source sha256:{source[:12]}…, but the letter "
-            f"from sha256:{marks[0][:12]}…; letter and rules disagree", "rebuild both with `slalang build`")
-    return ExtractedRules(name, body, rule_file.contract.id, rule_file.contract.version,
-                          rule_file.checksum, source)
+            f"from sha256:{marks[0][:12]}…; letter and rules disagree",
+            "rebuild both with `slalang build`",
+        )
+    return ExtractedRules(name, body, rule_file.contract.id, rule_file.contract.version, rule_file.checksum, source)

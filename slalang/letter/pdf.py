@@ -26,9 +26,8 @@ import io
 import logging
 import unicodedata
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
 from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
 
 from slalang.resources import resource_dir
 
@@ -82,8 +81,13 @@ class _Warnings(logging.Handler):
 def _font_package(ch: str) -> str:
     """The Debian package most likely to have a glyph for `ch`."""
     o = ord(ch)
-    if (0x2E80 <= o <= 0x9FFF or 0xAC00 <= o <= 0xD7AF or 0xF900 <= o <= 0xFAFF
-            or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x3FFFF):
+    if (
+        0x2E80 <= o <= 0x9FFF
+        or 0xAC00 <= o <= 0xD7AF
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFF00 <= o <= 0xFFEF
+        or 0x20000 <= o <= 0x3FFFF
+    ):
         return "fonts-noto-cjk"
     if 0x1F000 <= o <= 0x1FAFF or 0x2600 <= o <= 0x27BF:
         return "fonts-noto-color-emoji"
@@ -108,12 +112,16 @@ def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
     name = unicodedata.name(ch, "unnamed character")
     package = _font_package(ch)
     if not package:
-        return BuildError(f"{ch!r} (U+{ord(ch):04X}){_where(ctx, ch)} is a private-use character that no "
-                          "public font draws; the PDF would show an empty box", "write the text without it")
+        return BuildError(
+            f"{ch!r} (U+{ord(ch):04X}){_where(ctx, ch)} is a private-use character that no "
+            "public font draws; the PDF would show an empty box",
+            "write the text without it",
+        )
     return BuildError(
         f"no installed font has a glyph for {ch!r} (U+{ord(ch):04X} {name}){_where(ctx, ch)}; "
         "the PDF would show an empty box",
-        f"install a font that has it: `apt-get install {package}`, or write the text without it")
+        f"install a font that has it: `apt-get install {package}`, or write the text without it",
+    )
 
 
 def check_warnings(ctx: BuildContext, records: list[logging.LogRecord]) -> None:
@@ -126,8 +134,10 @@ def check_warnings(ctx: BuildContext, records: list[logging.LogRecord]) -> None:
             raise _missing_glyph(ctx, record)
         if message.startswith("Using fontTools instead of HarfBuzz-Subset"):
             # fontTools subsetting stamps the time into the fonts and takes ~20× as long
-            raise BuildError("HarfBuzz-Subset is not installed: the PDF would differ on every build",
-                             "install it: `apt-get install libharfbuzz-subset0`")
+            raise BuildError(
+                "HarfBuzz-Subset is not installed: the PDF would differ on every build",
+                "install it: `apt-get install libharfbuzz-subset0`",
+            )
 
 
 def _fonts_of(pdf) -> list[str]:
@@ -156,8 +166,14 @@ def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
     fetcher = make_fetcher(templates)
     created = dt.datetime.combine(c.effective_start, dt.time())
     attachment = weasyprint.Attachment(
-        file_obj=io.BytesIO(rules), url_fetcher=fetcher, name=f"{c.id}.rules.json",
-        description=RULES_DESCRIPTION, created=created, modified=created, relationship="Data")
+        file_obj=io.BytesIO(rules),
+        url_fetcher=fetcher,
+        name=f"{c.id}.rules.json",
+        description=RULES_DESCRIPTION,
+        created=created,
+        modified=created,
+        relationship="Data",
+    )
     fonts: list[str] = []
 
     def finisher(document, pdf) -> None:
@@ -183,10 +199,13 @@ def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
 
     check_warnings(ctx, handler.records)
     if fetcher.refused:
-        raise BuildError(f"the letter tried to load {fetcher.refused[0]!r}; letters load nothing from outside "
-                         "slalang's own files", "this is a bug in slalang's templates; please report it")
+        raise BuildError(
+            f"the letter tried to load {fetcher.refused[0]!r}; letters load nothing from outside slalang's own files",
+            "this is a bug in slalang's templates; please report it",
+        )
     if not any(is_cjk_sc(f) for f in fonts):
-        raise BuildError("the PDF would not use the Noto CJK SC fonts (found: "
-                         f"{', '.join(sorted(set(fonts))) or 'none'})",
-                         "install them: `apt-get install fonts-noto-cjk`")
+        raise BuildError(
+            f"the PDF would not use the Noto CJK SC fonts (found: {', '.join(sorted(set(fonts))) or 'none'})",
+            "install them: `apt-get install fonts-noto-cjk`",
+        )
     return data

@@ -74,8 +74,11 @@ def render(page: str, ctx, rules: bytes) -> bytes | None:
     process, conn = _worker
     # Only what the renderer reads, in plain types: the worker never needs
     # to import the contract model to unpickle it.
-    light = SimpleNamespace(path=ctx.path, source=ctx.source,
-                            contract=SimpleNamespace(id=ctx.contract.id, effective_start=ctx.contract.effective_start))
+    light = SimpleNamespace(
+        path=ctx.path,
+        source=ctx.source,
+        contract=SimpleNamespace(id=ctx.contract.id, effective_start=ctx.contract.effective_start),
+    )
     job = (page, light, rules)
     try:
         conn.send(job)

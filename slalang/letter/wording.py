@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any, Iterable
+from functools import cache
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -23,9 +24,15 @@ from slalang.model import CalendarSpan, Duration, Money, Text, Value, WeeklyWind
 _FIELD = re.compile(r"\{(\w+)\}")
 _DURATION_PART = re.compile(r"(\d+)(bd|bh|d|h|m)")
 # Babel unit names for the wall-clock units a duration is spelled in.
-_BABEL_UNIT = {"m": "duration-minute", "h": "duration-hour", "d": "duration-day",
-               "day": "duration-day", "week": "duration-week", "month": "duration-month",
-               "year": "duration-year"}
+_BABEL_UNIT = {
+    "m": "duration-minute",
+    "h": "duration-hour",
+    "d": "duration-day",
+    "day": "duration-day",
+    "week": "duration-week",
+    "month": "duration-month",
+    "year": "duration-year",
+}
 _CN_DIGITS = "零一二三四五六七八九"
 # Holiday sets that publish make-up working days (weekend days worked in
 # exchange for a bridge holiday); the letter says they count as working days.
@@ -36,7 +43,7 @@ class CatalogueError(Exception):
     """A message catalogue is missing or lacks a key (a packaging bug)."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_catalogue(lang: str) -> dict:
     import yaml
 
@@ -114,7 +121,7 @@ class Wording:
             if m.group(1) not in args:
                 raise CatalogueError(f"`{{{m.group(1)}}}` in {pattern!r} ({self.lang}) has no value")
             arg = args[m.group(1)]
-            out = self._literal(out, pattern[pos:m.start()], after)
+            out = self._literal(out, pattern[pos : m.start()], after)
             shown, spaced = self.value(arg), not isinstance(arg, dt.date)
             out = self._meet(out, shown, spaced)
             after, pos = (shown[-1:] if spaced else ""), m.end()
@@ -141,7 +148,7 @@ class Wording:
         pattern = self.raw(key)
         out, pos = [], 0
         for m in _FIELD.finditer(pattern):
-            out.append(escape(pattern[pos:m.start()]))
+            out.append(escape(pattern[pos : m.start()]))
             arg = args[m.group(1)]
             out.append(arg if isinstance(arg, Markup) else escape(self.value(arg)))
             pos = m.end()
@@ -220,8 +227,7 @@ class Wording:
 
         places = max(0, -p.as_tuple().exponent) if isinstance(p, Decimal) else 0
         pattern = "#,##0" + ("." + "0" * places if places else "") + "%"
-        return format_percent(Decimal(p) / 100, format=pattern, locale=self.locale,
-                              decimal_quantization=True)
+        return format_percent(Decimal(p) / 100, format=pattern, locale=self.locale, decimal_quantization=True)
 
     def money(self, m: Money) -> str:
         from babel.numbers import format_currency
@@ -255,9 +261,9 @@ class Wording:
 
         words = format_unit(count, _BABEL_UNIT[unit], length="long", locale=self.locale)
         num = self.number(count)
-        if words.startswith(num) and not words[len(num):].startswith(" "):
+        if words.startswith(num) and not words[len(num) :].startswith(" "):
             # Babel writes "15分钟"; the letter spaces numbers from words ("15 分钟").
-            words = num + self.raw("units.sep") + words[len(num):].lstrip()
+            words = num + self.raw("units.sep") + words[len(num) :].lstrip()
         return words
 
     def _join_units(self, parts: list[str]) -> str:
@@ -277,7 +283,7 @@ class Wording:
         text = self.duration(d)
         one = self.number(1) + " "
         if self.raw("units").get("drop_one") and text.startswith(one) and len(_DURATION_PART.findall(d.spelling)) == 1:
-            return text[len(one):]
+            return text[len(one) :]
         return text
 
     def wall_seconds(self, seconds: int) -> str:
@@ -292,7 +298,7 @@ class Wording:
         return self._unit(s.count, s.unit)
 
     def every(self, x: Duration | CalendarSpan) -> str:
-        """"every 30 minutes" / "每 30 分钟"; a count of one is "every hour" / "每小时"."""
+        """ "every 30 minutes" / "每 30 分钟"; a count of one is "every hour" / "每小时"."""
         if isinstance(x, CalendarSpan):
             if x.count == 1:
                 return self.raw(f"every.one.{x.unit}")
@@ -351,8 +357,8 @@ class Wording:
         runs = self._day_runs({d: tuple(v) for d, v in by_day.items()})
         sep = self.raw("weekdays.hours_sep")
         return self.raw("join.semicolons").join(
-            self.say("weekdays.window", days=self._days(days, each), times=sep.join(times))
-            for days, times in runs)
+            self.say("weekdays.window", days=self._days(days, each), times=sep.join(times)) for days, times in runs
+        )
 
     def timezone(self, iana: str) -> str:
         from babel.dates import get_timezone_name

@@ -32,9 +32,14 @@ __all__ = ["RULES", "Rule", "LintConfig", "ConfigError", "ConfigFinder", "DEFAUL
 
 def _internal(result, rule: Rule, exc: BaseException) -> Diagnostic:
     where = traceback.extract_tb(exc.__traceback__)[-1]
-    return make("E9999", f"internal error in lint rule {rule.code} ({rule.name}): {type(exc).__name__}: {exc} "
-                f"(at {Path(where.filename).name}:{where.lineno})", result.source, None,
-                hint="this is a bug in slalang, not in your contract; please report it with the file")
+    return make(
+        "E9999",
+        f"internal error in lint rule {rule.code} ({rule.name}): {type(exc).__name__}: {exc} "
+        f"(at {Path(where.filename).name}:{where.lineno})",
+        result.source,
+        None,
+        hint="this is a bug in slalang, not in your contract; please report it with the file",
+    )
 
 
 def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
@@ -67,24 +72,51 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
             s.used.add(code)
         if hits:
             continue
-        out.append(Diagnostic(code, config.severity(code), finding.message, source, finding.span,
-                              finding.hint, list(finding.labels)))
+        out.append(
+            Diagnostic(
+                code, config.severity(code), finding.message, source, finding.span, finding.hint, list(finding.labels)
+            )
+        )
     for s in suppressions:
         if s.problem and config.enabled("L001"):
-            out.append(Diagnostic("L001", config.severity("L001"), "this `# slalang: allow` comment names no code",
-                                  source, s.comment, "name the codes to allow, e.g. `# slalang: allow L201`"))
+            out.append(
+                Diagnostic(
+                    "L001",
+                    config.severity("L001"),
+                    "this `# slalang: allow` comment names no code",
+                    source,
+                    s.comment,
+                    "name the codes to allow, e.g. `# slalang: allow L201`",
+                )
+            )
         for code, span in s.codes.items():
             if code not in RULES:
                 if config.enabled("L001"):
-                    guess = next((c for c in sorted(RULES) if len(c) == len(code) and
-                                  sum(x != y for x, y in zip(c, code)) == 1), None)
-                    out.append(Diagnostic("L001", config.severity("L001"), f"`{code}` is not a lint code", source,
-                                          span, f"did you mean `{guess}`?" if guess else
-                                          "see `slalang lint --list-rules` for the codes"))
+                    guess = next(
+                        (c for c in sorted(RULES) if len(c) == len(code) and sum(x != y for x, y in zip(c, code)) == 1),
+                        None,
+                    )
+                    out.append(
+                        Diagnostic(
+                            "L001",
+                            config.severity("L001"),
+                            f"`{code}` is not a lint code",
+                            source,
+                            span,
+                            f"did you mean `{guess}`?" if guess else "see `slalang lint --list-rules` for the codes",
+                        )
+                    )
             elif code not in s.used and config.enabled(code) and config.enabled("L002"):
-                out.append(Diagnostic("L002", config.severity("L002"), f"`{code}` is allowed here but "
-                                      "nothing on this line or in this block triggers it", source, span,
-                                      "remove it from the comment"))
+                out.append(
+                    Diagnostic(
+                        "L002",
+                        config.severity("L002"),
+                        f"`{code}` is allowed here but nothing on this line or in this block triggers it",
+                        source,
+                        span,
+                        "remove it from the comment",
+                    )
+                )
     return out
 
 
@@ -97,4 +129,3 @@ def lint_source(text: str, path: str = "<string>", config: LintConfig = DEFAULT)
     if result.contract is None or result.errors:
         return result, None
     return result, lint_result(result, config)
-

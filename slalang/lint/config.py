@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 from slalang.diagnostics import Severity, did_you_mean
 from slalang.lint.registry import RULES
@@ -31,10 +30,10 @@ class ConfigError(Exception):
 class LintConfig:
     """Severity per code (None: the rule is off) and where it came from."""
 
-    overrides: dict[str, Optional[Severity]] = field(default_factory=dict)
-    path: Optional[str] = None
+    overrides: dict[str, Severity | None] = field(default_factory=dict)
+    path: str | None = None
 
-    def severity(self, code: str) -> Optional[Severity]:
+    def severity(self, code: str) -> Severity | None:
         if code in self.overrides:
             return self.overrides[code]
         return RULES[code].severity
@@ -46,12 +45,12 @@ class LintConfig:
 DEFAULT = LintConfig()
 
 
-def _line_of(text: str, key: str) -> Optional[int]:
+def _line_of(text: str, key: str) -> int | None:
     m = re.search(rf'^[ \t]*"?{re.escape(key)}"?[ \t]*=', text, re.M)
     return text.count("\n", 0, m.start()) + 1 if m else None
 
 
-def parse(path: Path, text: str) -> Optional[LintConfig]:
+def parse(path: Path, text: str) -> LintConfig | None:
     """The lint settings in one pyproject.toml, or None if it has no
     `[tool.slalang.lint]` table."""
     import tomllib
@@ -64,19 +63,27 @@ def parse(path: Path, text: str) -> Optional[LintConfig]:
     if table is None:
         return None
     if not isinstance(table, dict):
-        raise ConfigError(f"{path}: `tool.slalang.lint` must be a table of codes, e.g. `L201 = \"off\"`")
-    overrides: dict[str, Optional[Severity]] = {}
+        raise ConfigError(f'{path}: `tool.slalang.lint` must be a table of codes, e.g. `L201 = "off"`')
+    overrides: dict[str, Severity | None] = {}
     for key, value in table.items():
         line = _line_of(text, key)
         where = f"{path}:{line}" if line else str(path)
         if key not in RULES:
             guess = did_you_mean(key, RULES)
-            raise ConfigError(f"{where}: [tool.slalang.lint]: `{key}` is not a lint code; "
-                              + (f"did you mean `{guess}`?" if guess else
-                                 f"codes are {min(RULES)}…{max(RULES)}, listed by `slalang lint --list-rules`"))
+            raise ConfigError(
+                f"{where}: [tool.slalang.lint]: `{key}` is not a lint code; "
+                + (
+                    f"did you mean `{guess}`?"
+                    if guess
+                    else f"codes are {min(RULES)}…{max(RULES)}, listed by `slalang lint --list-rules`"
+                )
+            )
         if not isinstance(value, str) or value not in VALUES:
-            raise ConfigError(f"{where}: [tool.slalang.lint]: {key} = {value!r}: the severity must be "
-                              + ", ".join(f'"{v}"' for v in VALUES[:-1]) + f' or "{VALUES[-1]}"')
+            raise ConfigError(
+                f"{where}: [tool.slalang.lint]: {key} = {value!r}: the severity must be "
+                + ", ".join(f'"{v}"' for v in VALUES[:-1])
+                + f' or "{VALUES[-1]}"'
+            )
         overrides[key] = None if value == "off" else Severity(value)
     return LintConfig(overrides, str(path))
 

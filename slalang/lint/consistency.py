@@ -18,7 +18,6 @@ hour (`bh`) runs at the calendar's pace (24 h ÷ the longest working day: on a
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Optional
 
 from slalang import ast, model
 from slalang.diagnostics import Label
@@ -60,7 +59,7 @@ def _amount_words(a: model.Amount) -> str:
     return f"{a.percent}%" + (" of the monthly fee" if a.base else "")
 
 
-def exceeds(a: model.Amount, b: model.Amount, fees: dict[str, Decimal]) -> Optional[str]:
+def exceeds(a: model.Amount, b: model.Amount, fees: dict[str, Decimal]) -> str | None:
     """Whether amount `a` is larger than `b`: "" when it always is, the name of
     a product for which it is (percent against money needs the fees), None
     when it is not or cannot be told."""
@@ -103,21 +102,30 @@ def ladder_never_pays(ctx: LintContext):
         if ladder.metric in ("response", "resolution"):
             m = c.matrix(ladder.metric)
             if m is not None and all(t.duration is None for t in m.targets):
-                yield Finding(where, f"credit `{ladder.name}` pays for late {ladder.metric}, but the {ladder.metric} "
-                              "matrix commits to nothing (every cell is `-`), so nothing can be late",
-                              f"give the {ladder.metric} matrix targets, or remove the credit")
+                yield Finding(
+                    where,
+                    f"credit `{ladder.name}` pays for late {ladder.metric}, but the {ladder.metric} "
+                    "matrix commits to nothing (every cell is `-`), so nothing can be late",
+                    f"give the {ladder.metric} matrix targets, or remove the credit",
+                )
                 continue
         elif not c.availability:
-            yield Finding(where, f"credit `{ladder.name}` pays below an availability threshold, but the contract "
-                          "sets no availability target, so availability is never measured",
-                          "add e.g. `availability hosting 99.9% per month`")
+            yield Finding(
+                where,
+                f"credit `{ladder.name}` pays below an availability threshold, but the contract "
+                "sets no availability target, so availability is never measured",
+                "add e.g. `availability hosting 99.9% per month`",
+            )
             continue
         amounts = [ladder.step.amount] if ladder.step else [t.amount for t in ladder.tiers]
         if all(a.money is None for a in amounts) and not fees:
-            yield Finding(where, f"credit `{ladder.name}` pays a percentage of the monthly fee, but no product "
-                          "declares a fee, so every credit is zero",
-                          "add `fee 120000.00 per month` to the products in `scope`, or credit a fixed amount "
-                          f"such as `1000 {c.currency}`")
+            yield Finding(
+                where,
+                f"credit `{ladder.name}` pays a percentage of the monthly fee, but no product "
+                "declares a fee, so every credit is zero",
+                "add `fee 120000.00 per month` to the products in `scope`, or credit a fixed amount "
+                f"such as `1000 {c.currency}`",
+            )
 
 
 @rule("L302", "ladder-cap-below-first-step", "error", "a ladder's first step already exceeds the ladder's cap")
@@ -136,11 +144,13 @@ def ladder_cap_first_step(ctx: LintContext):
             continue
         on = f" (for `{product}`)" if product else ""
         rung = "step" if ladder.step else "tier"
-        yield Finding(_amount_span(first_node),
-                      f"the first {rung} of `{ladder.name}` ({_amount_words(first)}) already exceeds the ladder's "
-                      f"cap ({_amount_words(ladder.cap)}){on}: the ladder never climbs, every breach pays the cap",
-                      f"make the {rung} smaller than the cap (e.g. a fifth of it), or raise the cap",
-                      (Label(_amount_span(caps[0]), "the ladder's cap"),) if caps else ())
+        yield Finding(
+            _amount_span(first_node),
+            f"the first {rung} of `{ladder.name}` ({_amount_words(first)}) already exceeds the ladder's "
+            f"cap ({_amount_words(ladder.cap)}){on}: the ladder never climbs, every breach pays the cap",
+            f"make the {rung} smaller than the cap (e.g. a fifth of it), or raise the cap",
+            (Label(_amount_span(caps[0]), "the ladder's cap"),) if caps else (),
+        )
 
 
 @rule("L303", "monthly-cap-below-tier", "error", "the overall credit cap is below a single tier or step")
@@ -153,19 +163,22 @@ def monthly_cap_below_tier(ctx: LintContext):
     cap_node = ctx.top("credits").first("credits_cap")
     for ladder in c.credit_ladders:
         node, steps, tiers, caps = _ladder_parts(ctx, ladder)
-        rungs = ([(ladder.step.amount, steps[0] if steps else None)] if ladder.step else []) + \
-            [(t.amount, tiers[i] if i < len(tiers) else None) for i, t in enumerate(ladder.tiers)]
+        rungs = ([(ladder.step.amount, steps[0] if steps else None)] if ladder.step else []) + [
+            (t.amount, tiers[i] if i < len(tiers) else None) for i, t in enumerate(ladder.tiers)
+        ]
         for amount, rung_node in rungs:
             product = exceeds(amount, policy.cap, fees)
             if product is None or rung_node is None:
                 continue
             on = f" for `{product}`" if product else ""
             what = "a single step" if ladder.step else "a single tier"
-            yield Finding(_amount_span(rung_node),
-                          f"{what} of `{ladder.name}` ({_amount_words(amount)}) is more than the overall cap "
-                          f"({_amount_words(policy.cap)} per {policy.cap_period}){on}: it can never be paid in full",
-                          "raise the overall cap to at least the largest tier, or lower the tier",
-                          (Label(_amount_span(cap_node), "the overall cap"),) if cap_node else ())
+            yield Finding(
+                _amount_span(rung_node),
+                f"{what} of `{ladder.name}` ({_amount_words(amount)}) is more than the overall cap "
+                f"({_amount_words(policy.cap)} per {policy.cap_period}){on}: it can never be paid in full",
+                "raise the overall cap to at least the largest tier, or lower the tier",
+                (Label(_amount_span(cap_node), "the overall cap"),) if cap_node else (),
+            )
             break  # the first rung over the cap; the larger ones below it say the same
 
 
@@ -176,8 +189,12 @@ def maintenance_excluded(m: model.Maintenance) -> bool:
     return m.notice is not None and bool(m.windows)
 
 
-@rule("L304", "maintenance-exceeds-downtime", "error",
-      "maintenance that counts as downtime exceeds what the availability target permits")
+@rule(
+    "L304",
+    "maintenance-exceeds-downtime",
+    "error",
+    "maintenance that counts as downtime exceeds what the availability target permits",
+)
 def maintenance_exceeds(ctx: LintContext):
     c = ctx.contract
     ex = c.exclusions
@@ -195,25 +212,28 @@ def maintenance_exceeds(ctx: LintContext):
     max_node = mnode.first("maintenance_max")
     lacking = " and ".join(w for w, ok in (("`notice`", m.notice is not None), ("`window`", bool(m.windows))) if not ok)
     per = "" if (m.max_period or "month") == "month" else f" ({fmt_seconds(allowance)} a month)"
-    avail_node = next((n for n in ctx.tops("availability") if ctx.source.line_col(n.span.start)[0] == strictest.line),
-                      None)
-    yield Finding(max_node.span if max_node else ctx.head(mnode),
-                  f"maintenance of up to {m.max.spelling} per {m.max_period}{per} counts as downtime (it has no "
-                  f"{lacking}), but {strictest.product}'s {strictest.percent}% per {strictest.period} permits only "
-                  f"{fmt_seconds(permitted)} of downtime in a 30-day month",
-                  "exclude maintenance by giving it a notice and a window, e.g. `maintenance notice "
-                  f"{m.notice.spelling if m.notice else '72h'}, "
-                  f"max {m.max.spelling} per {m.max_period}, window sat 00:00-06:00`, or lower the allowance to at "
-                  f"most {spell(int(permitted))}",
-                  (Label(avail_node.span, "the availability target"),) if avail_node else ())
+    avail_node = next(
+        (n for n in ctx.tops("availability") if ctx.source.line_col(n.span.start)[0] == strictest.line), None
+    )
+    yield Finding(
+        max_node.span if max_node else ctx.head(mnode),
+        f"maintenance of up to {m.max.spelling} per {m.max_period}{per} counts as downtime (it has no "
+        f"{lacking}), but {strictest.product}'s {strictest.percent}% per {strictest.period} permits only "
+        f"{fmt_seconds(permitted)} of downtime in a 30-day month",
+        "exclude maintenance by giving it a notice and a window, e.g. `maintenance notice "
+        f"{m.notice.spelling if m.notice else '72h'}, "
+        f"max {m.max.spelling} per {m.max_period}, window sat 00:00-06:00`, or lower the allowance to at "
+        f"most {spell(int(permitted))}",
+        (Label(avail_node.span, "the availability target"),) if avail_node else (),
+    )
 
 
-def _cells(m: model.Matrix) -> dict[tuple[str, str], Optional[model.Duration]]:
+def _cells(m: model.Matrix) -> dict[tuple[str, str], model.Duration | None]:
     """Matrix.cell for every cell at once (Matrix.cell is a linear search)."""
     return {(t.priority, t.column): t.duration for t in m.targets}
 
 
-def _shorter(off: Optional[model.Duration], bus: Optional[model.Duration], day: int) -> bool:
+def _shorter(off: model.Duration | None, bus: model.Duration | None, day: int) -> bool:
     """Whether the off-hours target is definitely stricter than the business one."""
     if off is None:
         return False
@@ -245,11 +265,14 @@ def off_hours_stricter(ctx: LintContext):
                     continue
                 bus_words = "no commitment" if bus is None else bus.spelling
                 span = ctx.cell_span(metric, p.name, off_col.name)
-                yield Finding(span, f"{p.name}'s off-hours {metric} target ({off.spelling}) is shorter than its "
-                              f"`{col.name}` target ({bus_words}): tickets opened at night are promised more",
-                              f"give business hours the stricter target, e.g. `{p.name}  {off.spelling}  "
-                              f"{bus.spelling if bus else off.spelling}`, or swap the cells",
-                              (Label(ctx.cell_span(metric, p.name, col.name), f"the `{col.name}` target"),))
+                yield Finding(
+                    span,
+                    f"{p.name}'s off-hours {metric} target ({off.spelling}) is shorter than its "
+                    f"`{col.name}` target ({bus_words}): tickets opened at night are promised more",
+                    f"give business hours the stricter target, e.g. `{p.name}  {off.spelling}  "
+                    f"{bus.spelling if bus else off.spelling}`, or swap the cells",
+                    (Label(ctx.cell_span(metric, p.name, col.name), f"the `{col.name}` target"),),
+                )
                 break
 
 
@@ -269,21 +292,27 @@ def update_after_resolution(ctx: LintContext):
             estimate = wall_estimate(target, day)
             if r.every.seconds <= estimate:
                 continue
-            node = next((n for n in ctx.top("updates").nodes("update_rule") if n.lit(ast.Name).value == r.priority),
-                        None)
+            node = next(
+                (n for n in ctx.top("updates").nodes("update_rule") if n.lit(ast.Name).value == r.priority), None
+            )
             dur = node.lit(ast.DurationLit) if node else None
             approx = "" if target.clock == "wall" else f", about {fmt_seconds(estimate)} of wall time"
-            yield Finding(dur.span if dur else ctx.head(ctx.top("updates")),
-                          f"{r.priority} is updated every {r.every.spelling}, but should be resolved within "
-                          f"{target.spelling}{approx} (`{col.name}`): the first update is due after the resolution",
-                          f"update more often than the resolution target, e.g. `{r.priority} every "
-                          f"{spell(int(estimate // 4))}`",
-                          (Label(ctx.cell_span("resolution", r.priority, col.name), "the resolution target"),))
+            yield Finding(
+                dur.span if dur else ctx.head(ctx.top("updates")),
+                f"{r.priority} is updated every {r.every.spelling}, but should be resolved within "
+                f"{target.spelling}{approx} (`{col.name}`): the first update is due after the resolution",
+                f"update more often than the resolution target, e.g. `{r.priority} every {spell(int(estimate // 4))}`",
+                (Label(ctx.cell_span("resolution", r.priority, col.name), "the resolution target"),),
+            )
             break
 
 
-@rule("L307", "warnings-not-ascending", "warning",
-      "warning levels do not rise, or fire within the same minute on the tightest target")
+@rule(
+    "L307",
+    "warnings-not-ascending",
+    "warning",
+    "warning levels do not rise, or fire within the same minute on the tightest target",
+)
 def warnings_not_ascending(ctx: LintContext):
     c = ctx.contract
     levels = list(c.warnings)
@@ -294,11 +323,14 @@ def warnings_not_ascending(ctx: LintContext):
     order = ("yellow", "orange", "red")
     for a, b in zip(levels, levels[1:]):
         if order.index(b.level) < order.index(a.level) or b.percent <= a.percent:
-            yield Finding(spans.get(b.level, node.span), f"the {b.level} warning ({b.percent}%) does not come after "
-                          f"the {a.level} warning ({a.percent}%)", "warnings escalate: yellow < orange < red",
-                          (Label(spans[a.level], f"the {a.level} warning"),) if a.level in spans else ())
+            yield Finding(
+                spans.get(b.level, node.span),
+                f"the {b.level} warning ({b.percent}%) does not come after the {a.level} warning ({a.percent}%)",
+                "warnings escalate: yellow < orange < red",
+                (Label(spans[a.level], f"the {a.level} warning"),) if a.level in spans else (),
+            )
             return
-    tight: Optional[tuple[float, str]] = None
+    tight: tuple[float, str] | None = None
     for metric in ("response", "resolution"):
         m = c.matrix(metric)
         if m is None:
@@ -317,11 +349,13 @@ def warnings_not_ascending(ctx: LintContext):
         ta = float(a.percent) / 100 * secs
         tb = float(b.percent) / 100 * secs
         if tb - ta < 60:
-            yield Finding(spans.get(b.level, node.span),
-                          f"on the tightest target ({name}) the {a.level} warning fires at {fmt_seconds(ta)} and "
-                          f"the {b.level} warning at {fmt_seconds(tb)}, less than a minute later: the levels do "
-                          "not escalate in practice",
-                          "space the levels so each is at least a minute apart on the tightest target, e.g. "
-                          "`yellow at 50%  orange at 75%  red at 100%`",
-                          (Label(spans[a.level], f"the {a.level} warning"),) if a.level in spans else ())
+            yield Finding(
+                spans.get(b.level, node.span),
+                f"on the tightest target ({name}) the {a.level} warning fires at {fmt_seconds(ta)} and "
+                f"the {b.level} warning at {fmt_seconds(tb)}, less than a minute later: the levels do "
+                "not escalate in practice",
+                "space the levels so each is at least a minute apart on the tightest target, e.g. "
+                "`yellow at 50%  orange at 75%  red at 100%`",
+                (Label(spans[a.level], f"the {a.level} warning"),) if a.level in spans else (),
+            )
             return

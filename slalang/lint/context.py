@@ -8,9 +8,9 @@ whole block when a smaller span exists."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterator, Optional
 
 from slalang import ast, model
 from slalang.source import SourceFile, Span
@@ -35,7 +35,7 @@ class StringSite:
     """One language's string of a text (`lang` None: a language-neutral text
     given once, e.g. a credential or a contact)."""
 
-    lang: Optional[str]
+    lang: str | None
     node: ast.Str
     runs: tuple[Run, ...]
     refs: tuple[ast.Ref, ...]
@@ -55,15 +55,32 @@ class TextSite:
 
 
 _OWNER_WORDS = {
-    "title": "the contract title", "provider": "the provider", "customer": "the customer",
-    "credential": "a credential", "address": "an address", "contact": "a contact",
-    "region": "a region", "product": "a product", "service": "a service", "calendar": "a calendar",
-    "extra_holiday": "a calendar date", "extra_workday": "a calendar date", "priority": "a priority",
-    "priority_body": "a priority definition", "matrix": "a matrix title", "updates": "the updates title",
-    "followup": "the follow-up title", "credit": "a credit title", "force_majeure": "the force-majeure events",
-    "customer_caused": "the customer-caused exclusion", "other_exclusion": "an exclusion",
-    "law": "the governing law", "arbitration": "the arbitration body", "court": "the court",
-    "seat": "the seat", "clause": "a clause",
+    "title": "the contract title",
+    "provider": "the provider",
+    "customer": "the customer",
+    "credential": "a credential",
+    "address": "an address",
+    "contact": "a contact",
+    "region": "a region",
+    "product": "a product",
+    "service": "a service",
+    "calendar": "a calendar",
+    "extra_holiday": "a calendar date",
+    "extra_workday": "a calendar date",
+    "priority": "a priority",
+    "priority_body": "a priority definition",
+    "matrix": "a matrix title",
+    "updates": "the updates title",
+    "followup": "the follow-up title",
+    "credit": "a credit title",
+    "force_majeure": "the force-majeure events",
+    "customer_caused": "the customer-caused exclusion",
+    "other_exclusion": "an exclusion",
+    "law": "the governing law",
+    "arbitration": "the arbitration body",
+    "court": "the court",
+    "seat": "the seat",
+    "clause": "a clause",
 }
 
 
@@ -119,7 +136,7 @@ class LintContext:
         self.cache: dict = {}  # per-contract facts a rule computes once (see wording._first_targets)
 
     # ------------------------------------------------------------ finding nodes
-    def top(self, kind: str) -> Optional[ast.Node]:
+    def top(self, kind: str) -> ast.Node | None:
         return self.root.first(kind)
 
     def tops(self, kind: str) -> list[ast.Node]:
@@ -141,7 +158,7 @@ class LintContext:
             return Span(node.span.start, t.span.end)
         return self.head(node)
 
-    def named(self, kind: str, name: str) -> Optional[ast.Node]:
+    def named(self, kind: str, name: str) -> ast.Node | None:
         """The first statement of a kind that declares `name` (a credit, a row…)."""
         if self._named is None:
             self._named = {}
@@ -151,24 +168,24 @@ class LintContext:
                     self._named.setdefault((node.kind, n.value), node)
         return self._named.get((kind, name))
 
-    def matrix_node(self, metric: str) -> Optional[ast.Node]:
+    def matrix_node(self, metric: str) -> ast.Node | None:
         for node in self.root.nodes("matrix"):
             kw = node.lit(ast.Keyword)
             if kw is not None and kw.value == metric:
                 return node
         return None
 
-    def row_node(self, metric: str, priority: str) -> Optional[ast.Node]:
+    def row_node(self, metric: str, priority: str) -> ast.Node | None:
         key = ("rows", metric)
         if key not in self.cache:
             m = self.matrix_node(metric)
             rows: dict[str, ast.Node] = {}
-            for row in (m.nodes("row") if m is not None else ()):
+            for row in m.nodes("row") if m is not None else ():
                 rows.setdefault(row.lit(ast.Name).value, row)
             self.cache[key] = rows
         return self.cache[key].get(priority)
 
-    def cell_span(self, metric: str, priority: str, column: str) -> Optional[Span]:
+    def cell_span(self, metric: str, priority: str, column: str) -> Span | None:
         """The span of one matrix cell (a duration or `-`)."""
         m = self.contract.matrix(metric)
         row = self.row_node(metric, priority)
@@ -224,7 +241,7 @@ class LintContext:
         return t.strings[i].value
 
     # ------------------------------------------------------------ model helpers
-    def day_seconds(self, calendar: Optional[str]) -> int:
+    def day_seconds(self, calendar: str | None) -> int:
         """Business seconds in the longest working day of a calendar: what one
         `bd` counts as when two targets are compared (as the compiler does)."""
         for c in self.contract.calendars:

@@ -13,26 +13,46 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from decimal import Decimal, InvalidOperation
-from typing import Optional
+from functools import lru_cache
 
 from slalang import model
 
 _NUM = r"(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _ZHN = r"[零〇一二两三四五六七八九十百千万]+|半"
 _EN_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18, "twenty": 20,
-    "twenty-four": 24, "thirty": 30, "forty": 40, "forty-five": 45, "forty-eight": 48, "sixty": 60,
-    "seventy-two": 72, "ninety": 90, "a hundred": 100, "one hundred": 100, "half an": Decimal("0.5"),
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "fifteen": 15,
+    "eighteen": 18,
+    "twenty": 20,
+    "twenty-four": 24,
+    "thirty": 30,
+    "forty": 40,
+    "forty-five": 45,
+    "forty-eight": 48,
+    "sixty": 60,
+    "seventy-two": 72,
+    "ninety": 90,
+    "a hundred": 100,
+    "one hundred": 100,
+    "half an": Decimal("0.5"),
     "half a": Decimal("0.5"),
 }
 _ENW = "|".join(sorted((re.escape(w) for w in _EN_WORDS), key=len, reverse=True))
 # Standalone number words ("two channels"); not "one", which is as often a
 # pronoun ("any one of") as a count.
-_COUNT_WORDS = "|".join(w for w in sorted(_EN_WORDS, key=len, reverse=True)
-                        if " " not in w and w not in ("one",))
+_COUNT_WORDS = "|".join(w for w in sorted(_EN_WORDS, key=len, reverse=True) if " " not in w and w not in ("one",))
 _MONTHS = ("january february march april may june july august september october november december").split()
 _MON = "|".join(m.capitalize() for m in _MONTHS)
 
@@ -72,7 +92,7 @@ _MASTER = re.compile(
 class Quantity:
     kind: str  # wall | bh | bd | months | percent | money | date | time | number
     value: object  # Decimal (seconds, days, months, percent, amount), date, or minutes
-    numeral: Optional[Decimal]  # the number as written, for loose matching
+    numeral: Decimal | None  # the number as written, for loose matching
     start: int
     end: int
     raw: str
@@ -85,10 +105,22 @@ class Quantity:
         return (self.kind, self.value)
 
 
-def zh_numeral(text: str) -> Optional[int]:
+def zh_numeral(text: str) -> int | None:
     """三十 → 30, 两 → 2, 一百二十 → 120, 二十四 → 24 (up to 万)."""
-    digits = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}
+    digits = {
+        "零": 0,
+        "〇": 0,
+        "一": 1,
+        "二": 2,
+        "两": 2,
+        "三": 3,
+        "四": 4,
+        "五": 5,
+        "六": 6,
+        "七": 7,
+        "八": 8,
+        "九": 9,
+    }
     units = {"十": 10, "百": 100, "千": 1000, "万": 10000}
     total = section = num = 0
     seen = False
@@ -110,14 +142,14 @@ def zh_numeral(text: str) -> Optional[int]:
     return total + section + num if seen else None
 
 
-def _decimal(text: str) -> Optional[Decimal]:
+def _decimal(text: str) -> Decimal | None:
     try:
         return Decimal(text.replace(",", ""))
     except InvalidOperation:
         return None
 
 
-def _numeral(text: str) -> Optional[Decimal]:
+def _numeral(text: str) -> Decimal | None:
     text = text.strip()
     if re.fullmatch(r"[\d,]+(\.\d+)?", text):
         return _decimal(text)
@@ -130,7 +162,7 @@ def _numeral(text: str) -> Optional[Decimal]:
     return Decimal(w) if w is not None else None
 
 
-def _unit(text: str) -> Optional[tuple[str, int]]:
+def _unit(text: str) -> tuple[str, int] | None:
     for pattern, kind, factor in _UNITS:
         if re.fullmatch(pattern, text, re.I):
             return kind, factor
@@ -224,7 +256,7 @@ def _read(kind: str, raw: str):
     return ("number", n, n) if n is not None else None
 
 
-def value_key(v: model.Value) -> Optional[tuple]:
+def value_key(v: model.Value) -> tuple | None:
     """The key a contract value would have if it were written in prose."""
     if v.kind == "duration" and v.duration is not None:
         d = v.duration

@@ -10,8 +10,9 @@ lists what the compiler itself reports."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Optional
+from typing import TYPE_CHECKING
 
 from slalang.diagnostics import Label, Severity
 from slalang.source import Span
@@ -28,7 +29,7 @@ class Finding:
 
     span: Span
     message: str
-    hint: Optional[str] = None
+    hint: str | None = None
     labels: tuple[Label, ...] = ()
 
 
@@ -39,7 +40,7 @@ class Rule:
     family: str
     severity: Severity
     summary: str
-    check: Optional[Callable[["LintContext"], Iterable[Finding]]] = field(default=None, compare=False)
+    check: Callable[[LintContext], Iterable[Finding]] | None = field(default=None, compare=False)
 
 
 RULES: dict[str, Rule] = {}

@@ -47,8 +47,9 @@ def collect(source: SourceFile, root: ast.Node, comments: list[ast.Comment]) -> 
         if m is None:
             continue
         base = c.span.start + m.start("codes")
-        codes = {cm.group(0).upper(): Span(base + cm.start(), base + cm.end())
-                 for cm in _CODE.finditer(m.group("codes"))}
+        codes = {
+            cm.group(0).upper(): Span(base + cm.start(), base + cm.end()) for cm in _CODE.finditer(m.group("codes"))
+        }
         line = source.line_col(c.span.start)[0]
         block = None
         for node in _statements(root):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
 
 from slalang.diagnostics import Label
 from slalang.lint import quantities
@@ -40,13 +39,38 @@ def _en(phrases: list[str], code: str, kind: str) -> list[VagueTerm]:
 VAGUE: list[VagueTerm] = [
     *_zh("尽快 尽早 第一时间 迅速 立即 立刻 马上 从速", "L201", "time"),
     VagueTerm("及时(?!率)", "L201", "time", "zh"),  # 及时率 (the on-time rate) is a measured metric
-    *_en(["as soon as (?:possible|practicable|reasonably practicable)", "asap", "promptly", "prompt",
-          "in a timely (?:manner|fashion)", "timely", "without (?:undue )?delay", "immediate(?:ly)?",
-          "quickly", "swiftly", "shortly", "forthwith", "at the earliest (?:opportunity|convenience)"],
-         "L201", "time"),
+    *_en(
+        [
+            "as soon as (?:possible|practicable|reasonably practicable)",
+            "asap",
+            "promptly",
+            "prompt",
+            "in a timely (?:manner|fashion)",
+            "timely",
+            "without (?:undue )?delay",
+            "immediate(?:ly)?",
+            "quickly",
+            "swiftly",
+            "shortly",
+            "forthwith",
+            "at the earliest (?:opportunity|convenience)",
+        ],
+        "L201",
+        "time",
+    ),
     *_zh("竭尽全力 尽最大努力 尽最大的努力 尽力 全力 尽量 努力", "L202", "effort"),
-    *_en(["(?:commercially )?reasonable (?:best )?(?:efforts?|endeavou?rs?)", "best (?:efforts?|endeavou?rs?)",
-          "every effort", "endeavou?r to", "strive to", "make efforts?"], "L202", "effort"),
+    *_en(
+        [
+            "(?:commercially )?reasonable (?:best )?(?:efforts?|endeavou?rs?)",
+            "best (?:efforts?|endeavou?rs?)",
+            "every effort",
+            "endeavou?r to",
+            "strive to",
+            "make efforts?",
+        ],
+        "L202",
+        "effort",
+    ),
     *_zh("合理时间 合理的时间 合理期限 合理时限", "L203", "limit"),
     *_en(["(?:a |within a )?reasonable (?:time|period)(?: of time)?"], "L203", "limit"),
     *_zh("原则上 一般情况下 通常情况下 通常", "L203", "hedge"),
@@ -54,9 +78,19 @@ VAGUE: list[VagueTerm] = [
     *_zh("适当 酌情 合理范围内", "L203", "measure"),
     *_en(["as appropriate", "appropriate", "adequate", "sufficient"], "L203", "measure"),
     *_zh("视情况 视具体情况 根据情况 必要时 如有可能 尽可能 在可能的情况下", "L203", "condition"),
-    *_en(["where (?:possible|practicable|feasible)", "if (?:possible|practicable|feasible)",
-          "as (?:needed|necessary|required)", "if necessary", "where necessary", "case by case",
-          "depending on (?:the )?circumstances"], "L203", "condition"),
+    *_en(
+        [
+            "where (?:possible|practicable|feasible)",
+            "if (?:possible|practicable|feasible)",
+            "as (?:needed|necessary|required)",
+            "if necessary",
+            "where necessary",
+            "case by case",
+            "depending on (?:the )?circumstances",
+        ],
+        "L203",
+        "condition",
+    ),
 ]
 
 # One regex for every term, longest alternatives first so 尽最大努力 wins
@@ -65,8 +99,12 @@ VAGUE: list[VagueTerm] = [
 # factored out) are an order of magnitude faster than one mixed alternation.
 _TERMS = sorted(VAGUE, key=lambda t: len(t.pattern), reverse=True)
 _ZH_RE = re.compile("|".join(f"(?P<t{i}>{t.pattern})" for i, t in enumerate(_TERMS) if t.lang == "zh"))
-_EN_RE = re.compile("(?<![A-Za-z])(?:" + "|".join(f"(?P<t{i}>{t.pattern})" for i, t in enumerate(_TERMS)
-                                                  if t.lang == "en") + ")(?![A-Za-z])", re.I)
+_EN_RE = re.compile(
+    "(?<![A-Za-z])(?:"
+    + "|".join(f"(?P<t{i}>{t.pattern})" for i, t in enumerate(_TERMS) if t.lang == "en")
+    + ")(?![A-Za-z])",
+    re.I,
+)
 _LATIN = re.compile("[A-Za-z]")
 
 
@@ -75,6 +113,7 @@ def _scan(text: str):
     if _LATIN.search(text):
         hits += _EN_RE.finditer(text)
     return sorted(hits, key=lambda m: m.start())
+
 
 _RESOLUTION_WORDS = re.compile(r"恢复|解决|修复|处理完|resolv|restor|fix|repair", re.I)
 _RESPONSE_WORDS = re.compile(r"响应|回复|受理|答复|respon|answer|acknowledg|reply", re.I)
@@ -101,16 +140,16 @@ def _first_targets(ctx: LintContext) -> dict[tuple[str, str], tuple[str, str]]:
         c = ctx.contract
         for metric in ("response", "resolution"):
             m = c.matrix(metric)
-            for t in (m.targets if m else ()):
+            for t in m.targets if m else ():
                 if t.duration is not None:
                     cache.setdefault((metric, t.priority), (f"{metric}.{t.priority}.{t.column}", t.duration.spelling))
-        for r in (c.updates.rules if c.updates else ()):
+        for r in c.updates.rules if c.updates else ():
             cache.setdefault(("updates", r.priority), (f"updates.{r.priority}", r.every.spelling))
         ctx.cache["first_targets"] = cache
     return cache
 
 
-def _example_ref(ctx: LintContext, text: str, at: int, want: str) -> Optional[tuple[str, str]]:
+def _example_ref(ctx: LintContext, text: str, at: int, want: str) -> tuple[str, str] | None:
     """A real `{reference}` of this contract to quote in a rewrite, and its
     value: the metric the sentence is about, for the priority it names
     nearest to the vague word at offset `at` (else the most severe one)."""
@@ -120,8 +159,11 @@ def _example_ref(ctx: LintContext, text: str, at: int, want: str) -> Optional[tu
     named = sorted(distance, key=distance.get)
     order = named + [p.name for p in c.priorities if p.name not in distance]
     targets = _first_targets(ctx)
-    metrics = {"updates": ("updates", "response", "resolution"), "resolution": ("resolution", "response"),
-               "response": ("response", "resolution")}[want]
+    metrics = {
+        "updates": ("updates", "response", "resolution"),
+        "resolution": ("resolution", "response"),
+        "response": ("response", "resolution"),
+    }[want]
     for metric in metrics:
         for p in order:
             if (metric, p) in targets:
@@ -139,12 +181,17 @@ def _segment(text: str, start: int, end: int) -> str:
     return text[left : m.start() if m else len(text)]
 
 
-def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, sentence: str, at: int,
-             part: str) -> str:
+def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, sentence: str, at: int, part: str) -> str:
     zh = site.lang == "zh" or (site.lang is None and re.search(r"[\u4e00-\u9fff]", found))
-    want = ("updates" if _UPDATE_WORDS.search(part) or term.kind == "condition"
-            else "response" if _RESPONSE_WORDS.search(part)
-            else "resolution" if _RESOLUTION_WORDS.search(part) or term.kind == "effort" else "response")
+    want = (
+        "updates"
+        if _UPDATE_WORDS.search(part) or term.kind == "condition"
+        else "response"
+        if _RESPONSE_WORDS.search(part)
+        else "resolution"
+        if _RESOLUTION_WORDS.search(part) or term.kind == "effort"
+        else "response"
+    )
     ref = _example_ref(ctx, sentence, at, want)
     if ref:
         path, spelled = ref
@@ -152,9 +199,15 @@ def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, se
         verb_zh = {"response": "响应", "resolution": "恢复", "updates": "通报一次进度"}[path.split(".")[0]]
         verb_en = {"response": "answered", "resolution": "restored", "updates": "updated"}[path.split(".")[0]]
         if path.startswith("updates"):
-            ex_zh, ex_en = f"“{prio} 级事件每 {{{path}}} {verb_zh}”", f"“{prio} incidents are {verb_en} every {{{path}}}”"
+            ex_zh, ex_en = (
+                f"“{prio} 级事件每 {{{path}}} {verb_zh}”",
+                f"“{prio} incidents are {verb_en} every {{{path}}}”",
+            )
         else:
-            ex_zh, ex_en = f"“{prio} 级事件在 {{{path}}} 内{verb_zh}”", f"“{prio} incidents are {verb_en} within {{{path}}}”"
+            ex_zh, ex_en = (
+                f"“{prio} 级事件在 {{{path}}} 内{verb_zh}”",
+                f"“{prio} incidents are {verb_en} within {{{path}}}”",
+            )
         quoted = f"{ex_zh if zh else ex_en} (the contract's value, {spelled})"
     else:
         quoted = "“P1 级故障 ≤ 30 分钟响应”" if zh else "“P1 incidents are answered within 30 minutes”"
@@ -163,14 +216,18 @@ def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, se
     if term.kind == "effort":
         return f"commit to a result by a deadline instead of an effort, e.g. {quoted}"
     if term.kind == "limit":
-        return ("state the time: " + ("“3 个工作日内”" if zh else "“within 3 business days”")
-                + f", or quote a value of the contract, e.g. {quoted}")
+        return (
+            "state the time: "
+            + ("“3 个工作日内”" if zh else "“within 3 business days”")
+            + f", or quote a value of the contract, e.g. {quoted}"
+        )
     if term.kind == "hedge":
-        return (f"delete “{found}”: a commitment holds always; list the real exceptions under `exclusions` "
-                "(e.g. `exclude migration \"…\" | \"…\"`)")
+        return (
+            f"delete “{found}”: a commitment holds always; list the real exceptions under `exclusions` "
+            '(e.g. `exclude migration "…" | "…"`)'
+        )
     if term.kind == "measure":
-        return (f"replace “{found}” with what exactly is meant: list the cases, or state the number, "
-                f"e.g. {quoted}")
+        return f"replace “{found}” with what exactly is meant: list the cases, or state the number, e.g. {quoted}"
     return f"replace “{found}” with the condition and what then happens, e.g. {quoted}"
 
 
@@ -192,9 +249,13 @@ def _vague_findings(ctx: LintContext) -> dict[str, list[Finding]]:
                     term = _TERMS[int(m.lastgroup[1:])]
                     words = m.group(0)
                     part = _segment(run.text, m.start(), m.end())
-                    found[term.code].append(Finding(
-                        run.span(m.start(), m.end()), f"“{words}” {what[term.code]}: the commitment cannot be measured",
-                        _rewrite(ctx, term, words, s, s.node.value, run.at + m.start(), part)))
+                    found[term.code].append(
+                        Finding(
+                            run.span(m.start(), m.end()),
+                            f"“{words}” {what[term.code]}: the commitment cannot be measured",
+                            _rewrite(ctx, term, words, s, s.node.value, run.at + m.start(), part),
+                        )
+                    )
     ctx.cache["vague"] = found
     return found
 
@@ -225,7 +286,7 @@ _LANG_NAMES = {"zh": "Chinese", "en": "English"}
 
 @dataclass
 class _Item:
-    q: Optional[quantities.Quantity]  # None for a reference
+    q: quantities.Quantity | None  # None for a reference
     key: tuple
     span: object
     shown: str
@@ -256,9 +317,18 @@ def _unmatched(a: list[_Item], b: list[_Item]) -> tuple[list[_Item], list[_Item]
             left.remove(x)
             right.remove(y)
     for x in list(left):
-        y = next((y for y in right if y.q is not None and x.q is not None and
-                  (x.q.kind == "number" or y.q.kind == "number") and
-                  x.q.numeral is not None and x.q.numeral == y.q.numeral), None)
+        y = next(
+            (
+                y
+                for y in right
+                if y.q is not None
+                and x.q is not None
+                and (x.q.kind == "number" or y.q.kind == "number")
+                and x.q.numeral is not None
+                and x.q.numeral == y.q.numeral
+            ),
+            None,
+        )
         if y is not None:
             left.remove(x)
             right.remove(y)
@@ -290,24 +360,42 @@ def numbers_differ(ctx: LintContext):
             b = [y for y in b if not (y.q is not None and y.q.weak)]
             for x in a:
                 twin = next((y for y in b if y.key[0] == x.key[0]), None) or next(
-                    (y for y in b if x.q is not None and y.q is not None and x.q.numeral is not None
-                     and x.q.numeral == y.q.numeral), None)
+                    (
+                        y
+                        for y in b
+                        if x.q is not None
+                        and y.q is not None
+                        and x.q.numeral is not None
+                        and x.q.numeral == y.q.numeral
+                    ),
+                    None,
+                )
                 if twin is not None:
                     b.remove(twin)
-                    yield Finding(x.span, f"the {la} text says “{x.shown}” where the {lb} text says “{twin.shown}”",
-                                  "make both languages state the same value, or quote the contract value as "
-                                  "`{…}` in both", (Label(twin.span, f"the {lb} text"),))
+                    yield Finding(
+                        x.span,
+                        f"the {la} text says “{x.shown}” where the {lb} text says “{twin.shown}”",
+                        "make both languages state the same value, or quote the contract value as `{…}` in both",
+                        (Label(twin.span, f"the {lb} text"),),
+                    )
                 else:
-                    yield Finding(x.span, f"“{x.shown}” appears in the {la} text but not in the {lb} text",
-                                  _missing_hint(ctx, x, lb, first.node.value),
-                                  (Label(other.node.span, f"the {lb} text"),))
+                    yield Finding(
+                        x.span,
+                        f"“{x.shown}” appears in the {la} text but not in the {lb} text",
+                        _missing_hint(ctx, x, lb, first.node.value),
+                        (Label(other.node.span, f"the {lb} text"),),
+                    )
             for y in b:
-                yield Finding(y.span, f"“{y.shown}” appears in the {lb} text but not in the {la} text",
-                              _missing_hint(ctx, y, la, other.node.value),
-                              (Label(first.node.span, f"the {la} text"),))
+                yield Finding(
+                    y.span,
+                    f"“{y.shown}” appears in the {lb} text but not in the {la} text",
+                    _missing_hint(ctx, y, la, other.node.value),
+                    (Label(first.node.span, f"the {la} text"),),
+                )
 
 
 # ---------------------------------------------------------------- literal copies of contract values
+
 
 def _candidates(ctx: LintContext) -> dict[tuple, list[str]]:
     """Contract values by the key their prose spelling would have."""
@@ -346,8 +434,10 @@ def literal_value(ctx: LintContext):
                         continue
                     ranked = _rank(paths, s.node.value)
                     shown = ", ".join(f"`{{{p}}}`" for p in ranked[:3]) + (" …" if len(ranked) > 3 else "")
-                    yield Finding(run.span(q.start, q.end),
-                                  f"“{q.raw}” copies a contract value; if the value changes, this text will not",
-                                  f"write `{{{ranked[0]}}}` instead" + (f" (values equal to it: {shown})"
-                                                                        if len(ranked) > 1 else "")
-                                  + ": the compiler fills in the value in each language")
+                    yield Finding(
+                        run.span(q.start, q.end),
+                        f"“{q.raw}” copies a contract value; if the value changes, this text will not",
+                        f"write `{{{ranked[0]}}}` instead"
+                        + (f" (values equal to it: {shown})" if len(ranked) > 1 else "")
+                        + ": the compiler fills in the value in each language",
+                    )

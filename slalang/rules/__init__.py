@@ -44,8 +44,7 @@ def _note(note: m.Text | None, langs: tuple[str, ...]) -> str:
 
 
 def _hours(windows) -> list[dict]:
-    return [{"day": _DAYS[w.weekday], "start": _hhmm(w.start_minute), "end": _hhmm(w.end_minute)}
-            for w in windows]
+    return [{"day": _DAYS[w.weekday], "start": _hhmm(w.start_minute), "end": _hhmm(w.end_minute)} for w in windows]
 
 
 def _amount(a: m.Amount | None) -> dict | None:
@@ -84,7 +83,7 @@ _SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 
 def _break_weekends(days_off: dict, make_up: set, years: range) -> dict:
     out = {}
-    for date, name in sorted(days_off.items()):
+    for date, _name in sorted(days_off.items()):
         for step in (1, -1):
             d = date + dt.timedelta(days=step)
             while d.weekday() >= 5 and d not in make_up and d not in days_off and d.year in years:
@@ -138,13 +137,24 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
             for date, name in _break_weekends(days_off, set(make_up), years).items():
                 holidays.setdefault(date, {"date": date.isoformat(), "name": name, "origin": code})
         for date in make_up:
-            workdays.setdefault(date, {"date": date.isoformat(), "name": "make-up working day", "origin": code,
-                                       "hours_of": hours_of(date, replaced.get(date))})
+            workdays.setdefault(
+                date,
+                {
+                    "date": date.isoformat(),
+                    "name": "make-up working day",
+                    "origin": code,
+                    "hours_of": hours_of(date, replaced.get(date)),
+                },
+            )
     # The contract's own dates override the published sets.
     for d in cal.extra_workdays:
         holidays.pop(d.date, None)
-        workdays[d.date] = {"date": d.date.isoformat(), "name": _note(d.note, langs), "origin": "contract",
-                            "hours_of": hours_of(d.date, replaced.get(d.date))}
+        workdays[d.date] = {
+            "date": d.date.isoformat(),
+            "name": _note(d.note, langs),
+            "origin": "contract",
+            "hours_of": hours_of(d.date, replaced.get(d.date)),
+        }
     for d in cal.extra_holidays:
         workdays.pop(d.date, None)
         holidays[d.date] = {"date": d.date.isoformat(), "name": _note(d.note, langs), "origin": "contract"}
@@ -163,21 +173,42 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
 def _metric(mx: m.Matrix, langs) -> dict:
     cols = []
     for c in mx.columns:
-        cols.append({"name": c.name, "kind": c.kind,
-                     "calendar": c.name if c.kind == "calendar" else None,
-                     "region": c.name if c.kind == "region" else None})
-    return {"name": mx.metric, "title": _title(mx.title, langs), "calendar": mx.clock, "columns": cols,
-            "line": mx.line}
+        cols.append(
+            {
+                "name": c.name,
+                "kind": c.kind,
+                "calendar": c.name if c.kind == "calendar" else None,
+                "region": c.name if c.kind == "region" else None,
+            }
+        )
+    return {"name": mx.metric, "title": _title(mx.title, langs), "calendar": mx.clock, "columns": cols, "line": mx.line}
 
 
 def _target(mx: m.Matrix, t: m.Target) -> dict:
     d = t.duration
     if d is None:
-        return {"metric": mx.metric, "priority": t.priority, "column": t.column, "clock": "none",
-                "calendar": None, "days": 0, "seconds": 0, "spelling": "-", "line": t.line}
-    return {"metric": mx.metric, "priority": t.priority, "column": t.column, "clock": d.clock,
-            "calendar": mx.clock if d.clock == "business" else None, "days": d.days, "seconds": d.seconds,
-            "spelling": d.spelling, "line": t.line}
+        return {
+            "metric": mx.metric,
+            "priority": t.priority,
+            "column": t.column,
+            "clock": "none",
+            "calendar": None,
+            "days": 0,
+            "seconds": 0,
+            "spelling": "-",
+            "line": t.line,
+        }
+    return {
+        "metric": mx.metric,
+        "priority": t.priority,
+        "column": t.column,
+        "clock": d.clock,
+        "calendar": mx.clock if d.clock == "business" else None,
+        "days": d.days,
+        "seconds": d.seconds,
+        "spelling": d.spelling,
+        "line": t.line,
+    }
 
 
 def _exclusions(ex: m.Exclusions | None) -> list[dict]:
@@ -186,14 +217,25 @@ def _exclusions(ex: m.Exclusions | None) -> list[dict]:
     out = []
     if ex.force_majeure:
         fm = ex.force_majeure
-        out.append({"code": "force_majeure", "line": fm.line,
-                    "notify_within_seconds": fm.notify_within.seconds if fm.notify_within else None})
+        out.append(
+            {
+                "code": "force_majeure",
+                "line": fm.line,
+                "notify_within_seconds": fm.notify_within.seconds if fm.notify_within else None,
+            }
+        )
     if ex.maintenance:
         mt = ex.maintenance
-        out.append({"code": "maintenance", "line": mt.line,
-                    "notice_seconds": mt.notice.seconds if mt.notice else None,
-                    "max_seconds": mt.max.seconds if mt.max else None, "max_period": mt.max_period,
-                    "windows": _hours(mt.windows)})
+        out.append(
+            {
+                "code": "maintenance",
+                "line": mt.line,
+                "notice_seconds": mt.notice.seconds if mt.notice else None,
+                "max_seconds": mt.max.seconds if mt.max else None,
+                "max_period": mt.max_period,
+                "windows": _hours(mt.windows),
+            }
+        )
     if ex.customer_caused:
         out.append({"code": "customer_caused", "line": ex.customer_caused.line})
     for o in ex.others:
@@ -214,28 +256,62 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
         "timezone": c.timezone,
         "currency": c.currency,
         "calendars": [_calendar(c, cal) for cal in c.calendars],
-        "priorities": [{"name": p.name, "rank": p.rank, "title": _title(p.title, langs)}
-                       for p in sorted(c.priorities, key=lambda p: p.rank)],
-        "products": [{"name": p.name, "title": _title(p.title, langs),
-                      "monthly_fee": _monthly_fee(p)} for p in c.scope.products],
+        "priorities": [
+            {"name": p.name, "rank": p.rank, "title": _title(p.title, langs)}
+            for p in sorted(c.priorities, key=lambda p: p.rank)
+        ],
+        "products": [
+            {"name": p.name, "title": _title(p.title, langs), "monthly_fee": _monthly_fee(p)} for p in c.scope.products
+        ],
         "regions": [{"name": r.name, "title": _title(r.title, langs)} for r in c.scope.regions],
         "metrics": [_metric(mx, langs) for mx in (c.response, c.resolution) if mx is not None],
         "targets": [_target(mx, t) for mx in (c.response, c.resolution) if mx is not None for t in mx.targets],
-        "updates": [{"priority": r.priority, "every_seconds": r.every.seconds, "spelling": r.every.spelling,
-                     "line": r.line} for r in (c.updates.rules if c.updates else ())],
-        "followup": ({"within_seconds": c.followup.within.seconds, "spelling": c.followup.within.spelling,
-                      "line": c.followup.line} if c.followup else None),
-        "availability": [{"product": a.product, "percent": _dec(a.percent), "period": a.period, "line": a.line}
-                         for a in c.availability],
-        "warnings": [{"level": w.level, "percent": _dec(w.percent), "line": w.line}
-                     for w in sorted(c.warnings, key=lambda w: w.percent)],
-        "credit_ladders": [{
-            "name": ld.name, "title": _title(ld.title, langs), "metric": ld.metric,
-            "step": ({"mode": ld.step.mode, "every_seconds": ld.step.every.seconds, "spelling": ld.step.every.spelling,
-                      "amount": _amount(ld.step.amount), "line": ld.step.line} if ld.step else None),
-            "tiers": [{"below": _dec(t.below), "amount": _amount(t.amount), "line": t.line}
-                      for t in sorted(ld.tiers, key=lambda t: t.below, reverse=True)],
-            "cap": _amount(ld.cap), "line": ld.line} for ld in c.credit_ladders],
+        "updates": [
+            {"priority": r.priority, "every_seconds": r.every.seconds, "spelling": r.every.spelling, "line": r.line}
+            for r in (c.updates.rules if c.updates else ())
+        ],
+        "followup": (
+            {
+                "within_seconds": c.followup.within.seconds,
+                "spelling": c.followup.within.spelling,
+                "line": c.followup.line,
+            }
+            if c.followup
+            else None
+        ),
+        "availability": [
+            {"product": a.product, "percent": _dec(a.percent), "period": a.period, "line": a.line}
+            for a in c.availability
+        ],
+        "warnings": [
+            {"level": w.level, "percent": _dec(w.percent), "line": w.line}
+            for w in sorted(c.warnings, key=lambda w: w.percent)
+        ],
+        "credit_ladders": [
+            {
+                "name": ld.name,
+                "title": _title(ld.title, langs),
+                "metric": ld.metric,
+                "step": (
+                    {
+                        "mode": ld.step.mode,
+                        "every_seconds": ld.step.every.seconds,
+                        "spelling": ld.step.every.spelling,
+                        "amount": _amount(ld.step.amount),
+                        "line": ld.step.line,
+                    }
+                    if ld.step
+                    else None
+                ),
+                "tiers": [
+                    {"below": _dec(t.below), "amount": _amount(t.amount), "line": t.line}
+                    for t in sorted(ld.tiers, key=lambda t: t.below, reverse=True)
+                ],
+                "cap": _amount(ld.cap),
+                "line": ld.line,
+            }
+            for ld in c.credit_ladders
+        ],
         "credit_policy": {
             "cap": _amount(pol.cap) if pol else None,
             "cap_period": (pol.cap_period or ("month" if pol.cap else None)) if pol else None,
@@ -288,8 +364,7 @@ def dumps_yaml(document: dict) -> bytes:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     Dumper.add_representer(str, text)
-    out = yaml.dump(document, Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False,
-                    width=100)
+    out = yaml.dump(document, Dumper=Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=100)
     return out.encode("utf-8")
 
 

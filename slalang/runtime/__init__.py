@@ -20,9 +20,24 @@ from slalang.runtime.calendar import BusinessCalendar, CalendarRangeError
 from slalang.runtime.engine import CadenceCheck, Deadline, Rules, Ticket, TicketError, TicketOutcome
 from slalang.runtime.loader import load_rules, loads_rules
 
-__all__ = ["SCHEMA_ID", "RuleFile", "RulesError", "BusinessCalendar", "CalendarRangeError", "CadenceCheck",
-           "Deadline", "Rules", "Ticket", "TicketError", "TicketOutcome", "load_rules", "loads_rules",
-           "open_rules", "AvailabilityLedger", "PeriodReport"]
+__all__ = [
+    "SCHEMA_ID",
+    "RuleFile",
+    "RulesError",
+    "BusinessCalendar",
+    "CalendarRangeError",
+    "CadenceCheck",
+    "Deadline",
+    "Rules",
+    "Ticket",
+    "TicketError",
+    "TicketOutcome",
+    "load_rules",
+    "loads_rules",
+    "open_rules",
+    "AvailabilityLedger",
+    "PeriodReport",
+]
 
 
 def open_rules(path) -> Rules:

@@ -22,7 +22,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Optional
 
 from slalang.runtime.calendar import BusinessCalendar
 from slalang.runtime.engine import Rules, TicketError
@@ -89,7 +88,7 @@ class AvailabilityOutcome:
     maintenance_seconds: int = 0
     given: bool = False  # the percentage was given, not measured
     met: bool = True
-    tier: Optional[Decimal] = None  # threshold of the tier reached
+    tier: Decimal | None = None  # threshold of the tier reached
     credits: dict[str, Decimal] = field(default_factory=dict)
 
     @property
@@ -107,7 +106,7 @@ class AvailabilityLedger:
         self.periods_of = {}
         for a in rules.file.availability:
             self.periods_of.setdefault(a.product, []).append(a.period)
-        self._downtime: dict[str, list[tuple[int, int, Optional[str], Optional[int]]]] = {}
+        self._downtime: dict[str, list[tuple[int, int, str | None, int | None]]] = {}
         self._given: dict[tuple[str, str], Fraction] = {}
         self._seen: set[tuple[str, str, str]] = set()
         mt = rules.exclusions.get("maintenance")
@@ -120,31 +119,42 @@ class AvailabilityLedger:
             for w in mt.windows:
                 hours.setdefault(WEEKDAY_INDEX[w.day], []).append((_hm(w.start), _hm(w.end)))
             eff = rules.file.effective
-            self._mcal = BusinessCalendar("maintenance windows", rules.tz, hours,
-                                          dt.date(eff.start.year, 1, 1), dt.date(eff.end.year + 1, 12, 31))
+            self._mcal = BusinessCalendar(
+                "maintenance windows", rules.tz, hours, dt.date(eff.start.year, 1, 1), dt.date(eff.end.year + 1, 12, 31)
+            )
 
     def _check_product(self, product: str) -> None:
         if product not in self.periods_of:
-            raise TicketError("product", f"product `{product}` has no availability target; products with one: "
-                              + ", ".join(sorted(self.periods_of)))
+            raise TicketError(
+                "product",
+                f"product `{product}` has no availability target; products with one: "
+                + ", ".join(sorted(self.periods_of)),
+            )
 
     def _date(self, t: int) -> dt.date:
         return dt.datetime.fromtimestamp(t, self.rules.tz).date()
 
-    def add_downtime(self, product: str, start: int, end: int, exclusion: Optional[str] = None,
-                     notified_at: Optional[int] = None) -> None:
+    def add_downtime(
+        self, product: str, start: int, end: int, exclusion: str | None = None, notified_at: int | None = None
+    ) -> None:
         self._check_product(product)
         if end < start:
             raise TicketError("end", "downtime ends before it starts")
         rules = self.rules
         if not rules.effective_lo <= start < rules.effective_hi:
             eff = rules.file.effective
-            raise TicketError("start", f"downtime starting {rules.format(start)} is outside the contract's "
-                                       f"effective period {eff.start} to {eff.end}")
+            raise TicketError(
+                "start",
+                f"downtime starting {rules.format(start)} is outside the contract's "
+                f"effective period {eff.start} to {eff.end}",
+            )
         end = min(end, rules.effective_hi)  # the contract says nothing after its end
         if exclusion is not None and exclusion not in self.rules.exclusions:
-            raise TicketError("exclusion", f"unknown exclusion code `{exclusion}`; the contract's codes: "
-                              + (", ".join(self.rules.exclusions) or "none"))
+            raise TicketError(
+                "exclusion",
+                f"unknown exclusion code `{exclusion}`; the contract's codes: "
+                + (", ".join(self.rules.exclusions) or "none"),
+            )
         self._downtime.setdefault(product, []).append((start, end, exclusion, notified_at))
         # Remember every period the interval touches, so it gets a result.
         for period in self.periods_of[product]:

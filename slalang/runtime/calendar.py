@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 DAY = 86400
@@ -70,9 +70,16 @@ class BusinessCalendar:
     although its weekday may not to the weekday whose hours it works.
     The calendar is defined for the local dates `first`..`last`."""
 
-    def __init__(self, name: str, tz: str | dt.tzinfo, hours: Mapping[int, Sequence[tuple[int, int]]],
-                 first: dt.date, last: dt.date, holidays: Iterable[dt.date] = (),
-                 workdays: Mapping[dt.date, int] | None = None):
+    def __init__(
+        self,
+        name: str,
+        tz: str | dt.tzinfo,
+        hours: Mapping[int, Sequence[tuple[int, int]]],
+        first: dt.date,
+        last: dt.date,
+        holidays: Iterable[dt.date] = (),
+        workdays: Mapping[dt.date, int] | None = None,
+    ):
         self.name = name
         self.tz = ZoneInfo(tz) if isinstance(tz, str) else tz
         self.first, self.last = first, last
@@ -82,14 +89,20 @@ class BusinessCalendar:
         self._compile()
 
     @classmethod
-    def from_rules(cls, cal, tz: str | dt.tzinfo) -> "BusinessCalendar":
+    def from_rules(cls, cal, tz: str | dt.tzinfo) -> BusinessCalendar:
         """Compile a `slalang.ruleschema.Calendar`."""
         hours: dict[int, list[tuple[int, int]]] = {}
         for h in cal.hours:
             hours.setdefault(WEEKDAY_INDEX[h.day], []).append((_hm(h.start), _hm(h.end)))
-        return cls(cal.name, tz, hours, cal.covers.start, cal.covers.end,
-                   holidays=[h.date for h in cal.holidays],
-                   workdays={w.date: WEEKDAY_INDEX[w.hours_of] for w in cal.workdays})
+        return cls(
+            cal.name,
+            tz,
+            hours,
+            cal.covers.start,
+            cal.covers.end,
+            holidays=[h.date for h in cal.holidays],
+            workdays={w.date: WEEKDAY_INDEX[w.hours_of] for w in cal.workdays},
+        )
 
     def windows_of(self, date: dt.date) -> Sequence[tuple[int, int]]:
         """Working windows (minutes after local midnight) of one date."""
@@ -163,7 +176,8 @@ class BusinessCalendar:
         when = dt.datetime.fromtimestamp(t, self.tz).strftime("%Y-%m-%d %H:%M")
         return CalendarRangeError(
             f"{what} {when} ({self.tz.key if hasattr(self.tz, 'key') else self.tz}) is outside the days "
-            f"calendar `{self.name}` covers ({self.first} to {self.last})")
+            f"calendar `{self.name}` covers ({self.first} to {self.last})"
+        )
 
     def _check(self, t: int, what: str = "instant") -> None:
         if not self.lo <= t <= self.hi:
@@ -184,7 +198,8 @@ class BusinessCalendar:
         # a due time landing on the end of an interval is that end instant.
         if target > self.total:
             raise CalendarRangeError(
-                f"the due time falls after the last day calendar `{self.name}` covers ({self.last})")
+                f"the due time falls after the last day calendar `{self.name}` covers ({self.last})"
+            )
         j = bisect_left(self._cumend, target)
         return self._starts[j] + target - self._cum[j]
 
@@ -243,7 +258,8 @@ class BusinessCalendar:
             if i >= len(starts):
                 raise CalendarRangeError(
                     f"no working time after {dt.datetime.fromtimestamp(e, self.tz):%Y-%m-%d %H:%M} "
-                    f"in the days calendar `{self.name}` covers (to {self.last})")
+                    f"in the days calendar `{self.name}` covers (to {self.last})"
+                )
             e = starts[i]
             o_abs = self._cum[i]
         else:
@@ -253,7 +269,8 @@ class BusinessCalendar:
         kk = k + days
         if kk >= len(self._day_start):
             raise CalendarRangeError(
-                f"the due time falls after the last day calendar `{self.name}` covers ({self.last})")
+                f"the due time falls after the last day calendar `{self.name}` covers ({self.last})"
+            )
         day_len = self._day_len[kk]
         if o > day_len:
             o = day_len
@@ -290,7 +307,8 @@ class BusinessCalendar:
             kk = k + days
             if kk >= len(self._day_start):
                 raise CalendarRangeError(
-                    f"the due time falls after the last day calendar `{self.name}` covers ({self.last})")
+                    f"the due time falls after the last day calendar `{self.name}` covers ({self.last})"
+                )
             day_len = self._day_len[kk]
             if o > day_len:
                 o = day_len
@@ -337,8 +355,10 @@ class BusinessCalendar:
         return out
 
     def __repr__(self) -> str:
-        return (f"BusinessCalendar({self.name!r}, {self.first}..{self.last}, "
-                f"{len(self._starts)} intervals, {self.total // 3600} working hours)")
+        return (
+            f"BusinessCalendar({self.name!r}, {self.first}..{self.last}, "
+            f"{len(self._starts)} intervals, {self.total // 3600} working hours)"
+        )
 
 
 def _epoch(t) -> int:

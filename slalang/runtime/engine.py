@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from fractions import Fraction
 from operator import itemgetter
-from typing import Optional
 from zoneinfo import ZoneInfo
 
 from slalang.ruleschema import RuleFile
@@ -58,18 +57,30 @@ class Ticket:
     id: str
     priority: str
     opened_at: int
-    first_response_at: Optional[int] = None
-    resolved_at: Optional[int] = None
-    product: Optional[str] = None
-    region: Optional[str] = None
+    first_response_at: int | None = None
+    resolved_at: int | None = None
+    product: str | None = None
+    region: str | None = None
     updates: tuple[int, ...] = ()
     pauses: tuple[tuple[int, int], ...] = ()
-    exclusion: Optional[str] = None
-    followup_at: Optional[int] = None
+    exclusion: str | None = None
+    followup_at: int | None = None
 
 
-_DEADLINE_FIELDS = ("metric", "column", "target", "clock", "due", "event", "status", "late", "warning", "done",
-                    "total", "line")
+_DEADLINE_FIELDS = (
+    "metric",
+    "column",
+    "target",
+    "clock",
+    "due",
+    "event",
+    "status",
+    "late",
+    "warning",
+    "done",
+    "total",
+    "line",
+)
 
 
 class Deadline(tuple):
@@ -87,11 +98,22 @@ class Deadline(tuple):
     __slots__ = ()
     _fields = _DEADLINE_FIELDS
 
-    def __new__(cls, metric: str, column: str, target: str, clock: str, due: Optional[int], event: Optional[int],
-                status: str, late: int = 0, warning: Optional[str] = None, done: int = 0, total: int = 0,
-                line: int = 0):
-        return tuple.__new__(cls, (metric, column, target, clock, due, event, status, late, warning, done, total,
-                                   line))
+    def __new__(
+        cls,
+        metric: str,
+        column: str,
+        target: str,
+        clock: str,
+        due: int | None,
+        event: int | None,
+        status: str,
+        late: int = 0,
+        warning: str | None = None,
+        done: int = 0,
+        total: int = 0,
+        line: int = 0,
+    ):
+        return tuple.__new__(cls, (metric, column, target, clock, due, event, status, late, warning, done, total, line))
 
     metric = property(itemgetter(0))
     column = property(itemgetter(1))
@@ -107,7 +129,7 @@ class Deadline(tuple):
     line = property(itemgetter(11))
 
     @property
-    def elapsed(self) -> Optional[Fraction]:
+    def elapsed(self) -> Fraction | None:
         """Share of the target elapsed at the event (or at `at`)."""
         return Fraction(max(self[9], 0), self[10]) if self[10] > 0 else None
 
@@ -123,7 +145,7 @@ class CadenceCheck(tuple):
     __slots__ = ()
     _fields = ("status", "missed", "due")
 
-    def __new__(cls, status: str, missed: int = 0, due: Optional[int] = None):
+    def __new__(cls, status: str, missed: int = 0, due: int | None = None):
         return tuple.__new__(cls, (status, missed, due))
 
     status = property(itemgetter(0))
@@ -143,9 +165,16 @@ class TicketOutcome(tuple):
     __slots__ = ()
     _fields = ("ticket", "deadlines", "credits", "exclusion", "updates", "followup", "breached")
 
-    def __new__(cls, ticket: Ticket, deadlines: dict, credits: dict, exclusion: Optional[str] = None,
-                updates: Optional[CadenceCheck] = None, followup: Optional[CadenceCheck] = None,
-                breached: bool = False):
+    def __new__(
+        cls,
+        ticket: Ticket,
+        deadlines: dict,
+        credits: dict,
+        exclusion: str | None = None,
+        updates: CadenceCheck | None = None,
+        followup: CadenceCheck | None = None,
+        breached: bool = False,
+    ):
         return tuple.__new__(cls, (ticket, deadlines, credits, exclusion, updates, followup, breached))
 
     ticket = property(itemgetter(0))
@@ -168,7 +197,7 @@ class TicketOutcome(tuple):
 @dataclass(slots=True)
 class _Target:
     clock: str
-    calendar: Optional[BusinessCalendar]
+    calendar: BusinessCalendar | None
     days: int
     seconds: int
     spelling: str
@@ -181,10 +210,10 @@ class _StepLadder:
     name: str
     mode: str
     every: int
-    percent: Optional[Decimal]
-    money: Optional[Decimal]
-    cap_percent: Optional[Decimal]
-    cap_money: Optional[Decimal]
+    percent: Decimal | None
+    money: Decimal | None
+    cap_percent: Decimal | None
+    cap_money: Decimal | None
     by_product: dict = field(default_factory=dict)  # product → (step amount, cap or None)
 
 
@@ -196,7 +225,7 @@ class _Metric:
     ladders: list = field(default_factory=list)
 
 
-def _dec(s: Optional[str]) -> Optional[Decimal]:
+def _dec(s: str | None) -> Decimal | None:
     return None if s is None else Decimal(s)
 
 
@@ -214,8 +243,7 @@ class Rules:
         self.regions = frozenset(r.name for r in rules.regions)
         self.exclusions = {e.code: e for e in rules.exclusions}
         eff = rules.effective
-        any_cal = next(iter(self.calendars.values()), None) or BusinessCalendar(
-            "wall", self.tz, {}, eff.start, eff.end)
+        any_cal = next(iter(self.calendars.values()), None) or BusinessCalendar("wall", self.tz, {}, eff.start, eff.end)
         self._epoch_of_day = any_cal.local_to_epoch
         self.effective_lo = self.local_midnight(eff.start)
         self.effective_hi = self.local_midnight(eff.end + dt.timedelta(days=1))
@@ -227,14 +255,23 @@ class Rules:
         self.quantum = Decimal(pol.quantum)
         self.metrics: dict[str, _Metric] = {}
         for mx in rules.metrics:
-            cols = [(c.name, c.kind, self.calendars.get(c.calendar) if c.kind == "calendar" else c.region)
-                    for c in mx.columns]
+            cols = [
+                (c.name, c.kind, self.calendars.get(c.calendar) if c.kind == "calendar" else c.region)
+                for c in mx.columns
+            ]
             self.metrics[mx.name] = _Metric(mx.name, cols)
         for t in rules.targets:
             tgt = None
             if t.clock != "none":
-                tgt = _Target(t.clock, self.calendars.get(t.calendar) if t.calendar else None, t.days, t.seconds,
-                              t.spelling, t.line, t.clock == "wall")
+                tgt = _Target(
+                    t.clock,
+                    self.calendars.get(t.calendar) if t.calendar else None,
+                    t.days,
+                    t.seconds,
+                    t.spelling,
+                    t.line,
+                    t.clock == "wall",
+                )
             self.metrics[t.metric].targets[(t.priority, t.column)] = tgt
         self._needs_region = any(k == "region" for mt in self.metrics.values() for _, k, _ in mt.columns)
         self._needs_product = False
@@ -248,18 +285,20 @@ class Rules:
             if ld.step is None or ld.metric not in self.metrics:
                 continue
             a = ld.step.amount
-            self.metrics[ld.metric].ladders.append(_StepLadder(ld.name, ld.step.mode, ld.step.every_seconds,
-                                                               _dec(a.percent), _dec(a.money), cap_p, cap_m))
+            self.metrics[ld.metric].ladders.append(
+                _StepLadder(ld.name, ld.step.mode, ld.step.every_seconds, _dec(a.percent), _dec(a.money), cap_p, cap_m)
+            )
             if a.percent is not None or cap_p is not None:
                 self._needs_product = True
         # Per metric: (name, is_response, column chooser entries, {priority: {column: target}}, ladders)
         self._plan = []
         for name, mt in self.metrics.items():
-            by_prio: dict[str, dict[str, Optional[_Target]]] = {p: {} for p in self.priorities}
+            by_prio: dict[str, dict[str, _Target | None]] = {p: {} for p in self.priorities}
             for (prio, col), tgt in mt.targets.items():
                 by_prio.setdefault(prio, {})[col] = tgt
-            chooser = [(cname, kind, arg.fast_contains if kind == "calendar" else arg)
-                       for cname, kind, arg in mt.columns]
+            chooser = [
+                (cname, kind, arg.fast_contains if kind == "calendar" else arg) for cname, kind, arg in mt.columns
+            ]
             # A matrix with one `any` column needs no choice at all; the usual
             # `columns CAL, off_hours` is one calendar lookup.
             fixed = chooser[0][0] if chooser and chooser[0][1] in ("any", "off_hours") else None
@@ -283,11 +322,13 @@ class Rules:
             return money
         fee = self.products.get(product)
         if fee is None:
-            raise TicketError("product", f"product `{product}` has no monthly fee in the contract, "
-                                         "so a percentage credit cannot be computed")
+            raise TicketError(
+                "product",
+                f"product `{product}` has no monthly fee in the contract, so a percentage credit cannot be computed",
+            )
         return fee * percent / _HUNDRED
 
-    def _ladder_amounts(self, ld: _StepLadder, product) -> tuple[Decimal, Optional[Decimal]]:
+    def _ladder_amounts(self, ld: _StepLadder, product) -> tuple[Decimal, Decimal | None]:
         step = self._fee_amount(ld.percent, ld.money, product)
         cap = None
         if ld.cap_percent is not None or ld.cap_money is not None:
@@ -298,12 +339,15 @@ class Rules:
     def validate(self, t: Ticket) -> None:
         """Raise `TicketError` naming the field that makes `t` unusable."""
         if t.priority not in self._priority_set:
-            raise TicketError("priority", f"unknown priority `{t.priority}`; the contract has "
-                                          + ", ".join(self.priorities))
+            raise TicketError(
+                "priority", f"unknown priority `{t.priority}`; the contract has " + ", ".join(self.priorities)
+            )
         if not self.effective_lo <= t.opened_at < self.effective_hi:
             eff = self.file.effective
-            raise TicketError("opened_at", f"opened {self.format(t.opened_at)}, outside the contract's "
-                                           f"effective period {eff.start} to {eff.end}")
+            raise TicketError(
+                "opened_at",
+                f"opened {self.format(t.opened_at)}, outside the contract's effective period {eff.start} to {eff.end}",
+            )
         opened = t.opened_at
         if t.first_response_at is not None and t.first_response_at < opened:
             self._before_opened(t, "first_response_at")
@@ -320,11 +364,12 @@ class Rules:
             raise TicketError("exclusion", f"unknown exclusion code `{t.exclusion}`; the contract's codes: {known}")
         if self._needs_region and t.region not in self.regions:
             what = f"unknown region `{t.region}`" if t.region else "no region"
-            raise TicketError("region", f"{what}; the response columns go by region: " + ", ".join(sorted(self.regions)))
+            raise TicketError(
+                "region", f"{what}; the response columns go by region: " + ", ".join(sorted(self.regions))
+            )
         if self._needs_product and t.product not in self.products:
             what = f"unknown product `{t.product}`" if t.product else "no product"
-            raise TicketError("product", f"{what}; credits are a share of a product's fee: "
-                                         + ", ".join(self.products))
+            raise TicketError("product", f"{what}; credits are a share of a product's fee: " + ", ".join(self.products))
 
     def _before_opened(self, t: Ticket, name: str) -> None:
         v = getattr(t, name)
@@ -419,7 +464,7 @@ class Rules:
             done = 2 * total
         return done, total
 
-    def warning_level(self, share: Fraction) -> Optional[str]:
+    def warning_level(self, share: Fraction) -> str | None:
         level = None
         for name, threshold in self.warnings:
             if share >= threshold:
@@ -427,7 +472,7 @@ class Rules:
         return level
 
     # ------------------------------------------------------------- evaluation
-    def evaluate(self, t: Ticket, at: Optional[int] = None, validate: bool = True) -> TicketOutcome:
+    def evaluate(self, t: Ticket, at: int | None = None, validate: bool = True) -> TicketOutcome:
         """Evaluate one ticket; `at` is the instant open tickets are judged at."""
         if validate:
             self.validate(t)
@@ -500,8 +545,23 @@ class Rules:
                 status, late = "excluded", 0
             elif late:
                 breached = True
-            deadlines[name] = _new_tuple(Deadline, (name, column, target.spelling, target.clock, due, event, status,
-                                                    late, level, done, total, target.line))
+            deadlines[name] = _new_tuple(
+                Deadline,
+                (
+                    name,
+                    column,
+                    target.spelling,
+                    target.clock,
+                    due,
+                    event,
+                    status,
+                    late,
+                    level,
+                    done,
+                    total,
+                    target.line,
+                ),
+            )
             if late:
                 for ld in ladders:
                     steps = -(-late // ld.every) if ld.mode == "started" else late // ld.every
@@ -523,7 +583,7 @@ class Rules:
                 followup = CadenceCheck("excluded", 0, followup.due)
         return _new_tuple(TicketOutcome, (t, deadlines, credits, excluded, updates, followup, breached))
 
-    def _updates(self, t: Ticket, at: Optional[int]) -> Optional[CadenceCheck]:
+    def _updates(self, t: Ticket, at: int | None) -> CadenceCheck | None:
         # Progress updates are due every N (wall clock) from the first
         # response until resolution; each gap longer than N misses ⌈gap/N⌉−1
         # deadlines.
@@ -550,7 +610,7 @@ class Rules:
         status = "met" if t.resolved_at is not None else "pending"
         return CadenceCheck(status, 0, None if t.resolved_at is not None else last + every)
 
-    def _followup(self, t: Ticket, at: Optional[int]) -> Optional[CadenceCheck]:
+    def _followup(self, t: Ticket, at: int | None) -> CadenceCheck | None:
         if self.followup is None or t.resolved_at is None:
             return None
         due = t.resolved_at + self.followup
@@ -561,7 +621,7 @@ class Rules:
         return _new_tuple(CadenceCheck, ("pending", 0, due))
 
     # ------------------------------------------------------------- fast path
-    def due_times(self, priority: str, opened_at: int, region: Optional[str] = None) -> dict[str, Optional[int]]:
+    def due_times(self, priority: str, opened_at: int, region: str | None = None) -> dict[str, int | None]:
         """Only the due time of each metric (no pauses): a ticketing
         system's hot path when a ticket is opened."""
         t = Ticket("", priority, opened_at, region=region)

@@ -32,15 +32,20 @@ def _parse(data: bytes, name: str | None):
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RulesError("malformed", f"is not UTF-8 text (byte {exc.start})",
-                         "pass a .rules.json or .rules.yaml file written by `slalang build`", name)
+        raise RulesError(
+            "malformed",
+            f"is not UTF-8 text (byte {exc.start})",
+            "pass a .rules.json or .rules.yaml file written by `slalang build`",
+            name,
+        )
     stripped = text.lstrip()
     if stripped.startswith("{"):
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
-            raise RulesError("malformed", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                             _REBUILD, name)
+            raise RulesError(
+                "malformed", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", _REBUILD, name
+            )
     try:
         import yaml
     except ImportError:  # pragma: no cover - pyyaml is a dependency
@@ -58,23 +63,29 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
     error messages. Raises `RulesError` (see its `kind`)."""
     doc = _parse(data, name)
     if not isinstance(doc, dict):
-        raise RulesError("malformed", "is not a slalang rule file (expected a JSON object at the top)",
-                         _REBUILD, name)
+        raise RulesError("malformed", "is not a slalang rule file (expected a JSON object at the top)", _REBUILD, name)
     schema = doc.get("schema")
     if schema is None:
         raise RulesError("malformed", "has no `schema` field: it is not a slalang rule file", _REBUILD, name)
     if schema != SCHEMA_ID:
-        raise RulesError("version", f"uses rule schema `{schema}`, which this slalang does not read "
-                         f"(it reads `{SCHEMA_ID}`)",
-                         "use the slalang version that wrote the file, or " + _REBUILD, name)
+        raise RulesError(
+            "version",
+            f"uses rule schema `{schema}`, which this slalang does not read (it reads `{SCHEMA_ID}`)",
+            "use the slalang version that wrote the file, or " + _REBUILD,
+            name,
+        )
     claimed = doc.get("checksum")
     if not isinstance(claimed, str):
         raise RulesError("malformed", "has no `checksum` field", _REBUILD, name)
     actual = checksum_of(doc)
     if claimed != actual:
-        raise RulesError("checksum", f"does not match its checksum (file says {claimed[:19]}…, content "
-                         f"hashes to {actual[:19]}…): it was edited or damaged after it was built",
-                         "never edit a rule file by hand; change the contract and " + _REBUILD, name)
+        raise RulesError(
+            "checksum",
+            f"does not match its checksum (file says {claimed[:19]}…, content "
+            f"hashes to {actual[:19]}…): it was edited or damaged after it was built",
+            "never edit a rule file by hand; change the contract and " + _REBUILD,
+            name,
+        )
     from pydantic import ValidationError
 
     try:
@@ -85,8 +96,14 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
             loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
             problems.append(f"{loc or 'top level'}: {err['msg']}")
         more = exc.error_count() - len(problems)
-        raise RulesError("malformed", "does not have the shape of a rule file: " + "; ".join(problems)
-                         + (f"; … and {more} more" if more > 0 else ""), _REBUILD, name)
+        raise RulesError(
+            "malformed",
+            "does not have the shape of a rule file: "
+            + "; ".join(problems)
+            + (f"; … and {more} more" if more > 0 else ""),
+            _REBUILD,
+            name,
+        )
     problem = _dangling_reference(rule_file)
     if problem:
         raise RulesError("malformed", problem, _REBUILD, name)

@@ -16,9 +16,9 @@ rounded once by the contract's rule."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable, Optional
 
 from slalang.runtime.availability import AvailabilityOutcome, decimal_percent, period_key
 from slalang.runtime.engine import Rules, TicketOutcome
@@ -93,7 +93,7 @@ class PeriodReport:
                 bucket = self._capped.setdefault(ck, {})
                 bucket["availability"] = bucket.get("availability", Decimal(0)) + sum(o.credits.values(), Decimal(0))
 
-    def _cap(self, product: str) -> Optional[Decimal]:
+    def _cap(self, product: str) -> Decimal | None:
         cap = self.rules.policy.cap
         if cap is None:
             return None
@@ -110,18 +110,32 @@ class PeriodReport:
         r = self.rules
         rows = []
         for (key, metric, prio), (met, breached, pending, excluded) in sorted(
-                self._sla.items(), key=lambda kv: (kv[0][0], kv[0][1], r.priorities.index(kv[0][2]))):
+            self._sla.items(), key=lambda kv: (kv[0][0], kv[0][1], r.priorities.index(kv[0][2]))
+        ):
             judged = met + breached
-            rows.append({
-                "period": key, "metric": metric, "priority": prio, "judged": judged, "met": met,
-                "breached": breached, "pending": pending, "excluded": excluded,
-                "attainment_percent": str(decimal_percent(Fraction(met * 100, judged), 2)) if judged else None,
-            })
-        mttr = [{"period": key, "priority": prio, "resolved": n, "mttr_seconds": round(total / n)}
-                for (key, prio), (total, n) in sorted(self._mttr.items(),
-                                                      key=lambda kv: (kv[0][0], r.priorities.index(kv[0][1])))]
-        accrued = [{"period": key, "product": product, "credit": str(r.round(v))}
-                   for (key, product), v in sorted(self._accrued.items())]
+            rows.append(
+                {
+                    "period": key,
+                    "metric": metric,
+                    "priority": prio,
+                    "judged": judged,
+                    "met": met,
+                    "breached": breached,
+                    "pending": pending,
+                    "excluded": excluded,
+                    "attainment_percent": str(decimal_percent(Fraction(met * 100, judged), 2)) if judged else None,
+                }
+            )
+        mttr = [
+            {"period": key, "priority": prio, "resolved": n, "mttr_seconds": round(total / n)}
+            for (key, prio), (total, n) in sorted(
+                self._mttr.items(), key=lambda kv: (kv[0][0], r.priorities.index(kv[0][1]))
+            )
+        ]
+        accrued = [
+            {"period": key, "product": product, "credit": str(r.round(v))}
+            for (key, product), v in sorted(self._accrued.items())
+        ]
         credits = []
         for (key, product), sources in sorted(self._capped.items()):
             tickets = sources.get("tickets", Decimal(0))
@@ -129,19 +143,44 @@ class PeriodReport:
             total = tickets + avail
             cap = self._cap(product)
             capped = min(total, cap) if cap is not None else total
-            credits.append({"period": key, "product": product, "tickets": str(r.round(tickets)),
-                            "availability": str(r.round(avail)), "total": str(r.round(total)),
-                            "cap": None if cap is None else str(r.round(cap)), "owed": str(r.round(capped)),
-                            "currency": r.currency})
-        availability = [{
-            "period": o.period, "product": o.product, "availability_percent": str(o.percent),
-            "target_percent": str(o.target), "met": o.met, "given": o.given,
-            "downtime_seconds": o.downtime_seconds, "excluded_seconds": o.excluded_seconds,
-            "maintenance_seconds": o.maintenance_seconds,
-            "tier": None if o.tier is None else str(o.tier),
-            "credit": str(r.round(sum(o.credits.values(), Decimal(0)))),
-        } for o in sorted(self._availability, key=lambda o: (o.period, o.product))]
-        return {"contract": r.file.contract.id, "version": r.file.contract.version, "period": self.period,
-                "cap_period": self.cap_period, "currency": r.currency, "tickets": self.tickets,
-                "sla": rows, "mttr": mttr, "accrued_credits": accrued, "availability": availability,
-                "credits": credits}
+            credits.append(
+                {
+                    "period": key,
+                    "product": product,
+                    "tickets": str(r.round(tickets)),
+                    "availability": str(r.round(avail)),
+                    "total": str(r.round(total)),
+                    "cap": None if cap is None else str(r.round(cap)),
+                    "owed": str(r.round(capped)),
+                    "currency": r.currency,
+                }
+            )
+        availability = [
+            {
+                "period": o.period,
+                "product": o.product,
+                "availability_percent": str(o.percent),
+                "target_percent": str(o.target),
+                "met": o.met,
+                "given": o.given,
+                "downtime_seconds": o.downtime_seconds,
+                "excluded_seconds": o.excluded_seconds,
+                "maintenance_seconds": o.maintenance_seconds,
+                "tier": None if o.tier is None else str(o.tier),
+                "credit": str(r.round(sum(o.credits.values(), Decimal(0)))),
+            }
+            for o in sorted(self._availability, key=lambda o: (o.period, o.product))
+        ]
+        return {
+            "contract": r.file.contract.id,
+            "version": r.file.contract.version,
+            "period": self.period,
+            "cap_period": self.cap_period,
+            "currency": r.currency,
+            "tickets": self.tickets,
+            "sla": rows,
+            "mttr": mttr,
+            "accrued_credits": accrued,
+            "availability": availability,
+            "credits": credits,
+        }

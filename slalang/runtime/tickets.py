@@ -21,23 +21,35 @@ import csv
 import datetime as dt
 import io
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import IO, Iterator, Optional, Union
+from typing import IO
 
 from slalang.runtime.engine import Ticket, TicketError
 
-TICKET_COLUMNS = ("id", "priority", "product", "region", "opened_at", "first_response_at", "resolved_at",
-                  "updates", "pauses", "exclusion", "followup_at")
+TICKET_COLUMNS = (
+    "id",
+    "priority",
+    "product",
+    "region",
+    "opened_at",
+    "first_response_at",
+    "resolved_at",
+    "updates",
+    "pauses",
+    "exclusion",
+    "followup_at",
+)
 DOWNTIME_COLUMNS = ("product", "start", "end", "exclusion", "notified_at", "period", "availability")
 
 
 @dataclass(slots=True)
 class RowError:
     line: int  # 1-based line of the file
-    column: Optional[str]
+    column: str | None
     message: str
-    ticket_id: Optional[str] = None
+    ticket_id: str | None = None
 
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", column `{self.column}`" if self.column else "")
@@ -61,8 +73,11 @@ class InstantParser:
         try:
             d = dt.datetime.fromisoformat(s)
         except ValueError:
-            raise TicketError(column, f"`{s}` is not an instant; write e.g. 2026-01-05T09:30:00+08:00 "
-                                      "(or without the offset for the contract's local time)") from None
+            raise TicketError(
+                column,
+                f"`{s}` is not an instant; write e.g. 2026-01-05T09:30:00+08:00 "
+                "(or without the offset for the contract's local time)",
+            ) from None
         if d.tzinfo is None:
             d = d.replace(tzinfo=self.tz)
         try:
@@ -142,8 +157,9 @@ def _pauses(ps, instant: InstantParser) -> tuple[tuple[int, int], ...]:
         else:
             parts = []
         if len(parts) != 2 or parts[0] is None or parts[1] is None:
-            raise TicketError("pauses", f"`{p}` is not a pause; write START/END, e.g. "
-                                        "2026-01-05T10:00+08:00/2026-01-05T11:00+08:00")
+            raise TicketError(
+                "pauses", f"`{p}` is not a pause; write START/END, e.g. 2026-01-05T10:00+08:00/2026-01-05T11:00+08:00"
+            )
         pairs.append((instant(parts[0], "pauses"), instant(parts[1], "pauses")))
     return tuple(pairs)
 
@@ -153,8 +169,9 @@ def _sniff_jsonl(fh) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
-def rows(fh: IO[str], columns: tuple[str, ...], required: tuple[str, ...], jsonl: Optional[bool] = None
-         ) -> Iterator[Union[tuple[int, dict], RowError]]:
+def rows(
+    fh: IO[str], columns: tuple[str, ...], required: tuple[str, ...], jsonl: bool | None = None
+) -> Iterator[tuple[int, dict] | RowError]:
     """(line, row dict) for each record, or a RowError for an unreadable one."""
     if jsonl is None:
         jsonl = _sniff_jsonl(fh)
@@ -190,8 +207,9 @@ def rows(fh: IO[str], columns: tuple[str, ...], required: tuple[str, ...], jsonl
         raise TicketError(unknown[0], f"line 1: unknown column `{unknown[0]}`; columns: {', '.join(columns)}")
     missing = [c for c in required if c not in header]
     if missing:
-        raise TicketError(missing[0], f"line 1: the header has no `{missing[0]}` column "
-                                      f"(required: {', '.join(required)})")
+        raise TicketError(
+            missing[0], f"line 1: the header has no `{missing[0]}` column (required: {', '.join(required)})"
+        )
     width = len(header)
     line = 1
     while True:
@@ -213,8 +231,7 @@ def rows(fh: IO[str], columns: tuple[str, ...], required: tuple[str, ...], jsonl
         yield start, dict(zip(header, rec))
 
 
-def read_tickets(fh: IO[str], tz: dt.tzinfo, jsonl: Optional[bool] = None
-                 ) -> Iterator[Union[tuple[int, Ticket], RowError]]:
+def read_tickets(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iterator[tuple[int, Ticket] | RowError]:
     """(line, Ticket) per row, or a RowError naming the line and column."""
     instant = InstantParser(tz)
     for item in rows(fh, TICKET_COLUMNS, ("id", "priority", "opened_at"), jsonl):
@@ -231,16 +248,15 @@ def read_tickets(fh: IO[str], tz: dt.tzinfo, jsonl: Optional[bool] = None
 @dataclass(slots=True)
 class Downtime:
     product: str
-    start: Optional[int] = None
-    end: Optional[int] = None
-    exclusion: Optional[str] = None
-    notified_at: Optional[int] = None
-    period: Optional[str] = None
-    availability: Optional[Decimal] = None
+    start: int | None = None
+    end: int | None = None
+    exclusion: str | None = None
+    notified_at: int | None = None
+    period: str | None = None
+    availability: Decimal | None = None
 
 
-def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: Optional[bool] = None
-                  ) -> Iterator[Union[tuple[int, Downtime], RowError]]:
+def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iterator[tuple[int, Downtime] | RowError]:
     instant = InstantParser(tz)
     for item in rows(fh, DOWNTIME_COLUMNS, ("product",), jsonl):
         if isinstance(item, RowError):
@@ -282,4 +298,4 @@ def open_text(path: str) -> IO[str]:
         import sys
 
         return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
-    return open(path, "r", encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
