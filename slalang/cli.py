@@ -16,9 +16,18 @@ import sys
 from pathlib import Path
 
 from slalang import __version__
-
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
-
+from slalang.cliutil import (
+    EXIT_ERRORS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    add_lang_argument,
+    expand_inputs,
+    lang_of,
+    print_diagnostics,
+    summary_line,
+)
 
 # Further commands live in slalang/commands/<name>.py, each with
 # `register(subparsers)` that adds its parser and sets `func`. They must keep
@@ -26,63 +35,22 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXTRA_COMMANDS = ("schema", "eval", "extract_rules", "fmt", "diff", "textconv", "lint")
 
 
-class UsageError(Exception):
-    pass
-
-
-def expand_inputs(items: list[str]) -> list[str]:
-    """Files as given, and every *.sla below each directory (sorted)."""
-    out: list[str] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(str(f) for f in p.rglob("*.sla") if f.is_file())
-            if not found:
-                raise UsageError(f"no .sla files in {item}")
-            out.extend(found)
-        elif p.is_file():
-            out.append(item)
-        elif p.exists():
-            raise UsageError(f"{item}: not a regular file (a contract is a .sla file or a folder of them)")
-        else:
-            raise UsageError(f"{item}: no such file or directory")
-    return out
-
-
-def _print_diagnostics(results, fmt: str, out=None) -> None:
-    from slalang import diagnostics as dg
-
-    out = out or sys.stdout
-    shown: list = []
-    for r in results:
-        kept, more = dg.cap(r.diagnostics)
-        shown.extend(kept)
-        if fmt == "text":
-            for d in kept:
-                print(dg.render_text(d), file=out)
-                print(file=out)
-            if more:
-                print(f"{r.path}: … and {more} more", file=out)
-    if fmt == "json":
-        print(dg.to_json(shown, [r.path for r in results]), file=out)
+# Kept for modules that still import it from here.
+_print_diagnostics = print_diagnostics
 
 
 def cmd_check(args) -> int:
     from slalang.compiler import compile_file
 
     files = expand_inputs(args.inputs)
+    lang = lang_of(args)
     results = [compile_file(f) for f in files]
-    _print_diagnostics(results, args.format)
+    print_diagnostics(results, args.format, lang=lang)
     errors = sum(r.errors for r in results)
     warnings = sum(len(r.diagnostics) - r.errors for r in results)
     if args.format == "text":
         bad = sum(1 for r in results if r.errors)
-        print(
-            f"checked {len(files)} file{'s' if len(files) != 1 else ''}: "
-            f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}"
-            + (f" in {bad} file{'s' if bad != 1 else ''}" if bad else ""),
-            file=sys.stderr,
-        )
+        print(summary_line(len(files), errors, warnings, bad, lang), file=sys.stderr)
     if any(r.internal for r in results):
         return EXIT_INTERNAL
     return EXIT_ERRORS if errors else EXIT_OK
@@ -191,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text (default) or JSON")
+    add_lang_argument(p)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser(

@@ -4,9 +4,11 @@ Every stage (reading, syntax, lowering, later lint) reports problems as
 `Diagnostic` values; nothing below the CLI prints or exits. A diagnostic has a
 stable code (listed in `CODES`, documented in docs/language.md), a severity, a
 message, a primary span, optional secondary labels and a hint that says what
-to write instead. `render_text` gives gcc-style output with the source line and
-a caret underline measured in terminal cells; `to_json` gives the same facts to
-editors and CI."""
+to write instead. Messages, hints and labels are `slalang.i18n.Msg` values
+(catalogue keys with fields), so one diagnostic renders in any language:
+`render_text(d, lang)` gives gcc-style output with the source line and a caret
+underline measured in terminal cells; `to_json(ds, files, lang)` gives the
+same facts to editors and CI."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
+from slalang.i18n import Msg, Verbatim, render
 from slalang.source import SourceFile, Span, char_width
 
 MAX_PER_FILE = 50
@@ -25,26 +28,48 @@ class Severity(str, Enum):
     WARNING = "warning"
 
 
+Words = Msg | Verbatim | str  # str: already in the user's words (e.g. an OS error)
+
+
 @dataclass(frozen=True, slots=True)
 class Label:
     span: Span
-    message: str
+    text: Words
     source: SourceFile | None = None  # None: same file as the diagnostic
+
+    @property
+    def message(self) -> str:
+        return render(self.text, "en")
 
 
 @dataclass(slots=True)
 class Diagnostic:
     code: str
     severity: Severity
-    message: str
+    text: Words
     source: SourceFile | None
     span: Span | None
-    hint: str | None = None
+    hint_text: Words | None = None
     labels: list[Label] = field(default_factory=list)
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
+
+    @property
+    def message(self) -> str:
+        """The message in English (tests, logs); renderers take a language."""
+        return render(self.text, "en")
+
+    @property
+    def hint(self) -> str | None:
+        return None if self.hint_text is None else render(self.hint_text, "en")
+
+    def message_in(self, lang: str) -> str:
+        return render(self.text, lang)
+
+    def hint_in(self, lang: str) -> str | None:
+        return None if self.hint_text is None else render(self.hint_text, lang)
 
     def position(self) -> tuple[int, int, int, int] | None:
         if self.source is None or self.span is None:
@@ -58,83 +83,78 @@ class Diagnostic:
         return (self.source.path if self.source else "", pos[0], pos[1], self.code)
 
 
-# Every code the compiler can emit: severity and a one-line summary. The
-# language reference lists them from here; tests check each is documented.
-CODES: dict[str, tuple[Severity, str]] = {
-    # reading the file
-    "E0001": (Severity.ERROR, "file cannot be read"),
-    "E0002": (Severity.ERROR, "file is not UTF-8 text"),
-    "E0003": (Severity.ERROR, "file is empty"),
-    "E0004": (Severity.ERROR, "file is too large"),
-    "E0005": (Severity.ERROR, "file looks binary (contains NUL bytes)"),
-    # syntax
-    "E0101": (Severity.ERROR, "unexpected character"),
-    "E0102": (Severity.ERROR, "unexpected token"),
-    "E0103": (Severity.ERROR, "unexpected end of file (a block is not closed)"),
-    "E0104": (Severity.ERROR, "unterminated string"),
-    "E0105": (Severity.ERROR, "invalid escape in a string"),
-    "E0106": (Severity.ERROR, "invalid date or time"),
-    "E0107": (Severity.ERROR, "invalid duration"),
-    "E0108": (Severity.ERROR, "a whole number is required"),
-    # names
-    "E0201": (Severity.ERROR, "unknown name"),
-    "E0202": (Severity.ERROR, "duplicate name"),
-    "E0203": (Severity.ERROR, "statement given twice"),
-    "E0204": (Severity.ERROR, "required statement missing"),
-    "E0205": (Severity.ERROR, "invalid contract id or version"),
-    "E0206": (Severity.ERROR, "reserved name"),
-    # languages and texts
-    "E0301": (Severity.ERROR, "text does not give every declared language"),
-    "E0302": (Severity.ERROR, "unsupported or repeated language"),
-    "E0303": (Severity.ERROR, "prevailing language is not declared"),
-    "W0304": (Severity.WARNING, "text appears to be in the wrong language"),
-    "E0305": (Severity.ERROR, "empty text"),
-    # matrices
-    "E0401": (Severity.ERROR, "matrix row missing for a priority"),
-    "E0402": (Severity.ERROR, "matrix row repeated"),
-    "E0403": (Severity.ERROR, "matrix row has the wrong number of cells"),
-    "E0404": (Severity.ERROR, "matrix columns invalid"),
-    "E0405": (Severity.ERROR, "business-time unit without a business calendar"),
-    "E0406": (Severity.ERROR, "duration mixes wall-clock and business units"),
-    "E0407": (Severity.ERROR, "zero duration"),
-    "W0408": (Severity.WARNING, "more severe priority has a looser target"),
-    "W0409": (Severity.WARNING, "response target slower than resolution target"),
-    # thresholds, percentages, money
-    "E0501": (Severity.ERROR, "percentage out of range"),
-    "E0502": (Severity.ERROR, "thresholds not strictly ordered"),
-    "E0503": (Severity.ERROR, "credit ladder malformed"),
-    "E0504": (Severity.ERROR, "money amount invalid"),
-    # time, place and calendars
-    "E0601": (Severity.ERROR, "effective period is empty"),
-    "E0602": (Severity.ERROR, "unknown time zone"),
-    "E0603": (Severity.ERROR, "unknown currency"),
-    "E0604": (Severity.ERROR, "holiday set does not cover the effective period"),
-    "E0605": (Severity.ERROR, "unknown holiday set"),
-    "E0606": (Severity.ERROR, "invalid working hours"),
-    "E0607": (Severity.ERROR, "calendar has no working time"),
-    "W0608": (Severity.WARNING, "calendar date outside the effective period"),
-    "E0609": (Severity.ERROR, "date is both a holiday and a working day"),
-    # clauses
-    "E0701": (Severity.ERROR, "reference to a value that does not exist"),
-    "E0702": (Severity.ERROR, "malformed reference in a text"),
-    "W0703": (Severity.WARNING, "the languages of a text quote different values"),
-    "E0703": (Severity.ERROR, "reference outside a clause"),
-    # the compiler itself
-    "E9999": (Severity.ERROR, "internal error"),
+# Every code the compiler can emit, with its severity. The one-line summary
+# of each is `diag.codes.<code>` in the catalogues; the language reference
+# lists them all, and tests check each is documented in both languages.
+CODES: dict[str, Severity] = {
+    "E0001": Severity.ERROR,
+    "E0002": Severity.ERROR,
+    "E0003": Severity.ERROR,
+    "E0004": Severity.ERROR,
+    "E0005": Severity.ERROR,
+    "E0101": Severity.ERROR,
+    "E0102": Severity.ERROR,
+    "E0103": Severity.ERROR,
+    "E0104": Severity.ERROR,
+    "E0105": Severity.ERROR,
+    "E0106": Severity.ERROR,
+    "E0107": Severity.ERROR,
+    "E0108": Severity.ERROR,
+    "E0201": Severity.ERROR,
+    "E0202": Severity.ERROR,
+    "E0203": Severity.ERROR,
+    "E0204": Severity.ERROR,
+    "E0205": Severity.ERROR,
+    "E0206": Severity.ERROR,
+    "E0301": Severity.ERROR,
+    "E0302": Severity.ERROR,
+    "E0303": Severity.ERROR,
+    "W0304": Severity.WARNING,
+    "E0305": Severity.ERROR,
+    "E0401": Severity.ERROR,
+    "E0402": Severity.ERROR,
+    "E0403": Severity.ERROR,
+    "E0404": Severity.ERROR,
+    "E0405": Severity.ERROR,
+    "E0406": Severity.ERROR,
+    "E0407": Severity.ERROR,
+    "W0408": Severity.WARNING,
+    "W0409": Severity.WARNING,
+    "E0501": Severity.ERROR,
+    "E0502": Severity.ERROR,
+    "E0503": Severity.ERROR,
+    "E0504": Severity.ERROR,
+    "E0601": Severity.ERROR,
+    "E0602": Severity.ERROR,
+    "E0603": Severity.ERROR,
+    "E0604": Severity.ERROR,
+    "E0605": Severity.ERROR,
+    "E0606": Severity.ERROR,
+    "E0607": Severity.ERROR,
+    "W0608": Severity.WARNING,
+    "E0609": Severity.ERROR,
+    "E0701": Severity.ERROR,
+    "E0702": Severity.ERROR,
+    "W0703": Severity.WARNING,
+    "E0703": Severity.ERROR,
+    "E9999": Severity.ERROR,
 }
+
+
+def summary(code: str, lang: str = "en") -> str:
+    return render(Msg(f"diag.codes.{code}"), lang)
 
 
 def make(
     code: str,
-    message: str,
+    message: Words,
     source: SourceFile | None,
     span: Span | None,
     *,
-    hint: str | None = None,
+    hint: Words | None = None,
     labels: Iterable[Label] = (),
 ) -> Diagnostic:
-    severity = CODES[code][0]
-    return Diagnostic(code, severity, message, source, span, hint, list(labels))
+    return Diagnostic(code, CODES[code], message, source, span, hint, list(labels))
 
 
 # ---------------------------------------------------------------- rendering
@@ -172,23 +192,26 @@ def _excerpt(source: SourceFile, span: Span, mark: str) -> list[str]:
     ]
 
 
-def render_text(diag: Diagnostic) -> str:
+def render_text(diag: Diagnostic, lang: str = "en") -> str:
     pos = diag.position()
     where = diag.source.path if diag.source else "slalang"
     if pos:
         where = f"{where}:{pos[0]}:{pos[1]}"
-    out = [f"{where}: {diag.severity.value}[{diag.code}]: {diag.message}"]
+    severity = render(Msg(f"cli.severity.{diag.severity.value}"), lang)
+    out = [f"{where}: {severity}[{diag.code}]: {diag.message_in(lang)}"]
     if diag.source is not None and diag.span is not None:
         out += _excerpt(diag.source, diag.span, "^")
+    note = render(Msg("cli.severity.note"), lang)
     for label in diag.labels:
         src = label.source or diag.source
         if src is None:
             continue
         line, col = src.line_col(label.span.start)
-        out.append(f"{src.path}:{line}:{col}: note: {label.message}")
+        out.append(f"{src.path}:{line}:{col}: {note}: {render(label.text, lang)}")
         out += _excerpt(src, label.span, "-")
-    if diag.hint:
-        out.append(f"  = help: {diag.hint}")
+    hint = diag.hint_in(lang)
+    if hint:
+        out.append(f"  = {render(Msg('cli.severity.help'), lang)}: {hint}")
     return "\n".join(out)
 
 
@@ -198,18 +221,19 @@ def cap(diags: list[Diagnostic], limit: int = MAX_PER_FILE) -> tuple[list[Diagno
     return diags[:limit], max(0, len(diags) - limit)
 
 
-def to_dict(diag: Diagnostic) -> dict:
+def to_dict(diag: Diagnostic, lang: str = "en") -> dict:
     pos = diag.position()
     d: dict = {
         "file": diag.source.path if diag.source else None,
         "severity": diag.severity.value,
         "code": diag.code,
-        "message": diag.message,
+        "message": diag.message_in(lang),
     }
     if pos:
         d.update(line=pos[0], column=pos[1], end_line=pos[2], end_column=pos[3])
-    if diag.hint:
-        d["hint"] = diag.hint
+    hint = diag.hint_in(lang)
+    if hint:
+        d["hint"] = hint
     labels = []
     for label in diag.labels:
         src = label.source or diag.source
@@ -224,7 +248,7 @@ def to_dict(diag: Diagnostic) -> dict:
                 "column": col,
                 "end_line": end_line,
                 "end_column": end_col,
-                "message": label.message,
+                "message": render(label.text, lang),
             }
         )
     if labels:
@@ -232,11 +256,12 @@ def to_dict(diag: Diagnostic) -> dict:
     return d
 
 
-def to_json(diags: list[Diagnostic], files: list[str]) -> str:
+def to_json(diags: list[Diagnostic], files: list[str], lang: str = "en") -> str:
     errors = sum(d.is_error for d in diags)
     doc = {
         "files": files,
-        "diagnostics": [to_dict(d) for d in diags],
+        "language": lang,
+        "diagnostics": [to_dict(d, lang) for d in diags],
         "summary": {"errors": errors, "warnings": len(diags) - errors},
     }
     return json.dumps(doc, ensure_ascii=False, indent=2)

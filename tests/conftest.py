@@ -6,6 +6,11 @@ import pytest
 # Validate every model object as lowering builds it (see slalang/lower.py),
 # here and in every `slalang` subprocess the tests start.
 os.environ["SLALANG_STRICT_MODEL"] = "1"
+# Messages default to the user's locale (zh_* → Chinese); the goldens name
+# their language explicitly, so the suite never depends on the machine's.
+for _var in ("LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_var, None)
+os.environ["LANG"] = "C.UTF-8"
 
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"

@@ -275,7 +275,7 @@ def test_catalogues_have_the_same_messages():
         return {prefix.rstrip(".")}
 
     cats = {
-        lang: yaml.safe_load((ROOT / "templates" / "messages" / f"{lang}.yaml").read_text("utf-8"))
+        lang: yaml.safe_load((ROOT / "templates" / "messages" / lang / "letter.yaml").read_text("utf-8"))
         for lang in ("zh", "en")
     }
     # plural forms and language-specific switches may differ; every message must exist in both

@@ -1,7 +1,7 @@
 """How the letter says things in one language: the message catalogue and the
 language's own way of writing numbers, durations, dates and money.
 
-A `Wording` wraps one catalogue (`templates/messages/<lang>.yaml`) and the
+A `Wording` wraps one catalogue (`templates/messages/<lang>/letter.yaml`) and the
 Babel locale it names. Everything a reader sees goes through it: fixed
 sentences (`say`), contract values (`duration`, `money`, `date`, `percent`,
 `span`, …) and the contract's own texts with their `{references}` filled in
@@ -14,7 +14,6 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import cache
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -43,20 +42,16 @@ class CatalogueError(Exception):
     """A message catalogue is missing or lacks a key (a packaging bug)."""
 
 
-@cache
 def load_catalogue(lang: str) -> dict:
-    import yaml
+    """The letter's part of the language's catalogue (`templates/messages/<lang>/letter.yaml`)."""
+    from slalang import i18n
 
-    from slalang.resources import resource_dir
-
-    path = resource_dir("templates") / "messages" / f"{lang}.yaml"
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10× faster
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except FileNotFoundError:
-        raise CatalogueError(f"no message catalogue for language `{lang}` ({path})") from None
+        data = i18n.catalogue(lang).get("letter")
+    except i18n.CatalogueError as exc:
+        raise CatalogueError(str(exc)) from None
     if not isinstance(data, dict):
-        raise CatalogueError(f"{path} is not a message catalogue")
+        raise CatalogueError(f"the {lang} catalogue has no letter messages")
     return data
 
 

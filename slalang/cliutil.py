@@ -1,0 +1,98 @@
+"""What every command of the command line shares: exit codes, the usage
+error, input expansion, the `--lang` option and printing diagnostics and
+summaries in the user's language. `slalang/cli.py` and every module of
+`slalang/commands/` import these from here (never from each other), so a
+command module stays independent of the others.
+
+Kept light: importing this module loads no parser, model or catalogue."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import IO, Any
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad arguments or inputs: exit 2 with `slalang: error: …`."""
+
+
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=("zh", "en"),
+        default=None,
+        help="language of messages: zh or en (default: from LC_ALL, LC_MESSAGES or LANG; zh_* → zh)",
+    )
+
+
+def lang_of(args: Any) -> str:
+    """The language a command speaks: `--lang`, else the user's locale."""
+    chosen = getattr(args, "lang", None)
+    if chosen:
+        return str(chosen)
+    from slalang.i18n import default_lang
+
+    return default_lang()
+
+
+def say(key: str, lang: str, **fields: Any) -> str:
+    """One catalogue message in `lang` (see slalang/i18n.py)."""
+    from slalang.i18n import Msg, render
+
+    return render(Msg(key, **fields), lang)
+
+
+def expand_inputs(items: list[str]) -> list[str]:
+    """Files as given, and every *.sla below each directory (sorted)."""
+    out: list[str] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(str(f) for f in p.rglob("*.sla") if f.is_file())
+            if not found:
+                raise UsageError(f"no .sla files in {item}")
+            out.extend(found)
+        elif p.is_file():
+            out.append(item)
+        elif p.exists():
+            raise UsageError(f"{item}: not a regular file (a contract is a .sla file or a folder of them)")
+        else:
+            raise UsageError(f"{item}: no such file or directory")
+    return out
+
+
+def print_diagnostics(results: list[Any], fmt: str, out: IO[str] | None = None, lang: str = "en") -> None:
+    """Each result's diagnostics (capped per file) as text or one JSON document."""
+    from slalang import diagnostics as dg
+
+    out = out or sys.stdout
+    shown: list = []
+    for r in results:
+        kept, more = dg.cap(r.diagnostics)
+        shown.extend(kept)
+        if fmt == "text":
+            for d in kept:
+                print(dg.render_text(d, lang), file=out)
+                print(file=out)
+            if more:
+                print(say("cli.summary.more", lang, path=r.path, n=more), file=out)
+    if fmt == "json":
+        print(dg.to_json(shown, [r.path for r in results], lang), file=out)
+
+
+def summary_line(files: int, errors: int, warnings: int, bad: int, lang: str, verb: str = "checked") -> str:
+    """`checked 3 files: 1 error, 0 warnings in 1 file`, in `lang`."""
+    from slalang.i18n import Msg
+
+    fields = {
+        "files": Msg("cli.summary.files", n=files),
+        "errors": Msg("cli.summary.errors", n=errors),
+        "warnings": Msg("cli.summary.warnings", n=warnings),
+    }
+    if bad:
+        return say(f"cli.summary.{verb}_bad", lang, bad=Msg("cli.summary.files", n=bad), **fields)
+    return say(f"cli.summary.{verb}", lang, **fields)
