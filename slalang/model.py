@@ -4,7 +4,8 @@ Lowering (slalang/lower.py) builds these pydantic models from the AST once
 every name is resolved and every range checked; backends (letter, rules,
 diff, lint) read only this. Durations are integer seconds plus the clock they
 run on; percentages and money are `Decimal`. Each node that becomes an
-enforceable rule records the source `line` it came from."""
+enforceable rule, or that a diagnostic may point at, records the `span` of
+source text it came from (`SourceSpan`: offsets and 1-based line/column)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -12,15 +13,37 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from slalang.terms import WEEKDAYS  # noqa: F401  (re-exported as model.WEEKDAYS)
+
 Period = Literal["month", "quarter", "year"]
 Clock = Literal["wall", "business"]
 MetricName = Literal["response", "resolution"]
 LevelName = Literal["yellow", "orange", "red"]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+class SourceSpan(_Model):
+    """Where a model object was written: character offsets [start, end) and
+    1-based line and column of both ends (columns count characters)."""
+
+    start: int
+    end: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class _Located(_Model):
+    span: SourceSpan
+
+    @property
+    def line(self) -> int:
+        """The source line the object starts on (rule files record it)."""
+        return self.span.line
 
 
 class Segment(_Model):
@@ -80,6 +103,7 @@ class CalendarSpan(_Model):
 
 
 class Party(_Model):
+    span: SourceSpan | None = None
     name: Text
     credentials: tuple[Text, ...] = ()
     address: Text | None = None
@@ -87,11 +111,13 @@ class Party(_Model):
 
 
 class Region(_Model):
+    span: SourceSpan | None = None
     name: str
     title: Text
 
 
 class Product(_Model):
+    span: SourceSpan | None = None
     name: str
     title: Text
     fee: Money | None = None
@@ -99,11 +125,13 @@ class Product(_Model):
 
 
 class Service(_Model):
+    span: SourceSpan | None = None
     name: str
     title: Text
 
 
 class Scope(_Model):
+    span: SourceSpan | None = None
     regions: tuple[Region, ...] = ()
     products: tuple[Product, ...] = ()
     services: tuple[Service, ...] = ()
@@ -118,18 +146,18 @@ class WeeklyWindow(_Model):
 
 
 class DatedNote(_Model):
+    span: SourceSpan | None = None
     date: dt.date
     note: Text | None = None
 
 
-class Calendar(_Model):
+class Calendar(_Located):
     name: str
     title: Text
     hours: tuple[WeeklyWindow, ...]  # sorted by (weekday, start), merged
     holiday_sets: tuple[str, ...] = ()
     extra_holidays: tuple[DatedNote, ...] = ()
     extra_workdays: tuple[DatedNote, ...] = ()
-    line: int
 
     @property
     def longest_day_seconds(self) -> int:
@@ -140,6 +168,7 @@ class Calendar(_Model):
 
 
 class Priority(_Model):
+    span: SourceSpan | None = None
     name: str
     rank: int  # 0 is the most severe
     title: Text
@@ -155,84 +184,81 @@ class Column(_Model):
     kind: Literal["calendar", "off_hours", "any", "region"]
 
 
-class Target(_Model):
+class Target(_Located):
     priority: str
     column: str
     duration: Duration | None  # None: no commitment (`-`)
-    line: int
 
 
-class Matrix(_Model):
+class Matrix(_Located):
     metric: MetricName
     title: Text
     clock: str | None = None  # calendar that `bh`/`bd` count on
     columns: tuple[Column, ...]
     targets: tuple[Target, ...]  # priority order, then column order
-    line: int
+
+    __slots__ = ("_cells",)  # an index built on first use, outside the fields (so == and hash ignore it)
 
     def cell(self, priority: str, column: str) -> Duration | None:
-        for t in self.targets:
-            if t.priority == priority and t.column == column:
-                return t.duration
-        raise KeyError((priority, column))
+        try:
+            index = self._cells
+        except AttributeError:
+            index = {(t.priority, t.column): t.duration for t in self.targets}
+            object.__setattr__(self, "_cells", index)
+        try:
+            return index[(priority, column)]
+        except KeyError:
+            raise KeyError((priority, column)) from None
 
 
-class UpdateRule(_Model):
+class UpdateRule(_Located):
     priority: str
     every: Duration
-    line: int
 
 
-class Updates(_Model):
+class Updates(_Located):
     title: Text
     clock: str | None = None
     rules: tuple[UpdateRule, ...]
-    line: int
 
 
-class Followup(_Model):
+class Followup(_Located):
     title: Text
     within: Duration
-    line: int
 
 
-class AvailabilityTarget(_Model):
+class AvailabilityTarget(_Located):
     product: str
     percent: Decimal
     period: Period
-    line: int
 
 
-class WarningLevel(_Model):
+class WarningLevel(_Located):
     level: LevelName
     percent: Decimal  # of the target elapsed
-    line: int
 
 
-class StepRule(_Model):
+class StepRule(_Located):
     mode: Literal["started", "full"]
     every: Duration
     amount: Amount
-    line: int
 
 
-class TierRule(_Model):
+class TierRule(_Located):
     below: Decimal
     amount: Amount
-    line: int
 
 
-class CreditLadder(_Model):
+class CreditLadder(_Located):
     name: str
     title: Text
     metric: Literal["response", "resolution", "availability"]
     step: StepRule | None = None
     tiers: tuple[TierRule, ...] = ()  # highest threshold first
     cap: Amount | None = None
-    line: int
 
 
-class CreditPolicy(_Model):
+class CreditPolicy(_Located):
     cap: Amount | None = None
     cap_period: Period | None = None
     form: Literal["service_credit", "refund", "cash"] | None = None
@@ -240,35 +266,31 @@ class CreditPolicy(_Model):
     claim_after: Literal["month_end", "breach", "report"] | None = None
     rounding: Literal["half_up", "half_even", "down", "up"] = "half_up"
     quantum: Decimal = Decimal("0.01")
-    line: int
 
 
-class ForceMajeure(_Model):
+class ForceMajeure(_Located):
     events: Text
     notify_within: Duration | None = None
-    line: int
 
 
-class Maintenance(_Model):
+class Maintenance(_Located):
     notice: Duration | None = None
     max: Duration | None = None
     max_period: Period | None = None
     windows: tuple[WeeklyWindow, ...] = ()
-    line: int
 
 
-class CustomerCaused(_Model):
+class CustomerCaused(_Located):
     text: Text | None = None
-    line: int
 
 
-class OtherExclusion(_Model):
+class OtherExclusion(_Located):
     name: str
     text: Text
-    line: int
 
 
 class Exclusions(_Model):
+    span: SourceSpan | None = None
     force_majeure: ForceMajeure | None = None
     maintenance: Maintenance | None = None
     customer_caused: CustomerCaused | None = None
@@ -289,11 +311,13 @@ class Exclusions(_Model):
 
 
 class Audit(_Model):
+    span: SourceSpan | None = None
     every: CalendarSpan
     by: Literal["third_party", "customer", "provider"]
 
 
 class Reporting(_Model):
+    span: SourceSpan | None = None
     reports: tuple[Literal["daily", "weekly", "monthly", "quarterly", "yearly"], ...] = ()
     metrics: tuple[str, ...] = ()
     retention: CalendarSpan | None = None
@@ -301,17 +325,17 @@ class Reporting(_Model):
 
 
 class Disputes(_Model):
+    span: SourceSpan | None = None
     law: Text | None = None
     forum: Literal["arbitration", "court"] | None = None
     forum_name: Text | None = None
     seat: Text | None = None
 
 
-class Clause(_Model):
+class Clause(_Located):
     name: str | None = None
     title: Text
     paragraphs: tuple[Text, ...]
-    line: int
 
 
 class Value(_Model):

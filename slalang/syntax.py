@@ -17,8 +17,16 @@ from lark.lexer import Lexer
 
 from slalang import ast
 from slalang.diagnostics import Diagnostic, Label, did_you_mean, make
+from slalang.i18n import Msg, Verbatim
 from slalang.resources import grammar_path
 from slalang.source import SourceFile, Span
+from slalang.terms import DURATION_PART, WEEKDAYS
+
+
+def M(key: str, **fields: object) -> Msg:
+    """A syntax message: `diag.<key>` in the catalogues."""
+    return Msg(f"diag.{key}", **fields)
+
 
 _parser: Lark | None = None
 _builder: _AstBuilder | None = None
@@ -227,7 +235,6 @@ def _further_syntax_errors(source: SourceFile, first: UnexpectedInput) -> list[D
 
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
 _REF = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*\Z")
-_DUR_PART = re.compile(r"(\d+)(bd|bh|d|h|m)")
 
 
 def _declared_terminals() -> frozenset[str]:
@@ -275,7 +282,7 @@ class _AstBuilder(Transformer):
         self.comments.append(ast.Comment(str(tok), _span(tok)))
         return tok
 
-    def _report(self, code: str, message: str, span: Span, hint: str | None = None) -> None:
+    def _report(self, code: str, message: Msg, span: Span, hint: Msg | None = None) -> None:
         self.diagnostics.append(make(code, message, self.source, span, hint=hint))
 
     # rules -------------------------------------------------------------
@@ -328,9 +335,9 @@ class _AstBuilder(Transformer):
             value = None
             self._report(
                 "E0106",
-                f"`{tok}` is not a calendar date",
+                M("E0106.date", raw=str(tok)),
                 _span(tok),
-                "write a real date as YYYY-MM-DD, e.g. `2026-02-28`",
+                M("E0106.date_hint"),
             )
         return ast.DateLit(value, str(tok), _span(tok))
 
@@ -339,9 +346,7 @@ class _AstBuilder(Transformer):
         minutes: int | None = h * 60 + m
         if m > 59 or h > 24 or (h == 24 and m):
             minutes = None
-            self._report(
-                "E0106", f"`{tok}` is not a time of day", _span(tok), "write HH:MM from `00:00` to `24:00` (end of day)"
-            )
+            self._report("E0106", M("E0106.time", raw=str(tok)), _span(tok), M("E0106.time_hint"))
         return ast.TimeLit(minutes, str(tok), _span(tok))
 
     def _lit_PERCENT(self, tok: Token) -> ast.PercentLit:
@@ -357,21 +362,21 @@ class _AstBuilder(Transformer):
         if len(whole) > 12 or len(digits) > 20:
             self._report(
                 "E0108",
-                f"`{tok}` is too large a number",
+                M("E0108.too_large", raw=str(tok)),
                 _span(tok),
-                "numbers in a contract have at most 12 digits before the decimal point",
+                M("E0108.too_large_hint"),
             )
             return Decimal(0)
         return Decimal(digits)
 
     def _lit_DURATION(self, tok: Token) -> ast.DurationLit:
-        found = _DUR_PART.findall(str(tok))
+        found = DURATION_PART.findall(str(tok))
         if any(len(n) > 6 for n, _ in found):
             self._report(
                 "E0107",
-                f"`{tok}` is too long a duration",
+                M("E0107.too_many_digits", raw=str(tok)),
                 _span(tok),
-                "a duration part has at most six digits; write days as `d` or `bd`",
+                M("E0107.too_many_digits_hint"),
             )
             found = [("0", u) for _, u in found]
         parts = tuple((int(n), u) for n, u in found)
@@ -395,9 +400,9 @@ class _AstBuilder(Transformer):
                 else:
                     self._report(
                         "E0105",
-                        f"unknown escape `\\{nxt}` in a string",
+                        M("E0105.unknown", char=nxt),
                         Span(base + i, base + i + 2),
-                        'use `\\"`, `\\\\`, `\\n`, `\\{` or `\\}`; write other characters as they are',
+                        M("E0105.hint"),
                     )
                     buf.append(nxt)
                 i += 2
@@ -407,9 +412,9 @@ class _AstBuilder(Transformer):
                 if close == -1:
                     self._report(
                         "E0702",
-                        "`{` opens a reference that is never closed",
+                        M("E0702.unclosed"),
                         Span(base + i, base + n),
-                        "close it, e.g. `{response.P0.business}`, or write `\\{` for a literal brace",
+                        M("E0702.unclosed_hint"),
                     )
                     buf.append(body[i:])
                     break
@@ -418,10 +423,9 @@ class _AstBuilder(Transformer):
                 if not _REF.match(path):
                     self._report(
                         "E0702",
-                        f"`{{{path}}}` is not a reference",
+                        M("E0702.not_a_reference", path=path),
                         span,
-                        "a reference is a dotted path such as `{response.P0.business}`; "
-                        "write `\\{` for a literal brace",
+                        M("E0702.not_a_reference_hint"),
                     )
                     buf.append(body[i : close + 1])
                 else:
@@ -434,9 +438,9 @@ class _AstBuilder(Transformer):
             if ch == "}":
                 self._report(
                     "E0702",
-                    "`}` without an opening `{`",
+                    M("E0702.stray_close"),
                     Span(base + i, base + i + 1),
-                    "write `\\}` for a literal brace",
+                    M("E0702.stray_close_hint"),
                 )
             buf.append(ch)
             i += 1
@@ -448,18 +452,10 @@ class _AstBuilder(Transformer):
 
 # ---------------------------------------------------------------- errors
 
-_WORDS = {
-    "STRING": 'a quoted text such as `"…"`',
-    "NAME": "a name",
-    "DATE": "a date such as `2026-01-01`",
-    "TIME": "a time such as `09:00`",
-    "PERCENT": "a percentage such as `99.9%`",
-    "DURATION": "a duration such as `30m`, `4h`, `2bd`",
-    "NUMBER": "a number such as `120000.00`",
-    "DAY": "a weekday (`mon` … `sun`)",
-    "NONE": "`-` (no commitment)",
-    "$END": "the end of the file",
-}
+# Terminals described in words (`diag.syntax.words.<NAME>`); others are
+# quoted as the keyword or symbol they match.
+_WORDS = ("STRING", "NAME", "DATE", "TIME", "PERCENT", "DURATION", "NUMBER", "DAY", "NONE", "$END")
+
 
 _FULLWIDTH = {
     "，": ",",
@@ -484,19 +480,19 @@ _FULLWIDTH = {
 }
 
 
-def _terminal_words(name: str) -> list[str]:
+def _terminal_words(name: str) -> list:
     if name in _WORDS:
-        return [_WORDS[name]]
+        return [M(f"syntax.words.{'END' if name == '$END' else name}")]
     term = next((t for t in parser().terminals if t.name == name), None)
     if term is None:
-        return [name.lower()]
+        return [Verbatim(name.lower())]
     pattern = term.pattern
     if pattern.type == "str":
-        return [f"`{pattern.value}`"]
+        return [Verbatim(f"`{pattern.value}`")]
     alts = re.fullmatch(r"\(\?:([\w|]+)\)", pattern.value)
     if alts:
-        return [f"`{a}`" for a in sorted(alts.group(1).split("|"))]
-    return [name.lower()]
+        return [Verbatim(f"`{a}`") for a in sorted(alts.group(1).split("|"))]
+    return [Verbatim(name.lower())]
 
 
 def _keywords(expected: set[str]) -> list[str]:
@@ -504,36 +500,38 @@ def _keywords(expected: set[str]) -> list[str]:
     words: list[str] = []
     for name in expected:
         for w in _terminal_words(name):
-            if w.startswith("`") and re.fullmatch(r"`[A-Za-z_]+`", w):
-                words.append(w.strip("`"))
+            if isinstance(w, Verbatim) and re.fullmatch(r"`[A-Za-z_]+`", w.text):
+                words.append(w.text.strip("`"))
     return words
 
 
-def _expected_phrase(expected: set[str]) -> str:
-    words: list[str] = []
+def _expected_phrase(expected: set[str]) -> Msg:
+    """What the parser would accept, as `a, b or c` in the reader's language."""
+    words: list = []
     described = [n for n in expected if n in _WORDS]
-    for name in sorted(described, key=lambda n: list(_WORDS).index(n)):
+    for name in sorted(described, key=_WORDS.index):
         words.extend(_terminal_words(name))
     rest = sorted(
-        {w for n in expected if n not in _WORDS for w in _terminal_words(n)}, key=lambda w: (w in ("`}`", "`{`"), w)
+        {w.text for n in expected if n not in _WORDS for w in _terminal_words(n)},
+        key=lambda w: (w in ("`}`", "`{`"), w),
     )
-    words.extend(rest)
+    words.extend(Verbatim(w) for w in rest)
     if len(words) > 10:
-        words = words[:9] + ["…"]
+        words = words[:9] + [Verbatim("…")]
     if len(words) == 1:
-        return words[0]
-    return ", ".join(words[:-1]) + " or " + words[-1]
+        return M("syntax.one_of", only=words[0])
+    return M("syntax.choice", items=words[:-1], last=words[-1])
 
 
-def _describe(tok: Token) -> str:
+def _describe(tok: Token) -> Msg | Verbatim:
     if tok.type == "$END":
-        return "end of file"
+        return M("syntax.end_of_file")
     text = str(tok)
     if len(text) > 40:
         text = text[:37] + "…"
     if tok.type == "STRING":
-        return f"text {text}"
-    return f"`{text}`"
+        return M("syntax.text_token", text=text)
+    return Verbatim(f"`{text}`")
 
 
 def _braces(text: str, upto: int | None = None):
@@ -582,7 +580,7 @@ def _block_label(source: SourceFile, brace: int) -> Label:
     head = source.line_text(line).strip()
     words = head.split()
     what = " ".join(words[:2]) if words else "block"
-    return Label(Span(brace, brace + 1), f"`{what} … {{` opened here")
+    return Label(Span(brace, brace + 1), M("syntax.opened_here", what=what))
 
 
 def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
@@ -600,34 +598,30 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
             if opened:
                 return make(
                     "E0103",
-                    "the file ends before the block is closed",
+                    M("E0103.unclosed"),
                     source,
                     span,
-                    hint="add the missing `}`",
+                    hint=M("E0103.unclosed_hint"),
                     labels=[_block_label(source, opened[-1])],
                 )
-            return make("E0103", "the file ends too early", source, span, hint=f"expected {_expected_phrase(expected)}")
+            return make(
+                "E0103", M("E0103.too_early"), source, span, hint=M("syntax.expected", what=_expected_phrase(expected))
+            )
         span = Span(tok.start_pos, tok.end_pos)
         if expected <= {"$END"}:
             closed = _contract_close(text)
-            labels = [Label(Span(closed, closed + 1), "this `}` closes the contract")] if closed is not None else []
+            labels = [Label(Span(closed, closed + 1), M("syntax.closes_contract"))] if closed is not None else []
             if str(tok) == "contract":
-                return make(
-                    "E0102",
-                    "a second contract in the same file",
-                    source,
-                    span,
-                    hint="a file holds one contract: put this one in a file of its own",
-                )
+                return make("E0102", M("E0102.second_contract"), source, span, hint=M("E0102.second_contract_hint"))
             return make(
                 "E0102",
-                f"unexpected {_describe(tok)} after the end of the contract",
+                M("E0102.after_end", token=_describe(tok)),
                 source,
                 span,
-                hint="a `}` above closes the contract too early; remove the extra `}`",
+                hint=M("E0102.after_end_hint"),
                 labels=labels,
             )
-        message = f"unexpected {_describe(tok)}; expected {_expected_phrase(expected)}"
+        message = M("E0102.unexpected", token=_describe(tok), expected=_expected_phrase(expected))
         hint = _token_hint(tok, expected, text)
         labels = []
         if tok.type == "RBRACE" and "RBRACE" not in expected:
@@ -644,96 +638,86 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
         if ch == '"':
             eol = text.find("\n", pos)
             eol = len(text) if eol == -1 else eol
-            return make(
-                "E0104",
-                "this string is not closed on its line",
-                source,
-                Span(pos, eol),
-                hint='close it with `"` before the end of the line; write `\\"` for a quote inside a text',
-            )
+            return make("E0104", M("E0104.unclosed"), source, Span(pos, eol), hint=M("E0104.hint"))
         if ch in _FULLWIDTH:
             return make(
                 "E0101",
-                f"`{ch}` is not part of the language",
+                M("E0101.fullwidth", char=ch),
                 source,
                 Span(pos, pos + 1),
-                hint=f"use the ASCII `{_FULLWIDTH[ch]}` (full-width and typographic punctuation "
-                "belongs inside quoted text only)",
+                hint=M("E0101.fullwidth_hint", ascii=_FULLWIDTH[ch]),
             )
         if ch.isdigit() and not ch.isascii():  # a digit, but not 0-9
             import unicodedata
 
             return make(
                 "E0101",
-                f"`{ch}` is not an ASCII digit",
+                M("E0101.digit", char=ch),
                 source,
                 Span(pos, pos + 1),
-                hint=f"write numbers with the digits 0-9 (here `{unicodedata.digit(ch, '?')}`)",
+                hint=M("E0101.digit_hint", value=unicodedata.digit(ch, "?")),
             )
         if not ch.isprintable() or ch.isspace():
             return make(
                 "E0101",
-                f"invisible character U+{ord(ch):04X} here",
+                M("E0101.invisible", code=f"U+{ord(ch):04X}"),
                 source,
                 Span(pos, pos + 1),
-                hint="delete it (it may come from copying text out of a word processor)",
+                hint=M("E0101.invisible_hint"),
             )
         hint = _char_hint(word, allowed)
-        what = f"`{word}`" if word and word[0].isdigit() else f"character `{ch}`"
+        what = M("syntax.word", word=word) if word and word[0].isdigit() else M("syntax.character", char=ch)
         if ch.isdigit() or ch.isalpha() or ch == "_":
-            message = f"cannot read {what} here; expected {_expected_phrase(allowed)}"
+            message = M("E0101.cannot_read", what=what, expected=_expected_phrase(allowed))
         else:
-            message = f"unexpected {what}; expected {_expected_phrase(allowed)}"
+            message = M("E0101.unexpected", what=what, expected=_expected_phrase(allowed))
         return make(
             "E0101", message, source, Span(pos, pos + max(1, len(word) if word[:1].isdigit() else 1)), hint=hint
         )
-    return make("E0102", str(exc).splitlines()[0], source, Span(0, 1))
+    return make("E0102", Verbatim(str(exc).splitlines()[0]), source, Span(0, 1))
 
 
-def _token_hint(tok: Token, expected: set[str], text: str) -> str | None:
+def _token_hint(tok: Token, expected: set[str], text: str) -> Msg | None:
     value = str(tok)
     if tok.type == "NUMBER":
         if "DURATION" in expected:
-            return (
-                f"add a unit: `{value}m` (minutes), `{value}h` (hours), `{value}d` (days), "
-                f"`{value}bh` (business hours) or `{value}bd` (business days)"
-            )
+            return M("syntax.hint.add_unit", value=value)
         if "PERCENT" in expected:
-            return f"write a percentage with `%`, e.g. `{value}%`"
+            return M("syntax.hint.add_percent", value=value)
     if "DATE" in expected and re.match(
         r"\d{4}[/.]\d{1,2}[/.]\d{1,2}|\d{4}-\d{1,2}-\d{1,2}", text[tok.start_pos : tok.start_pos + 12]
     ):
-        return "write dates as YYYY-MM-DD, e.g. `2026-01-01`"
+        return M("syntax.hint.date")
     if tok.type == "STRING" and text[: tok.start_pos].rstrip().endswith('"'):
-        return 'separate the languages of one text with `|`: `"中文" | "English"`'
-    if "DAY" in expected and value[:3].lower() in ("mon", "tue", "wed", "thu", "fri", "sat", "sun"):
-        return f"weekdays are written with three letters: `{value[:3].lower()}`"
+        return M("syntax.hint.bar")
+    if "DAY" in expected and value[:3].lower() in WEEKDAYS:
+        return M("syntax.hint.weekday", day=value[:3].lower())
     if "TIME" in expected and re.match(r"[0-9]:[0-9]{2}", text[tok.start_pos : tok.start_pos + 4]):
-        return f"write times with two-digit hours, e.g. `0{text[tok.start_pos : tok.start_pos + 4]}`"
+        return M("syntax.hint.time", time=text[tok.start_pos : tok.start_pos + 4])
     if tok.type == "PERCENT" and "NUMBER" in expected:
-        return f"write a plain number here, e.g. `{value.rstrip('%')}`"
+        return M("syntax.hint.plain_number", value=value.rstrip("%"))
     if tok.type in ("NAME",) or re.fullmatch(r"[A-Za-z_]+", value):
         guess = did_you_mean(value, _keywords(expected))
         if guess:
-            return f"did you mean `{guess}`?"
+            return M("hint.did_you_mean", guess=guess)
     if tok.type == "STRING" and "VBAR" in expected:
-        return 'separate the languages of one text with `|`: `"中文" | "English"`'
+        return M("syntax.hint.bar")
     if tok.type == "RBRACE" and "STRING" in expected:
-        return "this block needs at least one quoted text"
+        return M("syntax.hint.needs_text")
     if "NAME" in expected and tok.type != "NAME":
-        return "names start with a letter or `_` and contain only letters, digits and `_`"
+        return M("syntax.hint.name")
     return None
 
 
-def _char_hint(word: str, allowed: set[str]) -> str | None:
+def _char_hint(word: str, allowed: set[str]) -> Msg | None:
     if re.fullmatch(r"\d+(\.\d+)?[A-Za-z]+\w*", word) and ("DURATION" in allowed or not allowed):
-        return "durations are a whole number and a unit: `30m`, `4h`, `1d`, `2bh` or `1bd` (e.g. `1h30m`)"
+        return M("syntax.hint.duration_shape")
     if re.fullmatch(r"\d+\.\d+[a-z]+", word):
-        return "durations take whole numbers: write `90m`, not `1.5h`"
+        return M("syntax.hint.whole_durations")
     if re.match(r"\d{4}-\d{1,2}-\d{1,2}", word) or re.match(r"\d{4}/", word):
-        return "write dates as YYYY-MM-DD, e.g. `2026-01-01`"
+        return M("syntax.hint.date")
     if re.fullmatch(r"\d{1}:\d{2}", word):
-        return f"write times with two-digit hours, e.g. `0{word}`"
+        return M("syntax.hint.time", time=word)
     if word.startswith("'"):
-        return 'texts are written in double quotes: `"…"`'
+        return M("syntax.hint.double_quotes")
     return None

@@ -1,5 +1,6 @@
 """Golden diagnostics: every tests/bad/*.sla beside the exact text
-`slalang check` prints for it (and its exit code), in tests/bad/*.expected.
+`slalang check` prints for it (and its exit code), in English in
+tests/bad/*.expected and in Chinese (`--lang zh`) in tests/bad/*.zh.expected.
 Regenerate with SLALANG_REGEN=1 and review the diff."""
 
 from pathlib import Path
@@ -21,9 +22,37 @@ def run_check(monkeypatch, capsys, name: str, *extra: str) -> tuple[int, str]:
 
 @pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
 def test_bad_file(path: Path, monkeypatch, capsys):
-    code, text = run_check(monkeypatch, capsys, path.name)
+    code, text = run_check(monkeypatch, capsys, path.name, "--lang", "en")
     golden(path.with_suffix(".expected"), f"{text}exit code: {code}\n")
     assert code in (0, 1)
+
+
+@pytest.mark.parametrize("path", BAD, ids=[p.stem for p in BAD])
+def test_bad_file_in_chinese(path: Path, monkeypatch, capsys):
+    code, text = run_check(monkeypatch, capsys, path.name, "--lang", "zh")
+    golden(path.with_suffix(".zh.expected"), f"{text}exit code: {code}\n")
+    assert code in (0, 1)
+    english = path.with_suffix(".expected").read_text(encoding="utf-8")
+    assert text.count("[E") + text.count("[W") == english.count("[E") + english.count("[W"), "same diagnostics"
+
+
+def test_locale_chooses_the_language(monkeypatch, capsys):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    code, text = run_check(monkeypatch, capsys, "names_unknown_column.sla")
+    assert "错误[E0201]" in text and "未定义的列" in text and "已检查 1 个文件" in text
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")  # LC_ALL outranks LANG
+    code, text = run_check(monkeypatch, capsys, "names_unknown_column.sla")
+    assert "error[E0201]: unknown column" in text
+
+
+def test_json_carries_the_chosen_language(monkeypatch, capsys):
+    import json
+
+    for lang, word in (("zh", "未定义的列"), ("en", "unknown column")):
+        _code, text = run_check(monkeypatch, capsys, "names_unknown_column.sla", "--format", "json", "--lang", lang)
+        doc = json.loads(text)
+        d = doc["diagnostics"][0]
+        assert doc["language"] == lang and d["code"] == "E0201" and word in d["message"] and d["hint"]
 
 
 def test_at_least_thirty_distinct_error_codes():

@@ -1,0 +1,445 @@
+"""The declarations pass: the header, the parties, and every name other
+statements refer to — regions, products, services, calendars, priorities.
+Runs before the `lower` pass, so a matrix can resolve its calendar and its
+rows, a ladder its products."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from slalang import ast, model
+from slalang.diagnostics import Label, did_you_mean
+from slalang.i18n import T
+from slalang.lower import values as v
+from slalang.lower.registry import statement
+from slalang.lower.state import Abort, Lowering, M, names, new
+from slalang.source import Span
+from slalang.terms import LANGUAGES
+
+_RESERVED = {"priority": ("clock", "columns"), "calendar": ("any", "off_hours"), "region": ("any", "off_hours")}
+
+
+def reserved(lw: Lowering, kind: str, name: ast.Name) -> bool:
+    if name.value in _RESERVED.get(kind, ()):
+        lw.err(
+            "E0206",
+            M("E0206.reserved", name=name.value, what=T(f"diag.what.{kind}")),
+            name.span,
+            M("E0206.hint", name=name.value),
+        )
+        return True
+    return False
+
+
+# ---------------------------------------------------------------- header
+@statement("languages", pass_="declare", single=True)
+def lower_languages(lw: Lowering, node: ast.Node | None) -> None:
+    if node is None:
+        return
+    langs: list[str] = []
+    spans: dict[str, Span] = {}
+    for name in node.lits(ast.Name):
+        if name.value in spans:
+            lw.err(
+                "E0302",
+                M("E0302.twice", lang=name.value),
+                name.span,
+                M("E0302.twice_hint"),
+                [Label(spans[name.value], M("label.first_listed"))],
+            )
+            continue
+        if name.value not in LANGUAGES:
+            guess = did_you_mean(name.value, LANGUAGES)
+            lw.err(
+                "E0302",
+                M("E0302.unsupported", lang=name.value),
+                name.span,
+                M("hint.did_you_mean", guess=guess) if guess else M("E0302.supported", langs=names(LANGUAGES)),
+            )
+        # kept even when unsupported, so texts are not all reported as mis-sized
+        spans[name.value] = name.span
+        langs.append(name.value)
+    if langs:
+        lw.langs = tuple(langs)
+    lw.prevailing = lw.langs[0]
+    if "prevailing" not in lw.top and len(lw.langs) > 1:
+        lw.err("E0204", M("E0204.no_prevailing"), lw.head(node), M("E0204.no_prevailing_hint", lang=lw.langs[0]))
+
+
+@statement("prevailing", pass_="declare", single=True)
+def lower_prevailing(lw: Lowering, node: ast.Node | None) -> None:
+    if node is None:
+        return
+    name = node.lit(ast.Name)
+    if name.value not in lw.langs:
+        lw.err(
+            "E0303",
+            M("E0303.undeclared", lang=name.value, langs=list(lw.langs)),
+            name.span,
+            M("E0303.hint", lang=lw.langs[0]),
+        )
+    else:
+        lw.prevailing = name.value
+
+
+@statement("title", pass_="declare", single=True)
+def lower_title(lw: Lowering, node: ast.Node | None) -> None:
+    lw.out["title"] = lw.guarded(v.text, lw, node.lit(ast.Text)) if node is not None else None
+
+
+@statement("effective", pass_="declare", single=True)
+def lower_effective(lw: Lowering, node: ast.Node | None) -> None:
+    lw.out["effective_start"] = lw.out["effective_end"] = None
+    if node is None:
+        return
+    a, b = node.lits(ast.DateLit)
+    if a.value and b.value and not a.value < b.value:
+        msg = M("E0601.backwards", start=a.raw, end=b.raw) if b.value < a.value else M("E0601.same_day")
+        lw.err("E0601", msg, Span(a.span.start, b.span.end), M("E0601.hint"))
+        return
+    lw.out["effective_start"], lw.out["effective_end"] = a.value, b.value
+
+
+_NOT_ZONES = frozenset(
+    {
+        "localtime",
+        "posixrules",
+        "Factory",
+        "leap-seconds.list",
+        "leapseconds",
+        "tzdata.zi",
+        "zone.tab",
+        "zone1970.tab",
+        "iso3166.tab",
+        "SECURITY",
+    }
+)
+_MAX_NAME = 200  # no IANA zone name is longer; a longer one gets no did-you-mean search
+
+
+@statement("timezone", pass_="declare", single=True)
+def lower_timezone(lw: Lowering, node: ast.Node | None) -> None:
+    lw.out["timezone"] = None
+    if node is None:
+        return
+    s = node.lit(ast.Str)
+    name = s.value
+    import zoneinfo
+
+    # Only region/city names: not the build machine's own zone (`localtime`),
+    # tzdata's internal files, or its posix/right mirrors.
+    ok = (
+        bool(name)
+        and len(name) <= _MAX_NAME
+        and not name.startswith(("/", ".", "posix/", "right/"))
+        and ".." not in name
+        and name not in _NOT_ZONES
+    )
+    if ok:
+        try:
+            zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            ok = False
+    if not ok:
+        guess = None
+        if len(name) <= _MAX_NAME:
+            zones = sorted(
+                z
+                for z in zoneinfo.available_timezones()
+                if "/" in z and z != name and not z.startswith(("posix/", "right/"))
+            )
+            guess = did_you_mean(name, zones)
+        lw.err(
+            "E0602",
+            M("E0602.unknown", name=name if len(name) <= _MAX_NAME else name[:40] + "…"),
+            s.span,
+            M("hint.did_you_mean", guess=guess) if guess else M("E0602.hint"),
+        )
+        return
+    lw.out["timezone"] = name
+
+
+@statement("currency", pass_="declare", single=True)
+def lower_currency(lw: Lowering, node: ast.Node | None) -> None:
+    lw.out["currency"] = None
+    if node is None:
+        return
+    name = node.lit(ast.Name)
+    from babel.core import get_global
+
+    # Currencies legal tender somewhere today (not DEM, not CNH, not XAU).
+    codes = {
+        c
+        for entries in get_global("territory_currencies").values()
+        for c, _start, end, tender in entries
+        if end is None and tender
+    }
+    if name.value not in codes:
+        guess = "CNY" if name.value.upper() in ("RMB", "YUAN") else did_you_mean(name.value, sorted(codes))
+        lw.err(
+            "E0603",
+            M("E0603.unknown", name=name.value),
+            name.span,
+            M("hint.did_you_mean", guess=guess) if guess else M("E0603.hint"),
+        )
+        return
+    lw.out["currency"] = name.value
+
+
+# ---------------------------------------------------------------- parties
+def party(lw: Lowering, node: ast.Node | None) -> model.Party | None:
+    if node is None:
+        return None
+    name = lw.guarded(v.text, lw, node.lit(ast.Text))
+    body = node.first("party_body")
+    creds: list[model.Text] = []
+    fields: dict[str, model.Text | None] = {}
+    if body is not None:
+        for c in body.nodes("credential"):
+            t = lw.guarded(v.text, lw, c.lit(ast.Text), True)
+            if t:
+                creds.append(t)
+        for kind, n in lw.singles(body, ("address", "contact"), M("where.party")).items():
+            fields[kind] = lw.guarded(v.text, lw, n.lit(ast.Text), kind == "contact")
+    if name is None:
+        return None
+    return new(model.Party, name=name, credentials=tuple(creds), span=lw.span(node.span), **fields)
+
+
+_PARTY_PARTS = ("party_body", "credential", "address", "contact")
+
+
+@statement("provider", pass_="declare", single=True, handles=_PARTY_PARTS)
+def lower_provider(lw: Lowering, node: ast.Node | None) -> None:
+    lw.out["provider"] = party(lw, node)
+
+
+@statement("customer", pass_="declare", single=True, handles=_PARTY_PARTS)
+def lower_customer(lw: Lowering, node: ast.Node | None) -> None:
+    lw.out["customer"] = party(lw, node)
+
+
+# ---------------------------------------------------------------- scope
+@statement("scope", pass_="declare", single=True, handles=("region", "product", "fee", "service"))
+def lower_scope(lw: Lowering, node: ast.Node | None) -> None:
+    currency = lw.out.get("currency")
+    if node is None:
+        lw.out["scope"] = new(model.Scope)
+        return
+    regions, products, services = [], [], []
+    spans: dict[tuple[str, str], Span] = {}
+    for c in node.nodes():
+        name = c.lit(ast.Name)
+        key = (c.kind, name.value)
+        if key in spans:
+            lw.duplicate(c.kind, name.value, name.span, spans[key])
+            continue
+        spans[key] = name.span
+        if c.kind == "region" and reserved(lw, "region", name):
+            continue
+        title = lw.guarded(v.text, lw, c.lit(ast.Text))
+        if c.kind == "region":
+            lw.region_spans[name.value] = name.span
+        if title is None:
+            # still declared, so later uses of the name are not reported too
+            if c.kind == "region":
+                lw.regions[name.value] = None
+            elif c.kind == "product":
+                lw.products[name.value] = None
+            continue
+        where = lw.span(c.span)
+        if c.kind == "region":
+            r = new(model.Region, name=name.value, title=title, span=where)
+            regions.append(r)
+            lw.regions[name.value] = r
+        elif c.kind == "service":
+            services.append(new(model.Service, name=name.value, title=title, span=where))
+        else:
+            money, period = product_fee(lw, c.first("fee"), currency)
+            p = new(model.Product, name=name.value, title=title, fee=money, fee_period=period, span=where)
+            products.append(p)
+            lw.products[name.value] = p
+    lw.out["scope"] = new(
+        model.Scope, regions=tuple(regions), products=tuple(products), services=tuple(services), span=lw.span(node.span)
+    )
+
+
+def product_fee(lw: Lowering, fee: ast.Node | None, currency: str | None) -> tuple[model.Money | None, str | None]:
+    if fee is None:
+        return None, None
+    num = fee.lit(ast.NumberLit)
+    period = fee.first("period").lit(ast.Keyword)
+    if period.value != "month":
+        lw.err("E0504", M("E0504.fee_period"), period.span, M("E0504.fee_period_hint"))
+        return None, None
+    if num.value <= 0 or num.value.as_tuple().exponent < -2:
+        lw.err("E0504", M("E0504.fee", raw=num.raw), num.span, M("E0504.fee_hint"))
+        return None, None
+    # without a valid currency the contract has an error and is not built
+    return (new(model.Money, amount=num.value, currency=currency) if currency else None), "month"
+
+
+# ---------------------------------------------------------------- calendars
+@statement(
+    "calendar",
+    pass_="declare",
+    handles=("hours", "days", "day_span", "time_range", "holiday_set", "extra_holiday", "extra_workday"),
+)
+def lower_calendars(lw: Lowering, nodes: list[ast.Node]) -> None:
+    out = []
+    for n in nodes:
+        cal = lw.guarded(calendar, lw, n)
+        if cal is not None:
+            out.append(cal)
+    lw.out["calendars"] = tuple(out)
+
+
+def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
+    start, end = lw.out.get("effective_start"), lw.out.get("effective_end")
+    name = node.lit(ast.Name)
+    if name.value in lw.calendar_spans:
+        lw.duplicate("calendar", name.value, name.span, lw.calendar_spans[name.value])
+        return None
+    if reserved(lw, "calendar", name):
+        return None
+    if name.value in lw.region_spans:  # reported; the calendar itself is still lowered
+        lw.err(
+            "E0202",
+            M("E0202.region_and_calendar", name=name.value),
+            name.span,
+            M("E0202.region_and_calendar_hint"),
+            [Label(lw.region_spans[name.value], M("label.the_region"))],
+        )
+    lw.calendar_spans[name.value] = name.span
+    title = lw.guarded(v.text, lw, node.lit(ast.Text))
+    taken: dict[int, list[tuple[int, int, Span]]] = {}
+    windows: list[model.WeeklyWindow] = []
+    ok = True
+    for h in node.nodes("hours"):
+        try:
+            days = v.weekdays(lw, h.first("days"))
+            ranges = [(r, *v.time_range(lw, r)) for r in h.nodes("time_range")]
+            windows += v.windows(lw, days, ranges, taken)
+        except Abort:
+            ok = False
+    if ok and not windows:
+        lw.err("E0607", M("E0607.no_hours", name=name.value), lw.head(node), M("E0607.hint"))
+        ok = False
+    sets: list[str] = []
+    for hs in node.nodes("holiday_set"):
+        code = hs.lit(ast.Name)
+        if not holiday_set(lw, code, start, end):
+            ok = False
+        elif code.value.lower() not in sets:
+            sets.append(code.value.lower())
+    holidays_: list[model.DatedNote] = []
+    workdays: list[model.DatedNote] = []
+    dated: dict[dt.date, tuple[str, Span]] = {}
+    for kind, bucket in (("extra_holiday", holidays_), ("extra_workday", workdays)):
+        for n in node.nodes(kind):
+            d = n.lit(ast.DateLit)
+            if d.value is None:
+                ok = False
+                continue
+            if d.value in dated:
+                prev_kind, prev_span = dated[d.value]
+                if prev_kind == kind:
+                    lw.duplicate("date", d.raw, d.span, prev_span)
+                else:
+                    lw.err(
+                        "E0609",
+                        M("E0609.both", date=d.raw),
+                        d.span,
+                        M("E0609.hint"),
+                        [Label(prev_span, M("label.also_given"))],
+                    )
+                ok = False
+                continue
+            dated[d.value] = (kind, d.span)
+            if start and end and not (start <= d.value <= end):
+                lw.err("W0608", M("W0608.outside", date=d.raw, start=start, end=end), d.span, M("W0608.hint"))
+            t = n.lit(ast.Text)
+            note = lw.guarded(v.text, lw, t) if t is not None else None
+            bucket.append(new(model.DatedNote, date=d.value, note=note, span=lw.span(n.span)))
+    if not ok or title is None:
+        return None
+    cal = new(
+        model.Calendar,
+        name=name.value,
+        title=title,
+        hours=tuple(v.merge(windows)),
+        holiday_sets=tuple(sets),
+        extra_holidays=tuple(sorted(holidays_, key=lambda x: x.date)),
+        extra_workdays=tuple(sorted(workdays, key=lambda x: x.date)),
+        span=lw.span(node.span),
+    )
+    lw.calendars[name.value] = cal
+    return cal
+
+
+def holiday_set(lw: Lowering, code: ast.Name, start: dt.date | None, end: dt.date | None) -> bool:
+    from slalang import holidaysets
+
+    cov = holidaysets.coverage(code.value)
+    if cov is None:
+        try:
+            known = holidaysets.known_sets()
+        except ImportError:
+            known = []
+        guess = did_you_mean(code.value.lower(), [k for k in known if len(k) == 2])
+        lw.err(
+            "E0605",
+            M("E0605.unknown", name=code.value),
+            code.span,
+            M("hint.did_you_mean", guess=guess) if guess else M("E0605.hint"),
+        )
+        return False
+    if start and end:
+        missing = [y for y in range(start.year, end.year + 1) if not cov.first_year <= y <= cov.last_year]
+        if missing:
+            lw.err(
+                "E0604",
+                M(
+                    "E0604.not_covered",
+                    name=code.value,
+                    years=[str(y) for y in missing],
+                    source=cov.source,
+                    first=cov.first_year,
+                    last=cov.last_year,
+                ),
+                code.span,
+                M("E0604.hint", last=cov.last_year),
+            )
+            return False
+    return True
+
+
+# ---------------------------------------------------------------- priorities
+@statement("priority", pass_="declare", handles=("priority_body",))
+def lower_priorities(lw: Lowering, nodes: list[ast.Node]) -> None:
+    out = []
+    spans = lw.priority_spans
+    for node in nodes:
+        name = node.lit(ast.Name)
+        if name.value in spans:
+            lw.duplicate("priority", name.value, name.span, spans[name.value])
+            continue
+        if reserved(lw, "priority", name):
+            continue
+        spans[name.value] = name.span
+        title = lw.guarded(v.text, lw, node.lit(ast.Text))
+        body = node.first("priority_body")
+        defs = [lw.guarded(v.text, lw, t) for t in (body.lits(ast.Text) if body else [])]
+        if title is None or None in defs:
+            continue
+        p = new(
+            model.Priority,
+            name=name.value,
+            rank=len(spans) - 1,
+            title=title,
+            definitions=tuple(defs),
+            span=lw.span(node.span),
+        )
+        lw.priorities[name.value] = p
+        out.append(p)
+    lw.out["priorities"] = tuple(out)
