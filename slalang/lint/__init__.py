@@ -11,7 +11,9 @@ comments suppress a finding where it is deliberate.
 
 Lint reads the compiled model and the syntax tree, and returns
 `slalang.diagnostics.Diagnostic` values: rendering, exit codes and output
-formats are the CLI's, shared with `check`."""
+formats are the CLI's, shared with `check`. Every message, hint and label is a
+`slalang.i18n.Msg` of the `lint` catalogue (templates/messages/<lang>/
+lint.yaml), rendered in the language the user asked for."""
 
 from __future__ import annotations
 
@@ -19,13 +21,14 @@ import traceback
 from pathlib import Path
 
 from slalang.diagnostics import Diagnostic, make
+from slalang.i18n import Verbatim
 from slalang.lint import completeness, consistency, wording  # noqa: F401  (register the rules)
 from slalang.lint.config import DEFAULT, ConfigError, ConfigFinder, LintConfig
-from slalang.lint.registry import RULES, Rule, declare
+from slalang.lint.registry import RULES, Rule, declare, msg
 from slalang.lint.suppress import collect, covers
 
-declare("L001", "unknown-suppression", "warning", "a `# slalang: allow` comment names no lint code")
-declare("L002", "unused-suppression", "warning", "a `# slalang: allow` comment suppresses nothing")
+declare("L001", "unknown-suppression", "warning")
+declare("L002", "unused-suppression", "warning")
 
 __all__ = ["RULES", "Rule", "LintConfig", "ConfigError", "ConfigFinder", "DEFAULT", "lint_result", "lint_source"]
 
@@ -34,11 +37,15 @@ def _internal(result, rule: Rule, exc: BaseException) -> Diagnostic:
     where = traceback.extract_tb(exc.__traceback__)[-1]
     return make(
         "E9999",
-        f"internal error in lint rule {rule.code} ({rule.name}): {type(exc).__name__}: {exc} "
-        f"(at {Path(where.filename).name}:{where.lineno})",
+        msg(
+            "internal.message",
+            code=rule.code,
+            name=rule.name,
+            detail=Verbatim(f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"),
+        ),
         result.source,
         None,
-        hint="this is a bug in slalang, not in your contract; please report it with the file",
+        hint=msg("internal.hint"),
     )
 
 
@@ -83,10 +90,10 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
                 Diagnostic(
                     "L001",
                     config.severity("L001"),
-                    "this `# slalang: allow` comment names no code",
+                    msg("L001.no_code.message"),
                     source,
                     s.comment,
-                    "name the codes to allow, e.g. `# slalang: allow L201`",
+                    msg("L001.no_code.hint"),
                 )
             )
         for code, span in s.codes.items():
@@ -100,10 +107,12 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
                         Diagnostic(
                             "L001",
                             config.severity("L001"),
-                            f"`{code}` is not a lint code",
+                            msg("L001.unknown.message", code=Verbatim(code)),
                             source,
                             span,
-                            f"did you mean `{guess}`?" if guess else "see `slalang lint --list-rules` for the codes",
+                            msg("L001.unknown.did_you_mean", guess=Verbatim(guess))
+                            if guess
+                            else msg("L001.unknown.hint"),
                         )
                     )
             elif code not in s.used and config.enabled(code) and config.enabled("L002"):
@@ -111,10 +120,10 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
                     Diagnostic(
                         "L002",
                         config.severity("L002"),
-                        f"`{code}` is allowed here but nothing on this line or in this block triggers it",
+                        msg("L002.message", code=Verbatim(code)),
                         source,
                         span,
-                        "remove it from the comment",
+                        msg("L002.hint"),
                     )
                 )
     return out

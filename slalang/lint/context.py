@@ -54,36 +54,6 @@ class TextSite:
         return all(s.lang is not None for s in self.strings) and len(self.strings) > 1
 
 
-_OWNER_WORDS = {
-    "title": "the contract title",
-    "provider": "the provider",
-    "customer": "the customer",
-    "credential": "a credential",
-    "address": "an address",
-    "contact": "a contact",
-    "region": "a region",
-    "product": "a product",
-    "service": "a service",
-    "calendar": "a calendar",
-    "extra_holiday": "a calendar date",
-    "extra_workday": "a calendar date",
-    "priority": "a priority",
-    "priority_body": "a priority definition",
-    "matrix": "a matrix title",
-    "updates": "the updates title",
-    "followup": "the follow-up title",
-    "credit": "a credit title",
-    "force_majeure": "the force-majeure events",
-    "customer_caused": "the customer-caused exclusion",
-    "other_exclusion": "an exclusion",
-    "law": "the governing law",
-    "arbitration": "the arbitration body",
-    "court": "the court",
-    "seat": "the seat",
-    "clause": "a clause",
-}
-
-
 def decode_string(source: SourceFile, s: ast.Str) -> tuple[tuple[Run, ...], tuple[ast.Ref, ...]]:
     """Re-read a string token from the source, keeping offsets: the AST has
     the decoded value but not where each character came from (escapes)."""
@@ -223,31 +193,6 @@ class LintContext:
             self._texts = out
         return self._texts
 
-    def describe(self, site: TextSite) -> str:
-        owner = site.owner
-        if owner.kind == "clause":
-            title = self.contract_clause_title(owner)
-            return f"the clause “{title}”" if title else "a clause"
-        if owner.kind in ("priority", "priority_body"):
-            return "a priority definition" if owner.kind == "priority_body" else "a priority title"
-        return _OWNER_WORDS.get(owner.kind, f"`{owner.kind}`")
-
-    def contract_clause_title(self, node: ast.Node) -> str:
-        t = node.lit(ast.Text)
-        if t is None or not t.strings:
-            return ""
-        langs = self.contract.languages
-        i = langs.index("en") if "en" in langs and len(t.strings) == len(langs) else 0
-        return t.strings[i].value
-
     # ------------------------------------------------------------ model helpers
-    def day_seconds(self, calendar: str | None) -> int:
-        """Business seconds in the longest working day of a calendar: what one
-        `bd` counts as when two targets are compared (as the compiler does)."""
-        for c in self.contract.calendars:
-            if c.name == calendar:
-                return c.longest_day_seconds or 86400
-        return 86400
-
     def fees(self) -> dict[str, Decimal]:
         return {p.name: p.fee.amount for p in self.contract.scope.products if p.fee is not None}
