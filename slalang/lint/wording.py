@@ -19,6 +19,7 @@ from slalang.i18n import Msg, Verbatim, names, render
 from slalang.lint import quantities
 from slalang.lint.context import LintContext, StringSite
 from slalang.lint.registry import Finding, msg, rule
+from slalang.lint.words import duration as duration_words
 from slalang.terms import has_han
 
 
@@ -203,7 +204,7 @@ def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, se
         metric, prio = path.split(".")[0], path.split(".")[1]
         shape = "every" if metric == "updates" else "within"
         rewrite = msg(f"rewrite.{shape}", priority=prio, ref=f"{{{path}}}", verb=msg(f"rewrite.verb.{metric}"))
-        example: Msg = msg("vague.example", text=Verbatim(render(rewrite, text_lang)), value=Verbatim(spelled))
+        example: Msg = msg("vague.example", text=Verbatim(render(rewrite, text_lang)), value=duration_words(spelled))
     else:
         example = msg("vague.example_plain", text=Verbatim(render(msg("rewrite.fallback"), text_lang)))
     words = Verbatim(found)
@@ -212,6 +213,9 @@ def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, se
     if term.kind == "hedge":
         return msg("vague.hint.hedge", words=words, example=Verbatim('exclude migration "…" | "…"'))
     return msg(f"vague.hint.{term.kind}", words=words, example=example)
+
+
+_MESSAGE = {"L201": "L201.message", "L202": "L202.message", "L203": "L203.message"}
 
 
 def _vague_findings(ctx: LintContext) -> dict[str, list[Finding]]:
@@ -234,7 +238,7 @@ def _vague_findings(ctx: LintContext) -> dict[str, list[Finding]]:
                     found[term.code].append(
                         Finding(
                             run.span(m.start(), m.end()),
-                            msg(f"{term.code}.message", words=Verbatim(words)),
+                            msg(_MESSAGE[term.code], words=Verbatim(words)),
                             _rewrite(ctx, term, words, s, s.node.value, run.at + m.start(), part),
                         )
                     )
