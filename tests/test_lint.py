@@ -650,7 +650,7 @@ def _key_patterns() -> list[re.Pattern]:
     for path in LINT_SOURCES:
         text = path.read_text(encoding="utf-8")
         for m in re.finditer(
-            r'(?<![\w"])(f?)"((?:lint|L\d{3}|words|vague|rewrite|internal|summary|usage|list)\.[^"\s]+)"', text
+            r'(?<![\w"])(f?)"((?:lint|L\d{3}|words|vague|rewrite|internal|summary|usage|list|config)\.[^"\s]+)"', text
         ):
             key = m.group(2)
             if not key.startswith(("lint.", "cli.")):
@@ -835,3 +835,10 @@ def test_update_hint_gives_four_updates_before_a_business_resolution():
     _, diags = lint.lint_source(text, "t.sla")
     (d,) = [d for d in diags if d.code == "L306"]
     assert d.hint == "update more often than the resolution target, e.g. `P0 every 12h`"
+
+
+def test_bad_config_in_chinese(tmp_path, capsys):
+    f = _project(tmp_path, '[tool.slalang.lint]\nL2O1 = "off"\n')
+    code, out, err = run(capsys, str(f), "--lang", "zh")
+    assert code == 2 and out == ""
+    assert "pyproject.toml:2：[tool.slalang.lint]：`L2O1` 不是 lint 代码；是否应为 `L201`？" in err

@@ -83,7 +83,9 @@ def cmd_lint(args) -> int:
     try:  # every setting is read before any contract, so a typo stops the run early
         configs = [finder.for_file(f) for f in files]
     except lint.ConfigError as exc:
-        raise UsageError(str(exc)) from None
+        from slalang.i18n import render
+
+        raise UsageError(render(exc.text, lang)) from None
     results = []
     broken = 0
     for path, config in zip(files, configs):
