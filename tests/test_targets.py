@@ -10,12 +10,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from slalang import holidaysets
 from slalang import model as m
 from slalang import targets as T
+from slalang.businesstime import BusinessCalendar, CalendarRangeError
 from slalang.compiler import compile_file
 from slalang.durations import clock_of, measures
 from slalang.terms import duration_parts
@@ -203,3 +207,163 @@ def test_cached_compare_is_fast(itops):
     for _ in range(100):
         assert T.compare(a, b, dom) == T.STRICTER
     assert (time.perf_counter() - t0) / 100 < 0.001
+
+
+# ---------------------------------------------------------------- the brute-force oracle
+# Small random calendars in Europe/Berlin over two or three weeks around a
+# DST change; every minute (and minute + 30 s) of the period is placed in its
+# column and both due times are computed by the runtime's own calendar,
+# built here straight from the random data (not through the measure).
+BERLIN = "Europe/Berlin"
+DST_STARTS = (dt.date(2026, 3, 16), dt.date(2026, 10, 12))
+
+
+def _windows(bounds: list[int]) -> list[tuple[int, int]]:
+    bounds = sorted(set(bounds))
+    return [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds) - 1, 2)]
+
+
+def _week(draw):
+    full = draw(st.booleans()) and draw(st.booleans())
+    hours = {}
+    for day in range(7):
+        if full and day < 5:
+            hours[day] = [(0, 1440)]  # whole days: intervals merge across midnight
+            continue
+        n = draw(st.sampled_from((0, 2, 2, 4)))
+        ws = _windows(draw(st.lists(st.integers(0, 96).map(lambda q: q * 15), min_size=n, max_size=n, unique=True)))
+        if ws:
+            hours[day] = ws
+    if not hours:
+        hours[0] = [(9 * 60, 17 * 60)]
+    return hours
+
+
+def _calendar_model(name: str, hours, holidays, workdays):
+    windows = tuple(
+        m.WeeklyWindow.model_construct(weekday=d, start_minute=s, end_minute=e)
+        for d in sorted(hours)
+        for s, e in hours[d]
+    )
+    return m.Calendar.model_construct(
+        name=name,
+        title=None,
+        hours=windows,
+        holiday_sets=(),
+        extra_holidays=tuple(m.DatedNote.model_construct(date=d, note=None) for d in sorted(holidays)),
+        extra_workdays=tuple(m.DatedNote.model_construct(date=d, note=None) for d in sorted(workdays)),
+        line=1,
+    )
+
+
+def _runtime_calendar(name, hours, holidays, workdays, years):
+    worked = sorted(hours)
+    return BusinessCalendar(
+        name,
+        BERLIN,
+        hours,
+        dt.date(years.start, 1, 1),
+        dt.date(years.stop - 1, 12, 31),
+        holidays=sorted(holidays),
+        workdays={d: (d.weekday() if d.weekday() in worked else worked[0]) for d in workdays},
+    )
+
+
+def _duration(draw) -> m.Duration:
+    if draw(st.booleans()):
+        h = draw(st.sampled_from((4, 1, 8, 12, 24, 0, 36, 2, 60)) | st.integers(0, 60))
+        mi = draw(st.sampled_from((0, 30, 15, 45, 1, 59)))
+        if h == mi == 0:
+            mi = 1
+        spelling = (f"{h}h" if h else "") + (f"{mi}m" if mi else "")
+        return m.Duration.model_construct(spelling=spelling, clock="wall", seconds=h * 3600 + mi * 60, days=0)
+    days = draw(st.sampled_from((1, 0, 2, 3)))
+    bh = draw(st.sampled_from((0, 2, 1, 4, 8, 3, 10, 12)))
+    if days == bh == 0:
+        bh = 1
+    spelling = (f"{days}bd" if days else "") + (f"{bh}bh" if bh else "")
+    return m.Duration.model_construct(spelling=spelling, clock="business", seconds=bh * 3600, days=days)
+
+
+@st.composite
+def scenarios(draw):
+    start = draw(st.sampled_from(DST_STARTS)) + dt.timedelta(days=draw(st.integers(0, 8)))
+    end = start + dt.timedelta(days=draw(st.integers(13, 20)))
+    cals = {}
+    for name in ("one", "two"):
+        hours = _week(draw)
+        near = st.integers(-7, 28).map(lambda k: start + dt.timedelta(days=k))
+        holidays = set(draw(st.lists(near, max_size=3)))
+        workdays = {d for d in draw(st.lists(near, max_size=2)) if d.weekday() >= 5} - holidays
+        cals[name] = (hours, holidays, workdays)
+    column = draw(st.sampled_from(("one", "off_hours", "any")))
+    clock_a, clock_b = draw(st.sampled_from(("one", "two"))), draw(st.sampled_from(("one", "two")))
+    a = _duration(draw)
+    b = a if draw(st.integers(0, 7)) == 7 else _duration(draw)
+    return start, end, cals, column, (a, clock_a), (b, clock_b)
+
+
+def _oracle(start, end, runtime, column, a, b) -> str:
+    zone = ZoneInfo(BERLIN)
+    lo = int(dt.datetime(start.year, start.month, start.day, tzinfo=zone).timestamp())
+    e1 = end + dt.timedelta(days=1)
+    hi = int(dt.datetime(e1.year, e1.month, e1.day, tzinfo=zone).timestamp())
+    (da, ca), (db, cb) = a, b
+
+    def due(d, cal, t):
+        if d.clock == "wall":
+            return t + d.seconds
+        return runtime[cal].advance(t, d.days, d.seconds)
+
+    less = greater = seen = False
+    one = runtime["one"]
+    for minute in range(lo, hi, 60):
+        for t in (minute, minute + 30):
+            inside = one.contains(t)
+            if (column == "one" and not inside) or (column == "off_hours" and inside):
+                continue
+            try:
+                x, y = due(da, ca, t), due(db, cb, t)
+            except CalendarRangeError:
+                continue
+            seen = True
+            less |= x < y
+            greater |= x > y
+    if not seen:
+        return T.UNCLEAR
+    return T._direction(less, greater)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_compare_matches_a_minute_walk(scenario):
+    start, end, cals, column, a, b = scenario
+    years = range(start.year, end.year + 2)  # a calendar without holiday sets gets the next year
+    models = [_calendar_model(n, *cals[n]) for n in ("one", "two")]
+    runtime = {n: _runtime_calendar(n, *cals[n], years) for n in ("one", "two")}
+    matrix = m.Matrix.model_construct(
+        metric="response",
+        title=None,
+        clock=None,
+        columns=(
+            (m.Column.model_construct(name="any", kind="any"),)
+            if column == "any"
+            else (
+                m.Column.model_construct(name="one", kind="calendar"),
+                m.Column.model_construct(name="off_hours", kind="off_hours"),
+            )
+        ),
+        targets=(),
+        line=1,
+    )
+    measure = T.TargetMeasure(models, BERLIN, start, end)
+    for n in ("one", "two"):  # the measure compiles the same calendar as the runtime
+        clock = measure.clock(n)
+        assert clock is not None
+        assert (clock.cal._starts, clock.cal._ends) == (runtime[n]._starts, runtime[n]._ends)
+    domain = measure.domain(matrix, column)
+    (da, ca), (db, cb) = a, b
+    got = T.compare(measure.due(da, ca), measure.due(db, cb), domain)
+    event(f"{got} {da.clock[0]}{db.clock[0]} {'same' if ca == cb else 'cross'}")
+    assert got == _oracle(start, end, runtime, column, a, b), (da.spelling, ca, db.spelling, cb, column)
+    assert T.compare(measure.due(db, cb), measure.due(da, ca), domain) == T.flip(got)
