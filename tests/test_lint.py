@@ -842,3 +842,15 @@ def test_bad_config_in_chinese(tmp_path, capsys):
     code, out, err = run(capsys, str(f), "--lang", "zh")
     assert code == 2 and out == ""
     assert "pyproject.toml:2：[tool.slalang.lint]：`L2O1` 不是 lint 代码；是否应为 `L201`？" in err
+
+
+def test_docs_show_a_finding_in_each_language():
+    """docs/lint.md quotes one finding in English and in Chinese; both are the
+    golden output, so the page cannot drift from what lint prints."""
+    section = DOC[DOC.index("## Two languages") : DOC.index("## Output and exit codes")]
+    blocks = re.findall(r"```text\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    en = (CASES / "off_hours_stricter.expected").read_text(encoding="utf-8")
+    zh = (CASES / "off_hours_stricter.zh.expected").read_text(encoding="utf-8")
+    assert blocks[0] in en and blocks[1] in zh
+    assert "--lang zh" in DOC
