@@ -73,7 +73,9 @@ def run(args) -> int:
 
     from slalang import semdiff
 
-    d = semdiff.diff(results[0].contract, results[1].contract)
+    old, new = results[0].contract, results[1].contract
+    assert old is not None and new is not None
+    d = semdiff.diff(old, new)
     if args.format == "json":
         sys.stdout.write(semdiff.to_json(d, old_label, new_label, lang))
     elif args.format == "markdown":

@@ -126,13 +126,13 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
 _SECTION_OF_FIELD = {"provider": "parties", "customer": "parties", "credit_ladders": "credits"}
 
 
-def source_fields(cls: type) -> set[str]:
+def source_fields(cls: type[m._Model]) -> set[str]:
     """Fields that say where a model object was written, not what it means."""
     from slalang.source import Span
 
     out = {"line"} & set(cls.model_fields)
     for name, f in cls.model_fields.items():
-        if f.annotation is Span or (getattr(f.annotation, "__args__", None) and Span in f.annotation.__args__):
+        if f.annotation is Span or Span in getattr(f.annotation, "__args__", ()):
             out.add(name)
     return out
 
@@ -162,7 +162,7 @@ def _uncompared(old: m.Contract, new: m.Contract) -> list[Change]:
     return out
 
 
-def _model_classes() -> dict[str, type]:
+def _model_classes() -> dict[str, type[m._Model]]:
     import inspect
 
     return {

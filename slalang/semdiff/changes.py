@@ -709,6 +709,7 @@ def _matrix(cx: Context, metric: str) -> None:
                 before,
             )
         else:
+            assert ta is not None
             after = fallback_new.get(prio) if col.kind == "calendar" else None
             _cell(
                 cx, s, path, subject, (a, ta.duration), (b, after.duration if after else None), column, "removed", after
@@ -978,18 +979,18 @@ def _tiers(cx: Context, s: str, name: str, low: Bilingual, a: m.CreditLadder, b:
 
     # A tier whose threshold moved is the same tier, not a removal and an addition.
     moved = list(zip(only_a, only_b)) if len(only_a) == len(only_b) else []
-    for x, y in moved:
+    for tx, ty in moved:
         cx.sized(
             s,
-            f"credit.{name}.tier.{num(x.below)}",
+            f"credit.{name}.tier.{num(tx.below)}",
             T("subject.ladder_threshold", ladder=low),
-            x.below,
-            y.below,
+            tx.below,
+            ty.below,
             pct_words,
             by_number,
             smaller_is_stricter=False,
         )
-        _amount(cx, s, f"credit.{name}.tier.{num(y.below)}", tier(y.below), x.amount, y.amount)
+        _amount(cx, s, f"credit.{name}.tier.{num(ty.below)}", tier(ty.below), tx.amount, ty.amount)
     for below in dict.fromkeys([*tb, *ta]):
         x, y = ta.get(below), tb.get(below)
         if x is not None and y is not None:

@@ -109,7 +109,7 @@ class Targets:
         self,
         old: tuple[m.Matrix, m.Duration | None],
         new: tuple[m.Matrix, m.Duration | None],
-        column: tuple[str, str] | tuple[None, str] | tuple[str, None],
+        column: tuple[str | None, str | None],
     ) -> str:
         """old → new for tickets of one column: `column` is (its name in the
         new matrix, its name in the old one); the new version's column decides
