@@ -20,11 +20,11 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from slalang.diagnostics import Diagnostic, make
+from slalang.diagnostics import Diagnostic, Severity, make
 from slalang.i18n import Verbatim
 from slalang.lint import completeness, consistency, wording  # noqa: F401  (register the rules)
 from slalang.lint.config import DEFAULT, ConfigError, ConfigFinder, LintConfig
-from slalang.lint.registry import RULES, Rule, declare, msg
+from slalang.lint.registry import RULES, Finding, Rule, declare, msg
 from slalang.lint.suppress import collect, covers
 
 declare("L001", "unknown-suppression", "warning")
@@ -49,6 +49,13 @@ def _internal(result, rule: Rule, exc: BaseException) -> Diagnostic:
     )
 
 
+def _severity(config: LintConfig, code: str) -> Severity:
+    """The severity of a rule that is on."""
+    severity = config.severity(code)
+    assert severity is not None, f"{code} is off"
+    return severity
+
+
 def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
     """Lint diagnostics for a compiled `slalang.compiler.Result` whose
     contract compiled (check errors are the caller's to show)."""
@@ -62,7 +69,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
     else:
         root, _, comments = syntax.parse_with_comments(source)
     ctx = LintContext(source, root, result.contract)
-    raw: list[tuple[str, object]] = []
+    raw: list[tuple[str, Finding]] = []
     out: list[Diagnostic] = []
     for code in sorted(RULES):
         rule = RULES[code]
@@ -81,7 +88,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
             continue
         out.append(
             Diagnostic(
-                code, config.severity(code), finding.message, source, finding.span, finding.hint, list(finding.labels)
+                code, _severity(config, code), finding.message, source, finding.span, finding.hint, list(finding.labels)
             )
         )
     for s in suppressions:
@@ -89,7 +96,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "L001",
-                    config.severity("L001"),
+                    _severity(config, "L001"),
                     msg("L001.no_code.message"),
                     source,
                     s.comment,
@@ -106,7 +113,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
                     out.append(
                         Diagnostic(
                             "L001",
-                            config.severity("L001"),
+                            _severity(config, "L001"),
                             msg("L001.unknown.message", code=Verbatim(code)),
                             source,
                             span,
@@ -119,7 +126,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
                 out.append(
                     Diagnostic(
                         "L002",
-                        config.severity("L002"),
+                        _severity(config, "L002"),
                         msg("L002.message", code=Verbatim(code)),
                         source,
                         span,

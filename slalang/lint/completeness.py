@@ -72,7 +72,7 @@ def _code(text: str) -> Verbatim:
 def provider_credential(ctx: LintContext):
     if ctx.contract.provider.credentials:
         return
-    node = ctx.top("provider")
+    node = ctx.the("provider")
     yield Finding(ctx.statement_head(node), msg("L101.message"), msg("L101.hint", example=_code(EX_CREDENTIAL)))
 
 
@@ -126,7 +126,7 @@ def response_uncovered(ctx: LintContext):
             row = ctx.row_node("response", p.name)
             example = f"{p.name}  3bd " + " ".join("-" for _ in m.columns[1:])
             yield Finding(
-                row.span if row else ctx.head(ctx.matrix_node("response")),
+                row.span if row else ctx.head(ctx.matrix_statement("response")),
                 msg("L105.uncovered.message", priority=Verbatim(p.name)),
                 msg("L105.uncovered.hint", example=_code(example)),
             )
@@ -141,7 +141,7 @@ def resolution_missing(ctx: LintContext):
         )
     elif all(t.duration is None for t in m.targets):
         yield Finding(
-            ctx.head(ctx.matrix_node("resolution")),
+            ctx.head(ctx.matrix_statement("resolution")),
             msg("L106.empty.message"),
             msg("L106.empty.hint", example=_code("P0 4h")),
         )
@@ -164,7 +164,7 @@ def credit_cap_missing(ctx: LintContext):
         )
     elif c.credits.cap is None:
         yield Finding(
-            ctx.head(ctx.top("credits")), msg("L108.no_cap.message"), msg("L108.no_cap.hint", example=_code(EX_CAP))
+            ctx.head(ctx.the("credits")), msg("L108.no_cap.message"), msg("L108.no_cap.hint", example=_code(EX_CAP))
         )
 
 
@@ -172,7 +172,7 @@ def credit_cap_missing(ctx: LintContext):
 def claim_window_missing(ctx: LintContext):
     c = ctx.contract
     if c.credit_ladders and c.credits is not None and c.credits.claim_within is None:
-        yield Finding(ctx.head(ctx.top("credits")), msg("L109.message"), msg("L109.hint", example=_code(EX_CLAIM)))
+        yield Finding(ctx.head(ctx.the("credits")), msg("L109.message"), msg("L109.hint", example=_code(EX_CLAIM)))
 
 
 @rule("L110", "force-majeure-missing", "error")
@@ -186,7 +186,7 @@ def force_majeure_missing(ctx: LintContext):
         )
     elif ex.force_majeure is None:
         yield Finding(
-            ctx.head(ctx.top("exclusions")),
+            ctx.head(ctx.the("exclusions")),
             msg("L110.no_force_majeure.message"),
             msg("L110.no_force_majeure.hint", example=_code(EX_FORCE_MAJEURE)),
         )
@@ -197,7 +197,7 @@ def force_majeure_notice(ctx: LintContext):
     ex = ctx.contract.exclusions
     if ex is None or ex.force_majeure is None or ex.force_majeure.notify_within is not None:
         return
-    node = ctx.top("exclusions").first("force_majeure")
+    node = ctx.the("force_majeure", ctx.the("exclusions"))
     yield Finding(ctx.statement_head(node), msg("L111.message"), msg("L111.hint", example=_code(EX_NOTICE)))
 
 
@@ -231,14 +231,14 @@ def retention_short(ctx: LintContext):
     rep = ctx.contract.reporting
     if rep is None:
         return
-    node = ctx.top("reporting")
+    node = ctx.the("reporting")
     if rep.retention is None:
         yield Finding(
             ctx.head(node), msg("L114.unstated.message"), msg("L114.unstated.hint", example=_code(EX_RETENTION))
         )
         return
     if rep.retention.count * _UNIT_DAYS[rep.retention.unit] < MIN_RETENTION_DAYS:
-        ret = node.first("retention")
+        ret = ctx.the("retention", node)
         num = ret.lit(ast.NumberLit)
         unit = ret.lit(ast.Keyword)
         yield Finding(
@@ -257,7 +257,7 @@ def span_words(count: int, unit: str) -> Msg:
 def audit_missing(ctx: LintContext):
     rep = ctx.contract.reporting
     if rep is not None and rep.audit is None:
-        yield Finding(ctx.head(ctx.top("reporting")), msg("L115.message"), msg("L115.hint", example=_code(EX_AUDIT)))
+        yield Finding(ctx.head(ctx.the("reporting")), msg("L115.message"), msg("L115.hint", example=_code(EX_AUDIT)))
 
 
 @rule("L116", "governing-law-missing", "error")
@@ -271,7 +271,7 @@ def law_missing(ctx: LintContext):
         )
     elif d.law is None:
         yield Finding(
-            ctx.head(ctx.top("disputes")), msg("L116.no_law.message"), msg("L116.no_law.hint", example=_code(EX_LAW))
+            ctx.head(ctx.the("disputes")), msg("L116.no_law.message"), msg("L116.no_law.hint", example=_code(EX_LAW))
         )
 
 
@@ -280,7 +280,7 @@ def forum_missing(ctx: LintContext):
     d = ctx.contract.disputes
     if d is not None and d.forum is None:
         yield Finding(
-            ctx.head(ctx.top("disputes")),
+            ctx.head(ctx.the("disputes")),
             msg("L117.message"),
             msg("L117.hint", a=_code(EX_ARBITRATION), b=_code(EX_COURT)),
         )
@@ -290,5 +290,5 @@ def forum_missing(ctx: LintContext):
 def seat_missing(ctx: LintContext):
     d = ctx.contract.disputes
     if d is not None and d.forum is not None and d.seat is None:
-        node = ctx.top("disputes").first(d.forum)
+        node = ctx.the(d.forum, ctx.the("disputes"))
         yield Finding(ctx.statement_head(node), msg(f"L118.{d.forum}"), msg("L118.hint", example=_code(EX_SEAT)))

@@ -138,7 +138,7 @@ def monthly_cap_below_tier(ctx: LintContext):
     if policy is None or policy.cap is None:
         return
     fees = ctx.fees()
-    cap_node = ctx.top("credits").first("credits_cap")
+    cap_node = ctx.the("credits").first("credits_cap")
     for ladder in c.credit_ladders:
         node, steps, tiers, caps = _ladder_parts(ctx, ladder)
         rungs = ([(ladder.step.amount, steps[0] if steps else None)] if ladder.step else []) + [
@@ -177,18 +177,19 @@ def maintenance_excluded(m: model.Maintenance) -> bool:
 def maintenance_exceeds(ctx: LintContext):
     c = ctx.contract
     ex = c.exclusions
-    if ex is None or ex.maintenance is None or ex.maintenance.max is None or not c.availability:
+    if ex is None or ex.maintenance is None or not c.availability:
         return
     m = ex.maintenance
-    if maintenance_excluded(m) or m.max.clock != "wall":
+    most = m.max
+    if most is None or maintenance_excluded(m) or most.clock != "wall":
         return
     period = m.max_period or "month"
-    allowance = wall_seconds(m.max) / PERIOD_MONTHS[period]
+    allowance = wall_seconds(most) / PERIOD_MONTHS[period]
     strictest = max(c.availability, key=lambda a: a.percent)
     permitted = float((100 - strictest.percent) / 100) * MONTH_SECONDS
     if allowance <= permitted:
         return
-    mnode = ctx.top("exclusions").first("maintenance")
+    mnode = ctx.the("maintenance", ctx.the("exclusions"))
     max_node = mnode.first("maintenance_max")
     lacking = "both" if m.notice is None and not m.windows else "notice" if m.notice is None else "window"
     per = "" if period == "month" else msg("L304.per_month", allowance=words.seconds(allowance))
@@ -197,13 +198,13 @@ def maintenance_exceeds(ctx: LintContext):
     )
     example = (
         f"maintenance notice {m.notice.spelling if m.notice else '72h'}, "
-        f"max {m.max.spelling} per {m.max_period}, window sat 00:00-06:00"
+        f"max {most.spelling} per {m.max_period}, window sat 00:00-06:00"
     )
     yield Finding(
         max_node.span if max_node else ctx.head(mnode),
         msg(
             "L304.message",
-            max=words.duration(m.max.spelling),
+            max=words.duration(most.spelling),
             period=words.period(period),
             per=per,
             lacking=msg(f"L304.lacking.{lacking}"),
@@ -362,12 +363,12 @@ def update_after_resolution(ctx: LintContext):
             if verdict == UNCLEAR and (not domain or "unknown" in (update.kind, resolved.kind)):
                 continue  # no instant could be judged: nothing is known to be late
             node = next(
-                (n for n in ctx.top("updates").nodes("update_rule") if n.lit(ast.Name).value == r.priority), None
+                (n for n in ctx.the("updates").nodes("update_rule") if n.lit(ast.Name).value == r.priority), None
             )
             dur = node.lit(ast.DurationLit) if node else None
             example = f"{r.priority} every {_suggested_cadence(targets, target, m.clock, domain)}"
             yield Finding(
-                dur.span if dur else ctx.head(ctx.top("updates")),
+                dur.span if dur else ctx.head(ctx.the("updates")),
                 msg(
                     "L306.always" if verdict == LOOSER else "L306.sometimes",
                     priority=Verbatim(r.priority),

@@ -109,6 +109,14 @@ class LintContext:
     def top(self, kind: str) -> ast.Node | None:
         return self.root.first(kind)
 
+    def the(self, kind: str, within: ast.Node | None = None) -> ast.Node:
+        """The statement the model says is there (`credits` when the model
+        has a credit policy): a missing one is a bug in lint, said loudly."""
+        node = (within or self.root).first(kind)
+        if node is None:
+            raise LookupError(f"the syntax tree has no `{kind}` the model has")
+        return node
+
     def tops(self, kind: str) -> list[ast.Node]:
         return list(self.root.nodes(kind))
 
@@ -145,6 +153,13 @@ class LintContext:
                 return node
         return None
 
+    def matrix_statement(self, metric: str) -> ast.Node:
+        """The `response`/`resolution` statement of a matrix the model has."""
+        node = self.matrix_node(metric)
+        if node is None:
+            raise LookupError(f"the syntax tree has no `{metric}` matrix the model has")
+        return node
+
     def row_node(self, metric: str, priority: str) -> ast.Node | None:
         key = ("rows", metric)
         if key not in self.cache:
@@ -155,12 +170,12 @@ class LintContext:
             self.cache[key] = rows
         return self.cache[key].get(priority)
 
-    def cell_span(self, metric: str, priority: str, column: str) -> Span | None:
+    def cell_span(self, metric: str, priority: str, column: str) -> Span:
         """The span of one matrix cell (a duration or `-`)."""
         m = self.contract.matrix(metric)
         row = self.row_node(metric, priority)
         if m is None or row is None:
-            return None
+            return self.contract_head()
         cells = [c for c in row.children if not isinstance(c, ast.Name)]
         names = [c.name for c in m.columns]
         if column not in names or len(cells) != len(names):

@@ -25,7 +25,7 @@ from slalang.terms import DURATION_UNITS, UNIT_SECONDS, duration_parts, minutes_
 
 _NUM = r"(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _ZHN = r"[零〇一二两三四五六七八九十百千万]+|半"
-_EN_WORDS = {
+_EN_WORDS: dict[str, int | Decimal] = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -182,7 +182,7 @@ def find(text: str) -> tuple[Quantity, ...]:
     """Every quantity stated in `text`, left to right."""
     out: list[Quantity] = []
     for m in _MASTER.finditer(text):
-        kind = m.lastgroup
+        kind = m.lastgroup or "number"
         raw = m.group(0)
         q = _read(kind, raw)
         if q is not None:
@@ -190,6 +190,12 @@ def find(text: str) -> tuple[Quantity, ...]:
             weak = kind == "times" and value == 1
             out.append(Quantity(k, value, numeral, m.start(), m.end(), raw, weak))
     return tuple(out)
+
+
+def _digits(pattern: str, raw: str) -> str:
+    """The first run of `pattern` in `raw` (the master regex guarantees one)."""
+    m = re.search(pattern, raw)
+    return m.group(0) if m else ""
 
 
 def _read(kind: str, raw: str):
@@ -204,14 +210,14 @@ def _read(kind: str, raw: str):
         except (ValueError, IndexError):
             return None
     if kind == "money":
-        n = _decimal(re.search(r"[\d,]+(\.\d+)?", raw).group(0))
+        n = _decimal(_digits(r"[\d,]+(\.\d+)?", raw))
         if n is None:
             return None
         if "万" in raw:
             n *= 10000
         return "money", n, n
     if kind == "percent":
-        body = raw[3:] if raw.startswith("百分之") else re.match(r"[\d,.]+", raw).group(0)
+        body = raw[3:] if raw.startswith("百分之") else _digits(r"[\d,.]+", raw)
         n = _numeral(body)
         return ("percent", n, n) if n is not None else None
     if kind == "time":
@@ -220,11 +226,11 @@ def _read(kind: str, raw: str):
     if kind == "compact":
         seconds = Decimal(0)
         days = 0
-        for n, u in duration_parts(raw):
+        for count, u in duration_parts(raw):
             if u == "bd":
-                days += n
+                days += count
             else:
-                seconds += n * UNIT_SECONDS[u]
+                seconds += count * UNIT_SECONDS[u]
         if "bd" in raw and seconds:
             return None
         if "bd" in raw:

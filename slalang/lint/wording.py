@@ -20,6 +20,7 @@ from slalang.lint import quantities
 from slalang.lint.context import LintContext, StringSite
 from slalang.lint.registry import Finding, msg, rule
 from slalang.lint.words import duration as duration_words
+from slalang.source import Span
 from slalang.terms import has_han
 
 
@@ -159,7 +160,7 @@ def _example_ref(ctx: LintContext, text: str, at: int, want: str) -> tuple[str, 
     c = ctx.contract
     words = _word_positions(text)
     distance = {p.name: min(abs(at - i) for i in words[p.name]) for p in c.priorities if p.name in words}
-    named = sorted(distance, key=distance.get)
+    named = sorted(distance, key=lambda name: distance[name])
     order = named + [p.name for p in c.priorities if p.name not in distance]
     targets = _first_targets(ctx)
     metrics = {
@@ -277,7 +278,7 @@ def _lang(code: str | None) -> Msg:
 class _Item:
     q: quantities.Quantity | None  # None for a reference
     key: tuple
-    span: object
+    span: Span
     shown: str
     site: StringSite
 
