@@ -50,7 +50,9 @@ def _hm(text: str) -> int:
 
 
 def utc_offset(tz: dt.tzinfo, t: int) -> int:
-    return int(dt.datetime.fromtimestamp(t, tz).utcoffset().total_seconds())
+    off = dt.datetime.fromtimestamp(t, tz).utcoffset()
+    assert off is not None  # an aware datetime always has an offset
+    return int(off.total_seconds())
 
 
 def offset_stretches(tz: dt.tzinfo, lo: int, hi: int) -> list[tuple[int, int, int]]:

@@ -228,14 +228,14 @@ _BREAK_WEEKEND = "weekend day inside the statutory break"
 _SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 
 
-def _break_weekends(days_off: dict, make_up: set, years: range) -> dict:
+def _break_weekends(days_off: dict[dt.date, str], make_up: set[dt.date], years: range) -> dict[dt.date, str]:
     # Sets published as decreed breaks (China) list the weekday holidays of a
     # break and the make-up days, but not the Saturdays and Sundays inside the
     # break (the 2026 Spring Festival break is Feb 15–23; the package lists
     # Feb 16–20 and 23). For a calendar that works on Saturdays those days
     # matter, so the weekend days chained to a holiday (up to a make-up
     # working day) are holidays too.
-    out = {}
+    out: dict[dt.date, str] = {}
     for date, _name in sorted(days_off.items()):
         for step in (1, -1):
             d = date + dt.timedelta(days=step)
@@ -245,9 +245,9 @@ def _break_weekends(days_off: dict, make_up: set, years: range) -> dict:
     return out
 
 
-def _substitutions(days_off: dict) -> dict:
+def _substitutions(days_off: dict[dt.date, str]) -> dict[dt.date, dt.date]:
     """make-up working day → the weekday holiday it pays for."""
-    out = {}
+    out: dict[dt.date, dt.date] = {}
     for date, name in days_off.items():
         m = _SUBSTITUTED.search(name)
         if m:
