@@ -561,3 +561,99 @@ def test_every_change_renders_in_both_languages():
             for lang in ("en", "zh"):
                 semdiff.render_text(d, lang)
                 semdiff.to_json(d, "", "", lang)
+
+
+# One edit of contracts/itops.sla per statement the diff claims to compare
+# (semdiff.handled_kinds()), and the change it must report: the registry's
+# list agrees with what the code really compares.
+KIND_EDITS = [
+    ("title", '"Service Response Time Commitment"', '"Service Response Time Commitment Letter"', "contract.title"),
+    ("prevailing", "prevailing zh", "prevailing en", "contract.prevailing"),
+    ("effective", "to 2026-12-31", "to 2026-11-30", "contract.effective.end"),
+    ("timezone", '"Asia/Shanghai"', '"Asia/Hong_Kong"', "contract.timezone"),
+    ("credential", '    credential "ISO/IEC 27001:2022"\n', "", "provider.credentials"),
+    ("address", "示例路 1 号", "示例路 2 号", "provider.address"),
+    ("contact", "service@example-cloud.cn", "help@example-cloud.cn", "provider.contact"),
+    ("region", '"华东"     | "East China"', '"华东区"   | "East China"', "scope.region.east.title"),
+    ("fee", "fee 120000.00", "fee 110000.00", "scope.product.hosting.fee"),
+    ("service", '"服务请求" | "Service requests"', '"服务申请" | "Service requests"', "scope.service.request.title"),
+    ("hours", "mon..fri 09:00-12:00", "mon..fri 08:00-12:00", "calendar.business.hours"),
+    (
+        "holiday_set",
+        "    holidays cn  # statutory holidays off, make-up working days on\n",
+        "",
+        "calendar.business.holidays",
+    ),
+    ("extra_holiday", "holiday  2026-12-31", "holiday  2026-12-30", "calendar.business.extra_holidays.2026-12-30"),
+    ("priority_body", '"核心业务全部中断"', '"核心业务全面中断"', "priority.P0.definition.1"),
+    ("row", "P1      30m       8h", "P1      30m       6h", "response.P1.off_hours"),
+    ("update_rule", "P0 every 30m", "P0 every 20m", "updates.P0"),
+    ("followup", "within 1h after resolution", "within 2h after resolution", "followup.within"),
+    ("availability", "hosting 99.95% per month", "hosting 99.9% per month", "availability.hosting.month"),
+    ("warning_level", "yellow at 50%", "yellow at 40%", "warnings.yellow"),
+    ("step_rule", "per started 30m late: 5%", "per started 30m late: 6%", "credit.response_delay.step.amount"),
+    ("ladder_cap", "    cap 30%", "    cap 35%", "credit.response_delay.cap"),
+    ("tier_rule", "below 99.0%:  25%", "below 99.0%:  20%", "credit.availability.tier.99.0"),
+    ("credits_cap", "cap      100% of monthly_fee per month", "cap      90% of monthly_fee per month", "credits.cap"),
+    ("credit_form", "form     service_credit", "form     refund", "credits.form"),
+    ("claim", "within 60d after month_end", "within 60d after breach", "credits.claim.after"),
+    ("rounding", "rounding half_up", "rounding up", "credits.rounding"),
+    ("force_majeure", "、网络攻击", "", "exclusions.force_majeure.events"),
+    ("notify", "notify within 24h", "notify within 12h", "exclusions.force_majeure.notify"),
+    ("maintenance_notice", "notice 72h", "notice 96h", "exclusions.maintenance.notice"),
+    ("maintenance_max", "max 4h per month", "max 4h per quarter", "exclusions.maintenance.max.period"),
+    ("maintenance_window", "window sat 00:00-06:00", "window sat 00:00-04:00", "exclusions.maintenance.window"),
+    ("customer_caused", '"客户原因导致的故障"', '"客户自身原因导致的故障"', "exclusions.customer_caused"),
+    ("reports", "reports   daily, weekly", "reports   daily", "reporting.reports.weekly"),
+    ("metrics", "mttr, availability", "availability", "reporting.metrics.mttr"),
+    ("retention", "retention 6 months", "retention 12 months", "reporting.retention"),
+    ("audit", "by third_party", "by customer", "reporting.audit.by"),
+    ("law", '"中华人民共和国法律"         | "the laws', '"中华人民共和国现行法律"     | "the laws', "disputes.law"),
+    (
+        "arbitration",
+        'arbitration "中国国际经济贸易仲裁委员会"',
+        'court       "北京市第一中级人民法院"',
+        "disputes.forum",
+    ),
+    ("seat", '"北京" | "Beijing"', '"上海" | "Shanghai"', "disputes.seat"),
+    ("clause", "通报一次进度", "通报一次处理进度", "clause.Notification.1"),
+]
+
+
+@pytest.mark.parametrize("kind, old, new, path", KIND_EDITS, ids=[k[0] for k in KIND_EDITS])
+def test_each_handled_kind_is_really_compared(kind, old, new, path):
+    assert kind in semdiff.handled_kinds()
+    text = ITOPS.read_text(encoding="utf-8")
+    assert old in text, old
+    r = compile_text(text.replace(old, new, 1))
+    assert r.contract is not None, [d.message for d in r.diagnostics]
+    d = semdiff.diff(contract(ITOPS), r.contract)
+    assert path in [c.path for c in d.changes], [c.path for c in d.changes]
+
+
+def test_a_clock_change_is_reported_once_with_the_direction_of_its_cells():
+    text = ITOPS.read_text(encoding="utf-8")
+    changed = text.replace(
+        "    clock   business\n    columns business, off_hours", "    clock   always\n    columns business, off_hours"
+    )
+    a, b = contract(ITOPS), compile_text(changed).contract
+    [c] = semdiff.diff(a, b).changes
+    assert (c.path, c.kind) == ("response.clock", "changed")
+    # The business column alone: `2bh` around the clock is never later than
+    # two business hours, and earlier for a ticket opened at 17:30.
+    only_business = (
+        text.replace("P2      2bh       1bd", "P2      2bh       12h")
+        .replace("P3      1bd       2bd", "P3      8h        2d")
+        .replace("P4      3bd       -", "P4      3d        -")
+    )
+    a = compile_text(only_business).contract
+    b = compile_text(
+        only_business.replace(
+            "    clock   business\n    columns business, off_hours",
+            "    clock   always\n    columns business, off_hours",
+        )
+    ).contract
+    [c] = semdiff.diff(a, b).changes
+    assert (c.path, c.direction) == ("response.clock", "stricter")
+    [back] = semdiff.diff(b, a).changes
+    assert back.direction == "looser"
