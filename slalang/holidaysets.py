@@ -2,9 +2,15 @@
 covers, and the dates themselves. Backed by the `holidays` package, which
 publishes China's statutory holidays and make-up working days year by year.
 
-Importing `holidays` costs ~0.1 s, so `slalang check` reads coverage from a
-small cache file keyed by the installed holidays version; the dates are only
-loaded when rules are built."""
+Importing `holidays` costs ~0.1 s, so `slalang check` reads coverage, and the
+expanded dates the comparison of targets needs (`dates_cached`), from a small
+cache file keyed by the installed holidays version; a warm `slalang check`
+never imports the package.
+
+`calendar_days` expands a contract calendar into dated holidays and make-up
+working days exactly as the rule file does (sets, break weekends, make-up
+days working the hours of the weekday they pay for, the contract's own
+dates last)."""
 
 from __future__ import annotations
 
@@ -12,13 +18,14 @@ import datetime as dt
 import importlib.util
 import json
 import os
+import re
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-# Sets whose data is published year by year (holidays moved by decree, with
-# make-up working days): a year without published data is not covered.
-_DECREED = {"CN": "ChinaStaticHolidays"}
+from slalang.terms import DECREED_SETS, holiday_set_code
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ def _compute(code: str) -> tuple[int, int] | None:
         return None
     cls = getattr(holidays, code)
     first, last = int(cls.start_year), int(cls.end_year)
-    static_name = _DECREED.get(code)
+    static_name = DECREED_SETS.get(code)
     if static_name:
         from holidays.countries import china
 
@@ -69,30 +76,56 @@ def _compute(code: str) -> tuple[int, int] | None:
     return first, last
 
 
+_loaded: dict[str, dict[str, Any]] = {}  # version → the cache file's contents, read once per process
+
+
+def _cache(version: str) -> dict[str, Any]:
+    cached = _loaded.get(version)
+    if cached is None:
+        try:
+            cached = json.loads(_cache_file(version).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            cached = {}
+        if not isinstance(cached, dict):
+            cached = {}
+        _loaded[version] = cached
+    return cached
+
+
+def _store(version: str, key: str, value: Any) -> None:
+    """Add one entry to the cache file (read again first: another process may
+    have added entries since this one read it)."""
+    path = _cache_file(version)
+    try:
+        on_disk = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(on_disk, dict):
+            on_disk = {}
+    except (OSError, ValueError):
+        on_disk = {}
+    merged = {**on_disk, **_cache(version), key: value}
+    _loaded[version] = merged
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as fh:
+            json.dump(merged, fh)
+        os.replace(fh.name, path)
+    except OSError:
+        pass  # a read-only home is fine: we only lose the speed-up
+
+
 def coverage(code: str) -> Coverage | None:
     """Years covered by holiday set `code` (case-insensitive), or None if the
     holidays package does not know the set."""
-    code = code.upper()
+    code = holiday_set_code(code)
     version = holidays_version()
     if version is None:
         return None
-    path = _cache_file(version)
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        cached = {}
+    cached = _cache(version)
     if code in cached:
         entry = cached[code]
         return None if entry is None else Coverage(code, entry[0], entry[1], f"python-holidays {version}")
     result = _compute(code)
-    cached[code] = list(result) if result else None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as fh:
-            json.dump(cached, fh)
-        os.replace(fh.name, path)
-    except OSError:
-        pass  # a read-only home is fine: we only lose the speed-up
+    _store(version, code, list(result) if result else None)
     return None if result is None else Coverage(code, result[0], result[1], f"python-holidays {version}")
 
 
@@ -111,3 +144,185 @@ def dates(code: str, years: range) -> tuple[dict[dt.date, str], list[dt.date]]:
     days_off = {d: str(name) for d, name in sorted(cal.items()) if d.year in years}
     workdays = sorted(d for d in getattr(cal, "weekend_workdays", ()) if d.year in years)
     return days_off, workdays
+
+
+def dates_cached(code: str, years: range) -> tuple[dict[dt.date, str], list[dt.date]]:
+    """`dates(code, years)`, read from the per-version cache file when it has
+    them (the `holidays` package is imported only on a miss). Keyed by the
+    exact range: the package's answer for a year can depend on its
+    neighbours being asked for too."""
+    code = holiday_set_code(code)
+    version = holidays_version()
+    if version is None:
+        return dates(code, years)
+    key = f"dates:{code}:{years.start}:{years.stop}"
+    entry = _cache(version).get(key)
+    if isinstance(entry, dict):
+        try:
+            days_off = {dt.date.fromisoformat(d): name for d, name in entry["holidays"]}
+            workdays = [dt.date.fromisoformat(d) for d in entry["workdays"]]
+            return days_off, workdays
+        except (KeyError, TypeError, ValueError):
+            pass  # a damaged entry: compute it again
+    days_off, workdays = dates(code, years)
+    _store(
+        version,
+        key,
+        {
+            "holidays": [[d.isoformat(), name] for d, name in days_off.items()],
+            "workdays": [d.isoformat() for d in workdays],
+        },
+    )
+    return days_off, workdays
+
+
+# ---------------------------------------------------------------- one calendar's dates
+def covered_years(holiday_sets: Sequence[str], first_year: int, last_year: int) -> range:
+    """The years a calendar is expanded for: the effective years, plus the
+    next year when every holiday set already has data for it (so that a
+    ticket opened late in December can still get a due time in January).
+    A calendar without holiday sets always gets the next year."""
+    if not holiday_sets:
+        return range(first_year, last_year + 2)
+    covs = [coverage(code) for code in holiday_sets]
+    if all(c is not None and c.last_year >= last_year + 1 for c in covs):
+        last_year += 1
+    return range(first_year, last_year + 1)
+
+
+@dataclass(frozen=True)
+class Day:
+    """One dated exception of a calendar. `origin` is the holiday set's code
+    as the contract writes it, or "contract"; `name` is the set's English
+    name of the day (None for the contract's own days, whose text is `note`);
+    `hours_of` (workdays only) is the weekday whose hours the day works."""
+
+    date: dt.date
+    origin: str
+    name: str | None = None
+    note: Any = None  # slalang.model.Text | None for the contract's own dates
+    hours_of: int | None = None
+
+
+@dataclass
+class CalendarDays:
+    """A calendar expanded for some years: weekly hours (weekday → sorted
+    (start minute, end minute) windows), holidays and make-up working days."""
+
+    years: range
+    hours: dict[int, list[tuple[int, int]]]
+    holidays: dict[dt.date, Day] = field(default_factory=dict)
+    workdays: dict[dt.date, Day] = field(default_factory=dict)
+    sources: list[tuple[str, str]] = field(default_factory=list)  # (set as written, "python-holidays 0.109")
+
+    @property
+    def first(self) -> dt.date:
+        return dt.date(self.years.start, 1, 1)
+
+    @property
+    def last(self) -> dt.date:
+        return dt.date(self.years.stop - 1, 12, 31)
+
+
+_BREAK_WEEKEND = "weekend day inside the statutory break"
+_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
+
+
+def _break_weekends(days_off: dict[dt.date, str], make_up: set[dt.date], years: range) -> dict[dt.date, str]:
+    # Sets published as decreed breaks (China) list the weekday holidays of a
+    # break and the make-up days, but not the Saturdays and Sundays inside the
+    # break (the 2026 Spring Festival break is Feb 15–23; the package lists
+    # Feb 16–20 and 23). For a calendar that works on Saturdays those days
+    # matter, so the weekend days chained to a holiday (up to a make-up
+    # working day) are holidays too.
+    out: dict[dt.date, str] = {}
+    for date, _name in sorted(days_off.items()):
+        for step in (1, -1):
+            d = date + dt.timedelta(days=step)
+            while d.weekday() >= 5 and d not in make_up and d not in days_off and d.year in years:
+                out.setdefault(d, _BREAK_WEEKEND)
+                d += dt.timedelta(days=step)
+    return out
+
+
+def _substitutions(days_off: dict[dt.date, str]) -> dict[dt.date, dt.date]:
+    """make-up working day → the weekday holiday it pays for."""
+    out: dict[dt.date, dt.date] = {}
+    for date, name in days_off.items():
+        m = _SUBSTITUTED.search(name)
+        if m:
+            month, day, year = map(int, m.groups())
+            out[dt.date(year, month, day)] = date
+    return out
+
+
+class UnknownHolidaySet(LookupError):
+    """A calendar names a set the installed holidays package does not know."""
+
+
+def calendar_days(
+    cal: Any,
+    years: range,
+    load: Callable[[str, range], tuple[dict[dt.date, str], list[dt.date]]] = dates_cached,
+) -> CalendarDays:
+    """Expand a `slalang.model.Calendar` for `years`, exactly as the rule file
+    does: each holiday set's holidays (and, for decreed sets, the weekend
+    days inside a break) and make-up working days, first set first; then the
+    contract's own working days, then its own holidays, which win."""
+    hours: dict[int, list[tuple[int, int]]] = {}
+    for w in cal.hours:
+        hours.setdefault(w.weekday, []).append((w.start_minute, w.end_minute))
+    out = CalendarDays(years, {d: sorted(ws) for d, ws in hours.items()})
+    worked_days = sorted({w.weekday for w in cal.hours})
+
+    def hours_of(date: dt.date, replaces: dt.date | None = None) -> int:
+        # A make-up day works the hours of the weekday it replaces (the
+        # published "Day off (substituted from …)" entry names it); failing
+        # that, its own weekday's hours if that weekday works at all, else
+        # those of the first working weekday.
+        if replaces is not None and replaces.weekday() in worked_days:
+            return replaces.weekday()
+        wd = date.weekday()
+        return wd if wd in worked_days or not worked_days else worked_days[0]
+
+    replaced: dict[dt.date, dt.date] = {}
+    holidays, workdays = out.holidays, out.workdays
+    for code in cal.holiday_sets:
+        cov = coverage(code)
+        if cov is None:
+            raise UnknownHolidaySet(f"holiday set `{code}` is not known to the installed holidays package")
+        out.sources.append((code, cov.source))
+        days_off, make_up = load(code, years)
+        for made_up, paid_for in _substitutions(days_off).items():
+            replaced.setdefault(made_up, paid_for)
+        for date, name in days_off.items():
+            holidays.setdefault(date, Day(date, code, name))
+        if holiday_set_code(code) in DECREED_SETS:
+            for date, name in _break_weekends(days_off, set(make_up), years).items():
+                holidays.setdefault(date, Day(date, code, name))
+        for date in make_up:
+            workdays.setdefault(
+                date, Day(date, code, "make-up working day", hours_of=hours_of(date, replaced.get(date)))
+            )
+    for d in cal.extra_workdays:
+        holidays.pop(d.date, None)
+        workdays[d.date] = Day(d.date, "contract", note=d.note, hours_of=hours_of(d.date, replaced.get(d.date)))
+    for d in cal.extra_holidays:
+        workdays.pop(d.date, None)
+        holidays[d.date] = Day(d.date, "contract", note=d.note)
+    return out
+
+
+__all__ = [
+    "CalendarDays",
+    "Coverage",
+    "Day",
+    "UnknownHolidaySet",
+    "calendar_days",
+    "coverage",
+    "covered_years",
+    "dates",
+    "dates_cached",
+    "holidays_version",
+    "known_sets",
+]

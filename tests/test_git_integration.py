@@ -68,6 +68,17 @@ def test_textconv_never_fails_git(tmp_path: Path):
     assert cli("textconv", str(binary)).returncode == 0
     r = cli("textconv", str(tmp_path / "missing.sla"))
     assert r.returncode == 2 and "cannot read" in r.stderr
+    r = cli("textconv", str(tmp_path / "missing.sla"), "--lang", "zh")
+    assert r.returncode == 2 and "无法读取" in r.stderr
+    r = subprocess.run(
+        [*SLALANG, "textconv", str(tmp_path / "missing.sla")],
+        capture_output=True,
+        text=True,
+        env={**ENV, "LANG": "zh_CN.UTF-8"},
+    )
+    assert r.returncode == 2 and "无法读取" in r.stderr  # the language follows the locale
+    r = cli("textconv", str(HISTORY / "v1.sla"), "--lang", "zh")
+    assert r.returncode == 0 and r.stdout == cli("textconv", str(HISTORY / "v1.sla")).stdout
 
 
 def test_git_diff_ignores_respacing_and_shows_one_line_per_change(repo: Path):

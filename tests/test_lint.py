@@ -2,8 +2,9 @@
 
 Golden cases: tests/lint_cases/<name>.sla is linted through the CLI exactly as
 a user would run it; <name>.expected holds stdout, the stderr summary and the
-exit code. `SLALANG_REGEN=1 python3 -m pytest tests/test_lint.py` rewrites the
-expected files; review the change with `git diff`."""
+exit code in English, <name>.zh.expected the same run with `--lang zh`.
+`SLALANG_REGEN=1 python3 -m pytest tests/test_lint.py` rewrites the expected
+files; review the change with `git diff`."""
 
 from __future__ import annotations
 
@@ -36,6 +37,9 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.fixture(autouse=True)
 def _in_repo(monkeypatch):
     monkeypatch.chdir(REPO)  # paths in the output are relative to the repository
+    for var in ("LC_ALL", "LC_MESSAGES"):  # English unless a test asks for Chinese
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
 
 
 # ---------------------------------------------------------------- golden cases
@@ -54,6 +58,21 @@ def test_golden(case: Path, capsys):
         expected.write_text(got, encoding="utf-8")
     assert expected.exists(), f"no {expected.name}; run with SLALANG_REGEN=1"
     assert got == expected.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASE_FILES, ids=[c.stem for c in CASE_FILES])
+def test_golden_zh(case: Path, capsys):
+    """The same case in Chinese: every message, hint, label and the summary
+    from the zh catalogue; contract text and code examples as written."""
+    code, out, err = run(capsys, str(case.relative_to(REPO)), "--lang", "zh")
+    got = f"{out}--- stderr\n{err}--- exit {code}\n"
+    expected = case.with_suffix(".zh.expected")
+    if REGEN:
+        expected.write_text(got, encoding="utf-8")
+    assert expected.exists(), f"no {expected.name}; run with SLALANG_REGEN=1"
+    assert got == expected.read_text(encoding="utf-8")
+    en = case.with_suffix(".expected").read_text(encoding="utf-8")
+    assert re.findall(r"\[(L\d{3}|E\d{4})\]", got) == re.findall(r"\[(L\d{3}|E\d{4})\]", en)
 
 
 @pytest.mark.parametrize("case", CASE_FILES, ids=[c.stem for c in CASE_FILES])
@@ -581,3 +600,257 @@ def test_first_tier_above_the_ladder_cap():
     _, diags = lint.lint_source(text, "t.sla")
     (d,) = diags
     assert d.code == "L302" and d.message.startswith("the first tier of `uptime` (10% of the monthly fee)")
+
+
+# ---------------------------------------------------------------- both languages
+
+LINT_SOURCES = sorted((REPO / "slalang" / "lint").glob("*.py")) + [REPO / "slalang" / "commands" / "lint.py"]
+
+
+def _fields(template) -> set[str]:
+    """The `{fields}` a catalogue message uses (every plural form)."""
+    import string
+
+    forms = template.values() if isinstance(template, dict) else [template]
+    return {name for form in forms for _, name, _, _ in string.Formatter().parse(form) if name}
+
+
+def _lint_keys(lang: str) -> set[str]:
+    from slalang.i18n import leaf_keys
+
+    return {k for k in leaf_keys(lang) if k.startswith("lint.")}
+
+
+def test_every_lint_key_is_in_both_languages_with_the_same_fields():
+    from slalang.i18n import lookup
+
+    zh, en = _lint_keys("zh"), _lint_keys("en")
+    assert zh == en, f"only in zh: {sorted(zh - en)}; only in en: {sorted(en - zh)}"
+    for key in sorted(en):
+        assert _fields(lookup("zh", key)) == _fields(lookup("en", key)), key
+
+
+def test_every_rule_has_a_title_and_messages_in_both_languages():
+    from slalang.i18n import has, render
+
+    for code, rule in lint.RULES.items():
+        assert rule.summary.key == f"lint.rules.{code}"
+        for lang in ("zh", "en"):
+            assert render(rule.summary, lang)
+            assert has(lang, f"lint.{code}"), f"{code} has no messages in {lang}"
+            assert has(lang, f"lint.families.{rule.family}")
+    assert {k.split(".")[1] for k in _lint_keys("en") if re.fullmatch(r"lint\.L\d{3}\..*", k)} == set(lint.RULES)
+
+
+def _key_patterns() -> list[re.Pattern]:
+    """Every catalogue key the lint code names, as a string literal:
+    `msg("L302.step.message")`, `msg(f"L302.{rung}.message")` (a field
+    matches any one key part), and `say("lint.…")` in the command."""
+    out = []
+    for path in LINT_SOURCES:
+        text = path.read_text(encoding="utf-8")
+        for m in re.finditer(
+            r'(?<![\w"])(f?)"((?:lint|L\d{3}|words|vague|rewrite|internal|summary|usage|list|config)\.[^"\s]+)"', text
+        ):
+            key = m.group(2)
+            if not key.startswith(("lint.", "cli.")):
+                key = "lint." + key
+            if not key.startswith("lint.") or re.fullmatch(r"lint\.\{[^}]*\}", key):
+                continue  # not a lint key, or `msg()` itself
+            parts = re.split(r"(\{[^}]*\})", key) if m.group(1) else [key]
+            pattern = "".join("[^.]+" if p.startswith("{") else re.escape(p) for p in parts)
+            out.append(re.compile(pattern))
+    return out
+
+
+def test_every_key_the_code_names_exists_and_every_key_is_used():
+    keys = _lint_keys("en")
+    patterns = _key_patterns()
+    for p in patterns:
+        assert any(p.fullmatch(k) for k in keys), f"the code names `{p.pattern}`, which no catalogue key matches"
+    dynamic = ("lint.rules.", "lint.families.")  # built from the registry (tested above)
+    unused = [k for k in keys if not k.startswith(dynamic) and not any(p.fullmatch(k) for p in patterns)]
+    assert unused == [], f"catalogue keys no code uses: {unused}"
+
+
+def _outside_quotes(text: str) -> str:
+    """`text` without what it quotes from the contract (“…”, `…`)."""
+    return re.sub(r"“[^”]*”|`[^`]*`", "", text)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASE_FILES if c.stem != "does_not_compile"],
+    ids=[c.stem for c in CASE_FILES if c.stem != "does_not_compile"],
+)
+def test_chinese_is_chinese_and_english_is_english(case):
+    """Every finding renders in both languages; the Chinese words are Chinese
+    and the English ones carry no Chinese of their own (only quoted text)."""
+    from slalang.i18n import render
+    from slalang.terms import has_han
+
+    _, diags = lint.lint_source(case.read_text(encoding="utf-8"), "a.sla")
+    for d in diags:
+        for text in (d.text, d.hint_text, *(label.text for label in d.labels)):
+            if text is None:
+                continue
+            zh, en = render(text, "zh"), render(text, "en")
+            assert has_han(_outside_quotes(zh)) or not _outside_quotes(zh).strip(), (d.code, zh)
+            assert not has_han(_outside_quotes(en)), (d.code, en)
+            assert zh != en, (d.code, en)
+
+
+def test_lang_from_the_locale(capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    code, out, err = run(capsys, "tests/lint_cases/off_hours_stricter.sla")
+    assert code == 0
+    assert "警告[L305]" in out and "非工作时间" in out
+    assert err == "已对 1 个文件进行质量检查：0 个错误，2 个警告\n"
+    code, out, err = run(capsys, "tests/lint_cases/off_hours_stricter.sla", "--lang", "en")
+    assert "warning[L305]" in out and err == "linted 1 file: 0 errors, 2 warnings\n"
+
+
+def test_json_in_chinese(capsys):
+    code, out, err = run(capsys, "tests/lint_cases/ladder_cap_first_step.sla", "--format", "json", "--lang", "zh")
+    doc = json.loads(out)
+    assert doc["language"] == "zh"
+    (d,) = doc["diagnostics"]
+    assert d["code"] == "L302"
+    assert d["message"].startswith("补偿条款 `late_response` 的每档补偿额（月服务费的 40%）")
+    assert d["hint"] == "请将每档补偿额调低至上限以下（例如上限的五分之一），或提高上限"
+    assert d["labels"][0]["message"] == "该条款的补偿上限"
+
+
+def test_list_rules_in_chinese(capsys):
+    code, out, _ = run(capsys, "--list-rules", "--lang", "zh")
+    assert code == 0
+    assert "完整性：" in out and "一致性：" in out
+    assert re.search(r"^  L305  警告  off-hours-stricter\s+非工作时间的时限比工作时间的更严格$", out, re.M)
+    assert re.search(r"^  L101  错误  provider-credential\s+服务方未声明资质认证$", out, re.M)
+
+
+def test_usage_error_in_chinese(capsys):
+    code, _, err = run(capsys, "--lang", "zh")
+    assert code == 2 and "lint 至少需要一个文件或文件夹" in err
+
+
+def test_rewrites_follow_the_text_not_the_reader():
+    """A vague English string gets an English rewrite, a Chinese string a
+    Chinese one, whichever language the hint itself is read in."""
+    text = BASE.replace('"P0 incidents are answered within', '"P0 incidents are promptly answered within')
+    _, diags = lint.lint_source(text, "t.sla")
+    (d,) = diags
+    assert d.hint_in("zh").startswith("请将“promptly”改为明确的时限，例如“P0 incidents are answered within")
+    assert "（合同中的数值为 15 分钟）" in d.hint_in("zh")
+    text = BASE.replace("内响应，", "内尽快响应，")
+    _, diags = lint.lint_source(text, "t.sla")
+    (d,) = diags
+    assert "“P0 级事件在 {response.P0.business} 内响应” (the contract's value, 15m)" in d.hint
+
+
+# ---------------------------------------------------------------- one home per fact, one comparison of targets
+
+
+def test_no_local_copies_of_domain_facts():
+    """Units, periods, weekdays, the Han test and duration sizes come from
+    slalang.terms / slalang.durations; `1bd` is never given a length."""
+    forbidden = {
+        r"\b86400\b|\b86_400\b|\b3600\b|\b604800\b": "unit seconds (slalang.terms.UNIT_SECONDS)",
+        r"\\u4e00|\\u9fff": "the Han test (slalang.terms.has_han)",
+        r'"mon", "tue"|\("mon",': "weekdays (slalang.terms.WEEKDAYS)",
+        r'"quarter": 3': "periods (slalang.terms.PERIOD_MONTHS)",
+        r"bd\|bh\|d\|h\|m": "duration units (slalang.terms.DURATION_PART)",
+        r"nominal_seconds|longest_day_seconds|day_seconds": "a `bd` measured in seconds",
+    }
+    for path in LINT_SOURCES:
+        text = path.read_text(encoding="utf-8")
+        for pattern, fact in forbidden.items():
+            assert not re.search(pattern, text), f"{path.name} defines {fact} itself"
+
+
+def _matrix(text: str, rows: str) -> str:
+    return text.replace("    P0      15m   1h\n    P1      30m   4h\n", rows)
+
+
+@pytest.mark.parametrize(
+    "rows, warned",
+    [
+        ("    P0      2h    1h\n    P1      30m   4h\n", ["P0"]),  # wall against wall
+        ("    P0      1bd   10h\n    P1      30m   4h\n", ["P0"]),  # 10h is always before the next business day
+        ("    P0      2bd   1d\n    P1      30m   4h\n", ["P0"]),  # a day beats two business days, even on a Friday
+        ("    P0      1bh   4h\n    P1      30m   4h\n", []),  # 1bh is sooner for daytime tickets
+        ("    P0      4bh   3h\n    P1      30m   4h\n", ["P0"]),  # business time never runs faster than the wall
+        ("    P0      15m   1h\n    P1      2bh   1bd\n", []),
+    ],
+)
+def test_off_hours_stricter_is_decided_on_the_calendar(rows, warned):
+    _, diags = lint.lint_source(_matrix(BASE, rows), "t.sla")
+    assert [d.message.split("'")[0] for d in diags if d.code == "L305"] == warned
+
+
+def test_off_hours_compares_on_the_business_columns_instants(monkeypatch):
+    """L305 asks slalang.targets.compare, on the domain of the business column."""
+    import slalang.targets as targets
+
+    calls = []
+    real = targets.compare
+
+    def spy(a, b, domain):
+        calls.append(domain.column)
+        return real(a, b, domain)
+
+    monkeypatch.setattr(targets, "compare", spy)
+    lint.lint_source(_matrix(BASE, "    P0      1bd   10h\n    P1      30m   4h\n"), "t.sla")
+    assert calls and set(calls) <= {"business", "any"}
+
+
+@pytest.mark.parametrize(
+    "every, resolution, expected",
+    [
+        ("6h", "4h", "the first update is due after the resolution"),
+        ("2d", "1bd", "for some tickets, depending on when they are opened"),  # Friday: 2d is sooner than 1bd
+        ("10h", "1bd", None),  # never after the next business day
+        ("1h", "1bh", None),  # equal in working hours, sooner at night
+        ("2h", "1bh", "for some tickets"),  # later in the day, sooner at night
+    ],
+)
+def test_update_after_resolution_on_the_calendar(every, resolution, expected):
+    text = BASE.replace("P0 every 30m", f"P0 every {every}").replace(
+        "columns any\n    P0      4h", f"columns any\n    P0      {resolution}"
+    )
+    result, diags = lint.lint_source(text, "t.sla")
+    assert diags is not None, [d.message for d in result.diagnostics]
+    found = [d for d in diags if d.code == "L306"]
+    if expected is None:
+        assert found == []
+    else:
+        (d,) = found
+        assert expected in d.message
+
+
+def test_update_hint_gives_four_updates_before_a_business_resolution():
+    text = BASE.replace("P0 every 30m", "P0 every 3d").replace(
+        "columns any\n    P0      4h", "columns any\n    P0      2bd"
+    )
+    _, diags = lint.lint_source(text, "t.sla")
+    (d,) = [d for d in diags if d.code == "L306"]
+    assert d.hint == "update more often than the resolution target, e.g. `P0 every 12h`"
+
+
+def test_bad_config_in_chinese(tmp_path, capsys):
+    f = _project(tmp_path, '[tool.slalang.lint]\nL2O1 = "off"\n')
+    code, out, err = run(capsys, str(f), "--lang", "zh")
+    assert code == 2 and out == ""
+    assert "pyproject.toml:2：[tool.slalang.lint]：`L2O1` 不是 lint 代码；是否应为 `L201`？" in err
+
+
+def test_docs_show_a_finding_in_each_language():
+    """docs/lint.md quotes one finding in English and in Chinese; both are the
+    golden output, so the page cannot drift from what lint prints."""
+    section = DOC[DOC.index("## Two languages") : DOC.index("## Output and exit codes")]
+    blocks = re.findall(r"```text\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    en = (CASES / "off_hours_stricter.expected").read_text(encoding="utf-8")
+    zh = (CASES / "off_hours_stricter.zh.expected").read_text(encoding="utf-8")
+    assert blocks[0] in en and blocks[1] in zh
+    assert "--lang zh" in DOC

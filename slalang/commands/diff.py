@@ -3,14 +3,14 @@ contract's own terms, and which way each change moves the balance.
 
   slalang diff OLD.sla NEW.sla
   slalang diff --rev A..B FILE      both versions from git (`A..` or `A`: B is the working tree)
-  --lang zh|en                      words of the report (default en)
+  --lang zh|en                      words of the report (default: from the locale, zh_* → zh)
   --format text|json|markdown       markdown is ready for a pull-request comment
   --fail-on provider-looser         exit 1 if any change weakens the customer's position
                                     (also: unclear, any; comma-separated)
 
 Exit codes: 0 done (whatever changed, unless --fail-on triggers), 1 a contract
 has errors or --fail-on triggered, 2 usage (bad revision, file not in git),
-3 internal error. The semantics live in slalang/semdiff.py."""
+3 internal error. The semantics live in slalang/semdiff/."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ FAIL_ON = {"provider-looser": "looser", "unclear": "unclear", "any": None}
 
 
 def register(sub) -> None:
+    from slalang.cliutil import add_lang_argument
+
     p = sub.add_parser(
         "diff",
         help="semantic diff of two contract versions",
@@ -31,7 +33,7 @@ def register(sub) -> None:
     p.add_argument(
         "--rev", metavar="A..B", help="read both versions of FILE from git: A..B, A.. or A (B: working tree)"
     )
-    p.add_argument("--lang", choices=("zh", "en"), default="en", help="language of the report (default en)")
+    add_lang_argument(p)
     p.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format")
     p.add_argument(
         "--fail-on", metavar="WHAT", help="exit 1 when a change is: provider-looser, unclear or any (comma-separated)"
@@ -39,126 +41,132 @@ def register(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from slalang.cli import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, UsageError
+def _say(key: str, lang: str, **fields) -> str:
+    from slalang.cliutil import say
 
-    fail_on = _parse_fail_on(args.fail_on)
+    return say(f"diff.command.{key}", lang, **fields)
+
+
+def run(args) -> int:
+    from slalang.cliutil import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, UsageError, lang_of, print_diagnostics
+
+    lang = lang_of(args)
+    fail_on = _parse_fail_on(args.fail_on, lang)
     if args.rev:
         if len(args.files) != 1:
-            raise UsageError("with --rev give one FILE: `slalang diff --rev A..B FILE`")
-        (old_label, old_text), (new_label, new_text) = _from_git(args.rev, args.files[0])
+            raise UsageError(_say("rev_one_file", lang))
+        (old_label, old_text), (new_label, new_text) = _from_git(args.rev, args.files[0], lang)
     else:
         if len(args.files) != 2:
-            raise UsageError("give two files, `slalang diff OLD NEW`, or one file with --rev A..B")
-        (old_label, old_text), (new_label, new_text) = (_read(f) for f in args.files)
+            raise UsageError(_say("two_files", lang))
+        (old_label, old_text), (new_label, new_text) = (_read(f, lang) for f in args.files)
 
     from slalang.compiler import compile_text
 
     results = [compile_text(old_text, old_label), compile_text(new_text, new_label)]
     bad = [r for r in results if r.contract is None]
     if bad:
-        from slalang.cli import _print_diagnostics
-
-        _print_diagnostics(bad, "text", sys.stderr)
+        print_diagnostics(bad, "text", sys.stderr, lang)
         for r in bad:
-            print(f"{r.path}: cannot compare: fix the errors above first", file=sys.stderr)
+            print(_say("cannot_compare", lang, path=r.path), file=sys.stderr)
         return EXIT_INTERNAL if any(r.internal for r in bad) else EXIT_ERRORS
 
     from slalang import semdiff
 
-    d = semdiff.diff(results[0].contract, results[1].contract)
+    old, new = results[0].contract, results[1].contract
+    assert old is not None and new is not None
+    d = semdiff.diff(old, new)
     if args.format == "json":
-        sys.stdout.write(semdiff.to_json(d, old_label, new_label))
+        sys.stdout.write(semdiff.to_json(d, old_label, new_label, lang))
     elif args.format == "markdown":
-        sys.stdout.write(semdiff.render_markdown(d, args.lang))
+        sys.stdout.write(semdiff.render_markdown(d, lang))
     else:
-        sys.stdout.write(semdiff.render_text(d, args.lang))
+        sys.stdout.write(semdiff.render_text(d, lang))
     triggered = [c for c in d.changes if any(kind is None or c.direction == kind for kind in fail_on)]
     if triggered:
         names = ", ".join(sorted({w for w, k in FAIL_ON.items() if k in fail_on}))
-        print(
-            f"slalang diff: {len(triggered)} change{'s' if len(triggered) != 1 else ''} matched --fail-on {names}",
-            file=sys.stderr,
-        )
+        print(_say("fail_on_matched", lang, n=len(triggered), names=names), file=sys.stderr)
         return EXIT_ERRORS
     return EXIT_OK
 
 
-def _parse_fail_on(value: str | None) -> list:
-    from slalang.cli import UsageError
+def _parse_fail_on(value: str | None, lang: str) -> list:
+    from slalang.cliutil import UsageError
 
     if not value:
         return []
     out = []
     for word in (w.strip() for w in value.split(",")):
         if word not in FAIL_ON:
-            raise UsageError(f"--fail-on takes provider-looser, unclear or any (comma-separated); got {word!r}")
+            raise UsageError(_say("fail_on_usage", lang, word=repr(word)))
         out.append(FAIL_ON[word])
     return out
 
 
-def _read(path: str) -> tuple[str, str]:
+def _read(path: str, lang: str) -> tuple[str, str]:
     from pathlib import Path
 
-    from slalang.cli import UsageError
+    from slalang.cliutil import UsageError
 
     try:
         data = Path(path).read_bytes()
     except FileNotFoundError:
-        raise UsageError(f"{path}: no such file")
+        raise UsageError(_say("no_such_file", lang, path=path)) from None
     except OSError as exc:
-        raise UsageError(f"{path}: cannot read: {exc.strerror or exc}")
-    return path, _decoded(path, data)
+        raise UsageError(_say("cannot_read", lang, path=path, reason=exc.strerror or exc)) from None
+    return path, _decoded(path, data, lang)
 
 
-def _decoded(label: str, data: bytes) -> str:
+def _decoded(label: str, data: bytes, lang: str) -> str:
     from slalang.compiler import decode
 
     source, diags = decode(label, data)
     if source is None:
-        from slalang.cli import UsageError
+        from slalang.cliutil import UsageError
 
-        raise UsageError(f"{label}: {diags[0].message}" if diags else f"{label}: cannot read")
+        if diags:
+            raise UsageError(f"{label}: {diags[0].message_in(lang)}")
+        raise UsageError(_say("cannot_read_plain", lang, path=label))
     return source.text
 
 
-def _from_git(rev: str, path: str) -> tuple[tuple[str, str], tuple[str, str]]:
+def _from_git(rev: str, path: str, lang: str) -> tuple[tuple[str, str], tuple[str, str]]:
     """Both versions of `path`: `A..B` from git, `A..`/`A` against the working tree."""
     from pathlib import Path
 
-    from slalang.cli import UsageError
+    from slalang.cliutil import UsageError
 
     if "..." in rev:
-        raise UsageError("--rev takes A..B (two dots); A...B is not supported")
+        raise UsageError(_say("three_dots", lang))
     a, sep, b = rev.partition("..")
     a, b = a.strip() or "HEAD", b.strip()
     p = Path(path)
     folder = p.parent if str(p.parent) else Path(".")
     if not folder.is_dir():
-        raise UsageError(f"{path}: no such folder {folder}")
-    old = (f"{a}:{path}", _decoded(f"{a}:{path}", _git_show(folder, a, p.name)))
+        raise UsageError(_say("no_such_folder", lang, path=path, folder=folder))
+    old = (f"{a}:{path}", _decoded(f"{a}:{path}", _git_show(folder, a, p.name, lang), lang))
     if b:
-        new = (f"{b}:{path}", _decoded(f"{b}:{path}", _git_show(folder, b, p.name)))
+        new = (f"{b}:{path}", _decoded(f"{b}:{path}", _git_show(folder, b, p.name, lang), lang))
     else:
-        new = _read(path)
+        new = _read(path, lang)
     return old, new
 
 
-def _git_show(folder, rev: str, name: str) -> bytes:
+def _git_show(folder, rev: str, name: str, lang: str) -> bytes:
     import subprocess
 
-    from slalang.cli import UsageError
+    from slalang.cliutil import UsageError
 
     if rev.startswith("-"):
-        raise UsageError(f"--rev: {rev!r} is not a revision")
+        raise UsageError(_say("not_a_revision", lang, rev=repr(rev)))
     try:
         proc = subprocess.run(["git", "-C", str(folder), "show", f"{rev}:./{name}"], capture_output=True)
     except FileNotFoundError:
-        raise UsageError("--rev needs git, which is not installed")
+        raise UsageError(_say("no_git", lang)) from None
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         detail = msg[-1] if msg else "git failed"
         if "not a git repository" in detail:
-            raise UsageError(f"{folder}: not inside a git repository (--rev reads versions from git)")
-        raise UsageError(f"cannot read {name} at {rev}: {detail.removeprefix('fatal: ')}")
+            raise UsageError(_say("not_a_repository", lang, folder=folder))
+        raise UsageError(_say("cannot_read_at", lang, name=name, rev=rev, detail=detail.removeprefix("fatal: ")))
     return proc.stdout

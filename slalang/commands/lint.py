@@ -1,12 +1,25 @@
-"""`slalang lint FILE|DIR... [--format text|json]`: quality rules for
-contracts that compile (slalang/lint/). Same output formats and exit codes
-as `check`: 0 no errors (warnings allowed), 1 errors (lint errors, or a
-contract that does not compile: its check errors are shown), 2 usage (bad
-arguments, a bad `[tool.slalang.lint]` table), 3 internal."""
+"""`slalang lint FILE|DIR... [--format text|json] [--lang zh|en]`: quality
+rules for contracts that compile (slalang/lint/). Same output formats and
+exit codes as `check`: 0 no errors (warnings allowed), 1 errors (lint errors,
+or a contract that does not compile: its check errors are shown), 2 usage
+(bad arguments, a bad `[tool.slalang.lint]` table), 3 internal. Every word
+comes from the `lint` catalogue in the chosen language."""
 
 from __future__ import annotations
 
 import sys
+
+from slalang.cliutil import (
+    EXIT_ERRORS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    UsageError,
+    add_lang_argument,
+    expand_inputs,
+    lang_of,
+    print_diagnostics,
+    say,
+)
 
 
 def register(subparsers) -> None:
@@ -21,29 +34,47 @@ def register(subparsers) -> None:
     p.add_argument("inputs", nargs="*", metavar="FILE|DIR", help="contracts, or folders (every *.sla below them)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text (default) or JSON")
     p.add_argument("--list-rules", action="store_true", help="print every rule with its code and default severity")
+    add_lang_argument(p)
     p.set_defaults(func=cmd_lint)
 
 
-def _list_rules() -> None:
+def _list_rules(lang: str) -> None:
+    from slalang.i18n import render
     from slalang.lint import RULES
+    from slalang.source import char_width
 
+    words = {s: say(f"cli.severity.{s}", lang) for s in ("error", "warning")}
+    width = max(sum(char_width(ch) for ch in w) for w in words.values())
+    shown = {s: w + " " * (width - sum(char_width(ch) for ch in w)) for s, w in words.items()}
     family = None
     for code in sorted(RULES):
         r = RULES[code]
         if r.family != family:
             family = r.family
-            print(f"{family}:")
-        print(f"  {r.code}  {r.severity.value:<7}  {r.name:<28}  {r.summary}")
+            print(say("lint.list.family", lang, family=say(f"lint.families.{family}", lang)))
+        print(f"  {r.code}  {shown[r.severity.value]}  {r.name:<28}  {render(r.summary, lang)}")
+
+
+def _summary(files: int, errors: int, warnings: int, broken: int, lang: str) -> str:
+    from slalang.i18n import Msg
+
+    fields = {
+        "files": Msg("cli.summary.files", n=files),
+        "errors": Msg("cli.summary.errors", n=errors),
+        "warnings": Msg("cli.summary.warnings", n=warnings),
+    }
+    if broken:
+        return say("lint.summary.linted_broken", lang, broken=Msg("cli.summary.files", n=broken), **fields)
+    return say("lint.summary.linted", lang, **fields)
 
 
 def cmd_lint(args) -> int:
-    from slalang.cli import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, UsageError, _print_diagnostics, expand_inputs
-
+    lang = lang_of(args)
     if args.list_rules:
-        _list_rules()
+        _list_rules(lang)
         return EXIT_OK
     if not args.inputs:
-        raise UsageError("lint needs at least one FILE or DIR (or --list-rules)")
+        raise UsageError(say("lint.usage.no_input", lang))
     from slalang import lint
     from slalang.compiler import Result, compile_file
 
@@ -52,7 +83,9 @@ def cmd_lint(args) -> int:
     try:  # every setting is read before any contract, so a typo stops the run early
         configs = [finder.for_file(f) for f in files]
     except lint.ConfigError as exc:
-        raise UsageError(str(exc)) from None
+        from slalang.i18n import render
+
+        raise UsageError(render(exc.text, lang)) from None
     results = []
     broken = 0
     for path, config in zip(files, configs):
@@ -62,22 +95,11 @@ def cmd_lint(args) -> int:
             results.append(r)  # lint needs a valid contract: show why it is not
             continue
         results.append(Result(r.path, r.source, r.contract, lint.lint_result(r, config)))
-    _print_diagnostics(results, args.format)
+    print_diagnostics(results, args.format, lang=lang)
     errors = sum(d.is_error for r in results for d in r.diagnostics)
     warnings = sum(not d.is_error for r in results for d in r.diagnostics)
     if args.format == "text":
-        n = len(files)
-        print(
-            f"linted {n} file{'s' if n != 1 else ''}: {errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}"
-            + (
-                f"; {broken} file{'s' if broken != 1 else ''} did not compile (fix the errors `slalang check` "
-                "reports first)"
-                if broken
-                else ""
-            ),
-            file=sys.stderr,
-        )
+        print(_summary(len(files), errors, warnings, broken, lang), file=sys.stderr)
     if any(d.code == "E9999" for r in results for d in r.diagnostics):
         return EXIT_INTERNAL
     return EXIT_ERRORS if errors or broken else EXIT_OK

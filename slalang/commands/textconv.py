@@ -10,8 +10,10 @@ its whole table. Set it up once per clone (docs/review.md):
 
 git calls it on temporary copies of old versions too, some of which may not
 parse: those are printed unchanged, and the command still succeeds (a failing
-textconv would break `git diff` for the whole repository). Exit codes: 0
-printed, 2 the file cannot be read."""
+textconv would break `git diff` for the whole repository). `--lang zh|en`
+(default from the locale) is the language of the one message it can print,
+that the file cannot be read. Exit codes: 0 printed, 2 the file cannot be
+read."""
 
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ import sys
 
 
 def register(sub) -> None:
+    from slalang.cliutil import add_lang_argument
+
     p = sub.add_parser(
         "textconv",
         help="print a contract normalised for git diff",
@@ -26,19 +30,22 @@ def register(sub) -> None:
         "A file that does not parse is printed as it is.",
     )
     p.add_argument("file", metavar="FILE")
+    add_lang_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from pathlib import Path
 
-    from slalang.cli import EXIT_OK, UsageError
-    from slalang.compiler import decode
+    from slalang.cliutil import EXIT_OK, UsageError, lang_of, say
 
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
-        raise UsageError(f"{args.file}: cannot read: {exc.strerror or exc}")
+        reason = exc.strerror or exc
+        raise UsageError(say("diff.command.cannot_read", lang_of(args), path=args.file, reason=reason)) from None
+    from slalang.compiler import decode
+
     source, diags = decode(args.file, data)
     if source is None or diags:
         sys.stdout.write(data.decode("utf-8", errors="replace"))

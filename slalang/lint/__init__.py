@@ -11,21 +11,24 @@ comments suppress a finding where it is deliberate.
 
 Lint reads the compiled model and the syntax tree, and returns
 `slalang.diagnostics.Diagnostic` values: rendering, exit codes and output
-formats are the CLI's, shared with `check`."""
+formats are the CLI's, shared with `check`. Every message, hint and label is a
+`slalang.i18n.Msg` of the `lint` catalogue (templates/messages/<lang>/
+lint.yaml), rendered in the language the user asked for."""
 
 from __future__ import annotations
 
 import traceback
 from pathlib import Path
 
-from slalang.diagnostics import Diagnostic, make
+from slalang.diagnostics import Diagnostic, Severity, make
+from slalang.i18n import Verbatim
 from slalang.lint import completeness, consistency, wording  # noqa: F401  (register the rules)
 from slalang.lint.config import DEFAULT, ConfigError, ConfigFinder, LintConfig
-from slalang.lint.registry import RULES, Rule, declare
+from slalang.lint.registry import RULES, Finding, Rule, declare, msg
 from slalang.lint.suppress import collect, covers
 
-declare("L001", "unknown-suppression", "warning", "a `# slalang: allow` comment names no lint code")
-declare("L002", "unused-suppression", "warning", "a `# slalang: allow` comment suppresses nothing")
+declare("L001", "unknown-suppression", "warning")
+declare("L002", "unused-suppression", "warning")
 
 __all__ = ["RULES", "Rule", "LintConfig", "ConfigError", "ConfigFinder", "DEFAULT", "lint_result", "lint_source"]
 
@@ -34,12 +37,23 @@ def _internal(result, rule: Rule, exc: BaseException) -> Diagnostic:
     where = traceback.extract_tb(exc.__traceback__)[-1]
     return make(
         "E9999",
-        f"internal error in lint rule {rule.code} ({rule.name}): {type(exc).__name__}: {exc} "
-        f"(at {Path(where.filename).name}:{where.lineno})",
+        msg(
+            "internal.message",
+            code=rule.code,
+            name=rule.name,
+            detail=Verbatim(f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"),
+        ),
         result.source,
         None,
-        hint="this is a bug in slalang, not in your contract; please report it with the file",
+        hint=msg("internal.hint"),
     )
+
+
+def _severity(config: LintConfig, code: str) -> Severity:
+    """The severity of a rule that is on."""
+    severity = config.severity(code)
+    assert severity is not None, f"{code} is off"
+    return severity
 
 
 def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
@@ -55,7 +69,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
     else:
         root, _, comments = syntax.parse_with_comments(source)
     ctx = LintContext(source, root, result.contract)
-    raw: list[tuple[str, object]] = []
+    raw: list[tuple[str, Finding]] = []
     out: list[Diagnostic] = []
     for code in sorted(RULES):
         rule = RULES[code]
@@ -74,7 +88,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
             continue
         out.append(
             Diagnostic(
-                code, config.severity(code), finding.message, source, finding.span, finding.hint, list(finding.labels)
+                code, _severity(config, code), finding.message, source, finding.span, finding.hint, list(finding.labels)
             )
         )
     for s in suppressions:
@@ -82,11 +96,11 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
             out.append(
                 Diagnostic(
                     "L001",
-                    config.severity("L001"),
-                    "this `# slalang: allow` comment names no code",
+                    _severity(config, "L001"),
+                    msg("L001.no_code.message"),
                     source,
                     s.comment,
-                    "name the codes to allow, e.g. `# slalang: allow L201`",
+                    msg("L001.no_code.hint"),
                 )
             )
         for code, span in s.codes.items():
@@ -99,22 +113,24 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
                     out.append(
                         Diagnostic(
                             "L001",
-                            config.severity("L001"),
-                            f"`{code}` is not a lint code",
+                            _severity(config, "L001"),
+                            msg("L001.unknown.message", code=Verbatim(code)),
                             source,
                             span,
-                            f"did you mean `{guess}`?" if guess else "see `slalang lint --list-rules` for the codes",
+                            msg("L001.unknown.did_you_mean", guess=Verbatim(guess))
+                            if guess
+                            else msg("L001.unknown.hint"),
                         )
                     )
             elif code not in s.used and config.enabled(code) and config.enabled("L002"):
                 out.append(
                     Diagnostic(
                         "L002",
-                        config.severity("L002"),
-                        f"`{code}` is allowed here but nothing on this line or in this block triggers it",
+                        _severity(config, "L002"),
+                        msg("L002.message", code=Verbatim(code)),
                         source,
                         span,
-                        "remove it from the comment",
+                        msg("L002.hint"),
                     )
                 )
     return out

@@ -11,72 +11,109 @@ and the dispute mechanism (仲裁/诉讼管辖地). A missing block is reported 
 from __future__ import annotations
 
 from slalang import ast
+from slalang.i18n import Msg, Verbatim, names
 from slalang.lint.context import LintContext
-from slalang.lint.registry import Finding, rule
+from slalang.lint.registry import Finding, msg, rule
+from slalang.lint.words import level
 from slalang.source import Span
+from slalang.terms import CALENDAR_UNITS
 
-# Calendar spans in days, to compare with "6 months" exactly (a month is 30 days).
-_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+# What each hint shows the author to write: contract source, the same in every language.
+EX_CREDENTIAL = 'provider "…" | "…" { credential "ISO/IEC 20000-1:2018" }'
+EX_SCOPE = (
+    'scope { product hosting "云主机" | "Cloud Hosting" fee 120000.00 per month  '
+    'service incident "故障处理" | "Incident handling" }'
+)
+EX_PRODUCT = 'product hosting "云主机" | "Cloud Hosting" fee 120000.00 per month'
+EX_SERVICE = 'service incident "故障处理" | "Incident handling"'
+EX_RESPONSE = 'response "首次响应" | "First response" { columns business, off_hours  P0 15m 4h … }'
+EX_PRIORITY = 'priority P0 "紧急" | "Critical" { "核心业务全部中断" | "Core business down" }'
+EX_RESOLUTION = 'resolution "故障恢复" | "Restoration" { columns any  P0 4h  P1 8h … }'
+EX_CREDIT = (
+    'credit response_delay "响应超时补偿" | "Late response credit" on response '
+    "{ per started 30m late: 5% of monthly_fee  cap 30% }"
+)
+EX_CREDITS = "credits { cap 100% of monthly_fee per month  claim within 60d after month_end }"
+EX_CAP = "cap 100% of monthly_fee per month"
+EX_CLAIM = "claim within 60d after month_end"
+EX_FORCE_MAJEURE = (
+    'force_majeure "自然灾害、战争、政府管制" | "natural disasters, war, government action" { notify within 24h }'
+)
+EX_EXCLUSIONS = f"exclusions {{ {EX_FORCE_MAJEURE} }}"
+EX_NOTICE = "{ notify within 24h }"
+EX_WARNINGS = "warnings { yellow at 50%  orange at 75%  red at 100% }"
+EX_LEVEL = {"yellow": "yellow at 50%", "orange": "orange at 75%", "red": "red at 100%"}
+EX_REPORTING = (
+    "reporting { reports daily, weekly  metrics sla_attainment, mttr, availability  "
+    "retention 6 months  audit every 6 months by third_party }"
+)
+EX_RETENTION = "retention 6 months"
+EX_AUDIT = "audit every 6 months by third_party"
+EX_LAW = 'law "中华人民共和国法律" | "the laws of the People\'s Republic of China"'
+EX_DISPUTES = f'disputes {{ {EX_LAW}  arbitration "…" | "…"  seat "北京" | "Beijing" }}'
+EX_ARBITRATION = (
+    'arbitration "中国国际经济贸易仲裁委员会" | "China International Economic and Trade Arbitration Commission"'
+)
+EX_COURT = 'court "…" | "…"'
+EX_SEAT = 'seat "北京" | "Beijing"'
+
+# The shortest record retention the specification allows (记录留存 ≥ 6 个月),
+# in days of each calendar unit: a month counts as 30 days, so 180 days pass.
+MIN_RETENTION_DAYS = 6 * 30
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+assert set(_UNIT_DAYS) == set(CALENDAR_UNITS.values())
 
 
-@rule("L101", "provider-credential", "error", "the provider declares no credential")
+def _code(text: str) -> Verbatim:
+    return Verbatim(text)
+
+
+@rule("L101", "provider-credential", "error")
 def provider_credential(ctx: LintContext):
     if ctx.contract.provider.credentials:
         return
-    node = ctx.top("provider")
-    yield Finding(
-        ctx.statement_head(node),
-        "the provider declaration names no credential (资质认证)",
-        'add the certifications the provider holds: `provider "…" | "…" { credential "ISO/IEC 20000-1:2018" }`',
-    )
+    node = ctx.the("provider")
+    yield Finding(ctx.statement_head(node), msg("L101.message"), msg("L101.hint", example=_code(EX_CREDENTIAL)))
 
 
-@rule("L102", "scope-missing", "error", "the contract has no `scope`")
+@rule("L102", "scope-missing", "error")
 def scope_missing(ctx: LintContext):
     if ctx.top("scope") is None:
-        yield Finding(
-            ctx.contract_head(),
-            "the contract has no `scope` (服务范围: regions, products, services)",
-            'add e.g. `scope { product hosting "云主机" | "Cloud Hosting" fee 120000.00 per month  '
-            'service incident "故障处理" | "Incident handling" }`',
-        )
+        yield Finding(ctx.contract_head(), msg("L102.message"), msg("L102.hint", example=_code(EX_SCOPE)))
 
 
-@rule("L103", "scope-incomplete", "warning", "the scope names no product or no service type")
+@rule("L103", "scope-incomplete", "warning")
 def scope_incomplete(ctx: LintContext):
     node = ctx.top("scope")
     scope = ctx.contract.scope
     if node is None:
         return
-    missing = []
-    if not scope.products:
-        missing.append(("products", 'product hosting "云主机" | "Cloud Hosting" fee 120000.00 per month'))
-    if not scope.services:
-        missing.append(("service types", 'service incident "故障处理" | "Incident handling"'))
-    if missing:
-        what = " and ".join(m[0] for m in missing)
-        yield Finding(ctx.head(node), f"the scope names no {what}", "add " + " and ".join(f"`{m[1]}`" for m in missing))
+    if not scope.products and not scope.services:
+        yield Finding(
+            ctx.head(node),
+            msg("L103.no_both"),
+            msg("L103.hint_both", a=_code(EX_PRODUCT), b=_code(EX_SERVICE)),
+        )
+    elif not scope.products:
+        yield Finding(ctx.head(node), msg("L103.no_products"), msg("L103.hint", a=_code(EX_PRODUCT)))
+    elif not scope.services:
+        yield Finding(ctx.head(node), msg("L103.no_services"), msg("L103.hint", a=_code(EX_SERVICE)))
 
 
-@rule("L104", "response-missing", "error", "the contract has no first-response matrix")
+@rule("L104", "response-missing", "error")
 def response_missing(ctx: LintContext):
     if ctx.contract.response is None:
-        yield Finding(
-            ctx.contract_head(),
-            "the contract has no `response` matrix (时效承诺矩阵)",
-            'add e.g. `response "首次响应" | "First response" { columns business, off_hours  '
-            "P0 15m 4h … }` with a row per priority",
-        )
+        yield Finding(ctx.contract_head(), msg("L104.message"), msg("L104.hint", example=_code(EX_RESPONSE)))
 
 
-@rule("L105", "response-priority-uncovered", "error", "a priority has no first-response target in any column")
+@rule("L105", "response-priority-uncovered", "error")
 def response_uncovered(ctx: LintContext):
     c = ctx.contract
     if not c.priorities:
         yield Finding(
             ctx.contract_head(),
-            "the contract declares no priorities (P0–P4)",
-            'add e.g. `priority P0 "紧急" | "Critical" { "核心业务全部中断" | "Core business down" }`',
+            msg("L105.no_priorities.message"),
+            msg("L105.no_priorities.hint", example=_code(EX_PRIORITY)),
         )
         return
     m = c.response
@@ -87,210 +124,171 @@ def response_uncovered(ctx: LintContext):
     for p in c.priorities:
         if p.name in rows and p.name not in committed:
             row = ctx.row_node("response", p.name)
+            example = f"{p.name}  3bd " + " ".join("-" for _ in m.columns[1:])
             yield Finding(
-                row.span if row else ctx.head(ctx.matrix_node("response")),
-                f"{p.name} has no first-response target: every cell of its row is `-`",
-                f"commit to a first response in at least one column, e.g. `{p.name}  3bd "
-                + " ".join("-" for _ in m.columns[1:])
-                + "`",
+                row.span if row else ctx.head(ctx.matrix_statement("response")),
+                msg("L105.uncovered.message", priority=Verbatim(p.name)),
+                msg("L105.uncovered.hint", example=_code(example)),
             )
 
 
-@rule("L106", "resolution-missing", "error", "the contract has no resolution targets")
+@rule("L106", "resolution-missing", "error")
 def resolution_missing(ctx: LintContext):
     m = ctx.contract.resolution
     if m is None:
         yield Finding(
-            ctx.contract_head(),
-            "the contract has no `resolution` matrix (故障恢复时限)",
-            'add e.g. `resolution "故障恢复" | "Restoration" { columns any  P0 4h  P1 8h … }`',
+            ctx.contract_head(), msg("L106.missing.message"), msg("L106.missing.hint", example=_code(EX_RESOLUTION))
         )
     elif all(t.duration is None for t in m.targets):
         yield Finding(
-            ctx.head(ctx.matrix_node("resolution")),
-            "the resolution matrix commits to nothing: every cell is `-`",
-            "give at least the most severe priority a target, e.g. `P0 4h`",
+            ctx.head(ctx.matrix_statement("resolution")),
+            msg("L106.empty.message"),
+            msg("L106.empty.hint", example=_code("P0 4h")),
         )
 
 
-@rule("L107", "compensation-missing", "error", "the contract has no credit ladder")
+@rule("L107", "compensation-missing", "error")
 def compensation_missing(ctx: LintContext):
     if not ctx.contract.credit_ladders:
-        yield Finding(
-            ctx.contract_head(),
-            "the contract has no compensation (补偿机制): no `credit` ladder",
-            'add e.g. `credit response_delay "响应超时补偿" | "Late response credit" on response '
-            "{ per started 30m late: 5% of monthly_fee  cap 30% }`",
-        )
+        yield Finding(ctx.contract_head(), msg("L107.message"), msg("L107.hint", example=_code(EX_CREDIT)))
 
 
-@rule("L108", "credit-cap-missing", "error", "compensation has no overall cap")
+@rule("L108", "credit-cap-missing", "error")
 def credit_cap_missing(ctx: LintContext):
     c = ctx.contract
     if not c.credit_ladders:
         return
     if c.credits is None:
         yield Finding(
-            ctx.contract_head(),
-            "the compensation has no `credits` block: no overall cap and no claim window",
-            "add `credits { cap 100% of monthly_fee per month  claim within 60d after month_end }`",
+            ctx.contract_head(), msg("L108.no_block.message"), msg("L108.no_block.hint", example=_code(EX_CREDITS))
         )
     elif c.credits.cap is None:
         yield Finding(
-            ctx.head(ctx.top("credits")),
-            "the compensation has no overall cap",
-            "add `cap 100% of monthly_fee per month` to `credits`",
+            ctx.head(ctx.the("credits")), msg("L108.no_cap.message"), msg("L108.no_cap.hint", example=_code(EX_CAP))
         )
 
 
-@rule("L109", "claim-window-missing", "error", "compensation has no claim window")
+@rule("L109", "claim-window-missing", "error")
 def claim_window_missing(ctx: LintContext):
     c = ctx.contract
     if c.credit_ladders and c.credits is not None and c.credits.claim_within is None:
-        yield Finding(
-            ctx.head(ctx.top("credits")),
-            "the compensation does not say how long a credit can be claimed",
-            "add `claim within 60d after month_end` to `credits`",
-        )
+        yield Finding(ctx.head(ctx.the("credits")), msg("L109.message"), msg("L109.hint", example=_code(EX_CLAIM)))
 
 
-@rule("L110", "force-majeure-missing", "error", "the exclusions define no force majeure")
+@rule("L110", "force-majeure-missing", "error")
 def force_majeure_missing(ctx: LintContext):
     ex = ctx.contract.exclusions
     if ex is None:
         yield Finding(
             ctx.contract_head(),
-            "the contract has no `exclusions`: force majeure (不可抗力) is not defined",
-            'add `exclusions { force_majeure "自然灾害、战争、政府管制" | "natural '
-            'disasters, war, government action" { notify within 24h } }`',
+            msg("L110.no_exclusions.message"),
+            msg("L110.no_exclusions.hint", example=_code(EX_EXCLUSIONS)),
         )
     elif ex.force_majeure is None:
         yield Finding(
-            ctx.head(ctx.top("exclusions")),
-            "the exclusions do not define force majeure (不可抗力)",
-            'add `force_majeure "自然灾害、战争、政府管制" | "natural disasters, war, government '
-            'action" { notify within 24h }`',
+            ctx.head(ctx.the("exclusions")),
+            msg("L110.no_force_majeure.message"),
+            msg("L110.no_force_majeure.hint", example=_code(EX_FORCE_MAJEURE)),
         )
 
 
-@rule("L111", "force-majeure-notice-missing", "error", "force majeure carries no notice duty")
+@rule("L111", "force-majeure-notice-missing", "error")
 def force_majeure_notice(ctx: LintContext):
     ex = ctx.contract.exclusions
     if ex is None or ex.force_majeure is None or ex.force_majeure.notify_within is not None:
         return
-    node = ctx.top("exclusions").first("force_majeure")
-    yield Finding(
-        ctx.statement_head(node),
-        "force majeure carries no notice duty: the provider need not tell the customer when it invokes it",
-        "add `{ notify within 24h }` after the events",
-    )
+    node = ctx.the("force_majeure", ctx.the("exclusions"))
+    yield Finding(ctx.statement_head(node), msg("L111.message"), msg("L111.hint", example=_code(EX_NOTICE)))
 
 
-@rule("L112", "warnings-missing", "error", "monitoring has no yellow/orange/red warning thresholds")
+@rule("L112", "warnings-missing", "error")
 def warnings_missing(ctx: LintContext):
     levels = [w.level for w in ctx.contract.warnings]
     node = ctx.top("warnings")
     if node is None:
         yield Finding(
-            ctx.contract_head(),
-            "the contract sets no monitoring warnings (三级预警: yellow/orange/red)",
-            "add `warnings { yellow at 50%  orange at 75%  red at 100% }`",
+            ctx.contract_head(), msg("L112.missing.message"), msg("L112.missing.hint", example=_code(EX_WARNINGS))
         )
         return
     missing = [lv for lv in ("yellow", "orange", "red") if lv not in levels]
     if missing:
-        example = {"yellow": "yellow at 50%", "orange": "orange at 75%", "red": "red at 100%"}
+        words = {f"level{i}": level(lv) for i, lv in enumerate(missing, 1)}
         yield Finding(
             ctx.head(node),
-            f"the warnings have no {' and no '.join(missing)} level (三级预警 needs all three)",
-            "add " + ", ".join(f"`{example[m]}`" for m in missing),
+            msg(f"L112.lacking.{len(missing)}", **words),
+            msg("L112.lacking.hint", examples=names(EX_LEVEL[m] for m in missing)),
         )
 
 
-@rule("L113", "reporting-missing", "error", "the contract has no `reporting`")
+@rule("L113", "reporting-missing", "error")
 def reporting_missing(ctx: LintContext):
     if ctx.contract.reporting is None:
-        yield Finding(
-            ctx.contract_head(),
-            "the contract has no `reporting` (reports, record retention, audit)",
-            "add `reporting { reports daily, weekly  metrics sla_attainment, mttr, availability  "
-            "retention 6 months  audit every 6 months by third_party }`",
-        )
+        yield Finding(ctx.contract_head(), msg("L113.message"), msg("L113.hint", example=_code(EX_REPORTING)))
 
 
-@rule("L114", "retention-short", "error", "records are kept less than 6 months, or for no stated time")
+@rule("L114", "retention-short", "error")
 def retention_short(ctx: LintContext):
     rep = ctx.contract.reporting
     if rep is None:
         return
-    node = ctx.top("reporting")
+    node = ctx.the("reporting")
     if rep.retention is None:
         yield Finding(
-            ctx.head(node),
-            "the reporting does not say how long records are kept",
-            "add `retention 6 months` (the specification requires at least 6 months)",
+            ctx.head(node), msg("L114.unstated.message"), msg("L114.unstated.hint", example=_code(EX_RETENTION))
         )
         return
-    if rep.retention.count * _DAYS[rep.retention.unit] < 6 * 30:
-        ret = node.first("retention")
+    if rep.retention.count * _UNIT_DAYS[rep.retention.unit] < MIN_RETENTION_DAYS:
+        ret = ctx.the("retention", node)
         num = ret.lit(ast.NumberLit)
         unit = ret.lit(ast.Keyword)
         yield Finding(
             Span(num.span.start, unit.span.end),
-            f"records are kept {num.raw} {unit.value}, "
-            "less than the 6 months the specification requires (记录留存 ≥ 6 个月)",
-            "write `retention 6 months` or longer",
+            msg("L114.short.message", kept=span_words(rep.retention.count, rep.retention.unit)),
+            msg("L114.short.hint", example=_code(EX_RETENTION)),
         )
 
 
-@rule("L115", "audit-missing", "error", "reporting has no audit cadence")
+def span_words(count: int, unit: str) -> Msg:
+    """`3 months`, `90 days` (3 个月, 90 天): a calendar span in words."""
+    return msg(f"words.span.{unit}", n=count)
+
+
+@rule("L115", "audit-missing", "error")
 def audit_missing(ctx: LintContext):
     rep = ctx.contract.reporting
     if rep is not None and rep.audit is None:
-        yield Finding(
-            ctx.head(ctx.top("reporting")),
-            "the reporting sets no audit cadence",
-            "add `audit every 6 months by third_party`",
-        )
+        yield Finding(ctx.head(ctx.the("reporting")), msg("L115.message"), msg("L115.hint", example=_code(EX_AUDIT)))
 
 
-@rule("L116", "governing-law-missing", "error", "no governing law")
+@rule("L116", "governing-law-missing", "error")
 def law_missing(ctx: LintContext):
     d = ctx.contract.disputes
     if d is None:
         yield Finding(
             ctx.contract_head(),
-            "the contract has no `disputes`: no governing law and no forum",
-            'add `disputes { law "中华人民共和国法律" | "the laws of the People\'s Republic of China"  '
-            'arbitration "…" | "…"  seat "北京" | "Beijing" }`',
+            msg("L116.no_disputes.message"),
+            msg("L116.no_disputes.hint", example=_code(EX_DISPUTES)),
         )
     elif d.law is None:
         yield Finding(
-            ctx.head(ctx.top("disputes")),
-            "the disputes name no governing law",
-            'add `law "中华人民共和国法律" | "the laws of the People\'s Republic of China"`',
+            ctx.head(ctx.the("disputes")), msg("L116.no_law.message"), msg("L116.no_law.hint", example=_code(EX_LAW))
         )
 
 
-@rule("L117", "dispute-forum-missing", "error", "no arbitration body or court")
+@rule("L117", "dispute-forum-missing", "error")
 def forum_missing(ctx: LintContext):
     d = ctx.contract.disputes
     if d is not None and d.forum is None:
         yield Finding(
-            ctx.head(ctx.top("disputes")),
-            "the disputes name no forum (仲裁机构或法院)",
-            'add `arbitration "中国国际经济贸易仲裁委员会" | "China International Economic and Trade '
-            'Arbitration Commission"` or `court "…" | "…"`',
+            ctx.head(ctx.the("disputes")),
+            msg("L117.message"),
+            msg("L117.hint", a=_code(EX_ARBITRATION), b=_code(EX_COURT)),
         )
 
 
-@rule("L118", "dispute-seat-missing", "error", "the dispute forum has no seat")
+@rule("L118", "dispute-seat-missing", "error")
 def seat_missing(ctx: LintContext):
     d = ctx.contract.disputes
     if d is not None and d.forum is not None and d.seat is None:
-        node = ctx.top("disputes").first(d.forum)
-        yield Finding(
-            ctx.statement_head(node),
-            f"the {d.forum} has no seat (管辖地)",
-            'add `seat "北京" | "Beijing"` to `disputes`',
-        )
+        node = ctx.the(d.forum, ctx.the("disputes"))
+        yield Finding(ctx.statement_head(node), msg(f"L118.{d.forum}"), msg("L118.hint", example=_code(EX_SEAT)))

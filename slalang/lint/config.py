@@ -8,7 +8,8 @@ found by walking up from the contract's folder (like ruff and black do).
 
 A code that is not a lint rule, or a value other than those three, is a usage
 error (`ConfigError`) naming the file and line: a typo must not silently
-leave a rule at its default."""
+leave a rule at its default. Its words are `lint.config.…` messages, shown in
+the user's language by the command."""
 
 from __future__ import annotations
 
@@ -17,13 +18,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from slalang.diagnostics import Severity, did_you_mean
-from slalang.lint.registry import RULES
+from slalang.i18n import Msg, Verbatim
+from slalang.lint.registry import RULES, msg
 
 VALUES = ("error", "warning", "off")
 
 
 class ConfigError(Exception):
-    pass
+    """A bad `[tool.slalang.lint]` table; `text` is the message in no language yet."""
+
+    def __init__(self, text: Msg) -> None:
+        super().__init__(str(text))
+        self.text = text
 
 
 @dataclass(frozen=True)
@@ -58,12 +64,12 @@ def parse(path: Path, text: str) -> LintConfig | None:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        raise ConfigError(msg("config.not_toml", path=Verbatim(str(path)), detail=Verbatim(str(exc)))) from None
     table = doc.get("tool", {}).get("slalang", {}).get("lint")
     if table is None:
         return None
     if not isinstance(table, dict):
-        raise ConfigError(f'{path}: `tool.slalang.lint` must be a table of codes, e.g. `L201 = "off"`')
+        raise ConfigError(msg("config.not_a_table", path=Verbatim(str(path))))
     overrides: dict[str, Severity | None] = {}
     for key, value in table.items():
         line = _line_of(text, key)
@@ -71,18 +77,18 @@ def parse(path: Path, text: str) -> LintConfig | None:
         if key not in RULES:
             guess = did_you_mean(key, RULES)
             raise ConfigError(
-                f"{where}: [tool.slalang.lint]: `{key}` is not a lint code; "
-                + (
-                    f"did you mean `{guess}`?"
+                msg(
+                    "config.unknown_code",
+                    where=Verbatim(where),
+                    code=Verbatim(key),
+                    advice=msg("config.did_you_mean", guess=Verbatim(guess))
                     if guess
-                    else f"codes are {min(RULES)}…{max(RULES)}, listed by `slalang lint --list-rules`"
+                    else msg("config.codes", first=min(RULES), last=max(RULES)),
                 )
             )
         if not isinstance(value, str) or value not in VALUES:
             raise ConfigError(
-                f"{where}: [tool.slalang.lint]: {key} = {value!r}: the severity must be "
-                + ", ".join(f'"{v}"' for v in VALUES[:-1])
-                + f' or "{VALUES[-1]}"'
+                msg("config.bad_severity", where=Verbatim(where), code=Verbatim(key), value=Verbatim(repr(value)))
             )
         overrides[key] = None if value == "off" else Severity(value)
     return LintConfig(overrides, str(path))
@@ -117,7 +123,9 @@ class ConfigFinder:
                 try:
                     text = candidate.read_text(encoding="utf-8")
                 except (OSError, UnicodeDecodeError) as exc:
-                    raise ConfigError(f"{candidate}: cannot be read: {exc}") from None
+                    raise ConfigError(
+                        msg("config.unreadable", path=Verbatim(str(candidate)), detail=Verbatim(str(exc)))
+                    ) from None
                 parsed = parse(_shown(candidate), text)
                 if parsed is not None:
                     found = parsed

@@ -6,14 +6,12 @@ downtime the availability target permits, an off-hours promise stricter than
 the business-hours one, a progress update due after the ticket should be
 resolved, warning levels that fire together.
 
-Durations on one clock compare as the compiler's own checks do (a `bd`
-counts as the calendar's longest working day). Across clocks a rule only
-reports what is certain or typical, never a guess that could go either way:
-L305 (off-hours stricter) uses the least wall time a business duration can
-take (its business seconds); L306 (update after resolution) uses the wall time
-it typically takes: a business day (`bd`) is a calendar day, and a business
-hour (`bh`) runs at the calendar's pace (24 h ÷ the longest working day: on a
-9-hour day, 3bh is about 8 h of wall time)."""
+Two targets are compared only by `slalang.targets.compare`, on the compiled
+calendar, instant by instant over the effective period (SEMANTICS §2): never
+by their "seconds", since `1bd` has no length in seconds. L305 compares an
+off-hours cell with a business-hours cell on the tickets the business-hours
+column governs; L306 compares the first progress update with the resolution
+target on the tickets of the resolution column (docs/lint.md says why)."""
 
 from __future__ import annotations
 
@@ -21,42 +19,16 @@ from decimal import Decimal
 
 from slalang import ast, model
 from slalang.diagnostics import Label
+from slalang.durations import business_seconds, wall_seconds
+from slalang.i18n import Verbatim
+from slalang.lint import words
 from slalang.lint.context import LintContext
-from slalang.lint.registry import Finding, rule
+from slalang.lint.registry import Finding, msg, rule
 from slalang.source import Span
+from slalang.terms import PERIOD_MONTHS, UNIT_SECONDS, duration_parts
 
-MONTH_SECONDS = 30 * 86400
-_PER_MONTH = {"month": 1, "quarter": 3, "year": 12}
-
-
-def fmt_seconds(seconds: float) -> str:
-    """A computed time for a message: `45 s`, `21.6 min`, `4h`, `1h30m`, `2d`."""
-    if seconds < 60:
-        return f"{seconds:g} s"
-    if seconds < 3600 or seconds % 60:
-        return f"{round(seconds / 60, 1):g} min" if seconds < 3600 else f"{round(seconds / 3600, 1):g} h"
-    return spell(int(seconds))
-
-
-def spell(seconds: int) -> str:
-    """Whole minutes as a duration the language accepts: `43m`, `1h30m`, `2d`."""
-    m = max(1, seconds // 60)
-    h, m = divmod(m, 60)
-    d, h = divmod(h, 24)
-    return "".join(f"{n}{u}" for n, u in ((d, "d"), (h, "h"), (m, "m")) if n)
-
-
-def wall_estimate(d: model.Duration, day_seconds: int) -> float:
-    """The wall time a duration typically takes (see the module docstring)."""
-    if d.clock == "wall":
-        return d.seconds
-    return d.days * 86400 + d.seconds * 86400 / max(day_seconds, 1)
-
-
-def _amount_words(a: model.Amount) -> str:
-    if a.money is not None:
-        return f"{a.money.amount} {a.money.currency}"
-    return f"{a.percent}%" + (" of the monthly fee" if a.base else "")
+# L304 measures the downtime an availability target permits in a 30-day month.
+MONTH_SECONDS = 30 * UNIT_SECONDS["d"]
 
 
 def exceeds(a: model.Amount, b: model.Amount, fees: dict[str, Decimal]) -> str | None:
@@ -92,7 +64,7 @@ def _ladder_parts(ctx: LintContext, ladder: model.CreditLadder):
     return node, steps, tiers, caps
 
 
-@rule("L301", "ladder-never-pays", "error", "a credit ladder can never trigger or always pays nothing")
+@rule("L301", "ladder-never-pays", "error")
 def ladder_never_pays(ctx: LintContext):
     c = ctx.contract
     fees = ctx.fees()
@@ -102,33 +74,34 @@ def ladder_never_pays(ctx: LintContext):
         if ladder.metric in ("response", "resolution"):
             m = c.matrix(ladder.metric)
             if m is not None and all(t.duration is None for t in m.targets):
+                what = words.metric(ladder.metric)
                 yield Finding(
                     where,
-                    f"credit `{ladder.name}` pays for late {ladder.metric}, but the {ladder.metric} "
-                    "matrix commits to nothing (every cell is `-`), so nothing can be late",
-                    f"give the {ladder.metric} matrix targets, or remove the credit",
+                    msg("L301.matrix_empty.message", ladder=Verbatim(ladder.name), metric=what),
+                    msg("L301.matrix_empty.hint", metric=what),
                 )
                 continue
         elif not c.availability:
             yield Finding(
                 where,
-                f"credit `{ladder.name}` pays below an availability threshold, but the contract "
-                "sets no availability target, so availability is never measured",
-                "add e.g. `availability hosting 99.9% per month`",
+                msg("L301.no_availability.message", ladder=Verbatim(ladder.name)),
+                msg("L301.no_availability.hint", example=Verbatim("availability hosting 99.9% per month")),
             )
             continue
         amounts = [ladder.step.amount] if ladder.step else [t.amount for t in ladder.tiers]
         if all(a.money is None for a in amounts) and not fees:
             yield Finding(
                 where,
-                f"credit `{ladder.name}` pays a percentage of the monthly fee, but no product "
-                "declares a fee, so every credit is zero",
-                "add `fee 120000.00 per month` to the products in `scope`, or credit a fixed amount "
-                f"such as `1000 {c.currency}`",
+                msg("L301.no_fee.message", ladder=Verbatim(ladder.name)),
+                msg(
+                    "L301.no_fee.hint",
+                    fee=Verbatim("fee 120000.00 per month"),
+                    fixed=Verbatim(f"1000 {c.currency}"),
+                ),
             )
 
 
-@rule("L302", "ladder-cap-below-first-step", "error", "a ladder's first step already exceeds the ladder's cap")
+@rule("L302", "ladder-cap-below-first-step", "error")
 def ladder_cap_first_step(ctx: LintContext):
     fees = ctx.fees()
     for ladder in ctx.contract.credit_ladders:
@@ -142,25 +115,30 @@ def ladder_cap_first_step(ctx: LintContext):
         product = exceeds(first, ladder.cap, fees)
         if product is None:
             continue
-        on = f" (for `{product}`)" if product else ""
+        on = msg("L302.for_product", product=Verbatim(product)) if product else ""
         rung = "step" if ladder.step else "tier"
         yield Finding(
             _amount_span(first_node),
-            f"the first {rung} of `{ladder.name}` ({_amount_words(first)}) already exceeds the ladder's "
-            f"cap ({_amount_words(ladder.cap)}){on}: the ladder never climbs, every breach pays the cap",
-            f"make the {rung} smaller than the cap (e.g. a fifth of it), or raise the cap",
-            (Label(_amount_span(caps[0]), "the ladder's cap"),) if caps else (),
+            msg(
+                f"L302.{rung}.message",
+                ladder=Verbatim(ladder.name),
+                first=words.amount(first),
+                cap=words.amount(ladder.cap),
+                on=on,
+            ),
+            msg(f"L302.{rung}.hint"),
+            (Label(_amount_span(caps[0]), msg("L302.label")),) if caps else (),
         )
 
 
-@rule("L303", "monthly-cap-below-tier", "error", "the overall credit cap is below a single tier or step")
+@rule("L303", "monthly-cap-below-tier", "error")
 def monthly_cap_below_tier(ctx: LintContext):
     c = ctx.contract
     policy = c.credits
     if policy is None or policy.cap is None:
         return
     fees = ctx.fees()
-    cap_node = ctx.top("credits").first("credits_cap")
+    cap_node = ctx.the("credits").first("credits_cap")
     for ladder in c.credit_ladders:
         node, steps, tiers, caps = _ladder_parts(ctx, ladder)
         rungs = ([(ladder.step.amount, steps[0] if steps else None)] if ladder.step else []) + [
@@ -170,14 +148,20 @@ def monthly_cap_below_tier(ctx: LintContext):
             product = exceeds(amount, policy.cap, fees)
             if product is None or rung_node is None:
                 continue
-            on = f" for `{product}`" if product else ""
-            what = "a single step" if ladder.step else "a single tier"
+            on = msg("L303.for_product", product=Verbatim(product)) if product else ""
+            rung = "step" if ladder.step else "tier"
             yield Finding(
                 _amount_span(rung_node),
-                f"{what} of `{ladder.name}` ({_amount_words(amount)}) is more than the overall cap "
-                f"({_amount_words(policy.cap)} per {policy.cap_period}){on}: it can never be paid in full",
-                "raise the overall cap to at least the largest tier, or lower the tier",
-                (Label(_amount_span(cap_node), "the overall cap"),) if cap_node else (),
+                msg(
+                    f"L303.{rung}.message",
+                    ladder=Verbatim(ladder.name),
+                    amount=words.amount(amount),
+                    cap=words.amount(policy.cap),
+                    period=words.period(policy.cap_period or "month"),
+                    on=on,
+                ),
+                msg(f"L303.{rung}.hint"),
+                (Label(_amount_span(cap_node), msg("L303.label")),) if cap_node else (),
             )
             break  # the first rung over the cap; the larger ones below it say the same
 
@@ -189,42 +173,48 @@ def maintenance_excluded(m: model.Maintenance) -> bool:
     return m.notice is not None and bool(m.windows)
 
 
-@rule(
-    "L304",
-    "maintenance-exceeds-downtime",
-    "error",
-    "maintenance that counts as downtime exceeds what the availability target permits",
-)
+@rule("L304", "maintenance-exceeds-downtime", "error")
 def maintenance_exceeds(ctx: LintContext):
     c = ctx.contract
     ex = c.exclusions
-    if ex is None or ex.maintenance is None or ex.maintenance.max is None or not c.availability:
+    if ex is None or ex.maintenance is None or not c.availability:
         return
     m = ex.maintenance
-    if maintenance_excluded(m):
+    most = m.max
+    if most is None or maintenance_excluded(m) or most.clock != "wall":
         return
-    allowance = m.max.seconds / _PER_MONTH[m.max_period or "month"]
+    period = m.max_period or "month"
+    allowance = wall_seconds(most) / PERIOD_MONTHS[period]
     strictest = max(c.availability, key=lambda a: a.percent)
     permitted = float((100 - strictest.percent) / 100) * MONTH_SECONDS
     if allowance <= permitted:
         return
-    mnode = ctx.top("exclusions").first("maintenance")
+    mnode = ctx.the("maintenance", ctx.the("exclusions"))
     max_node = mnode.first("maintenance_max")
-    lacking = " and ".join(w for w, ok in (("`notice`", m.notice is not None), ("`window`", bool(m.windows))) if not ok)
-    per = "" if (m.max_period or "month") == "month" else f" ({fmt_seconds(allowance)} a month)"
+    lacking = "both" if m.notice is None and not m.windows else "notice" if m.notice is None else "window"
+    per = "" if period == "month" else msg("L304.per_month", allowance=words.seconds(allowance))
     avail_node = next(
         (n for n in ctx.tops("availability") if ctx.source.line_col(n.span.start)[0] == strictest.line), None
     )
+    example = (
+        f"maintenance notice {m.notice.spelling if m.notice else '72h'}, "
+        f"max {most.spelling} per {m.max_period}, window sat 00:00-06:00"
+    )
     yield Finding(
         max_node.span if max_node else ctx.head(mnode),
-        f"maintenance of up to {m.max.spelling} per {m.max_period}{per} counts as downtime (it has no "
-        f"{lacking}), but {strictest.product}'s {strictest.percent}% per {strictest.period} permits only "
-        f"{fmt_seconds(permitted)} of downtime in a 30-day month",
-        "exclude maintenance by giving it a notice and a window, e.g. `maintenance notice "
-        f"{m.notice.spelling if m.notice else '72h'}, "
-        f"max {m.max.spelling} per {m.max_period}, window sat 00:00-06:00`, or lower the allowance to at "
-        f"most {spell(int(permitted))}",
-        (Label(avail_node.span, "the availability target"),) if avail_node else (),
+        msg(
+            "L304.message",
+            max=words.duration(most.spelling),
+            period=words.period(period),
+            per=per,
+            lacking=msg(f"L304.lacking.{lacking}"),
+            product=Verbatim(strictest.product),
+            percent=strictest.percent,
+            availability_period=words.period(strictest.period),
+            permitted=words.seconds(permitted),
+        ),
+        msg("L304.hint", example=Verbatim(example), most=words.duration(words.spell(int(permitted)))),
+        (Label(avail_node.span, msg("L304.label")),) if avail_node else (),
     )
 
 
@@ -233,86 +223,177 @@ def _cells(m: model.Matrix) -> dict[tuple[str, str], model.Duration | None]:
     return {(t.priority, t.column): t.duration for t in m.targets}
 
 
-def _shorter(off: model.Duration | None, bus: model.Duration | None, day: int) -> bool:
-    """Whether the off-hours target is definitely stricter than the business one."""
-    if off is None:
-        return False
-    if bus is None:
-        return True
-    if off.clock == bus.clock:
-        return off.nominal_seconds(day) < bus.nominal_seconds(day)
-    if off.clock == "wall":  # a business duration lasts at least its business seconds
-        return off.seconds < bus.nominal_seconds(day)
-    return False
+class _Targets:
+    """The contract's target measure (slalang.targets), built once per
+    contract, with each column's opening instants and each target's due-time
+    function cached: a rule compares many pairs of the same cells."""
+
+    def __init__(self, ctx: LintContext) -> None:
+        from slalang.targets import TargetMeasure
+
+        c = ctx.contract
+        self.measure = TargetMeasure(c.calendars, c.timezone, c.effective_start, c.effective_end)
+        self._domains: dict[tuple[str, str], object] = {}
+        self._dues: dict[tuple[str | None, str | None, int, int], object] = {}
+
+    @classmethod
+    def of(cls, ctx: LintContext) -> _Targets:
+        if "targets" not in ctx.cache:
+            ctx.cache["targets"] = cls(ctx)
+        return ctx.cache["targets"]
+
+    def domain(self, m: model.Matrix, column: str):
+        key = (m.metric, column)
+        if key not in self._domains:
+            self._domains[key] = self.measure.domain(m, column)
+        return self._domains[key]
+
+    def due(self, d: model.Duration | None, clock: str | None):
+        key = (
+            (None, None, 0, 0) if d is None else (d.clock, clock if d.clock == "business" else None, d.days, d.seconds)
+        )
+        if key not in self._dues:
+            self._dues[key] = self.measure.due(d, clock)
+        return self._dues[key]
+
+    def compare(self, a, b, domain) -> str:
+        from slalang.targets import compare
+
+        return compare(a, b, domain)
 
 
-@rule("L305", "off-hours-stricter", "warning", "an off-hours target is shorter than the business-hours one")
+@rule("L305", "off-hours-stricter", "warning")
 def off_hours_stricter(ctx: LintContext):
+    """An off-hours cell is compared with a business-hours cell of the same
+    row on the opening instants of the business-hours column: had the
+    daytime tickets been given the night-time target, would every one of them
+    be due no later, and one earlier? Then the daytime promise is the weaker
+    one. (On the off-hours instants a `bh` target waits for the morning, so
+    any wall-clock night target would look stricter there.)"""
+    from slalang.targets import STRICTER
+
     for metric in ("response", "resolution"):
         m = ctx.contract.matrix(metric)
         if m is None or not any(col.kind == "off_hours" for col in m.columns):
             continue
-        day = ctx.day_seconds(m.clock)
+        targets = _Targets.of(ctx)
         off_col = next(col for col in m.columns if col.kind == "off_hours")
         cells = _cells(m)
         for p in ctx.contract.priorities:
             off = cells.get((p.name, off_col.name))
+            if off is None:
+                continue
             for col in m.columns:
-                if col.kind != "calendar":
+                if col.kind != "calendar" or (p.name, col.name) not in cells:
                     continue
-                bus = cells.get((p.name, col.name))
-                if not _shorter(off, bus, day):
+                bus = cells[(p.name, col.name)]
+                verdict = targets.compare(
+                    targets.due(off, m.clock), targets.due(bus, m.clock), targets.domain(m, col.name)
+                )
+                if verdict != STRICTER:
                     continue
-                bus_words = "no commitment" if bus is None else bus.spelling
-                span = ctx.cell_span(metric, p.name, off_col.name)
+                example = f"{p.name}  {off.spelling}  {bus.spelling if bus else off.spelling}"
                 yield Finding(
-                    span,
-                    f"{p.name}'s off-hours {metric} target ({off.spelling}) is shorter than its "
-                    f"`{col.name}` target ({bus_words}): tickets opened at night are promised more",
-                    f"give business hours the stricter target, e.g. `{p.name}  {off.spelling}  "
-                    f"{bus.spelling if bus else off.spelling}`, or swap the cells",
-                    (Label(ctx.cell_span(metric, p.name, col.name), f"the `{col.name}` target"),),
+                    ctx.cell_span(metric, p.name, off_col.name),
+                    msg(
+                        "L305.message",
+                        priority=Verbatim(p.name),
+                        metric=words.metric(metric),
+                        off=words.duration(off.spelling),
+                        column=Verbatim(col.name),
+                        business=words.target(bus),
+                    ),
+                    msg("L305.hint", example=Verbatim(example)),
+                    (Label(ctx.cell_span(metric, p.name, col.name), msg("L305.label", column=Verbatim(col.name))),),
                 )
                 break
 
 
-@rule("L306", "update-after-resolution", "warning", "a progress-update cadence is longer than the resolution target")
+# Update cadences a hint may suggest, longest first (wall clock).
+_CADENCES = ("1d", "12h", "8h", "6h", "4h", "3h", "2h", "1h", "30m", "15m", "10m", "5m")
+
+
+def _wall(spelling: str, times: int = 1) -> model.Duration:
+    """`times` × a wall-clock spelling, as a model duration."""
+    seconds = sum(n * UNIT_SECONDS[u] for n, u in duration_parts(spelling)) * times
+    return model.Duration(spelling=words.spell(seconds), clock="wall", seconds=seconds)
+
+
+def _suggested_cadence(targets: _Targets, target: model.Duration, clock: str | None, domain) -> str:
+    """An update cadence that gives a ticket about four updates before its
+    resolution is due: a quarter of a wall-clock target; for a business-clock
+    target, the longest usual cadence whose fourth update is never later than
+    the resolution, by the same comparison as the rule."""
+    from slalang.targets import EQUAL, STRICTER
+
+    if target.clock == "wall":
+        return words.spell(wall_seconds(target) // 4)
+    resolved = targets.due(target, clock)
+    for cadence in _CADENCES:
+        if targets.compare(targets.due(_wall(cadence, 4), None), resolved, domain) in (STRICTER, EQUAL):
+            return cadence
+    return _CADENCES[-1]
+
+
+@rule("L306", "update-after-resolution", "warning")
 def update_after_resolution(ctx: LintContext):
+    """The first progress update of a ticket is due one cadence after it is
+    opened; it is compared with the resolution target on the opening instants
+    of each resolution column, by the same measure (slalang.targets). Looser
+    (every ticket's first update is due after its resolution) or unclear
+    (some tickets' are) is reported; the message says which."""
+    from slalang.targets import LOOSER, UNCLEAR
+
     c = ctx.contract
     if c.updates is None or c.resolution is None:
         return
     m = c.resolution
-    day = ctx.day_seconds(m.clock)
+    targets = _Targets.of(ctx)
     cells = _cells(m)
     for r in c.updates.rules:
         for col in m.columns:
             target = cells.get((r.priority, col.name))
             if target is None:
                 continue
-            estimate = wall_estimate(target, day)
-            if r.every.seconds <= estimate:
+            domain = targets.domain(m, col.name)
+            update, resolved = targets.due(r.every, c.updates.clock), targets.due(target, m.clock)
+            verdict = targets.compare(update, resolved, domain)
+            if verdict not in (LOOSER, UNCLEAR):
                 continue
+            if verdict == UNCLEAR and (not domain or "unknown" in (update.kind, resolved.kind)):
+                continue  # no instant could be judged: nothing is known to be late
             node = next(
-                (n for n in ctx.top("updates").nodes("update_rule") if n.lit(ast.Name).value == r.priority), None
+                (n for n in ctx.the("updates").nodes("update_rule") if n.lit(ast.Name).value == r.priority), None
             )
             dur = node.lit(ast.DurationLit) if node else None
-            approx = "" if target.clock == "wall" else f", about {fmt_seconds(estimate)} of wall time"
+            example = f"{r.priority} every {_suggested_cadence(targets, target, m.clock, domain)}"
             yield Finding(
-                dur.span if dur else ctx.head(ctx.top("updates")),
-                f"{r.priority} is updated every {r.every.spelling}, but should be resolved within "
-                f"{target.spelling}{approx} (`{col.name}`): the first update is due after the resolution",
-                f"update more often than the resolution target, e.g. `{r.priority} every {spell(int(estimate // 4))}`",
-                (Label(ctx.cell_span("resolution", r.priority, col.name), "the resolution target"),),
+                dur.span if dur else ctx.head(ctx.the("updates")),
+                msg(
+                    "L306.always" if verdict == LOOSER else "L306.sometimes",
+                    priority=Verbatim(r.priority),
+                    every=words.duration(r.every.spelling),
+                    target=words.duration(target.spelling),
+                    column=Verbatim(col.name),
+                ),
+                msg("L306.hint", example=Verbatim(example)),
+                (Label(ctx.cell_span("resolution", r.priority, col.name), msg("L306.label")),),
             )
             break
 
 
-@rule(
-    "L307",
-    "warnings-not-ascending",
-    "warning",
-    "warning levels do not rise, or fire within the same minute on the tightest target",
-)
+def _own_seconds(d: model.Duration) -> tuple[int, bool] | None:
+    """A target's length on its own clock, and whether that clock is working
+    time: wall seconds, or the business seconds of a `bh` target. A target
+    with a `bd` part has no length in seconds (slalang/durations.py): None."""
+    if d.clock == "wall":
+        return wall_seconds(d), False
+    if d.days:
+        return None
+    return business_seconds(d), True
+
+
+@rule("L307", "warnings-not-ascending", "warning")
 def warnings_not_ascending(ctx: LintContext):
     c = ctx.contract
     levels = list(c.warnings)
@@ -325,37 +406,50 @@ def warnings_not_ascending(ctx: LintContext):
         if order.index(b.level) < order.index(a.level) or b.percent <= a.percent:
             yield Finding(
                 spans.get(b.level, node.span),
-                f"the {b.level} warning ({b.percent}%) does not come after the {a.level} warning ({a.percent}%)",
-                "warnings escalate: yellow < orange < red",
-                (Label(spans[a.level], f"the {a.level} warning"),) if a.level in spans else (),
+                msg(
+                    "L307.order.message",
+                    level=words.level(b.level),
+                    percent=b.percent,
+                    before=words.level(a.level),
+                    before_percent=a.percent,
+                ),
+                msg("L307.order.hint"),
+                (Label(spans[a.level], msg("L307.label", level=words.level(a.level))),) if a.level in spans else (),
             )
             return
-    tight: tuple[float, str] | None = None
+    # Levels fire at a share of the target, measured on the target's own
+    # clock; the closest two levels ever come is on the shortest target of
+    # each clock. Each target is measured alone: no two are compared.
+    tight: tuple[int, bool, str, model.Duration] | None = None
     for metric in ("response", "resolution"):
         m = c.matrix(metric)
         if m is None:
             continue
-        day = ctx.day_seconds(m.clock)
         for t in m.targets:
             if t.duration is None:
                 continue
-            secs = t.duration.nominal_seconds(day) if t.duration.clock == "business" else t.duration.seconds
-            if tight is None or secs < tight[0]:
-                tight = (secs, f"{metric}.{t.priority}.{t.column} = {t.duration.spelling}")
+            own = _own_seconds(t.duration)
+            if own is not None and (tight is None or own[0] < tight[0]):
+                tight = (own[0], own[1], f"{metric}.{t.priority}.{t.column}", t.duration)
     if tight is None:
         return
-    secs, name = tight
+    secs, working, path, duration = tight
     for a, b in zip(levels, levels[1:]):
         ta = float(a.percent) / 100 * secs
         tb = float(b.percent) / 100 * secs
-        if tb - ta < 60:
+        if tb - ta < UNIT_SECONDS["m"]:
             yield Finding(
                 spans.get(b.level, node.span),
-                f"on the tightest target ({name}) the {a.level} warning fires at {fmt_seconds(ta)} and "
-                f"the {b.level} warning at {fmt_seconds(tb)}, less than a minute later: the levels do "
-                "not escalate in practice",
-                "space the levels so each is at least a minute apart on the tightest target, e.g. "
-                "`yellow at 50%  orange at 75%  red at 100%`",
-                (Label(spans[a.level], f"the {a.level} warning"),) if a.level in spans else (),
+                msg(
+                    "L307.close.working" if working else "L307.close.message",
+                    path=Verbatim(path),
+                    target=words.duration(duration.spelling),
+                    level=words.level(b.level),
+                    at=words.seconds(tb),
+                    before=words.level(a.level),
+                    before_at=words.seconds(ta),
+                ),
+                msg("L307.close.hint", example=Verbatim("yellow at 50%  orange at 75%  red at 100%")),
+                (Label(spans[a.level], msg("L307.label", level=words.level(a.level))),) if a.level in spans else (),
             )
             return

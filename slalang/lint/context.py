@@ -54,36 +54,6 @@ class TextSite:
         return all(s.lang is not None for s in self.strings) and len(self.strings) > 1
 
 
-_OWNER_WORDS = {
-    "title": "the contract title",
-    "provider": "the provider",
-    "customer": "the customer",
-    "credential": "a credential",
-    "address": "an address",
-    "contact": "a contact",
-    "region": "a region",
-    "product": "a product",
-    "service": "a service",
-    "calendar": "a calendar",
-    "extra_holiday": "a calendar date",
-    "extra_workday": "a calendar date",
-    "priority": "a priority",
-    "priority_body": "a priority definition",
-    "matrix": "a matrix title",
-    "updates": "the updates title",
-    "followup": "the follow-up title",
-    "credit": "a credit title",
-    "force_majeure": "the force-majeure events",
-    "customer_caused": "the customer-caused exclusion",
-    "other_exclusion": "an exclusion",
-    "law": "the governing law",
-    "arbitration": "the arbitration body",
-    "court": "the court",
-    "seat": "the seat",
-    "clause": "a clause",
-}
-
-
 def decode_string(source: SourceFile, s: ast.Str) -> tuple[tuple[Run, ...], tuple[ast.Ref, ...]]:
     """Re-read a string token from the source, keeping offsets: the AST has
     the decoded value but not where each character came from (escapes)."""
@@ -139,6 +109,14 @@ class LintContext:
     def top(self, kind: str) -> ast.Node | None:
         return self.root.first(kind)
 
+    def the(self, kind: str, within: ast.Node | None = None) -> ast.Node:
+        """The statement the model says is there (`credits` when the model
+        has a credit policy): a missing one is a bug in lint, said loudly."""
+        node = (within or self.root).first(kind)
+        if node is None:
+            raise LookupError(f"the syntax tree has no `{kind}` the model has")
+        return node
+
     def tops(self, kind: str) -> list[ast.Node]:
         return list(self.root.nodes(kind))
 
@@ -175,6 +153,13 @@ class LintContext:
                 return node
         return None
 
+    def matrix_statement(self, metric: str) -> ast.Node:
+        """The `response`/`resolution` statement of a matrix the model has."""
+        node = self.matrix_node(metric)
+        if node is None:
+            raise LookupError(f"the syntax tree has no `{metric}` matrix the model has")
+        return node
+
     def row_node(self, metric: str, priority: str) -> ast.Node | None:
         key = ("rows", metric)
         if key not in self.cache:
@@ -185,12 +170,12 @@ class LintContext:
             self.cache[key] = rows
         return self.cache[key].get(priority)
 
-    def cell_span(self, metric: str, priority: str, column: str) -> Span | None:
+    def cell_span(self, metric: str, priority: str, column: str) -> Span:
         """The span of one matrix cell (a duration or `-`)."""
         m = self.contract.matrix(metric)
         row = self.row_node(metric, priority)
         if m is None or row is None:
-            return None
+            return self.contract_head()
         cells = [c for c in row.children if not isinstance(c, ast.Name)]
         names = [c.name for c in m.columns]
         if column not in names or len(cells) != len(names):
@@ -223,31 +208,6 @@ class LintContext:
             self._texts = out
         return self._texts
 
-    def describe(self, site: TextSite) -> str:
-        owner = site.owner
-        if owner.kind == "clause":
-            title = self.contract_clause_title(owner)
-            return f"the clause “{title}”" if title else "a clause"
-        if owner.kind in ("priority", "priority_body"):
-            return "a priority definition" if owner.kind == "priority_body" else "a priority title"
-        return _OWNER_WORDS.get(owner.kind, f"`{owner.kind}`")
-
-    def contract_clause_title(self, node: ast.Node) -> str:
-        t = node.lit(ast.Text)
-        if t is None or not t.strings:
-            return ""
-        langs = self.contract.languages
-        i = langs.index("en") if "en" in langs and len(t.strings) == len(langs) else 0
-        return t.strings[i].value
-
     # ------------------------------------------------------------ model helpers
-    def day_seconds(self, calendar: str | None) -> int:
-        """Business seconds in the longest working day of a calendar: what one
-        `bd` counts as when two targets are compared (as the compiler does)."""
-        for c in self.contract.calendars:
-            if c.name == calendar:
-                return c.longest_day_seconds or 86400
-        return 86400
-
     def fees(self) -> dict[str, Decimal]:
         return {p.name: p.fee.amount for p in self.contract.scope.products if p.fee is not None}

@@ -6,7 +6,11 @@ equal to each other and to a contract value such as `30m`.
 This is deliberately conservative: number words (三十, thirty) count only
 before a unit, digits glued to letters (`P0`, `ISO9001`) are not numbers, and
 nothing is guessed from context. The wording rules use it to compare the two
-languages of one text and to spot literal copies of contract values."""
+languages of one text and to spot literal copies of contract values.
+
+The prose vocabulary (分钟, minutes, Chinese numerals, month names) is this
+module's own; what a contract unit is and how many seconds it lasts come
+from `slalang.terms`."""
 
 from __future__ import annotations
 
@@ -17,10 +21,11 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from slalang import model
+from slalang.terms import DURATION_UNITS, UNIT_SECONDS, duration_parts, minutes_of
 
 _NUM = r"(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _ZHN = r"[零〇一二两三四五六七八九十百千万]+|半"
-_EN_WORDS = {
+_EN_WORDS: dict[str, int | Decimal] = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -57,18 +62,21 @@ _MONTHS = ("january february march april may june july august september october 
 _MON = "|".join(m.capitalize() for m in _MONTHS)
 
 # unit → (kind, factor). Longest spellings first so 工作小时 wins over 小时.
+_DAY = UNIT_SECONDS["d"]
+_WEEK = 7 * _DAY
 _UNITS: list[tuple[str, str, int]] = [
-    (r"个?工作小时|business[ -]hours?|working[ -]hours?", "bh", 3600),
+    (r"个?工作小时|business[ -]hours?|working[ -]hours?", "bh", UNIT_SECONDS["bh"]),
     (r"个?工作日|business[ -]days?|working[ -]days?", "bd", 1),
     (r"秒钟?|seconds?|secs?", "wall", 1),
-    (r"分钟|minutes?|mins?", "wall", 60),
-    (r"个?小时|个?钟头|hours?|hrs?", "wall", 3600),
-    (r"天|days?", "wall", 86400),
-    (r"周|个?星期|weeks?", "wall", 604800),
+    (r"分钟|minutes?|mins?", "wall", UNIT_SECONDS["m"]),
+    (r"个?小时|个?钟头|hours?|hrs?", "wall", UNIT_SECONDS["h"]),
+    (r"天|days?", "wall", _DAY),
+    (r"周|个?星期|weeks?", "wall", _WEEK),
     (r"个月|months?", "months", 1),
     (r"年|years?", "months", 12),
 ]
 _UNIT_RE = "|".join(f"(?:{u})" for u, _, _ in _UNITS)
+_CONTRACT_UNIT = "|".join(DURATION_UNITS)  # `bd` before `d`: longest first
 
 _MASTER = re.compile(
     rf"(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
@@ -83,7 +91,7 @@ _MASTER = re.compile(
     rf"|(?P<scaled>{_NUM}\s*[万亿](?!元))"
     rf"|(?P<ordinal>(?:{_ZHN})(?=级|线|类|档|期|个|名|家|条|项|种|位|台|套)|(?<![A-Za-z])(?i:one|two|three|four|five)(?=[- ](?:level|tier|class|grade)))"
     rf"|(?P<word>(?<![A-Za-z-])(?i:{_COUNT_WORDS})(?![A-Za-z]))"
-    rf"|(?P<compact>(?<![A-Za-z0-9_.])(?:\d+(?:bd|bh|d|h|m))+(?![A-Za-z0-9_.]))"
+    rf"|(?P<compact>(?<![A-Za-z0-9_.])(?:\d+(?:{_CONTRACT_UNIT}))+(?![A-Za-z0-9_.]))"
     rf"|(?P<number>{_NUM}(?![A-Za-z0-9_]))"
 )
 
@@ -174,7 +182,7 @@ def find(text: str) -> tuple[Quantity, ...]:
     """Every quantity stated in `text`, left to right."""
     out: list[Quantity] = []
     for m in _MASTER.finditer(text):
-        kind = m.lastgroup
+        kind = m.lastgroup or "number"
         raw = m.group(0)
         q = _read(kind, raw)
         if q is not None:
@@ -182,6 +190,12 @@ def find(text: str) -> tuple[Quantity, ...]:
             weak = kind == "times" and value == 1
             out.append(Quantity(k, value, numeral, m.start(), m.end(), raw, weak))
     return tuple(out)
+
+
+def _digits(pattern: str, raw: str) -> str:
+    """The first run of `pattern` in `raw` (the master regex guarantees one)."""
+    m = re.search(pattern, raw)
+    return m.group(0) if m else ""
 
 
 def _read(kind: str, raw: str):
@@ -196,27 +210,27 @@ def _read(kind: str, raw: str):
         except (ValueError, IndexError):
             return None
     if kind == "money":
-        n = _decimal(re.search(r"[\d,]+(\.\d+)?", raw).group(0))
+        n = _decimal(_digits(r"[\d,]+(\.\d+)?", raw))
         if n is None:
             return None
         if "万" in raw:
             n *= 10000
         return "money", n, n
     if kind == "percent":
-        body = raw[3:] if raw.startswith("百分之") else re.match(r"[\d,.]+", raw).group(0)
+        body = raw[3:] if raw.startswith("百分之") else _digits(r"[\d,.]+", raw)
         n = _numeral(body)
         return ("percent", n, n) if n is not None else None
     if kind == "time":
-        h, m = (int(x) for x in raw.split(":"))
-        return ("time", h * 60 + m, None) if h <= 24 and m < 60 else None
+        minute = minutes_of(raw.zfill(5))  # `9:00` is `09:00`
+        return ("time", minute, None) if minute is not None else None
     if kind == "compact":
         seconds = Decimal(0)
         days = 0
-        for n, u in re.findall(r"(\d+)(bd|bh|d|h|m)", raw):
+        for count, u in duration_parts(raw):
             if u == "bd":
-                days += int(n)
+                days += count
             else:
-                seconds += int(n) * {"bh": 3600, "d": 86400, "h": 3600, "m": 60}[u]
+                seconds += count * UNIT_SECONDS[u]
         if "bd" in raw and seconds:
             return None
         if "bd" in raw:
@@ -277,5 +291,5 @@ def value_key(v: model.Value) -> tuple | None:
         s = v.span
         if s.unit in ("month", "year"):
             return ("months", Decimal(s.count * (12 if s.unit == "year" else 1)))
-        return ("wall", Decimal(s.count * (86400 if s.unit == "day" else 604800)))
+        return ("wall", Decimal(s.count * (_DAY if s.unit == "day" else _WEEK)))
     return None

@@ -15,9 +15,13 @@ import re
 from dataclasses import dataclass
 
 from slalang.diagnostics import Label
+from slalang.i18n import Msg, Verbatim, names, render
 from slalang.lint import quantities
 from slalang.lint.context import LintContext, StringSite
-from slalang.lint.registry import Finding, rule
+from slalang.lint.registry import Finding, msg, rule
+from slalang.lint.words import duration as duration_words
+from slalang.source import Span
+from slalang.terms import has_han
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,7 @@ def _example_ref(ctx: LintContext, text: str, at: int, want: str) -> tuple[str, 
     c = ctx.contract
     words = _word_positions(text)
     distance = {p.name: min(abs(at - i) for i in words[p.name]) for p in c.priorities if p.name in words}
-    named = sorted(distance, key=distance.get)
+    named = sorted(distance, key=lambda name: distance[name])
     order = named + [p.name for p in c.priorities if p.name not in distance]
     targets = _first_targets(ctx)
     metrics = {
@@ -181,8 +185,11 @@ def _segment(text: str, start: int, end: int) -> str:
     return text[left : m.start() if m else len(text)]
 
 
-def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, sentence: str, at: int, part: str) -> str:
-    zh = site.lang == "zh" or (site.lang is None and re.search(r"[\u4e00-\u9fff]", found))
+def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, sentence: str, at: int, part: str) -> Msg:
+    """The hint for a vague term. The rewrite it suggests is contract text, so
+    it is written in the language of the string the term is in (a Chinese
+    rewrite for a Chinese string), whatever language the hint is read in."""
+    text_lang = "zh" if site.lang == "zh" or (site.lang is None and has_han(found)) else "en"
     want = (
         "updates"
         if _UPDATE_WORDS.search(part) or term.kind == "condition"
@@ -195,40 +202,21 @@ def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, se
     ref = _example_ref(ctx, sentence, at, want)
     if ref:
         path, spelled = ref
-        prio = path.split(".")[1]
-        verb_zh = {"response": "响应", "resolution": "恢复", "updates": "通报一次进度"}[path.split(".")[0]]
-        verb_en = {"response": "answered", "resolution": "restored", "updates": "updated"}[path.split(".")[0]]
-        if path.startswith("updates"):
-            ex_zh, ex_en = (
-                f"“{prio} 级事件每 {{{path}}} {verb_zh}”",
-                f"“{prio} incidents are {verb_en} every {{{path}}}”",
-            )
-        else:
-            ex_zh, ex_en = (
-                f"“{prio} 级事件在 {{{path}}} 内{verb_zh}”",
-                f"“{prio} incidents are {verb_en} within {{{path}}}”",
-            )
-        quoted = f"{ex_zh if zh else ex_en} (the contract's value, {spelled})"
+        metric, prio = path.split(".")[0], path.split(".")[1]
+        shape = "every" if metric == "updates" else "within"
+        rewrite = msg(f"rewrite.{shape}", priority=prio, ref=f"{{{path}}}", verb=msg(f"rewrite.verb.{metric}"))
+        example: Msg = msg("vague.example", text=Verbatim(render(rewrite, text_lang)), value=duration_words(spelled))
     else:
-        quoted = "“P1 级故障 ≤ 30 分钟响应”" if zh else "“P1 incidents are answered within 30 minutes”"
-    if term.kind == "time":
-        return f"replace “{found}” with a time limit, e.g. {quoted}"
-    if term.kind == "effort":
-        return f"commit to a result by a deadline instead of an effort, e.g. {quoted}"
+        example = msg("vague.example_plain", text=Verbatim(render(msg("rewrite.fallback"), text_lang)))
+    words = Verbatim(found)
     if term.kind == "limit":
-        return (
-            "state the time: "
-            + ("“3 个工作日内”" if zh else "“within 3 business days”")
-            + f", or quote a value of the contract, e.g. {quoted}"
-        )
+        return msg("vague.hint.limit", time=Verbatim(render(msg("rewrite.limit"), text_lang)), example=example)
     if term.kind == "hedge":
-        return (
-            f"delete “{found}”: a commitment holds always; list the real exceptions under `exclusions` "
-            '(e.g. `exclude migration "…" | "…"`)'
-        )
-    if term.kind == "measure":
-        return f"replace “{found}” with what exactly is meant: list the cases, or state the number, e.g. {quoted}"
-    return f"replace “{found}” with the condition and what then happens, e.g. {quoted}"
+        return msg("vague.hint.hedge", words=words, example=Verbatim('exclude migration "…" | "…"'))
+    return msg(f"vague.hint.{term.kind}", words=words, example=example)
+
+
+_MESSAGE = {"L201": "L201.message", "L202": "L202.message", "L203": "L203.message"}
 
 
 def _vague_findings(ctx: LintContext) -> dict[str, list[Finding]]:
@@ -236,7 +224,6 @@ def _vague_findings(ctx: LintContext) -> dict[str, list[Finding]]:
     if "vague" in ctx.cache:
         return ctx.cache["vague"]
     found: dict[str, list[Finding]] = {"L201": [], "L202": [], "L203": []}
-    what = {"L201": "sets no deadline", "L202": "promises an effort, not a result", "L203": "is a hedge"}
     for site in ctx.texts():
         # A priority definition classifies incidents ("危及生命、需立即处置"):
         # its urgency words describe the patient or the outage, not a
@@ -252,7 +239,7 @@ def _vague_findings(ctx: LintContext) -> dict[str, list[Finding]]:
                     found[term.code].append(
                         Finding(
                             run.span(m.start(), m.end()),
-                            f"“{words}” {what[term.code]}: the commitment cannot be measured",
+                            msg(_MESSAGE[term.code], words=Verbatim(words)),
                             _rewrite(ctx, term, words, s, s.node.value, run.at + m.start(), part),
                         )
                     )
@@ -264,31 +251,34 @@ def _vague(ctx: LintContext, code: str):
     yield from _vague_findings(ctx)[code]
 
 
-@rule("L201", "vague-time", "error", "a vague time word (尽快, 及时, promptly, as soon as possible, …)")
+@rule("L201", "vague-time", "error")
 def vague_time(ctx: LintContext):
     yield from _vague(ctx, "L201")
 
 
-@rule("L202", "vague-effort", "error", "an effort instead of a result (尽力, best effort, reasonable efforts, …)")
+@rule("L202", "vague-effort", "error")
 def vague_effort(ctx: LintContext):
     yield from _vague(ctx, "L202")
 
 
-@rule("L203", "hedge", "warning", "a hedge or unmeasured qualifier (原则上, 适当, 合理时间, 视情况, where possible, …)")
+@rule("L203", "hedge", "warning")
 def hedge(ctx: LintContext):
     yield from _vague(ctx, "L203")
 
 
 # ---------------------------------------------------------------- numbers across languages
 
-_LANG_NAMES = {"zh": "Chinese", "en": "English"}
+
+def _lang(code: str | None) -> Msg:
+    """`the Chinese text`: the language of one string of a text."""
+    return msg(f"words.lang.{code}")
 
 
 @dataclass
 class _Item:
     q: quantities.Quantity | None  # None for a reference
     key: tuple
-    span: object
+    span: Span
     shown: str
     site: StringSite
 
@@ -335,18 +325,20 @@ def _unmatched(a: list[_Item], b: list[_Item]) -> tuple[list[_Item], list[_Item]
     return left, right
 
 
-def _missing_hint(ctx: LintContext, item: _Item, where: str, sentence: str) -> str:
+def _missing_hint(ctx: LintContext, item: _Item, where: Msg, sentence: str) -> Msg:
     """What to write in the language that lacks `item`: the reference itself,
     or the contract value equal to the number, or the number."""
     if item.q is None:
-        return f"quote `{item.shown}` in the {where} text too"
+        return msg("L204.missing.quote_ref", ref=Verbatim(item.shown), lang=where)
     paths = _candidates(ctx).get(item.key)
     if paths:
-        return f"quote `{{{_rank(paths, sentence)[0]}}}` in both languages (it equals “{item.shown}”)"
-    return f"state it in the {where} text too"
+        return msg(
+            "L204.missing.quote_value", ref=Verbatim(f"{{{_rank(paths, sentence)[0]}}}"), value=Verbatim(item.shown)
+        )
+    return msg("L204.missing.state", lang=where)
 
 
-@rule("L204", "numbers-differ", "warning", "a number or duration in one language's text but not the other's")
+@rule("L204", "numbers-differ", "warning")
 def numbers_differ(ctx: LintContext):
     for site in ctx.texts():
         if not site.bilingual:
@@ -355,7 +347,7 @@ def numbers_differ(ctx: LintContext):
         first_items = _items(ctx, first)
         for other in site.strings[1:]:
             a, b = _unmatched(first_items, _items(ctx, other))
-            la, lb = _LANG_NAMES.get(first.lang, first.lang), _LANG_NAMES.get(other.lang, other.lang)
+            la, lb = _lang(first.lang), _lang(other.lang)
             a = [x for x in a if not (x.q is not None and x.q.weak)]
             b = [y for y in b if not (y.q is not None and y.q.weak)]
             for x in a:
@@ -374,23 +366,29 @@ def numbers_differ(ctx: LintContext):
                     b.remove(twin)
                     yield Finding(
                         x.span,
-                        f"the {la} text says “{x.shown}” where the {lb} text says “{twin.shown}”",
-                        "make both languages state the same value, or quote the contract value as `{…}` in both",
-                        (Label(twin.span, f"the {lb} text"),),
+                        msg(
+                            "L204.differ.message",
+                            lang=la,
+                            value=Verbatim(x.shown),
+                            other_lang=lb,
+                            other=Verbatim(twin.shown),
+                        ),
+                        msg("L204.differ.hint"),
+                        (Label(twin.span, msg("L204.label", lang=lb)),),
                     )
                 else:
                     yield Finding(
                         x.span,
-                        f"“{x.shown}” appears in the {la} text but not in the {lb} text",
+                        msg("L204.missing.message", value=Verbatim(x.shown), lang=la, other_lang=lb),
                         _missing_hint(ctx, x, lb, first.node.value),
-                        (Label(other.node.span, f"the {lb} text"),),
+                        (Label(other.node.span, msg("L204.label", lang=lb)),),
                     )
             for y in b:
                 yield Finding(
                     y.span,
-                    f"“{y.shown}” appears in the {lb} text but not in the {la} text",
+                    msg("L204.missing.message", value=Verbatim(y.shown), lang=lb, other_lang=la),
                     _missing_hint(ctx, y, la, other.node.value),
-                    (Label(first.node.span, f"the {la} text"),),
+                    (Label(first.node.span, msg("L204.label", lang=la)),),
                 )
 
 
@@ -415,7 +413,7 @@ def _rank(paths: list[str], sentence: str) -> list[str]:
     return sorted(paths, key=lambda p: (-sum(part in words for part in p.split(".")[1:]), p))
 
 
-@rule("L205", "literal-value", "warning", "a clause copies a contract value as a literal instead of `{…}`")
+@rule("L205", "literal-value", "warning")
 def literal_value(ctx: LintContext):
     index = _candidates(ctx)
     for site in ctx.texts():
@@ -433,11 +431,10 @@ def literal_value(ctx: LintContext):
                     if not paths:
                         continue
                     ranked = _rank(paths, s.node.value)
-                    shown = ", ".join(f"`{{{p}}}`" for p in ranked[:3]) + (" …" if len(ranked) > 3 else "")
-                    yield Finding(
-                        run.span(q.start, q.end),
-                        f"“{q.raw}” copies a contract value; if the value changes, this text will not",
-                        f"write `{{{ranked[0]}}}` instead"
-                        + (f" (values equal to it: {shown})" if len(ranked) > 1 else "")
-                        + ": the compiler fills in the value in each language",
-                    )
+                    ref = Verbatim(f"{{{ranked[0]}}}")
+                    if len(ranked) > 1:
+                        equal = names(f"{{{p}}}" for p in ranked[:3]) + ([Verbatim("…")] if len(ranked) > 3 else [])
+                        hint = msg("L205.hint_equal", ref=ref, values=equal)
+                    else:
+                        hint = msg("L205.hint", ref=ref)
+                    yield Finding(run.span(q.start, q.end), msg("L205.message", value=Verbatim(q.raw)), hint)

@@ -1,0 +1,1489 @@
+"""The changes between two contract models: one comparison per statement kind.
+
+Each top-level statement kind of the grammar (`_item` in grammar/slalang.lark:
+`title`, `languages`, …, `clause`, and the `contract` header itself) has a
+function `diff_<kind>(cx)` here, run in contract order; `DIFFERS` is built
+from those names, and importing this module fails with `RegistryError` when a
+statement kind has none. `NESTED` names the statements inside each one that
+its function compares (`row` in `matrix`, `tier_rule` in `credit`, …);
+`handled_kinds()` in slalang/semdiff/__init__.py exposes both for the registry
+test.
+
+A change names its subject and values as catalogue messages
+(slalang/semdiff/words.py), so every word is rendered in the reader's
+language later; its direction comes from slalang/semdiff/directions.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any, get_args
+
+from slalang import model as m
+from slalang.i18n import Msg, Verbatim
+from slalang.semdiff.directions import (
+    DIRECTIONS,
+    LOOSER,
+    NEUTRAL,
+    STRICTER,
+    UNCLEAR,
+    Order,
+    Targets,
+    by_duration,
+    by_number,
+    combine,
+    flip,
+    sized,
+)
+from slalang.semdiff.match import Match, Renames, match
+from slalang.semdiff.words import (
+    NONE,
+    Bilingual,
+    T,
+    amount_words,
+    dur_words,
+    list_words,
+    money_words,
+    num,
+    pct_words,
+    plain_words,
+    show,
+    span_words,
+    window_words,
+    word_diff,
+    word_of,
+)
+from slalang.terms import LANGUAGES, PERIOD_MONTHS
+
+# Sections of a report, in contract order.
+SECTIONS = (
+    "contract",
+    "parties",
+    "scope",
+    "calendars",
+    "priorities",
+    "response",
+    "resolution",
+    "updates",
+    "followup",
+    "availability",
+    "warnings",
+    "credits",
+    "exclusions",
+    "reporting",
+    "disputes",
+    "clauses",
+)
+
+
+class RegistryError(Exception):
+    """A statement kind of the grammar has no comparison in the diff."""
+
+
+@dataclass
+class Change:
+    section: str
+    path: str  # a stable machine id, e.g. "response.P1.off_hours"
+    kind: str  # changed | added | removed | renamed | reordered
+    direction: str
+    subject: Any  # a catalogue message or contract words (slalang/semdiff/words.py)
+    old: Any = None
+    new: Any = None
+    words: dict[str, list[tuple[str, str]]] | None = None  # contract language → [(op, text)]
+
+    def subject_in(self, lang: str) -> str:
+        return show(self.subject, lang)
+
+    def old_in(self, lang: str) -> str | None:
+        return None if self.old is None else show(self.old, lang)
+
+    def new_in(self, lang: str) -> str | None:
+        return None if self.new is None else show(self.new, lang)
+
+    def to_dict(self, lang: str = "en") -> dict:
+        d: dict = {
+            "section": self.section,
+            "path": self.path,
+            "kind": self.kind,
+            "direction": self.direction,
+            "subject": self.subject_in(lang),
+        }
+        if self.old is not None:
+            d["old"] = self.old_in(lang)
+        if self.new is not None:
+            d["new"] = self.new_in(lang)
+        if self.words is not None:
+            d["words"] = {cl: [{"op": op, "text": t} for op, t in segs] for cl, segs in self.words.items()}
+        return d
+
+
+@dataclass
+class ContractDiff:
+    old_id: str
+    old_version: str
+    new_id: str
+    new_version: str
+    changes: list[Change] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {d: sum(c.direction == d for c in self.changes) for d in DIRECTIONS}
+
+    def by_section(self) -> list[tuple[str, list[Change]]]:
+        out: list[tuple[str, list[Change]]] = []
+        for key in SECTIONS:
+            group = [c for c in self.changes if c.section == key]
+            if group:
+                out.append((key, group))
+        return out
+
+    def has(self, direction: str) -> bool:
+        return any(c.direction == direction for c in self.changes)
+
+
+# ---------------------------------------------------------------- the context
+
+
+def _plain(x: Any) -> Any:
+    """Model content as plain data, without source positions or duration spelling."""
+    if isinstance(x, m._Model):
+        return {
+            k: _plain(getattr(x, k))
+            for k in type(x).model_fields
+            if k not in ("line", "spelling") and not _is_source_span(getattr(x, k))
+        }
+    if isinstance(x, dict):
+        return {k: _plain(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_plain(v) for v in x]
+    return x
+
+
+def _is_source_span(x: Any) -> bool:
+    from slalang.source import Span
+
+    return isinstance(x, Span)
+
+
+def tv(t: m.Text | None) -> Any:
+    return NONE if t is None else Bilingual.of(t)
+
+
+class Context:
+    """Both versions, the changes found so far, and the renames they imply."""
+
+    def __init__(self, old: m.Contract, new: m.Contract) -> None:
+        self.old, self.new = old, new
+        self.changes: list[Change] = []
+        self.rn = Renames()
+        self.targets = Targets(old, new)
+
+    def add(self, section, path, kind, direction, subject, old=None, new=None, words=None) -> None:
+        self.changes.append(Change(section, path, kind, direction, subject, old, new, words))
+
+    def sized(
+        self,
+        section: str,
+        path: str,
+        subject: Any,
+        old: Any,
+        new: Any,
+        words: Callable,
+        order: Order,
+        smaller_is_stricter: bool = True,
+        absent_is: str = LOOSER,
+    ) -> None:
+        """A value that is better for the customer when smaller (or larger).
+        `absent_is` says what having no value means: LOOSER (no commitment)
+        or STRICTER (no limit, e.g. no cap)."""
+        if old is None and new is None:
+            return
+        if old is not None and new is not None:
+            direction = sized(order(old, new), smaller_is_stricter)
+            if direction == NEUTRAL and _plain(words(old)) == _plain(words(new)):
+                return
+            self.add(section, path, "changed", direction, subject, words(old), words(new))
+            return
+        gained = new is not None
+        direction = (STRICTER if gained else LOOSER) if absent_is == LOOSER else (LOOSER if gained else STRICTER)
+        self.add(
+            section,
+            path,
+            "added" if gained else "removed",
+            direction,
+            subject,
+            words(old) if old is not None else None,
+            words(new) if new is not None else None,
+        )
+
+    def text(self, section, path, subject, old: m.Text | None, new: m.Text | None, if_added: str = UNCLEAR) -> None:
+        if old is None and new is None:
+            return
+        if old is None or new is None:
+            self.add(
+                section,
+                path,
+                "added" if new is not None else "removed",
+                if_added if new is not None else flip(if_added),
+                subject,
+                tv(old) if old is not None else None,
+                tv(new) if new is not None else None,
+            )
+            return
+        a, b = Bilingual.of(old).with_refs(self.rn.refs), Bilingual.of(new)
+        if a == b:
+            return
+        words = {cl: word_diff(a.in_(cl), b.in_(cl)) for cl in _langs(a, b) if a.in_(cl) != b.in_(cl)}
+        self.add(section, path, "changed", NEUTRAL, subject, a, b, words)
+
+    def named_list(
+        self,
+        section: str,
+        ns: str,
+        old: list,
+        new: list,
+        content: Callable,
+        compare: Callable | None = None,
+        added_dir: str = STRICTER,
+        title: Callable | None = None,
+        order_matters: bool = False,
+    ) -> Match:
+        """Added, removed, renamed and reordered members of a named list."""
+        mt = match(old, new, lambda x: x.name, content)
+        label = title or (lambda x: Verbatim(x.name))
+        what = T(f"what.{ns}")
+
+        def subject(name: str) -> Msg:
+            return T("subject.item", what=what, name=Verbatim(name))
+
+        for o, n in mt.renamed:
+            self.rn.add(ns, o.name, n.name)
+            self.add(
+                section,
+                f"{section}.{ns}.{o.name}",
+                "renamed",
+                NEUTRAL,
+                subject(o.name),
+                Verbatim(o.name),
+                Verbatim(n.name),
+            )
+        for o in mt.removed:
+            self.add(section, f"{section}.{ns}.{o.name}", "removed", flip(added_dir), subject(o.name), label(o), None)
+        for n in mt.added:
+            self.add(section, f"{section}.{ns}.{n.name}", "added", added_dir, subject(n.name), None, label(n))
+        if mt.reordered:
+            kept_new = [n.name for n in new if any(n is pn for _, pn in mt.pairs)]
+            kept_old = [self.rn(ns, o.name) for o in old if any(o is po for po, _ in mt.pairs)]
+            self.add(
+                section,
+                f"{section}.{ns}.order",
+                "reordered",
+                UNCLEAR if order_matters else NEUTRAL,
+                T("subject.order", what=what),
+                list_words(kept_old),
+                list_words(kept_new),
+            )
+        if compare is not None:
+            for o, n in mt.pairs:
+                compare(o, n)
+        return mt
+
+
+def _langs(a: Bilingual, b: Bilingual) -> list[str]:
+    """The contract languages two texts are written in, in contract order."""
+    return list(dict.fromkeys([k for k, _ in b.values] + [k for k, _ in a.values]))
+
+
+# ---------------------------------------------------------------- the contract header
+
+
+def diff_contract(cx: Context) -> None:
+    o, n = cx.old, cx.new
+    for attr, direction in (("id", UNCLEAR), ("version", NEUTRAL)):
+        a, b = getattr(o, attr), getattr(n, attr)
+        if a != b:
+            cx.add("contract", f"contract.{attr}", "changed", direction, T(f"subject.{attr}"), Verbatim(a), Verbatim(b))
+
+
+def _header(cx: Context, attr: str) -> None:
+    a, b = getattr(cx.old, attr), getattr(cx.new, attr)
+    if a != b:
+        cx.add("contract", f"contract.{attr}", "changed", UNCLEAR, T(f"subject.{attr}"), plain_words(a), plain_words(b))
+
+
+def diff_timezone(cx: Context) -> None:
+    _header(cx, "timezone")
+
+
+def diff_currency(cx: Context) -> None:
+    _header(cx, "currency")
+
+
+def diff_prevailing(cx: Context) -> None:
+    _header(cx, "prevailing")
+
+
+def diff_languages(cx: Context) -> None:
+    o, n = cx.old.languages, cx.new.languages
+    if o != n:
+        cx.add(
+            "contract", "contract.languages", "changed", NEUTRAL, T("subject.languages"), list_words(o), list_words(n)
+        )
+
+
+def diff_title(cx: Context) -> None:
+    cx.text("contract", "contract.title", T("subject.title"), cx.old.title, cx.new.title)
+
+
+def diff_effective(cx: Context) -> None:
+    o, n = cx.old, cx.new
+    if o.effective_start != n.effective_start:
+        cx.add(
+            "contract",
+            "contract.effective.start",
+            "changed",
+            STRICTER if n.effective_start < o.effective_start else LOOSER,
+            T("subject.effective_start"),
+            plain_words(o.effective_start),
+            plain_words(n.effective_start),
+        )
+    if o.effective_end != n.effective_end:
+        cx.add(
+            "contract",
+            "contract.effective.end",
+            "changed",
+            STRICTER if n.effective_end > o.effective_end else LOOSER,
+            T("subject.effective_end"),
+            plain_words(o.effective_end),
+            plain_words(n.effective_end),
+        )
+
+
+# ---------------------------------------------------------------- parties
+
+
+def _party(cx: Context, role: str) -> None:
+    s = "parties"
+    a, b = getattr(cx.old, role), getattr(cx.new, role)
+    party = T(f"party.{role}")
+    cx.text(s, f"{role}.name", T("subject.party_name", party=party), a.name, b.name)
+    cx.text(s, f"{role}.address", T("subject.party_address", party=party), a.address, b.address, NEUTRAL)
+    cx.text(s, f"{role}.contact", T("subject.party_contact", party=party), a.contact, b.contact, NEUTRAL)
+    old_c = [Bilingual.of(c) for c in a.credentials]
+    new_c = [Bilingual.of(c) for c in b.credentials]
+    credential = T("subject.party_credential", party=party)
+    for c in old_c:
+        if c not in new_c:
+            cx.add(s, f"{role}.credentials", "removed", LOOSER, credential, c, None)
+    for c in new_c:
+        if c not in old_c:
+            cx.add(s, f"{role}.credentials", "added", STRICTER, credential, None, c)
+    kept_old = [c for c in old_c if c in new_c]
+    kept_new = [c for c in new_c if c in old_c]
+    if kept_old != kept_new:
+        cx.add(
+            s,
+            f"{role}.credentials.order",
+            "reordered",
+            NEUTRAL,
+            T("subject.party_credentials_order", party=party),
+            list_words(kept_old),
+            list_words(kept_new),
+        )
+
+
+def diff_provider(cx: Context) -> None:
+    _party(cx, "provider")
+
+
+def diff_customer(cx: Context) -> None:
+    _party(cx, "customer")
+
+
+# ---------------------------------------------------------------- scope
+
+
+def diff_scope(cx: Context) -> None:
+    s = "scope"
+    o, n = cx.old.scope, cx.new.scope
+
+    def titled(x):
+        return tv(x.title)
+
+    def cmp_title(kind: str) -> Callable:
+        def compare(a, b) -> None:
+            cx.text(s, f"scope.{kind}.{b.name}.title", Verbatim(b.name), a.title, b.title)
+
+        return compare
+
+    cx.named_list(
+        s, "region", list(o.regions), list(n.regions), lambda x: _plain(x.title), cmp_title("region"), title=titled
+    )
+
+    def cmp_product(a: m.Product, b: m.Product) -> None:
+        cmp_title("product")(a, b)
+        path = f"scope.product.{b.name}.fee"
+        if a.fee is not None and b.fee is not None and a.fee_period != b.fee_period:
+            # The same fee over a longer period costs the customer less.
+            same = _plain(a.fee) == _plain(b.fee)
+            longer = PERIOD_MONTHS.get(b.fee_period or "", 0) > PERIOD_MONTHS.get(a.fee_period or "", 0)
+            cx.add(
+                s,
+                f"{path}.period",
+                "changed",
+                (STRICTER if longer else LOOSER) if same else UNCLEAR,
+                T("subject.product_fee_period", name=Verbatim(b.name)),
+                word_of("period", a.fee_period),
+                word_of("period", b.fee_period),
+            )
+            if not same:
+                cx.add(
+                    s,
+                    path,
+                    "changed",
+                    UNCLEAR,
+                    T("subject.product_fee", name=Verbatim(b.name)),
+                    money_words(a.fee),
+                    money_words(b.fee),
+                )
+            return
+        cx.sized(
+            s,
+            path,
+            T("subject.product_fee", name=Verbatim(b.name)),
+            a.fee,
+            b.fee,
+            money_words,
+            lambda x, y: by_number(x.amount, y.amount) if x.currency == y.currency else None,
+            absent_is=STRICTER,
+        )
+
+    cx.named_list(
+        s,
+        "product",
+        list(o.products),
+        list(n.products),
+        lambda x: (_plain(x.title), _plain(x.fee), x.fee_period),
+        cmp_product,
+        title=titled,
+    )
+    cx.named_list(
+        s, "service", list(o.services), list(n.services), lambda x: _plain(x.title), cmp_title("service"), title=titled
+    )
+
+
+# ---------------------------------------------------------------- calendars
+
+
+def _minutes(windows) -> set[tuple[int, int]]:
+    return {(w.weekday, x) for w in windows for x in range(w.start_minute, w.end_minute)}
+
+
+def _coverage(a: set, b: set, more_is: str) -> str:
+    """a → b for sets of weekly minutes: strictly more is `more_is`."""
+    if a == b:
+        return NEUTRAL
+    if b > a:
+        return more_is
+    if b < a:
+        return flip(more_is)
+    return UNCLEAR
+
+
+def diff_calendar(cx: Context) -> None:
+    s = "calendars"
+
+    def compare(a: m.Calendar, b: m.Calendar) -> None:
+        name = Verbatim(b.name)
+        cx.text(s, f"calendar.{b.name}.title", T("subject.calendar_title", name=name), a.title, b.title)
+        ma, mb = _minutes(a.hours), _minutes(b.hours)
+        if ma != mb:
+            # More working time: business clocks run faster and the calendar's column takes more tickets.
+            cx.add(
+                s,
+                f"calendar.{b.name}.hours",
+                "changed",
+                _coverage(ma, mb, STRICTER),
+                T("subject.calendar_hours", name=name),
+                window_words(a.hours),
+                window_words(b.hours),
+            )
+        if a.holiday_sets != b.holiday_sets:
+            # A holiday set takes working days away: more sets, fewer working hours.
+            more = set(b.holiday_sets) - set(a.holiday_sets)
+            fewer = set(a.holiday_sets) - set(b.holiday_sets)
+            cx.add(
+                s,
+                f"calendar.{b.name}.holidays",
+                "changed",
+                LOOSER if more and not fewer else STRICTER if fewer and not more else UNCLEAR,
+                T("subject.calendar_holidays", name=name),
+                list_words(a.holiday_sets),
+                list_words(b.holiday_sets),
+            )
+        for attr, more_is in (("extra_holidays", LOOSER), ("extra_workdays", STRICTER)):
+            da = {x.date: x for x in getattr(a, attr)}
+            db = {x.date: x for x in getattr(b, attr)}
+            for d in sorted(set(da) | set(db)):
+                subj = T(f"subject.calendar_{attr}", name=name, date=Verbatim(str(d)))
+                path = f"calendar.{b.name}.{attr}.{d}"
+                if d not in da:
+                    cx.add(s, path, "added", more_is, subj, None, tv(db[d].note) if db[d].note else plain_words(d))
+                elif d not in db:
+                    cx.add(s, path, "removed", flip(more_is), subj, tv(da[d].note) if da[d].note else plain_words(d))
+                else:
+                    cx.text(s, f"{path}.note", subj, da[d].note, db[d].note, NEUTRAL)
+
+    cx.named_list(
+        s,
+        "calendar",
+        list(cx.old.calendars),
+        list(cx.new.calendars),
+        lambda c: _plain(c.model_copy(update={"name": ""})),
+        compare,
+        added_dir=UNCLEAR,
+        title=lambda c: tv(c.title),
+    )
+
+
+# ---------------------------------------------------------------- priorities
+
+
+def diff_priority(cx: Context) -> None:
+    s = "priorities"
+
+    def compare(a: m.Priority, b: m.Priority) -> None:
+        name = Verbatim(b.name)
+        cx.text(s, f"priority.{b.name}.title", T("subject.priority_title", name=name), a.title, b.title)
+        da, db = list(a.definitions), list(b.definitions)
+        for i in range(max(len(da), len(db))):
+            cx.text(
+                s,
+                f"priority.{b.name}.definition.{i + 1}",
+                T("subject.priority_definition", name=name),
+                da[i] if i < len(da) else None,
+                db[i] if i < len(db) else None,
+                NEUTRAL,
+            )
+
+    cx.named_list(
+        s,
+        "priority",
+        list(cx.old.priorities),
+        list(cx.new.priorities),
+        lambda p: (_plain(p.title), _plain(p.definitions)),
+        compare,
+        added_dir=UNCLEAR,
+        title=lambda p: tv(p.title),
+        order_matters=True,
+    )
+
+
+# ---------------------------------------------------------------- targets
+
+
+def _column_label(contract: m.Contract, col: m.Column) -> Any:
+    if col.kind == "any":
+        return None
+    if col.kind == "off_hours":
+        return T("subject.off_hours")
+    if col.kind == "calendar":
+        cal = next((c for c in contract.calendars if c.name == col.name), None)
+        return tv(cal.title).lower_first() if cal else Verbatim(col.name)
+    reg = next((r for r in contract.scope.regions if r.name == col.name), None)
+    return tv(reg.title).lower_first() if reg else Verbatim(col.name)
+
+
+def _cell_subject(prio: str, title: Bilingual, label: Any) -> Msg:
+    if label is None:
+        return T("subject.cell", priority=Verbatim(prio), title=title.lower_first())
+    return T("subject.cell_in", priority=Verbatim(prio), title=title.lower_first(), column=label)
+
+
+def _fallback(mx: m.Matrix, rn: Callable[[str, str], str]) -> dict[str, m.Target]:
+    """Per priority, the cell that takes tickets no calendar column takes."""
+    col = next((c for c in mx.columns if c.kind in ("off_hours", "any")), None)
+    if col is None:
+        return {}
+    return {rn("priority", t.priority): t for t in mx.targets if t.column == col.name}
+
+
+def diff_matrix(cx: Context) -> None:
+    for metric in ("response", "resolution"):
+        _matrix(cx, metric)
+
+
+def _matrix(cx: Context, metric: str) -> None:
+    a, b = cx.old.matrix(metric), cx.new.matrix(metric)
+    if a is None and b is None:
+        return
+    s = metric
+    either = b or a
+    assert either is not None
+    title = Bilingual.of(either.title)
+    if a is None or b is None:
+        gained = b is not None
+        mx = b if gained else a
+        assert mx is not None
+        contract = cx.new if gained else cx.old
+        for t in mx.targets:
+            if t.duration is None:
+                continue
+            col = next(c for c in mx.columns if c.name == t.column)
+            cx.add(
+                s,
+                f"{metric}.{t.priority}.{t.column}",
+                "added" if gained else "removed",
+                STRICTER if gained else LOOSER,
+                _cell_subject(t.priority, title, _column_label(contract, col)),
+                None if gained else dur_words(t.duration),
+                dur_words(t.duration) if gained else None,
+            )
+        return
+    cx.text(s, f"{metric}.title", T("subject.title"), a.title, b.title)
+    old_cells = {(cx.rn("priority", t.priority), cx.rn.column(t.column)): t for t in a.targets}
+    new_cells = {(t.priority, t.column): t for t in b.targets}
+    old_name = {cx.rn.column(c.name): c.name for c in a.columns}  # new name → name in the old matrix
+    if a.clock != b.clock and cx.rn("calendar", a.clock or "") != (b.clock or ""):
+        # The clock changes every business cell it counts: the same duration
+        # on each side, compared on each version's clock.
+        effects = [
+            cx.targets.direction((a, ta.duration), (b, tb.duration), (key[1], old_name.get(key[1])))
+            for key, tb in new_cells.items()
+            if (ta := old_cells.get(key)) is not None
+            and ta.duration is not None
+            and tb.duration is not None
+            and "business" in (ta.duration.clock, tb.duration.clock)
+            and _plain(ta.duration) == _plain(tb.duration)
+        ]
+        cx.add(
+            s,
+            f"{metric}.clock",
+            "changed",
+            combine(effects),
+            T("subject.clock"),
+            plain_words(a.clock),
+            plain_words(b.clock),
+        )
+    old_cols = [cx.rn.column(c.name) for c in a.columns]
+    new_cols = [c.name for c in b.columns]
+    if old_cols != new_cols and sorted(old_cols) == sorted(new_cols):
+        # The first calendar column containing the opening instant wins: order can matter.
+        cx.add(
+            s,
+            f"{metric}.columns",
+            "reordered",
+            UNCLEAR,
+            T("subject.column_order"),
+            list_words(old_cols),
+            list_words(new_cols),
+        )
+    fallback_old = _fallback(a, cx.rn)
+    fallback_new = _fallback(b, lambda ns, x: x)
+    new_names = {c.name for c in b.columns}
+    for key in dict.fromkeys([*new_cells, *old_cells]):
+        prio, colname = key
+        ta, tb = old_cells.get(key), new_cells.get(key)
+        col = next((c for c in b.columns if c.name == colname), None) or next(
+            c for c in a.columns if cx.rn.column(c.name) == colname
+        )
+        contract = cx.new if tb is not None else cx.old
+        subject = _cell_subject(prio, title, _column_label(contract, col))
+        path = f"{metric}.{prio}.{colname}"
+        column = (colname if colname in new_names else None, old_name.get(colname))
+        if ta is not None and tb is not None:
+            _cell(cx, s, path, subject, (a, ta.duration), (b, tb.duration), column)
+        elif tb is not None:
+            # A new column (or priority): compare with what those tickets got before.
+            before = fallback_old.get(prio) if col.kind == "calendar" else None
+            _cell(
+                cx,
+                s,
+                path,
+                subject,
+                (a, before.duration if before else None),
+                (b, tb.duration),
+                column,
+                "added",
+                before,
+            )
+        else:
+            assert ta is not None
+            after = fallback_new.get(prio) if col.kind == "calendar" else None
+            _cell(
+                cx, s, path, subject, (a, ta.duration), (b, after.duration if after else None), column, "removed", after
+            )
+
+
+def _cell(cx: Context, s, path, subject, old, new, column, kind="changed", fallback=None) -> None:
+    (_, da), (_, db) = old, new
+    if kind == "changed":
+        if da is None and db is None:
+            return
+        # The same duration on a changed calendar or clock: that change is
+        # reported on its own, once, rather than once per cell.
+        if da is not None and db is not None and _plain(da) == _plain(db):
+            return
+    if da is None and db is None:
+        direction = NEUTRAL
+    elif da is None:
+        direction = STRICTER  # a commitment where there was none
+    elif db is None:
+        direction = LOOSER
+    else:
+        direction = cx.targets.direction(old, new, column)
+    old_words, new_words = dur_words(da), dur_words(db)
+    if kind == "added" and fallback is not None:
+        old_words = T("value.before_fallback", value=old_words)
+    if kind == "removed" and fallback is not None:
+        new_words = T("value.now_fallback", value=new_words)
+    cx.add(
+        s,
+        path,
+        kind,
+        direction,
+        subject,
+        old_words if (kind != "added" or fallback is not None) else None,
+        new_words if (kind != "removed" or fallback is not None) else None,
+    )
+
+
+def _durations_on(same_clock: bool) -> Order:
+    """Durations outside a matrix; business ones only on an unchanged clock."""
+
+    def order(a: m.Duration, b: m.Duration) -> int | None:
+        if not same_clock and "business" in (a.clock, b.clock):
+            return None
+        return by_duration(a, b)
+
+    return order
+
+
+def diff_updates(cx: Context) -> None:
+    a, b = cx.old.updates, cx.new.updates
+    s = "updates"
+    if a is None and b is None:
+        return
+    either = b or a
+    assert either is not None
+    title = Bilingual.of(either.title).lower_first()
+    same_clock = True
+    if a is not None and b is not None:
+        cx.text(s, "updates.title", T("subject.title"), a.title, b.title)
+        if a.clock != b.clock and cx.rn("calendar", a.clock or "") != (b.clock or ""):
+            same_clock = False
+            cx.add(
+                s, "updates.clock", "changed", UNCLEAR, T("subject.clock"), plain_words(a.clock), plain_words(b.clock)
+            )
+    ra = {cx.rn("priority", r.priority): r.every for r in (a.rules if a else ())}
+    rb = {r.priority: r.every for r in (b.rules if b else ())}
+    for p in dict.fromkeys([*rb, *ra]):
+        cx.sized(
+            s,
+            f"updates.{p}",
+            T("subject.update_interval", priority=Verbatim(p), title=title),
+            ra.get(p),
+            rb.get(p),
+            dur_words,
+            _durations_on(same_clock),
+        )
+
+
+def diff_followup(cx: Context) -> None:
+    a, b = cx.old.followup, cx.new.followup
+    if a is None and b is None:
+        return
+    either = b or a
+    assert either is not None
+    if a is not None and b is not None:
+        cx.text("followup", "followup.title", T("subject.title"), a.title, b.title)
+    cx.sized(
+        "followup",
+        "followup.within",
+        T("subject.followup_within", title=Bilingual.of(either.title).lower_first()),
+        a.within if a else None,
+        b.within if b else None,
+        dur_words,
+        by_duration,
+    )
+
+
+# ---------------------------------------------------------------- availability and warnings
+
+
+def diff_availability(cx: Context) -> None:
+    s = "availability"
+    ta = {(cx.rn("product", t.product), t.period): t for t in cx.old.availability}
+    tb = {(t.product, t.period): t for t in cx.new.availability}
+    for key in dict.fromkeys([*tb, *ta]):
+        prod, period = key
+        x, y = ta.get(key), tb.get(key)
+        cx.sized(
+            s,
+            f"availability.{prod}.{period}",
+            T("subject.availability", product=Verbatim(prod), period=T(f"period.{period}")),
+            x.percent if x else None,
+            y.percent if y else None,
+            pct_words,
+            by_number,
+            smaller_is_stricter=False,
+        )
+    kept_old = [k for k in ta if k in tb]
+    kept_new = [k for k in tb if k in ta]
+    if kept_old != kept_new:
+        cx.add(
+            s,
+            "availability.order",
+            "reordered",
+            NEUTRAL,
+            T("subject.availability_order"),
+            list_words(p for p, _ in kept_old),
+            list_words(p for p, _ in kept_new),
+        )
+
+
+def diff_warnings(cx: Context) -> None:
+    wa = {w.level: w.percent for w in cx.old.warnings}
+    wb = {w.level: w.percent for w in cx.new.warnings}
+    for level in get_args(m.LevelName):
+        # An earlier warning (a lower share of the target elapsed) protects the customer.
+        cx.sized(
+            "warnings",
+            f"warnings.{level}",
+            T("subject.warning", level=T(f"level.{level}")),
+            wa.get(level),
+            wb.get(level),
+            lambda p: T("value.warning_at", percent=num(p)),
+            by_number,
+        )
+
+
+# ---------------------------------------------------------------- credits
+
+
+def _amount_order(a: m.Amount, b: m.Amount) -> int | None:
+    if a.money is not None and b.money is not None:
+        return by_number(a.money.amount, b.money.amount) if a.money.currency == b.money.currency else None
+    if a.percent is not None and b.percent is not None and a.base == b.base:
+        return by_number(a.percent, b.percent)
+    return None
+
+
+def _amount(cx: Context, s, path, subject, a: m.Amount, b: m.Amount) -> None:
+    """A larger credit is stricter; a percentage against a fixed sum is unclear."""
+    if _plain(a) == _plain(b):
+        return
+    cx.sized(s, path, subject, a, b, amount_words, _amount_order, smaller_is_stricter=False)
+
+
+def _cap(cx: Context, s, path, subject, a: m.Amount | None, b: m.Amount | None) -> None:
+    if a is not None and b is not None:
+        _amount(cx, s, path, subject, a, b)
+    elif a is not None or b is not None:
+        # No cap means no limit: adding one limits what the customer can get.
+        cx.add(
+            s,
+            path,
+            "added" if b else "removed",
+            LOOSER if b else STRICTER,
+            subject,
+            amount_words(a) if a else None,
+            amount_words(b) if b else None,
+        )
+
+
+def _step_words(st: m.StepRule) -> Msg:
+    return T(
+        "value.step", mode=T(f"value.step_per.{st.mode}", every=dur_words(st.every)), amount=amount_words(st.amount)
+    )
+
+
+def diff_credit(cx: Context) -> None:
+    s = "credits"
+
+    def compare(a: m.CreditLadder, b: m.CreditLadder) -> None:
+        t = Bilingual.of(b.title)
+        low = t.lower_first()
+        name = b.name
+        cx.text(s, f"credit.{name}.title", T("subject.ladder_title", ladder=t), a.title, b.title)
+        if a.metric != b.metric:
+            cx.add(
+                s,
+                f"credit.{name}.metric",
+                "changed",
+                UNCLEAR,
+                T("subject.ladder_metric", ladder=t),
+                word_of("credit_metric", a.metric),
+                word_of("credit_metric", b.metric),
+            )
+        sa, sb = a.step, b.step
+        if sa and sb:
+            if sa.mode != sb.mode:
+                # "per started" counts a step for every begun interval: more credit than "per full".
+                cx.add(
+                    s,
+                    f"credit.{name}.step.mode",
+                    "changed",
+                    STRICTER if sb.mode == "started" else LOOSER,
+                    T("subject.ladder_step_mode", ladder=low),
+                    T(f"value.step_mode.{sa.mode}"),
+                    T(f"value.step_mode.{sb.mode}"),
+                )
+            # A shorter step pays sooner and more often.
+            cx.sized(
+                s,
+                f"credit.{name}.step.every",
+                T("subject.ladder_step_every", ladder=low),
+                sa.every,
+                sb.every,
+                dur_words,
+                _durations_on(True),
+            )
+            _amount(
+                cx, s, f"credit.{name}.step.amount", T("subject.ladder_step_amount", ladder=low), sa.amount, sb.amount
+            )
+        elif sa or sb:
+            cx.add(
+                s,
+                f"credit.{name}.step",
+                "added" if sb else "removed",
+                STRICTER if sb else LOOSER,
+                T("subject.ladder_step", ladder=low),
+                _step_words(sa) if sa else None,
+                _step_words(sb) if sb else None,
+            )
+        _tiers(cx, s, name, low, a, b)
+        _cap(cx, s, f"credit.{name}.cap", T("subject.ladder_cap", ladder=low), a.cap, b.cap)
+
+    cx.named_list(
+        s,
+        "credit",
+        list(cx.old.credit_ladders),
+        list(cx.new.credit_ladders),
+        lambda x: _plain(x.model_copy(update={"name": ""})),
+        compare,
+        added_dir=STRICTER,
+        title=lambda x: tv(x.title),
+    )
+
+
+def _tiers(cx: Context, s: str, name: str, low: Bilingual, a: m.CreditLadder, b: m.CreditLadder) -> None:
+    ta = {x.below: x for x in a.tiers}
+    tb = {x.below: x for x in b.tiers}
+    only_a = [x for x in a.tiers if x.below not in tb]
+    only_b = [x for x in b.tiers if x.below not in ta]
+
+    def tier(below) -> Msg:
+        return T("subject.ladder_tier", ladder=low, below=num(below))
+
+    # A tier whose threshold moved is the same tier, not a removal and an addition.
+    moved = list(zip(only_a, only_b)) if len(only_a) == len(only_b) else []
+    for tx, ty in moved:
+        cx.sized(
+            s,
+            f"credit.{name}.tier.{num(tx.below)}",
+            T("subject.ladder_threshold", ladder=low),
+            tx.below,
+            ty.below,
+            pct_words,
+            by_number,
+            smaller_is_stricter=False,
+        )
+        _amount(cx, s, f"credit.{name}.tier.{num(ty.below)}", tier(ty.below), tx.amount, ty.amount)
+    for below in dict.fromkeys([*tb, *ta]):
+        x, y = ta.get(below), tb.get(below)
+        if x is not None and y is not None:
+            _amount(cx, s, f"credit.{name}.tier.{num(below)}", tier(below), x.amount, y.amount)
+        elif not moved:
+            cx.add(
+                s,
+                f"credit.{name}.tier.{num(below)}",
+                "added" if y else "removed",
+                STRICTER if y else LOOSER,
+                tier(below),
+                amount_words(x.amount) if x else None,
+                amount_words(y.amount) if y else None,
+            )
+
+
+_ROUNDING_RANK = {"down": 0, "half_even": 1, "half_up": 2, "up": 3}
+_FORM_RANK = {"service_credit": 0, "refund": 1, "cash": 1}
+
+
+def diff_credits(cx: Context) -> None:
+    s = "credits"
+    pa, pb = cx.old.credits, cx.new.credits
+    if pa is None and pb is None:
+        return
+    pa = pa or m.CreditPolicy.model_construct(**_policy_defaults())
+    pb = pb or m.CreditPolicy.model_construct(**_policy_defaults())
+    _cap(cx, s, "credits.cap", T("subject.credits_cap"), pa.cap, pb.cap)
+    if pa.cap and pb.cap and pa.cap_period != pb.cap_period:
+        # The same cap over a longer period limits the customer more.
+        longer = PERIOD_MONTHS.get(pb.cap_period or "", 0) > PERIOD_MONTHS.get(pa.cap_period or "", 0)
+        cx.add(
+            s,
+            "credits.cap.period",
+            "changed",
+            LOOSER if longer else STRICTER,
+            T("subject.credits_cap_period"),
+            word_of("period", pa.cap_period),
+            word_of("period", pb.cap_period),
+        )
+    if pa.form != pb.form:
+        ra, rb = _FORM_RANK.get(pa.form or "", -1), _FORM_RANK.get(pb.form or "", -1)
+        cx.add(
+            s,
+            "credits.form",
+            "changed",
+            UNCLEAR if -1 in (ra, rb) or ra == rb else STRICTER if rb > ra else LOOSER,
+            T("subject.credits_form"),
+            word_of("form", pa.form),
+            word_of("form", pb.form),
+        )
+    if pa.claim_after != pb.claim_after and pa.claim_after and pb.claim_after:
+        cx.add(
+            s,
+            "credits.claim.after",
+            "changed",
+            UNCLEAR,
+            T("subject.claim_after"),
+            word_of("claim_anchor", pa.claim_after),
+            word_of("claim_anchor", pb.claim_after),
+        )
+    # A longer claim window gives the customer more time.
+    cx.sized(
+        s,
+        "credits.claim.within",
+        T("subject.claim_within"),
+        pa.claim_within,
+        pb.claim_within,
+        dur_words,
+        _durations_on(True),
+        smaller_is_stricter=False,
+    )
+    if pa.rounding != pb.rounding:
+        cx.add(
+            s,
+            "credits.rounding",
+            "changed",
+            STRICTER if _ROUNDING_RANK[pb.rounding] > _ROUNDING_RANK[pa.rounding] else LOOSER,
+            T("subject.rounding"),
+            word_of("rounding", pa.rounding),
+            word_of("rounding", pb.rounding),
+        )
+    if pa.quantum != pb.quantum:
+        cx.add(
+            s,
+            "credits.quantum",
+            "changed",
+            UNCLEAR,
+            T("subject.quantum"),
+            Verbatim(num(pa.quantum)),
+            Verbatim(num(pb.quantum)),
+        )
+
+
+@cache
+def _policy_defaults() -> dict[str, Any]:
+    """A credit policy with nothing stated (every field at its default)."""
+    return {
+        k: f.get_default(call_default_factory=True)
+        for k, f in m.CreditPolicy.model_fields.items()
+        if not f.is_required()
+    }
+
+
+# ---------------------------------------------------------------- exclusions
+
+
+def diff_exclusions(cx: Context) -> None:
+    s = "exclusions"
+    ea = cx.old.exclusions or m.Exclusions()
+    eb = cx.new.exclusions or m.Exclusions()
+    fa, fb = ea.force_majeure, eb.force_majeure
+    fm = T("subject.force_majeure")
+    if fa is None or fb is None:
+        if fa is not None or fb is not None:
+            cx.add(
+                s,
+                "exclusions.force_majeure",
+                "added" if fb else "removed",
+                LOOSER if fb else STRICTER,
+                fm,
+                tv(fa.events) if fa else None,
+                tv(fb.events) if fb else None,
+            )
+    else:
+        _events(cx, s, fm, fa.events, fb.events)
+        cx.sized(
+            s,
+            "exclusions.force_majeure.notify",
+            T("subject.force_majeure_notify"),
+            fa.notify_within,
+            fb.notify_within,
+            dur_words,
+            _durations_on(True),
+        )
+    ma, mb = ea.maintenance, eb.maintenance
+    if ma is None or mb is None:
+        if ma is not None or mb is not None:
+            cx.add(
+                s,
+                "exclusions.maintenance",
+                "added" if mb else "removed",
+                LOOSER if mb else STRICTER,
+                T("subject.maintenance"),
+            )
+    else:
+        _maintenance(cx, s, ma, mb)
+    ca, cb = ea.customer_caused, eb.customer_caused
+    cc = T("subject.customer_caused")
+    if (ca is None) != (cb is None):
+        cx.add(
+            s,
+            "exclusions.customer_caused",
+            "added" if cb else "removed",
+            LOOSER if cb else STRICTER,
+            cc,
+            tv(ca.text) if ca and ca.text else None,
+            tv(cb.text) if cb and cb.text else None,
+        )
+    elif ca is not None and cb is not None:
+        cx.text(s, "exclusions.customer_caused", cc, ca.text, cb.text, LOOSER)
+
+    def compare(a: m.OtherExclusion, b: m.OtherExclusion) -> None:
+        cx.text(s, f"exclusions.{b.name}", T("subject.exclusion", name=Verbatim(b.name)), a.text, b.text)
+
+    cx.named_list(
+        s,
+        "exclusion",
+        list(ea.others),
+        list(eb.others),
+        lambda x: _plain(x.text),
+        compare,
+        added_dir=LOOSER,
+        title=lambda x: tv(x.text),
+    )
+
+
+def _maintenance(cx: Context, s: str, ma: m.Maintenance, mb: m.Maintenance) -> None:
+    # Longer notice protects the customer; a larger allowance or window protects the provider.
+    cx.sized(
+        s,
+        "exclusions.maintenance.notice",
+        T("subject.maintenance_notice"),
+        ma.notice,
+        mb.notice,
+        dur_words,
+        _durations_on(True),
+        smaller_is_stricter=False,
+    )
+    if ma.max and mb.max and ma.max_period != mb.max_period:
+        # The same allowance over a shorter period allows more maintenance.
+        shorter = PERIOD_MONTHS.get(mb.max_period or "", 0) < PERIOD_MONTHS.get(ma.max_period or "", 0)
+        cx.add(
+            s,
+            "exclusions.maintenance.max.period",
+            "changed",
+            LOOSER if shorter else STRICTER,
+            T("subject.maintenance_max_period"),
+            word_of("period", ma.max_period),
+            word_of("period", mb.max_period),
+        )
+    cx.sized(
+        s,
+        "exclusions.maintenance.max",
+        T("subject.maintenance_max"),
+        ma.max,
+        mb.max,
+        dur_words,
+        _durations_on(True),
+        absent_is=STRICTER,
+    )
+    wa, wb = _minutes(ma.windows), _minutes(mb.windows)
+    if wa != wb:
+        cx.add(
+            s,
+            "exclusions.maintenance.window",
+            "changed",
+            _coverage(wa, wb, LOOSER),
+            T("subject.maintenance_window"),
+            window_words(ma.windows),
+            window_words(mb.windows),
+        )
+
+
+# How a list of events is written in a contract text (a pattern of the
+# contract's languages, not words the diff shows).
+_EVENT_SEPARATORS = re.compile(r"\s*[、，,；;]\s*|\s+and\s+|\s*及\s*|\s*和\s*")
+_FULL_STOPS = "。."
+
+
+def _items(text: str) -> list[str]:
+    parts = _EVENT_SEPARATORS.split(text.strip().rstrip(_FULL_STOPS))
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _events(cx: Context, s: str, subject: Msg, a: m.Text, b: m.Text) -> None:
+    """Force-majeure events are a list: report items added and removed."""
+    ta, tb = Bilingual.of(a), Bilingual.of(b)
+    if ta == tb:
+        return
+    langs = [x for x in LANGUAGES if x in a.values or x in b.values]
+    added: dict[str, list[str]] = {}
+    removed: dict[str, list[str]] = {}
+    for cl in langs:
+        ia, ib = _items(ta.in_(cl)), _items(tb.in_(cl))
+        added[cl] = [x for x in ib if x not in ia]
+        removed[cl] = [x for x in ia if x not in ib]
+    if not any(added.values()) and not any(removed.values()):  # reworded or reordered only
+        cx.text(s, "exclusions.force_majeure.events", subject, a, b)
+        return
+    for kind, items, direction in (("added", added, LOOSER), ("removed", removed, STRICTER)):
+        for i in range(max(len(v) for v in items.values())):
+            pair = [items[cl][i] for cl in langs if i < len(items[cl])]
+            both: Any = (
+                Verbatim(pair[0]) if len(pair) == 1 else T("value.both_languages", first=pair[0], second=pair[1])
+            )
+            cx.add(
+                s,
+                "exclusions.force_majeure.events",
+                kind,
+                direction,
+                subject,
+                both if kind == "removed" else None,
+                both if kind == "added" else None,
+            )
+
+
+# ---------------------------------------------------------------- reporting and legal
+
+
+def _span_order(a: m.CalendarSpan, b: m.CalendarSpan) -> int | None:
+    """Spans in days and weeks against months and years: a month lasts 28 to 31 days."""
+    days = {"day": 1, "week": 7}
+    months = {"month": 1, "year": 12}
+    if a.unit in days and b.unit in days:
+        return by_number(a.count * days[a.unit], b.count * days[b.unit])
+    if a.unit in months and b.unit in months:
+        return by_number(a.count * months[a.unit], b.count * months[b.unit])
+    if a.unit in days:
+        d, mo = a.count * days[a.unit], b.count * months[b.unit]
+        return -1 if d < 28 * mo else 1 if d > 31 * mo else None
+    order = _span_order(b, a)
+    return None if order is None else -order
+
+
+def diff_reporting(cx: Context) -> None:
+    s = "reporting"
+    ra = cx.old.reporting or m.Reporting()
+    rb = cx.new.reporting or m.Reporting()
+    for attr, subject, words in (
+        ("reports", T("subject.report"), lambda x: T(f"report_kind.{x}")),
+        ("metrics", T("subject.metric"), Verbatim),
+    ):
+        a, b = list(getattr(ra, attr)), list(getattr(rb, attr))
+        for x in b:
+            if x not in a:
+                cx.add(s, f"reporting.{attr}.{x}", "added", STRICTER, subject, None, words(x))
+        for x in a:
+            if x not in b:
+                cx.add(s, f"reporting.{attr}.{x}", "removed", LOOSER, subject, words(x), None)
+        if [x for x in a if x in b] != [x for x in b if x in a]:
+            cx.add(
+                s,
+                f"reporting.{attr}.order",
+                "reordered",
+                NEUTRAL,
+                subject,
+                list_words(map(words, a)),
+                list_words(map(words, b)),
+            )
+    cx.sized(
+        s,
+        "reporting.retention",
+        T("subject.retention"),
+        ra.retention,
+        rb.retention,
+        span_words,
+        _span_order,
+        smaller_is_stricter=False,
+    )
+    aa, ab = ra.audit, rb.audit
+    cx.sized(
+        s,
+        "reporting.audit.every",
+        T("subject.audit_every"),
+        aa.every if aa else None,
+        ab.every if ab else None,
+        span_words,
+        _span_order,
+    )
+    if aa and ab and aa.by != ab.by:
+        rank = {"provider": 0, "customer": 1, "third_party": 1}
+        cx.add(
+            s,
+            "reporting.audit.by",
+            "changed",
+            UNCLEAR if rank[aa.by] == rank[ab.by] else STRICTER if rank[ab.by] > rank[aa.by] else LOOSER,
+            T("subject.audit_by"),
+            word_of("auditor", aa.by),
+            word_of("auditor", ab.by),
+        )
+
+
+def _legal(cx: Context, s, path, subject, a: m.Text | None, b: m.Text | None) -> None:
+    """A legal text: any change is unclear (the law and the forum change what
+    a dispute costs each side; no side clearly gains)."""
+    if a is None and b is None:
+        return
+    ta, tb = (Bilingual.of(a) if a else None), (Bilingual.of(b) if b else None)
+    if ta == tb:
+        return
+    words = None
+    if ta and tb:
+        words = {cl: word_diff(ta.in_(cl), tb.in_(cl)) for cl in _langs(ta, tb) if ta.in_(cl) != tb.in_(cl)}
+    kind = "changed" if ta and tb else "added" if tb else "removed"
+    cx.add(s, path, kind, UNCLEAR, subject, ta, tb, words)
+
+
+def diff_disputes(cx: Context) -> None:
+    s = "disputes"
+    da = cx.old.disputes or m.Disputes()
+    db = cx.new.disputes or m.Disputes()
+    _legal(cx, s, "disputes.law", T("subject.law"), da.law, db.law)
+    if da.forum != db.forum:
+        cx.add(
+            s,
+            "disputes.forum",
+            "changed",
+            UNCLEAR,
+            T("subject.forum"),
+            word_of("forum", da.forum),
+            word_of("forum", db.forum),
+        )
+    _legal(cx, s, "disputes.forum_name", T("subject.forum_name"), da.forum_name, db.forum_name)
+    _legal(cx, s, "disputes.seat", T("subject.seat"), da.seat, db.seat)
+
+
+# ---------------------------------------------------------------- clauses
+
+
+class _Named:
+    """A clause under its name, or its English (first) title when unnamed."""
+
+    def __init__(self, c: m.Clause) -> None:
+        self.c = c
+        self.name = c.name or Bilingual.of(c.title).in_("en")
+
+
+def diff_clause(cx: Context) -> None:
+    s = "clauses"
+
+    def compare(a: _Named, b: _Named) -> None:
+        t = Bilingual.of(b.c.title)
+        cx.text(s, f"clause.{b.name}.title", T("subject.clause_title", title=t), a.c.title, b.c.title)
+        pa, pb = list(a.c.paragraphs), list(b.c.paragraphs)
+        for i in range(max(len(pa), len(pb))):
+            cx.text(
+                s,
+                f"clause.{b.name}.{i + 1}",
+                T("subject.clause_paragraph", title=t, n=i + 1),
+                pa[i] if i < len(pa) else None,
+                pb[i] if i < len(pb) else None,
+            )
+
+    cx.named_list(
+        s,
+        "clause",
+        [_Named(c) for c in cx.old.clauses],
+        [_Named(c) for c in cx.new.clauses],
+        lambda x: (_plain(x.c.title), _plain(x.c.paragraphs)),
+        compare,
+        added_dir=UNCLEAR,
+        title=lambda x: tv(x.c.title),
+    )
+
+
+# ---------------------------------------------------------------- the registry
+
+# One comparison per statement kind, in the order they run (contract order);
+# the `contract` header is the kind that holds the id and the version.
+DIFFERS: dict[str, Callable[[Context], None]] = {
+    name.removeprefix("diff_"): fn for name, fn in list(globals().items()) if name.startswith("diff_") and callable(fn)
+}
+
+# The statements inside each kind that its comparison reads (grammar rule names).
+NESTED: dict[str, tuple[str, ...]] = {
+    "provider": ("party_body", "credential", "address", "contact"),
+    "customer": ("party_body", "credential", "address", "contact"),
+    "scope": ("region", "product", "fee", "service", "period"),
+    "calendar": ("hours", "days", "day_span", "time_range", "holiday_set", "extra_holiday", "extra_workday"),
+    "priority": ("priority_body",),
+    "matrix": ("clock", "columns", "row"),
+    "updates": ("update_rule",),
+    "availability": ("period",),
+    "warnings": ("warning_level",),
+    "credit": ("step_rule", "tier_rule", "ladder_cap", "percent_amount", "money_amount"),
+    "credits": ("credits_cap", "credit_form", "claim", "rounding", "period", "percent_amount", "money_amount"),
+    "exclusions": (
+        "force_majeure",
+        "force_majeure_body",
+        "notify",
+        "maintenance",
+        "maintenance_notice",
+        "maintenance_max",
+        "maintenance_window",
+        "customer_caused",
+        "other_exclusion",
+        "days",
+        "day_span",
+        "time_range",
+        "period",
+    ),
+    "reporting": ("reports", "metrics", "retention", "audit"),
+    "disputes": ("law", "arbitration", "court", "seat"),
+    "clause": ("text",),
+    "title": ("text",),
+}
+
+
+def grammar_rules() -> tuple[set[str], set[str]]:
+    """(the statement kinds of a contract, every rule and alias of the grammar)."""
+    from slalang.resources import grammar_path
+
+    text = grammar_path().read_text(encoding="utf-8")
+    item = re.search(r"^_item:(.*?)(?=^\S)", text, re.M | re.S)
+    if item is None:
+        raise RegistryError("grammar/slalang.lark has no `_item` rule")
+    kinds = set(re.findall(r"[a-z_]+", item.group(1))) | {"contract"}
+    rules = set(re.findall(r"^([a-z_]+)\s*:", text, re.M)) | set(re.findall(r"->\s*([a-z_]+)", text))
+    return kinds, rules
+
+
+def check_registry() -> None:
+    kinds, rules = grammar_rules()
+    missing = sorted(kinds - set(DIFFERS))
+    if missing:
+        raise RegistryError(
+            f"semdiff has no comparison for statement kind `{missing[0]}`"
+            + (f" (nor {', '.join(f'`{k}`' for k in missing[1:])})" if missing[1:] else "")
+        )
+    unknown = sorted((set(DIFFERS) | {k for v in NESTED.values() for k in v}) - rules)
+    if unknown:
+        raise RegistryError(f"semdiff compares `{unknown[0]}`, which is not a rule of the grammar")
+    stray = sorted(set(NESTED) - set(DIFFERS))
+    if stray:
+        raise RegistryError(f"semdiff.NESTED names `{stray[0]}`, which has no comparison")
+
+
+check_registry()
+
+
+def run(old: m.Contract, new: m.Contract) -> list[Change]:
+    cx = Context(old, new)
+    for differ in DIFFERS.values():
+        differ(cx)
+    return cx.changes
