@@ -18,10 +18,16 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from slalang.diagnostics import Diagnostic
-from slalang.model import Contract
-from slalang.source import SourceFile
+from slalang.errors import BuildError
+
+if TYPE_CHECKING:
+    from slalang.diagnostics import Diagnostic
+    from slalang.model import Contract
+    from slalang.source import SourceFile
+
+__all__ = ["FORMATS", "PRODUCERS", "BuildContext", "BuildError", "BuildOutcome", "build_one"]
 
 FORMATS = ("rules", "html", "pdf")
 # format → (module, function); one producer may serve several formats.
@@ -32,14 +38,6 @@ PRODUCERS = {
 }
 
 
-class BuildError(Exception):
-    """A backend could not produce an output (a clear, user-facing reason)."""
-
-    def __init__(self, message: str, hint: str | None = None):
-        super().__init__(message)
-        self.hint = hint
-
-
 @dataclass
 class BuildContext:
     path: str
@@ -48,6 +46,19 @@ class BuildContext:
     formats: frozenset[str]
     layout: str = "interleaved"
     outputs: dict[str, bytes] = field(default_factory=dict)  # filled in producer order
+    # The canonical text of the source (slalang/fmt.py), whose sha256 the rule
+    # file and the letter footer record: computed once per compile from the
+    # front end's AST and comments (`compiler.Result.canonical_text`).
+    canonical_text: str | None = None
+
+    def canonical(self) -> str:
+        """The canonical source text; a context made without one (library
+        callers, tests) gets it from the source, at the cost of a parse."""
+        if self.canonical_text is None:
+            from slalang.compiler import canonical_source
+
+            self.canonical_text = canonical_source(self.source)
+        return self.canonical_text
 
 
 @dataclass
@@ -55,8 +66,8 @@ class BuildOutcome:
     path: str
     diagnostics: list[Diagnostic]
     files: dict[str, bytes] = field(default_factory=dict)
-    error: str | None = None
-    hint: str | None = None
+    error: Any = None  # a BuildError's message: str or slalang.i18n.Msg
+    hint: Any = None
     internal: bool = False
 
 
@@ -69,7 +80,7 @@ def build_one(path: str, formats: frozenset[str], layout: str = "interleaved") -
     if result.contract is None or result.source is None:
         outcome.internal = result.internal
         return outcome
-    ctx = BuildContext(path, result.source, result.contract, formats, layout)
+    ctx = BuildContext(path, result.source, result.contract, formats, layout, canonical_text=result.canonical_text)
     done: set[tuple[str, str]] = set()
     try:
         for fmt in FORMATS:  # rules first: the PDF embeds them
@@ -84,10 +95,12 @@ def build_one(path: str, formats: frozenset[str], layout: str = "interleaved") -
             except ModuleNotFoundError as exc:
                 if exc.name != target[0]:
                     raise
-                raise BuildError(f"this slalang has no {fmt} output", "use --only to pick another format")
+                from slalang.i18n import Msg
+
+                raise BuildError(Msg("cli.error.no_format", format=fmt), Msg("cli.error.no_format_hint"))
             ctx.outputs.update(getattr(module, target[1])(ctx))
     except BuildError as exc:
-        outcome.error, outcome.hint = str(exc), exc.hint
+        outcome.error, outcome.hint = exc.message, exc.hint
         return outcome
     except Exception as exc:  # a bug in a backend: name the contract, never a traceback
         import traceback

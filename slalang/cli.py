@@ -26,6 +26,7 @@ from slalang.cliutil import (
     expand_inputs,
     lang_of,
     print_diagnostics,
+    say,
     summary_line,
 )
 
@@ -35,7 +36,8 @@ from slalang.cliutil import (
 EXTRA_COMMANDS = ("schema", "eval", "extract_rules", "fmt", "diff", "textconv", "lint")
 
 
-# Kept for modules that still import it from here.
+# Kept for modules that still import it from here (diff, lint); new code
+# imports `print_diagnostics` from slalang.cliutil.
 _print_diagnostics = print_diagnostics
 
 
@@ -56,7 +58,7 @@ def cmd_check(args) -> int:
     return EXIT_ERRORS if errors else EXIT_OK
 
 
-def _parse_only(value: str | None, rules_only: bool) -> frozenset[str]:
+def _parse_only(value: str | None, rules_only: bool, lang: str = "en") -> frozenset[str]:
     from slalang.build import FORMATS
 
     if rules_only:
@@ -66,7 +68,7 @@ def _parse_only(value: str | None, rules_only: bool) -> frozenset[str]:
     chosen = {v.strip() for v in value.split(",") if v.strip()}
     unknown = chosen - set(FORMATS)
     if unknown or not chosen:
-        raise UsageError(f"--only takes a comma-separated list of {', '.join(FORMATS)}; got {value!r}")
+        raise UsageError(say("cli.error.only", lang, formats=", ".join(FORMATS), value=repr(value)))
     return frozenset(chosen)
 
 
@@ -81,12 +83,14 @@ def cmd_build(args) -> int:
 
 def _build(args) -> int:
     from slalang import build as b
+    from slalang.i18n import render
 
+    lang = lang_of(args)
     files = expand_inputs(args.inputs)
-    formats = _parse_only(args.only, args.rules)
+    formats = _parse_only(args.only, args.rules, lang)
     out_dir = Path(args.output)
     if args.jobs < 1:
-        raise UsageError("-j takes a positive number of processes")
+        raise UsageError(say("cli.error.jobs", lang))
     if args.jobs > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -97,7 +101,7 @@ def _build(args) -> int:
 
     from slalang.compiler import Result
 
-    _print_diagnostics([Result(o.path, None, None, o.diagnostics) for o in outcomes], "text", sys.stderr)
+    print_diagnostics([Result(o.path, None, None, o.diagnostics) for o in outcomes], "text", sys.stderr, lang)
     status = EXIT_OK
     names: dict[str, str] = {}
     for o in outcomes:
@@ -105,7 +109,9 @@ def _build(args) -> int:
             status = EXIT_INTERNAL
             continue
         if o.error:
-            print(f"{o.path}: error: {o.error}" + (f"\n  = help: {o.hint}" if o.hint else ""), file=sys.stderr)
+            print(say("cli.error.at_file", lang, path=o.path, detail=render(o.error, lang)), file=sys.stderr)
+            if o.hint:
+                print(say("cli.error.help", lang, hint=render(o.hint, lang)), file=sys.stderr)
             status = max(status, EXIT_ERRORS)
             continue
         if not o.files:
@@ -113,35 +119,29 @@ def _build(args) -> int:
             continue
         for name in o.files:
             if name in names:
-                print(
-                    f"{o.path}: error: writes {name}, which {names[name]} writes too (two contracts with the same id)",
-                    file=sys.stderr,
-                )
+                print(say("cli.build.same_output", lang, path=o.path, name=name, other=names[name]), file=sys.stderr)
                 status = max(status, EXIT_ERRORS)
             names[name] = o.path
     if status != EXIT_OK and not args.check:
-        print("build failed: nothing was written", file=sys.stderr)
+        print(say("cli.build.failed", lang), file=sys.stderr)
         return status
     if args.check:
         stale = []
         for o in outcomes:
             for name in b.stale_files(out_dir, o.files):
                 stale.append(name)
-                print(f"{out_dir / name}: out of date with {o.path}", file=sys.stderr)
+                print(say("cli.build.stale", lang, output=out_dir / name, path=o.path), file=sys.stderr)
         if stale:
-            print(
-                f"{len(stale)} output{'s' if len(stale) != 1 else ''} out of date; "
-                f"run `slalang build {' '.join(args.inputs)} -o {args.output}`",
-                file=sys.stderr,
-            )
+            command = f"slalang build {' '.join(args.inputs)} -o {args.output}"
+            print(say("cli.build.stale_summary", lang, n=len(stale), command=command), file=sys.stderr)
             return max(status, EXIT_ERRORS)
         if status == EXIT_OK:
-            print(f"all outputs in {out_dir} are up to date", file=sys.stderr)
+            print(say("cli.build.up_to_date", lang, dir=out_dir), file=sys.stderr)
         return status
     for o in outcomes:
         written = b.write_atomically(out_dir, o.files)
         for path in written:
-            print(f"wrote {path}")
+            print(say("cli.build.wrote", lang, path=path))
     return EXIT_OK
 
 
@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="write nothing; exit 1 naming every output in DIR that differs from a fresh build",
     )
+    add_lang_argument(p)
     p.set_defaults(func=cmd_build)
 
     for name in EXTRA_COMMANDS:
@@ -209,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"slalang: error: {exc}", file=sys.stderr)
+        print(_say_safely("cli.error.usage", args, f"slalang: error: {exc}", detail=exc), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -217,8 +218,16 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except Exception as exc:  # last line of defence: never a traceback
-        print(
-            f"slalang: internal error: {type(exc).__name__}: {exc}\nthis is a bug in slalang; please report it",
-            file=sys.stderr,
-        )
+        detail = f"{type(exc).__name__}: {exc}"
+        fallback = f"slalang: internal error: {detail}\nthis is a bug in slalang; please report it"
+        print(_say_safely("cli.error.internal", args, fallback, detail=detail), file=sys.stderr)
         return EXIT_INTERNAL
+
+
+def _say_safely(key: str, args, fallback: str, **fields) -> str:
+    """A last-resort message in the user's language, or in English when even
+    the catalogue cannot be read (the error may be that very problem)."""
+    try:
+        return say(key, lang_of(args), **fields)
+    except Exception:
+        return fallback

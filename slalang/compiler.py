@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import traceback
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slalang.diagnostics import Diagnostic, make
 from slalang.model import Contract
 from slalang.source import SourceFile, Span
+
+if TYPE_CHECKING:
+    from slalang.ast import Comment, Node
 
 MAX_BYTES = 8 * 1024 * 1024
 
@@ -25,8 +30,20 @@ class Result:
     source: SourceFile | None
     contract: Contract | None
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    root: object | None = None  # the AST (slalang.ast.Node), for lint and tools
-    comments: list = field(default_factory=list)  # every `# comment` (slalang.ast.Comment)
+    root: Node | None = None  # the AST, for lint and tools
+    comments: list[Comment] = field(default_factory=list)  # every `# comment`
+
+    @cached_property
+    def canonical_text(self) -> str | None:
+        """The canonical text of a contract that compiled (see
+        `canonical_source`), laid out from the AST and comments this compile
+        already has: computed at most once, and never by parsing again.
+        None when the file did not compile."""
+        if self.contract is None or self.source is None or self.root is None:
+            return None
+        from slalang.fmt import layout
+
+        return layout(self.source, self.root, self.comments)
 
     @property
     def errors(self) -> int:
@@ -97,7 +114,9 @@ def canonical_source(source: SourceFile) -> str:
     """The text whose sha256 identifies a contract in its outputs (rule files,
     letter footer): the canonical formatter's output (slalang/fmt.py), so that
     re-spacing a file changes no hash. A file that does not parse (it never
-    reaches a build) gives its decoded text (UTF-8, no BOM, LF line ends)."""
+    reaches a build) gives its decoded text (UTF-8, no BOM, LF line ends).
+    This parses `source`; a build uses `Result.canonical_text` instead, which
+    reuses the parse of the compile."""
     from slalang.fmt import layout_source
 
     text = layout_source(source)

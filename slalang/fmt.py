@@ -44,8 +44,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from slalang import ast
-from slalang.diagnostics import Diagnostic
+from slalang.errors import FormatRefused, FormatterBug
 from slalang.source import SourceFile, display_width
+from slalang.terms import CALENDAR_UNITS, DURATION_UNITS, duration_parts
+
+__all__ = ["FormatRefused", "FormatterBug", "format_source", "format_text", "layout", "layout_source"]
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -61,18 +64,6 @@ BODY_TEXT_WIDTH = 120
 # Aligning a column never pads a cell by more than this many cells.
 MAX_PAD = 12
 
-_UNIT_ORDER = ("bd", "bh", "d", "h", "m")
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "bh": 3600}
-_CALENDAR_UNITS = {
-    "day": "day",
-    "days": "day",
-    "week": "week",
-    "weeks": "week",
-    "month": "month",
-    "months": "month",
-    "year": "year",
-    "years": "year",
-}
 
 # Top-level statements of one group sit together; a blank line separates
 # groups. Matrices and clauses are long: each stands alone.
@@ -101,19 +92,6 @@ _GROUPS = {
 _SOLO = {"matrix", "clause"}
 
 
-class FormatRefused(Exception):
-    """The file does not compile; the formatter only formats valid contracts."""
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__("the file has errors")
-        self.diagnostics = diagnostics
-
-
-class FormatterBug(Exception):
-    """The formatter's output would change the meaning, lose a comment, or
-    not be stable: a bug in slalang. The input is left untouched."""
-
-
 # ---------------------------------------------------------------- spelling
 
 
@@ -122,7 +100,7 @@ def canonical_duration(parts) -> str:
     totals: dict[str, int] = {}
     for n, unit in parts:
         totals[unit] = totals.get(unit, 0) + int(n)
-    out = "".join(f"{totals[u]}{u}" for u in _UNIT_ORDER if totals.get(u))
+    out = "".join(f"{totals[u]}{u}" for u in DURATION_UNITS if totals.get(u))
     if not out:  # all zero: not a valid contract value, but keep it readable
         first = parts[0][1] if parts else "m"
         return f"0{first}"
@@ -130,7 +108,7 @@ def canonical_duration(parts) -> str:
 
 
 def canonical_duration_spelling(spelling: str) -> str:
-    return canonical_duration([(int(n), u) for n, u in re.findall(r"(\d+)(bd|bh|d|h|m)", spelling)])
+    return canonical_duration(duration_parts(spelling))
 
 
 def canonical_number(raw: str) -> str:
@@ -289,7 +267,7 @@ class _Layout:
 
     def calendar_span(self, num: ast.NumberLit, unit: ast.Keyword) -> str:
         n = canonical_number(num.raw)
-        base = _CALENDAR_UNITS[unit.value]
+        base = CALENDAR_UNITS[unit.value]
         return f"{n} {base if Decimal(n) == 1 else base + 's'}"
 
     def single(self, node: ast.Node, depth: int, cells: list[Cell]) -> list[Line]:

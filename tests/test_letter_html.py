@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from conftest import CONTRACTS, ROOT, golden
 
-from slalang.build import BuildContext, BuildError
+from slalang.build import BuildContext
 from slalang.compiler import compile_file, compile_text
+from slalang.errors import BuildError
 from slalang.model import CalendarSpan, Duration, Money
 
 GOLDEN = ROOT / "tests" / "golden" / "letter"
@@ -208,9 +209,9 @@ def words():
 
 
 def dur(spelling: str) -> Duration:
-    from slalang.letter.wording import _DURATION_PART
+    from slalang.terms import BUSINESS_UNITS, duration_parts
 
-    business = any(u in ("bd", "bh") for _, u in _DURATION_PART.findall(spelling))
+    business = any(u in BUSINESS_UNITS for _, u in duration_parts(spelling))
     return Duration(spelling=spelling, clock="business" if business else "wall", seconds=0)
 
 

@@ -24,8 +24,9 @@ from pathlib import Path
 import pytest
 from conftest import CONTRACTS, ROOT
 
-from slalang.build import BuildContext, BuildError, build_one
+from slalang.build import BuildContext, build_one
 from slalang.compiler import compile_file, compile_text
+from slalang.errors import BuildError
 
 pypdf = pytest.importorskip("pypdf")
 

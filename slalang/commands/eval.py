@@ -13,7 +13,8 @@ from __future__ import annotations
 import sys
 import time
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from slalang.cliutil import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, add_lang_argument, lang_of, say
+
 MAX_SHOWN_ERRORS = 20
 
 
@@ -357,14 +358,16 @@ def _input_kind(path: str):
 
 
 def cmd_eval(args) -> int:
-    from slalang.cli import UsageError
     from slalang.runtime import RulesError, TicketError, open_rules
     from slalang.runtime.tickets import InstantParser, RowError, open_text, read_downtime, read_tickets
 
+    lang = lang_of(args)
     try:
         rules = open_rules(args.rules)
     except RulesError as exc:
-        print(f"slalang: error: rule file {exc}" + (f"\n  = help: {exc.hint}" if exc.hint else ""), file=sys.stderr)
+        print(say("cli.eval.rules_error", lang, detail=exc), file=sys.stderr)
+        if exc.hint:
+            print(say("cli.error.help", lang, hint=exc.hint), file=sys.stderr)
         return EXIT_USAGE if exc.kind == "io" else EXIT_ERRORS
     at = None
     if args.at == "now":
@@ -392,11 +395,11 @@ def cmd_eval(args) -> int:
         nonlocal bad, shown
         bad += 1
         if not args.skip_bad:
-            print(f"{path}:{err}", file=sys.stderr)
-            print("  = help: fix the row, or pass --skip-bad to report bad rows and go on", file=sys.stderr)
+            print(say("cli.eval.bad_row", lang, path=path, detail=err), file=sys.stderr)
+            print(say("cli.eval.bad_row_help", lang), file=sys.stderr)
             return False
         if shown < MAX_SHOWN_ERRORS:
-            print(f"{path}:{err} (skipped)", file=sys.stderr)
+            print(say("cli.eval.skipped_row", lang, path=path, detail=err), file=sys.stderr)
             shown += 1
         return True
 
@@ -422,13 +425,13 @@ def cmd_eval(args) -> int:
                         if not row_error(args.downtime, RowError(n, exc.column, str(exc))):
                             return EXIT_ERRORS
             except TicketError as exc:
-                print(f"{args.downtime}: {exc}", file=sys.stderr)
+                print(say("cli.eval.bad_file", lang, path=args.downtime, detail=exc), file=sys.stderr)
                 return EXIT_ERRORS
 
     writer = None
     if args.per_ticket:
         writer = _OutcomeWriter(args.format, rules)
-    progress = _Progress(fh, "evaluating")
+    progress = _Progress(fh, say("cli.eval.progress", lang))
     count = 0
     seen_days: set[int] = set()
     evaluate = rules.evaluate
@@ -461,7 +464,7 @@ def cmd_eval(args) -> int:
                             ledger.touch(report.local_date(ticket.opened_at))
         except TicketError as exc:  # the header itself is wrong
             progress.done()
-            print(f"{args.tickets}: {exc}", file=sys.stderr)
+            print(say("cli.eval.bad_file", lang, path=args.tickets, detail=exc), file=sys.stderr)
             return EXIT_ERRORS
     progress.done()
     if writer is not None:
@@ -479,8 +482,8 @@ def cmd_eval(args) -> int:
         else:
             sys.stdout.write(render_table(rep))
     if bad:
-        more = f" ({bad - shown} not shown)" if bad > shown else ""
-        print(f"skipped {bad} bad row{'s' if bad != 1 else ''}{more}; evaluated {count:,} tickets", file=sys.stderr)
+        more = say("cli.eval.not_shown", lang, n=bad - shown) if bad > shown else ""
+        print(say("cli.eval.skipped", lang, n=bad, more=more, count=f"{count:,}"), file=sys.stderr)
     return EXIT_OK
 
 
@@ -554,4 +557,5 @@ def register(subparsers) -> None:
         help="print one outcome per ticket as it is evaluated instead of the report",
     )
     p.add_argument("--skip-bad", action="store_true", help="report bad rows on stderr and go on")
+    add_lang_argument(p)
     p.set_defaults(func=cmd_eval)

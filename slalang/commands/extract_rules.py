@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from slalang.cliutil import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_lang_argument, lang_of, say
 
 
 def cmd_extract_rules(args) -> int:
@@ -21,18 +21,18 @@ def cmd_extract_rules(args) -> int:
 
     from slalang.letter.extract import LetterFileError, extract_rules
 
+    lang = lang_of(args)
     try:
         data = Path(args.letter).read_bytes()
     except OSError as exc:
-        print(f"slalang: error: {args.letter}: {exc.strerror or exc}", file=sys.stderr)
+        print(say("cli.error.usage", lang, detail=f"{args.letter}: {exc.strerror or exc}"), file=sys.stderr)
         return EXIT_USAGE
     try:
         got = extract_rules(data, args.letter)
     except LetterFileError as exc:
-        print(
-            f"{'slalang: ' if exc.usage else ''}error: {exc}" + (f"\n  = help: {exc.hint}" if exc.hint else ""),
-            file=sys.stderr,
-        )
+        print(say("cli.error.usage" if exc.usage else "cli.error.plain", lang, detail=exc), file=sys.stderr)
+        if exc.hint:
+            print(say("cli.error.help", lang, hint=exc.hint), file=sys.stderr)
         return EXIT_USAGE if exc.usage else EXIT_ERRORS
     if args.output and args.output != "-":
         target = Path(args.output)
@@ -45,13 +45,21 @@ def cmd_extract_rules(args) -> int:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        print(f"wrote {target}")
+        print(say("cli.build.wrote", lang, path=target))
     else:
         sys.stdout.buffer.write(got.data)
         sys.stdout.flush()
     print(
-        f"{args.letter}: {got.name} verified: contract {got.contract_id} {got.version}, "
-        f"{got.checksum[:19]}…, source sha256:{got.source_sha256[:12]}",
+        say(
+            "cli.extract.verified",
+            lang,
+            letter=args.letter,
+            name=got.name,
+            contract=got.contract_id,
+            version=got.version,
+            checksum=f"{got.checksum[:19]}…",
+            source=f"sha256:{got.source_sha256[:12]}",
+        ),
         file=sys.stderr,
     )
     return EXIT_OK
@@ -66,4 +74,5 @@ def register(subparsers) -> None:
     )
     p.add_argument("letter", metavar="LETTER.pdf")
     p.add_argument("-o", "--output", metavar="FILE", help="write the rule file here (default: standard output)")
+    add_lang_argument(p)
     p.set_defaults(func=cmd_extract_rules)

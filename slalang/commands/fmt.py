@@ -14,6 +14,18 @@ from __future__ import annotations
 
 import sys
 
+from slalang.cliutil import (
+    EXIT_ERRORS,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    UsageError,
+    add_lang_argument,
+    expand_inputs,
+    lang_of,
+    print_diagnostics,
+    say,
+)
+
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -26,21 +38,21 @@ def register(sub) -> None:
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR", help="files, folders (every *.sla below) or - for stdin")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if any file would be reformatted")
     p.add_argument("--diff", action="store_true", help="write nothing; print what would change as a unified diff")
+    add_lang_argument(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from slalang.cli import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK, UsageError, expand_inputs
-
+    lang = lang_of(args)
     if "-" in args.inputs:
         if len(args.inputs) != 1:
-            raise UsageError("`-` (standard input) cannot be combined with other inputs")
-        return _stdin(args)
+            raise UsageError(say("cli.error.stdin_alone", lang))
+        return _stdin(args, lang)
     files = expand_inputs(args.inputs)
     changed = unchanged = failed = 0
     internal = False
     for path in files:
-        status, old, new = _format_path(path)
+        status, old, new = _format_path(path, lang)
         if status == "error":
             failed += 1
             continue
@@ -55,20 +67,20 @@ def run(args) -> int:
             sys.stdout.write(_unified(path, old, new))
         if args.check or args.diff:
             if args.check:
-                print(f"would reformat {path}", file=sys.stderr)
+                print(say("cli.fmt.would_reformat", lang, path=path), file=sys.stderr)
             continue
         _write_atomically(path, new)
-        print(f"reformatted {path}", file=sys.stderr)
-    verb = "would be reformatted" if (args.check or args.diff) else "reformatted"
+        print(say("cli.fmt.reformatted", lang, path=path), file=sys.stderr)
+    verb = "would_change" if (args.check or args.diff) else "changed"
     parts = []
     if changed:
-        parts.append(f"{changed} file{'s' if changed != 1 else ''} {verb}")
+        parts.append(say(f"cli.fmt.{verb}", lang, n=changed))
     if unchanged:
-        parts.append(f"{unchanged} file{'s' if unchanged != 1 else ''} already formatted")
+        parts.append(say("cli.fmt.unchanged", lang, n=unchanged))
     if failed:
-        parts.append(f"{failed} file{'s' if failed != 1 else ''} with errors left alone")
+        parts.append(say("cli.fmt.failed", lang, n=failed))
     if parts:
-        print(", ".join(parts), file=sys.stderr)
+        print(say("cli.clause_separator", lang).join(parts), file=sys.stderr)
     if internal:
         return EXIT_INTERNAL
     if failed or (args.check and changed):
@@ -76,7 +88,7 @@ def run(args) -> int:
     return EXIT_OK
 
 
-def _format_path(path: str) -> tuple[str, str, str]:
+def _format_path(path: str, lang: str) -> tuple[str, str, str]:
     """("ok", old, new), or ("error" | "bug", "", "") after reporting why."""
     from pathlib import Path
 
@@ -85,13 +97,14 @@ def _format_path(path: str) -> tuple[str, str, str]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        print(f"{path}: error: cannot read the file: {exc.strerror or exc}", file=sys.stderr)
+        reason = say("cli.error.cannot_read", lang, reason=exc.strerror or exc)
+        print(say("cli.error.at_file", lang, path=path, detail=reason), file=sys.stderr)
         return "error", "", ""
     source, diags = decode(path, data)
     if diags or source is None:
-        _report([Result(path, source, None, diags)])
+        _report([Result(path, source, None, diags)], lang)
         return "error", "", ""
-    status, new = _format_source(source)
+    status, new = _format_source(source, lang)
     if status != "ok":
         return status, "", ""
     try:
@@ -101,51 +114,41 @@ def _format_path(path: str) -> tuple[str, str, str]:
     return "ok", old, new
 
 
-def _format_source(source) -> tuple[str, str]:
+def _format_source(source, lang: str) -> tuple[str, str]:
     from slalang import fmt
     from slalang.compiler import Result
+    from slalang.errors import FormatRefused, FormatterBug
 
     try:
         return "ok", fmt.format_source(source)
-    except fmt.FormatRefused as exc:
-        _report([Result(source.path, source, None, exc.diagnostics)])
-        print(f"{source.path}: not formatted: fix the errors above first", file=sys.stderr)
+    except FormatRefused as exc:
+        _report([Result(source.path, source, None, exc.diagnostics)], lang)
+        print(say("cli.fmt.refused", lang, path=source.path), file=sys.stderr)
         return "error", ""
-    except fmt.FormatterBug as exc:
-        print(
-            f"{source.path}: internal error: {exc}\n"
-            "the file was left unchanged; this is a bug in slalang, please report it with the file",
-            file=sys.stderr,
-        )
+    except FormatterBug as exc:
+        print(say("cli.fmt.bug", lang, path=source.path, detail=exc), file=sys.stderr)
         return "bug", ""
     except RecursionError:
-        print(f"{source.path}: internal error: input nested too deeply; the file was left unchanged", file=sys.stderr)
+        print(say("cli.fmt.too_deep", lang, path=source.path), file=sys.stderr)
         return "bug", ""
     except Exception as exc:  # never a traceback, never a half-formatted file
-        print(
-            f"{source.path}: internal error: {type(exc).__name__}: {exc}\n"
-            "the file was left unchanged; this is a bug in slalang, please report it with the file",
-            file=sys.stderr,
-        )
+        print(say("cli.fmt.bug", lang, path=source.path, detail=f"{type(exc).__name__}: {exc}"), file=sys.stderr)
         return "bug", ""
 
 
-def _report(results) -> None:
-    from slalang.cli import _print_diagnostics
-
-    _print_diagnostics(results, "text", sys.stderr)
+def _report(results, lang: str) -> None:
+    print_diagnostics(results, "text", sys.stderr, lang)
 
 
-def _stdin(args) -> int:
-    from slalang.cli import EXIT_ERRORS, EXIT_INTERNAL, EXIT_OK
+def _stdin(args, lang: str) -> int:
     from slalang.compiler import Result, decode
 
     data = sys.stdin.buffer.read()
     source, diags = decode("<stdin>", data)
     if diags or source is None:
-        _report([Result("<stdin>", source, None, diags)])
+        _report([Result("<stdin>", source, None, diags)], lang)
         return EXIT_ERRORS
-    status, new = _format_source(source)
+    status, new = _format_source(source, lang)
     if status != "ok":
         return EXIT_INTERNAL if status == "bug" else EXIT_ERRORS
     old = data.decode("utf-8", errors="replace")

@@ -11,22 +11,21 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # slalang.build imports the model (pydantic): `slalang build` forks the renderer first
+from slalang.errors import BuildError
+
+if TYPE_CHECKING:  # the producer interface only: a backend never imports the orchestrator
     from slalang.build import BuildContext
 
 
 def source_sha256(ctx: BuildContext) -> str:
     """The hash of the canonical source: the same one the rule file records."""
-    from slalang.compiler import canonical_source
-
-    return hashlib.sha256(canonical_source(ctx.source).encode("utf-8")).hexdigest()
+    return hashlib.sha256(ctx.canonical().encode("utf-8")).hexdigest()
 
 
 LAYOUTS = ("interleaved", "side-by-side")
 
 
 def render_html(ctx: BuildContext) -> str:
-    from slalang.build import BuildError
     from slalang.letter import document, html
     from slalang.letter.wording import CatalogueError
 
@@ -43,8 +42,6 @@ def render_html(ctx: BuildContext) -> str:
 def rules_json(ctx: BuildContext) -> bytes:
     """The rule file the PDF embeds: the very bytes written beside it when
     rules are built in the same run, otherwise built here the same way."""
-    from slalang.build import BuildError
-
     name = f"{ctx.contract.id}.rules.json"
     if name in ctx.outputs:
         return ctx.outputs[name]
@@ -56,9 +53,7 @@ def rules_json(ctx: BuildContext) -> bytes:
         raise BuildError(
             "the PDF embeds the compiled rule file, but this slalang has no rules backend", "build with `--only html`"
         ) from None
-    from slalang.compiler import canonical_source
-
-    return compile_rules(ctx.contract, canonical_source(ctx.source))
+    return compile_rules(ctx.contract, ctx.canonical())
 
 
 def produce(ctx: BuildContext) -> dict[str, bytes]:

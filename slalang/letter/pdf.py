@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
+from slalang.errors import BuildError
 from slalang.resources import resource_dir
 
 if TYPE_CHECKING:
-    from slalang.build import BuildContext, BuildError
+    from slalang.build import BuildContext
 
 PDF_VARIANT = "pdf/a-3b"
 RULES_DESCRIPTION = "slalang compiled rules: the enforceable form of this letter"
@@ -106,8 +107,6 @@ def _where(ctx: BuildContext, ch: str) -> str:
 
 
 def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
-    from slalang.build import BuildError
-
     ch = record.args[0] if record.args and isinstance(record.args[0], str) else "?"
     name = unicodedata.name(ch, "unnamed character")
     package = _font_package(ch)
@@ -126,8 +125,6 @@ def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
 
 def check_warnings(ctx: BuildContext, records: list[logging.LogRecord]) -> None:
     """Fail on the warnings that mean a wrong or irreproducible PDF."""
-    from slalang.build import BuildError
-
     for record in records:
         message = str(record.msg)
         if message.startswith(".notdef glyph"):
@@ -194,8 +191,6 @@ def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
         data = html.write_pdf(pdf_variant=PDF_VARIANT, attachments=[attachment], finisher=finisher)
     finally:
         logger.removeHandler(handler)
-
-    from slalang.build import BuildError  # here, not at the top: the warm renderer never loads the model
 
     check_warnings(ctx, handler.records)
     if fetcher.refused:

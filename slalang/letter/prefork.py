@@ -21,6 +21,8 @@ import contextlib
 import sys
 from types import SimpleNamespace
 
+from slalang.errors import BuildError
+
 _worker = None  # (process, connection)
 
 
@@ -69,8 +71,6 @@ def render(page: str, ctx, rules: bytes) -> bytes | None:
     """The PDF from the warm worker, or None when there is no worker."""
     if _worker is None:
         return None
-    from slalang.build import BuildError
-
     process, conn = _worker
     # Only what the renderer reads, in plain types: the worker never needs
     # to import the contract model to unpickle it.
@@ -113,8 +113,8 @@ def _serve(conn, parent_end) -> None:
         try:
             reply = ("ok", pdf.render(page, ctx, rules))
         except Exception as exc:
-            if type(exc).__name__ == "BuildError":  # a user-facing reason, re-raised in the parent
-                reply = ("error", str(exc), getattr(exc, "hint", None))
+            if isinstance(exc, BuildError):  # a user-facing reason, re-raised in the parent
+                reply = ("error", exc.message, exc.hint)
             else:  # surfaces as slalang's internal error in the parent
                 reply = ("crash", f"{type(exc).__name__}: {exc}")
         try:

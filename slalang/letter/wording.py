@@ -19,9 +19,10 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from slalang.model import CalendarSpan, Duration, Money, Text, Value, WeeklyWindow
+from slalang.terms import DECREED_SETS, DURATION_PART, holiday_set_name, is_cjk_punctuation, is_han
+from slalang.terms import hhmm as clock_time
 
 _FIELD = re.compile(r"\{(\w+)\}")
-_DURATION_PART = re.compile(r"(\d+)(bd|bh|d|h|m)")
 # Babel unit names for the wall-clock units a duration is spelled in.
 _BABEL_UNIT = {
     "m": "duration-minute",
@@ -35,7 +36,7 @@ _BABEL_UNIT = {
 _CN_DIGITS = "零一二三四五六七八九"
 # Holiday sets that publish make-up working days (weekend days worked in
 # exchange for a bridge holiday); the letter says they count as working days.
-MAKEUP_DAY_SETS = frozenset({"cn"})
+MAKEUP_DAY_SETS = frozenset(holiday_set_name(code) for code in DECREED_SETS)
 
 
 class CatalogueError(Exception):
@@ -64,26 +65,16 @@ def chinese_numeral(n: int) -> str:
     return out + (_CN_DIGITS[ones] if ones else "")
 
 
-def _is_han(ch: str) -> bool:
-    o = ord(ch)
-    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x3134F
-
-
 def _is_latin(ch: str) -> bool:
     """Letters, digits and symbols that are not Chinese and not Chinese punctuation."""
-    o = ord(ch)
-    if ch.isspace() or _is_han(ch) or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF:
+    if ch.isspace() or is_han(ch) or is_cjk_punctuation(ch):
         return False
     return ch.isalnum() or ch in "%¥$€£#@&+" or (ch.isascii() and ch.isprintable() and ch not in "([{<\"'“”‘’")
 
 
 def _needs_space(a: str, b: str) -> bool:
     """Chinese typesetting spaces Han characters from Latin letters and digits."""
-    return (_is_han(a) and _is_latin(b)) or (_is_latin(a) and _is_han(b))
-
-
-def clock_time(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
+    return (is_han(a) and _is_latin(b)) or (_is_latin(a) and is_han(b))
 
 
 class Wording:
@@ -125,7 +116,7 @@ class Wording:
     def _literal(self, out: str, literal: str, after: str) -> str:
         """Append text that follows a filled-in value ending in `after`."""
         head = literal.lstrip(" ")
-        if after and head and self.cat.get("space_latin") and (_is_han(after) or _is_han(head[0])):
+        if after and head and self.cat.get("space_latin") and (is_han(after) or is_han(head[0])):
             literal = (" " if _needs_space(after, head[0]) else "") + head
         return out + literal
 
@@ -134,7 +125,7 @@ class Wording:
         if not (spaced and before and value and self.cat.get("space_latin")):
             return before + value
         trimmed = before.rstrip(" ")
-        if trimmed and (_is_han(trimmed[-1]) or _is_han(value[0])):
+        if trimmed and (is_han(trimmed[-1]) or is_han(value[0])):
             return trimmed + (" " if _needs_space(trimmed[-1], value[0]) else "") + value
         return before + value
 
@@ -268,7 +259,7 @@ class Wording:
 
     def duration(self, d: Duration) -> str:
         """A duration as the contract spelled it: `1bd4bh` → "1 business day and 4 business hours"."""
-        parts = [self._unit(int(n), u) for n, u in _DURATION_PART.findall(d.spelling)]
+        parts = [self._unit(int(n), u) for n, u in DURATION_PART.findall(d.spelling)]
         if not parts:
             raise ValueError(f"cannot read the duration {d.spelling!r}")
         return self._join_units(parts)
@@ -277,7 +268,7 @@ class Wording:
         """The step of a ladder: "each 30 minutes", but "each full hour", not "1 hour"."""
         text = self.duration(d)
         one = self.number(1) + " "
-        if self.raw("units").get("drop_one") and text.startswith(one) and len(_DURATION_PART.findall(d.spelling)) == 1:
+        if self.raw("units").get("drop_one") and text.startswith(one) and len(DURATION_PART.findall(d.spelling)) == 1:
             return text[len(one) :]
         return text
 
@@ -298,7 +289,7 @@ class Wording:
             if x.count == 1:
                 return self.raw(f"every.one.{x.unit}")
             return self.say("every.pattern", span=self.span(x))
-        parts = _DURATION_PART.findall(x.spelling)
+        parts = DURATION_PART.findall(x.spelling)
         if len(parts) == 1 and parts[0][0] == "1":
             return self.raw(f"every.one.{parts[0][1]}")
         return self.say("every.pattern", span=self.duration(x))

@@ -19,18 +19,16 @@ import re
 from decimal import Decimal
 
 from slalang import model as m
+from slalang.errors import BuildError
 from slalang.ruleschema import SCHEMA_ID, RuleFile, checksum_of
+from slalang.terms import DECREED_SETS, WEEKDAYS, hhmm
 
-_DAYS = m.WEEKDAYS
+_DAYS = WEEKDAYS
 
 
 def _dec(d: Decimal) -> str:
     # `format(…, "f")` never uses exponent notation (str(Decimal("1E+2")) does).
     return format(d, "f")
-
-
-def _hhmm(minute: int) -> str:
-    return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
 def _title(t: m.Text, langs: tuple[str, ...]) -> dict[str, str]:
@@ -44,7 +42,7 @@ def _note(note: m.Text | None, langs: tuple[str, ...]) -> str:
 
 
 def _hours(windows) -> list[dict]:
-    return [{"day": _DAYS[w.weekday], "start": _hhmm(w.start_minute), "end": _hhmm(w.end_minute)} for w in windows]
+    return [{"day": _DAYS[w.weekday], "start": hhmm(w.start_minute), "end": hhmm(w.end_minute)} for w in windows]
 
 
 def _amount(a: m.Amount | None) -> dict | None:
@@ -77,7 +75,7 @@ def covered_years(contract: m.Contract, cal: m.Calendar) -> range:
 # package lists Feb 16–20 and 23). For a calendar that works on Saturdays
 # those days matter, so the weekend days chained to a holiday (up to a
 # make-up working day) are holidays too.
-_BREAK_SETS = {"CN"}
+_BREAK_SETS = frozenset(DECREED_SETS)
 _SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 
 
@@ -124,8 +122,6 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
     for code in cal.holiday_sets:
         cov = holidaysets.coverage(code)
         if cov is None:  # lowering already refused an unknown set; guard anyway
-            from slalang.build import BuildError
-
             raise BuildError(f"holiday set `{code}` is not known to the installed holidays package")
         sources.append({"set": code, "source": cov.source})
         days_off, make_up = holidaysets.dates(code, years)
@@ -375,8 +371,6 @@ def rules_json(contract: m.Contract, canonical_text: str) -> bytes:
 
 def produce(ctx) -> dict[str, bytes]:
     """Build producer: `{<id>.rules.json: …, <id>.rules.yaml: …}`."""
-    from slalang.compiler import canonical_source
-
-    doc = rule_document(ctx.contract, canonical_source(ctx.source))
+    doc = rule_document(ctx.contract, ctx.canonical())
     cid = ctx.contract.id
     return {f"{cid}.rules.json": dumps_json(doc), f"{cid}.rules.yaml": dumps_yaml(doc)}
