@@ -783,15 +783,19 @@ def layout_source(source: SourceFile, align: bool = True) -> str | None:
     return layout(source, root, comments, align)
 
 
+def _is_source_span(key: str, value) -> bool:
+    return key == "span" and (value is None or (isinstance(value, dict) and "end_column" in value))
+
+
 def normalised_model(contract) -> dict:
     """The model as plain data with what formatting may change taken out:
-    source `line` numbers, and duration spelling (canonicalised)."""
+    source positions (`span`), and duration spelling (canonicalised)."""
 
     def walk(v):
         if isinstance(v, dict):
             if "spelling" in v and "seconds" in v:  # a Duration
                 v = dict(v, spelling=canonical_duration_spelling(v["spelling"]))
-            return {k: walk(x) for k, x in v.items() if k != "line"}
+            return {k: walk(x) for k, x in v.items() if k != "line" and not _is_source_span(k, x)}
         if isinstance(v, (list, tuple)):
             return [walk(x) for x in v]
         return v

@@ -27,7 +27,12 @@ class _Model(BaseModel):
 
 class SourceSpan(_Model):
     """Where a model object was written: character offsets [start, end) and
-    1-based line and column of both ends (columns count characters)."""
+    1-based line and column of both ends (columns count characters).
+
+    Where a value was written is not part of what it means: any two spans
+    compare equal (and hash alike), so two models are equal exactly when
+    they mean the same — the formatter's meaning check and the semantic diff
+    rely on it. Compare `.start`/`.line` explicitly to compare positions."""
 
     start: int
     end: int
@@ -35,6 +40,12 @@ class SourceSpan(_Model):
     column: int
     end_line: int
     end_column: int
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceSpan)
+
+    def __hash__(self) -> int:
+        return 0
 
 
 class _Located(_Model):

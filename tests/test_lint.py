@@ -799,8 +799,12 @@ def test_off_hours_compares_on_the_business_columns_instants(monkeypatch):
         calls.append(domain.column)
         return real(a, b, domain)
 
-    monkeypatch.setattr(targets, "compare", spy)
-    lint.lint_source(_matrix(BASE, "    P0      1bd   10h\n    P1      30m   4h\n"), "t.sla")
+    from slalang.compiler import compile_text
+
+    source = _matrix(BASE, "    P0      1bd   10h\n    P1      30m   4h\n")
+    compiled = compile_text(source, "t.sla")
+    monkeypatch.setattr(targets, "compare", spy)  # after compiling: lowering compares targets too (W0408)
+    lint.lint_result(compiled)
     assert calls and set(calls) <= {"business", "any"}
 
 

@@ -128,11 +128,9 @@ _SECTION_OF_FIELD = {"provider": "parties", "customer": "parties", "credit_ladde
 
 def source_fields(cls: type[m._Model]) -> set[str]:
     """Fields that say where a model object was written, not what it means."""
-    from slalang.source import Span
-
     out = {"line"} & set(cls.model_fields)
     for name, f in cls.model_fields.items():
-        if f.annotation is Span or Span in getattr(f.annotation, "__args__", ()):
+        if f.annotation is m.SourceSpan or m.SourceSpan in getattr(f.annotation, "__args__", ()):
             out.add(name)
     return out
 
@@ -168,7 +166,7 @@ def _model_classes() -> dict[str, type[m._Model]]:
     return {
         name: cls
         for name, cls in inspect.getmembers(m, inspect.isclass)
-        if issubclass(cls, m._Model) and cls is not m._Model
+        if issubclass(cls, m._Model) and cls not in (m._Model, m._Located, m.SourceSpan)
     }
 
 

@@ -161,9 +161,7 @@ def _plain(x: Any) -> Any:
 
 
 def _is_source_span(x: Any) -> bool:
-    from slalang.source import Span
-
-    return isinstance(x, Span)
+    return isinstance(x, m.SourceSpan)
 
 
 def tv(t: m.Text | None) -> Any:
