@@ -83,16 +83,14 @@ class Duration(_Model):
 
     `clock="wall"`: `seconds` of elapsed time (units m, h, d).
     `clock="business"`: `days` whole business days (unit bd), then `seconds`
-    of business time (unit bh), on the calendar named by the context."""
+    of business time (unit bh), on the calendar named by the context.
+    A business duration has no size in seconds: compare targets with
+    slalang/targets.py and read measures with slalang/durations.py."""
 
     spelling: str
     clock: Clock
     seconds: int
     days: int = 0
-
-    def nominal_seconds(self, business_day_seconds: int) -> int:
-        """A comparable size: business days count as `business_day_seconds`."""
-        return self.days * business_day_seconds + self.seconds
 
 
 class Money(_Model):
@@ -169,13 +167,6 @@ class Calendar(_Located):
     holiday_sets: tuple[str, ...] = ()
     extra_holidays: tuple[DatedNote, ...] = ()
     extra_workdays: tuple[DatedNote, ...] = ()
-
-    @property
-    def longest_day_seconds(self) -> int:
-        per_day: dict[int, int] = {}
-        for w in self.hours:
-            per_day[w.weekday] = per_day.get(w.weekday, 0) + (w.end_minute - w.start_minute) * 60
-        return max(per_day.values(), default=0)
 
 
 class Priority(_Model):

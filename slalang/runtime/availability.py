@@ -25,8 +25,7 @@ from fractions import Fraction
 
 from slalang.runtime.calendar import BusinessCalendar
 from slalang.runtime.engine import Rules, TicketError
-
-_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+from slalang.terms import PERIOD_MONTHS
 
 
 def period_key(date: dt.date, period: str) -> str:
@@ -64,7 +63,7 @@ def period_dates(key: str, period: str) -> tuple[dt.date, dt.date]:
         first = dt.date(int(key), 1, 1)
     else:
         raise ValueError(f"unknown period {period!r}")
-    months = _MONTHS[period]
+    months = PERIOD_MONTHS[period]
     m0 = first.month - 1 + months
     nxt = dt.date(first.year + m0 // 12, m0 % 12 + 1, 1)
     return first, nxt - dt.timedelta(days=1)
@@ -261,7 +260,7 @@ class AvailabilityLedger:
             counts[tag] += delta
             prev = pos
         if mt is not None and mt.max_seconds is not None and maintenance:
-            allowed = mt.max_seconds * _MONTHS[period] // _MONTHS[mt.max_period or "month"]
+            allowed = mt.max_seconds * PERIOD_MONTHS[period] // PERIOD_MONTHS[mt.max_period or "month"]
             if maintenance > allowed:
                 down += maintenance - allowed
                 maintenance = allowed

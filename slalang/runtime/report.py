@@ -22,6 +22,7 @@ from fractions import Fraction
 
 from slalang.runtime.availability import AvailabilityOutcome, decimal_percent, period_key
 from slalang.runtime.engine import Rules, TicketOutcome
+from slalang.terms import PERIOD_MONTHS
 
 PERIODS = ("day", "week", "month")
 
@@ -102,7 +103,7 @@ class PeriodReport:
         fee = self.rules.products.get(product)
         if fee is None:
             return None
-        months = {"month": 1, "quarter": 3, "year": 12}[self.cap_period]
+        months = PERIOD_MONTHS[self.cap_period]
         return fee * months * Decimal(cap.percent) / 100
 
     def result(self) -> dict:
