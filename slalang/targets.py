@@ -598,9 +598,7 @@ def compare(a: Due, b: Due, domain: Domain) -> str:
             return LOOSER
         if not (a.computable_in(domain) and b.computable_in(domain)):
             return UNCLEAR
-        if a.days > b.days:
-            return flip(_fewer_days_vs(b, a))
-        found = _fewer_days_vs(a, b)
+        found = flip(_fewer_days_vs(b, a)) if a.days > b.days else _fewer_days_vs(a, b)
         if found != UNCLEAR:
             return found
         # Between the cuts of both, offset(due) − offset(t) is constant or
