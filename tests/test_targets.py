@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from slalang import holidaysets
@@ -336,8 +336,21 @@ def _oracle(start, end, runtime, column, a, b) -> str:
     return T._direction(less, greater)
 
 
+_FULL_WEEK = {d: [(0, 1440)] for d in range(5)} | {6: [(0, 15)]}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
+@example(  # a day bound that cannot decide must fall through to the scan
+    (
+        dt.date(2026, 3, 16),
+        dt.date(2026, 3, 29),
+        {"one": ({0: [(540, 1020)]}, set(), set()), "two": (_FULL_WEEK, set(), set())},
+        "one",
+        (dur("2bd"), "two"),
+        (dur("1bd2bh"), "two"),
+    )
+)
 def test_compare_matches_a_minute_walk(scenario):
     start, end, cals, column, a, b = scenario
     years = range(start.year, end.year + 2)  # a calendar without holiday sets gets the next year
