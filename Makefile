@@ -1,8 +1,8 @@
 # The two commands a new user types (each sets itself up first):
 #   make build   check, lint and build every example contract into out/
-#   make test    run the test suite
+#   make test    the habits (lint, format, types, layering), then the test suite
 # and `make bench` for the benchmarks (installs the benchmark-only baselines).
-.PHONY: build test bench setup
+.PHONY: build test check-habits bench setup
 
 setup:
 	@scripts/setup.sh
@@ -15,8 +15,17 @@ build: setup
 	@echo "letters (PDF/A-3b with the rules attached, and HTML) and rule files are in $(CURDIR)/out/:"
 	@ls -1 out/*.pdf | sed 's|^|  $(CURDIR)/|'
 
-test: setup
+test: setup check-habits
 	.venv/bin/python -m pytest
+
+# Each fails the build on its own: ruff (lint rules and the formatter's
+# layout, both configured in pyproject.toml), mypy on slalang/ and the
+# import-linter contracts that keep the layers of ARCHITECTURE.md.
+check-habits: setup
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+	.venv/bin/mypy
+	.venv/bin/lint-imports
 
 bench: setup
 	.venv/bin/python -m pip install -q -e ".[bench]"

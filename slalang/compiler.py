@@ -157,7 +157,7 @@ def compile_file(path: str | os.PathLike) -> Result:
                 [make("E0001", f"cannot read the file: {exc.strerror or exc}", SourceFile(path, ""), None)],
             )
         source, diags = decode(path, data)
-        if diags:
+        if diags or source is None:
             return Result(path, source, None, diags)
         return _compile_decoded(path, source)
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -192,7 +193,7 @@ def _lit_positions(node) -> list[int]:
 class _Layout:
     """Builds the `Line`s of one contract from its AST."""
 
-    def __init__(self, text: str, root: ast.Node, comments: list[ast.Comment] = ()) -> None:
+    def __init__(self, text: str, root: ast.Node, comments: Sequence[ast.Comment] = ()) -> None:
         self.text = text
         self.root = root
         self.comment_starts = sorted(c.span.start for c in comments)
@@ -252,7 +253,9 @@ class _Layout:
         return f"{canonical_money(num.raw, cur.value)} {cur.value}"
 
     def amount_of(self, node: ast.Node) -> str:
-        return self.amount(node.first("percent_amount") or node.first("money_amount"))
+        found = node.first("percent_amount") or node.first("money_amount")
+        assert found is not None, "the grammar gives every amount one of the two"
+        return self.amount(found)
 
     def days(self, node: ast.Node) -> str:
         spans = []
@@ -687,11 +690,13 @@ def _align(lines: list[Line], align: bool = True) -> list[str]:
                 continue  # no padding after the last cell
             members.setdefault((groups[k], line.cells[i].slot), []).append(k)
         for key, ks in members.items():
-            section, lo, hi = 0, None, None
+            section = 0
+            lo: int | None = None
+            hi: int | None = None
             assigned: list[tuple[int, int]] = []
             for k in ks:
                 w = _width(lines[k].cells[i].text)
-                if lo is not None and max(hi, w) - min(lo, w) > MAX_PAD:
+                if lo is not None and hi is not None and max(hi, w) - min(lo, w) > MAX_PAD:
                     section, lo, hi = section + 1, None, None
                 lo = w if lo is None else min(lo, w)
                 hi = w if hi is None else max(hi, w)
@@ -710,11 +715,11 @@ def _align(lines: list[Line], align: bool = True) -> list[str]:
         parts = []
         for i, cell in enumerate(line.cells):
             last = i == len(line.cells) - 1
-            w = widths[k].get(i)
-            if last or w is None:
+            width = widths[k].get(i)
+            if last or width is None:
                 parts.append(cell.text + ("" if last else " "))
                 continue
-            pad = " " * (w - _width(cell.text))
+            pad = " " * (width - _width(cell.text))
             parts.append((pad + cell.text if cell.right else cell.text + pad) + " ")
         out.append((INDENT * line.depth + "".join(parts)).rstrip())
     return out
@@ -843,6 +848,7 @@ def _verify(source: SourceFile, contract, comments: list[ast.Comment], out: str)
         raise FormatterBug("the formatted text would mean something else")
     if sorted(c.text.rstrip() for c in comments) != sorted(c.text.rstrip() for c in comments2):
         raise FormatterBug("the formatted text would lose or change a comment")
+    assert root2 is not None  # it compiled
     if layout(formatted, root2, comments2) != out:
         raise FormatterBug("formatting is not stable: formatting the output again changes it")
 

@@ -540,6 +540,37 @@ def _wall_vs(n: int, b: Due, domain: Domain) -> str:
     return _direction(n < hi, n > lo)
 
 
+def _fewer_days_vs(a: Due, b: Due) -> str:
+    """Same clock, a.days < b.days and a.seconds > b.seconds: a bound over
+    every working day decides most pairs (`2bh` against `1bd`). In working
+    offsets, a `d`-day target from offset o into day k reaches
+    day_off[k+d] + min(o, day_len[k+d]) before its `bh` part; A is stricter
+    wherever that offset, plus its seconds, stays below B's (the due time is
+    increasing in the offset), so compare the seconds difference with the
+    least and greatest gap between the two day offsets. UNCLEAR: undecided."""
+    cal = a.clock.cal  # type: ignore[union-attr]
+    d1, d2 = a.days, b.days
+    d_off, d_len = cal._day_off, cal._day_len
+    lo: int | None = None
+    hi: int | None = None
+    for k in range(len(d_off) - d2):
+        n, l1, l2 = d_len[k], d_len[k + d1], d_len[k + d2]
+        base = d_off[k + d2] - d_off[k + d1]
+        # min(o, l2) − min(o, l1) for 0 ≤ o < n, bounded below and above.
+        low = base + (0 if l2 >= l1 else l2 - min(n, l1))
+        high = base + (max(0, min(n, l2) - l1) if l2 > l1 else 0)
+        lo = low if lo is None or low < lo else lo
+        hi = high if hi is None or high > hi else hi
+    if lo is None or hi is None:
+        return UNCLEAR
+    diff = a.seconds - b.seconds
+    if diff < lo:
+        return STRICTER
+    if diff > hi:
+        return LOOSER
+    return UNCLEAR
+
+
 def compare(a: Due, b: Due, domain: Domain) -> str:
     """A relative to B over `domain`: STRICTER (A's due time never later, once
     earlier), LOOSER, EQUAL or UNCLEAR."""
@@ -565,6 +596,11 @@ def compare(a: Due, b: Due, domain: Domain) -> str:
             return STRICTER
         if a.days >= b.days and a.seconds >= b.seconds:
             return LOOSER
+        if not (a.computable_in(domain) and b.computable_in(domain)):
+            return UNCLEAR
+        found = flip(_fewer_days_vs(b, a)) if a.days > b.days else _fewer_days_vs(a, b)
+        if found != UNCLEAR:
+            return found
         # Between the cuts of both, offset(due) − offset(t) is constant or
         # one of the two stands still, so u, u + 1 and v − 1 decide a piece.
         breaks = _merge(a.cuts(), b.cuts())

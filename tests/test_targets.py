@@ -13,7 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from slalang import holidaysets
@@ -231,7 +231,9 @@ def _week(draw):
             hours[day] = [(0, 1440)]  # whole days: intervals merge across midnight
             continue
         n = draw(st.sampled_from((0, 2, 2, 4)))
-        ws = _windows(draw(st.lists(st.integers(0, 96).map(lambda q: q * 15), min_size=n, max_size=n, unique=True)))
+        # Quarter hours make edges coincide (ties); any minute, anything else.
+        edge = st.integers(0, 96).map(lambda q: q * 15) | st.integers(0, 1440)
+        ws = _windows(draw(st.lists(edge, min_size=n, max_size=n, unique=True)))
         if ws:
             hours[day] = ws
     if not hours:
@@ -334,8 +336,21 @@ def _oracle(start, end, runtime, column, a, b) -> str:
     return T._direction(less, greater)
 
 
+_FULL_WEEK = {d: [(0, 1440)] for d in range(5)} | {6: [(0, 15)]}
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
+@example(  # a day bound that cannot decide must fall through to the scan
+    (
+        dt.date(2026, 3, 16),
+        dt.date(2026, 3, 29),
+        {"one": ({0: [(540, 1020)]}, set(), set()), "two": (_FULL_WEEK, set(), set())},
+        "one",
+        (dur("2bd"), "two"),
+        (dur("1bd2bh"), "two"),
+    )
+)
 def test_compare_matches_a_minute_walk(scenario):
     start, end, cals, column, a, b = scenario
     years = range(start.year, end.year + 2)  # a calendar without holiday sets gets the next year
@@ -367,3 +382,28 @@ def test_compare_matches_a_minute_walk(scenario):
     event(f"{got} {da.clock[0]}{db.clock[0]} {'same' if ca == cb else 'cross'}")
     assert got == _oracle(start, end, runtime, column, a, b), (da.spelling, ca, db.spelling, cb, column)
     assert T.compare(measure.due(db, cb), measure.due(da, ca), domain) == T.flip(got)
+
+
+def test_two_versions(itops):
+    """The diff compares a target of one version with one of another: the
+    due times come from each version's own calendar, the instants from the
+    column of the new one."""
+    from slalang.compiler import compile_text
+
+    c_old, old = itops
+    text = (ROOT / "contracts" / "itops.sla").read_text(encoding="utf-8")
+    assert "mon..fri 09:00-12:00, 13:00-18:00" in text
+    c_new = compile_text(
+        text.replace("mon..fri 09:00-12:00, 13:00-18:00", "mon..fri 09:00-12:00, 13:00-17:00")
+    ).contract
+    assert c_new is not None
+    new = T.TargetMeasure(c_new.calendars, c_new.timezone, c_new.effective_start, c_new.effective_end)
+    off = new.domain(c_new.response, "off_hours")
+    one_day = dur("1bd")
+    # Opened Mon 17:30: working time before, off hours now (due Wed 09:00 instead of Tue 17:30).
+    assert T.compare(new.due(one_day, "business"), old.due(one_day, "business"), off) == T.LOOSER
+    assert T.compare(old.due(one_day, "business"), new.due(one_day, "business"), off) == T.STRICTER
+    # 2bh: from 12:30 or 20:00 the same; from Mon 17:30 Tue 11:00 instead of Tue 10:30.
+    assert T.compare(new.due(dur("2bh"), "business"), old.due(dur("2bh"), "business"), off) == T.LOOSER
+    assert T.compare(new.due(dur("1bh"), "business"), old.due(dur("2bh"), "business"), off) == T.STRICTER
+    assert T.compare(new.due(dur("4h"), "business"), old.due(dur("4h"), "business"), off) == T.EQUAL

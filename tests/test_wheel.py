@@ -40,6 +40,8 @@ def test_wheel_contains_grammar_and_templates(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "slalang/_data/grammar/slalang.lark" in names
     assert any(n.startswith("slalang/_data/templates/") for n in names)
+    assert "slalang/py.typed" in names  # PEP 561: type checkers read slalang's annotations
+    assert any(n.endswith(".dist-info/licenses/LICENSE") or n.endswith(".dist-info/LICENSE") for n in names)
 
 
 def test_installed_wheel_checks_an_example(wheel, tmp_path):

@@ -410,16 +410,18 @@ def cmd_eval(args) -> int:
             raise UsageError(f"{args.downtime}: {exc.strerror or exc}")
         with dfh:
             try:
-                for item in read_downtime(dfh, rules.tz, _input_kind(args.downtime)):
-                    if isinstance(item, RowError):
-                        if not row_error(args.downtime, item):
+                for entry in read_downtime(dfh, rules.tz, _input_kind(args.downtime)):
+                    if isinstance(entry, RowError):
+                        if not row_error(args.downtime, entry):
                             return EXIT_ERRORS
                         continue
-                    n, d = item
+                    n, d = entry
                     try:
                         if d.availability is not None:
+                            assert d.period is not None  # the reader gives a percentage with its period
                             ledger.set_percent(d.product, d.period, d.availability)
                         else:
+                            assert d.start is not None and d.end is not None  # or a downtime with both ends
                             ledger.add_downtime(d.product, d.start, d.end, d.exclusion, d.notified_at)
                     except TicketError as exc:
                         if not row_error(args.downtime, RowError(n, exc.column, str(exc))):

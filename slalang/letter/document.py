@@ -370,7 +370,7 @@ class Composer:
                     cells.append(
                         [
                             Line(
-                                self.say("matrices.none") if d is None else self.each(lambda w, d=d: w.duration(d)),
+                                self.say("matrices.none") if d is None else self.each(lambda w: w.duration(d)),
                                 "num",
                             )
                         ]
@@ -441,7 +441,7 @@ class Composer:
         rows = [
             [
                 [Line(self.text(self.c.product(a.product).title))],
-                [Line(self.each(lambda w, a=a: w.percent(a.percent)), "num")],
+                [Line(self.each(lambda w: w.percent(a.percent)), "num")],
                 [Line(self.say(f"availability.period.{a.period}"))],
             ]
             for a in self.c.availability
@@ -460,7 +460,7 @@ class Composer:
         rows = [
             [
                 [Line(self.say(f"warnings.level.{lv.level}"), f"warn warn-{lv.level}")],
-                [Line(self.each(lambda w, lv=lv: w.percent(lv.percent)), "num")],
+                [Line(self.each(lambda w: w.percent(lv.percent)), "num")],
             ]
             for lv in self.c.warnings
         ]
@@ -479,14 +479,9 @@ class Composer:
         if policy is not None:
             if policy.cap is not None:
                 period = policy.cap_period or "month"
+                cap = self.amount(policy.cap)
                 s.blocks.append(
-                    Para(
-                        self.each(
-                            lambda w: w.say(
-                                "credits.cap", period=w.raw(f"period.{period}"), cap=self.amount(policy.cap)(w)
-                            )
-                        )
-                    )
+                    Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"), cap=cap(w))))
                 )
             if policy.form is not None:
                 s.blocks.append(Para(self.say(f"credits.form.{policy.form}")))
@@ -543,12 +538,11 @@ class Composer:
             for i, tier in enumerate(ladder.tiers):
                 lower = ladder.tiers[i + 1].below if i + 1 < len(ladder.tiers) else None
                 if lower is None:
-                    label = self.each(lambda w, t=tier: w.say("credits.tier_bottom", high=w.percent(t.below)))
+                    label = self.each(lambda w: w.say("credits.tier_bottom", high=w.percent(tier.below)))
                 else:
+                    low_pct: Decimal = lower
                     label = self.each(
-                        lambda w, t=tier, lo=lower: w.say(
-                            "credits.tier_range", low=w.percent(lo), high=w.percent(t.below)
-                        )
+                        lambda w: w.say("credits.tier_range", low=w.percent(low_pct), high=w.percent(tier.below))
                     )
                 rows.append([[Line(label)], [Line(self.each(self.amount(tier.amount)), "num")]])
             head = [
@@ -557,7 +551,8 @@ class Composer:
             ]
             blocks.append(Table(head, rows, cls="ladder"))
         if ladder.cap is not None:
-            blocks.append(Para(self.each(lambda w: w.say("credits.ladder_cap", cap=self.amount(ladder.cap)(w)))))
+            ladder_cap = self.amount(ladder.cap)
+            blocks.append(Para(self.each(lambda w: w.say("credits.ladder_cap", cap=ladder_cap(w)))))
         return blocks
 
     def step_rows(self, ladder: CreditLadder) -> list[list[list[Line]]]:
@@ -578,21 +573,17 @@ class Composer:
             last_capped = steps_to_cap is not None and n == steps_to_cap
             if st.mode == "started":
                 if last_capped and n > 1:
-                    label = self.each(lambda w, low=low: w.say("credits.delay_over", low=low(w)))
+                    label = self.each(lambda w: w.say("credits.delay_over", low=low(w)))
                 elif n == 1:
-                    label = self.each(lambda w, high=high: w.say("credits.delay_started_first", high=high(w)))
+                    label = self.each(lambda w: w.say("credits.delay_started_first", high=high(w)))
                 else:
-                    label = self.each(
-                        lambda w, low=low, high=high: w.say("credits.delay_started", low=low(w), high=high(w))
-                    )
+                    label = self.each(lambda w: w.say("credits.delay_started", low=low(w), high=high(w)))
             else:
                 low, high = self.multiple(st.every, n), self.multiple(st.every, n + 1)
                 if last_capped:
-                    label = self.each(lambda w, low=low: w.say("credits.delay_at_least", low=low(w)))
+                    label = self.each(lambda w: w.say("credits.delay_at_least", low=low(w)))
                 else:
-                    label = self.each(
-                        lambda w, low=low, high=high: w.say("credits.delay_full", low=low(w), high=high(w))
-                    )
+                    label = self.each(lambda w: w.say("credits.delay_full", low=low(w), high=high(w)))
             credit = cap if last_capped and cap is not None else None
             value = self.each(self.amount(credit) if credit is not None else self.amount(a, n))
             rows.append([[Line(label)], [Line(value, "num")]])
@@ -650,11 +641,11 @@ class Composer:
                 )
             )
         for other in ex.others:
-            items.append(lambda w, o=other: w.say("exclusions.other", text=w.text(o.text, self.c.values)))
+            items.append(self._other_exclusion(other))
         bis = []
         for i, item in enumerate(items):
             end = "exclusions.last_end" if i == len(items) - 1 else "exclusions.item_end"
-            bis.append(self.each(lambda w, item=item, end=end: _capfirst(w, item(w)) + w.raw(end)))
+            bis.append(self.each(lambda w: _capfirst(w, item(w)) + w.raw(end)))
         s.blocks.append(Items(bis))
         return s
 
@@ -725,14 +716,17 @@ class Composer:
         return s
 
     # 分: the contract's own clauses, values filled in per language
+    def _other_exclusion(self, other: Any) -> Callable[[Wording], str]:
+        return lambda w: w.say("exclusions.other", text=w.text(other.text, self.c.values))
+
     def clauses(self) -> Section:
         s = self.section("clauses")
         for n, clause in enumerate(self.c.clauses, 1):
             s.blocks.append(
                 Subheading(
                     self.each(
-                        lambda w, cl=clause, n=n: (
-                            w.raw("subsection_number").replace("{n}", str(n)) + w.text(cl.title, self.c.values)
+                        lambda w: (
+                            w.raw("subsection_number").replace("{n}", str(n)) + w.text(clause.title, self.c.values)
                         )
                     )
                 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass
+from typing import Any
 
 
 class LetterFileError(Exception):
@@ -31,12 +32,12 @@ class ExtractedRules:
     source_sha256: str  # of the contract source both were built from
 
 
-def _embedded_files(reader) -> list[tuple[str, object]]:
+def _embedded_files(reader) -> list[tuple[str, Any]]:
     """(name, file specification) for every file in the /EmbeddedFiles name tree."""
     root = reader.trailer["/Root"]
     names = root.get("/Names")
     tree = names.get_object().get("/EmbeddedFiles") if names is not None else None
-    found: list[tuple[str, object]] = []
+    found: list[tuple[str, Any]] = []
 
     def walk(node, depth=0):
         node = node.get_object()
@@ -66,7 +67,8 @@ def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         files = _embedded_files(reader)
-        keywords = str((reader.metadata or {}).get("/Keywords") or "")
+        metadata = reader.metadata
+        keywords = str((metadata.get("/Keywords") if metadata is not None else None) or "")
     except (PdfReadError, KeyError, ValueError, TypeError, AttributeError) as exc:
         raise LetterFileError(f"{path} cannot be read as a PDF ({exc})", usage=True) from None
 

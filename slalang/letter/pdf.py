@@ -51,7 +51,7 @@ def make_fetcher(root: Path):
     """A WeasyPrint URL fetcher that serves only files below `root`."""
     _, URLFetcher, URLFetcherResponse = _weasyprint()
 
-    class ShippedFilesOnly(URLFetcher):
+    class ShippedFilesOnly(URLFetcher):  # type: ignore[valid-type,misc]  # a base class chosen at run time
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"file"}, allow_redirects=False, fail_on_errors=False)
             self.root = root.resolve()
@@ -107,7 +107,8 @@ def _where(ctx: BuildContext, ch: str) -> str:
 
 
 def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
-    ch = record.args[0] if record.args and isinstance(record.args[0], str) else "?"
+    args = record.args if isinstance(record.args, tuple) else ()
+    ch = args[0] if args and isinstance(args[0], str) else "?"
     name = unicodedata.name(ch, "unnamed character")
     package = _font_package(ch)
     if not package:

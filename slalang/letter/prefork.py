@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from types import SimpleNamespace
+from typing import Any
 
 from slalang.errors import BuildError
 
@@ -110,6 +111,7 @@ def _serve(conn, parent_end) -> None:
             page, ctx, rules = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
+        reply: tuple[Any, ...]
         try:
             reply = ("ok", pdf.render(page, ctx, rules))
         except Exception as exc:

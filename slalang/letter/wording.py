@@ -211,7 +211,8 @@ class Wording:
         """`99.95` → "99.95%", keeping the digits the contract wrote (`99.0%`)."""
         from babel.numbers import format_percent
 
-        places = max(0, -p.as_tuple().exponent) if isinstance(p, Decimal) else 0
+        exponent = p.as_tuple().exponent if isinstance(p, Decimal) else 0
+        places = max(0, -exponent) if isinstance(exponent, int) else 0  # 'n', 'N', 'F': not a finite number
         pattern = "#,##0" + ("." + "0" * places if places else "") + "%"
         return format_percent(Decimal(p) / 100, format=pattern, locale=self.locale, decimal_quantization=True)
 
@@ -312,8 +313,8 @@ class Wording:
     def day_name(self, weekday: int) -> str:
         from babel.dates import get_day_names
 
-        width = "abbreviated" if self.lang == "zh" else "wide"  # 周一 / Monday
-        return get_day_names(width, locale=self.locale)[weekday]
+        # 周一 / Monday
+        return get_day_names("abbreviated" if self.lang == "zh" else "wide", locale=self.locale)[weekday]
 
     def _day_runs(self, by_day: dict[int, tuple]) -> list[tuple[list[int], tuple]]:
         """Consecutive weekdays with the same hours, in week order."""

@@ -50,6 +50,7 @@ def _amount(a: m.Amount | None) -> dict | None:
         return None
     if a.money is not None:
         return {"percent": None, "base": None, "money": _dec(a.money.amount), "currency": a.money.currency}
+    assert a.percent is not None  # an amount is money or a percentage
     return {"percent": _dec(a.percent), "base": a.base or "monthly_fee", "money": None, "currency": None}
 
 
@@ -80,7 +81,7 @@ _SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
 
 
 def _break_weekends(days_off: dict, make_up: set, years: range) -> dict:
-    out = {}
+    out: dict[dt.date, str] = {}
     for date, _name in sorted(days_off.items()):
         for step in (1, -1):
             d = date + dt.timedelta(days=step)
@@ -118,7 +119,10 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
         wd = date.weekday()
         return _DAYS[wd if wd in worked_days else worked_days[0]]
 
-    sources, holidays, workdays, replaced = [], {}, {}, {}
+    sources: list[dict[str, str]] = []
+    holidays: dict[dt.date, dict[str, str]] = {}
+    workdays: dict[dt.date, dict[str, str]] = {}
+    replaced: dict[dt.date, dt.date] = {}
     for code in cal.holiday_sets:
         cov = holidaysets.coverage(code)
         if cov is None:  # lowering already refused an unknown set; guard anyway
