@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from slalang.diagnostics import Diagnostic, make
+from slalang.i18n import Msg, Verbatim
 from slalang.model import Contract
 from slalang.source import SourceFile, Span
 
@@ -59,20 +60,20 @@ def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]
         return None, [
             make(
                 "E0004",
-                f"the file is {len(data) // 1024} KiB; the limit is {MAX_BYTES // 1024} KiB",
+                Msg("diag.E0004.too_large", size=len(data) // 1024, limit=MAX_BYTES // 1024),
                 SourceFile(path, ""),
                 None,
-                hint="a contract is text; check that this is the right file",
+                hint=Msg("diag.E0004.hint"),
             )
         ]
     if b"\0" in data:
         return None, [
             make(
                 "E0005",
-                "the file contains NUL bytes; it is not a text file",
+                Msg("diag.E0005.binary"),
                 SourceFile(path, ""),
                 None,
-                hint="pass a .sla text file",
+                hint=Msg("diag.E0005.hint"),
             )
         ]
     if data.startswith(b"\xef\xbb\xbf"):
@@ -89,10 +90,10 @@ def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]
         return None, [
             make(
                 "E0002",
-                f"byte 0x{data[exc.start]:02x} is not valid UTF-8",
+                Msg("diag.E0002.not_utf8", byte=f"{data[exc.start]:02x}"),
                 src,
                 Span(offset, offset + 1),
-                hint="save the file as UTF-8 (GBK/GB18030 files must be converted, e.g. `iconv -f GB18030 -t UTF-8`)",
+                hint=Msg("diag.E0002.hint"),
             )
         ]
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -101,10 +102,10 @@ def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]
         return src, [
             make(
                 "E0003",
-                "the file is empty",
+                Msg("diag.E0003.empty"),
                 src,
                 None,
-                hint='start with `contract "my-contract" version "1.0.0" { … }`',
+                hint=Msg("diag.E0003.hint"),
             )
         ]
     return src, []
@@ -154,7 +155,15 @@ def compile_file(path: str | os.PathLike) -> Result:
                 path,
                 None,
                 None,
-                [make("E0001", f"cannot read the file: {exc.strerror or exc}", SourceFile(path, ""), None)],
+                [
+                    make(
+                        "E0001",
+                        Msg("diag.E0001.unreadable", reason=Verbatim(str(exc.strerror or exc))),
+                        SourceFile(path, ""),
+                        None,
+                        hint=Msg("diag.E0001.hint"),
+                    )
+                ],
             )
         source, diags = decode(path, data)
         if diags or source is None:
@@ -173,18 +182,18 @@ def _guarded(path: str, fn) -> Result:
     try:
         return fn()
     except RecursionError:
-        return Result(path, None, None, [_internal(path, "input nested too deeply")])
+        return Result(path, None, None, [_internal(path, Msg("diag.E9999.nested"))])
     except Exception as exc:  # the promise: no traceback reaches the user
         where = traceback.extract_tb(exc.__traceback__)[-1]
         detail = f"{type(exc).__name__}: {exc} (at {Path(where.filename).name}:{where.lineno})"
         return Result(path, None, None, [_internal(path, detail)])
 
 
-def _internal(path: str, detail: str) -> Diagnostic:
+def _internal(path: str, detail: Msg | str) -> Diagnostic:
     return make(
         "E9999",
-        f"internal error: {detail}",
+        Msg("diag.E9999.internal", detail=detail if isinstance(detail, Msg) else Verbatim(detail)),
         SourceFile(path, ""),
         None,
-        hint="this is a bug in slalang, not in your contract; please report it with the file",
+        hint=Msg("diag.E9999.hint"),
     )

@@ -116,7 +116,11 @@ def test_every_message_is_a_valid_template(lang):
 def _used_keys() -> set[str]:
     """Every literal `diag.` key the front end builds messages with."""
     keys: set[str] = set()
-    for path in [*Path(ROOT / "slalang" / "lower").glob("*.py"), ROOT / "slalang" / "syntax.py"]:
+    for path in [
+        *Path(ROOT / "slalang" / "lower").glob("*.py"),
+        ROOT / "slalang" / "syntax.py",
+        ROOT / "slalang" / "compiler.py",
+    ]:
         text = path.read_text(encoding="utf-8")
         keys |= {f"diag.{k}" for k in re.findall(r'\bM\(\s*"([A-Za-z0-9_.]+)"', text)}
         keys |= {f"diag.subject.{k}" for k in re.findall(r'\bsubject\(\s*"([a-z_]+)"', text)}
