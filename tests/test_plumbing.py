@@ -225,3 +225,33 @@ def test_license_matches_the_declared_one():
     text = (ROOT / "LICENSE").read_text(encoding="utf-8")
     assert declared == "MIT" and text.startswith("MIT License") and "the slalang authors" in text
     assert Path(ROOT / "LICENSE").stat().st_size > 900
+
+
+def test_a_backend_reason_crosses_the_warm_renderer_in_chinese(tmp_path):
+    """A BuildError carries catalogue messages, rendered by the CLI in the
+    user's language, also when it comes back from the forked PDF worker."""
+    src = tmp_path / "glyph.sla"
+    text = (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8").replace("内响应。", "内响应 𓀀。")
+    src.write_text(text, encoding="utf-8")
+    r = run("build", src, "-o", tmp_path / "out", "--lang", "zh")
+    assert r.returncode == 1, r.stderr
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if "𓀀" in x)
+    assert f"已安装的字体均无 '𓀀'（U+13000 EGYPTIAN HIEROGLYPH A001）（位于第 {line} 行" in r.stderr
+    assert "= 提示: 请安装包含该字形的字体：`apt-get install fonts-noto" in r.stderr
+    assert "构建失败：未写入任何文件" in r.stderr and not (tmp_path / "out").exists()
+
+
+def test_an_unknown_layout_is_explained_in_both_languages():
+    from slalang import letter
+    from slalang.errors import BuildError
+    from slalang.i18n import render
+
+    result = compile_file(ROOT / "tests" / "good_minimal.sla")
+    from slalang.build import BuildContext
+
+    ctx = BuildContext("m.sla", result.source, result.contract, frozenset({"html"}), "sideways")
+    with pytest.raises(BuildError) as err:
+        letter.produce(ctx)
+    assert str(err.value) == "unknown letter layout 'sideways'"
+    assert render(err.value.message, "zh") == "未知的函件版式 'sideways'"
+    assert render(err.value.hint, "zh") == "请使用以下版式之一：interleaved, side-by-side"

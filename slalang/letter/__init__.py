@@ -12,6 +12,7 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from slalang.errors import BuildError
+from slalang.i18n import Msg
 
 if TYPE_CHECKING:  # the producer interface only: a backend never imports the orchestrator
     from slalang.build import BuildContext
@@ -30,13 +31,16 @@ def render_html(ctx: BuildContext) -> str:
     from slalang.letter.wording import CatalogueError
 
     if ctx.layout not in LAYOUTS:
-        raise BuildError(f"unknown letter layout {ctx.layout!r}", f"use one of: {', '.join(LAYOUTS)}")
+        raise BuildError(
+            Msg("cli.build_error.layout", layout=repr(ctx.layout)),
+            Msg("cli.build_error.layout_hint", layouts=", ".join(LAYOUTS)),
+        )
 
     try:
         letter = document.compose(ctx.contract, source_sha256(ctx), ctx.layout)
         return html.render(letter)
     except CatalogueError as exc:
-        raise BuildError(str(exc), "reinstall slalang: its templates/ folder is incomplete") from None
+        raise BuildError(str(exc), Msg("cli.build_error.catalogue_hint")) from None
 
 
 def rules_json(ctx: BuildContext) -> bytes:
@@ -51,7 +55,7 @@ def rules_json(ctx: BuildContext) -> bytes:
         if exc.name != "slalang.rules":
             raise
         raise BuildError(
-            "the PDF embeds the compiled rule file, but this slalang has no rules backend", "build with `--only html`"
+            Msg("cli.build_error.no_rules_backend"), Msg("cli.build_error.no_rules_backend_hint")
         ) from None
     return compile_rules(ctx.contract, ctx.canonical())
 

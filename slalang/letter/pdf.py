@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from slalang.errors import BuildError
+from slalang.i18n import Msg
 from slalang.resources import resource_dir
 
 if TYPE_CHECKING:
@@ -97,13 +98,13 @@ def _font_package(ch: str) -> str:
     return "fonts-noto-core"
 
 
-def _where(ctx: BuildContext, ch: str) -> str:
+def _where(ctx: BuildContext, ch: str) -> Msg | str:
     """Where the contract first uses `ch` (the CLI already names the file)."""
     offset = ctx.source.text.find(ch)
     if offset < 0:  # from our own wording, not the contract
         return ""
     line, col = ctx.source.line_col(offset)
-    return f" at line {line}, column {col}"
+    return Msg("cli.build_error.where", line=line, column=col)
 
 
 def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
@@ -113,14 +114,12 @@ def _missing_glyph(ctx: BuildContext, record: logging.LogRecord) -> BuildError:
     package = _font_package(ch)
     if not package:
         return BuildError(
-            f"{ch!r} (U+{ord(ch):04X}){_where(ctx, ch)} is a private-use character that no "
-            "public font draws; the PDF would show an empty box",
-            "write the text without it",
+            Msg("cli.build_error.private_use", char=repr(ch), code=f"{ord(ch):04X}", where=_where(ctx, ch)),
+            Msg("cli.build_error.private_use_hint"),
         )
     return BuildError(
-        f"no installed font has a glyph for {ch!r} (U+{ord(ch):04X} {name}){_where(ctx, ch)}; "
-        "the PDF would show an empty box",
-        f"install a font that has it: `apt-get install {package}`, or write the text without it",
+        Msg("cli.build_error.no_glyph", char=repr(ch), code=f"{ord(ch):04X}", name=name, where=_where(ctx, ch)),
+        Msg("cli.build_error.no_glyph_hint", package=package),
     )
 
 
@@ -132,10 +131,7 @@ def check_warnings(ctx: BuildContext, records: list[logging.LogRecord]) -> None:
             raise _missing_glyph(ctx, record)
         if message.startswith("Using fontTools instead of HarfBuzz-Subset"):
             # fontTools subsetting stamps the time into the fonts and takes ~20× as long
-            raise BuildError(
-                "HarfBuzz-Subset is not installed: the PDF would differ on every build",
-                "install it: `apt-get install libharfbuzz-subset0`",
-            )
+            raise BuildError(Msg("cli.build_error.harfbuzz"), Msg("cli.build_error.harfbuzz_hint"))
 
 
 def _fonts_of(pdf) -> list[str]:
@@ -196,12 +192,9 @@ def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
     check_warnings(ctx, handler.records)
     if fetcher.refused:
         raise BuildError(
-            f"the letter tried to load {fetcher.refused[0]!r}; letters load nothing from outside slalang's own files",
-            "this is a bug in slalang's templates; please report it",
+            Msg("cli.build_error.fetched", url=repr(fetcher.refused[0])), Msg("cli.build_error.fetched_hint")
         )
     if not any(is_cjk_sc(f) for f in fonts):
-        raise BuildError(
-            f"the PDF would not use the Noto CJK SC fonts (found: {', '.join(sorted(set(fonts))) or 'none'})",
-            "install them: `apt-get install fonts-noto-cjk`",
-        )
+        found: list[str] | Msg = sorted(set(fonts)) or Msg("cli.build_error.fonts_none")
+        raise BuildError(Msg("cli.build_error.fonts", fonts=found), Msg("cli.build_error.fonts_hint"))
     return data

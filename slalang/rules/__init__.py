@@ -126,7 +126,9 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
     for code in cal.holiday_sets:
         cov = holidaysets.coverage(code)
         if cov is None:  # lowering already refused an unknown set; guard anyway
-            raise BuildError(f"holiday set `{code}` is not known to the installed holidays package")
+            from slalang.i18n import Msg
+
+            raise BuildError(Msg("cli.build_error.unknown_holiday_set", code=code))
         sources.append({"set": code, "source": cov.source})
         days_off, make_up = holidaysets.dates(code, years)
         for made_up, paid_for in _substitutions(days_off).items():
