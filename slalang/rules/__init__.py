@@ -21,7 +21,7 @@ from decimal import Decimal
 from slalang import model as m
 from slalang.errors import BuildError
 from slalang.ruleschema import SCHEMA_ID, RuleFile, checksum_of
-from slalang.terms import DECREED_SETS, WEEKDAYS, hhmm
+from slalang.terms import DECREED_SETS, PERIOD_MONTHS, WEEKDAYS, hhmm
 
 _DAYS = WEEKDAYS
 
@@ -339,7 +339,7 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
 def _monthly_fee(p: m.Product) -> str | None:
     if p.fee is None:
         return None
-    per = {"month": 1, "quarter": 3, "year": 12}[p.fee_period or "month"]
+    per = PERIOD_MONTHS[p.fee_period or "month"]
     fee = p.fee.amount / per
     # A yearly fee of 100000 gives 8333.333…: keep enough places to stay exact
     # to the cent after any percentage, and no trailing noise otherwise.
