@@ -121,6 +121,13 @@ class Node:
     def first(self, kind: str) -> Node | None:
         return next(self.nodes(kind), None)
 
+    def must(self, kind: str) -> Node:
+        """The first child of `kind`, which the grammar guarantees is there."""
+        found = next(self.nodes(kind), None)
+        if found is None:
+            raise LookupError(f"a `{self.kind}` node has no `{kind}` child (the grammar requires one)")
+        return found
+
     def lits(self, cls: type) -> list:
         return [c for c in self.children if isinstance(c, cls)]
 

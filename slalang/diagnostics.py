@@ -273,7 +273,7 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     low = name.lower()
     for cand in candidates:
         d = _distance(low, cand.lower())
-        if best_d is None or d < best_d or (d == best_d and cand < best):
+        if best is None or best_d is None or d < best_d or (d == best_d and cand < best):
             best, best_d = cand, d
     if best is None or best_d is None:
         return None

@@ -202,9 +202,8 @@ class Matrix(_Located):
     __slots__ = ("_cells",)  # an index built on first use, outside the fields (so == and hash ignore it)
 
     def cell(self, priority: str, column: str) -> Duration | None:
-        try:
-            index = self._cells
-        except AttributeError:
+        index: dict[tuple[str, str], Duration | None] | None = getattr(self, "_cells", None)
+        if index is None:
             index = {(t.priority, t.column): t.duration for t in self.targets}
             object.__setattr__(self, "_cells", index)
         try:

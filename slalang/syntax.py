@@ -172,14 +172,18 @@ def parse_with_comments(source: SourceFile) -> tuple[ast.Node | None, list[Diagn
         raise exc.orig_exc from exc
     comments = _builder.comments
     diags = _builder.end()
+    # The transformer builds `ast.Node`s; `start` wraps the one contract.
     contract = tree.children[0] if isinstance(tree, ast.Node) and tree.kind == "start" else tree
+    if not isinstance(contract, ast.Node):  # pragma: no cover - the grammar's start rule is one contract
+        raise TypeError(f"the parser produced {type(contract).__name__}, not a contract node")
     return contract, diags, comments
 
 
 def _error_offset(exc: UnexpectedInput) -> int:
+    """Where an error is, or -1 at the end of the file."""
     if isinstance(exc, UnexpectedToken):
-        return exc.token.start_pos if exc.token.type != "$END" else -1
-    return exc.pos_in_stream
+        return _start(exc.token) if exc.token.type != "$END" else -1
+    return exc.pos_in_stream if exc.pos_in_stream is not None else -1
 
 
 def _further_syntax_errors(source: SourceFile, first: UnexpectedInput) -> list[Diagnostic]:
@@ -247,8 +251,17 @@ def _declared_terminals() -> frozenset[str]:
 _KEPT = _declared_terminals()
 
 
+def _start(tok: Token) -> int:
+    """A token's offset (Lark types it optional; tokens from the lexer always have one)."""
+    return tok.start_pos if tok.start_pos is not None else 0
+
+
+def _end(tok: Token) -> int:
+    return tok.end_pos if tok.end_pos is not None else _start(tok) + len(tok)
+
+
 def _span(tok: Token) -> Span:
-    return Span(tok.start_pos, tok.end_pos)
+    return Span(_start(tok), _end(tok))
 
 
 class _Inline:
@@ -322,8 +335,8 @@ class _AstBuilder(Transformer):
         if conv is not None:
             return conv(tok)
         if kind == "NAME":
-            return ast.Name(str(tok), Span(tok.start_pos, tok.end_pos))
-        return ast.Keyword(str(tok), Span(tok.start_pos, tok.end_pos))
+            return ast.Name(str(tok), _span(tok))
+        return ast.Keyword(str(tok), _span(tok))
 
     def _lit_STRING(self, tok: Token) -> ast.Str:
         return self._string(tok)
@@ -384,10 +397,10 @@ class _AstBuilder(Transformer):
 
     def _string(self, tok: Token) -> ast.Str:
         raw = str(tok)
-        base = tok.start_pos + 1
+        base = _start(tok) + 1
         body = raw[1:-1]
         if "\\" not in body and "{" not in body and "}" not in body:  # the common case
-            return ast.Str(body, (body,) if body else (), Span(tok.start_pos, tok.end_pos))
+            return ast.Str(body, (body,) if body else (), _span(tok))
         segments: list = []
         buf: list[str] = []
         i, n = 0, len(body)
@@ -607,7 +620,7 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
             return make(
                 "E0103", M("E0103.too_early"), source, span, hint=M("syntax.expected", what=_expected_phrase(expected))
             )
-        span = Span(tok.start_pos, tok.end_pos)
+        span = _span(tok)
         if expected <= {"$END"}:
             closed = _contract_close(text)
             labels = [Label(Span(closed, closed + 1), M("syntax.closes_contract"))] if closed is not None else []
@@ -630,7 +643,7 @@ def _syntax_diagnostic(source: SourceFile, exc: UnexpectedInput) -> Diagnostic:
                 labels.append(_block_label(source, opened[-1]))
         return make("E0102", message, source, span, hint=hint, labels=labels)
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream if exc.pos_in_stream is not None else 0
         ch = text[pos] if pos < len(text) else ""
         allowed = set(exc.allowed or ())
         word_m = re.match(r"[^\s{}|,:\"]+", text[pos : pos + 80])
@@ -685,15 +698,15 @@ def _token_hint(tok: Token, expected: set[str], text: str) -> Msg | None:
         if "PERCENT" in expected:
             return M("syntax.hint.add_percent", value=value)
     if "DATE" in expected and re.match(
-        r"\d{4}[/.]\d{1,2}[/.]\d{1,2}|\d{4}-\d{1,2}-\d{1,2}", text[tok.start_pos : tok.start_pos + 12]
+        r"\d{4}[/.]\d{1,2}[/.]\d{1,2}|\d{4}-\d{1,2}-\d{1,2}", text[_start(tok) : _start(tok) + 12]
     ):
         return M("syntax.hint.date")
     if tok.type == "STRING" and text[: tok.start_pos].rstrip().endswith('"'):
         return M("syntax.hint.bar")
     if "DAY" in expected and value[:3].lower() in WEEKDAYS:
         return M("syntax.hint.weekday", day=value[:3].lower())
-    if "TIME" in expected and re.match(r"[0-9]:[0-9]{2}", text[tok.start_pos : tok.start_pos + 4]):
-        return M("syntax.hint.time", time=text[tok.start_pos : tok.start_pos + 4])
+    if "TIME" in expected and re.match(r"[0-9]:[0-9]{2}", text[_start(tok) : _start(tok) + 4]):
+        return M("syntax.hint.time", time=text[_start(tok) : _start(tok) + 4])
     if tok.type == "PERCENT" and "NUMBER" in expected:
         return M("syntax.hint.plain_number", value=value.rstrip("%"))
     if tok.type in ("NAME",) or re.fullmatch(r"[A-Za-z_]+", value):

@@ -268,7 +268,7 @@ def product_fee(lw: Lowering, fee: ast.Node | None, currency: str | None) -> tup
     if fee is None:
         return None, None
     num = fee.lit(ast.NumberLit)
-    period = fee.first("period").lit(ast.Keyword)
+    period = fee.must("period").lit(ast.Keyword)
     if period.value != "month":
         lw.err("E0504", M("E0504.fee_period"), period.span, M("E0504.fee_period_hint"))
         return None, None
@@ -317,7 +317,7 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
     ok = True
     for h in node.nodes("hours"):
         try:
-            days = v.weekdays(lw, h.first("days"))
+            days = v.weekdays(lw, h.must("days"))
             ranges = [(r, *v.time_range(lw, r)) for r in h.nodes("time_range")]
             windows += v.windows(lw, days, ranges, taken)
         except Abort:

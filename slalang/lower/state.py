@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from slalang import ast, model
 from slalang.diagnostics import Diagnostic, Label, did_you_mean, make
@@ -22,9 +24,10 @@ from slalang.terms import LANGUAGES
 # it is built, so a lowering bug that produces ill-typed data fails loudly.
 _STRICT = os.environ.get("SLALANG_STRICT_MODEL") == "1"
 _DEFAULTS: dict[type, tuple[dict, dict]] = {}
+_M = TypeVar("_M", bound=BaseModel)
 
 
-def new(cls: type, **fields: Any) -> Any:
+def new(cls: type[_M], **fields: Any) -> _M:
     """`cls(**fields)`, without re-validation unless strict (see above).
 
     Equivalent to pydantic's `model_construct`, which is several times
@@ -34,9 +37,9 @@ def new(cls: type, **fields: Any) -> Any:
     plan = _DEFAULTS.get(cls)
     if plan is None:
         plain, factories = {}, {}
-        for name, info in cls.model_fields.items():  # type: ignore[attr-defined]
+        for name, info in cls.model_fields.items():
             if info.default_factory is not None:
-                factories[name] = info.default_factory
+                factories[name] = info
             elif not info.is_required():
                 plain[name] = info.default
         plan = _DEFAULTS[cls] = (plain, factories)
@@ -44,7 +47,7 @@ def new(cls: type, **fields: Any) -> Any:
     values = dict(plain)
     for name, factory in factories.items():
         if name not in fields:
-            values[name] = factory()
+            values[name] = factory.get_default(call_default_factory=True, validated_data={})
     values.update(fields)
     obj = cls.__new__(cls)
     object.__setattr__(obj, "__dict__", values)

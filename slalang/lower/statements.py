@@ -232,7 +232,7 @@ def lower_availability(lw: Lowering, nodes: list[ast.Node]) -> None:
     for node in nodes:
         name = node.lit(ast.Name)
         pct = node.lit(ast.PercentLit)
-        period = node.first("period").lit(ast.Keyword).value
+        period = node.must("period").lit(ast.Keyword).value
         if name.value not in lw.products:
             lw.unknown("product", name, lw.products)
             continue
@@ -451,7 +451,7 @@ def credit_policy(lw: Lowering, node: ast.Node) -> model.CreditPolicy:
     if "credits_cap" in s:
         c = s["credits_cap"]
         fields["cap"] = v.amount_of(lw, c, subject("credits_cap"), currency)
-        fields["cap_period"] = c.first("period").lit(ast.Keyword).value
+        fields["cap_period"] = c.must("period").lit(ast.Keyword).value
     if "credit_form" in s:
         fields["form"] = s["credit_form"].lit(ast.Keyword).value
     if "claim" in s:
@@ -540,12 +540,12 @@ def maintenance(lw: Lowering, node: ast.Node) -> model.Maintenance:
     if "maintenance_max" in s:
         n = s["maintenance_max"]
         fields["max"] = v.duration(lw, n.lit(ast.DurationLit), None, subject("maintenance_allowance"), True)
-        fields["max_period"] = n.first("period").lit(ast.Keyword).value
+        fields["max_period"] = n.must("period").lit(ast.Keyword).value
     windows: list[model.WeeklyWindow] = []
     taken: dict[int, list[tuple[int, int, Span]]] = {}
     for n in node.nodes("maintenance_window"):  # several, e.g. a window past midnight in two
-        r = n.first("time_range")
-        windows += v.windows(lw, v.weekdays(lw, n.first("days")), [(r, *v.time_range(lw, r))], taken)
+        r = n.must("time_range")
+        windows += v.windows(lw, v.weekdays(lw, n.must("days")), [(r, *v.time_range(lw, r))], taken)
     if windows:
         fields["windows"] = tuple(v.merge(windows))
     return new(model.Maintenance, span=lw.span(node.span), **fields)
