@@ -255,10 +255,12 @@ class Rules:
         self.quantum = Decimal(pol.quantum)
         self.metrics: dict[str, _Metric] = {}
         for mx in rules.metrics:
-            cols = [
-                (c.name, c.kind, self.calendars.get(c.calendar) if c.kind == "calendar" else c.region)
-                for c in mx.columns
-            ]
+            cols: list[tuple[str, str, BusinessCalendar | str | None]] = []
+            for c in mx.columns:
+                if c.kind == "calendar":
+                    cols.append((c.name, c.kind, self.calendars.get(c.calendar) if c.calendar is not None else None))
+                else:
+                    cols.append((c.name, c.kind, c.region))
             self.metrics[mx.name] = _Metric(mx.name, cols)
         for t in rules.targets:
             tgt = None
@@ -416,6 +418,7 @@ class Rules:
                 due += pe - ps
             return due
         cal = target.calendar
+        assert cal is not None  # a business target has its calendar (the loader checks it)
         due = cal.advance(start, target.days, target.seconds)
         for ps, pe in pauses:
             if ps < start:
@@ -438,6 +441,7 @@ class Rules:
             measure = None
         else:
             cal = target.calendar
+            assert cal is not None  # a business target has its calendar (the loader checks it)
             off = cal.offset
             if not pauses:
                 o0 = off(start)
@@ -496,14 +500,18 @@ class Rules:
             if target is None:
                 deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
                 continue
-            o0 = od = None
+            # The clock's offsets at opening and at the due time: set, and
+            # read below, only for a business target without pauses.
+            o0 = od = 0
             try:
                 if pauses:
                     due = self.due(target, opened, pauses)
                 elif target.wall:
                     due = opened + target.seconds
                 else:
-                    due, o0, od = target.calendar.deadline(opened, target.days, target.seconds)
+                    cal = target.calendar
+                    assert cal is not None  # a business target has its calendar (the loader checks it)
+                    due, o0, od = cal.deadline(opened, target.days, target.seconds)
             except CalendarRangeError as exc:
                 raise TicketError("opened_at", f"cannot compute the {name} due time: {exc}") from None
             late = 0
@@ -530,7 +538,7 @@ class Rules:
                     else:
                         total = od - o0
                         try:
-                            done = target.calendar.offset(when) - o0
+                            done = cal.offset(when) - o0
                         except CalendarRangeError:  # judged long after the covered days: surely late
                             done = 2 * total
                 else:
@@ -625,7 +633,7 @@ class Rules:
         """Only the due time of each metric (no pauses): a ticketing
         system's hot path when a ticket is opened."""
         t = Ticket("", priority, opened_at, region=region)
-        out = {}
+        out: dict[str, int | None] = {}
         for name, _, chooser, by_prio, _, _ in self._plan:
             target = by_prio[priority].get(self._choose(chooser, t))
             if target is None:
@@ -633,5 +641,7 @@ class Rules:
             elif target.wall:
                 out[name] = opened_at + target.seconds
             else:
-                out[name] = target.calendar.deadline(opened_at, target.days, target.seconds)[0]
+                cal = target.calendar
+                assert cal is not None  # a business target has its calendar (the loader checks it)
+                out[name] = cal.deadline(opened_at, target.days, target.seconds)[0]
         return out
