@@ -60,10 +60,10 @@ class PeriodReport:
         t = outcome.ticket
         self.tickets += 1
         date = self.local_date(t.opened_at)
-        key = self._keys.get(date)
-        if key is None:
-            key = self._keys[date] = (period_key(date, self.period), period_key(date, self.cap_period))
-        key, cap_key = key
+        keys = self._keys.get(date)
+        if keys is None:
+            keys = self._keys[date] = (period_key(date, self.period), period_key(date, self.cap_period))
+        key, cap_key = keys
         for name, d in outcome.deadlines.items():
             if d.status == "no_commitment":
                 continue
@@ -104,6 +104,7 @@ class PeriodReport:
         if fee is None:
             return None
         months = PERIOD_MONTHS[self.cap_period]
+        assert cap.percent is not None  # an amount is money or a percentage (the compiler writes one)
         return fee * months * Decimal(cap.percent) / 100
 
     def result(self) -> dict:
