@@ -21,7 +21,7 @@ import csv
 import datetime as dt
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO
@@ -144,6 +144,7 @@ def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
 
 def _pauses(ps, instant: InstantParser) -> tuple[tuple[int, int], ...]:
     pairs = []
+    parts: Sequence[object]  # text, or JSON values
     if not isinstance(ps, (list, str)):
         raise TicketError("pauses", "expected START/END pairs separated by `;` (JSON: a list of [start, end])")
     items = ps if isinstance(ps, list) else [p for p in ps.split(";") if p.strip()]
@@ -176,11 +177,11 @@ def rows(
     if jsonl is None:
         jsonl = _sniff_jsonl(fh)
     if jsonl:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
+        for n, text in enumerate(fh, 1):
+            if not text.strip():
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(text)
             except json.JSONDecodeError as exc:
                 yield RowError(n, None, f"not valid JSON: {exc.msg} at character {exc.pos + 1}")
                 continue
