@@ -54,8 +54,8 @@ def period_dates(key: str, period: str) -> tuple[dt.date, dt.date]:
         d = dt.date.fromisocalendar(int(y), int(w), 1)
         return d, d + dt.timedelta(days=6)
     if period == "month":
-        y, m = map(int, key.split("-"))
-        first = dt.date(y, m, 1)
+        year, month = map(int, key.split("-"))
+        first = dt.date(year, month, 1)
     elif period == "quarter":
         y, q = key.split("-Q")
         first = dt.date(int(y), 3 * int(q) - 2, 1)
@@ -101,8 +101,10 @@ class AvailabilityLedger:
 
     def __init__(self, rules: Rules):
         self.rules = rules
-        self.targets = {(a.product, a.period): Decimal(a.percent) for a in rules.file.availability}
-        self.periods_of = {}
+        self.targets: dict[tuple[str, str], Decimal] = {
+            (a.product, a.period): Decimal(a.percent) for a in rules.file.availability
+        }
+        self.periods_of: dict[str, list[str]] = {}
         for a in rules.file.availability:
             self.periods_of.setdefault(a.product, []).append(a.period)
         self._downtime: dict[str, list[tuple[int, int, str | None, int | None]]] = {}
@@ -232,6 +234,7 @@ class AvailabilityLedger:
             if code is None:
                 tagged.append((a, b, 2))
             elif code == "maintenance":
+                assert mt is not None  # add_downtime takes only the contract's codes
                 announced = mt.notice_seconds is None or (notified is not None and s - notified >= mt.notice_seconds)
                 inside = self._mcal.intervals(a, b) if (announced and self._mcal) else []
                 cur = a
