@@ -15,6 +15,7 @@ ITOPS = (ROOT / "contracts" / "itops.sla").read_text(encoding="utf-8")
 
 def with_response(p0: str, p1: str, column: str = "off_hours") -> str:
     """itops with P0 and P1 set in one column of the response matrix."""
+
     def row(name: str, business: str, off: str) -> str:
         return f"    {name}      {business}       {off}\n"
 
@@ -80,3 +81,62 @@ def test_response_after_resolution_uses_the_measure():
     result = compile_text(text, "itops.sla")
     w = [d for d in result.diagnostics if d.code == "W0409"]
     assert w and w[0].message.startswith("P0's first response in `business` (15m) comes after its resolution target")
+
+
+# ---------------------------------------------------------------- W0408 against brute force
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+CELLS = ["-", "15m", "30m", "1h", "4h", "8h", "12h", "1d", "1bh", "2bh", "4bh", "8bh", "1bd", "2bd", "3bd", "1bd4bh"]
+
+
+def _contract_with_rows(rows: list[tuple[str, str]]) -> str:
+    prio = "".join(f'  priority R{i} "级别{i}" | "Level {i}"\n' for i in range(len(rows)))
+    text = re.sub(r"  priority P0 .*?(?=  # The column is chosen)", prio, ITOPS, count=1, flags=re.S)
+    body = "".join(f"    R{i}  {a}  {b}\n" for i, (a, b) in enumerate(rows))
+    text = re.sub(
+        r"(  response \"首次响应\" \| \"First response\" \{\n    clock   business\n    columns business, off_hours\n).*?(  \})",
+        lambda mo: mo.group(1) + body + mo.group(2),
+        text,
+        count=1,
+        flags=re.S,
+    )
+    reso = "".join(f"    R{i}  -\n" for i in range(len(rows)))
+    text = re.sub(
+        r"(    columns any\n).*?(  \})", lambda mo: mo.group(1) + reso + mo.group(2), text, count=1, flags=re.S
+    )
+    text = re.sub(r"  updates .*?\n  \}\n", "", text, count=1, flags=re.S)
+    text = re.sub(r"  clause .*?\n  \}\n", "", text, flags=re.S)
+    return text
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(CELLS), st.sampled_from(CELLS)), min_size=2, max_size=9))
+def test_w0408_equals_the_all_pairs_rule(rows):
+    """The linear walk names, for each cell, the nearest less severe row whose
+    target is stricter — exactly what comparing every pair would name."""
+    from slalang.targets import STRICTER, TargetMeasure, compare
+
+    result = compile_text(_contract_with_rows(rows), "rows.sla")
+    assert not result.errors, [d.message for d in result.diagnostics if d.is_error][:3]
+    got = sorted(
+        (d.message.split(" ")[0], d.message.split(" ")[5], d.message.split("`")[1])
+        for d in result.diagnostics
+        if d.code == "W0408"
+    )
+    c = result.contract
+    measure = TargetMeasure(c.calendars, c.timezone, c.effective_start, c.effective_end)
+    m = c.response
+    want = []
+    for col in m.columns:
+        domain = measure.domain(m, col.name)
+        cells = [m.cell(f"R{i}", col.name) for i in range(len(rows))]
+        for i, da in enumerate(cells):
+            for j in range(i + 1, len(cells)):
+                if (
+                    cells[j] is not None
+                    and compare(measure.due(cells[j], m.clock), measure.due(da, m.clock), domain) == STRICTER
+                ):
+                    want.append((f"R{i}", f"R{j}", col.name))
+                    break
+    assert got == sorted(want)

@@ -537,6 +537,7 @@ class Rules:
                         done, total = when - opened, due - opened
                     else:
                         total = od - o0
+                        assert cal is not None  # set above for every business target
                         try:
                             done = cal.offset(when) - o0
                         except CalendarRangeError:  # judged long after the covered days: surely late
