@@ -4,114 +4,142 @@ The parser produces a uniform tree: a `Node` per grammar rule (its `kind` is
 the rule name in grammar/slalang.lark) whose children are nodes or typed
 literals. Literals are already decoded (dates are dates, strings have their
 escapes resolved and their `{references}` split out) but nothing is resolved
-or range-checked yet: that is lowering's job (slalang/lower.py)."""
+or range-checked yet: that is lowering's job (slalang/lower/)."""
 
 from __future__ import annotations
 
 import datetime as _dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from decimal import Decimal
 
-from slalang.source import Span
+from slalang.source import Record, Span
 
 
-@dataclass(frozen=True, slots=True)
-class Name:
-    value: str
-    span: Span
+class Name(Record):
+    __slots__ = ("value", "span")
+
+    def __init__(self, value: str, span: Span) -> None:
+        self.value = value
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
-class Comment:
+class Comment(Record):
     """A `# …` comment (kept out of the tree; the formatter re-attaches it)."""
 
-    text: str
-    span: Span
+    __slots__ = ("text", "span")
+
+    def __init__(self, text: str, span: Span) -> None:
+        self.text = text
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
-class Keyword:
+class Keyword(Record):
     """A word from a fixed set (`month`, `yellow`, `started`, `-`, …)."""
 
-    value: str
-    span: Span
+    __slots__ = ("value", "span")
+
+    def __init__(self, value: str, span: Span) -> None:
+        self.value = value
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+class Ref(Record):
     """A `{path.to.value}` reference inside a string."""
 
-    path: str
-    span: Span
+    __slots__ = ("path", "span")
+
+    def __init__(self, path: str, span: Span) -> None:
+        self.path = path
+        self.span = span
 
 
 Segment = str | Ref
 
 
-@dataclass(frozen=True, slots=True)
-class Str:
-    value: str  # escapes resolved, references kept as `{path}`
-    segments: tuple[Segment, ...]
-    span: Span
+class Str(Record):
+    __slots__ = ("value", "segments", "span")
+
+    def __init__(self, value: str, segments: tuple[Segment, ...], span: Span) -> None:
+        self.value = value  # escapes resolved, references kept as `{path}`
+        self.segments = segments
+        self.span = span
 
     @property
     def refs(self) -> list[Ref]:
         return [s for s in self.segments if isinstance(s, Ref)]
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
+class Text(Record):
     """One string per declared language, written `"中文" | "English"`."""
 
-    strings: tuple[Str, ...]
-    span: Span
+    __slots__ = ("strings", "span")
+
+    def __init__(self, strings: tuple[Str, ...], span: Span) -> None:
+        self.strings = strings
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
-class DurationLit:
-    raw: str
-    parts: tuple[tuple[int, str], ...]  # ((15, "m"), …)
-    span: Span
+class DurationLit(Record):
+    __slots__ = ("raw", "parts", "span")
+
+    def __init__(self, raw: str, parts: tuple[tuple[int, str], ...], span: Span) -> None:
+        self.raw = raw
+        self.parts = parts  # ((15, "m"), …)
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
-class PercentLit:
-    value: Decimal
-    raw: str
-    span: Span
+class PercentLit(Record):
+    __slots__ = ("value", "raw", "span")
+
+    def __init__(self, value: Decimal, raw: str, span: Span) -> None:
+        self.value = value
+        self.raw = raw
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
-class NumberLit:
-    value: Decimal
-    raw: str
-    span: Span
+class NumberLit(Record):
+    __slots__ = ("value", "raw", "span")
+
+    def __init__(self, value: Decimal, raw: str, span: Span) -> None:
+        self.value = value
+        self.raw = raw
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
-class DateLit:
-    value: _dt.date | None  # None when the text is not a real date (reported)
-    raw: str
-    span: Span
+class DateLit(Record):
+    __slots__ = ("value", "raw", "span")
+
+    def __init__(self, value: _dt.date | None, raw: str, span: Span) -> None:
+        self.value = value  # None when the text is not a real date (reported)
+        self.raw = raw
+        self.span = span
 
 
-@dataclass(frozen=True, slots=True)
-class TimeLit:
-    minutes: int | None  # minutes after midnight, 0..1440; None if invalid
-    raw: str
-    span: Span
+class TimeLit(Record):
+    __slots__ = ("minutes", "raw", "span")
+
+    def __init__(self, minutes: int | None, raw: str, span: Span) -> None:
+        self.minutes = minutes  # minutes after midnight, 0..1440; None if invalid
+        self.raw = raw
+        self.span = span
 
 
 Literal = Name | Keyword | Str | Text | DurationLit | PercentLit | NumberLit | DateLit | TimeLit
 
 
-@dataclass(slots=True)
-class Node:
-    kind: str
-    span: Span
-    children: list = field(default_factory=list)
+class Node(Record):
+    """One grammar rule as written: its `kind`, `span` and children (nodes
+    and literals, in source order)."""
+
+    __slots__ = ("kind", "span", "children")
+
+    def __init__(self, kind: str, span: Span, children: list | None = None) -> None:
+        self.kind = kind
+        self.span = span
+        self.children = [] if children is None else children
+
+    __hash__ = None  # type: ignore[assignment]  # its children change while the tree is built
 
     def nodes(self, kind: str | None = None) -> Iterator[Node]:
         for c in self.children:

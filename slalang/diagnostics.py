@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from enum import Enum
 
 from slalang.i18n import Msg, Verbatim, render
-from slalang.source import SourceFile, Span, char_width
+from slalang.source import Record, SourceFile, Span, char_width
 
 MAX_PER_FILE = 50
 
@@ -31,26 +30,43 @@ class Severity(str, Enum):
 Words = Msg | Verbatim | str  # str: already in the user's words (e.g. an OS error)
 
 
-@dataclass(frozen=True, slots=True)
-class Label:
-    span: Span
-    text: Words
-    source: SourceFile | None = None  # None: same file as the diagnostic
+class Label(Record):
+    """A secondary place a diagnostic points at, with a note."""
+
+    __slots__ = ("span", "text", "source")
+
+    def __init__(self, span: Span, text: Words, source: SourceFile | None = None) -> None:
+        self.span = span
+        self.text = text
+        self.source = source  # None: same file as the diagnostic
 
     @property
     def message(self) -> str:
         return render(self.text, "en")
 
 
-@dataclass(slots=True)
-class Diagnostic:
-    code: str
-    severity: Severity
-    text: Words
-    source: SourceFile | None
-    span: Span | None
-    hint_text: Words | None = None
-    labels: list[Label] = field(default_factory=list)
+class Diagnostic(Record):
+    __slots__ = ("code", "severity", "text", "source", "span", "hint_text", "labels")
+
+    def __init__(
+        self,
+        code: str,
+        severity: Severity,
+        text: Words,
+        source: SourceFile | None,
+        span: Span | None,
+        hint_text: Words | None = None,
+        labels: list[Label] | None = None,
+    ) -> None:
+        self.code = code
+        self.severity = severity
+        self.text = text
+        self.source = source
+        self.span = span
+        self.hint_text = hint_text
+        self.labels = [] if labels is None else labels
+
+    __hash__ = None  # type: ignore[assignment]  # the hint may be refined after it is made
 
     @property
     def is_error(self) -> bool:

@@ -19,17 +19,14 @@ import importlib.util
 import json
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from slalang.terms import DECREED_SETS, holiday_set_code
 
 
-@dataclass(frozen=True)
-class Coverage:
+class Coverage(NamedTuple):
     code: str
     first_year: int
     last_year: int
@@ -106,6 +103,8 @@ def _store(version: str, key: str, value: Any) -> None:
     _loaded[version] = merged
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile
+
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as fh:
             json.dump(merged, fh)
         os.replace(fh.name, path)
@@ -190,8 +189,7 @@ def covered_years(holiday_sets: Sequence[str], first_year: int, last_year: int) 
     return range(first_year, last_year + 1)
 
 
-@dataclass(frozen=True)
-class Day:
+class Day(NamedTuple):
     """One dated exception of a calendar. `origin` is the holiday set's code
     as the contract writes it, or "contract"; `name` is the set's English
     name of the day (None for the contract's own days, whose text is `note`);
@@ -204,16 +202,27 @@ class Day:
     hours_of: int | None = None
 
 
-@dataclass
 class CalendarDays:
     """A calendar expanded for some years: weekly hours (weekday → sorted
     (start minute, end minute) windows), holidays and make-up working days."""
 
-    years: range
-    hours: dict[int, list[tuple[int, int]]]
-    holidays: dict[dt.date, Day] = field(default_factory=dict)
-    workdays: dict[dt.date, Day] = field(default_factory=dict)
-    sources: list[tuple[str, str]] = field(default_factory=list)  # (set as written, "python-holidays 0.109")
+    __slots__ = ("years", "hours", "holidays", "workdays", "sources")
+
+    def __init__(
+        self,
+        years: range,
+        hours: dict[int, list[tuple[int, int]]],
+        holidays: dict[dt.date, Day] | None = None,
+        workdays: dict[dt.date, Day] | None = None,
+        sources: list[tuple[str, str]] | None = None,
+    ) -> None:
+        self.years = years
+        self.hours = hours
+        self.holidays: dict[dt.date, Day] = {} if holidays is None else holidays
+        self.workdays: dict[dt.date, Day] = {} if workdays is None else workdays
+        self.sources: list[tuple[str, str]] = (
+            [] if sources is None else sources
+        )  # (set as written, "python-holidays 0.109")
 
     @property
     def first(self) -> dt.date:

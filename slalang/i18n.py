@@ -21,12 +21,10 @@ importing a YAML parser."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import tempfile
+import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -70,11 +68,22 @@ def T(key: str) -> Msg:
     return Msg(key)
 
 
-@dataclass(frozen=True, slots=True)
 class Verbatim:
     """Text from the contract or the user, shown as is in every language."""
 
-    text: str
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Verbatim) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"Verbatim({self.text!r})"
 
     def __str__(self) -> str:
         return self.text
@@ -157,11 +166,8 @@ def catalogue(lang: str) -> dict[str, Any]:
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise CatalogueError(f"no message catalogue for `{lang}` in {folder}")
-    stamp = hashlib.sha256()
-    for f in files:
-        st = f.stat()
-        stamp.update(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    cached = _cache_path(lang, stamp.hexdigest()[:24])
+    stamp = "".join(f"{f}\0{f.stat().st_size}\0{f.stat().st_mtime_ns}\n" for f in files).encode()
+    cached = _cache_path(lang, f"{zlib.crc32(stamp):08x}{zlib.adler32(stamp):08x}")
     try:
         return json.loads(cached.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -187,6 +193,8 @@ def _cache_path(lang: str, stamp: str) -> Path:
 
 
 def _store(path: Path, data: dict[str, Any]) -> None:
+    import tempfile
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as fh:

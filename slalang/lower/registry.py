@@ -13,7 +13,7 @@ rather than silently at run time."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Passes, in the order the driver runs them. `declare`: statements whose names
 # or values others use (calendars before matrices, products before ladders);
@@ -25,8 +25,7 @@ class LoweringIncomplete(Exception):
     """A statement kind reached lowering without a lowering function."""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     kind: str
     fn: Callable
     pass_: str
