@@ -21,7 +21,6 @@ importing a YAML parser."""
 
 from __future__ import annotations
 
-import json
 import os
 import zlib
 from collections.abc import Iterable, Mapping
@@ -29,6 +28,8 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from slalang import usercache
 
 LANGS = ("zh", "en")
 DOMAINS = ("diag", "lint", "diff", "cli", "letter")
@@ -166,14 +167,14 @@ def catalogue(lang: str) -> dict[str, Any]:
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise CatalogueError(f"no message catalogue for `{lang}` in {folder}")
-    stamp = "".join(f"{f}\0{f.stat().st_size}\0{f.stat().st_mtime_ns}\n" for f in files).encode()
-    cached = _cache_path(lang, f"{zlib.crc32(stamp):08x}{zlib.adler32(stamp):08x}")
-    try:
-        return json.loads(cached.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        pass
+    stamps = [(f, f.stat()) for f in files]
+    stamp = "".join(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n" for f, st in stamps).encode()
+    name = f"catalogue-{lang}-{zlib.crc32(stamp):08x}{zlib.adler32(stamp):08x}.json"
+    cached = usercache.load(name)
+    if isinstance(cached, dict):
+        return cached
     data = {f.stem: _load_yaml(f) for f in files}
-    _store(cached, data)
+    usercache.store(name, data)
     return data
 
 
@@ -185,23 +186,6 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise CatalogueError(f"{path} is not a message catalogue")
     return data
-
-
-def _cache_path(lang: str, stamp: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "slalang" / f"catalogue-{lang}-{stamp}.json"
-
-
-def _store(path: Path, data: dict[str, Any]) -> None:
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-        os.replace(fh.name, path)
-    except OSError:
-        pass  # a read-only home only loses the speed-up
 
 
 def default_lang(environ: Mapping[str, str] | None = None) -> str:

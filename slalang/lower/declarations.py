@@ -165,15 +165,7 @@ def lower_currency(lw: Lowering, node: ast.Node | None) -> None:
     if node is None:
         return
     name = node.lit(ast.Name)
-    from babel.core import get_global
-
-    # Currencies legal tender somewhere today (not DEM, not CNH, not XAU).
-    codes = {
-        c
-        for entries in get_global("territory_currencies").values()
-        for c, _start, end, tender in entries
-        if end is None and tender
-    }
+    codes = legal_tender()
     if name.value not in codes:
         guess = "CNY" if name.value.upper() in ("RMB", "YUAN") else did_you_mean(name.value, sorted(codes))
         lw.err(
@@ -184,6 +176,30 @@ def lower_currency(lw: Lowering, node: ast.Node | None) -> None:
         )
         return
     lw.out["currency"] = name.value
+
+
+def legal_tender() -> frozenset[str]:
+    """ISO 4217 codes that are legal tender somewhere today (not DEM, not
+    CNH, not XAU), from Babel's data; cached per Babel version, since
+    loading that data costs more than the rest of a `slalang check`."""
+    from slalang import usercache
+
+    name = f"currencies-babel-{usercache.package_version('babel')}.json"
+    cached = usercache.load(name)
+    if isinstance(cached, list) and cached:
+        return frozenset(cached)
+    from babel.core import get_global
+
+    codes = sorted(
+        {
+            c
+            for entries in get_global("territory_currencies").values()
+            for c, _start, end, tender in entries
+            if end is None and tender
+        }
+    )
+    usercache.store(name, codes)
+    return frozenset(codes)
 
 
 # ---------------------------------------------------------------- parties
