@@ -16,7 +16,7 @@ COPIES = {
     "weekday list": (r"""["']mon["'],\s*["']tue["'],\s*["']wed["']""", "terms.WEEKDAYS"),
     "unit seconds table": (r"""["']bh["']\s*:\s*3600""", "terms.UNIT_SECONDS"),
     "duration-part regex": (r"\(bd\|bh\|d\|h\|m\)", "terms.DURATION_PART / terms.duration_parts"),
-    "Han range": (r"\\u3400|0x3400|\\u4e00|0x4E00|0x4e00", "terms.is_han / terms.has_han / terms.HAN"),
+    "Han range": (r"\\u3400|0x3400|\\u4e00|0x4E00|0x4e00", "terms.is_han / terms.has_han / terms.han_pattern"),
     "HH:MM formatting": (r"f\"\{\w+ // 60:02d\}:\{\w+ % 60:02d\}", "terms.hhmm"),
     "months per period": (r"""["']quarter["']\s*:\s*3""", "terms.PERIOD_MONTHS"),
     "calendar-unit plurals": (r"""["']weeks["']\s*:\s*["']week["']""", "terms.CALENDAR_UNITS"),
