@@ -85,11 +85,6 @@ def _import_front_end() -> None:
     syntax.parser()  # the LALR tables (from Lark's cache): long-lived, so frozen too
 
 
-# Kept for modules that still import it from here (diff, lint); new code
-# imports `print_diagnostics` from slalang.cliutil.
-_print_diagnostics = print_diagnostics
-
-
 def cmd_check(args) -> int:
     from slalang.compiler import compile_file
 
@@ -274,7 +269,7 @@ def _main(argv: list[str] | None) -> int:
             settle_gc()
         return args.func(args)
     except UsageError as exc:
-        print(_say_safely("cli.error.usage", args, f"slalang: error: {exc}", detail=exc), file=sys.stderr)
+        print(_say_safely("cli.error.usage", args, f"slalang: error: {exc}", detail=exc.message), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

@@ -17,7 +17,15 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class UsageError(Exception):
-    """Bad arguments or inputs: exit 2 with `slalang: error: …`."""
+    """Bad arguments or inputs: exit 2 with `slalang: error: …`. The message
+    is a catalogue `Msg` (or text already in the user's words)."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 def add_lang_argument(parser: argparse.ArgumentParser) -> None:
@@ -46,6 +54,12 @@ def say(key: str, lang: str, **fields: Any) -> str:
     return render(Msg(key, **fields), lang)
 
 
+def _msg(key: str, **fields: Any) -> Any:
+    from slalang.i18n import Msg, Verbatim
+
+    return Msg(key, **{k: Verbatim(str(v)) for k, v in fields.items()})
+
+
 def expand_inputs(items: list[str]) -> list[str]:
     """Files as given, and every *.sla below each directory (sorted)."""
     out: list[str] = []
@@ -54,14 +68,14 @@ def expand_inputs(items: list[str]) -> list[str]:
         if p.is_dir():
             found = sorted(str(f) for f in p.rglob("*.sla") if f.is_file())
             if not found:
-                raise UsageError(f"no .sla files in {item}")
+                raise UsageError(_msg("cli.error.no_contracts", path=item))
             out.extend(found)
         elif p.is_file():
             out.append(item)
         elif p.exists():
-            raise UsageError(f"{item}: not a regular file (a contract is a .sla file or a folder of them)")
+            raise UsageError(_msg("cli.error.not_a_file", path=item))
         else:
-            raise UsageError(f"{item}: no such file or directory")
+            raise UsageError(_msg("cli.error.no_such_file", path=item))
     return out
 
 
