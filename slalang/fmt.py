@@ -835,7 +835,7 @@ def _verify(source: SourceFile, contract, comments: list[ast.Comment], out: str)
     root2, diags2, comments2 = syntax.parse_with_comments(formatted)
     contract2 = None
     if root2 is not None and not any(d.is_error for d in diags2):
-        contract2, more = lower.lower(formatted, root2)
+        contract2, more = lower.lower(formatted, root2, checks=False)
         diags2 = diags2 + more
     if contract2 is None:
         first = next((d for d in diags2 if d.is_error), None)

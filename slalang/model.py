@@ -49,12 +49,14 @@ class SourceSpan(_Model):
 
 
 class _Located(_Model):
-    span: SourceSpan
+    # Where, not what: left out of model_dump, so a model read back from JSON
+    # has no positions (lowering always sets them).
+    span: SourceSpan | None = Field(default=None, exclude=True)
 
     @property
     def line(self) -> int:
-        """The source line the object starts on (rule files record it)."""
-        return self.span.line
+        """The source line the object starts on (rule files record it); 0 if unknown."""
+        return self.span.line if self.span is not None else 0
 
 
 class Segment(_Model):
@@ -112,7 +114,7 @@ class CalendarSpan(_Model):
 
 
 class Party(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     name: Text
     credentials: tuple[Text, ...] = ()
     address: Text | None = None
@@ -120,13 +122,13 @@ class Party(_Model):
 
 
 class Region(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     name: str
     title: Text
 
 
 class Product(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     name: str
     title: Text
     fee: Money | None = None
@@ -134,13 +136,13 @@ class Product(_Model):
 
 
 class Service(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     name: str
     title: Text
 
 
 class Scope(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     regions: tuple[Region, ...] = ()
     products: tuple[Product, ...] = ()
     services: tuple[Service, ...] = ()
@@ -155,7 +157,7 @@ class WeeklyWindow(_Model):
 
 
 class DatedNote(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     date: dt.date
     note: Text | None = None
 
@@ -170,7 +172,7 @@ class Calendar(_Located):
 
 
 class Priority(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     name: str
     rank: int  # 0 is the most severe
     title: Text
@@ -291,7 +293,7 @@ class OtherExclusion(_Located):
 
 
 class Exclusions(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     force_majeure: ForceMajeure | None = None
     maintenance: Maintenance | None = None
     customer_caused: CustomerCaused | None = None
@@ -312,13 +314,13 @@ class Exclusions(_Model):
 
 
 class Audit(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     every: CalendarSpan
     by: Literal["third_party", "customer", "provider"]
 
 
 class Reporting(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     reports: tuple[Literal["daily", "weekly", "monthly", "quarterly", "yearly"], ...] = ()
     metrics: tuple[str, ...] = ()
     retention: CalendarSpan | None = None
@@ -326,7 +328,7 @@ class Reporting(_Model):
 
 
 class Disputes(_Model):
-    span: SourceSpan | None = None
+    span: SourceSpan | None = Field(default=None, exclude=True)
     law: Text | None = None
     forum: Literal["arbitration", "court"] | None = None
     forum_name: Text | None = None

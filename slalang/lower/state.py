@@ -105,6 +105,7 @@ class Lowering:
         self.failed: set[str] = set()  # reference prefixes whose section did not lower
         self.empty_cells: set[str] = set()  # `metric.priority.column` paths of `-` cells
         self.matrix_nodes: dict[str, ast.Node] = {}
+        self.run_checks = True  # cross-statement warnings (slalang/lower/checks.py)
 
     # ------------------------------------------------------------ reporting
     def err(
