@@ -410,7 +410,6 @@ def test_compared_fields_match_the_model():
     import inspect
 
     from slalang import model
-
     from slalang.semdiff import source_fields
 
     actual = {
