@@ -62,9 +62,7 @@ SINGLETONS = tuple(kind for kind, e in STATEMENTS.items() if e.single)
 _CONTRACT_FIELDS = ("title", "effective_start", "effective_end", "timezone", "currency", "provider", "customer")
 
 
-def lower(
-    source: SourceFile, root: ast.Node, *, checks: bool = True
-) -> tuple[model.Contract | None, list[Diagnostic]]:
+def lower(source: SourceFile, root: ast.Node, *, checks: bool = True) -> tuple[model.Contract | None, list[Diagnostic]]:
     """The contract and every diagnostic. `checks=False` skips the
     cross-statement warnings (W0408, W0409), which never change the model:
     the formatter's meaning check needs only the model."""
