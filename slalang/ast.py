@@ -35,13 +35,16 @@ class Comment(Record):
 
 
 class Keyword(Record):
-    """A word from a fixed set (`month`, `yellow`, `started`, `-`, …)."""
+    """A word from a fixed set (`month`, `yellow`, `started`, `-`, …), with the
+    grammar terminal it matched (`PERIOD`, `LEVEL`, `STEP_MODE`, `NONE`, …), so
+    a statement reads its words by what they are, not by their position."""
 
-    __slots__ = ("value", "span")
+    __slots__ = ("value", "span", "terminal")
 
-    def __init__(self, value: str, span: Span) -> None:
+    def __init__(self, value: str, span: Span, terminal: str = "") -> None:
         self.value = value
         self.span = span
+        self.terminal = terminal
 
 
 class Ref(Record):
@@ -155,6 +158,14 @@ class Node(Record):
         if found is None:
             raise LookupError(f"a `{self.kind}` node has no `{kind}` child (the grammar requires one)")
         return found
+
+    def keyword(self, terminal: str) -> Keyword:
+        """The child word of grammar terminal `terminal` (e.g. `AUDITOR`),
+        which the grammar guarantees is there."""
+        for c in self.children:
+            if isinstance(c, Keyword) and c.terminal == terminal:
+                return c
+        raise LookupError(f"a `{self.kind}` node has no {terminal} word (the grammar requires one)")
 
     def lits(self, cls: type) -> list:
         return [c for c in self.children if isinstance(c, cls)]

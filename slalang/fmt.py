@@ -608,7 +608,7 @@ class _Layout:
         )
 
     def s_audit(self, n, d):
-        unit, by = n.lits(ast.Keyword)
+        unit, by = n.keyword("CALENDAR_UNIT"), n.keyword("AUDITOR")
         return self.single(
             n,
             d,

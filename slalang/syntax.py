@@ -336,7 +336,7 @@ class _AstBuilder(Transformer):
             return conv(tok)
         if kind == "NAME":
             return ast.Name(str(tok), _span(tok))
-        return ast.Keyword(str(tok), _span(tok))
+        return ast.Keyword(str(tok), _span(tok), kind)
 
     def _lit_STRING(self, tok: Token) -> ast.Str:
         return self._string(tok)

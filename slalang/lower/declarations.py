@@ -284,7 +284,7 @@ def product_fee(lw: Lowering, fee: ast.Node | None, currency: str | None) -> tup
     if fee is None:
         return None, None
     num = fee.lit(ast.NumberLit)
-    period = fee.must("period").lit(ast.Keyword)
+    period = fee.must("period").keyword("PERIOD")
     if period.value != "month":
         lw.err("E0504", M("E0504.fee_period"), period.span, M("E0504.fee_period_hint"))
         return None, None

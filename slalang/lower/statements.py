@@ -32,7 +32,7 @@ REPORT_METRICS = (
 @statement("matrix", handles=("clock", "columns", "row"))
 def lower_matrices(lw: Lowering, nodes: list[ast.Node]) -> None:
     for node in nodes:
-        metric = node.lit(ast.Keyword).value
+        metric = node.keyword("METRIC").value
         if metric in lw.matrix_nodes:
             lw.err(
                 "E0203",
@@ -232,7 +232,7 @@ def lower_availability(lw: Lowering, nodes: list[ast.Node]) -> None:
     for node in nodes:
         name = node.lit(ast.Name)
         pct = node.lit(ast.PercentLit)
-        period = node.must("period").lit(ast.Keyword).value
+        period = node.must("period").keyword("PERIOD").value
         if name.value not in lw.products:
             lw.unknown("product", name, lw.products)
             continue
@@ -268,7 +268,7 @@ def lower_warnings(lw: Lowering, node: ast.Node | None) -> None:
     seen: dict[str, Span] = {}
     prev: tuple[model.WarningLevel, Span] | None = None
     for w in node.nodes("warning_level"):
-        level = w.lit(ast.Keyword)
+        level = w.keyword("LEVEL")
         pct = w.lit(ast.PercentLit)
         if level.value in seen:
             lw.duplicate("warning_level", level.value, level.span, seen[level.value])
@@ -331,9 +331,9 @@ def lower_ladders(lw: Lowering, nodes: list[ast.Node]) -> None:
 def credit_ladder(lw: Lowering, node: ast.Node, name: ast.Name) -> model.CreditLadder | None:
     currency = lw.out.get("currency")
     title = lw.guarded(v.text, lw, node.lit(ast.Text))
-    metric = node.lits(ast.Keyword)[0].value
+    metric = node.keyword("CREDIT_METRIC").value
     if metric in ("response", "resolution") and not any(
-        m.lit(ast.Keyword).value == metric for m in lw.root.nodes("matrix")
+        m.keyword("METRIC").value == metric for m in lw.root.nodes("matrix")
     ):
         lw.err(
             "E0503",
@@ -377,7 +377,7 @@ def credit_ladder(lw: Lowering, node: ast.Node, name: ast.Name) -> model.CreditL
     step = None
     if steps:
         s = steps[0]
-        mode = s.lit(ast.Keyword).value
+        mode = s.keyword("STEP_MODE").value
         every = v.duration(lw, s.lit(ast.DurationLit), None, subject("lateness"), True)
         amount = v.amount_of(lw, s, subject("step_credit"), currency)
         step = new(model.StepRule, mode=mode, every=every, amount=amount, span=lw.span(s.span))
@@ -451,16 +451,16 @@ def credit_policy(lw: Lowering, node: ast.Node) -> model.CreditPolicy:
     if "credits_cap" in s:
         c = s["credits_cap"]
         fields["cap"] = v.amount_of(lw, c, subject("credits_cap"), currency)
-        fields["cap_period"] = c.must("period").lit(ast.Keyword).value
+        fields["cap_period"] = c.must("period").keyword("PERIOD").value
     if "credit_form" in s:
-        fields["form"] = s["credit_form"].lit(ast.Keyword).value
+        fields["form"] = s["credit_form"].keyword("CREDIT_FORM").value
     if "claim" in s:
         c = s["claim"]
         fields["claim_within"] = v.duration(lw, c.lit(ast.DurationLit), None, subject("claim_window"), True)
-        fields["claim_after"] = c.lit(ast.Keyword).value
+        fields["claim_after"] = c.keyword("CLAIM_ANCHOR").value
     if "rounding" in s:
         c = s["rounding"]
-        fields["rounding"] = c.lit(ast.Keyword).value
+        fields["rounding"] = c.keyword("ROUNDING_MODE").value
         q = c.lit(ast.NumberLit)
         if q.value <= 0 or q.value.normalize() != Decimal(1).scaleb(q.value.normalize().adjusted()):
             lw.err("E0504", M("E0504.quantum", raw=q.raw), q.span, M("E0504.quantum_hint"))
@@ -540,7 +540,7 @@ def maintenance(lw: Lowering, node: ast.Node) -> model.Maintenance:
     if "maintenance_max" in s:
         n = s["maintenance_max"]
         fields["max"] = v.duration(lw, n.lit(ast.DurationLit), None, subject("maintenance_allowance"), True)
-        fields["max_period"] = n.must("period").lit(ast.Keyword).value
+        fields["max_period"] = n.must("period").keyword("PERIOD").value
     windows: list[model.WeeklyWindow] = []
     taken: dict[int, list[tuple[int, int, Span]]] = {}
     for n in node.nodes("maintenance_window"):  # several, e.g. a window past midnight in two
@@ -580,16 +580,16 @@ def lower_reporting(lw: Lowering, node: ast.Node | None) -> None:
     if "retention" in s:
         n = s["retention"]
         fields["retention"] = lw.guarded(
-            v.calendar_span, lw, n.lit(ast.NumberLit), n.lit(ast.Keyword), subject("retention")
+            v.calendar_span, lw, n.lit(ast.NumberLit), n.keyword("CALENDAR_UNIT"), subject("retention")
         )
         if fields["retention"] is None:
             lw.failed.add("reporting.retention")
     if "audit" in s:
         n = s["audit"]
-        kws = n.lits(ast.Keyword)
-        every = lw.guarded(v.calendar_span, lw, n.lit(ast.NumberLit), kws[0], subject("audit_cadence"))
+        unit, auditor = n.keyword("CALENDAR_UNIT"), n.keyword("AUDITOR")
+        every = lw.guarded(v.calendar_span, lw, n.lit(ast.NumberLit), unit, subject("audit_cadence"))
         if every:
-            fields["audit"] = new(model.Audit, every=every, by=kws[1].value, span=lw.span(n.span))
+            fields["audit"] = new(model.Audit, every=every, by=auditor.value, span=lw.span(n.span))
         else:
             lw.failed.add("reporting.audit")
     lw.out["reporting"] = new(
