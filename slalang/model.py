@@ -1,6 +1,6 @@
 """The contract model: what a `.sla` file means, resolved and validated.
 
-Lowering (slalang/lower.py) builds these pydantic models from the AST once
+Lowering (slalang/lower/) builds these pydantic models from the AST once
 every name is resolved and every range checked; backends (letter, rules,
 diff, lint) read only this. Durations are integer seconds plus the clock they
 run on; percentages and money are `Decimal`. Each node that becomes an

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-# Validate every model object as lowering builds it (see slalang/lower.py),
+# Validate every model object as lowering builds it (see slalang/lower/state.py),
 # here and in every `slalang` subprocess the tests start.
 os.environ["SLALANG_STRICT_MODEL"] = "1"
 # Messages default to the user's locale (zh_* → Chinese); the goldens name
