@@ -40,9 +40,21 @@ def contract_ids() -> list[str]:
     return ids
 
 
+# The report speaks the locale's language unless --lang says otherwise: run
+# without the locale variables so the English goldens do not depend on them.
+ENV = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+ENV["PYTHONIOENCODING"] = "utf-8"
+
+
 def run(*args, stdin=None):
     return subprocess.run(
-        [sys.executable, "-m", "slalang", *map(str, args)], capture_output=True, text=True, cwd=ROOT, input=stdin
+        [sys.executable, "-m", "slalang", *map(str, args)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        input=stdin,
+        env=ENV,
     )
 
 
@@ -83,6 +95,10 @@ def test_golden_reports(cid):
         assert out.returncode == 0, out.stderr
         assert out.stderr == ""  # no progress bar when stderr is not a terminal
         check_golden(f"{cid}.report.{ext}", out.stdout)
+    out = run("eval", rules, tickets, "--downtime", downtime, "--at", AT, "--lang", "zh")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr == ""
+    check_golden(f"{cid}.report.zh.txt", out.stdout)
     out = run("eval", rules, tickets, "--at", AT, "--period", "week", "--format", "json")
     assert out.returncode == 0, out.stderr
     check_golden(f"{cid}.report-week.json", out.stdout)
@@ -209,8 +225,12 @@ def test_the_worked_example_in_docs_is_current():
         "--at",
         "2026-01-06T12:00",
     )
-    assert per_ticket.returncode == report.returncode == 0
+    per_ticket_zh = run(
+        "eval", rules, DATA / "worked-tickets.csv", "--at", "2026-01-06T12:00", "--per-ticket", "--lang", "zh"
+    )
+    assert per_ticket.returncode == report.returncode == per_ticket_zh.returncode == 0
     assert per_ticket.stdout in doc
+    assert per_ticket_zh.stdout in doc
     assert report.stdout in doc
     assert (DATA / "worked-tickets.csv").read_text(encoding="utf-8") in doc
 
@@ -247,3 +267,109 @@ def test_progress_bar_only_on_a_terminal(tmp_path):
     assert json.loads(out)["tickets"] == 60000  # stdout stays clean
     assert "evaluating" in drawn and "tickets" in drawn and "%" in drawn and "/s" in drawn
     assert drawn.endswith("\r\x1b[K")  # the bar is erased at the end
+
+
+# ------------------------------------------------------------------ the table in Chinese
+def _cells(line: str) -> list[str]:
+    """The line's characters by terminal cell: a wide character fills its
+    first cell and leaves "" in the second."""
+    from slalang.source import char_width
+
+    out: list[str] = []
+    for ch in line:
+        out += [ch] + [""] * (char_width(ch) - 1)
+    return out
+
+
+def _slice(cells: list[str], start: int, end: int | None = None) -> str:
+    """Display columns [start, end) of a line; never cuts a wide character."""
+    end = len(cells) if end is None else end
+    assert start >= len(cells) or cells[start] != "", f"a wide character straddles column {start}"
+    assert end >= len(cells) or cells[end] != "", f"a wide character straddles column {end}"
+    return "".join(cells[start:end])
+
+
+def test_the_zh_per_ticket_table_lines_up_with_chinese_ticket_ids(tmp_path):
+    """Every row's cells start at the display column of their header (CJK = 2 cells)."""
+    f = tmp_path / "tickets.csv"
+    f.write_text(
+        "id,priority,product,opened_at,first_response_at,resolved_at\n"
+        "工单-1,P1,hosting,2026-01-05T10:00:00+08:00,2026-01-05T10:20:00+08:00,2026-01-05T16:30:00+08:00\n"
+        "故障单-7,P1,hosting,2026-01-05T10:00:00+08:00,2026-01-05T11:10:00+08:00,\n"
+        "INC-3,P2,storage,2026-01-05T11:00:00+08:00,,\n",
+        encoding="utf-8",
+    )
+    out = run("eval", RULES / "example-itops.rules.json", f, "--at", "2026-01-06T12:00", "--per-ticket", "--lang", "zh")
+    assert out.returncode == 0, out.stderr
+    header, *rows = out.stdout.splitlines()
+    names = header.split()
+    assert names[:3] == ["工单号", "优先级", "首次响应截止"] and names[-1] == "补偿金额"
+    hc = _cells(header)
+    starts = [i for i in range(len(hc)) if hc[i] not in (" ", "") and (i == 0 or hc[i - 1] == " ")]
+    assert len(starts) == len(names)
+    table = []
+    for row in rows:
+        rc = _cells(row)
+        cells = []
+        for i, start in enumerate(starts):
+            end = starts[i + 1] if i + 1 < len(starts) else None
+            text = _slice(rc, start, end)
+            if end is not None:
+                assert text.endswith("  ") or len(rc) <= end, f"{row!r}: column {i} runs into the next"
+            assert text.strip() == "" or text[0] != " ", f"{row!r}: column {i} does not start at {start}"
+            cells.append(text.strip())
+        table.append(cells)
+    assert [r[0] for r in table] == ["工单-1", "故障单-7", "INC-3"]
+    assert [r[1] for r in table] == ["P1", "P1", "P2"]
+    assert [r[3] for r in table] == ["达标", "超时", "超时"]
+    assert [r[6] for r in table] == ["达标", "超时", "待定"]
+    assert {r[4] for r in table} | {r[7] for r in table} <= {"", "黄色", "橙色", "红色"}
+    assert all(r[-1].replace(".", "").isdigit() for r in table)
+
+
+def _check_report_columns(text: str) -> int:
+    """Every table of a report: each row's cells lie inside the extents of the
+    dashes under their header, left- or right-aligned, with spaces between."""
+    lines = text.splitlines()
+    tables = 0
+    for k, line in enumerate(lines):
+        if not line.startswith("-"):
+            continue
+        tables += 1
+        dc = _cells(line)
+        extents, i = [], 0
+        while i < len(dc):
+            if dc[i] == "-":
+                j = i
+                while j < len(dc) and dc[j] == "-":
+                    j += 1
+                extents.append((i, j))
+                i = j
+            else:
+                i += 1
+        body = [lines[k - 1]]
+        for row in lines[k + 1 :]:
+            if not row:
+                break
+            body.append(row)
+        for row in body:
+            rc = _cells(row)
+            assert len(rc) <= extents[-1][1], f"{row!r}: the last column overflows"
+            for n, (a, b) in enumerate(extents):
+                last = n + 1 == len(extents)
+                cell = _slice(rc, a, b)
+                if not last:
+                    assert _slice(rc, b, extents[n + 1][0]).strip() == "", f"{row!r}: column {n} overflows"
+                if cell.strip():
+                    right = len(rc) == b if last else cell[-1] != " "
+                    assert cell[0] != " " or right, f"{row!r}: column {n} is neither left- nor right-aligned"
+                    assert "  " not in cell.strip(), f"{row!r}: column {n} holds two cells"
+    return tables
+
+
+@pytest.mark.parametrize("cid", contract_ids())
+def test_the_zh_report_columns_line_up(cid):
+    text = (GOLDEN / f"{cid}.report.zh.txt").read_text(encoding="utf-8")
+    assert "tickets" not in text and "SLA 达成情况" in text and "达成率 %" in text
+    assert _check_report_columns(text) >= 4
+    assert _check_report_columns((GOLDEN / f"{cid}.report.txt").read_text(encoding="utf-8")) >= 4

@@ -14,6 +14,7 @@ import sys
 import time
 
 from slalang.cliutil import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, add_lang_argument, lang_of, say
+from slalang.source import display_width
 
 MAX_SHOWN_ERRORS = 20
 
@@ -143,29 +144,61 @@ def outcome_json(rules, o) -> dict:
 
 
 # ------------------------------------------------------------------ report output
+# The words of the table and per-ticket outputs are catalogue messages
+# (`cli.eval.report.*` in templates/messages/<lang>/cli.yaml); JSON and CSV keep
+# their machine keys. Columns are padded by terminal cells (a CJK character
+# takes two), so Chinese headers and ticket ids line up.
+def _word(lang: str, key: str, **fields) -> str:
+    return say(f"cli.eval.report.{key}", lang, **fields)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    if text.isascii():
+        return text.rjust(width) if right else text.ljust(width)
+    fill = " " * max(width - display_width(text), 0)
+    return fill + text if right else text + fill
+
+
 def _table(headers, rows) -> str:
     cells = [[("" if c is None else str(c)) for c in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
     def line(vals):
         return "  ".join(
-            v.rjust(w) if i > 1 and v[:1].isdigit() else v.ljust(w) for i, (v, w) in enumerate(zip(vals, widths))
+            _pad(v, w, right=i > 1 and v[:1].isdigit()) for i, (v, w) in enumerate(zip(vals, widths))
         ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
 
 
-def render_table(rep: dict) -> str:
-    out = [f"{rep['contract']} {rep['version']} — {rep['tickets']:,} tickets, per {rep['period']}", ""]
+def render_table(rep: dict, lang: str = "en") -> str:
+    from slalang.i18n import T
+
+    def col(name: str, **fields) -> str:
+        return _word(lang, f"col.{name}", **fields)
+
+    def metric(name: str) -> str:
+        return _word(lang, f"metric.{name}")
+
+    currency = rep["currency"]
+    period = T(f"cli.eval.report.period.{rep['period']}")
+    cap_period = rep["cap_period"]
+    out = [
+        _word(
+            lang, "title", contract=rep["contract"], version=rep["version"], count=f"{rep['tickets']:,}", period=period
+        ),
+        "",
+    ]
     if rep["sla"]:
-        out.append("SLA attainment")
+        out.append(_word(lang, "sla"))
         out.append(
             _table(
-                ["period", "metric", "priority", "judged", "met", "breached", "pending", "excluded", "attainment %"],
+                [col(c) for c in ("period", "metric", "priority", "judged", "met", "breached", "pending", "excluded")]
+                + [col("attainment")],
                 [
                     [
                         r["period"],
-                        r["metric"],
+                        metric(r["metric"]),
                         r["priority"],
                         r["judged"],
                         r["met"],
@@ -180,29 +213,30 @@ def render_table(rep: dict) -> str:
         )
         out.append("")
     if rep["mttr"]:
-        out.append("Mean time to resolve")
+        out.append(_word(lang, "mttr"))
         out.append(
             _table(
-                ["period", "priority", "resolved", "MTTR"],
+                [col("period"), col("priority"), col("resolved"), col("mttr")],
                 [[r["period"], r["priority"], r["resolved"], _hms(r["mttr_seconds"])] for r in rep["mttr"]],
             )
         )
         out.append("")
     if rep["availability"]:
-        out.append("Availability")
+        yes, no = _word(lang, "met_yes"), _word(lang, "met_no")
+        out.append(_word(lang, "availability"))
         out.append(
             _table(
                 [
-                    "period",
-                    "product",
-                    "availability %",
-                    "target %",
-                    "met",
-                    "downtime",
-                    "excluded",
-                    "maintenance",
-                    "tier",
-                    f"credit {rep['currency']}",
+                    col("period"),
+                    col("product"),
+                    col("availability_percent"),
+                    col("target_percent"),
+                    col("met"),
+                    col("downtime"),
+                    col("excluded_time"),
+                    col("maintenance"),
+                    col("tier"),
+                    col("credit", currency=currency),
                 ],
                 [
                     [
@@ -210,7 +244,7 @@ def render_table(rep: dict) -> str:
                         r["product"],
                         r["availability_percent"],
                         r["target_percent"],
-                        "yes" if r["met"] else "no",
+                        yes if r["met"] else no,
                         _hms(r["downtime_seconds"]),
                         _hms(r["excluded_seconds"]),
                         _hms(r["maintenance_seconds"]),
@@ -222,20 +256,23 @@ def render_table(rep: dict) -> str:
             )
         )
         out.append("")
-    if rep["period"] != rep["cap_period"] and rep["accrued_credits"]:
-        out.append(f"Credits accrued per {rep['period']} (before the {rep['cap_period']}ly cap)")
+    if rep["period"] != cap_period and rep["accrued_credits"]:
+        out.append(_word(lang, "accrued", period=period, cap=T(f"cli.eval.report.cap_adjective.{cap_period}")))
         out.append(
             _table(
-                ["period", "product", f"credit {rep['currency']}"],
+                [col("period"), col("product"), col("credit", currency=currency)],
                 [[r["period"], r["product"], r["credit"]] for r in rep["accrued_credits"]],
             )
         )
         out.append("")
-    out.append(f"Credits per {rep['cap_period']} ({rep['currency']}, cap applied)")
+    out.append(_word(lang, "credits", period=T(f"cli.eval.report.period.{cap_period}"), currency=currency))
     if rep["credits"]:
         out.append(
             _table(
-                ["period", "product", "tickets", "availability", "total", "cap", "owed"],
+                [
+                    col(c)
+                    for c in ("period", "product", "credit_tickets", "credit_availability", "total", "cap", "owed")
+                ],
                 [
                     [r["period"], r["product"], r["tickets"], r["availability"], r["total"], r["cap"] or "-", r["owed"]]
                     for r in rep["credits"]
@@ -243,7 +280,7 @@ def render_table(rep: dict) -> str:
             )
         )
     else:
-        out.append("none owed")
+        out.append(_word(lang, "none_owed"))
     return "\n".join(out) + "\n"
 
 
@@ -432,7 +469,7 @@ def cmd_eval(args) -> int:
 
     writer = None
     if args.per_ticket:
-        writer = _OutcomeWriter(args.format, rules)
+        writer = _OutcomeWriter(args.format, rules, lang)
     progress = _Progress(fh, say("cli.eval.progress", lang))
     count = 0
     seen_days: set[int] = set()
@@ -482,7 +519,7 @@ def cmd_eval(args) -> int:
         elif args.format == "csv":
             sys.stdout.write(render_csv(rep))
         else:
-            sys.stdout.write(render_table(rep))
+            sys.stdout.write(render_table(rep, lang))
     if bad:
         more = say("cli.eval.not_shown", lang, n=bad - shown) if bad > shown else ""
         print(say("cli.eval.skipped", lang, n=bad, more=more, count=f"{count:,}"), file=sys.stderr)
@@ -490,27 +527,49 @@ def cmd_eval(args) -> int:
 
 
 class _OutcomeWriter:
-    def __init__(self, fmt: str, rules):
-        self.fmt, self.rules = fmt, rules
+    # The per-ticket table: (column of outcome_row, metric or None, header key).
+    TABLE = (
+        ("id", None, "id"),
+        ("priority", None, "priority"),
+        ("response_due", "response", "due"),
+        ("response_status", "response", "status"),
+        ("response_warning", "response", "warning"),
+        ("resolution_due", "resolution", "due"),
+        ("resolution_status", "resolution", "status"),
+        ("resolution_warning", "resolution", "warning"),
+        ("credit", None, "credit"),
+    )
+
+    def __init__(self, fmt: str, rules, lang: str = "en"):
+        self.fmt, self.rules, self.lang = fmt, rules, lang
         if fmt == "csv":
             import csv
 
             self.w = csv.DictWriter(sys.stdout, OUTCOME_COLUMNS, lineterminator="\n")
             self.w.writeheader()
         elif fmt == "table":
-            self.cols = (
-                "id",
-                "priority",
-                "response_due",
-                "response_status",
-                "response_warning",
-                "resolution_due",
-                "resolution_status",
-                "resolution_warning",
-                "credit",
-            )
-            self.widths = [max(len(c), 25 if c.endswith("due") else 8) for c in self.cols]
-            print("  ".join(c.ljust(w) for c, w in zip(self.cols, self.widths)).rstrip())
+            from slalang.i18n import T
+
+            self.cols = [c for c, _, _ in self.TABLE]
+            headers = [
+                _word(lang, f"ticket.{key}", metric=T(f"cli.eval.report.metric.{m}") if m else "")
+                for _, m, key in self.TABLE
+            ]
+            # Fixed widths (the table is streamed): wide enough for the header,
+            # an instant, or an 8-cell id, priority, status or credit.
+            self.widths = [max(display_width(h), 25 if c.endswith("due") else 8) for h, c in zip(headers, self.cols)]
+            self.words: dict[str, str] = {}
+            print("  ".join(_pad(h, w) for h, w in zip(headers, self.widths)).rstrip())
+
+    def _cell(self, col: str, value) -> str:
+        text = str(value)
+        kind = col.rpartition("_")[2]
+        if text and kind in ("status", "warning"):
+            word = self.words.get(f"{kind}.{text}")
+            if word is None:
+                word = self.words[f"{kind}.{text}"] = _word(self.lang, f"{kind}.{text}")
+            return word
+        return text
 
     def write(self, o) -> None:
         if self.fmt == "json":
@@ -521,7 +580,7 @@ class _OutcomeWriter:
             self.w.writerow(outcome_row(self.rules, o))
         else:
             row = outcome_row(self.rules, o)
-            print("  ".join(str(row[c]).ljust(w) for c, w in zip(self.cols, self.widths)).rstrip())
+            print("  ".join(_pad(self._cell(c, row[c]), w) for c, w in zip(self.cols, self.widths)).rstrip())
 
     def close(self) -> None:
         sys.stdout.flush()
