@@ -139,7 +139,7 @@ def dates(code: str, years: range) -> tuple[dict[dt.date, str], list[dt.date]]:
     that are working days) for the given years."""
     import holidays
 
-    cal = holidays.country_holidays(code.upper(), years=list(years), language="en_US")
+    cal = holidays.country_holidays(holiday_set_code(code), years=list(years), language="en_US")
     days_off = {d: str(name) for d, name in sorted(cal.items()) if d.year in years}
     workdays = sorted(d for d in getattr(cal, "weekend_workdays", ()) if d.year in years)
     return days_off, workdays
@@ -268,6 +268,10 @@ def _substitutions(days_off: dict[dt.date, str]) -> dict[dt.date, dt.date]:
 class UnknownHolidaySet(LookupError):
     """A calendar names a set the installed holidays package does not know."""
 
+    def __init__(self, code: str) -> None:
+        super().__init__(f"holiday set `{code}` is not known to the installed holidays package")
+        self.code = code
+
 
 def calendar_days(
     cal: Any,
@@ -299,7 +303,7 @@ def calendar_days(
     for code in cal.holiday_sets:
         cov = coverage(code)
         if cov is None:
-            raise UnknownHolidaySet(f"holiday set `{code}` is not known to the installed holidays package")
+            raise UnknownHolidaySet(code)
         out.sources.append((code, cov.source))
         days_off, make_up = load(code, years)
         for made_up, paid_for in _substitutions(days_off).items():

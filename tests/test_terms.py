@@ -20,7 +20,9 @@ COPIES = {
     "HH:MM formatting": (r"f\"\{\w+ // 60:02d\}:\{\w+ % 60:02d\}", "terms.hhmm"),
     "months per period": (r"""["']quarter["']\s*:\s*3""", "terms.PERIOD_MONTHS"),
     "calendar-unit plurals": (r"""["']weeks["']\s*:\s*["']week["']""", "terms.CALENDAR_UNITS"),
-    "decreed holiday sets": (r"ChinaStaticHolidays", "terms.DECREED_SETS"),
+    "decreed holiday sets": (r"ChinaStaticHolidays|_BREAK_SETS", "terms.DECREED_SETS"),
+    "holiday expansion": (r"def _break_weekends|def _substitutions|weekend day inside", "holidaysets.calendar_days"),
+    "holiday-set case": (r"code\.upper\(\)|code\.value\.lower\(\)", "terms.holiday_set_code / holiday_set_name"),
     "business-day seconds": (
         r"nominal_seconds|business_day_seconds|120[,_]?960|_wall_estimate",
         "slalang.targets.compare",
@@ -28,11 +30,17 @@ COPIES = {
 }
 
 
+# The one module a fact may be spelt out in, besides terms.py and durations.py.
+HOMES = {"holiday expansion": "holidaysets.py"}
+
+
 @pytest.mark.parametrize("fact", sorted(COPIES))
 def test_no_second_definition(fact):
     pattern, home = COPIES[fact]
     found = []
     for path in SOURCES:
+        if path.name == HOMES.get(fact):
+            continue
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if re.search(pattern, line) and not line.lstrip().startswith("#") and "Literal[" not in line:
                 found.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")

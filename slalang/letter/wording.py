@@ -19,7 +19,7 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from slalang.model import CalendarSpan, Duration, Money, Text, Value, WeeklyWindow
-from slalang.terms import DECREED_SETS, DURATION_PART, holiday_set_name, is_cjk_punctuation, is_han
+from slalang.terms import DECREED_SETS, DURATION_PART, holiday_set_code, holiday_set_name, is_cjk_punctuation, is_han
 from slalang.terms import hhmm as clock_time
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -356,7 +356,7 @@ class Wording:
             return iana
 
     def country(self, code: str) -> str:
-        return self.locale.territories.get(code.split("-")[0].upper(), code.upper())
+        return self.locale.territories.get(holiday_set_code(code.split("-")[0]), holiday_set_code(code))
 
     def section_number(self, n: int) -> str:
         shown = chinese_numeral(n) if self.raw("numerals") == "chinese" else str(n)

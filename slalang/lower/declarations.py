@@ -14,7 +14,7 @@ from slalang.lower import values as v
 from slalang.lower.registry import statement
 from slalang.lower.state import Abort, Lowering, M, names, new
 from slalang.source import Span
-from slalang.terms import LANGUAGES
+from slalang.terms import LANGUAGES, holiday_set_name
 
 _RESERVED = {"priority": ("clock", "columns"), "calendar": ("any", "off_hours"), "region": ("any", "off_hours")}
 
@@ -346,8 +346,8 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
         code = hs.lit(ast.Name)
         if not holiday_set(lw, code, start, end):
             ok = False
-        elif code.value.lower() not in sets:
-            sets.append(code.value.lower())
+        elif holiday_set_name(code.value) not in sets:
+            sets.append(holiday_set_name(code.value))
     holidays_: list[model.DatedNote] = []
     workdays: list[model.DatedNote] = []
     dated: dict[dt.date, tuple[str, Span]] = {}
@@ -402,7 +402,7 @@ def holiday_set(lw: Lowering, code: ast.Name, start: dt.date | None, end: dt.dat
             known = holidaysets.known_sets()
         except ImportError:
             known = []
-        guess = did_you_mean(code.value.lower(), [k for k in known if len(k) == 2])
+        guess = did_you_mean(holiday_set_name(code.value), [k for k in known if len(k) == 2])
         lw.err(
             "E0605",
             M("E0605.unknown", name=code.value),

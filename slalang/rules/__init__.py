@@ -12,16 +12,14 @@ and `rule_document` serve other backends (the PDF letter embeds the JSON)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
-import re
 from decimal import Decimal
 
 from slalang import model as m
 from slalang.errors import BuildError
 from slalang.ruleschema import SCHEMA_ID, RuleFile, checksum_of
-from slalang.terms import DECREED_SETS, PERIOD_MONTHS, WEEKDAYS, hhmm
+from slalang.terms import PERIOD_MONTHS, WEEKDAYS, hhmm
 
 _DAYS = WEEKDAYS
 
@@ -55,119 +53,43 @@ def _amount(a: m.Amount | None) -> dict | None:
 
 
 def covered_years(contract: m.Contract, cal: m.Calendar) -> range:
-    """The years a calendar is expanded for: the effective years, plus the
-    next year when every holiday set already has data for it (so that a
-    ticket opened late in December can still get a due time in January).
-    A calendar without holiday sets always gets the next year."""
-    first, last = contract.effective_start.year, contract.effective_end.year
-    if not cal.holiday_sets:
-        return range(first, last + 2)
+    """The years a calendar is expanded for (see `holidaysets.covered_years`)."""
     from slalang import holidaysets
 
-    covs = [holidaysets.coverage(code) for code in cal.holiday_sets]
-    if all(c is not None and c.last_year >= last + 1 for c in covs):
-        last += 1
-    return range(first, last + 1)
-
-
-# Sets published as decreed breaks (China): the holidays package lists the
-# weekday holidays of a break and the make-up days, but not the Saturdays and
-# Sundays inside the break (the 2026 Spring Festival break is Feb 15–23; the
-# package lists Feb 16–20 and 23). For a calendar that works on Saturdays
-# those days matter, so the weekend days chained to a holiday (up to a
-# make-up working day) are holidays too.
-_BREAK_SETS = frozenset(DECREED_SETS)
-_SUBSTITUTED = re.compile(r"substituted from (\d{2})/(\d{2})/(\d{4})")
-
-
-def _break_weekends(days_off: dict, make_up: set, years: range) -> dict:
-    out: dict[dt.date, str] = {}
-    for date, _name in sorted(days_off.items()):
-        for step in (1, -1):
-            d = date + dt.timedelta(days=step)
-            while d.weekday() >= 5 and d not in make_up and d not in days_off and d.year in years:
-                out.setdefault(d, "weekend day inside the statutory break")
-                d += dt.timedelta(days=step)
-    return out
-
-
-def _substitutions(days_off: dict) -> dict:
-    """make-up working day → the weekday holiday it pays for."""
-    out = {}
-    for date, name in days_off.items():
-        m = _SUBSTITUTED.search(name)
-        if m:
-            month, day, year = map(int, m.groups())
-            out[dt.date(year, month, day)] = date
-    return out
+    return holidaysets.covered_years(cal.holiday_sets, contract.effective_start.year, contract.effective_end.year)
 
 
 def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
+    """A calendar for the rule file, expanded by `holidaysets.calendar_days`:
+    the one expansion of holiday sets, break weekends, make-up days and the
+    contract's own dates, which the comparison of targets uses too."""
     from slalang import holidaysets
 
     langs = contract.languages
     years = covered_years(contract, cal)
-    worked_days = sorted({w.weekday for w in cal.hours})
+    try:
+        days = holidaysets.calendar_days(cal, years)
+    except holidaysets.UnknownHolidaySet as exc:  # lowering already refused an unknown set; guard anyway
+        from slalang.i18n import Msg
 
-    def hours_of(date, replaces=None) -> str:
-        # A make-up day works the hours of the weekday it replaces (the
-        # published "Day off (substituted from …)" entry names it); failing
-        # that, its own weekday's hours if that weekday works at all, else
-        # those of the first working weekday.
-        if replaces is not None and replaces.weekday() in worked_days:
-            return _DAYS[replaces.weekday()]
-        wd = date.weekday()
-        return _DAYS[wd if wd in worked_days else worked_days[0]]
+        raise BuildError(Msg("cli.build_error.unknown_holiday_set", code=exc.code)) from None
 
-    sources: list[dict[str, str]] = []
-    holidays: dict[dt.date, dict[str, str]] = {}
-    workdays: dict[dt.date, dict[str, str]] = {}
-    replaced: dict[dt.date, dt.date] = {}
-    for code in cal.holiday_sets:
-        cov = holidaysets.coverage(code)
-        if cov is None:  # lowering already refused an unknown set; guard anyway
-            from slalang.i18n import Msg
+    def entry(day: holidaysets.Day, workday: bool) -> dict[str, str]:
+        name = _note(day.note, langs) if day.origin == "contract" else (day.name or "")
+        out = {"date": day.date.isoformat(), "name": name, "origin": day.origin}
+        if workday:
+            assert day.hours_of is not None  # every working day says whose hours it works
+            out["hours_of"] = _DAYS[day.hours_of]
+        return out
 
-            raise BuildError(Msg("cli.build_error.unknown_holiday_set", code=code))
-        sources.append({"set": code, "source": cov.source})
-        days_off, make_up = holidaysets.dates(code, years)
-        for made_up, paid_for in _substitutions(days_off).items():
-            replaced.setdefault(made_up, paid_for)
-        for date, name in days_off.items():
-            holidays.setdefault(date, {"date": date.isoformat(), "name": name, "origin": code})
-        if code.upper() in _BREAK_SETS:
-            for date, name in _break_weekends(days_off, set(make_up), years).items():
-                holidays.setdefault(date, {"date": date.isoformat(), "name": name, "origin": code})
-        for date in make_up:
-            workdays.setdefault(
-                date,
-                {
-                    "date": date.isoformat(),
-                    "name": "make-up working day",
-                    "origin": code,
-                    "hours_of": hours_of(date, replaced.get(date)),
-                },
-            )
-    # The contract's own dates override the published sets.
-    for d in cal.extra_workdays:
-        holidays.pop(d.date, None)
-        workdays[d.date] = {
-            "date": d.date.isoformat(),
-            "name": _note(d.note, langs),
-            "origin": "contract",
-            "hours_of": hours_of(d.date, replaced.get(d.date)),
-        }
-    for d in cal.extra_holidays:
-        workdays.pop(d.date, None)
-        holidays[d.date] = {"date": d.date.isoformat(), "name": _note(d.note, langs), "origin": "contract"}
     return {
         "name": cal.name,
         "title": _title(cal.title, langs),
         "hours": _hours(cal.hours),
-        "holiday_sets": sources,
+        "holiday_sets": [{"set": code, "source": source} for code, source in days.sources],
         "covers": {"start": f"{years.start:04d}-01-01", "end": f"{years.stop - 1:04d}-12-31"},
-        "holidays": [holidays[d] for d in sorted(holidays)],
-        "workdays": [workdays[d] for d in sorted(workdays)],
+        "holidays": [entry(days.holidays[d], False) for d in sorted(days.holidays)],
+        "workdays": [entry(days.workdays[d], True) for d in sorted(days.workdays)],
         "line": cal.line,
     }
 
