@@ -30,7 +30,7 @@ def cmd_extract_rules(args) -> int:
     try:
         got = extract_rules(data, args.letter)
     except LetterFileError as exc:
-        print(say("cli.error.usage" if exc.usage else "cli.error.plain", lang, detail=exc), file=sys.stderr)
+        print(say("cli.error.usage" if exc.usage else "cli.error.plain", lang, detail=exc.message), file=sys.stderr)
         if exc.hint:
             print(say("cli.error.help", lang, hint=exc.hint), file=sys.stderr)
         return EXIT_USAGE if exc.usage else EXIT_ERRORS

@@ -14,12 +14,21 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from slalang.i18n import Msg, Verbatim
+
 
 class LetterFileError(Exception):
-    def __init__(self, message: str, hint: str | None = None, usage: bool = False):
+    """`message` and `hint` are catalogue messages (or text in the user's
+    words, such as the rule loader's), rendered in the user's language by the CLI."""
+
+    def __init__(self, message: Any, hint: Any = None, usage: bool = False):
         super().__init__(message)
+        self.message = message
         self.hint = hint
         self.usage = usage  # the input is not a PDF at all (exit 2), not a failed check (exit 1)
+
+    def __str__(self) -> str:
+        return str(self.message)
 
 
 @dataclass
@@ -56,34 +65,33 @@ def _embedded_files(reader) -> list[tuple[str, Any]]:
     return found
 
 
+def _m(key: str, **fields: object) -> Msg:
+    """An extract-rules message (`cli.extract.error.<key>`); paths and names verbatim."""
+    return Msg(f"cli.extract.error.{key}", **{k: Verbatim(v) if isinstance(v, str) else v for k, v in fields.items()})
+
+
 def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
     try:
         from pypdf import PdfReader
         from pypdf.errors import PdfReadError
     except ModuleNotFoundError:
-        raise LetterFileError("reading PDF files needs the pypdf package", "pip install pypdf", usage=True) from None
+        raise LetterFileError(_m("no_pypdf"), Verbatim("pip install pypdf"), usage=True) from None
     if not data.startswith(b"%PDF-"):
-        raise LetterFileError(f"{path} is not a PDF file", "pass the letter PDF that `slalang build` wrote", usage=True)
+        raise LetterFileError(_m("not_pdf", path=path), _m("not_pdf_hint"), usage=True)
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         files = _embedded_files(reader)
         metadata = reader.metadata
         keywords = str((metadata.get("/Keywords") if metadata is not None else None) or "")
     except (PdfReadError, KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise LetterFileError(f"{path} cannot be read as a PDF ({exc})", usage=True) from None
+        raise LetterFileError(_m("unreadable", path=path, detail=Verbatim(str(exc))), usage=True) from None
 
     rules = [(name, spec) for name, spec in files if name.endswith(".rules.json")]
     if not rules:
-        others = ", ".join(name for name, _ in files) or "none"
-        raise LetterFileError(
-            f"{path} carries no compiled rule file (attachments: {others})",
-            "build the letter with `slalang build`: its PDF embeds <id>.rules.json",
-        )
+        others = [Verbatim(name) for name, _ in files] or Msg("cli.extract.error.none")
+        raise LetterFileError(_m("no_rules", path=path, others=others), _m("no_rules_hint"))
     if len(rules) > 1:
-        raise LetterFileError(
-            f"{path} carries {len(rules)} rule files ({', '.join(n for n, _ in rules)}); "
-            "a slalang letter carries exactly one"
-        )
+        raise LetterFileError(_m("several_rules", path=path, n=len(rules), names=[Verbatim(n) for n, _ in rules]))
     name, spec = rules[0]
     try:
         stream = spec["/EF"]["/F"].get_object()
@@ -91,22 +99,18 @@ def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
         params = stream.get("/Params")
         params = params.get_object() if params is not None else {}
     except (KeyError, ValueError, TypeError, AttributeError) as exc:
-        raise LetterFileError(f"{path}: the attachment {name} cannot be read ({exc})") from None
+        raise LetterFileError(_m("attachment_unreadable", path=path, name=name, detail=Verbatim(str(exc)))) from None
 
     # The PDF's own record of the attachment: its MD5 and size when embedded.
     claimed = params.get("/CheckSum")
     if claimed is None:
-        raise LetterFileError(f"{path}: the attachment {name} has no /CheckSum; it was not embedded by slalang")
+        raise LetterFileError(_m("no_checksum", path=path, name=name))
     claimed_bytes = claimed.original_bytes if hasattr(claimed, "original_bytes") else bytes(claimed)
     if claimed_bytes != hashlib.md5(body, usedforsecurity=False).digest():
-        raise LetterFileError(
-            f"{path}: the attachment {name} does not match the checksum recorded in the PDF; "
-            "the file was altered after it was built",
-            "rebuild the letter from its contract",
-        )
+        raise LetterFileError(_m("altered", path=path, name=name), _m("altered_hint"))
     size = params.get("/Size")
     if size is not None and int(size) != len(body):
-        raise LetterFileError(f"{path}: the attachment {name} is {len(body)} bytes, the PDF says {int(size)}")
+        raise LetterFileError(_m("size", path=path, name=name, size=len(body), claimed=int(size)))
 
     from slalang.runtime import RulesError, loads_rules
 
@@ -118,8 +122,7 @@ def extract_rules(data: bytes, path: str = "letter") -> ExtractedRules:
     marks = [k.strip()[len("sha256:") :] for k in keywords.split(",") if k.strip().startswith("sha256:")]
     if marks and source not in marks:
         raise LetterFileError(
-            f"{path}: the attached rules were compiled from source sha256:{source[:12]}…, but the letter "
-            f"from sha256:{marks[0][:12]}…; letter and rules disagree",
-            "rebuild both with `slalang build`",
+            _m("disagree", path=path, rules=f"sha256:{source[:12]}…", letter=f"sha256:{marks[0][:12]}…"),
+            _m("disagree_hint"),
         )
     return ExtractedRules(name, body, rule_file.contract.id, rule_file.contract.version, rule_file.checksum, source)
