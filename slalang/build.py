@@ -126,10 +126,10 @@ def write_atomically(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
     try:
         for name, data in sorted(files.items()):
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=out_dir)
+            staged.append((tmp, out_dir / name))  # before writing: a failed write still removes it
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
             os.chmod(tmp, _file_mode())  # mkstemp creates 0600; outputs are ordinary files
-            staged.append((tmp, out_dir / name))
     except BaseException:
         for tmp, _ in staged:
             Path(tmp).unlink(missing_ok=True)

@@ -138,6 +138,8 @@ def _build(args) -> int:
     out_dir = Path(args.output)
     if args.jobs < 1:
         raise UsageError(say("cli.error.jobs", lang))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(say("cli.error.output_not_a_folder", lang, path=out_dir))
     if args.jobs > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -186,7 +188,11 @@ def _build(args) -> int:
             print(say("cli.build.up_to_date", lang, dir=out_dir), file=sys.stderr)
         return status
     for o in outcomes:
-        written = b.write_atomically(out_dir, o.files)
+        try:
+            written = b.write_atomically(out_dir, o.files)
+        except OSError as exc:  # an unwritable -o, a full disk: this contract's outputs are not written
+            where = exc.filename or out_dir
+            raise UsageError(say("cli.error.cannot_write", lang, path=where, reason=exc.strerror or exc)) from None
         for path in written:
             print(say("cli.build.wrote", lang, path=path))
     return EXIT_OK

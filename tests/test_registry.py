@@ -134,3 +134,23 @@ def test_every_key_the_front_end_uses_exists(lang):
     assert len(keys) > 150
     missing = sorted(k for k in keys if not i18n.has(lang, k))
     assert not missing, f"{lang} catalogue lacks {missing}"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "templates" / "messages").glob("*/*.yaml")), ids=lambda p: f"{p.parent.name}/{p.name}"
+)
+def test_no_catalogue_key_is_given_twice(path):
+    """YAML keeps the last of two equal keys silently; a catalogue must not rely on it."""
+    import yaml
+
+    class Strict(yaml.SafeLoader):
+        pass
+
+    def mapping(loader, node, deep=False):
+        keys = [loader.construct_object(k, deep=deep) for k, _ in node.value]
+        twice = sorted({k for k in keys if keys.count(k) > 1}, key=str)
+        assert not twice, f"{path}: {twice} given twice (line {node.start_mark.line + 1})"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep)
+
+    Strict.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    yaml.load(path.read_text(encoding="utf-8"), Loader=Strict)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from slalang import ast, model
 from slalang.diagnostics import did_you_mean
+from slalang.i18n import T
 from slalang.lower.state import Lowering, M, new
 
 
@@ -107,7 +108,7 @@ def resolve(lw: Lowering, table: dict[str, model.Value]) -> None:
             metric, prio, col = parts
             lw.err(
                 "E0701",
-                M("E0701.empty_cell", ref=ref.path, priority=prio, metric=metric, column=col),
+                M("E0701.empty_cell", ref=ref.path, priority=prio, metric=T(f"diag.metric.{metric}"), column=col),
                 ref.span,
                 M("E0701.empty_cell_hint"),
             )
