@@ -71,3 +71,45 @@ def business_seconds(d) -> int:
     if d.clock != "business":
         raise ValueError(f"`{d.spelling}` runs on the wall clock")
     return int(d.seconds)
+
+
+# ---------------------------------------------------------------- calendar spans
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _month_sums(n: int) -> tuple[int, int]:
+    """Fewest and most days in `n` consecutive calendar months (over every
+    starting month of a four-year leap cycle)."""
+    cycle = [d + (1 if i == 1 and y == 0 else 0) for y in range(4) for i, d in enumerate(_MONTH_DAYS)]
+    whole, rest = divmod(n, 48)
+    base = whole * sum(cycle)
+    sums = [base + sum(cycle[(s + k) % 48] for k in range(rest)) for s in range(48)]
+    return min(sums), max(sums)
+
+
+def span_days(span) -> tuple[int, int]:
+    """The fewest and most days a calendar span (`slalang.model.CalendarSpan`:
+    `6 months`, `1 year`, `90 days`) can last, whichever day it starts on."""
+    if span.unit == "day":
+        return span.count, span.count
+    if span.unit == "week":
+        return 7 * span.count, 7 * span.count
+    months = span.count * (12 if span.unit == "year" else 1)
+    return _month_sums(months)
+
+
+def compare_spans(a, b) -> int | None:
+    """-1 if span `a` is always shorter than `b`, 1 if always longer, 0 if
+    always the same length, None if that depends on the starting day."""
+    la, ha = span_days(a)
+    lb, hb = span_days(b)
+    if (a.unit in ("month", "year")) == (b.unit in ("month", "year")) and not (la == ha) ^ (lb == hb):
+        # same kind of unit: months against years compare by months, days by days
+        ma = a.count * (12 if a.unit == "year" else 1 if a.unit == "month" else 7 if a.unit == "week" else 1)
+        mb = b.count * (12 if b.unit == "year" else 1 if b.unit == "month" else 7 if b.unit == "week" else 1)
+        return (ma > mb) - (ma < mb)
+    if ha < lb:
+        return -1
+    if la > hb:
+        return 1
+    return None

@@ -47,7 +47,7 @@ from decimal import Decimal
 from slalang import ast
 from slalang.errors import FormatRefused, FormatterBug
 from slalang.source import SourceFile, display_width
-from slalang.terms import CALENDAR_UNITS, DURATION_UNITS, duration_parts
+from slalang.terms import CALENDAR_UNITS, DURATION_UNITS, duration_parts, holiday_set_name
 
 __all__ = ["FormatRefused", "FormatterBug", "format_source", "format_text", "layout", "layout_source"]
 
@@ -418,7 +418,7 @@ class _Layout:
         return self.single(n, d, [self.kw("hours"), Cell(self.days(n.first("days")), "days"), Cell(ranges, "ranges")])
 
     def s_holiday_set(self, n, d):
-        return self.single(n, d, [self.kw("holidays"), Cell(n.lit(ast.Name).value.lower(), "name")])
+        return self.single(n, d, [self.kw("holidays"), Cell(holiday_set_name(n.lit(ast.Name).value), "name")])
 
     def s_extra_holiday(self, n, d):
         return self.dated(n, d, "holiday")

@@ -395,7 +395,8 @@ def test_numbers_disagree_across_languages(zh, en, count):
 
 @pytest.mark.parametrize(
     "retention, ok",
-    [("180 days", True), ("26 weeks", True), ("1 year", True), ("179 days", False), ("5 months", False)],
+    # six calendar months last 181 to 184 days: 180 days always end sooner
+    [("181 days", True), ("26 weeks", True), ("1 year", True), ("180 days", False), ("5 months", False)],
 )
 def test_retention_threshold(retention, ok):
     codes = _lint(BASE.replace("retention 6 months", f"retention {retention}"))

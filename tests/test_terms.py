@@ -76,3 +76,15 @@ def test_a_business_day_has_no_length_in_seconds():
 
     with pytest.raises(ValueError, match="no length in seconds"):
         durations.wall_seconds(Duration(spelling="1bd", clock="business", seconds=0, days=1))
+
+
+def test_calendar_spans_have_one_measure():
+    from slalang.model import CalendarSpan as S
+
+    assert durations.span_days(S(count=6, unit="month")) == (181, 184)
+    assert durations.span_days(S(count=1, unit="year")) == (365, 366)
+    assert durations.compare_spans(S(count=180, unit="day"), S(count=6, unit="month")) == -1
+    assert durations.compare_spans(S(count=185, unit="day"), S(count=6, unit="month")) == 1
+    assert durations.compare_spans(S(count=183, unit="day"), S(count=6, unit="month")) is None
+    assert durations.compare_spans(S(count=1, unit="year"), S(count=12, unit="month")) == 0
+    assert durations.compare_spans(S(count=2, unit="week"), S(count=14, unit="day")) == 0

@@ -11,12 +11,13 @@ and the dispute mechanism (仲裁/诉讼管辖地). A missing block is reported 
 from __future__ import annotations
 
 from slalang import ast
+from slalang.durations import compare_spans
 from slalang.i18n import Msg, Verbatim, names
 from slalang.lint.context import LintContext
 from slalang.lint.registry import Finding, msg, rule
 from slalang.lint.words import level
+from slalang.model import CalendarSpan
 from slalang.source import Span
-from slalang.terms import CALENDAR_UNITS
 
 # What each hint shows the author to write: contract source, the same in every language.
 EX_CREDENTIAL = 'provider "…" | "…" { credential "ISO/IEC 20000-1:2018" }'
@@ -57,11 +58,10 @@ EX_ARBITRATION = (
 EX_COURT = 'court "…" | "…"'
 EX_SEAT = 'seat "北京" | "Beijing"'
 
-# The shortest record retention the specification allows (记录留存 ≥ 6 个月),
-# in days of each calendar unit: a month counts as 30 days, so 180 days pass.
-MIN_RETENTION_DAYS = 6 * 30
-_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
-assert set(_UNIT_DAYS) == set(CALENDAR_UNITS.values())
+# The shortest record retention the specification allows (记录留存 ≥ 6 个月).
+# A retention is too short when it ends before six months for every starting
+# day (`durations.compare_spans`): 180 days always do (six months are 181–184).
+MIN_RETENTION = CalendarSpan(count=6, unit="month")
 
 
 def _code(text: str) -> Verbatim:
@@ -237,7 +237,7 @@ def retention_short(ctx: LintContext):
             ctx.head(node), msg("L114.unstated.message"), msg("L114.unstated.hint", example=_code(EX_RETENTION))
         )
         return
-    if rep.retention.count * _UNIT_DAYS[rep.retention.unit] < MIN_RETENTION_DAYS:
+    if compare_spans(rep.retention, MIN_RETENTION) == -1:
         ret = ctx.the("retention", node)
         num = ret.lit(ast.NumberLit)
         unit = ret.lit(ast.Keyword)

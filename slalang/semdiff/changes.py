@@ -1260,18 +1260,10 @@ def _events(cx: Context, s: str, subject: Msg, a: m.Text, b: m.Text) -> None:
 
 
 def _span_order(a: m.CalendarSpan, b: m.CalendarSpan) -> int | None:
-    """Spans in days and weeks against months and years: a month lasts 28 to 31 days."""
-    days = {"day": 1, "week": 7}
-    months = {"month": 1, "year": 12}
-    if a.unit in days and b.unit in days:
-        return by_number(a.count * days[a.unit], b.count * days[b.unit])
-    if a.unit in months and b.unit in months:
-        return by_number(a.count * months[a.unit], b.count * months[b.unit])
-    if a.unit in days:
-        d, mo = a.count * days[a.unit], b.count * months[b.unit]
-        return -1 if d < 28 * mo else 1 if d > 31 * mo else None
-    order = _span_order(b, a)
-    return None if order is None else -order
+    """-1, 0, 1 or None (depends on the starting day): `durations.compare_spans`."""
+    from slalang.durations import compare_spans
+
+    return compare_spans(a, b)
 
 
 def diff_reporting(cx: Context) -> None:
