@@ -100,6 +100,12 @@ def has_han(text: str) -> bool:
     return han_pattern().search(text) is not None
 
 
+# Chinese numerals: the digits 0–9 as written in words, and the other
+# characters Chinese prose counts with (〇 for zero, 两 for two, and the powers of ten).
+CN_DIGITS = "零一二三四五六七八九"
+CN_NUMERAL_CHARS = CN_DIGITS + "〇两十百千万"
+
+
 def is_cjk_punctuation(ch: str) -> bool:
     """CJK symbols and punctuation (、。「」), and full-width forms (，：；)."""
     o = ord(ch)

@@ -23,6 +23,7 @@ COPIES = {
     "decreed holiday sets": (r"ChinaStaticHolidays|_BREAK_SETS", "terms.DECREED_SETS"),
     "holiday expansion": (r"def _break_weekends|def _substitutions|weekend day inside", "holidaysets.calendar_days"),
     "holiday-set case": (r"code\.upper\(\)|code\.value\.lower\(\)", "terms.holiday_set_code / holiday_set_name"),
+    "Chinese numerals": (r"零一二三四五六七八九|零〇一二", "terms.CN_DIGITS / terms.CN_NUMERAL_CHARS"),
     "business-day seconds": (
         r"nominal_seconds|business_day_seconds|120[,_]?960|_wall_estimate",
         "slalang.targets.compare",

@@ -19,7 +19,15 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from slalang.model import CalendarSpan, Duration, Money, Text, Value, WeeklyWindow
-from slalang.terms import DECREED_SETS, DURATION_PART, holiday_set_code, holiday_set_name, is_cjk_punctuation, is_han
+from slalang.terms import (
+    CN_DIGITS,
+    DECREED_SETS,
+    DURATION_PART,
+    holiday_set_code,
+    holiday_set_name,
+    is_cjk_punctuation,
+    is_han,
+)
 from slalang.terms import hhmm as clock_time
 
 _FIELD = re.compile(r"\{(\w+)\}")
@@ -33,7 +41,6 @@ _BABEL_UNIT = {
     "month": "duration-month",
     "year": "duration-year",
 }
-_CN_DIGITS = "零一二三四五六七八九"
 # Holiday sets that publish make-up working days (weekend days worked in
 # exchange for a bridge holiday); the letter says they count as working days.
 MAKEUP_DAY_SETS = frozenset(holiday_set_name(code) for code in DECREED_SETS)
@@ -61,8 +68,8 @@ def chinese_numeral(n: int) -> str:
     if not 0 < n < 100:
         return str(n)
     tens, ones = divmod(n, 10)
-    out = ("" if tens == 1 else _CN_DIGITS[tens]) + "十" if tens else ""
-    return out + (_CN_DIGITS[ones] if ones else "")
+    out = ("" if tens == 1 else CN_DIGITS[tens]) + "十" if tens else ""
+    return out + (CN_DIGITS[ones] if ones else "")
 
 
 def _is_latin(ch: str) -> bool:

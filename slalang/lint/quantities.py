@@ -21,10 +21,10 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from slalang import model
-from slalang.terms import DURATION_UNITS, UNIT_SECONDS, duration_parts, minutes_of
+from slalang.terms import CN_NUMERAL_CHARS, DURATION_UNITS, UNIT_SECONDS, duration_parts, minutes_of
 
 _NUM = r"(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-_ZHN = r"[零〇一二两三四五六七八九十百千万]+|半"
+_ZHN = f"[{CN_NUMERAL_CHARS}]+|半"
 _EN_WORDS: dict[str, int | Decimal] = {
     "one": 1,
     "two": 2,
