@@ -112,7 +112,7 @@ def test_json_keeps_machine_fields_and_speaks_the_language_asked():
     d = changes(VERSIONS[0], VERSIONS[-1])
     en = json.loads(semdiff.to_json(d, "a", "b", "en"))
     zh = json.loads(semdiff.to_json(d, "a", "b", "zh"))
-    assert (en["lang"], zh["lang"]) == ("en", "zh")
+    assert (en["language"], zh["language"]) == ("en", "zh")
     assert en["summary"] == zh["summary"] and en["old"] == zh["old"]
 
     def machine(doc):

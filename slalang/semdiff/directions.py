@@ -134,7 +134,8 @@ class Targets:
 
 
 def _elapsed_only(d: m.Duration | None) -> bool:
-    """A wall-clock duration of hours and minutes only: `Nd` keeps the local
-    clock time across a DST change, so it is left to the instant-by-instant
-    measure."""
+    """A wall-clock duration of hours and minutes only. Durations with days
+    go through the instant-by-instant measure, which follows the runtime's
+    meaning of `d` (today 86,400 elapsed seconds; SEMANTICS §4 makes `Nd` the
+    same local clock time N days later, which differs across a DST change)."""
     return d is not None and d.clock == "wall" and "d" not in d.spelling

@@ -157,7 +157,7 @@ def render_markdown(d: ContractDiff, lang: str = "en") -> str:
 
 def to_json(d: ContractDiff, old_label: str = "", new_label: str = "", lang: str = "en") -> str:
     doc = {
-        "lang": lang,
+        "language": lang,
         "old": {"id": d.old_id, "version": d.old_version, "source": old_label},
         "new": {"id": d.new_id, "version": d.new_version, "source": new_label},
         "summary": {"changes": len(d.changes), **d.counts()},
