@@ -40,7 +40,32 @@ STATEMENTS = sorted(grammar_rules() - SHAPES)
 
 def test_grammar_is_read():
     assert {"matrix", "credit", "clause", "tier_rule"} <= set(STATEMENTS)
-    assert top_level_kinds() == set(lower.STATEMENTS), "each top-level statement kind has exactly one lowering entry"
+    missing = sorted(top_level_kinds() - set(lower.STATEMENTS))
+    assert not missing, f"statement kinds with no @statement lowering in slalang/lower/: {missing}"
+    stale = sorted(set(lower.STATEMENTS) - top_level_kinds())
+    assert not stale, f"lowering registers kinds that are not statements of grammar/slalang.lark: {stale}"
+
+
+@pytest.mark.parametrize("kind", sorted(top_level_kinds()))
+def test_contract_model_has_a_field_for(kind):
+    """Step 2 of “Adding a construct”: a statement's meaning has a home in the
+    contract model (a field of `Contract`, or part of one)."""
+    from slalang.model import Contract
+
+    homes = {
+        "effective": "effective_start",
+        "provider": "provider",
+        "customer": "customer",
+        "calendar": "calendars",
+        "priority": "priorities",
+        "matrix": "response",
+        "credit": "credit_ladders",
+        "clause": "clauses",
+    }
+    field = homes.get(kind, kind)
+    assert field in Contract.model_fields, (
+        f"statement kind `{kind}` has no field `{field}` on slalang.model.Contract (name its home in this test)"
+    )
 
 
 @pytest.mark.parametrize("kind", STATEMENTS)

@@ -1460,6 +1460,7 @@ def check_registry() -> None:
         raise RegistryError(
             f"semdiff has no comparison for statement kind `{missing[0]}`"
             + (f" (nor {', '.join(f'`{k}`' for k in missing[1:])})" if missing[1:] else "")
+            + f": add `def diff_{missing[0]}(cx)` to slalang/semdiff/changes.py (ARCHITECTURE.md, “Adding a construct”)"
         )
     unknown = sorted((set(DIFFERS) | {k for v in NESTED.values() for k in v}) - rules)
     if unknown:
