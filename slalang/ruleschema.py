@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,16 +34,48 @@ Line = Annotated[int, Field(ge=1, description="line of the .sla source this rule
 Seconds = Annotated[int, Field(ge=0)]
 
 
+class Problem:
+    """A runtime message as data, for a front end to show in its user's
+    language: `key` names it in the catalogue (under `cli.runtime.`),
+    `fields` fill it in, and `english` is the text `str()` gives (the
+    runtime never imports the catalogue). A field may itself be a
+    `Problem`, a list (of names, or of `Problem`s), an `OSError` or a
+    `json.JSONDecodeError` (its reason) or a plain value shown as is."""
+
+    __slots__ = ("key", "english", "fields")
+
+    def __init__(self, key: str, english: str, **fields: Any) -> None:
+        self.key, self.english, self.fields = key, english, fields
+
+    def __str__(self) -> str:
+        return self.english
+
+    def __repr__(self) -> str:
+        return f"Problem({self.key!r}, {self.english!r}, **{self.fields!r})"
+
+
 class RulesError(Exception):
     """A rule file cannot be used. `kind` says why:
     `malformed` (not JSON/YAML, or not the shape of the schema),
     `version` (a schema identifier this slalang does not know),
     `checksum` (the content does not match its checksum: edited or damaged),
     `io` (the file cannot be read). `str(err)` is a complete sentence naming
-    the file; `hint` says what to do."""
+    the file; `hint` says what to do. `key` and `fields` (and `hint_key`)
+    name the same message in the catalogue (see `Problem`)."""
 
-    def __init__(self, kind: str, message: str, hint: str | None = None, path: str | None = None):
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        hint: str | None = None,
+        path: str | None = None,
+        *,
+        key: str | None = None,
+        fields: dict[str, Any] | None = None,
+        hint_key: str | None = None,
+    ):
         self.kind, self.message, self.hint, self.path = kind, message, hint, path
+        self.key, self.fields, self.hint_key = key, fields or {}, hint_key
         super().__init__(f"{path}: {message}" if path else message)
 
 

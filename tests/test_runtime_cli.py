@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -373,3 +374,298 @@ def test_the_zh_report_columns_line_up(cid):
     assert "tickets" not in text and "SLA 达成情况" in text and "达成率 %" in text
     assert _check_report_columns(text) >= 4
     assert _check_report_columns((GOLDEN / f"{cid}.report.txt").read_text(encoding="utf-8")) >= 4
+
+
+# ------------------------------------------------------------ runtime errors in the user's language
+# The runtime raises its errors as data (a key under `cli.runtime.`, fields,
+# and the English text `str()` gives); `slalang eval` renders them in --lang.
+
+
+def _error_cases(tmp_path: Path) -> dict[str, tuple[list, list[str], list[str]]]:
+    """name → (eval arguments, zh fragments, the English lines of today)."""
+    itops = RULES / "example-itops.rules.json"
+    good = tmp_path / "good.csv"
+    good.write_text(BAD.split("\n")[0] + "\n" + BAD.split("\n")[1] + "\n", encoding="utf-8")
+    bad_rules = tmp_path / "bad.rules.json"
+    bad_rules.write_text("{oops", encoding="utf-8")
+    tampered = tmp_path / "tampered.rules.json"
+    doc = json.loads(itops.read_text(encoding="utf-8"))
+    doc["targets"][0]["seconds"] = 3600
+    tampered.write_text(json.dumps(doc), encoding="utf-8")
+    missing = tmp_path / "none.rules.json"
+    prio = tmp_path / "prio.csv"
+    prio.write_text(
+        "id,priority,product,opened_at\nT1,P1,hosting,2026-01-05T10:00:00+08:00\nT2,P9,hosting,2026-01-05T10:00:00+08:00\n"
+    )
+    instant = tmp_path / "instant.csv"
+    instant.write_text(
+        "id,priority,product,opened_at\nT1,P1,hosting,2026-01-05T10:00:00+08:00\nT2,P1,hosting,yesterday\n"
+    )
+    rebuild = "rebuild it from the contract with `slalang build --rules CONTRACT -o DIR`"
+    claimed = doc["checksum"][:19]
+    from slalang.ruleschema import checksum_of
+
+    actual = checksum_of(doc)[:19]
+    return {
+        "bad_rules": (
+            [bad_rules, good],
+            [
+                f"规则文件 {bad_rules}: 不是有效的 JSON：第 1 行第 2 列：此处应为用双引号括起的属性名",
+                "= 提示: 请根据合同重新生成",
+            ],
+            [
+                f"slalang: error: rule file {bad_rules}: is not valid JSON: "
+                "Expecting property name enclosed in double quotes at line 1 column 2",
+                f"  = help: {rebuild}",
+            ],
+        ),
+        "missing_rules": (
+            [missing, good],
+            [f"规则文件 {missing}: 无法读取：文件或文件夹不存在", "= 提示: 请检查路径"],
+            [
+                f"slalang: error: rule file {missing}: cannot be read: No such file or directory",
+                "  = help: check the path",
+            ],
+        ),
+        "checksum": (
+            [tampered, good],
+            [f"规则文件 {tampered}: 与其校验和不符（文件记载为 {claimed}…", "切勿手工修改规则文件"],
+            [
+                f"slalang: error: rule file {tampered}: does not match its checksum (file says {claimed}…, "
+                f"content hashes to {actual}…): it was edited or damaged after it was built",
+                f"  = help: never edit a rule file by hand; change the contract and {rebuild}",
+            ],
+        ),
+        "unknown_priority": (
+            [itops, prio],
+            [f"{prio}:第 3 行 `priority` 列：未知的优先级 `P9`；合同中的优先级为 P0、P1、P2、P3、P4", "请修正该行"],
+            [
+                f"{prio}:line 3, column `priority`: unknown priority `P9`; the contract has P0, P1, P2, P3, P4",
+                "  = help: fix the row, or pass --skip-bad to report bad rows and go on",
+            ],
+        ),
+        "bad_instant": (
+            [itops, instant],
+            [f"{instant}:第 3 行 `opened_at` 列：`yesterday` 不是时间点；请写成 2026-01-05T09:30:00+08:00"],
+            [
+                f"{instant}:line 3, column `opened_at`: `yesterday` is not an instant; write e.g. "
+                "2026-01-05T09:30:00+08:00 (or without the offset for the contract's local time)",
+                "  = help: fix the row, or pass --skip-bad to report bad rows and go on",
+            ],
+        ),
+    }
+
+
+ERROR_CASES = ("bad_rules", "missing_rules", "checksum", "unknown_priority", "bad_instant")
+
+
+def _english_words(text: str, *paths: Path) -> list[str]:
+    """The English words left in `text` once paths, `code`, options,
+    instants, checksums and the program's own name are taken out."""
+    import re
+
+    for p in sorted(map(str, paths), key=len, reverse=True):
+        text = text.replace(p, "")
+    text = re.sub(r"`[^`]*`", "", text)
+    text = re.sub(r"--[a-z-]+|sha256:[0-9a-f]+|\d{4}-\d\d-\d\dT[\d:+]+|\bP\d\b", "", text)
+    return [w for w in re.findall(r"[A-Za-z]{2,}", text) if w not in ("slalang", "JSON", "UTF")]
+
+
+@pytest.mark.parametrize("case", ERROR_CASES)
+def test_runtime_errors_in_chinese(tmp_path, case):
+    args, fragments, _ = _error_cases(tmp_path)[case]
+    out = run("eval", "--lang", "zh", *args)
+    assert out.returncode in (1, 2) and out.stdout == "" and "Traceback" not in out.stderr
+    for fragment in fragments:
+        assert fragment in out.stderr
+    assert _english_words(out.stderr, *args) == [], out.stderr
+
+
+@pytest.mark.parametrize("case", ERROR_CASES)
+def test_runtime_errors_in_english_are_unchanged(tmp_path, case):
+    args, _, lines = _error_cases(tmp_path)[case]
+    out = run("eval", "--lang", "en", *args)
+    assert out.returncode == (2 if case == "missing_rules" else 1)
+    assert out.stderr.splitlines() == lines
+
+
+def _raised_keys() -> set[str]:
+    """Every message id a raise site of the runtime names: `key=` (and
+    `hint_key=`) of a call, and the first argument of `Problem(…)`."""
+    import ast
+
+    keys: set[str] = set()
+    files = [ROOT / "slalang" / "ruleschema.py", *sorted((ROOT / "slalang" / "runtime").glob("*.py"))]
+    for path in files:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            values = [k.value for k in node.keywords if k.arg in ("key", "hint_key")]
+            if isinstance(node.func, ast.Name) and node.func.id == "Problem" and node.args:
+                values.append(node.args[0])
+            for value in values:
+                for c in ast.walk(value):
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str):
+                        keys.add(c.value)
+    return keys
+
+
+def test_every_runtime_error_key_is_in_both_catalogues():
+    from slalang.i18n import lookup
+
+    keys = _raised_keys()
+    assert {"rules.checksum_mismatch", "ticket.unknown_priority", "ticket.no_region", "instant.bad"} <= keys
+    for lang in ("en", "zh"):
+        missing = []
+        for key in sorted(keys):
+            try:
+                assert isinstance(lookup(lang, f"cli.runtime.{key}"), str)
+            except Exception:
+                missing.append(key)
+        assert missing == [], f"the {lang} catalogue lacks cli.runtime.{missing}"
+
+
+def _leaves(node, prefix=""):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, f"{prefix}.{k}" if prefix else str(k))
+    else:
+        yield prefix, node
+
+
+def test_the_runtime_catalogues_have_the_same_keys_and_fields():
+    import string
+
+    from slalang.i18n import lookup
+
+    en, zh = dict(_leaves(lookup("en", "cli.runtime"))), dict(_leaves(lookup("zh", "cli.runtime")))
+    assert sorted(en) == sorted(zh)
+
+    def names(text):
+        return sorted({f for _, f, _, _ in string.Formatter().parse(text) if f})
+
+    for key in en:
+        assert names(en[key]) == names(zh[key]), key
+
+
+def _runtime_errors():
+    """(key, fields, English) of errors raised through the Python API."""
+    from slalang.ruleschema import checksum_of
+    from slalang.runtime import Rules, RulesError, TicketError, loads_rules
+    from slalang.runtime.availability import AvailabilityLedger
+    from slalang.runtime.tickets import InstantParser, read_downtime, read_tickets
+
+    itops = json.loads((RULES / "example-itops.rules.json").read_text(encoding="utf-8"))
+
+    def resealed(change):
+        doc = json.loads(json.dumps(itops))
+        change(doc)
+        doc["checksum"] = checksum_of(doc)
+        return json.dumps(doc).encode()
+
+    def set_(path, value):
+        def change(doc):
+            node = doc
+            for p in path[:-1]:
+                node = node[p]
+            node[path[-1]] = value
+
+        return change
+
+    sources = [
+        b"\xff\xfe",
+        b"{oops",
+        b"{}",
+        b"[1, 2]",
+        b"a: [b",
+        json.dumps({**itops, "schema": "slalang.rules/v9"}).encode(),
+        json.dumps({k: v for k, v in itops.items() if k != "checksum"}).encode(),
+        json.dumps({**itops, "currency": "XXX"}).encode(),
+        resealed(lambda d: d.pop("currency")),
+        resealed(
+            lambda d: [d.update({k: 1}) for k in ("currency", "timezone", "calendars", "regions", "metrics", "x")]
+        ),
+        resealed(set_(["timezone"], "Mars/Olympus")),
+        resealed(set_(["metrics", 0, "calendar"], "nope")),
+        resealed(set_(["metrics", 0, "columns", 0, "calendar"], "nope")),
+        resealed(set_(["targets", 0, "priority"], "P9")),
+        resealed(set_(["availability", 0, "product"], "nope")),
+        resealed(set_(["updates", 0, "priority"], "P9")),
+    ]
+    out = []
+    for data in sources:
+        with pytest.raises(RulesError) as info:
+            loads_rules(data, "x.rules.json")
+        e = info.value
+        out.append((e.key, e.fields, e.message))
+        out.append((e.hint_key, {}, e.hint))
+    from slalang.runtime import load_rules
+
+    with pytest.raises(RulesError) as info:
+        load_rules("/nonexistent/x.rules.json")
+    out.append((info.value.key, info.value.fields, info.value.message))
+    out.append((info.value.hint_key, {}, info.value.hint))
+    rules = Rules(loads_rules(json.dumps(itops).encode()))
+    parse = InstantParser(rules.tz)
+    for text in ("yesterday", "99999999999999", 1.5, "9999-12-31T23:59:59-23:00"):
+        try:
+            parse(text, "opened_at")
+        except TicketError as exc:
+            out.append((exc.key, exc.fields, str(exc)))
+    o = "2026-01-05T10:00:00+08:00"
+    tickets = [
+        "id,priority,opened_at\n,P1,1\nT,,1\nT,P1,\nT,P1,1\n",
+        f"id,priority,opened_at,pauses,exclusion,region,product\nT,P9,{o},,,,\nT,P1,2020-01-01,,,,\n"
+        f"T,P1,{o},{o},,,\nT,P1,{o},2026-01-05T12:00/2026-01-05T11:00,,,\nT,P1,{o},,zzz,,\n"
+        f"T,P1,{o},,,mars,\nT,P1,{o},,,,\nT,P1,{o},,,east,nope\nT,P1,{o},,,east,\nT,P1\n",
+        f"id,priority,product,opened_at,first_response_at\nT,P1,hosting,{o},2026-01-05T09:00:00+08:00\n",
+        '{"id": "T", "priority": "P1", "opened_at": 1, "updates": 5}\n{"id": "T", "priority": "P1", "opened_at": 1, "pauses": 5}\n{x\n[1]\n{"zz": 1}\n',
+    ]
+    for text in tickets:
+        for item in read_tickets(io.StringIO(text), rules.tz, text.startswith("{")):
+            if not isinstance(item, tuple):
+                out.append((item.key, item.fields, item.message))
+                continue
+            try:
+                rules.evaluate(item[1], None)
+            except TicketError as exc:
+                out.append((exc.key, exc.fields, str(exc)))
+    for header in ("id,priority,x\n", "id,opened_at\n"):
+        with pytest.raises(TicketError) as tinfo:
+            list(read_tickets(io.StringIO(header), rules.tz))
+        out.append((tinfo.value.key, tinfo.value.fields, str(tinfo.value)))
+    downtime = "product,start,end,period,availability\n,,,,\nhosting,,,,99\nhosting,,,2026-03,abc\nhosting,,,,\n"
+    for item in read_downtime(io.StringIO(downtime), rules.tz):
+        if not isinstance(item, tuple):
+            out.append((item.key, item.fields, item.message))
+    ledger = AvailabilityLedger(rules)
+    product = next(iter(ledger.periods_of))
+    calls = [
+        lambda: ledger.add_downtime("nope", 0, 1),
+        lambda: ledger.add_downtime(product, 10, 5),
+        lambda: ledger.add_downtime(product, 5, 10),
+        lambda: ledger.add_downtime(product, rules.effective_lo, rules.effective_lo + 1, "zzz"),
+        lambda: ledger.set_percent(product, "2026-03", Decimal(99), "week"),
+        lambda: ledger.set_percent(product, "March", Decimal(99)),
+        lambda: ledger.set_percent(product, "2026-3", Decimal(99)),
+        lambda: ledger.set_percent(product, "1999-03", Decimal(99)),
+        lambda: ledger.set_percent(product, "2026-03", Decimal(101)),
+    ]
+    for call in calls:
+        with pytest.raises(TicketError) as tinfo:
+            call()
+        out.append((tinfo.value.key, tinfo.value.fields, str(tinfo.value)))
+    assert all(key is not None for key, _, _ in out), [e for e in out if e[0] is None]
+    return out
+
+
+def test_english_rendering_of_runtime_errors_is_their_text():
+    """The en catalogue says exactly what `str(err)` says, for errors of every
+    kind; and the zh catalogue renders each of them."""
+    from slalang.commands.eval import _problem_text
+
+    errors = _runtime_errors()
+    assert len({key for key, _, _ in errors}) >= 50
+    for key, fields, english in errors:
+        assert _problem_text(key, fields, "en") == english, key
+        assert _problem_text(key, fields, "zh") != english, key

@@ -384,6 +384,119 @@ def render_csv(rep: dict) -> str:
     return buf.getvalue()
 
 
+# ------------------------------------------------------------------ runtime errors
+# The runtime raises its errors as data (a catalogue key under `cli.runtime.`,
+# its fields, and the English text; see slalang.ruleschema.Problem): here they
+# become the user's language. Without a key, or with a key the catalogue lacks,
+# the English text is shown as it is.
+def _runtime_text(key: str | None, fields: dict | None, english: str, lang: str) -> str:
+    if key is None:
+        return english
+    from slalang.i18n import CatalogueError
+
+    try:
+        return _problem_text(key, fields or {}, lang)
+    except CatalogueError:
+        return english
+
+
+def _problem_text(key: str, fields: dict | None, lang: str) -> str:
+    from slalang.i18n import Msg, render
+
+    return render(Msg(f"cli.runtime.{key}", **{k: _field(v, lang) for k, v in (fields or {}).items()}), lang)
+
+
+def _field(value, lang: str):
+    """A field of a runtime message: a nested message, a list, an OS error's
+    reason, or a value from the data (shown as it is)."""
+    from slalang.i18n import Verbatim
+    from slalang.ruleschema import Problem
+
+    if isinstance(value, Problem):
+        return Verbatim(_problem_text(value.key, value.fields, lang))
+    if isinstance(value, OSError):
+        return Verbatim(_os_reason(value, lang))
+    if isinstance(value, ValueError) and hasattr(value, "msg") and hasattr(value, "pos"):  # json.JSONDecodeError
+        return Verbatim(_json_reason(value.msg, lang))
+    if isinstance(value, list | tuple):
+        if value and all(isinstance(v, Problem) for v in value):
+            sep = say("cli.runtime.clause_separator", lang)
+            return Verbatim(sep.join(_problem_text(v.key, v.fields, lang) for v in value))
+        return [Verbatim(str(v)) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value  # a count may choose a plural form
+    return Verbatim(str(value))
+
+
+def _os_reason(exc: OSError, lang: str) -> str:
+    """Why a file cannot be opened, in the user's words where the catalogue
+    knows the error number, else as the system says it."""
+    import errno
+
+    from slalang.i18n import CatalogueError
+
+    name = errno.errorcode.get(exc.errno or 0)
+    if name:
+        try:
+            return say(f"cli.runtime.os_error.{name}", lang)
+        except CatalogueError:
+            pass
+    return str(exc.strerror or exc)
+
+
+# What the json module says (its `msg`), as catalogue keys under `cli.runtime.json_error`.
+_JSON_REASONS = {
+    "Expecting value": "expecting_value",
+    "Expecting property name enclosed in double quotes": "expecting_name",
+    "Expecting ',' delimiter": "expecting_comma",
+    "Expecting ':' delimiter": "expecting_colon",
+    "Unterminated string starting at": "unterminated_string",
+    "Invalid control character at": "control_character",
+    "Invalid \\escape": "bad_escape",
+    "Invalid \\uXXXX escape": "bad_unicode_escape",
+    "Extra data": "extra_data",
+    "Illegal trailing comma before end of object": "trailing_comma_object",
+    "Illegal trailing comma before end of array": "trailing_comma_array",
+}
+
+
+def _json_reason(msg: str, lang: str) -> str:
+    key = _JSON_REASONS.get(msg)
+    return say(f"cli.runtime.json_error.{key}", lang) if key else msg
+
+
+def _rules_error(exc, lang: str) -> tuple[str, str | None]:
+    """A `RulesError` as (detail, hint) in the user's language."""
+    message = _runtime_text(exc.key, exc.fields, exc.message, lang)
+    detail = message
+    if exc.path:
+        detail = say("cli.runtime.at_path", lang, path=_verbatim(exc.path), message=_verbatim(message))
+    hint = exc.hint
+    if exc.hint_key is not None and hint is not None:
+        hint = _runtime_text(exc.hint_key, {}, hint, lang)
+    if exc.key is None:  # an error without its message id: show it whole, as is
+        detail = str(exc)
+    return detail, hint
+
+
+def _row_text(err, lang: str) -> str:
+    """A `RowError` ("line N, column `c`: …") in the user's language."""
+    if err.key is None:
+        return str(err)
+    message = _runtime_text(err.key, err.fields, err.message, lang)
+    if err.column:
+        where = say("cli.runtime.row.line_column", lang, line=err.line, column=_verbatim(err.column))
+    else:
+        where = say("cli.runtime.row.line", lang, line=err.line)
+    return say("cli.runtime.row.at", lang, where=_verbatim(where), message=_verbatim(message))
+
+
+def _verbatim(text: str):
+    from slalang.i18n import Verbatim
+
+    return Verbatim(text)
+
+
 # ------------------------------------------------------------------ the command
 def _input_kind(path: str):
     low = path.lower()
@@ -402,9 +515,10 @@ def cmd_eval(args) -> int:
     try:
         rules = open_rules(args.rules)
     except RulesError as exc:
-        print(say("cli.eval.rules_error", lang, detail=exc), file=sys.stderr)
-        if exc.hint:
-            print(say("cli.error.help", lang, hint=exc.hint), file=sys.stderr)
+        detail, hint = _rules_error(exc, lang)
+        print(say("cli.eval.rules_error", lang, detail=_verbatim(detail)), file=sys.stderr)
+        if hint:
+            print(say("cli.error.help", lang, hint=_verbatim(hint)), file=sys.stderr)
         return EXIT_USAGE if exc.kind == "io" else EXIT_ERRORS
     at = None
     if args.at == "now":
@@ -413,11 +527,11 @@ def cmd_eval(args) -> int:
         try:
             at = InstantParser(rules.tz)(args.at, "--at")
         except TicketError as exc:
-            raise UsageError(f"--at: {exc}")
+            raise UsageError(f"--at: {_runtime_text(exc.key, exc.fields, str(exc), lang)}")
     try:
         fh = open_text(args.tickets)
     except OSError as exc:
-        raise UsageError(f"{args.tickets}: {exc.strerror or exc}")
+        raise UsageError(f"{args.tickets}: {_os_reason(exc, lang)}")
 
     from slalang.runtime.availability import AvailabilityLedger
     from slalang.runtime.report import PeriodReport
@@ -432,11 +546,17 @@ def cmd_eval(args) -> int:
         nonlocal bad, shown
         bad += 1
         if not args.skip_bad:
-            print(say("cli.eval.bad_row", lang, path=path, detail=err), file=sys.stderr)
+            print(
+                say("cli.eval.bad_row", lang, path=_verbatim(path), detail=_verbatim(_row_text(err, lang))),
+                file=sys.stderr,
+            )
             print(say("cli.eval.bad_row_help", lang), file=sys.stderr)
             return False
         if shown < MAX_SHOWN_ERRORS:
-            print(say("cli.eval.skipped_row", lang, path=path, detail=err), file=sys.stderr)
+            print(
+                say("cli.eval.skipped_row", lang, path=_verbatim(path), detail=_verbatim(_row_text(err, lang))),
+                file=sys.stderr,
+            )
             shown += 1
         return True
 
@@ -444,7 +564,7 @@ def cmd_eval(args) -> int:
         try:
             dfh = open_text(args.downtime)
         except OSError as exc:
-            raise UsageError(f"{args.downtime}: {exc.strerror or exc}")
+            raise UsageError(f"{args.downtime}: {_os_reason(exc, lang)}")
         with dfh:
             try:
                 for entry in read_downtime(dfh, rules.tz, _input_kind(args.downtime)):
@@ -461,10 +581,14 @@ def cmd_eval(args) -> int:
                             assert d.start is not None and d.end is not None  # or a downtime with both ends
                             ledger.add_downtime(d.product, d.start, d.end, d.exclusion, d.notified_at)
                     except TicketError as exc:
-                        if not row_error(args.downtime, RowError(n, exc.column, str(exc))):
+                        if not row_error(args.downtime, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
                             return EXIT_ERRORS
             except TicketError as exc:
-                print(say("cli.eval.bad_file", lang, path=args.downtime, detail=exc), file=sys.stderr)
+                detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
+                print(
+                    say("cli.eval.bad_file", lang, path=_verbatim(args.downtime), detail=_verbatim(detail)),
+                    file=sys.stderr,
+                )
                 return EXIT_ERRORS
 
     writer = None
@@ -487,7 +611,7 @@ def cmd_eval(args) -> int:
                     outcome = evaluate(ticket, at)
                 except TicketError as exc:
                     progress.done()
-                    if not row_error(args.tickets, RowError(n, exc.column, str(exc), ticket.id)):
+                    if not row_error(args.tickets, RowError(n, exc.column, str(exc), ticket.id, exc.key, exc.fields)):
                         return EXIT_ERRORS
                     continue
                 count += 1
@@ -503,7 +627,10 @@ def cmd_eval(args) -> int:
                             ledger.touch(report.local_date(ticket.opened_at))
         except TicketError as exc:  # the header itself is wrong
             progress.done()
-            print(say("cli.eval.bad_file", lang, path=args.tickets, detail=exc), file=sys.stderr)
+            detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
+            print(
+                say("cli.eval.bad_file", lang, path=_verbatim(args.tickets), detail=_verbatim(detail)), file=sys.stderr
+            )
             return EXIT_ERRORS
     progress.done()
     if writer is not None:

@@ -23,8 +23,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
+from slalang.ruleschema import Problem
 from slalang.runtime.calendar import BusinessCalendar
-from slalang.runtime.engine import Rules, TicketError
+from slalang.runtime.engine import Rules, TicketError, unknown_exclusion
 from slalang.terms import PERIOD_MONTHS
 
 
@@ -95,6 +96,26 @@ class AvailabilityOutcome:
         return decimal_percent(self.availability)
 
 
+_PERIOD_WORDS = {
+    "month": Problem("period.month", "month"),
+    "quarter": Problem("period.quarter", "quarter"),
+    "year": Problem("period.year", "year"),
+}
+
+
+def _period_word(period: str) -> Problem | str:
+    return _PERIOD_WORDS.get(period, period)
+
+
+def _not_a_period(key: str, period: str, example: str) -> TicketError:
+    return TicketError(
+        "period",
+        f"`{key}` is not a {period}; write it like {example}",
+        key="availability.not_a_period",
+        fields={"period_key": key, "period": _period_word(period), "example": example},
+    )
+
+
 class AvailabilityLedger:
     """Collects downtime (or given percentages) and judges each product and
     period against the contract's availability targets."""
@@ -130,6 +151,8 @@ class AvailabilityLedger:
                 "product",
                 f"product `{product}` has no availability target; products with one: "
                 + ", ".join(sorted(self.periods_of)),
+                key="downtime.no_target",
+                fields={"product": product, "known": sorted(self.periods_of)},
             )
 
     def _date(self, t: int) -> dt.date:
@@ -140,22 +163,20 @@ class AvailabilityLedger:
     ) -> None:
         self._check_product(product)
         if end < start:
-            raise TicketError("end", "downtime ends before it starts")
+            raise TicketError("end", "downtime ends before it starts", key="downtime.reversed")
         rules = self.rules
         if not rules.effective_lo <= start < rules.effective_hi:
             eff = rules.file.effective
+            when = rules.format(start)
             raise TicketError(
                 "start",
-                f"downtime starting {rules.format(start)} is outside the contract's "
-                f"effective period {eff.start} to {eff.end}",
+                f"downtime starting {when} is outside the contract's effective period {eff.start} to {eff.end}",
+                key="downtime.outside",
+                fields={"start": when, "first": eff.start, "last": eff.end},
             )
         end = min(end, rules.effective_hi)  # the contract says nothing after its end
         if exclusion is not None and exclusion not in self.rules.exclusions:
-            raise TicketError(
-                "exclusion",
-                f"unknown exclusion code `{exclusion}`; the contract's codes: "
-                + (", ".join(self.rules.exclusions) or "none"),
-            )
+            raise unknown_exclusion(exclusion, self.rules.exclusions)
         self._downtime.setdefault(product, []).append((start, end, exclusion, notified_at))
         # Remember every period the interval touches, so it gets a result.
         for period in self.periods_of[product]:
@@ -168,19 +189,34 @@ class AvailabilityLedger:
     def set_percent(self, product: str, key: str, percent: Decimal, period: str = "month") -> None:
         self._check_product(product)
         if period not in self.periods_of[product]:
-            raise TicketError("period", f"`{product}` has no availability target per {period}")
+            raise TicketError(
+                "period",
+                f"`{product}` has no availability target per {period}",
+                key="availability.no_period_target",
+                fields={"product": product, "period": _period_word(period)},
+            )
         example = {"month": "2026-03", "quarter": "2026-Q1", "year": "2026"}[period]
         try:
             first, last = period_dates(key, period)
         except (ValueError, TypeError):
-            raise TicketError("period", f"`{key}` is not a {period}; write it like {example}") from None
+            raise _not_a_period(key, period, example) from None
         if period_key(first, period) != key:
-            raise TicketError("period", f"`{key}` is not a {period}; write it like {example}")
+            raise _not_a_period(key, period, example)
         eff = self.rules.file.effective
         if last < eff.start or first > eff.end:
-            raise TicketError("period", f"{key} is outside the contract's effective period {eff.start} to {eff.end}")
+            raise TicketError(
+                "period",
+                f"{key} is outside the contract's effective period {eff.start} to {eff.end}",
+                key="availability.outside",
+                fields={"period": key, "start": eff.start, "end": eff.end},
+            )
         if not 0 <= percent <= 100:
-            raise TicketError("availability", f"{percent} is not a percentage between 0 and 100")
+            raise TicketError(
+                "availability",
+                f"{percent} is not a percentage between 0 and 100",
+                key="availability.bad_percent",
+                fields={"value": percent},
+            )
         self._given[(product, key)] = Fraction(percent)
         self._seen.add((product, period, key))
 
@@ -221,7 +257,12 @@ class AvailabilityLedger:
             return Decimal(amount.money)
         fee = self.rules.products.get(product)
         if fee is None:
-            raise TicketError("product", f"product `{product}` has no monthly fee for a percentage credit")
+            raise TicketError(
+                "product",
+                f"product `{product}` has no monthly fee for a percentage credit",
+                key="availability.no_fee",
+                fields={"product": product},
+            )
         return fee * Decimal(amount.percent) / 100
 
     def _measure(self, out: AvailabilityOutcome, product: str, period: str, p0: int, p1: int) -> None:

@@ -34,7 +34,7 @@ from fractions import Fraction
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
-from slalang.ruleschema import RuleFile
+from slalang.ruleschema import Problem, RuleFile
 from slalang.runtime.calendar import DAY, BusinessCalendar, CalendarRangeError
 
 _new_tuple = tuple.__new__
@@ -43,11 +43,30 @@ _HUNDRED = Decimal(100)
 
 
 class TicketError(ValueError):
-    """A ticket the rules cannot evaluate; `column` names the offending field."""
+    """A ticket the rules cannot evaluate; `column` names the offending field.
+    `str(err)` is the English message; `key` and `fields` name the same
+    message in the catalogue (see `slalang.ruleschema.Problem`)."""
 
-    def __init__(self, column: str | None, message: str):
-        self.column = column
+    def __init__(self, column: str | None, message: str, key: str | None = None, fields: dict | None = None):
+        self.column, self.key, self.fields = column, key, fields or {}
         super().__init__(message)
+
+
+_METRIC_WORDS = {
+    "response": Problem("metric.response", "response"),
+    "resolution": Problem("metric.resolution", "resolution"),
+}
+
+
+def unknown_exclusion(code: str, known) -> TicketError:
+    """The error for an exclusion code the contract does not define."""
+    codes: list[str] | Problem = list(known) or Problem("none", "none")
+    return TicketError(
+        "exclusion",
+        f"unknown exclusion code `{code}`; the contract's codes: " + (", ".join(known) or "none"),
+        key="unknown_exclusion",
+        fields={"code": code, "known": codes},
+    )
 
 
 @dataclass(slots=True)
@@ -327,6 +346,8 @@ class Rules:
             raise TicketError(
                 "product",
                 f"product `{product}` has no monthly fee in the contract, so a percentage credit cannot be computed",
+                key="ticket.no_fee",
+                fields={"product": product},
             )
         return fee * percent / _HUNDRED
 
@@ -342,13 +363,19 @@ class Rules:
         """Raise `TicketError` naming the field that makes `t` unusable."""
         if t.priority not in self._priority_set:
             raise TicketError(
-                "priority", f"unknown priority `{t.priority}`; the contract has " + ", ".join(self.priorities)
+                "priority",
+                f"unknown priority `{t.priority}`; the contract has " + ", ".join(self.priorities),
+                key="ticket.unknown_priority",
+                fields={"priority": t.priority, "known": list(self.priorities)},
             )
         if not self.effective_lo <= t.opened_at < self.effective_hi:
             eff = self.file.effective
+            when = self.format(t.opened_at)
             raise TicketError(
                 "opened_at",
-                f"opened {self.format(t.opened_at)}, outside the contract's effective period {eff.start} to {eff.end}",
+                f"opened {when}, outside the contract's effective period {eff.start} to {eff.end}",
+                key="ticket.outside",
+                fields={"opened": when, "start": eff.start, "end": eff.end},
             )
         opened = t.opened_at
         if t.first_response_at is not None and t.first_response_at < opened:
@@ -360,22 +387,40 @@ class Rules:
         if t.pauses:
             for a, b in t.pauses:
                 if b < a:
-                    raise TicketError("pauses", f"a pause ends ({self.format(b)}) before it starts ({self.format(a)})")
+                    end, start = self.format(b), self.format(a)
+                    raise TicketError(
+                        "pauses",
+                        f"a pause ends ({end}) before it starts ({start})",
+                        key="ticket.pause_reversed",
+                        fields={"end": end, "start": start},
+                    )
         if t.exclusion is not None and t.exclusion not in self.exclusions:
-            known = ", ".join(self.exclusions) or "none"
-            raise TicketError("exclusion", f"unknown exclusion code `{t.exclusion}`; the contract's codes: {known}")
+            raise unknown_exclusion(t.exclusion, self.exclusions)
         if self._needs_region and t.region not in self.regions:
             what = f"unknown region `{t.region}`" if t.region else "no region"
             raise TicketError(
-                "region", f"{what}; the response columns go by region: " + ", ".join(sorted(self.regions))
+                "region",
+                f"{what}; the response columns go by region: " + ", ".join(sorted(self.regions)),
+                key="ticket.unknown_region" if t.region else "ticket.no_region",
+                fields={"region": t.region, "known": sorted(self.regions)},
             )
         if self._needs_product and t.product not in self.products:
             what = f"unknown product `{t.product}`" if t.product else "no product"
-            raise TicketError("product", f"{what}; credits are a share of a product's fee: " + ", ".join(self.products))
+            raise TicketError(
+                "product",
+                f"{what}; credits are a share of a product's fee: " + ", ".join(self.products),
+                key="ticket.unknown_product" if t.product else "ticket.no_product",
+                fields={"product": t.product, "known": list(self.products)},
+            )
 
     def _before_opened(self, t: Ticket, name: str) -> None:
-        v = getattr(t, name)
-        raise TicketError(name, f"{name} {self.format(v)} is before opened_at {self.format(t.opened_at)}")
+        value, opened = self.format(getattr(t, name)), self.format(t.opened_at)
+        raise TicketError(
+            name,
+            f"{name} {value} is before opened_at {opened}",
+            key="ticket.before_opened",
+            fields={"column": name, "value": value, "opened": opened},
+        )
 
     def format(self, t: int) -> str:
         """An instant as ISO 8601 in the contract's timezone."""
@@ -400,7 +445,12 @@ class Rules:
                     return name
             else:  # any, off_hours
                 return name
-        raise TicketError("region", f"no column takes a ticket of region `{t.region}`")
+        raise TicketError(
+            "region",
+            f"no column takes a ticket of region `{t.region}`",
+            key="ticket.no_column",
+            fields={"region": t.region},
+        )
 
     def due(self, target: _Target, start: int, pauses=()) -> int:
         """The deadline of `target` for a clock started at `start`; each
@@ -513,7 +563,12 @@ class Rules:
                     assert cal is not None  # a business target has its calendar (the loader checks it)
                     due, o0, od = cal.deadline(opened, target.days, target.seconds)
             except CalendarRangeError as exc:
-                raise TicketError("opened_at", f"cannot compute the {name} due time: {exc}") from None
+                raise TicketError(
+                    "opened_at",
+                    f"cannot compute the {name} due time: {exc}",
+                    key="ticket.due_out_of_range",
+                    fields={"metric": _METRIC_WORDS.get(name, name), "reason": str(exc)},
+                ) from None
             late = 0
             if event is not None:
                 when = event

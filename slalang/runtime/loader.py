@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 
-from slalang.ruleschema import SCHEMA_ID, RuleFile, RulesError, checksum_of
+from slalang.ruleschema import SCHEMA_ID, Problem, RuleFile, RulesError, checksum_of
 
 _REBUILD = "rebuild it from the contract with `slalang build --rules CONTRACT -o DIR`"
 
@@ -37,6 +37,9 @@ def _parse(data: bytes, name: str | None):
             f"is not UTF-8 text (byte {exc.start})",
             "pass a .rules.json or .rules.yaml file written by `slalang build`",
             name,
+            key="rules.not_utf8",
+            fields={"byte": exc.start},
+            hint_key="rules.hint.pass_built",
         )
     stripped = text.lstrip()
     if stripped.startswith("{"):
@@ -44,18 +47,42 @@ def _parse(data: bytes, name: str | None):
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise RulesError(
-                "malformed", f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", _REBUILD, name
+                "malformed",
+                f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                _REBUILD,
+                name,
+                key="rules.bad_json",
+                fields={"reason": exc, "line": exc.lineno, "column": exc.colno},
+                hint_key="rules.hint.rebuild",
             )
     try:
         import yaml
     except ImportError:  # pragma: no cover - pyyaml is a dependency
-        raise RulesError("malformed", "is not JSON, and PyYAML is not installed to read YAML", _REBUILD, name)
+        raise RulesError(
+            "malformed",
+            "is not JSON, and PyYAML is not installed to read YAML",
+            _REBUILD,
+            name,
+            key="rules.no_yaml",
+            hint_key="rules.hint.rebuild",
+        )
     try:
         return _normalise(yaml.safe_load(text))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
-        raise RulesError("malformed", f"is neither JSON nor valid YAML{where}", _REBUILD, name)
+        where: Problem | str = ""
+        if mark:
+            line, column = mark.line + 1, mark.column + 1
+            where = Problem("rules.yaml_at", f" at line {line} column {column}", line=line, column=column)
+        raise RulesError(
+            "malformed",
+            f"is neither JSON nor valid YAML{where}",
+            _REBUILD,
+            name,
+            key="rules.bad_yaml",
+            fields={"where": where},
+            hint_key="rules.hint.rebuild",
+        )
 
 
 def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
@@ -63,20 +90,44 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
     error messages. Raises `RulesError` (see its `kind`)."""
     doc = _parse(data, name)
     if not isinstance(doc, dict):
-        raise RulesError("malformed", "is not a slalang rule file (expected a JSON object at the top)", _REBUILD, name)
+        raise RulesError(
+            "malformed",
+            "is not a slalang rule file (expected a JSON object at the top)",
+            _REBUILD,
+            name,
+            key="rules.not_object",
+            hint_key="rules.hint.rebuild",
+        )
     schema = doc.get("schema")
     if schema is None:
-        raise RulesError("malformed", "has no `schema` field: it is not a slalang rule file", _REBUILD, name)
+        raise RulesError(
+            "malformed",
+            "has no `schema` field: it is not a slalang rule file",
+            _REBUILD,
+            name,
+            key="rules.no_schema",
+            hint_key="rules.hint.rebuild",
+        )
     if schema != SCHEMA_ID:
         raise RulesError(
             "version",
             f"uses rule schema `{schema}`, which this slalang does not read (it reads `{SCHEMA_ID}`)",
             "use the slalang version that wrote the file, or " + _REBUILD,
             name,
+            key="rules.unknown_schema",
+            fields={"schema": schema, "expected": SCHEMA_ID},
+            hint_key="rules.hint.other_version",
         )
     claimed = doc.get("checksum")
     if not isinstance(claimed, str):
-        raise RulesError("malformed", "has no `checksum` field", _REBUILD, name)
+        raise RulesError(
+            "malformed",
+            "has no `checksum` field",
+            _REBUILD,
+            name,
+            key="rules.no_checksum",
+            hint_key="rules.hint.rebuild",
+        )
     actual = checksum_of(doc)
     if claimed != actual:
         raise RulesError(
@@ -85,6 +136,9 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
             f"hashes to {actual[:19]}…): it was edited or damaged after it was built",
             "never edit a rule file by hand; change the contract and " + _REBUILD,
             name,
+            key="rules.checksum_mismatch",
+            fields={"claimed": claimed[:19], "actual": actual[:19]},
+            hint_key="rules.hint.never_edit",
         )
     from pydantic import ValidationError
 
@@ -94,23 +148,34 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
         problems = []
         for err in exc.errors()[:5]:
             loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
-            problems.append(f"{loc or 'top level'}: {err['msg']}")
-        more = exc.error_count() - len(problems)
+            where: Problem | str = loc or Problem("rules.top_level", "top level")
+            problems.append(Problem("rules.shape_item", f"{where}: {err['msg']}", where=where, reason=err["msg"]))
+        n = exc.error_count() - len(problems)
+        more: Problem | str = Problem("rules.shape_more", f"; … and {n} more", n=n) if n > 0 else ""
         raise RulesError(
             "malformed",
-            "does not have the shape of a rule file: "
-            + "; ".join(problems)
-            + (f"; … and {more} more" if more > 0 else ""),
+            "does not have the shape of a rule file: " + "; ".join(map(str, problems)) + str(more),
             _REBUILD,
             name,
+            key="rules.shape",
+            fields={"problems": problems, "more": more},
+            hint_key="rules.hint.rebuild",
         )
     problem = _dangling_reference(rule_file)
     if problem:
-        raise RulesError("malformed", problem, _REBUILD, name)
+        raise RulesError(
+            "malformed",
+            str(problem),
+            _REBUILD,
+            name,
+            key=problem.key,
+            fields=problem.fields,
+            hint_key="rules.hint.rebuild",
+        )
     return rule_file
 
 
-def _dangling_reference(r: RuleFile) -> str | None:
+def _dangling_reference(r: RuleFile) -> Problem | None:
     """A name the file uses but does not define (only a hand-made file can
     have one: the compiler resolves every name, and the checksum guards it)."""
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -118,31 +183,70 @@ def _dangling_reference(r: RuleFile) -> str | None:
     try:
         ZoneInfo(r.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        return f"names timezone `{r.timezone}`, which is not an IANA timezone known to this system"
+        return Problem(
+            "rules.bad_timezone",
+            f"names timezone `{r.timezone}`, which is not an IANA timezone known to this system",
+            timezone=r.timezone,
+        )
     calendars = {c.name for c in r.calendars}
     priorities = {p.name for p in r.priorities}
     products = {p.name for p in r.products}
     regions = {g.name for g in r.regions}
     for m in r.metrics:
         if m.calendar is not None and m.calendar not in calendars:
-            return f"metric `{m.name}` counts on calendar `{m.calendar}`, which the file does not define"
+            return Problem(
+                "rules.metric_calendar",
+                f"metric `{m.name}` counts on calendar `{m.calendar}`, which the file does not define",
+                metric=m.name,
+                calendar=m.calendar,
+            )
         for c in m.columns:
             if c.kind == "calendar" and c.calendar not in calendars:
-                return f"column `{c.name}` of `{m.name}` names calendar `{c.calendar}`, which the file does not define"
+                return Problem(
+                    "rules.column_calendar",
+                    f"column `{c.name}` of `{m.name}` names calendar `{c.calendar}`, which the file does not define",
+                    column=c.name,
+                    metric=m.name,
+                    calendar=c.calendar,
+                )
             if c.kind == "region" and c.region not in regions:
-                return f"column `{c.name}` of `{m.name}` names region `{c.region}`, which the file does not define"
+                return Problem(
+                    "rules.column_region",
+                    f"column `{c.name}` of `{m.name}` names region `{c.region}`, which the file does not define",
+                    column=c.name,
+                    metric=m.name,
+                    region=c.region,
+                )
     metrics = {m.name: {c.name for c in m.columns} for m in r.metrics}
     for t in r.targets:
+        cell = f"{t.metric}/{t.priority}/{t.column}"
         if t.metric not in metrics or t.column not in metrics[t.metric] or t.priority not in priorities:
-            return f"target {t.metric}/{t.priority}/{t.column} refers to a metric, column or priority the file does not define"
+            return Problem(
+                "rules.target_names",
+                f"target {cell} refers to a metric, column or priority the file does not define",
+                target=cell,
+            )
         if t.clock == "business" and t.calendar not in calendars:
-            return f"target {t.metric}/{t.priority}/{t.column} counts on calendar `{t.calendar}`, which the file does not define"
+            return Problem(
+                "rules.target_calendar",
+                f"target {cell} counts on calendar `{t.calendar}`, which the file does not define",
+                target=cell,
+                calendar=t.calendar,
+            )
     for a in r.availability:
         if a.product not in products:
-            return f"availability target for `{a.product}`, a product the file does not define"
+            return Problem(
+                "rules.availability_product",
+                f"availability target for `{a.product}`, a product the file does not define",
+                product=a.product,
+            )
     for u in r.updates:
         if u.priority not in priorities:
-            return f"update rule for `{u.priority}`, a priority the file does not define"
+            return Problem(
+                "rules.update_priority",
+                f"update rule for `{u.priority}`, a priority the file does not define",
+                priority=u.priority,
+            )
     return None
 
 
@@ -154,5 +258,13 @@ def load_rules(path: str | os.PathLike) -> RuleFile:
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        raise RulesError("io", f"cannot be read: {exc.strerror or exc}", "check the path", name)
+        raise RulesError(
+            "io",
+            f"cannot be read: {exc.strerror or exc}",
+            "check the path",
+            name,
+            key="rules.unreadable",
+            fields={"reason": exc},
+            hint_key="rules.hint.check_path",
+        )
     return loads_rules(data, name)

@@ -50,6 +50,8 @@ class RowError:
     column: str | None
     message: str
     ticket_id: str | None = None
+    key: str | None = None  # the message in the catalogue (see slalang.ruleschema.Problem)
+    fields: dict | None = None
 
     def __str__(self) -> str:
         where = f"line {self.line}" + (f", column `{self.column}`" if self.column else "")
@@ -66,7 +68,12 @@ class InstantParser:
         if isinstance(text, int) and not isinstance(text, bool):
             return self._epoch(text, column)
         if not isinstance(text, str):
-            raise TicketError(column, f"expected an instant like 2026-01-05T09:30:00+08:00, got {text!r}")
+            raise TicketError(
+                column,
+                f"expected an instant like 2026-01-05T09:30:00+08:00, got {text!r}",
+                key="instant.not_text",
+                fields={"value": repr(text)},
+            )
         s = text.strip()
         if s.isascii() and s.isdigit():  # str.isdigit() also takes '²' and '٣'
             return self._epoch(int(s), column)
@@ -77,20 +84,29 @@ class InstantParser:
                 column,
                 f"`{s}` is not an instant; write e.g. 2026-01-05T09:30:00+08:00 "
                 "(or without the offset for the contract's local time)",
+                key="instant.bad",
+                fields={"value": s},
             ) from None
         if d.tzinfo is None:
             d = d.replace(tzinfo=self.tz)
         try:
             return int(d.timestamp())
         except (OverflowError, ValueError):
-            raise TicketError(column, f"`{s}` is out of range") from None
+            raise TicketError(
+                column, f"`{s}` is out of range", key="instant.out_of_range", fields={"value": s}
+            ) from None
 
     @staticmethod
     def _epoch(n: int, column: str) -> int:
         # Epoch seconds from 1970 to the year 9999: anything else is a typo
         # (milliseconds, a row number) and could not be shown as a date.
         if not 0 <= n < 253402300800:
-            raise TicketError(column, f"{n} is not an instant in epoch seconds (milliseconds? divide by 1000)")
+            raise TicketError(
+                column,
+                f"{n} is not an instant in epoch seconds (milliseconds? divide by 1000)",
+                key="instant.epoch",
+                fields={"value": n},
+            )
         return n
 
 
@@ -112,13 +128,13 @@ _REQUIRED = frozenset({"id", "priority", "opened_at"})
 def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
     tid = _opt(row, "id")
     if tid is None:
-        raise TicketError("id", "the ticket has no id")
+        raise TicketError("id", "the ticket has no id", key="ticket.no_id")
     prio = _opt(row, "priority")
     if prio is None:
-        raise TicketError("priority", "the ticket has no priority")
+        raise TicketError("priority", "the ticket has no priority", key="ticket.no_priority")
     opened = _opt(row, "opened_at")
     if opened is None:
-        raise TicketError("opened_at", "the ticket has no opening time")
+        raise TicketError("opened_at", "the ticket has no opening time", key="ticket.no_opened_at")
     t = Ticket(str(tid), str(prio), instant(opened, "opened_at"))
     # Only the fields the row has, in one pass (this runs once per ticket).
     for key, v in row.items():
@@ -134,7 +150,9 @@ def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
             setattr(t, key, str(v))
         elif key == "updates":
             if not isinstance(v, (list, str)):
-                raise TicketError("updates", "expected instants separated by `;` (JSON: a list of instants)")
+                raise TicketError(
+                    "updates", "expected instants separated by `;` (JSON: a list of instants)", key="ticket.bad_updates"
+                )
             items = v if isinstance(v, list) else [u for u in v.split(";") if u.strip()]
             t.updates = tuple(instant(u, "updates") for u in items)
         elif key == "pauses":
@@ -146,7 +164,11 @@ def _pauses(ps, instant: InstantParser) -> tuple[tuple[int, int], ...]:
     pairs = []
     parts: Sequence[object]  # text, or JSON values
     if not isinstance(ps, (list, str)):
-        raise TicketError("pauses", "expected START/END pairs separated by `;` (JSON: a list of [start, end])")
+        raise TicketError(
+            "pauses",
+            "expected START/END pairs separated by `;` (JSON: a list of [start, end])",
+            key="ticket.bad_pauses",
+        )
     items = ps if isinstance(ps, list) else [p for p in ps.split(";") if p.strip()]
     for p in items:
         if isinstance(p, str):
@@ -159,7 +181,10 @@ def _pauses(ps, instant: InstantParser) -> tuple[tuple[int, int], ...]:
             parts = []
         if len(parts) != 2 or parts[0] is None or parts[1] is None:
             raise TicketError(
-                "pauses", f"`{p}` is not a pause; write START/END, e.g. 2026-01-05T10:00+08:00/2026-01-05T11:00+08:00"
+                "pauses",
+                f"`{p}` is not a pause; write START/END, e.g. 2026-01-05T10:00+08:00/2026-01-05T11:00+08:00",
+                key="ticket.bad_pause",
+                fields={"value": p},
             )
         pairs.append((instant(parts[0], "pauses"), instant(parts[1], "pauses")))
     return tuple(pairs)
@@ -183,14 +208,26 @@ def rows(
             try:
                 obj = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield RowError(n, None, f"not valid JSON: {exc.msg} at character {exc.pos + 1}")
+                yield RowError(
+                    n,
+                    None,
+                    f"not valid JSON: {exc.msg} at character {exc.pos + 1}",
+                    key="row.bad_json",
+                    fields={"reason": exc, "position": exc.pos + 1},
+                )
                 continue
             if not isinstance(obj, dict):
-                yield RowError(n, None, "expected a JSON object per line")
+                yield RowError(n, None, "expected a JSON object per line", key="row.not_object")
                 continue
             unknown = [k for k in obj if k not in columns]
             if unknown:
-                yield RowError(n, unknown[0], f"unknown field `{unknown[0]}`; fields: {', '.join(columns)}")
+                yield RowError(
+                    n,
+                    unknown[0],
+                    f"unknown field `{unknown[0]}`; fields: {', '.join(columns)}",
+                    key="row.unknown_field",
+                    fields={"name": unknown[0], "known": list(columns)},
+                )
                 continue
             yield n, obj
         return
@@ -200,16 +237,24 @@ def rows(
     except StopIteration:
         return
     except csv.Error as exc:
-        yield RowError(1, None, f"unreadable CSV header: {exc}")
+        yield RowError(1, None, f"unreadable CSV header: {exc}", key="row.bad_csv_header", fields={"reason": str(exc)})
         return
     header = [h.strip().lstrip("\ufeff") for h in header]
     unknown = [h for h in header if h not in columns]
     if unknown:
-        raise TicketError(unknown[0], f"line 1: unknown column `{unknown[0]}`; columns: {', '.join(columns)}")
+        raise TicketError(
+            unknown[0],
+            f"line 1: unknown column `{unknown[0]}`; columns: {', '.join(columns)}",
+            key="header.unknown_column",
+            fields={"name": unknown[0], "known": list(columns)},
+        )
     missing = [c for c in required if c not in header]
     if missing:
         raise TicketError(
-            missing[0], f"line 1: the header has no `{missing[0]}` column (required: {', '.join(required)})"
+            missing[0],
+            f"line 1: the header has no `{missing[0]}` column (required: {', '.join(required)})",
+            key="header.missing_column",
+            fields={"name": missing[0], "required": list(required)},
         )
     width = len(header)
     line = 1
@@ -219,7 +264,9 @@ def rows(
         except StopIteration:
             return
         except csv.Error as exc:
-            yield RowError(reader.line_num, None, f"unreadable CSV: {exc}")
+            yield RowError(
+                reader.line_num, None, f"unreadable CSV: {exc}", key="row.bad_csv", fields={"reason": str(exc)}
+            )
             line = reader.line_num
             continue
         start = line + 1
@@ -227,7 +274,13 @@ def rows(
         if not rec:
             continue
         if len(rec) != width:
-            yield RowError(start, None, f"{len(rec)} fields, but the header has {width}")
+            yield RowError(
+                start,
+                None,
+                f"{len(rec)} fields, but the header has {width}",
+                key="row.width",
+                fields={"count": len(rec), "width": width},
+            )
             continue
         yield start, dict(zip(header, rec))
 
@@ -243,7 +296,7 @@ def read_tickets(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Itera
         try:
             yield n, ticket_from_row(row, instant)
         except TicketError as exc:
-            yield RowError(n, exc.column, str(exc), _opt(row, "id"))
+            yield RowError(n, exc.column, str(exc), _opt(row, "id"), exc.key, exc.fields)
 
 
 @dataclass(slots=True)
@@ -267,30 +320,42 @@ def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iter
         try:
             product = _opt(row, "product")
             if product is None:
-                raise TicketError("product", "no product")
+                raise TicketError("product", "no product", key="downtime.no_product")
             d = Downtime(str(product))
             pct = _opt(row, "availability")
             if pct is not None:
                 period = _opt(row, "period")
                 if period is None:
-                    raise TicketError("period", "a given availability needs its period, e.g. 2026-03")
+                    raise TicketError(
+                        "period", "a given availability needs its period, e.g. 2026-03", key="downtime.no_period"
+                    )
                 try:
                     d.availability = Decimal(str(pct).rstrip("%"))
                 except InvalidOperation:
-                    raise TicketError("availability", f"`{pct}` is not a percentage like 99.93") from None
+                    raise TicketError(
+                        "availability",
+                        f"`{pct}` is not a percentage like 99.93",
+                        key="downtime.bad_percent",
+                        fields={"value": pct},
+                    ) from None
                 d.period = str(period)
             else:
                 for key in ("start", "end"):
                     v = _opt(row, key)
                     if v is None:
-                        raise TicketError(key, f"downtime needs `{key}` (or `period` and `availability`)")
+                        raise TicketError(
+                            key,
+                            f"downtime needs `{key}` (or `period` and `availability`)",
+                            key="downtime.needs",
+                            fields={"column": key},
+                        )
                     setattr(d, key, instant(v, key))
                 d.exclusion = _opt(row, "exclusion")
                 v = _opt(row, "notified_at")
                 d.notified_at = None if v is None else instant(v, "notified_at")
             yield n, d
         except TicketError as exc:
-            yield RowError(n, exc.column, str(exc))
+            yield RowError(n, exc.column, str(exc), None, exc.key, exc.fields)
 
 
 def open_text(path: str) -> IO[str]:
