@@ -637,7 +637,15 @@ def cmd_eval(args) -> int:
         writer.close()
     else:
         if ledger is not None:
-            report.add_availability(ledger.results())
+            try:
+                report.add_availability(ledger.results())
+            except TicketError as exc:  # e.g. a credit on a product that has no fee
+                detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
+                print(
+                    say("cli.eval.bad_file", lang, path=_verbatim(args.downtime), detail=_verbatim(detail)),
+                    file=sys.stderr,
+                )
+                return EXIT_ERRORS
         rep = report.result()
         if args.format == "json":
             import json
