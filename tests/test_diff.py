@@ -658,3 +658,17 @@ def test_a_clock_change_is_reported_once_with_the_direction_of_its_cells():
     assert (c.path, c.direction) == ("response.clock", "stricter")
     [back] = semdiff.diff(b, a).changes
     assert back.direction == "looser"
+
+
+def test_json_diff_of_a_version_that_does_not_compile_gives_its_diagnostics(tmp_path, capsys):
+    import json as _json
+
+    from slalang import cli
+
+    broken = tmp_path / "broken.sla"
+    broken.write_text(ITOPS.read_text(encoding="utf-8").replace("currency   CNY", "currency   RMB"), encoding="utf-8")
+    code = cli.main(["diff", "--format", "json", "--lang", "zh", str(ITOPS), str(broken)])
+    out = capsys.readouterr()
+    doc = _json.loads(out.out)
+    assert code == 1 and doc["language"] == "zh"
+    assert [d["code"] for d in doc["diagnostics"]] == ["E0603"] and "币种" in doc["diagnostics"][0]["message"]

@@ -66,7 +66,10 @@ def run(args) -> int:
     results = [compile_text(old_text, old_label), compile_text(new_text, new_label)]
     bad = [r for r in results if r.contract is None]
     if bad:
-        print_diagnostics(bad, "text", sys.stderr, lang)
+        if args.format == "json":  # machines get the diagnostics as `check --format json` gives them
+            print_diagnostics(bad, "json", sys.stdout, lang)
+        else:
+            print_diagnostics(bad, "text", sys.stderr, lang)
         for r in bad:
             print(_say("cannot_compare", lang, path=r.path), file=sys.stderr)
         return EXIT_INTERNAL if any(r.internal for r in bad) else EXIT_ERRORS
