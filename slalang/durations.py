@@ -41,12 +41,16 @@ def measures(parts: Iterable[tuple[int, str]]) -> tuple[int, int]:
 
 
 def canonical(parts: Iterable[tuple[int, str]]) -> str:
-    """One spelling per duration: units in order, repeats summed (`30m1h` → `1h30m`)."""
+    """One spelling per duration: units in order, repeats summed (`30m1h` → `1h30m`).
+    The formatter writes every duration this way."""
+    parts = list(parts)
     totals: dict[str, int] = {}
     for n, u in parts:
-        totals[u] = totals.get(u, 0) + n
+        totals[u] = totals.get(u, 0) + int(n)
     out = "".join(f"{totals[u]}{u}" for u in DURATION_UNITS if totals.get(u))
-    return out or "0m"
+    if not out:  # all zero: not a valid contract value, but keep it readable
+        return f"0{parts[0][1] if parts else 'm'}"
+    return out
 
 
 def canonical_spelling(spelling: str) -> str:

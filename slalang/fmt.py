@@ -44,10 +44,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from slalang import ast
+from slalang import ast, durations
 from slalang.errors import FormatRefused, FormatterBug
 from slalang.source import SourceFile, display_width
-from slalang.terms import CALENDAR_UNITS, DURATION_UNITS, duration_parts, holiday_set_name
+from slalang.terms import CALENDAR_UNITS, holiday_set_name
 
 __all__ = ["FormatRefused", "FormatterBug", "format_source", "format_text", "layout", "layout_source"]
 
@@ -96,20 +96,9 @@ _SOLO = {"matrix", "clause"}
 # ---------------------------------------------------------------- spelling
 
 
-def canonical_duration(parts) -> str:
-    """`((30, "m"), (1, "h"))` → `1h30m`: merged, largest unit first."""
-    totals: dict[str, int] = {}
-    for n, unit in parts:
-        totals[unit] = totals.get(unit, 0) + int(n)
-    out = "".join(f"{totals[u]}{u}" for u in DURATION_UNITS if totals.get(u))
-    if not out:  # all zero: not a valid contract value, but keep it readable
-        first = parts[0][1] if parts else "m"
-        return f"0{first}"
-    return out
-
-
-def canonical_duration_spelling(spelling: str) -> str:
-    return canonical_duration(duration_parts(spelling))
+# The one canonical spelling of a duration lives in slalang/durations.py.
+canonical_duration = durations.canonical
+canonical_duration_spelling = durations.canonical_spelling
 
 
 def canonical_number(raw: str) -> str:

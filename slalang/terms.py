@@ -26,7 +26,6 @@ WEEKDAY_INDEX = {d: i for i, d in enumerate(WEEKDAYS)}
 # `1d2h30m`). `bd` has no fixed length: a business day is measured on its
 # calendar (see slalang/durations.py and docs/language.md).
 DURATION_UNITS = ("bd", "bh", "d", "h", "m")
-WALL_UNITS = frozenset({"d", "h", "m"})
 BUSINESS_UNITS = frozenset({"bd", "bh"})
 UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "bh": 3600}  # `bd` excepted
 DURATION_PART = re.compile(r"([0-9]+)(bd|bh|d|h|m)")  # one `<count><unit>` of a spelling

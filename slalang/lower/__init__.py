@@ -111,33 +111,15 @@ def _run(lw: Lowering) -> model.Contract | None:
     references.resolve(lw, table)
     if lw.has_errors or any(o.get(f) is None for f in _CONTRACT_FIELDS):
         return None
+    # Every lowered statement stored its Contract field in `lw.out`; absent
+    # optional ones take the model's defaults.
+    fields = {k: v for k, v in o.items() if k in model.Contract.model_fields and v is not None}
     return new(
         model.Contract,
         id=cid.value,
         version=version.value,
-        title=o["title"],
         languages=lw.langs,
         prevailing=lw.prevailing,
-        effective_start=o["effective_start"],
-        effective_end=o["effective_end"],
-        timezone=o["timezone"],
-        currency=o["currency"],
-        provider=o["provider"],
-        customer=o["customer"],
-        scope=o["scope"],
-        calendars=o.get("calendars", ()),
-        priorities=o.get("priorities", ()),
-        response=o.get("response"),
-        resolution=o.get("resolution"),
-        updates=o.get("updates"),
-        followup=o.get("followup"),
-        availability=o.get("availability", ()),
-        warnings=o.get("warnings", ()),
-        credit_ladders=o.get("credit_ladders", ()),
-        credits=o.get("credits"),
-        exclusions=o.get("exclusions"),
-        reporting=o.get("reporting"),
-        disputes=o.get("disputes"),
-        clauses=o.get("clauses", ()),
         values=table,
+        **fields,
     )

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from slalang import ast, model
 from slalang.diagnostics import Diagnostic, Label, did_you_mean, make
 from slalang.i18n import Msg, T, Verbatim
+from slalang.i18n import names as i18n_names
 from slalang.source import SourceFile, Span
 from slalang.terms import LANGUAGES
 
@@ -67,14 +68,10 @@ def M(key: str, **fields: Any) -> Msg:
     return Msg(f"diag.{key}", **fields)
 
 
-def code(text: str) -> Verbatim:
-    """Contract text quoted in a message, shown as written in every language."""
-    return Verbatim(text)
-
-
 def names(values: Iterable[str], limit: int | None = None) -> list[Verbatim]:
+    """Names as a list field (`i18n.names`), at most `limit` of them and then `…`."""
     items = list(values)
-    shown = [Verbatim(f"`{v}`") for v in (items if limit is None else items[:limit])]
+    shown = i18n_names(items if limit is None else items[:limit])
     if limit is not None and len(items) > limit:
         shown.append(Verbatim("…"))
     return shown
