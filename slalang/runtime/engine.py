@@ -11,19 +11,31 @@ Semantics (docs/runtime.md says the same, with examples):
   ticket; `region` columns go by the ticket's region;
 - a deadline runs on its target's clock: wall (`m`, `h`, `d`) or business
   (`bh`, `bd`) on the matrix's calendar;
-- pauses stop the clock: each pause that starts before the (moving) due time
-  pushes the due time later by the pause's length measured on that clock;
-- met: the event (first response, resolution) at or before the due time;
+- pauses stop the clock. They are the union of their intervals: overlapping
+  or touching pauses count once (sorted and merged once per ticket). Each
+  merged pause that starts before the (moving) due time pushes the due time
+  later by the pause's length measured on that clock;
+- the response event is the first response or the resolution, whichever
+  comes first: resolving a ticket fulfils its response target at the latest
+  (a ticket solved before any reply is answered when it is resolved);
+- met: the event (response as above, resolution) at or before the due time;
   breached: after it, or still missing at the evaluation instant `at` after
   the due time; late = wall-clock seconds after the due time;
+- not measured: a metric named in `evaluate(…, unmeasured=…)` (the input has
+  no column for it) has status `not_measured` for every ticket: its due time
+  is still given, but no event, no breach, no warning, no credit. An absent
+  first-response column leaves response unmeasured even when the resolution
+  is known (the response is not inferred from it);
 - warning level: the highest of yellow/orange/red whose share of the target
   has elapsed (on the target's clock, pauses excluded) at the event, or at
   `at` for an open ticket;
 - an exclusion code known to the contract makes every metric `excluded`: no
   breach, no credit; due times are still given;
 - credits: each step ladder on a breached metric owes ⌈late/S⌉ (started) or
-  ⌊late/S⌋ (full) steps, limited by its cap; exact Decimals, rounded once at
-  the end (see `Rules.round`)."""
+  ⌊late/S⌋ (full) steps; a ladder that names products pays only for tickets
+  of those products (none named: every product); an owed amount is raised to
+  the ladder's `minimum`, then limited by its cap. Exact Decimals: rounding
+  is the report's (see `Rules.round`)."""
 
 from __future__ import annotations
 
@@ -107,9 +119,12 @@ class Deadline(tuple):
     because the hot path builds two per ticket).
 
     metric, column; target (as written, e.g. "2bh"; "-" for no commitment);
-    clock (wall | business | none); due and event (epoch seconds or None);
-    status (met | breached | pending | excluded | no_commitment); late (wall
-    seconds after the due time, so far for an open ticket); warning (level or
+    clock (wall | business | none); due and event (epoch seconds or None;
+    the response event is the first response or the resolution, whichever
+    came first); status (met | breached | pending | excluded | no_commitment
+    | not_measured — the input has no column for the metric: due given,
+    event None, never breached, no warning, no credit); late (wall seconds
+    after the due time, so far for an open ticket); warning (level or
     None); done/total (seconds of the target's clock elapsed at the event or
     at `at`, pauses left out, of the whole target; total 0 when there is no
     instant to judge at); line (the matrix row in the contract)."""
@@ -233,7 +248,25 @@ class _StepLadder:
     money: Decimal | None
     cap_percent: Decimal | None
     cap_money: Decimal | None
-    by_product: dict = field(default_factory=dict)  # product → (step amount, cap or None)
+    products: frozenset | None = None  # the products it pays for; None: every product
+    min_percent: Decimal | None = None
+    min_money: Decimal | None = None
+    by_product: dict = field(default_factory=dict)  # product → (step amount, cap or None, minimum or None)
+
+
+def union_of(pauses) -> tuple[tuple[int, int], ...]:
+    """Pauses as the union of their intervals: sorted, empty or reversed
+    ones dropped, overlapping or touching ones merged into one."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(pauses):
+        if b <= a:
+            continue
+        if merged and a <= merged[-1][1]:
+            if b > merged[-1][1]:
+                merged[-1] = (merged[-1][0], b)
+        else:
+            merged.append((a, b))
+    return tuple(merged)
 
 
 @dataclass
@@ -270,7 +303,8 @@ class Rules:
         # done/total ≥ p ⇔ done·den ≥ num·total: integer compares in the hot path.
         self._levels = [(name, f.numerator, f.denominator) for name, f in self.warnings]
         pol = rules.credit_policy
-        self.rounding = _ROUNDING[pol.rounding]
+        # No rounding rule only when the contract has no credit ladder (nothing to round).
+        self.rounding = _ROUNDING[pol.rounding] if pol.rounding is not None else ROUND_HALF_EVEN
         self.quantum = Decimal(pol.quantum)
         self.metrics: dict[str, _Metric] = {}
         for mx in rules.metrics:
@@ -296,6 +330,7 @@ class Rules:
             self.metrics[t.metric].targets[(t.priority, t.column)] = tgt
         self._needs_region = any(k == "region" for mt in self.metrics.values() for _, k, _ in mt.columns)
         self._needs_product = False
+        self._ladder_products = False  # some step ladder pays only for the products it names
         self.tier_ladders = []
         for ld in rules.credit_ladders:
             cap_p = _dec(ld.cap.percent) if ld.cap else None
@@ -306,11 +341,25 @@ class Rules:
             if ld.step is None or ld.metric not in self.metrics:
                 continue
             a = ld.step.amount
+            lo = ld.minimum
             self.metrics[ld.metric].ladders.append(
-                _StepLadder(ld.name, ld.step.mode, ld.step.every_seconds, _dec(a.percent), _dec(a.money), cap_p, cap_m)
+                _StepLadder(
+                    ld.name,
+                    ld.step.mode,
+                    ld.step.every_seconds,
+                    _dec(a.percent),
+                    _dec(a.money),
+                    cap_p,
+                    cap_m,
+                    frozenset(ld.products) if ld.products else None,
+                    _dec(lo.percent) if lo else None,
+                    _dec(lo.money) if lo else None,
+                )
             )
-            if a.percent is not None or cap_p is not None:
+            if a.percent is not None or cap_p is not None or (lo is not None and lo.percent is not None):
                 self._needs_product = True
+            if ld.products:
+                self._ladder_products = True
         # Per metric: (name, is_response, column chooser entries, {priority: {column: target}}, ladders)
         self._plan = []
         for name, mt in self.metrics.items():
@@ -351,13 +400,15 @@ class Rules:
             )
         return fee * percent / _HUNDRED
 
-    def _ladder_amounts(self, ld: _StepLadder, product) -> tuple[Decimal, Decimal | None]:
+    def _ladder_amounts(self, ld: _StepLadder, product) -> tuple[Decimal, Decimal | None, Decimal | None]:
         step = self._fee_amount(ld.percent, ld.money, product)
-        cap = None
+        cap = low = None
         if ld.cap_percent is not None or ld.cap_money is not None:
             cap = self._fee_amount(ld.cap_percent, ld.cap_money, product)
-        ld.by_product[product] = (step, cap)
-        return step, cap
+        if ld.min_percent is not None or ld.min_money is not None:
+            low = self._fee_amount(ld.min_percent, ld.min_money, product)
+        ld.by_product[product] = amounts = (step, cap, low)
+        return amounts
 
     def validate(self, t: Ticket) -> None:
         """Raise `TicketError` naming the field that makes `t` unusable."""
@@ -412,6 +463,16 @@ class Rules:
                 key="ticket.unknown_product" if t.product else "ticket.no_product",
                 fields={"product": t.product, "known": list(self.products)},
             )
+        if self._ladder_products and t.product not in self.products:
+            # A ladder bound to products cannot tell whether it pays for a
+            # ticket of no (or an unknown) product: an error, never a silent 0.
+            what = f"unknown product `{t.product}`" if t.product else "no product"
+            raise TicketError(
+                "product",
+                f"{what}; the contract's credits depend on the product: " + ", ".join(self.products),
+                key="ticket.unknown_product_bound" if t.product else "ticket.no_product_bound",
+                fields={"product": t.product, "known": list(self.products)},
+            )
 
     def _before_opened(self, t: Ticket, name: str) -> None:
         value, opened = self.format(getattr(t, name)), self.format(t.opened_at)
@@ -455,7 +516,9 @@ class Rules:
     def due(self, target: _Target, start: int, pauses=()) -> int:
         """The deadline of `target` for a clock started at `start`; each
         pause that starts before the (moving) due time pushes it later by
-        the pause's length on the target's clock."""
+        the pause's length on the target's clock. `pauses` must be sorted
+        and disjoint, as `union_of` gives them (an overlap would count
+        twice)."""
         if target.wall:
             due = start + target.seconds
             for ps, pe in pauses:
@@ -484,7 +547,7 @@ class Rules:
 
     def _progress(self, target: _Target, start: int, due: int, when: int, pauses) -> tuple[int, int]:
         """(done, total): seconds of the target's clock elapsed at `when` and
-        in the whole target, paused time left out."""
+        in the whole target, paused time left out (`pauses` as for `due`)."""
         if target.wall:
             if not pauses:
                 return when - start, due - start
@@ -526,13 +589,25 @@ class Rules:
         return level
 
     # ------------------------------------------------------------- evaluation
-    def evaluate(self, t: Ticket, at: int | None = None, validate: bool = True) -> TicketOutcome:
-        """Evaluate one ticket; `at` is the instant open tickets are judged at."""
+    def evaluate(
+        self, t: Ticket, at: int | None = None, validate: bool = True, unmeasured: frozenset[str] = frozenset()
+    ) -> TicketOutcome:
+        """Evaluate one ticket; `at` is the instant open tickets are judged at.
+        `unmeasured`: metrics ("response", "resolution") the input has no
+        column for — their deadlines are `not_measured` (due time given, no
+        event, no breach, no warning, no credit)."""
         if validate:
             self.validate(t)
         excluded = t.exclusion
-        pauses = sorted(t.pauses) if t.pauses else ()
+        pauses = union_of(t.pauses) if t.pauses else ()
         opened = t.opened_at
+        # Resolving fulfils the response target at the latest.
+        resolved = t.resolved_at
+        if unmeasured and "resolution" in unmeasured:
+            resolved = None  # not in the input: it cannot answer the response either
+        responded = t.first_response_at
+        if resolved is not None and (responded is None or resolved < responded):
+            responded = resolved
         priority = t.priority
         levels = self._levels
         deadlines: dict[str, Deadline] = {}
@@ -546,8 +621,10 @@ class Rules:
             else:
                 column = fixed[1] if fixed[0](opened) else fixed[2]
             target = by_prio[priority].get(column)
-            event = t.first_response_at if is_response else t.resolved_at
+            event = responded if is_response else resolved
             if target is None:
+                if unmeasured and name in unmeasured:
+                    event = None
                 deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
                 continue
             # The clock's offsets at opening and at the due time: set, and
@@ -569,6 +646,11 @@ class Rules:
                     key="ticket.due_out_of_range",
                     fields={"metric": _METRIC_WORDS.get(name, name), "reason": str(exc)},
                 ) from None
+            if unmeasured and name in unmeasured:
+                deadlines[name] = Deadline(
+                    name, column, target.spelling, target.clock, due, None, "not_measured", line=target.line
+                )
+                continue
             late = 0
             if event is not None:
                 when = event
@@ -628,6 +710,8 @@ class Rules:
             )
             if late:
                 for ld in ladders:
+                    if ld.products is not None and t.product not in ld.products:
+                        continue
                     steps = -(-late // ld.every) if ld.mode == "started" else late // ld.every
                     if not steps:
                         continue
@@ -635,6 +719,8 @@ class Rules:
                     if amounts is None:
                         amounts = self._ladder_amounts(ld, t.product)
                     owed = amounts[0] * steps
+                    if amounts[2] is not None and 0 < owed < amounts[2]:
+                        owed = amounts[2]
                     if amounts[1] is not None and owed > amounts[1]:
                         owed = amounts[1]
                     credits[ld.name] = credits[ld.name] + owed if ld.name in credits else owed
