@@ -466,16 +466,40 @@ class _Layout:
         return self.single(n, d, [self.kw("followup"), *self.text_cells(n.lit(ast.Text)), Cell(within, "within")])
 
     def s_availability(self, n, d):
+        name, pct = n.lit(ast.Name), n.lit(ast.PercentLit)
+        body = n.first("availability_body")
+        if body is not None:
+            head = f"availability {name.value} {canonical_number(pct.raw)} per {self.period(n.first('period'))}"
+            return self.block(n, d, head, [name, pct], list(body.nodes()))
         return self.single(
             n,
             d,
             [
                 self.kw("availability"),
-                Cell(n.lit(ast.Name).value, "name"),
-                Cell(canonical_number(n.lit(ast.PercentLit).raw), "pct"),
+                Cell(name.value, "name"),
+                Cell(canonical_number(pct.raw), "pct"),
                 Cell(f"per {self.period(n.first('period'))}", "per"),
             ],
         )
+
+    def s_per_resource(self, n, d):
+        return self.single(n, d, [Cell(f"per {n.lit(ast.Name).value}", "measure")])
+
+    def s_downtime_counting(self, n, d):
+        words = " ".join(k.value for k in n.lits(ast.Keyword))
+        return self.single(n, d, [Cell(f"downtime per {words}", "measure")])
+
+    def s_ignore_outages(self, n, d):
+        bound = "under" if any(k.terminal == "OUTAGE_UNDER" for k in n.lits(ast.Keyword)) else "up to"
+        return self.single(n, d, [Cell(f"ignore outages {bound} {self.dur(n.lit(ast.DurationLit))}", "measure")])
+
+    def s_buckets(self, n, d):
+        rate = canonical_number(n.lit(ast.PercentLit).raw)
+        text = f"{self.dur(n.lit(ast.DurationLit))} down when errors above {rate}"
+        return self.single(n, d, [Cell(f"buckets {text}", "measure")])
+
+    def s_denominator(self, n, d):
+        return self.single(n, d, [Cell(f"over {n.lit(ast.Keyword).value}", "measure")])
 
     def s_warnings(self, n, d):
         return self.block(n, d, "warnings", [], list(n.nodes()))
@@ -489,7 +513,29 @@ class _Layout:
     def s_credit(self, n, d):
         name, t, metric = n.lit(ast.Name), n.lit(ast.Text), n.lit(ast.Keyword)
         head = f"credit {name.value} {self.text_inline(t)} on {metric.value}"
-        return self.block(n, d, head, [name, *t.strings, metric], list(n.nodes()))
+        lits: list = [name, *t.strings, metric]
+        scope = n.first("credit_products")
+        if scope is not None:
+            products = scope.lits(ast.Name)
+            head += " of " + ", ".join(p.value for p in products)
+            lits += products
+        items = [x for x in n.nodes() if x.kind != "credit_products"]
+        return self.block(n, d, head, lits, items)
+
+    def s_ladder_minimum(self, n, d):
+        return self.single(n, d, [self.kw("minimum"), Cell(self.amount_of(n), "amount")])
+
+    def s_combine(self, n, d):
+        return self.single(n, d, [self.kw("combine"), Cell(n.lit(ast.Keyword).value, "combine")])
+
+    def s_partial_periods(self, n, d):
+        return self.single(n, d, [self.kw("partial_periods"), Cell(n.lit(ast.Keyword).value, "partial")])
+
+    def claim_span(self, n: ast.Node) -> str:
+        dur = n.lit(ast.DurationLit)
+        if dur is not None:
+            return self.dur(dur)
+        return self.calendar_span(n.lit(ast.NumberLit), n.lit(ast.Keyword))
 
     def s_step_rule(self, n, d):
         mode = n.lit(ast.Keyword).value
@@ -522,27 +568,26 @@ class _Layout:
         )
 
     def s_credit_form(self, n, d):
-        return self.single(n, d, [self.kw("form"), Cell(n.lit(ast.Keyword).value, "form")])
+        t = n.lit(ast.Text)
+        return self.single(
+            n, d, [self.kw("form"), Cell(n.lit(ast.Keyword).value, "form"), *(self.text_cells(t) if t else [])]
+        )
 
     def s_claim(self, n, d):
-        return self.single(
-            n,
-            d,
-            [
-                self.kw("claim"),
-                Cell(f"within {self.dur(n.lit(ast.DurationLit))} after {n.lit(ast.Keyword).value}", "claim"),
-            ],
-        )
+        opens = n.first("claim_opens")
+        text = f"from {self.claim_span(opens.must('claim_span'))} " if opens is not None else ""
+        text += f"within {self.claim_span(n.must('claim_span'))} after {n.keyword('CLAIM_ANCHOR').value}"
+        cal = n.first("claim_calendar")
+        if cal is not None:
+            text += f" on {cal.lit(ast.Name).value}"
+        return self.single(n, d, [self.kw("claim"), Cell(text, "claim")])
 
     def s_rounding(self, n, d):
-        return self.single(
-            n,
-            d,
-            [
-                self.kw("rounding"),
-                Cell(f"{n.lit(ast.Keyword).value} to {canonical_number(n.lit(ast.NumberLit).raw)}", "rounding"),
-            ],
-        )
+        text = f"{n.lit(ast.Keyword).value} to {canonical_number(n.lit(ast.NumberLit).raw)}"
+        scope = n.first("rounding_scope")
+        if scope is not None:
+            text += f" per {scope.lit(ast.Keyword).value}"
+        return self.single(n, d, [self.kw("rounding"), Cell(text, "rounding")])
 
     # exclusions -------------------------------------------------------------
     def s_exclusions(self, n, d):

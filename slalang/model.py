@@ -101,10 +101,11 @@ class Money(_Model):
 
 
 class Amount(_Model):
-    """A credit amount: a percentage of the product's monthly fee, or money."""
+    """A credit amount: a percentage of a base (the product's monthly fee, or
+    the charges billed for the product or resource in the period), or money."""
 
     percent: Decimal | None = None
-    base: Literal["monthly_fee"] | None = None
+    base: Literal["monthly_fee", "charges"] | None = None
     money: Money | None = None
 
 
@@ -231,9 +232,23 @@ class Followup(_Located):
 
 
 class AvailabilityTarget(_Located):
+    """`availability PRODUCT PERCENT per PERIOD { … }`: measured per product,
+    or per resource of kind `resource` (`per instance`); downtime counted in
+    exact seconds or per started/full minute of each outage, outages shorter
+    than `ignore_under` (at most, if `ignore_inclusive`) not counted; or by
+    request buckets of `bucket` length, down when the error rate is above
+    `bucket_error_percent`; over the whole period or the eligible time."""
+
     product: str
     percent: Decimal
     period: Period
+    resource: str | None = None
+    counting: Literal["second", "started_minute", "full_minute"] = "second"
+    ignore_under: Duration | None = None
+    ignore_inclusive: bool = False
+    bucket: Duration | None = None
+    bucket_error_percent: Decimal | None = None
+    denominator: Literal["whole_period", "eligible_time"] = "whole_period"
 
 
 class WarningLevel(_Located):
@@ -252,23 +267,53 @@ class TierRule(_Located):
     amount: Amount
 
 
+class CreditForm(_Located):
+    """How a credit is given (`form voucher "…"`), with its restriction."""
+
+    kind: Literal["service_credit", "voucher", "refund", "cash"]
+    restriction: Text | None = None
+
+
 class CreditLadder(_Located):
     name: str
     title: Text
     metric: Literal["response", "resolution", "availability"]
+    products: tuple[str, ...] = ()  # `on … of A, B`; empty: every product (with a target, for availability)
     step: StepRule | None = None
     tiers: tuple[TierRule, ...] = ()  # highest threshold first
+    minimum: Amount | None = None
     cap: Amount | None = None
+    form: CreditForm | None = None
+
+
+class ClaimSpan(_Model):
+    """A claim window's length: `60d` (days), `10bd` (business days on the
+    claim's calendar), `2 months` (calendar months)."""
+
+    count: int
+    unit: Literal["days", "business_days", "months"]
+    spelling: str
+
+
+class Claim(_Located):
+    """`claim [from SPAN] within SPAN after ANCHOR [on CALENDAR]`."""
+
+    within: ClaimSpan
+    opens: ClaimSpan | None = None
+    after: Literal["month_end", "breach", "report"]
+    calendar: str | None = None
 
 
 class CreditPolicy(_Located):
     cap: Amount | None = None
     cap_period: Period | None = None
-    form: Literal["service_credit", "refund", "cash"] | None = None
-    claim_within: Duration | None = None
-    claim_after: Literal["month_end", "breach", "report"] | None = None
-    rounding: Literal["half_up", "half_even", "down", "up"] = "half_up"
+    form: CreditForm | None = None
+    combine: Literal["sum", "highest"] | None = None
+    partial_periods: Literal["prorated", "full_fee"] = "prorated"
+    claim: Claim | None = None
+    rounding: Literal["half_up", "half_even", "down", "up"] | None = None
     quantum: Decimal = Decimal("0.01")
+    rounding_scope: Literal["line", "total"] | None = None
 
 
 class ForceMajeure(_Located):

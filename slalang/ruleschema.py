@@ -1,10 +1,10 @@
-"""The rule schema: the shape of a compiled rule file (`slalang.rules/v1`).
+"""The rule schema: the shape of a compiled rule file (`slalang.rules/v2`).
 
 A rule file is what an engineer loads to enforce a contract: calendars
 expanded to dates, targets in integer seconds, money and percentages as
 decimal strings, and for each rule the source line it came from. These
 pydantic models are the single definition of that shape: the compiler
-(slalang/rules) fills them from the contract model, `schema/rules-v1.json`
+(slalang/rules) fills them from the contract model, `schema/rules-v2.json`
 is generated from them, and the runtime (slalang/runtime) reads only them.
 This module must never import the parser or the contract model, so that the
 runtime stays usable without the compiler.
@@ -22,8 +22,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_ID = "slalang.rules/v1"
-SCHEMA_URL = "urn:slalang:schema:rules-v1"  # an identifier, not a download location
+SCHEMA_ID = "slalang.rules/v2"
+SCHEMA_URL = "urn:slalang:schema:rules-v2"  # an identifier, not a download location
+OLD_SCHEMA_IDS = ("slalang.rules/v1",)  # refused with "rebuild it with slalang build", never read
 
 # Exact decimal numbers travel as strings: a JSON float cannot hold 99.95 or
 # 120000.00 exactly, and money must never pass through binary floating point.
@@ -209,9 +210,27 @@ class Followup(_Rules):
 
 
 class AvailabilityTarget(_Rules):
+    """An availability target, measured over each period cut by the term.
+    `resource`: measured per resource of that kind (downtime rows name it),
+    null: per product. `counting`: each outage's length in exact seconds, or
+    rounded up (`started_minute`) or down (`full_minute`) to whole minutes,
+    after outages shorter than `ignore_under_seconds` (at most, when
+    `ignore_inclusive`) are dropped. `bucket_seconds`: request based — the
+    period is cut into intervals of that length from local midnight, each down
+    when failed requests exceed `bucket_error_percent` of requests.
+    `denominator`: `whole_period` (the period's seconds inside the term) or
+    `eligible_time` (that, less excluded time and allowed maintenance)."""
+
     product: str
     percent: DecimalStr
     period: Literal["month", "quarter", "year"]
+    resource: str | None
+    counting: Literal["second", "started_minute", "full_minute"]
+    ignore_under_seconds: Annotated[int, Field(ge=1)] | None
+    ignore_inclusive: bool
+    bucket_seconds: Annotated[int, Field(ge=60, le=86400)] | None
+    bucket_error_percent: DecimalStr | None
+    denominator: Literal["whole_period", "eligible_time"]
     line: Line
 
 
@@ -222,10 +241,13 @@ class WarningLevel(_Rules):
 
 
 class Amount(_Rules):
-    """`percent` of the product's monthly fee, or a fixed `money` amount."""
+    """`percent` of `base` — the product's monthly fee (times the months of
+    the period, prorated for a period cut by the term unless the policy says
+    `full_fee`), or the `charges` billed for the product (or resource) and
+    period, given as data — or a fixed `money` amount."""
 
     percent: DecimalStr | None = None
-    base: Literal["monthly_fee"] | None = None
+    base: Literal["monthly_fee", "charges"] | None = None
     money: DecimalStr | None = None
     currency: str | None = None
 
@@ -247,27 +269,69 @@ class Tier(_Rules):
     line: Line
 
 
+class CreditForm(_Rules):
+    kind: Literal["service_credit", "voucher", "refund", "cash"]
+    restriction: dict[str, str] | None = Field(description="what the credit may be used for, per language")
+
+
 class CreditLadder(_Rules):
     name: str
     title: dict[str, str]
     metric: Literal["response", "resolution", "availability"]
+    products: list[str] = Field(
+        description="the products this ladder pays for; empty: every product (with an availability target, "
+        "for an availability ladder)"
+    )
     step: Step | None
     tiers: list[Tier] = Field(description="highest threshold first; the lowest threshold crossed applies")
+    minimum: Amount | None = Field(description="an owed credit line is at least this, before the cap")
     cap: Amount | None = Field(
-        description="limit on what this ladder owes for one ticket (or one product and period, for availability)"
+        description="limit on what this ladder owes for one ticket (for availability: one product, or one "
+        "resource, and period)"
     )
+    form: CreditForm | None
+    line: Line
+
+
+class ClaimSpan(_Rules):
+    count: Annotated[int, Field(ge=0)]
+    unit: Literal["days", "business_days", "months"]
+    spelling: str
+
+
+class Claim(_Rules):
+    """The claim window, in local dates counted from the day `after` names
+    (`month_end`: the last day of the period): the last day to claim is
+    `within` later; with `opens`, the first day to claim is `opens` later.
+    Business days count on `calendar`."""
+
+    within: ClaimSpan
+    opens: ClaimSpan | None
+    after: Literal["month_end", "breach", "report"]
+    calendar: str | None
     line: Line
 
 
 class CreditPolicy(_Rules):
     cap: Amount | None = Field(description="limit on all credits of one product in one `cap_period`")
     cap_period: Literal["month", "quarter", "year"] | None
-    form: Literal["service_credit", "refund", "cash"] | None
-    claim_within_seconds: Seconds | None
-    claim_after: Literal["month_end", "breach", "report"] | None
-    rounding: Literal["half_up", "half_even", "down", "up"]
+    form: CreditForm | None
+    combine: Literal["sum", "highest"] | None = Field(
+        description="how two availability ladders paying for one product and period combine"
+    )
+    partial_periods: Literal["prorated", "full_fee"] = Field(
+        description="the fee base of a period cut by the term: prorated by its days inside the term, or the full fee"
+    )
+    claim: Claim | None
+    rounding: Literal["half_up", "half_even", "down", "up"] | None = Field(
+        description="null only when the contract has no credit ladder"
+    )
     quantum: DecimalStr
-    line: int | None = Field(description="null when the contract has no `credits` block (defaults apply)")
+    rounding_scope: Literal["line", "total"] | None = Field(
+        description="`line`: every credit line is rounded, then caps apply; `total`: the product's total per cap "
+        "period is rounded, then the cap. A cap never exceeds its value rounded down to the quantum"
+    )
+    line: int | None = Field(description="null when the contract has no `credits` block")
 
 
 class Exclusion(_Rules):
@@ -289,7 +353,7 @@ class RuleFile(_Rules):
     """A compiled rule file. `checksum` is `sha256:` + the hex digest of the
     canonical JSON of every other field (see `canonical_bytes`)."""
 
-    schema_: Literal["slalang.rules/v1"] = Field(alias="schema")
+    schema_: Literal["slalang.rules/v2"] = Field(alias="schema")
     checksum: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     contract: ContractInfo
     source_sha256: Annotated[
@@ -334,7 +398,7 @@ def checksum_of(document: dict) -> str:
 
 
 def json_schema() -> dict:
-    """The JSON Schema of a rule file (what `schema/rules-v1.json` holds)."""
+    """The JSON Schema of a rule file (what `schema/rules-v2.json` holds)."""
     schema = RuleFile.model_json_schema(by_alias=True, mode="serialization")
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     out.update(schema)

@@ -484,18 +484,22 @@ class Composer:
                     Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"), cap=cap(w))))
                 )
             if policy.form is not None:
-                s.blocks.append(Para(self.say(f"credits.form.{policy.form}")))
-            if policy.claim_within is not None:
-                anchor = policy.claim_after or "breach"
-                s.blocks.append(
-                    Para(
-                        self.each(
-                            lambda w: w.say(
-                                "credits.claim", within=policy.claim_within, anchor=w.raw(f"credits.anchor.{anchor}")
+                s.blocks.append(Para(self.say(f"credits.form.{policy.form.kind}")))
+            if policy.claim is not None:
+                from slalang.lower.references import claim_value
+
+                within = claim_value(policy.claim.within).duration
+                anchor = policy.claim.after
+                if within is not None:
+                    s.blocks.append(
+                        Para(
+                            self.each(
+                                lambda w: w.say(
+                                    "credits.claim", within=within, anchor=w.raw(f"credits.anchor.{anchor}")
+                                )
                             )
                         )
                     )
-                )
             quantum = Money(amount=policy.quantum, currency=self.c.currency)
             s.blocks.append(
                 Para(

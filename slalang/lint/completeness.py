@@ -171,7 +171,7 @@ def credit_cap_missing(ctx: LintContext):
 @rule("L109", "claim-window-missing", "error")
 def claim_window_missing(ctx: LintContext):
     c = ctx.contract
-    if c.credit_ladders and c.credits is not None and c.credits.claim_within is None:
+    if c.credit_ladders and c.credits is not None and c.credits.claim is None:
         yield Finding(ctx.head(ctx.the("credits")), msg("L109.message"), msg("L109.hint", example=_code(EX_CLAIM)))
 
 

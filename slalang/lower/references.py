@@ -67,7 +67,8 @@ def values(lw: Lowering) -> dict[str, model.Value]:
     credits = o.get("credits")
     if credits:
         amount("credits.cap", credits.cap)
-        dur("credits.claim", credits.claim_within)
+        if credits.claim is not None:
+            v["credits.claim"] = claim_value(credits.claim.within)
     exclusions = o.get("exclusions")
     if exclusions:
         if exclusions.force_majeure:
@@ -143,3 +144,15 @@ def same_values(lw: Lowering, t: ast.Text, table: dict[str, model.Value]) -> Non
             t.strings[odd].span,
             M("W0703.hint"),
         )
+
+
+def claim_value(s: model.ClaimSpan) -> model.Value:
+    """A claim window's length as a quotable value: days and business days
+    are durations (`60d`, `10bd`), calendar months a calendar span."""
+    if s.unit == "months":
+        return new(model.Value, kind="span", span=new(model.CalendarSpan, count=s.count, unit="month"))
+    if s.unit == "business_days":
+        d = new(model.Duration, spelling=s.spelling, clock="business", seconds=0, days=s.count)
+    else:
+        d = new(model.Duration, spelling=s.spelling, clock="wall", seconds=s.count * 86400)
+    return new(model.Value, kind="duration", duration=d)

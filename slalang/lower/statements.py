@@ -6,6 +6,8 @@ problems and stores its model in `lw.out`."""
 
 from __future__ import annotations
 
+import typing
+
 from decimal import Decimal
 
 from slalang import ast, model
@@ -225,7 +227,18 @@ def lower_followup(lw: Lowering, node: ast.Node | None) -> None:
     lw.out["followup"] = new(model.Followup, title=title, within=within, span=lw.span(node.span))
 
 
-@statement("availability", handles=("period",))
+_AVAILABILITY_PARTS = (
+    "period",
+    "availability_body",
+    "per_resource",
+    "downtime_counting",
+    "ignore_outages",
+    "buckets",
+    "denominator",
+)
+
+
+@statement("availability", handles=_AVAILABILITY_PARTS)
 def lower_availability(lw: Lowering, nodes: list[ast.Node]) -> None:
     out = []
     seen: dict[tuple[str, str], Span] = {}
@@ -247,13 +260,90 @@ def lower_availability(lw: Lowering, nodes: list[ast.Node]) -> None:
             continue
         seen[(name.value, period)] = node.span
         value = lw.guarded(v.percent, lw, pct, subject("availability_target"), Decimal(0), Decimal(100))
-        if value is None:
+        body = lw.guarded(availability_body, lw, node.first("availability_body"), period)
+        if value is None or body is None:
             lw.failed.add(f"availability.{name.value}")
             continue
         out.append(
-            new(model.AvailabilityTarget, product=name.value, percent=value, period=period, span=lw.span(node.span))
+            new(
+                model.AvailabilityTarget,
+                product=name.value,
+                percent=value,
+                period=period,
+                span=lw.span(node.span),
+                **body,
+            )
         )
     lw.out["availability"] = tuple(out)
+
+
+_BODY_PARTS = ("per_resource", "downtime_counting", "ignore_outages", "buckets", "denominator")
+
+
+def availability_body(lw: Lowering, body: ast.Node | None, period: str) -> dict:
+    """The measurement rules of one availability target (`{ per instance … }`)."""
+    if body is None:
+        return {}
+    s = lw.singles(body, _BODY_PARTS, M("where.availability"))
+    fields: dict = {}
+    if "per_resource" in s:
+        kind = s["per_resource"].lit(ast.Name)
+        fields["resource"] = kind.value
+    if "downtime_counting" in s:
+        c = s["downtime_counting"]
+        unit = c.keyword("COUNT_UNIT")
+        mode = next((k for k in c.lits(ast.Keyword) if k.terminal == "STEP_MODE"), None)
+        if unit.value == "minute" and mode is None:
+            lw.err("E0508", M("E0508.minute_mode"), unit.span, M("E0508.minute_mode_hint"))
+            raise Abort
+        if unit.value == "second" and mode is not None:
+            lw.err("E0508", M("E0508.second_mode", mode=mode.value), mode.span, M("E0508.second_mode_hint"))
+            raise Abort
+        fields["counting"] = "second" if mode is None else f"{mode.value}_minute"
+    if "ignore_outages" in s:
+        c = s["ignore_outages"]
+        d = c.lit(ast.DurationLit)
+        fields["ignore_under"] = v.duration(lw, d, None, subject("outage_grace"), True)
+        fields["ignore_inclusive"] = not any(k.terminal == "OUTAGE_UNDER" for k in c.lits(ast.Keyword))
+    if "buckets" in s:
+        c = s["buckets"]
+        d = c.lit(ast.DurationLit)
+        bucket = v.duration(lw, d, None, subject("bucket"), True)
+        if bucket.seconds < 60 or 86400 % bucket.seconds or bucket.seconds % 60:
+            lw.err("E0508", M("E0508.bucket", raw=d.raw), d.span, M("E0508.bucket_hint"))
+            raise Abort
+        for other in ("downtime_counting", "ignore_outages"):
+            if other in s:
+                lw.err(
+                    "E0508",
+                    M("E0508.bucket_and_counting"),
+                    lw.head(s[other]),
+                    M("E0508.bucket_and_counting_hint"),
+                    [Label(lw.head(c), M("label.here"))],
+                )
+                raise Abort
+        fields["bucket"] = bucket
+        pct = c.lit(ast.PercentLit)
+        fields["bucket_error_percent"] = v.percent(
+            lw, pct, subject("bucket_error_rate"), Decimal(0), Decimal(100), low_open=False
+        )
+    if "ignore_under" in fields and fields["ignore_under"].seconds >= _SHORTEST_PERIOD[period]:
+        d = s["ignore_outages"].lit(ast.DurationLit)
+        lw.err(
+            "E0508",
+            M("E0508.grace_too_long", raw=d.raw, period=T(f"diag.period.{period}")),
+            d.span,
+            M("E0508.grace_hint"),
+        )
+        raise Abort
+    if "denominator" in s:
+        fields["denominator"] = s["denominator"].keyword("DENOMINATOR").value
+    return fields
+
+
+# The shortest length of a period (February; a quarter of 89 days; a year of
+# 365): a rule must fit inside every period it is applied to.
+_SHORTEST_PERIOD = {"month": 28 * 86400, "quarter": 89 * 86400, "year": 365 * 86400}
 
 
 _LEVELS = ("yellow", "orange", "red")
@@ -310,7 +400,19 @@ def lower_warnings(lw: Lowering, node: ast.Node | None) -> None:
 
 
 # ---------------------------------------------------------------- credits
-@statement("credit", handles=("step_rule", "tier_rule", "ladder_cap", "percent_amount", "money_amount"))
+@statement(
+    "credit",
+    handles=(
+        "credit_products",
+        "step_rule",
+        "tier_rule",
+        "ladder_minimum",
+        "ladder_cap",
+        "credit_form",
+        "percent_amount",
+        "money_amount",
+    ),
+)
 def lower_ladders(lw: Lowering, nodes: list[ast.Node]) -> None:
     out = []
     seen: dict[str, Span] = {}
@@ -345,6 +447,18 @@ def credit_ladder(lw: Lowering, node: ast.Node, name: ast.Name) -> model.CreditL
     steps = list(node.nodes("step_rule"))
     tiers = list(node.nodes("tier_rule"))
     caps = list(node.nodes("ladder_cap"))
+    minimums = list(node.nodes("ladder_minimum"))
+    forms = list(node.nodes("credit_form"))
+    products: list[str] = []
+    scope = node.first("credit_products")
+    for pname in scope.lits(ast.Name) if scope is not None else ():
+        if pname.value not in lw.products:
+            lw.unknown("product", pname, lw.products)
+            raise Abort
+        if pname.value in products:
+            lw.err("E0202", M("E0202.product_twice", name=pname.value), pname.span, M("E0202.keep_one_name"))
+            raise Abort
+        products.append(pname.value)
     if metric == "availability":
         if steps:
             lw.err("E0503", M("E0503.steps_on_availability"), steps[0].span, M("E0503.tier_example"))
@@ -365,15 +479,17 @@ def credit_ladder(lw: Lowering, node: ast.Node, name: ast.Name) -> model.CreditL
             msg = M("E0503.no_step", name=name.value) if not steps else M("E0503.two_steps")
             lw.err("E0503", msg, steps[1].span if steps else lw.head(node), M("E0503.step_example"))
             raise Abort
-    if len(caps) > 1:
-        lw.err(
-            "E0203",
-            M("E0203.cap_twice"),
-            lw.head(caps[1]),
-            M("E0203.keep_one"),
-            [Label(lw.head(caps[0]), M("label.first_given"))],
-        )
-        raise Abort
+    for repeated in (caps, minimums, forms):
+        if len(repeated) > 1:
+            head = lw.head(repeated[1])
+            lw.err(
+                "E0203",
+                M("E0203.twice", word=lw.src.text[head.start : head.end], where=M("where.credit", name=name.value)),
+                head,
+                M("E0203.keep_one"),
+                [Label(lw.head(repeated[0]), M("label.first_given"))],
+            )
+            raise Abort
     step = None
     if steps:
         s = steps[0]
@@ -411,6 +527,25 @@ def credit_ladder(lw: Lowering, node: ast.Node, name: ast.Name) -> model.CreditL
         prev = (cur, pct.span)
         tier_models.append(cur)
     cap = v.amount_of(lw, caps[0], subject("ladder_cap"), currency) if caps else None
+    minimum = v.amount_of(lw, minimums[0], subject("ladder_minimum"), currency) if minimums else None
+    form = credit_form(lw, forms[0]) if forms else None
+    rules = [step.amount] if step is not None else [t.amount for t in tier_models]
+    base = _ladder_base(lw, metric, rules, [(s.first("percent_amount"), s) for s in steps + tiers])
+    # A bare percentage (`cap 30%`, `minimum 1%`) has the base of the ladder's rules.
+    step, tier_models, cap, minimum = (
+        _with_base(step, base),
+        [_with_base(t, base) for t in tier_models],
+        _with_base(cap, base),
+        _with_base(minimum, base),
+    )
+    if (
+        minimum is not None
+        and cap is not None
+        and _comparable(minimum, cap)
+        and _amount_key(minimum) > _amount_key(cap)
+    ):
+        lw.err("E0504", M("E0504.minimum_above_cap"), minimums[0].span, M("E0504.minimum_above_cap_hint"))
+        raise Abort
     if title is None:
         return None
     return new(
@@ -418,10 +553,55 @@ def credit_ladder(lw: Lowering, node: ast.Node, name: ast.Name) -> model.CreditL
         name=name.value,
         title=title,
         metric=metric,
+        products=tuple(products),
         step=step,
         tiers=tuple(tier_models),
+        minimum=minimum,
         cap=cap,
+        form=form,
         span=lw.span(node.span),
+    )
+
+
+def _ladder_base(lw: Lowering, metric: str, amounts: list[model.Amount], nodes: list) -> str:
+    """The one base of a ladder's percentages: its rules may not mix the
+    monthly fee and the billed charges, and only availability credits can be
+    a share of the charges (a ticket's credit is owed before any bill)."""
+    bases = {a.base for a in amounts if a.base is not None}
+    if len(bases) > 1:
+        lw.err("E0509", M("E0509.mixed_bases"), nodes[-1][1].span, M("E0509.mixed_bases_hint"))
+        raise Abort
+    base = next(iter(bases), "monthly_fee")
+    if base == "charges" and metric != "availability":
+        at = next(n for n, _ in nodes if n is not None and n.keyword("FEE_BASE").value == "charges") if nodes else None
+        lw.err(
+            "E0509",
+            M("E0509.charges_on_tickets", metric=T(f"diag.metric.{metric}")),
+            at.span if at is not None else None,
+            M("E0509.charges_on_tickets_hint"),
+        )
+        raise Abort
+    return base
+
+
+_T = typing.TypeVar("_T", model.Amount, model.StepRule, model.TierRule)
+
+
+def _with_base(x: _T | None, base: str) -> _T | None:
+    if x is None:
+        return None
+    if isinstance(x, model.Amount):
+        if x.percent is None or x.base is not None:
+            return x
+        return x.model_copy(update={"base": base})
+    return x.model_copy(update={"amount": _with_base(x.amount, base)})
+
+
+def credit_form(lw: Lowering, node: ast.Node) -> model.CreditForm:
+    t = node.lit(ast.Text)
+    restriction = v.text(lw, t) if t is not None else None
+    return new(
+        model.CreditForm, kind=node.keyword("CREDIT_FORM").value, restriction=restriction, span=lw.span(node.span)
     )
 
 
@@ -433,31 +613,48 @@ def _amount_key(a: model.Amount) -> Decimal:
     return a.money.amount if a.money is not None else (a.percent or Decimal(0))
 
 
-@statement("credits", single=True, handles=("credits_cap", "credit_form", "claim", "rounding"))
+_POLICY_PARTS = ("credits_cap", "credit_form", "combine", "partial_periods", "claim", "rounding")
+
+
+@statement(
+    "credits",
+    single=True,
+    handles=_POLICY_PARTS + ("claim_opens", "claim_span", "claim_calendar", "rounding_scope"),
+)
 def lower_credits(lw: Lowering, node: ast.Node | None) -> None:
     lw.out["credits"] = None
-    if node is None:
-        return
-    policy = lw.guarded(credit_policy, lw, node)
-    lw.out["credits"] = policy
-    if policy is None:
-        lw.failed.add("credits")
+    policy = None
+    if node is not None:
+        policy = lw.guarded(credit_policy, lw, node)
+        lw.out["credits"] = policy
+        if policy is None:
+            lw.failed.add("credits")
+            return
+    credit_checks(lw, node, policy)
 
 
 def credit_policy(lw: Lowering, node: ast.Node) -> model.CreditPolicy:
     currency = lw.out.get("currency")
-    s = lw.singles(node, ("credits_cap", "credit_form", "claim", "rounding"), M("where.credits"))
+    s = lw.singles(node, _POLICY_PARTS, M("where.credits"))
     fields: dict = {}
     if "credits_cap" in s:
         c = s["credits_cap"]
-        fields["cap"] = v.amount_of(lw, c, subject("credits_cap"), currency)
+        cap = v.amount_of(lw, c, subject("credits_cap"), currency)
+        if cap.percent is not None and cap.base is None:
+            cap = cap.model_copy(update={"base": "monthly_fee"})
+        if cap.base == "charges":
+            lw.err("E0509", M("E0509.charges_cap"), c.span, M("E0509.charges_cap_hint"))
+            raise Abort
+        fields["cap"] = cap
         fields["cap_period"] = c.must("period").keyword("PERIOD").value
     if "credit_form" in s:
-        fields["form"] = s["credit_form"].keyword("CREDIT_FORM").value
+        fields["form"] = credit_form(lw, s["credit_form"])
+    if "combine" in s:
+        fields["combine"] = s["combine"].keyword("COMBINE_MODE").value
+    if "partial_periods" in s:
+        fields["partial_periods"] = s["partial_periods"].keyword("PRORATION").value
     if "claim" in s:
-        c = s["claim"]
-        fields["claim_within"] = v.duration(lw, c.lit(ast.DurationLit), None, subject("claim_window"), True)
-        fields["claim_after"] = c.keyword("CLAIM_ANCHOR").value
+        fields["claim"] = claim(lw, s["claim"])
     if "rounding" in s:
         c = s["rounding"]
         fields["rounding"] = c.keyword("ROUNDING_MODE").value
@@ -466,7 +663,146 @@ def credit_policy(lw: Lowering, node: ast.Node) -> model.CreditPolicy:
             lw.err("E0504", M("E0504.quantum", raw=q.raw), q.span, M("E0504.quantum_hint"))
             raise Abort
         fields["quantum"] = q.value
+        where = c.first("rounding_scope")
+        if where is None:
+            line = f"rounding {fields['rounding']} to {q.raw} per line"
+            lw.err("E0507", M("E0507.no_scope"), c.span, M("E0507.no_scope_hint", line=line, raw=q.raw))
+            raise Abort
+        fields["rounding_scope"] = where.keyword("ROUNDING_SCOPE").value
     return new(model.CreditPolicy, span=lw.span(node.span), **fields)
+
+
+def claim(lw: Lowering, node: ast.Node) -> model.Claim:
+    cal = node.first("claim_calendar")
+    calendar = None
+    if cal is not None:
+        cname = cal.lit(ast.Name)
+        if cname.value not in lw.calendars:
+            lw.unknown("calendar", cname, lw.calendars)
+            raise Abort
+        calendar = cname.value
+    spans = [claim_span(lw, n, calendar) for n in node.nodes("claim_span")]
+    opens_node = node.first("claim_opens")
+    opens = claim_span(lw, opens_node.must("claim_span"), calendar) if opens_node is not None else None
+    within = spans[0]
+    if opens is not None and _span_days(opens) >= _span_days(within):
+        lw.err("E0510", M("E0510.opens_after_close"), opens_node.span, M("E0510.opens_after_close_hint"))
+        raise Abort
+    if calendar is not None and "business_days" not in (within.unit, opens.unit if opens else None):
+        lw.err("E0510", M("E0510.calendar_unused"), cal.span, M("E0510.calendar_unused_hint"))
+        raise Abort
+    return new(
+        model.Claim,
+        within=within,
+        opens=opens,
+        after=node.keyword("CLAIM_ANCHOR").value,
+        calendar=calendar,
+        span=lw.span(node.span),
+    )
+
+
+def _span_days(s: model.ClaimSpan) -> float:
+    """A claim span's length for ordering two spans of one window (business
+    days are at least calendar days; a month at least 28 days)."""
+    return s.count * {"days": 1.0, "business_days": 1.0, "months": 28.0}[s.unit]
+
+
+def claim_span(lw: Lowering, node: ast.Node, calendar: str | None) -> model.ClaimSpan:
+    d = node.lit(ast.DurationLit)
+    if d is None:
+        n, unit = node.lit(ast.NumberLit), node.keyword("CALENDAR_UNIT")
+        span = v.calendar_span(lw, n, unit, subject("claim_window"))
+        if span.unit != "month":
+            lw.err("E0510", M("E0510.unit", raw=f"{n.raw} {unit.value}"), node.span, M("E0510.unit_hint"))
+            raise Abort
+        return new(model.ClaimSpan, count=span.count, unit="months", spelling=f"{n.raw} {unit.value}")
+    units = {u for _, u in d.parts}
+    if len(d.parts) != 1 or units - {"d", "bd"}:
+        lw.err("E0510", M("E0510.unit", raw=d.raw), d.span, M("E0510.unit_hint"))
+        raise Abort
+    count, unit = d.parts[0]
+    if unit == "bd" and calendar is None:
+        lw.err("E0405", M("E0405.no_clock", what=subject("claim_window"), raw=d.raw), d.span, M("E0510.calendar_hint"))
+        raise Abort
+    if count <= 0 or count > 366:
+        lw.err("E0510", M("E0510.count", raw=d.raw), d.span, M("E0510.count_hint"))
+        raise Abort
+    return new(model.ClaimSpan, count=count, unit="business_days" if unit == "bd" else "days", spelling=d.raw)
+
+
+def credit_checks(lw: Lowering, node: ast.Node | None, policy: model.CreditPolicy | None) -> None:
+    """What the ladders and the policy mean together (SEMANTICS §3, §6)."""
+    ladders: tuple[model.CreditLadder, ...] = lw.out.get("credit_ladders", ())
+    targets: tuple[model.AvailabilityTarget, ...] = lw.out.get("availability", ())
+    if ladders and (policy is None or policy.rounding is None):
+        where = lw.head(node) if node is not None else lw.head(lw.root)
+        lw.err("E0507", M("E0507.missing"), where, M("E0507.missing_hint"))
+    with_target = {a.product for a in targets}
+    availability_ladders = [ld for ld in ladders if ld.metric == "availability"]
+    spans = {n.lit(ast.Name).value: n for n in lw.root.nodes("credit")}
+    payers: dict[str, list[model.CreditLadder]] = {}
+    for ld in availability_ladders:
+        lnode = spans[ld.name]
+        for pname in ld.products:
+            if pname not in with_target and f"availability.{pname}" not in lw.failed:
+                at = next(n for n in lnode.must("credit_products").lits(ast.Name) if n.value == pname)
+                lw.err(
+                    "E0506",
+                    M("E0506.no_target", name=ld.name, product=pname),
+                    at.span,
+                    M("E0506.no_target_hint", product=pname),
+                )
+        for pname in ld.products or sorted(with_target):
+            payers.setdefault(pname, []).append(ld)
+        highest = ld.tiers[0] if ld.tiers else None
+        for a in targets:
+            if ld.products and a.product not in ld.products:
+                continue
+            if highest is not None and highest.below > a.percent:
+                tier_node = next(iter(lnode.nodes("tier_rule")))
+                lw.err(
+                    "E0506",
+                    M(
+                        "E0506.above_target",
+                        name=ld.name,
+                        below=highest.below,
+                        product=a.product,
+                        target=a.percent,
+                        period=T(f"diag.period.{a.period}"),
+                    ),
+                    tier_node.lit(ast.PercentLit).span,
+                    M("E0506.above_target_hint", product=a.product, target=a.percent)
+                    if ld.products
+                    else M("E0506.above_target_unscoped_hint", name=ld.name, product=a.product, target=a.percent),
+                )
+            uses_fee = any(x.percent is not None and x.base == "monthly_fee" for x in [t.amount for t in ld.tiers])
+            product = lw.products.get(a.product)
+            if uses_fee and a.resource is not None:
+                lw.err(
+                    "E0509",
+                    M("E0509.fee_per_resource", name=ld.name, product=a.product, resource=a.resource),
+                    lw.head(lnode),
+                    M("E0509.fee_per_resource_hint"),
+                )
+            elif uses_fee and product is not None and product.fee is None:
+                lw.err(
+                    "E0509",
+                    M("E0509.no_fee", name=ld.name, product=a.product),
+                    lw.head(lnode),
+                    M("E0509.no_fee_hint", product=a.product),
+                )
+    if policy is None or policy.combine is None:
+        for pname, lds in payers.items():
+            if len(lds) > 1:
+                first, second = spans[lds[0].name], spans[lds[1].name]
+                lw.err(
+                    "E0505",
+                    M("E0505.overlap", a=lds[0].name, b=lds[1].name, product=pname),
+                    lw.head(second),
+                    M("E0505.hint", a=lds[0].name, b=lds[1].name),
+                    [Label(lw.head(first), M("label.first_given"))],
+                )
+                break
 
 
 # ---------------------------------------------------------------- exclusions

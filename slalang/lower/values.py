@@ -120,7 +120,8 @@ def amount(lw: Lowering, node: ast.Node, what: object, currency: str | None) -> 
     if node.kind == "percent_amount":
         p = node.lit(ast.PercentLit)
         value = percent(lw, p, what, Decimal(0), Decimal(100))
-        return new(model.Amount, percent=value, base="monthly_fee")
+        base = next((k.value for k in node.lits(ast.Keyword) if k.terminal == "FEE_BASE"), None)
+        return new(model.Amount, percent=value, base=base)  # a bare percentage: its statement gives the base
     num = node.lit(ast.NumberLit)
     cur = node.lit(ast.Name)
     if currency is not None and cur.value != currency:

@@ -43,13 +43,59 @@ def _hours(windows) -> list[dict]:
     return [{"day": _DAYS[w.weekday], "start": hhmm(w.start_minute), "end": hhmm(w.end_minute)} for w in windows]
 
 
-def _amount(a: m.Amount | None) -> dict | None:
+def _ladder_base(ld: m.CreditLadder) -> str:
+    """The base of a ladder's bare percentages (`cap 30%`): the base its rules
+    name (lowering allows one base per ladder), else the monthly fee."""
+    amounts = [ld.step.amount] if ld.step else [t.amount for t in ld.tiers]
+    return next((a.base for a in amounts if a.base is not None), "monthly_fee")
+
+
+def _amount(a: m.Amount | None, ld: m.CreditLadder | None = None) -> dict | None:
     if a is None:
         return None
     if a.money is not None:
         return {"percent": None, "base": None, "money": _dec(a.money.amount), "currency": a.money.currency}
     assert a.percent is not None  # an amount is money or a percentage
-    return {"percent": _dec(a.percent), "base": a.base or "monthly_fee", "money": None, "currency": None}
+    base = a.base or (_ladder_base(ld) if ld is not None else "monthly_fee")
+    return {"percent": _dec(a.percent), "base": base, "money": None, "currency": None}
+
+
+def _form(f: m.CreditForm | None, langs: tuple[str, ...]) -> dict | None:
+    if f is None:
+        return None
+    return {"kind": f.kind, "restriction": _title(f.restriction, langs) if f.restriction else None}
+
+
+def _span(s: m.ClaimSpan) -> dict:
+    return {"count": s.count, "unit": s.unit, "spelling": s.spelling}
+
+
+def _claim(c: m.Claim | None) -> dict | None:
+    if c is None:
+        return None
+    return {
+        "within": _span(c.within),
+        "opens": _span(c.opens) if c.opens else None,
+        "after": c.after,
+        "calendar": c.calendar,
+        "line": c.line,
+    }
+
+
+def _availability(a: m.AvailabilityTarget) -> dict:
+    return {
+        "product": a.product,
+        "percent": _dec(a.percent),
+        "period": a.period,
+        "resource": a.resource,
+        "counting": a.counting,
+        "ignore_under_seconds": a.ignore_under.seconds if a.ignore_under else None,
+        "ignore_inclusive": a.ignore_inclusive,
+        "bucket_seconds": a.bucket.seconds if a.bucket else None,
+        "bucket_error_percent": _dec(a.bucket_error_percent) if a.bucket_error_percent is not None else None,
+        "denominator": a.denominator,
+        "line": a.line,
+    }
 
 
 def covered_years(contract: m.Contract, cal: m.Calendar) -> range:
@@ -203,10 +249,7 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
             if c.followup
             else None
         ),
-        "availability": [
-            {"product": a.product, "percent": _dec(a.percent), "period": a.period, "line": a.line}
-            for a in c.availability
-        ],
+        "availability": [_availability(a) for a in c.availability],
         "warnings": [
             {"level": w.level, "percent": _dec(w.percent), "line": w.line}
             for w in sorted(c.warnings, key=lambda w: w.percent)
@@ -221,17 +264,20 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
                         "mode": ld.step.mode,
                         "every_seconds": ld.step.every.seconds,
                         "spelling": ld.step.every.spelling,
-                        "amount": _amount(ld.step.amount),
+                        "amount": _amount(ld.step.amount, ld),
                         "line": ld.step.line,
                     }
                     if ld.step
                     else None
                 ),
                 "tiers": [
-                    {"below": _dec(t.below), "amount": _amount(t.amount), "line": t.line}
+                    {"below": _dec(t.below), "amount": _amount(t.amount, ld), "line": t.line}
                     for t in sorted(ld.tiers, key=lambda t: t.below, reverse=True)
                 ],
-                "cap": _amount(ld.cap),
+                "products": list(ld.products),
+                "minimum": _amount(ld.minimum, ld),
+                "cap": _amount(ld.cap, ld),
+                "form": _form(ld.form, langs),
                 "line": ld.line,
             }
             for ld in c.credit_ladders
@@ -239,11 +285,13 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
         "credit_policy": {
             "cap": _amount(pol.cap) if pol else None,
             "cap_period": (pol.cap_period or ("month" if pol.cap else None)) if pol else None,
-            "form": pol.form if pol else None,
-            "claim_within_seconds": pol.claim_within.seconds if pol and pol.claim_within else None,
-            "claim_after": pol.claim_after if pol else None,
-            "rounding": pol.rounding if pol else "half_up",
+            "form": _form(pol.form, langs) if pol else None,
+            "combine": pol.combine if pol else None,
+            "partial_periods": pol.partial_periods if pol else "prorated",
+            "claim": _claim(pol.claim) if pol else None,
+            "rounding": pol.rounding if pol else None,
             "quantum": _dec(pol.quantum) if pol else "0.01",
+            "rounding_scope": pol.rounding_scope if pol else None,
             "line": pol.line if pol else None,
         },
         "exclusions": _exclusions(c.exclusions),
