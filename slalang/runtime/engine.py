@@ -257,6 +257,9 @@ class _StepLadder:
 def union_of(pauses) -> tuple[tuple[int, int], ...]:
     """Pauses as the union of their intervals: sorted, empty or reversed
     ones dropped, overlapping or touching ones merged into one."""
+    if len(pauses) == 1:
+        a, b = pauses[0]
+        return ((a, b),) if a < b else ()
     merged: list[tuple[int, int]] = []
     for a, b in sorted(pauses):
         if b <= a:
