@@ -1,30 +1,50 @@
-"""Period reports: SLA attainment, MTTR, breaches and credits per period.
+"""Period reports: SLA attainment, MTTR, breaches, availability and credits per period.
 
 A `PeriodReport` folds ticket outcomes in one at a time (memory grows with
 the number of periods, products and priorities, never with the number of
 tickets) and produces, per day, ISO week or month of the opening instant in
 the contract's timezone:
 - per metric and priority: tickets judged (met + breached), met, breached,
-  pending, excluded, and attainment % = met / judged;
+  pending, excluded, not measured (the input has no column for the metric),
+  and attainment % = met / judged;
 - per priority: MTTR, the mean wall-clock time from opening to resolution of
   resolved, non-excluded tickets;
-- per product: the credits accrued in the period (before the monthly cap);
+- per product: the credits accrued in the period (before the cap);
+- per availability outcome (product, or resource, and period): one row; and
+  for a target measured per resource, a row per product and period summing
+  its resources' lines;
 and, always per cap period (normally the month), the credits of each product
-from tickets and availability summed, capped by `credits { cap … }`, and
-rounded once by the contract's rule."""
+from tickets and availability, then `credits { cap … }`.
+
+Money (SEMANTICS §6): `rounding … per line` rounds every credit line (each
+ticket's credit per ladder, each availability line per ladder) before lines
+are combined (`combine highest` takes the largest line of a product-period,
+else they add up) and summed; `per total` keeps lines exact and rounds the
+product's total per cap period. The cap is applied after rounding and is
+never exceeded by it: the cap used is the cap rounded DOWN to the quantum.
+A fee-based cap is prorated like the fee for a cap period cut by the term
+(unless `partial_periods full_fee`). An availability line belongs to the cap
+period containing the last day of its period part.
+
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
-from slalang.runtime.availability import AvailabilityOutcome, decimal_percent, period_key
+from slalang.runtime.availability import AvailabilityOutcome, decimal_percent, period_dates, period_key
 from slalang.runtime.engine import Rules, TicketOutcome
 from slalang.terms import PERIOD_MONTHS
 
 PERIODS = ("day", "week", "month")
+STATUSES = ("met", "breached", "pending", "excluded", "not_measured")
+
+
+def _str(d: Decimal) -> str:
+    return format(d, "f")
 
 
 class PeriodReport:
@@ -32,12 +52,16 @@ class PeriodReport:
         if period not in PERIODS:
             raise ValueError(f"period must be one of {', '.join(PERIODS)}")
         self.rules, self.period = rules, period
+        pol = rules.file.credit_policy
         self.cap_period = rules.policy.cap_period or "month"
+        self.per_line = (pol.rounding_scope or "line") == "line"
+        self.highest = pol.combine == "highest"
+        self.prorate = pol.partial_periods == "prorated"
         self._sla: dict[tuple[str, str, str], list[int]] = {}  # (period, metric, priority) → counts
         self._mttr: dict[tuple[str, str], list[int]] = {}  # (period, priority) → [sum, n]
         self._accrued: dict[tuple[str, str], Decimal] = {}  # (period, product)
         self._capped: dict[tuple[str, str], dict[str, Decimal]] = {}  # (cap period, product) → source → sum
-        self._availability: list[AvailabilityOutcome] = []
+        self._availability: list[tuple[AvailabilityOutcome, Decimal]] = []  # outcome, its line
         self._date_cache: dict[int, dt.date] = {}
         self._keys: dict[dt.date, tuple[str, str]] = {}
         self.tickets = 0
@@ -69,8 +93,8 @@ class PeriodReport:
                 continue
             c = self._sla.get((key, name, t.priority))
             if c is None:
-                c = self._sla[(key, name, t.priority)] = [0, 0, 0, 0]  # met, breached, pending, excluded
-            c[("met", "breached", "pending", "excluded").index(d.status)] += 1
+                c = self._sla[(key, name, t.priority)] = [0, 0, 0, 0, 0]
+            c[STATUSES.index(d.status)] += 1
         if t.resolved_at is not None and outcome.exclusion is None:
             m = self._mttr.get((key, t.priority))
             if m is None:
@@ -78,40 +102,66 @@ class PeriodReport:
             m[0] += t.resolved_at - t.opened_at
             m[1] += 1
         if outcome.credits:
-            total = outcome.credit
+            if self.per_line:
+                rnd = self.rules.round
+                total = sum((rnd(v) for v in outcome.credits.values()), Decimal(0))
+            else:
+                total = outcome.credit
             product = t.product or "-"
             self._accrued[(key, product)] = self._accrued.get((key, product), Decimal(0)) + total
             ck = (cap_key, product)
             bucket = self._capped.setdefault(ck, {})
             bucket["tickets"] = bucket.get("tickets", Decimal(0)) + total
 
+    def line(self, o: AvailabilityOutcome) -> Decimal:
+        """An outcome's credit: its ladders' lines (rounded per line, or
+        exact per total), the largest (`combine highest`) or their sum."""
+        values = [self.rules.round(v) for v in o.credits.values()] if self.per_line else list(o.credits.values())
+        if not values:
+            return Decimal(0)
+        return max(values) if self.highest else sum(values, Decimal(0))
+
+    def _cap_key(self, o: AvailabilityOutcome) -> str:
+        first, last = period_dates(o.period, o.period_kind)
+        last = min(last, self.rules.file.effective.end)
+        return period_key(last, self.cap_period)
+
     def add_availability(self, outcomes: Iterable[AvailabilityOutcome]) -> None:
         for o in outcomes:
-            self._availability.append(o)
+            if o.missing is not None:  # e.g. a share of charges that were not given: an error, never 0
+                raise o.missing
+            line = self.line(o)
+            self._availability.append((o, line))
             if o.credits:
-                first = dt.date.fromisoformat(o.period + "-01") if len(o.period) == 7 else None
-                ck = (period_key(first, self.cap_period) if first else o.period, o.product)
-                bucket = self._capped.setdefault(ck, {})
-                bucket["availability"] = bucket.get("availability", Decimal(0)) + sum(o.credits.values(), Decimal(0))
+                bucket = self._capped.setdefault((self._cap_key(o), o.product), {})
+                bucket["availability"] = bucket.get("availability", Decimal(0)) + line
 
-    def _cap(self, product: str) -> Decimal | None:
+    def _cap(self, product: str, key: str) -> Decimal | None:
+        """The product's cap for one cap period, rounded DOWN to the quantum."""
         cap = self.rules.policy.cap
         if cap is None:
             return None
         if cap.money is not None:
-            return Decimal(cap.money)
-        fee = self.rules.products.get(product)
-        if fee is None:
-            return None
-        months = PERIOD_MONTHS[self.cap_period]
-        assert cap.percent is not None  # an amount is money or a percentage (the compiler writes one)
-        return fee * months * Decimal(cap.percent) / 100
+            amount = Decimal(cap.money)
+        else:
+            fee = self.rules.products.get(product)
+            if fee is None:
+                return None
+            assert cap.percent is not None  # an amount is money or a percentage (the compiler writes one)
+            amount = fee * PERIOD_MONTHS[self.cap_period] * Decimal(cap.percent) / 100
+            if self.prorate and self.cap_period in PERIOD_MONTHS:
+                first, last = period_dates(key, self.cap_period)
+                eff = self.rules.file.effective
+                lo, hi = max(first, eff.start), min(last, eff.end)
+                if (lo, hi) != (first, last) and lo <= hi:
+                    amount = amount * ((hi - lo).days + 1) / ((last - first).days + 1)
+        return amount.quantize(self.rules.quantum, rounding=ROUND_DOWN)
 
     def result(self) -> dict:
         """The report as plain data (Decimals as strings, seconds as ints)."""
         r = self.rules
         rows = []
-        for (key, metric, prio), (met, breached, pending, excluded) in sorted(
+        for (key, metric, prio), (met, breached, pending, excluded, unmeasured) in sorted(
             self._sla.items(), key=lambda kv: (kv[0][0], kv[0][1], r.priorities.index(kv[0][2]))
         ):
             judged = met + breached
@@ -125,6 +175,7 @@ class PeriodReport:
                     "breached": breached,
                     "pending": pending,
                     "excluded": excluded,
+                    "not_measured": unmeasured,
                     "attainment_percent": str(decimal_percent(Fraction(met * 100, judged), 2)) if judged else None,
                 }
             )
@@ -142,47 +193,72 @@ class PeriodReport:
         for (key, product), sources in sorted(self._capped.items()):
             tickets = sources.get("tickets", Decimal(0))
             avail = sources.get("availability", Decimal(0))
-            total = tickets + avail
-            cap = self._cap(product)
-            capped = min(total, cap) if cap is not None else total
+            total = r.round(tickets + avail)  # per line: a sum of rounded lines, already on the quantum
+            cap = self._cap(product, key)
+            owed = min(total, cap) if cap is not None else total
             credits.append(
                 {
                     "period": key,
                     "product": product,
                     "tickets": str(r.round(tickets)),
                     "availability": str(r.round(avail)),
-                    "total": str(r.round(total)),
-                    "cap": None if cap is None else str(r.round(cap)),
-                    "owed": str(r.round(capped)),
+                    "total": str(total),
+                    "cap": None if cap is None else str(cap),
+                    "owed": str(owed),
                     "currency": r.currency,
                 }
             )
-        availability = [
-            {
-                "period": o.period,
-                "product": o.product,
-                "availability_percent": str(o.percent),
-                "target_percent": str(o.target),
-                "met": o.met,
-                "given": o.given,
-                "downtime_seconds": o.downtime_seconds,
-                "excluded_seconds": o.excluded_seconds,
-                "maintenance_seconds": o.maintenance_seconds,
-                "tier": None if o.tier is None else str(o.tier),
-                "credit": str(r.round(sum(o.credits.values(), Decimal(0)))),
-            }
-            for o in sorted(self._availability, key=lambda o: (o.period, o.product))
-        ]
+        ordered = sorted(self._availability, key=lambda x: (x[0].period, x[0].product, x[0].resource or ""))
+        availability = []
+        products: dict[tuple[str, str], dict] = {}
+        for o, line in ordered:
+            availability.append(
+                {
+                    "period": o.period,
+                    "product": o.product,
+                    "resource": o.resource,
+                    "availability_percent": str(o.percent),
+                    "target_percent": str(o.target),
+                    "met": o.met,
+                    "given": o.given,
+                    "downtime_seconds": o.downtime_seconds,
+                    "excluded_seconds": o.excluded_seconds,
+                    "maintenance_seconds": o.maintenance_seconds,
+                    "denominator_seconds": o.total_seconds,
+                    "tier": None if o.tier is None else str(o.tier),
+                    "credits": {k: _str(r.round(v) if self.per_line else v) for k, v in sorted(o.credits.items())},
+                    "credit": _str(line),
+                }
+            )
+            if o.resource is not None:
+                p = products.setdefault(
+                    (o.period, o.product),
+                    {
+                        "period": o.period,
+                        "product": o.product,
+                        "resources": 0,
+                        "resources_met": 0,
+                        "downtime_seconds": 0,
+                        "credit": Decimal(0),
+                    },
+                )
+                p["resources"] += 1
+                p["resources_met"] += o.met
+                p["downtime_seconds"] += o.downtime_seconds
+                p["credit"] += line
+        per_product = [dict(p, credit=_str(p["credit"])) for _, p in sorted(products.items())]
         return {
             "contract": r.file.contract.id,
             "version": r.file.contract.version,
             "period": self.period,
             "cap_period": self.cap_period,
             "currency": r.currency,
+            "rounding_scope": "line" if self.per_line else "total",
             "tickets": self.tickets,
             "sla": rows,
             "mttr": mttr,
             "accrued_credits": accrued,
             "availability": availability,
+            "availability_products": per_product,
             "credits": credits,
         }
