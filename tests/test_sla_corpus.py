@@ -194,11 +194,8 @@ def check_report(stem: str, sc: dict, rep: dict) -> None:
         got = dec(r["credit"])
         if scope == "line":
             assert got == dec(w["credit"]), f"{sc['name']} {key} credit: {r['credit']} ≠ {w['credit']}"
-        else:  # per total: a line is exact; shown exact or rounded for display
-            shown = round_to(exact, fx["rounding"]["quantum"], fx["rounding"]["mode"])
-            assert Fraction(got) in (exact, Fraction(shown)), (
-                f"{sc['name']} {key} credit: {r['credit']} ≠ {w['credit']}"
-            )
+        else:  # per total: lines stay exact, only the product-period total is rounded
+            assert Fraction(got) == exact, f"{sc['name']} {key} credit: {r['credit']} ≠ {w['credit']}"
         if exact:
             assert r["met"] is False, f"{sc['name']} {key}: 'met' beside a credit"
     for key, r in rows.items():
@@ -359,6 +356,8 @@ def expected_owed(fx: dict, product: str, line: Fraction, sweep: dict) -> Decima
     else:
         months = {"month": 1, "quarter": 3, "year": 12}[cap["per"]]
         amount = Fraction(Decimal(cap["percent"])) / 100 * frac(fx["products"][product]["fee"]) * months
+        # A fee-based cap is prorated like the fee in a period cut by the term.
+        amount *= Fraction(sweep.get("proration", "1"))
     return min(rounded, round_to(amount, r["quantum"], "down"))
 
 
@@ -454,10 +453,9 @@ def test_threshold_sweep(stem, index):
         )
         if r["scope"] == "line":
             assert dec(row["credit"]) == round_to(line, r["quantum"], r["mode"]), f"{what}: report {row}"
-        if sw.get("proration", "1") == "1":  # whether the cap itself is prorated is not fixed by spec10
-            owed = [c for c in rep["credits"] if (c["product"], c["period"]) == (product, key)]
-            want = expected_owed(fx, product, line, sw)
-            assert dec(owed[0]["owed"] if owed else 0) == want, f"{what}: owed {owed}, expected {want}"
+        owed = [c for c in rep["credits"] if (c["product"], c["period"]) == (product, key)]
+        want = expected_owed(fx, product, line, sw)
+        assert dec(owed[0]["owed"] if owed else 0) == want, f"{what}: owed {owed}, expected {want}"
 
 
 # ---------------------------------------------------------------- regressions (issue 10)
