@@ -10,6 +10,7 @@ stderr is a terminal. A bad row stops the run naming its line and column;
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 
@@ -191,10 +192,12 @@ def render_table(rep: dict, lang: str = "en") -> str:
     ]
     if rep["sla"]:
         out.append(_word(lang, "sla"))
+        # The not-measured count only when some metric is (its input column absent).
+        unmeasured = any(r.get("not_measured") for r in rep["sla"])
+        names = ["period", "metric", "priority", "judged", "met", "breached", "pending", "excluded"]
         out.append(
             _table(
-                [col(c) for c in ("period", "metric", "priority", "judged", "met", "breached", "pending", "excluded")]
-                + [col("attainment")],
+                [col(c) for c in names] + ([col("not_measured")] if unmeasured else []) + [col("attainment")],
                 [
                     [
                         r["period"],
@@ -205,8 +208,9 @@ def render_table(rep: dict, lang: str = "en") -> str:
                         r["breached"],
                         r["pending"],
                         r["excluded"],
-                        r["attainment_percent"] or "-",
                     ]
+                    + ([r["not_measured"]] if unmeasured else [])
+                    + [r["attainment_percent"] or "-"]
                     for r in rep["sla"]
                 ],
             )
@@ -223,12 +227,13 @@ def render_table(rep: dict, lang: str = "en") -> str:
         out.append("")
     if rep["availability"]:
         yes, no = _word(lang, "met_yes"), _word(lang, "met_no")
+        per_resource = any(r.get("resource") for r in rep["availability"])
         out.append(_word(lang, "availability"))
         out.append(
             _table(
-                [
-                    col("period"),
-                    col("product"),
+                [col("period"), col("product")]
+                + ([col("resource")] if per_resource else [])
+                + [
                     col("availability_percent"),
                     col("target_percent"),
                     col("met"),
@@ -239,19 +244,46 @@ def render_table(rep: dict, lang: str = "en") -> str:
                     col("credit", currency=currency),
                 ],
                 [
-                    [
-                        r["period"],
-                        r["product"],
+                    [r["period"], r["product"]]
+                    + ([r.get("resource") or "-"] if per_resource else [])
+                    + [
                         r["availability_percent"],
                         r["target_percent"],
+                        # A credit is owed only below the target: "met" never sits beside one.
                         yes if r["met"] else no,
                         _hms(r["downtime_seconds"]),
                         _hms(r["excluded_seconds"]),
                         _hms(r["maintenance_seconds"]),
                         r["tier"] or "-",
-                        r["credit"],
+                        r["credit"] if not r["met"] else "-",
                     ]
                     for r in rep["availability"]
+                ],
+            )
+        )
+        out.append("")
+    if rep.get("availability_products"):
+        out.append(_word(lang, "availability_products"))
+        out.append(
+            _table(
+                [
+                    col("period"),
+                    col("product"),
+                    col("resources"),
+                    col("resources_met"),
+                    col("downtime"),
+                    col("credit", currency=currency),
+                ],
+                [
+                    [
+                        r["period"],
+                        r["product"],
+                        r["resources"],
+                        r["resources_met"],
+                        _hms(r["downtime_seconds"]),
+                        r["credit"],
+                    ]
+                    for r in rep["availability_products"]
                 ],
             )
         )
@@ -281,6 +313,29 @@ def render_table(rep: dict, lang: str = "en") -> str:
         )
     else:
         out.append(_word(lang, "none_owed"))
+    if "claims" in rep:
+        out.append("")
+        out.append(_word(lang, "claims"))
+        if rep["claims"]:
+            out.append(
+                _table(
+                    [col(c) for c in ("product", "resource", "period", "claimed_on", "first_day", "last_day", "claim")],
+                    [
+                        [
+                            r["product"],
+                            r["resource"] or "-",
+                            r["period"],
+                            r["claimed_on"],
+                            r["first_day"],
+                            r["last_day"],
+                            _word(lang, f"claim.{r['status']}"),
+                        ]
+                        for r in rep["claims"]
+                    ],
+                )
+            )
+        else:
+            out.append(_word(lang, "no_claims"))
     return "\n".join(out) + "\n"
 
 
@@ -295,11 +350,13 @@ REPORT_CSV_COLUMNS = (
     "metric",
     "priority",
     "product",
+    "resource",
     "judged",
     "met",
     "breached",
     "pending",
     "excluded",
+    "not_measured",
     "attainment_percent",
     "resolved",
     "mttr_seconds",
@@ -313,6 +370,11 @@ REPORT_CSV_COLUMNS = (
     "cap",
     "owed",
     "currency",
+    "denominator_seconds",
+    "claimed_on",
+    "first_day",
+    "last_day",
+    "claim_status",
 )
 
 
@@ -338,6 +400,7 @@ def render_csv(rep: dict) -> str:
                         "breached",
                         "pending",
                         "excluded",
+                        "not_measured",
                         "attainment_percent",
                     )
                 },
@@ -359,10 +422,24 @@ def render_csv(rep: dict) -> str:
                 "section": "availability",
                 "period": r["period"],
                 "product": r["product"],
+                "resource": r.get("resource") or "",
+                "met": r["met"],
                 "availability_percent": r["availability_percent"],
                 "target_percent": r["target_percent"],
                 "downtime_seconds": r["downtime_seconds"],
+                "denominator_seconds": r["denominator_seconds"],
                 "tier": r["tier"],
+                "availability_credit": r["credit"],
+                "currency": rep["currency"],
+            }
+        )
+    for r in rep.get("availability_products", ()):
+        w.writerow(
+            {
+                "section": "availability_product",
+                "period": r["period"],
+                "product": r["product"],
+                "downtime_seconds": r["downtime_seconds"],
                 "availability_credit": r["credit"],
                 "currency": rep["currency"],
             }
@@ -379,6 +456,19 @@ def render_csv(rep: dict) -> str:
                 "cap": r["cap"],
                 "owed": r["owed"],
                 "currency": r["currency"],
+            }
+        )
+    for r in rep.get("claims", ()):
+        w.writerow(
+            {
+                "section": "claims",
+                "period": r["period"],
+                "product": r["product"],
+                "resource": r["resource"] or "",
+                "claimed_on": r["claimed_on"],
+                "first_day": r["first_day"],
+                "last_day": r["last_day"],
+                "claim_status": r["status"],
             }
         )
     return buf.getvalue()
@@ -507,9 +597,30 @@ def _input_kind(path: str):
     return None  # sniff
 
 
+_MEASURED = (("first_response_at", "response"), ("resolved_at", "resolution"))
+
+
+def _label_kind(label: str) -> str:
+    """The period of a label (`2026-03` month, `2026-Q1` quarter, `2026` year)."""
+    from slalang.runtime.availability import period_of_label
+
+    try:
+        return period_of_label(label)
+    except ValueError:
+        return "month"  # set_percent then says what a month label looks like
+
+
 def cmd_eval(args) -> int:
     from slalang.runtime import RulesError, TicketError, open_rules
-    from slalang.runtime.tickets import InstantParser, RowError, open_text, read_downtime, read_tickets
+    from slalang.runtime.tickets import (
+        InstantParser,
+        RowError,
+        open_text,
+        read_charges,
+        read_claims,
+        read_downtime,
+        read_tickets,
+    )
 
     lang = lang_of(args)
     try:
@@ -536,8 +647,16 @@ def cmd_eval(args) -> int:
     from slalang.runtime.availability import AvailabilityLedger
     from slalang.runtime.report import PeriodReport
 
+    claims = None
+    if args.claims:
+        from slalang.runtime.availability import ClaimWindows
+
+        claims = ClaimWindows(rules)
+        why = claims.judgeable()
+        if why is not None:
+            raise UsageError(say(f"cli.eval.claims.cannot_judge.{why}", lang))
     report = PeriodReport(rules, args.period)
-    ledger = AvailabilityLedger(rules) if args.downtime else None
+    ledger = AvailabilityLedger(rules) if (args.downtime or args.charges) else None
     bad = 0
     shown = 0
 
@@ -560,7 +679,12 @@ def cmd_eval(args) -> int:
             shown += 1
         return True
 
-    if ledger is not None:
+    def bad_file(path, exc) -> int:
+        detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
+        print(say("cli.eval.bad_file", lang, path=_verbatim(path), detail=_verbatim(detail)), file=sys.stderr)
+        return EXIT_ERRORS
+
+    if ledger is not None and args.downtime:
         try:
             dfh = open_text(args.downtime)
         except OSError as exc:
@@ -576,20 +700,44 @@ def cmd_eval(args) -> int:
                     try:
                         if d.availability is not None:
                             assert d.period is not None  # the reader gives a percentage with its period
-                            ledger.set_percent(d.product, d.period, d.availability)
+                            ledger.set_percent(
+                                d.product, d.period, d.availability, period=_label_kind(d.period), resource=d.resource
+                            )
+                        elif d.requests is not None:
+                            assert d.start is not None  # the reader gives a request count with its interval
+                            ledger.add_requests(
+                                d.product, d.start, d.requests, d.errors, resource=d.resource, error_rate=d.error_rate
+                            )
                         else:
                             assert d.start is not None and d.end is not None  # or a downtime with both ends
-                            ledger.add_downtime(d.product, d.start, d.end, d.exclusion, d.notified_at)
+                            ledger.add_downtime(
+                                d.product, d.start, d.end, d.exclusion, d.notified_at, resource=d.resource
+                            )
                     except TicketError as exc:
                         if not row_error(args.downtime, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
                             return EXIT_ERRORS
             except TicketError as exc:
-                detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
-                print(
-                    say("cli.eval.bad_file", lang, path=_verbatim(args.downtime), detail=_verbatim(detail)),
-                    file=sys.stderr,
-                )
-                return EXIT_ERRORS
+                return bad_file(args.downtime, exc)
+    if ledger is not None and args.charges:
+        try:
+            cfh = open_text(args.charges)
+        except OSError as exc:
+            raise UsageError(f"{args.charges}: {_os_reason(exc, lang)}")
+        with cfh:
+            try:
+                for entry in read_charges(cfh, _input_kind(args.charges)):
+                    if isinstance(entry, RowError):
+                        if not row_error(args.charges, entry):
+                            return EXIT_ERRORS
+                        continue
+                    n, c = entry
+                    try:
+                        ledger.add_charges(c.product, c.period, c.amount, resource=c.resource)
+                    except TicketError as exc:
+                        if not row_error(args.charges, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
+                            return EXIT_ERRORS
+            except TicketError as exc:
+                return bad_file(args.charges, exc)
 
     writer = None
     if args.per_ticket:
@@ -598,9 +746,22 @@ def cmd_eval(args) -> int:
     count = 0
     seen_days: set[int] = set()
     evaluate = rules.evaluate
+    header: set[str] = set()
+    unmeasured: frozenset[str] | None = None
     with fh:
         try:
-            for item in read_tickets(fh, rules.tz, _input_kind(args.tickets)):
+            for item in read_tickets(fh, rules.tz, _input_kind(args.tickets), header):
+                if unmeasured is None and (header or not isinstance(item, RowError)):
+                    # An absent column is not a missed deadline: that metric is not measured.
+                    absent = [c for c, _ in _MEASURED if c not in header]
+                    unmeasured = frozenset(m for c, m in _MEASURED if c not in header)
+                    if absent:
+                        print(
+                            say("cli.eval.unmeasured", lang, columns=[_verbatim(c) for c in absent], n=len(absent)),
+                            file=sys.stderr,
+                        )
+                    if unmeasured:
+                        evaluate = functools.partial(rules.evaluate, unmeasured=unmeasured)
                 if isinstance(item, RowError):
                     if not row_error(args.tickets, item):
                         progress.done()
@@ -639,14 +800,43 @@ def cmd_eval(args) -> int:
         if ledger is not None:
             try:
                 report.add_availability(ledger.results())
-            except TicketError as exc:  # e.g. a credit on a product that has no fee
-                detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
-                print(
-                    say("cli.eval.bad_file", lang, path=_verbatim(args.downtime), detail=_verbatim(detail)),
-                    file=sys.stderr,
-                )
-                return EXIT_ERRORS
+            except TicketError as exc:  # a credit on a product with no fee, charges not given
+                return bad_file(args.charges if exc.key and exc.key.startswith("charges.") else args.downtime, exc)
         rep = report.result()
+        if claims is not None:
+            rows = []
+            try:
+                cfh = open_text(args.claims)
+            except OSError as exc:
+                raise UsageError(f"{args.claims}: {_os_reason(exc, lang)}")
+            with cfh:
+                try:
+                    for entry in read_claims(cfh, rules.tz, _input_kind(args.claims)):
+                        if isinstance(entry, RowError):
+                            if not row_error(args.claims, entry):
+                                return EXIT_ERRORS
+                            continue
+                        n, c = entry
+                        try:
+                            j = claims.judge(c.product, c.period, c.claimed_on, c.resource)
+                        except TicketError as exc:
+                            if not row_error(args.claims, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
+                                return EXIT_ERRORS
+                            continue
+                        rows.append(
+                            {
+                                "product": j.product,
+                                "resource": j.resource,
+                                "period": j.period,
+                                "claimed_on": j.claimed_on.isoformat(),
+                                "first_day": j.first_day.isoformat(),
+                                "last_day": j.last_day.isoformat(),
+                                "status": j.status,
+                            }
+                        )
+                except TicketError as exc:
+                    return bad_file(args.claims, exc)
+            rep["claims"] = rows
         if args.format == "json":
             import json
 
@@ -736,8 +926,21 @@ def register(subparsers) -> None:
     p.add_argument(
         "--downtime",
         metavar="FILE",
-        help="downtime per product (product,start,end,exclusion,notified_at) or given percentages "
-        "(product,period,availability)",
+        help="downtime per product or resource (product,resource,start,end,exclusion,notified_at), given "
+        "percentages (product,resource,period,availability) or request buckets (product,resource,start,requests,"
+        "errors|error_rate)",
+    )
+    p.add_argument(
+        "--charges",
+        metavar="FILE",
+        help="charges billed per product, resource and period (product,resource,period,amount): "
+        "the base of credits `of charges`",
+    )
+    p.add_argument(
+        "--claims",
+        metavar="FILE",
+        help="credit claims (product,resource,period,claimed_on): says for each whether it came early, "
+        "inside the contract's claim window or late",
     )
     p.add_argument(
         "--at",

@@ -723,3 +723,109 @@ class AvailabilityLedger:
 def _minutes(hhmm: str) -> int:
     h, m = hhmm.split(":")
     return int(h) * 60 + int(m)
+
+
+# ----------------------------------------------------------------- claims
+@dataclass(slots=True)
+class ClaimJudgement:
+    """A claim for (product, resource, period): the window's first and last
+    day (local dates) and whether the claim came `early`, `in_window` or `late`."""
+
+    product: str
+    resource: str | None
+    period: str
+    claimed_on: dt.date
+    first_day: dt.date
+    last_day: dt.date
+    status: str
+
+
+class ClaimWindows:
+    """The contract's claim window (`credits { claim … }`) counted from the
+    end of each period: `within 60d` → last day = the period's last day +
+    60 days; `within 2 months` → (the day after the period) + 2 months − 1
+    day; `within 10bd … on CAL` → the 10th working day of CAL after the
+    period. `from 5bd`: the first day claims are accepted is the 5th working
+    day after the period (else the day after the period). Working days are
+    the rule file's calendar's (its holidays and make-up working days); a
+    window reaching past the days the calendar covers is an error naming the
+    date, never a guess."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.claim = rules.file.credit_policy.claim
+        self.calendar = None
+        if self.claim is not None and self.claim.calendar is not None:
+            self.calendar = next((c for c in rules.file.calendars if c.name == self.claim.calendar), None)
+        if self.calendar is not None:
+            cal = self.calendar
+            self._days = {WEEKDAY_INDEX[h.day] for h in cal.hours if h.start != h.end}
+            self._off = {h.date for h in cal.holidays}
+            self._on = {w.date for w in cal.workdays}
+
+    def judgeable(self) -> str | None:
+        """None, or why claims cannot be judged from data (`none`, `breach`, `report`)."""
+        if self.claim is None:
+            return "none"
+        if self.claim.after != "month_end":
+            return self.claim.after
+        return None
+
+    def working(self, d: dt.date) -> bool:
+        cal = self.calendar
+        assert cal is not None
+        if not cal.covers.start <= d <= cal.covers.end:
+            raise TicketError(
+                "claimed_on",
+                f"the claim window reaches {d}, beyond the days calendar `{cal.name}` covers "
+                f"({cal.covers.start} to {cal.covers.end}); rebuild the rule file with that year's holiday schedule",
+                key="claims.calendar_range",
+                fields={"date": d, "calendar": cal.name, "start": cal.covers.start, "end": cal.covers.end},
+            )
+        if d in self._on:
+            return True
+        return d.weekday() in self._days and d not in self._off
+
+    def _after(self, end: dt.date, span) -> dt.date:
+        if span.unit == "days":
+            return end + dt.timedelta(days=span.count)
+        if span.unit == "months":
+            return add_months(end + dt.timedelta(days=1), span.count) - dt.timedelta(days=1)
+        if self.calendar is None:  # the compiler requires `on CAL` with bd; guard a hand-made file
+            raise TicketError(
+                "claimed_on",
+                "the claim window counts business days but names no calendar",
+                key="claims.no_calendar",
+            )
+        d, n = end, 0
+        while n < span.count:
+            d += dt.timedelta(days=1)
+            if self.working(d):
+                n += 1
+        return d
+
+    def window(self, key: str) -> tuple[dt.date, dt.date]:
+        claim = self.claim
+        assert claim is not None
+        kind = period_of_label(key)
+        _, end = period_dates(key, kind)
+        first = self._after(end, claim.opens) if claim.opens is not None else end + dt.timedelta(days=1)
+        return first, self._after(end, claim.within)
+
+    def judge(self, product: str, key: str, claimed_on: dt.date, resource: str | None = None) -> ClaimJudgement:
+        if product not in self.rules.products:
+            raise TicketError(
+                "product",
+                f"unknown product `{product}`; the contract's products: " + ", ".join(self.rules.products),
+                key="claims.unknown_product",
+                fields={"product": product, "known": list(self.rules.products)},
+            )
+        try:
+            kind = period_of_label(key)
+        except ValueError:
+            kind = ""
+        if kind not in ("month", "quarter", "year") or not valid_label(key, kind):
+            raise _not_a_period(key, "month")
+        first, last = self.window(key)
+        status = "early" if claimed_on < first else "late" if claimed_on > last else "in_window"
+        return ClaimJudgement(product, resource or None, key, claimed_on, first, last, status)

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 
-from slalang.ruleschema import SCHEMA_ID, Problem, RuleFile, RulesError, checksum_of
+from slalang.ruleschema import OLD_SCHEMA_IDS, SCHEMA_ID, Problem, RuleFile, RulesError, checksum_of
 
 _REBUILD = "rebuild it from the contract with `slalang build --rules CONTRACT -o DIR`"
 
@@ -106,6 +106,17 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
             _REBUILD,
             name,
             key="rules.no_schema",
+            hint_key="rules.hint.rebuild",
+        )
+    if schema in OLD_SCHEMA_IDS:
+        old = str(schema).removeprefix("slalang.")
+        raise RulesError(
+            "version",
+            f"was compiled by an older slalang ({old}); rebuild it with `slalang build`",
+            _REBUILD,
+            name,
+            key="rules.old_schema",
+            fields={"schema": old},
             hint_key="rules.hint.rebuild",
         )
     if schema != SCHEMA_ID:
@@ -240,12 +251,89 @@ def _dangling_reference(r: RuleFile) -> Problem | None:
                 f"availability target for `{a.product}`, a product the file does not define",
                 product=a.product,
             )
+    problem = _v2_consistency(r, products, calendars)
+    if problem:
+        return problem
     for u in r.updates:
         if u.priority not in priorities:
             return Problem(
                 "rules.update_priority",
                 f"update rule for `{u.priority}`, a priority the file does not define",
                 priority=u.priority,
+            )
+    return None
+
+
+def _v2_consistency(r: RuleFile, products: set[str], calendars: set[str]) -> Problem | None:
+    """What the v2 fields must agree on (the compiler guarantees it; a
+    hand-made file may not): ladders name defined products with a target,
+    `charges` bases only on availability ladders, request buckets whole and
+    without counting rules, a rounding rule for money credits, a claim
+    counted in business days on a defined calendar."""
+    seen: set[tuple[str, str]] = set()
+    for a in r.availability:
+        if (a.product, a.period) in seen:
+            return Problem(
+                "rules.availability_twice",
+                f"two availability targets for `{a.product}` per {a.period}",
+                product=a.product,
+                period=a.period,
+            )
+        seen.add((a.product, a.period))
+        if (a.bucket_seconds is None) != (a.bucket_error_percent is None):
+            return Problem(
+                "rules.bucket_half",
+                f"the availability target of `{a.product}` gives only one of bucket_seconds and bucket_error_percent",
+                product=a.product,
+            )
+        if a.bucket_seconds is not None and (
+            86400 % a.bucket_seconds or a.counting != "second" or a.ignore_under_seconds is not None
+        ):
+            return Problem(
+                "rules.bucket_rules",
+                f"the request buckets of `{a.product}` must divide a day and carry no counting rule or grace",
+                product=a.product,
+            )
+    targets = {a.product for a in r.availability}
+    for ld in r.credit_ladders:
+        for p in ld.products:
+            if p not in products or (ld.metric == "availability" and p not in targets):
+                return Problem(
+                    "rules.ladder_product",
+                    f"ladder `{ld.name}` pays for `{p}`, which the file does not define"
+                    + (" with an availability target" if ld.metric == "availability" else ""),
+                    ladder=ld.name,
+                    product=p,
+                )
+        amounts = [t.amount for t in ld.tiers] + [a for a in (ld.minimum, ld.cap) if a is not None]
+        if ld.step is not None:
+            amounts.append(ld.step.amount)
+        for a in amounts:
+            if (a.money is None) == (a.percent is None):
+                return Problem(
+                    "rules.amount_shape",
+                    f"an amount of ladder `{ld.name}` must be money or a percentage",
+                    ladder=ld.name,
+                )
+            if a.base == "charges" and ld.metric != "availability":
+                return Problem(
+                    "rules.charges_ticket_ladder",
+                    f"ladder `{ld.name}` pays a share of charges, which only availability ladders can",
+                    ladder=ld.name,
+                )
+    pol = r.credit_policy
+    if r.credit_ladders and (pol.rounding is None or pol.rounding_scope is None):
+        return Problem(
+            "rules.no_rounding", "the file has credit ladders but no rounding rule (mode and scope) for money"
+        )
+    claim = pol.claim
+    if claim is not None:
+        spans = [claim.within] + ([claim.opens] if claim.opens else [])
+        if any(s.unit == "business_days" for s in spans) and claim.calendar not in calendars:
+            return Problem(
+                "rules.claim_calendar",
+                f"the claim window counts business days on calendar `{claim.calendar}`, which the file does not define",
+                calendar=str(claim.calendar),
             )
     return None
 

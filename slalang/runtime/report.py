@@ -118,7 +118,7 @@ class PeriodReport:
         exact per total), the largest (`combine highest`) or their sum."""
         values = [self.rules.round(v) for v in o.credits.values()] if self.per_line else list(o.credits.values())
         if not values:
-            return Decimal(0)
+            return self.rules.round(Decimal(0))
         return max(values) if self.highest else sum(values, Decimal(0))
 
     def _cap_key(self, o: AvailabilityOutcome) -> str:

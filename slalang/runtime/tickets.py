@@ -6,8 +6,20 @@ Ticket columns (CSV header names, or JSON object keys):
   product, region, exclusion                   optional names/codes
   updates   instants separated by `;` (JSON: a list)
   pauses    `start/end` pairs separated by `;` (JSON: a list of [start, end])
-Downtime columns: product, start, end, exclusion, notified_at — or product,
-period (`2026-03`), availability (a percentage) for a given figure.
+Downtime columns (`--downtime`): product, resource, start, end, exclusion,
+notified_at — or product, resource, period (`2026-03`, `2026-Q1`, `2026`),
+availability (a percentage) for a given figure — or, for a target measured
+by request buckets, product, resource, start, requests, errors (or
+error_rate, a percentage). `resource` names the instance (cluster, region…)
+of a target measured per resource, and must be empty otherwise.
+Charges columns (`--charges`): product, resource, period, amount.
+Claims columns (`--claims`): product, resource, period, claimed_on (a date
+or an instant).
+
+A ticket input without a `first_response_at` (or `resolved_at`) column
+leaves that metric not measured; an empty cell in a present column means it
+has not happened. For JSON Lines, the keys of the first object are the
+columns (a later object without one of them: an empty cell).
 
 An instant is ISO 8601 (`2026-01-05T09:30:00+08:00`, `…Z`, or without an
 offset: then it is local time in the contract's timezone) or integer epoch
@@ -41,7 +53,21 @@ TICKET_COLUMNS = (
     "exclusion",
     "followup_at",
 )
-DOWNTIME_COLUMNS = ("product", "start", "end", "exclusion", "notified_at", "period", "availability")
+DOWNTIME_COLUMNS = (
+    "product",
+    "resource",
+    "start",
+    "end",
+    "exclusion",
+    "notified_at",
+    "period",
+    "availability",
+    "requests",
+    "errors",
+    "error_rate",
+)
+CHARGES_COLUMNS = ("product", "resource", "period", "amount")
+CLAIMS_COLUMNS = ("product", "resource", "period", "claimed_on")
 
 
 @dataclass(slots=True)
@@ -196,12 +222,19 @@ def _sniff_jsonl(fh) -> bool:
 
 
 def rows(
-    fh: IO[str], columns: tuple[str, ...], required: tuple[str, ...], jsonl: bool | None = None
+    fh: IO[str],
+    columns: tuple[str, ...],
+    required: tuple[str, ...],
+    jsonl: bool | None = None,
+    header: set[str] | None = None,
 ) -> Iterator[tuple[int, dict] | RowError]:
-    """(line, row dict) for each record, or a RowError for an unreadable one."""
+    """(line, row dict) for each record, or a RowError for an unreadable one.
+    `header`, if given, receives the input's columns before the first row is
+    yielded (the CSV header, or the keys of the first JSON object)."""
     if jsonl is None:
         jsonl = _sniff_jsonl(fh)
     if jsonl:
+        first = True
         for n, text in enumerate(fh, 1):
             if not text.strip():
                 continue
@@ -229,8 +262,12 @@ def rows(
                     fields={"name": unknown[0], "known": list(columns)},
                 )
                 continue
+            if first and header is not None:
+                header.update(obj)
+            first = False
             yield n, obj
         return
+    columns_out = header
     reader = csv.reader(fh)
     try:
         header = next(reader)
@@ -256,6 +293,8 @@ def rows(
             key="header.missing_column",
             fields={"name": missing[0], "required": list(required)},
         )
+    if columns_out is not None:
+        columns_out.update(header)
     width = len(header)
     line = 1
     while True:
@@ -285,10 +324,14 @@ def rows(
         yield start, dict(zip(header, rec))
 
 
-def read_tickets(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iterator[tuple[int, Ticket] | RowError]:
-    """(line, Ticket) per row, or a RowError naming the line and column."""
+def read_tickets(
+    fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None, header: set[str] | None = None
+) -> Iterator[tuple[int, Ticket] | RowError]:
+    """(line, Ticket) per row, or a RowError naming the line and column.
+    `header` receives the input's columns (see `rows`), to tell an absent
+    column (not measured) from empty cells (not happened)."""
     instant = InstantParser(tz)
-    for item in rows(fh, TICKET_COLUMNS, ("id", "priority", "opened_at"), jsonl):
+    for item in rows(fh, TICKET_COLUMNS, ("id", "priority", "opened_at"), jsonl, header):
         if isinstance(item, RowError):
             yield item
             continue
@@ -301,6 +344,10 @@ def read_tickets(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Itera
 
 @dataclass(slots=True)
 class Downtime:
+    """One `--downtime` row: an interval (start, end), a given percentage
+    (period, availability) or a request bucket (start, requests, errors or
+    error_rate)."""
+
     product: str
     start: int | None = None
     end: int | None = None
@@ -308,6 +355,29 @@ class Downtime:
     notified_at: int | None = None
     period: str | None = None
     availability: Decimal | None = None
+    resource: str | None = None
+    requests: int | None = None
+    errors: int | None = None
+    error_rate: Decimal | None = None
+
+
+def _count(v, column: str) -> int:
+    text = str(v).strip()
+    if isinstance(v, bool) or not (isinstance(v, int) or (text.isascii() and text.isdigit())):
+        raise TicketError(
+            column, f"`{v}` is not a count (a whole number ≥ 0)", key="requests.bad_count", fields={"value": v}
+        )
+    return int(text)
+
+
+def _decimal(v, column: str, key: str) -> Decimal:
+    try:
+        d = Decimal(str(v).strip().rstrip("%"))
+    except InvalidOperation:
+        raise TicketError(column, f"`{v}` is not a number like 99.93", key=key, fields={"value": v}) from None
+    if not d.is_finite():
+        raise TicketError(column, f"`{v}` is not a number like 99.93", key=key, fields={"value": v})
+    return d
 
 
 def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iterator[tuple[int, Downtime] | RowError]:
@@ -322,6 +392,8 @@ def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iter
             if product is None:
                 raise TicketError("product", "no product", key="downtime.no_product")
             d = Downtime(str(product))
+            res = _opt(row, "resource")
+            d.resource = None if res is None else str(res)
             pct = _opt(row, "availability")
             if pct is not None:
                 period = _opt(row, "period")
@@ -329,16 +401,28 @@ def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iter
                     raise TicketError(
                         "period", "a given availability needs its period, e.g. 2026-03", key="downtime.no_period"
                     )
-                try:
-                    d.availability = Decimal(str(pct).rstrip("%"))
-                except InvalidOperation:
-                    raise TicketError(
-                        "availability",
-                        f"`{pct}` is not a percentage like 99.93",
-                        key="downtime.bad_percent",
-                        fields={"value": pct},
-                    ) from None
+                d.availability = _decimal(pct, "availability", "downtime.bad_percent")
                 d.period = str(period)
+            elif _opt(row, "requests") is not None or _opt(row, "error_rate") is not None:
+                v = _opt(row, "start")
+                if v is None:
+                    raise TicketError(
+                        "start", "a request count needs the `start` of its interval", key="requests.no_start"
+                    )
+                d.start = instant(v, "start")
+                req = _opt(row, "requests")
+                if req is None:
+                    raise TicketError("requests", "an error rate needs its `requests`", key="requests.no_requests")
+                d.requests = _count(req, "requests")
+                errors, rate = _opt(row, "errors"), _opt(row, "error_rate")
+                if errors is not None:
+                    d.errors = _count(errors, "errors")
+                elif rate is not None:
+                    d.error_rate = _decimal(rate, "error_rate", "downtime.bad_percent")
+                else:
+                    raise TicketError(
+                        "errors", "a request count needs `errors` (or `error_rate`)", key="requests.no_errors"
+                    )
             else:
                 for key in ("start", "end"):
                     v = _opt(row, key)
@@ -354,6 +438,72 @@ def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iter
                 v = _opt(row, "notified_at")
                 d.notified_at = None if v is None else instant(v, "notified_at")
             yield n, d
+        except TicketError as exc:
+            yield RowError(n, exc.column, str(exc), None, exc.key, exc.fields)
+
+
+@dataclass(slots=True)
+class Charge:
+    product: str
+    period: str
+    amount: Decimal
+    resource: str | None = None
+
+
+def read_charges(fh: IO[str], jsonl: bool | None = None) -> Iterator[tuple[int, Charge] | RowError]:
+    """`--charges` rows: product, resource, period, amount."""
+    for item in rows(fh, CHARGES_COLUMNS, ("product", "period", "amount"), jsonl):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        n, row = item
+        try:
+            vals = {}
+            for key in ("product", "period", "amount"):
+                v = _opt(row, key)
+                if v is None:
+                    raise TicketError(key, f"the row has no `{key}`", key="row.empty_cell", fields={"column": key})
+                vals[key] = v
+            res = _opt(row, "resource")
+            amount = _decimal(vals["amount"], "amount", "charges.bad_amount")
+            yield n, Charge(str(vals["product"]), str(vals["period"]), amount, None if res is None else str(res))
+        except TicketError as exc:
+            yield RowError(n, exc.column, str(exc), None, exc.key, exc.fields)
+
+
+@dataclass(slots=True)
+class ClaimRow:
+    product: str
+    period: str
+    claimed_on: dt.date
+    resource: str | None = None
+
+
+def read_claims(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iterator[tuple[int, ClaimRow] | RowError]:
+    """`--claims` rows: product, resource, period, claimed_on (a date, or an
+    instant taken as its local date in the contract's timezone)."""
+    instant = InstantParser(tz)
+    for item in rows(fh, CLAIMS_COLUMNS, ("product", "period", "claimed_on"), jsonl):
+        if isinstance(item, RowError):
+            yield item
+            continue
+        n, row = item
+        try:
+            vals = {}
+            for key in ("product", "period", "claimed_on"):
+                v = _opt(row, key)
+                if v is None:
+                    raise TicketError(key, f"the row has no `{key}`", key="row.empty_cell", fields={"column": key})
+                vals[key] = v
+            text = str(vals["claimed_on"]).strip()
+            try:
+                day = dt.date.fromisoformat(text) if len(text) == 10 else None
+            except ValueError:
+                day = None
+            if day is None:
+                day = dt.datetime.fromtimestamp(instant(vals["claimed_on"], "claimed_on"), tz).date()
+            res = _opt(row, "resource")
+            yield n, ClaimRow(str(vals["product"]), str(vals["period"]), day, None if res is None else str(res))
         except TicketError as exc:
             yield RowError(n, exc.column, str(exc), None, exc.key, exc.fields)
 
