@@ -251,7 +251,8 @@ def test_durations_outside_a_matrix_compare_by_their_measures():
 
     assert one("P1 every 2h", "P1 every 90m") == "stricter"  # wall seconds
     assert one("within 1h after resolution", "within 1d after resolution") == "looser"
-    assert one("within 60d after", "within 1440h after") == "neutral"  # the same length, spelt otherwise
+    assert one("within 60d after", "within 90d after") == "stricter"  # more time to claim
+    assert one("within 60d after", "within 2 months after") == "unclear"  # 59 to 62 days
     assert one("notice 72h", "notice 4d") == "stricter"  # longer notice protects the customer
     # The language keeps these on the wall clock; were a business one to appear,
     # it would compare only when it is no longer in both days and hours.
@@ -590,11 +591,11 @@ KIND_EDITS = [
     ("row", "P1      30m       8h", "P1      30m       6h", "response.P1.off_hours"),
     ("update_rule", "P0 every 30m", "P0 every 20m", "updates.P0"),
     ("followup", "within 1h after resolution", "within 2h after resolution", "followup.within"),
-    ("availability", "hosting 99.95% per month", "hosting 99.9% per month", "availability.hosting.month"),
+    ("availability", "hosting 99.95% per month", "hosting 99.99% per month", "availability.hosting.month"),
     ("warning_level", "yellow at 50%", "yellow at 40%", "warnings.yellow"),
     ("step_rule", "per started 30m late: 5%", "per started 30m late: 6%", "credit.response_delay.step.amount"),
     ("ladder_cap", "    cap 30%", "    cap 35%", "credit.response_delay.cap"),
-    ("tier_rule", "below 99.0%:  25%", "below 99.0%:  20%", "credit.availability.tier.99.0"),
+    ("tier_rule", "below 99.0%:  25%", "below 99.0%:  20%", "credit.hosting_availability.tier.99.0"),
     ("credits_cap", "cap      100% of monthly_fee per month", "cap      90% of monthly_fee per month", "credits.cap"),
     ("credit_form", "form     service_credit", "form     refund", "credits.form"),
     ("claim", "within 60d after month_end", "within 60d after breach", "credits.claim.after"),

@@ -175,9 +175,9 @@ def test_verification_catches_a_layout_that_changes_meaning(monkeypatch):
     src = CONTRACTS[0].read_text(encoding="utf-8")
     original = fmt._Layout.s_availability
 
-    def broken(self, n, d):  # pretend a bug drops the percent's decimals
+    def broken(self, n, d):  # pretend a bug rounds the percent up
         lines = original(self, n, d)
-        lines[0].cells[2].text = lines[0].cells[2].text.split(".")[0].rstrip("%") + "%"
+        lines[0].cells[2].text = "99.99%"
         return lines
 
     monkeypatch.setattr(fmt._Layout, "s_availability", broken)

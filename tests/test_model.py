@@ -81,19 +81,22 @@ def test_itops_matrices():
 
 def test_itops_credits_and_rest():
     c = load("itops")
-    late, avail = c.credit_ladders
+    late, avail, storage = c.credit_ladders
     assert late.metric == "response" and late.step.mode == "started"
     assert late.step.every.seconds == 1800 and late.step.amount.percent == Decimal(5)
     assert late.cap.percent == Decimal(30)
-    assert avail.metric == "availability"
+    assert avail.metric == "availability" and avail.products == ("hosting",)
+    assert storage.products == ("storage",) and storage.tiers[0].below == Decimal("99.9")
     assert [(t.below, t.amount.percent) for t in avail.tiers] == [
         (Decimal("99.95"), Decimal(10)),
         (Decimal("99.0"), Decimal(25)),
         (Decimal("95.0"), Decimal(100)),
     ]
     assert c.credits.cap.percent == Decimal(100) and c.credits.cap_period == "month"
-    assert c.credits.claim_within.seconds == 60 * 86400 and c.credits.claim_after == "month_end"
+    claim = c.credits.claim
+    assert (claim.within.count, claim.within.unit, claim.after, claim.opens) == (60, "days", "month_end", None)
     assert c.credits.rounding == "half_up" and c.credits.quantum == Decimal("0.01")
+    assert c.credits.rounding_scope == "line" and c.credits.partial_periods == "prorated"
     assert [(w.level, w.percent) for w in c.warnings] == [
         ("yellow", Decimal(50)),
         ("orange", Decimal(75)),

@@ -18,9 +18,18 @@ GRAMMAR = (ROOT / "grammar" / "slalang.lark").read_text(encoding="utf-8")
 # through the statement that contains them, with shared value helpers.
 SHAPES = {"start", "contract", "text", "amount", "period", "days", "day_span", "time_range", "fee"}
 # Bodies: braces around a statement's parts, laid out by the statement itself.
-BODIES = {"party_body", "priority_body", "force_majeure_body", "percent_amount", "money_amount"}
+BODIES = {"party_body", "priority_body", "force_majeure_body", "availability_body", "percent_amount", "money_amount"}
 # Parts of one statement laid out on the statement's own line.
-INLINE_PARTS = {"maintenance_notice", "maintenance_max", "maintenance_window"}
+INLINE_PARTS = {
+    "maintenance_notice",
+    "maintenance_max",
+    "maintenance_window",
+    "credit_products",
+    "claim_opens",
+    "claim_span",
+    "claim_calendar",
+    "rounding_scope",
+}
 
 
 def grammar_rules() -> set[str]:

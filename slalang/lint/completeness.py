@@ -34,7 +34,6 @@ EX_CREDIT = (
     'credit response_delay "响应超时补偿" | "Late response credit" on response '
     "{ per started 30m late: 5% of monthly_fee  cap 30% }"
 )
-EX_CREDITS = "credits { cap 100% of monthly_fee per month  claim within 60d after month_end }"
 EX_CAP = "cap 100% of monthly_fee per month"
 EX_CLAIM = "claim within 60d after month_end"
 EX_FORCE_MAJEURE = (
@@ -158,11 +157,9 @@ def credit_cap_missing(ctx: LintContext):
     c = ctx.contract
     if not c.credit_ladders:
         return
-    if c.credits is None:
-        yield Finding(
-            ctx.contract_head(), msg("L108.no_block.message"), msg("L108.no_block.hint", example=_code(EX_CREDITS))
-        )
-    elif c.credits.cap is None:
+    # A contract with ladders always has a `credits` block: the compiler asks
+    # for its rounding rule (E0507).
+    if c.credits is not None and c.credits.cap is None:
         yield Finding(
             ctx.head(ctx.the("credits")), msg("L108.no_cap.message"), msg("L108.no_cap.hint", example=_code(EX_CAP))
         )

@@ -7,7 +7,6 @@ problems and stores its model in `lw.out`."""
 from __future__ import annotations
 
 import typing
-
 from decimal import Decimal
 
 from slalang import ast, model
@@ -730,6 +729,16 @@ def claim_span(lw: Lowering, node: ast.Node, calendar: str | None) -> model.Clai
     return new(model.ClaimSpan, count=count, unit="business_days" if unit == "bd" else "days", spelling=d.raw)
 
 
+def _fee_written(lw: Lowering, product: str) -> bool:
+    """Whether the product's declaration writes a fee (one with an error is
+    reported where it is written, not again as a missing fee)."""
+    for scope in lw.root.nodes("scope"):
+        for p in scope.nodes("product"):
+            if p.lit(ast.Name).value == product:
+                return p.first("fee") is not None
+    return False
+
+
 def credit_checks(lw: Lowering, node: ast.Node | None, policy: model.CreditPolicy | None) -> None:
     """What the ladders and the policy mean together (SEMANTICS §3, §6)."""
     ladders: tuple[model.CreditLadder, ...] = lw.out.get("credit_ladders", ())
@@ -784,7 +793,7 @@ def credit_checks(lw: Lowering, node: ast.Node | None, policy: model.CreditPolic
                     lw.head(lnode),
                     M("E0509.fee_per_resource_hint"),
                 )
-            elif uses_fee and product is not None and product.fee is None:
+            elif uses_fee and product is not None and product.fee is None and not _fee_written(lw, a.product):
                 lw.err(
                     "E0509",
                     M("E0509.no_fee", name=ld.name, product=a.product),

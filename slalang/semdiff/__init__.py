@@ -82,7 +82,11 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
     for k, v in {
         "Amount": "base money percent",
         "Audit": "by every",
-        "AvailabilityTarget": "percent period product",
+        "AvailabilityTarget": "bucket bucket_error_percent counting denominator ignore_inclusive ignore_under percent "
+        "period product resource",
+        "Claim": "after calendar opens within",
+        "ClaimSpan": "count spelling unit",
+        "CreditForm": "kind restriction",
         "Calendar": "extra_holidays extra_workdays holiday_sets hours name title",
         "CalendarSpan": "count unit",
         "Clause": "name paragraphs title",
@@ -90,8 +94,8 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
         "Contract": "availability calendars clauses credit_ladders credits currency customer disputes effective_end "
         "effective_start exclusions followup id languages prevailing priorities provider reporting "
         "resolution response scope timezone title updates values version warnings",
-        "CreditLadder": "cap metric name step tiers title",
-        "CreditPolicy": "cap cap_period claim_after claim_within form quantum rounding",
+        "CreditLadder": "cap form metric minimum name products step tiers title",
+        "CreditPolicy": "cap cap_period claim combine form partial_periods quantum rounding rounding_scope",
         "CustomerCaused": "text",
         "DatedNote": "date note",
         "Disputes": "forum forum_name law seat",

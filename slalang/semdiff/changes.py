@@ -827,6 +827,8 @@ def diff_availability(cx: Context) -> None:
             by_number,
             smaller_is_stricter=False,
         )
+        if x is not None and y is not None:
+            _measurement(cx, s, prod, period, x, y)
     kept_old = [k for k in ta if k in tb]
     kept_new = [k for k in tb if k in ta]
     if kept_old != kept_new:
@@ -838,6 +840,91 @@ def diff_availability(cx: Context) -> None:
             T("subject.availability_order"),
             list_words(p for p, _ in kept_old),
             list_words(p for p, _ in kept_new),
+        )
+
+
+# How each counting rule moves the measured downtime: more downtime counted
+# (a lower availability, so more credits) is stricter for the provider.
+_COUNTING_RANK = {"full_minute": 0, "second": 1, "started_minute": 2}
+
+
+def _measurement(cx: Context, s: str, prod: str, period: str, x: m.AvailabilityTarget, y: m.AvailabilityTarget) -> None:
+    """The measurement rules of one availability target, old against new."""
+    base = f"availability.{prod}.{period}"
+    of = {"product": Verbatim(prod), "period": T(f"period.{period}")}
+    if x.resource != y.resource:
+        cx.add(
+            s,
+            f"{base}.resource",
+            "changed",
+            UNCLEAR,
+            T("subject.availability_resource", **of),
+            Verbatim(x.resource) if x.resource else T("value.per_product"),
+            Verbatim(y.resource) if y.resource else T("value.per_product"),
+        )
+    if x.counting != y.counting:
+        cx.add(
+            s,
+            f"{base}.counting",
+            "changed",
+            STRICTER if _COUNTING_RANK[y.counting] > _COUNTING_RANK[x.counting] else LOOSER,
+            T("subject.availability_counting", **of),
+            word_of("counting", x.counting),
+            word_of("counting", y.counting),
+        )
+    # A longer grace leaves more outages uncounted: looser.
+    cx.sized(
+        s,
+        f"{base}.grace",
+        T("subject.availability_grace", **of),
+        x.ignore_under,
+        y.ignore_under,
+        dur_words,
+        _durations_on(True),
+        absent_is=STRICTER,
+    )
+    if x.ignore_under and y.ignore_under and x.ignore_inclusive != y.ignore_inclusive:
+        # "up to 1m" also ignores outages of exactly 1m: looser than "under 1m".
+        cx.add(
+            s,
+            f"{base}.grace.bound",
+            "changed",
+            LOOSER if y.ignore_inclusive else STRICTER,
+            T("subject.availability_grace_bound", **of),
+            word_of("grace_bound", "up_to" if x.ignore_inclusive else "under"),
+            word_of("grace_bound", "up_to" if y.ignore_inclusive else "under"),
+        )
+    if x.bucket != y.bucket:
+        cx.add(
+            s,
+            f"{base}.bucket",
+            "changed" if x.bucket and y.bucket else "added" if y.bucket else "removed",
+            UNCLEAR,
+            T("subject.availability_bucket", **of),
+            dur_words(x.bucket) if x.bucket else None,
+            dur_words(y.bucket) if y.bucket else None,
+        )
+    if x.bucket and y.bucket:
+        # A higher error rate before an interval counts as down: looser.
+        cx.sized(
+            s,
+            f"{base}.bucket.errors",
+            T("subject.availability_bucket_errors", **of),
+            x.bucket_error_percent,
+            y.bucket_error_percent,
+            pct_words,
+            by_number,
+        )
+    if x.denominator != y.denominator:
+        # Measured over eligible time only, the same downtime weighs more: stricter.
+        cx.add(
+            s,
+            f"{base}.denominator",
+            "changed",
+            STRICTER if y.denominator == "eligible_time" else LOOSER,
+            T("subject.availability_denominator", **of),
+            word_of("denominator", x.denominator),
+            word_of("denominator", y.denominator),
         )
 
 
@@ -953,6 +1040,21 @@ def diff_credit(cx: Context) -> None:
             )
         _tiers(cx, s, name, low, a, b)
         _cap(cx, s, f"credit.{name}.cap", T("subject.ladder_cap", ladder=low), a.cap, b.cap)
+        _products(cx, s, name, low, a.products, b.products)
+        ma, mb = a.minimum, b.minimum
+        if ma is not None and mb is not None:
+            _amount(cx, s, f"credit.{name}.minimum", T("subject.ladder_minimum", ladder=low), ma, mb)
+        elif ma is not None or mb is not None:
+            cx.add(
+                s,
+                f"credit.{name}.minimum",
+                "added" if mb else "removed",
+                STRICTER if mb else LOOSER,
+                T("subject.ladder_minimum", ladder=low),
+                amount_words(ma) if ma else None,
+                amount_words(mb) if mb else None,
+            )
+        _form(cx, s, f"credit.{name}.form", T("subject.ladder_form", ladder=low), a.form, b.form)
 
     cx.named_list(
         s,
@@ -1005,8 +1107,74 @@ def _tiers(cx: Context, s: str, name: str, low: Bilingual, a: m.CreditLadder, b:
             )
 
 
+def _products(cx: Context, s: str, name: str, low: Bilingual, a: tuple[str, ...], b: tuple[str, ...]) -> None:
+    """The products a ladder pays for; none named means every product."""
+    pa = [cx.rn("product", p) for p in a]
+    if pa == list(b):
+        return
+    if not pa or not b:
+        direction = STRICTER if not b else LOOSER  # to "every product" pays for more
+    elif set(pa) < set(b):
+        direction = STRICTER
+    elif set(b) < set(pa):
+        direction = LOOSER
+    elif set(pa) == set(b):
+        direction = NEUTRAL
+    else:
+        direction = UNCLEAR
+    cx.add(
+        s,
+        f"credit.{name}.products",
+        "changed",
+        direction,
+        T("subject.ladder_products", ladder=low),
+        list_words(pa) if pa else T("value.every_product"),
+        list_words(b) if b else T("value.every_product"),
+    )
+
+
+def _form_words(f: m.CreditForm | None) -> Any:
+    if f is None:
+        return NONE
+    if f.restriction is None:
+        return word_of("form", f.kind)
+    return T("value.form_restricted", form=word_of("form", f.kind), restriction=tv(f.restriction))
+
+
+def _form(cx: Context, s: str, path: str, subject: Any, a: m.CreditForm | None, b: m.CreditForm | None) -> None:
+    if a == b:
+        return
+    ka, kb = (a.kind if a else None), (b.kind if b else None)
+    if ka != kb:
+        ra, rb = _FORM_RANK.get(ka or "", -1), _FORM_RANK.get(kb or "", -1)
+        direction = UNCLEAR if -1 in (ra, rb) or ra == rb else STRICTER if rb > ra else LOOSER
+    elif (a and a.restriction) and not (b and b.restriction):
+        direction = STRICTER  # the restriction on using the credit is lifted
+    elif (b and b.restriction) and not (a and a.restriction):
+        direction = LOOSER
+    else:
+        direction = UNCLEAR  # the restriction is reworded
+    cx.add(s, path, "changed", direction, subject, _form_words(a), _form_words(b))
+
+
+def _claim_span_order(a: m.ClaimSpan, b: m.ClaimSpan) -> int | None:
+    if a.unit != b.unit:
+        return None
+    return by_number(a.count, b.count)
+
+
+def _claim_span_words(c: m.ClaimSpan | None) -> Any:
+    if c is None:
+        return NONE
+    if c.unit == "months":
+        return T("span.month", n=c.count)
+    return T("unit.bd" if c.unit == "business_days" else "unit.d", n=c.count)
+
+
 _ROUNDING_RANK = {"down": 0, "half_even": 1, "half_up": 2, "up": 3}
-_FORM_RANK = {"service_credit": 0, "refund": 1, "cash": 1}
+# A voucher restricted to the service is worth less to the customer than a
+# credit on the bill, and a refund or cash more.
+_FORM_RANK = {"voucher": 0, "service_credit": 1, "refund": 2, "cash": 2}
 
 
 def diff_credits(cx: Context) -> None:
@@ -1029,47 +1197,106 @@ def diff_credits(cx: Context) -> None:
             word_of("period", pa.cap_period),
             word_of("period", pb.cap_period),
         )
-    if pa.form != pb.form:
-        ra, rb = _FORM_RANK.get(pa.form or "", -1), _FORM_RANK.get(pb.form or "", -1)
+    _form(cx, s, "credits.form", T("subject.credits_form"), pa.form, pb.form)
+    if pa.combine != pb.combine:
+        # Adding the ladders pays more than taking the highest one.
         cx.add(
             s,
-            "credits.form",
-            "changed",
-            UNCLEAR if -1 in (ra, rb) or ra == rb else STRICTER if rb > ra else LOOSER,
-            T("subject.credits_form"),
-            word_of("form", pa.form),
-            word_of("form", pb.form),
+            "credits.combine",
+            "changed" if pa.combine and pb.combine else "added" if pb.combine else "removed",
+            UNCLEAR if None in (pa.combine, pb.combine) else STRICTER if pb.combine == "sum" else LOOSER,
+            T("subject.combine"),
+            word_of("combine", pa.combine),
+            word_of("combine", pb.combine),
         )
-    if pa.claim_after != pb.claim_after and pa.claim_after and pb.claim_after:
+    if pa.partial_periods != pb.partial_periods:
+        # The full fee as the base of a cut period pays more than a prorated one.
         cx.add(
             s,
-            "credits.claim.after",
+            "credits.partial_periods",
             "changed",
+            STRICTER if pb.partial_periods == "full_fee" else LOOSER,
+            T("subject.partial_periods"),
+            word_of("partial", pa.partial_periods),
+            word_of("partial", pb.partial_periods),
+        )
+    ca, cb = pa.claim, pb.claim
+    if ca is not None and cb is not None:
+        if ca.after != cb.after:
+            cx.add(
+                s,
+                "credits.claim.after",
+                "changed",
+                UNCLEAR,
+                T("subject.claim_after"),
+                word_of("claim_anchor", ca.after),
+                word_of("claim_anchor", cb.after),
+            )
+        if ca.calendar != cb.calendar and cx.rn("calendar", ca.calendar or "") != cb.calendar:
+            cx.add(
+                s,
+                "credits.claim.calendar",
+                "changed",
+                UNCLEAR,
+                T("subject.claim_calendar"),
+                Verbatim(ca.calendar) if ca.calendar else NONE,
+                Verbatim(cb.calendar) if cb.calendar else NONE,
+            )
+        # A longer claim window gives the customer more time.
+        cx.sized(
+            s,
+            "credits.claim.within",
+            T("subject.claim_within"),
+            ca.within,
+            cb.within,
+            _claim_span_words,
+            _claim_span_order,
+            smaller_is_stricter=False,
+        )
+        # A window that opens later gives the customer less time.
+        cx.sized(
+            s,
+            "credits.claim.opens",
+            T("subject.claim_opens"),
+            ca.opens,
+            cb.opens,
+            _claim_span_words,
+            _claim_span_order,
+            absent_is=STRICTER,
+        )
+    elif ca is not None or cb is not None:
+        cx.add(
+            s,
+            "credits.claim",
+            "added" if cb else "removed",
             UNCLEAR,
-            T("subject.claim_after"),
-            word_of("claim_anchor", pa.claim_after),
-            word_of("claim_anchor", pb.claim_after),
+            T("subject.claim_within"),
+            _claim_span_words(ca.within) if ca else None,
+            _claim_span_words(cb.within) if cb else None,
         )
-    # A longer claim window gives the customer more time.
-    cx.sized(
-        s,
-        "credits.claim.within",
-        T("subject.claim_within"),
-        pa.claim_within,
-        pb.claim_within,
-        dur_words,
-        _durations_on(True),
-        smaller_is_stricter=False,
-    )
     if pa.rounding != pb.rounding:
         cx.add(
             s,
             "credits.rounding",
-            "changed",
-            STRICTER if _ROUNDING_RANK[pb.rounding] > _ROUNDING_RANK[pa.rounding] else LOOSER,
+            "changed" if pa.rounding and pb.rounding else "added" if pb.rounding else "removed",
+            UNCLEAR
+            if None in (pa.rounding, pb.rounding)
+            else STRICTER
+            if _ROUNDING_RANK[pb.rounding or ""] > _ROUNDING_RANK[pa.rounding or ""]
+            else LOOSER,
             T("subject.rounding"),
             word_of("rounding", pa.rounding),
             word_of("rounding", pb.rounding),
+        )
+    if pa.rounding_scope != pb.rounding_scope:
+        cx.add(
+            s,
+            "credits.rounding_scope",
+            "changed",
+            UNCLEAR,
+            T("subject.rounding_scope"),
+            word_of("rounding_scope", pa.rounding_scope),
+            word_of("rounding_scope", pb.rounding_scope),
         )
     if pa.quantum != pb.quantum:
         cx.add(
@@ -1414,10 +1641,41 @@ NESTED: dict[str, tuple[str, ...]] = {
     "priority": ("priority_body",),
     "matrix": ("clock", "columns", "row"),
     "updates": ("update_rule",),
-    "availability": ("period",),
+    "availability": (
+        "period",
+        "availability_body",
+        "per_resource",
+        "downtime_counting",
+        "ignore_outages",
+        "buckets",
+        "denominator",
+    ),
     "warnings": ("warning_level",),
-    "credit": ("step_rule", "tier_rule", "ladder_cap", "percent_amount", "money_amount"),
-    "credits": ("credits_cap", "credit_form", "claim", "rounding", "period", "percent_amount", "money_amount"),
+    "credit": (
+        "credit_products",
+        "step_rule",
+        "tier_rule",
+        "ladder_minimum",
+        "ladder_cap",
+        "credit_form",
+        "percent_amount",
+        "money_amount",
+    ),
+    "credits": (
+        "credits_cap",
+        "credit_form",
+        "combine",
+        "partial_periods",
+        "claim",
+        "claim_opens",
+        "claim_span",
+        "claim_calendar",
+        "rounding",
+        "rounding_scope",
+        "period",
+        "percent_amount",
+        "money_amount",
+    ),
     "exclusions": (
         "force_majeure",
         "force_majeure_body",

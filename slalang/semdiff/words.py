@@ -111,7 +111,8 @@ def amount_words(a: m.Amount | None) -> Any:
         return NONE
     if a.money is not None:
         return money_words(a.money)
-    return T("value.percent_of_fee", percent=num(a.percent or Decimal(0)))
+    key = "value.percent_of_charges" if a.base == "charges" else "value.percent_of_fee"
+    return T(key, percent=num(a.percent or Decimal(0)))
 
 
 def span_words(s: m.CalendarSpan | None) -> Any:
