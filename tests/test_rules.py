@@ -1,7 +1,7 @@
 """Compiled rule files: golden files for every example contract, byte-identical
 rebuilds, the committed JSON Schema, and what the runtime's loader refuses.
 
-SLALANG_REGEN=1 rewrites tests/golden/rules/ and schema/rules-v1.json."""
+SLALANG_REGEN=1 rewrites tests/golden/rules/ and schema/rules-v2.json."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from slalang.runtime import load_rules, loads_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "rules"
-SCHEMA_FILE = ROOT / "schema" / "rules-v1.json"
+SCHEMA_FILE = ROOT / "schema" / "rules-v2.json"
 CONTRACTS = sorted((ROOT / "contracts").glob("*.sla"))
 REGEN = os.environ.get("SLALANG_REGEN") == "1"
 
@@ -74,7 +74,7 @@ def test_committed_schema_is_current():
     if REGEN:
         SCHEMA_FILE.write_text(text, encoding="utf-8")
     assert SCHEMA_FILE.read_text(encoding="utf-8") == text, (
-        "schema/rules-v1.json is stale: run `python3 -m slalang schema > schema/rules-v1.json`"
+        "schema/rules-v2.json is stale: run `python3 -m slalang schema > schema/rules-v2.json`"
     )
 
 
@@ -207,11 +207,24 @@ def test_loader_refuses_a_tampered_file(built):
 
 def test_loader_refuses_an_unknown_schema_version(built):
     doc = _itops(built)
-    doc["schema"] = "slalang.rules/v2"
+    doc["schema"] = "slalang.rules/v9"
     doc["checksum"] = checksum_of(doc)
     with pytest.raises(RulesError) as e:
         loads_rules(_bytes(doc))
-    assert e.value.kind == "version" and "slalang.rules/v2" in str(e.value)
+    assert e.value.kind == "version" and "slalang.rules/v9" in str(e.value)
+
+
+def test_loader_refuses_a_v1_file_with_rebuild_advice(built):
+    # A file of the old shape (before issue 10) is never read: its ladders have no products.
+    doc = _itops(built)
+    doc["schema"] = "slalang.rules/v1"
+    doc["checksum"] = checksum_of(doc)
+    with pytest.raises(RulesError) as e:
+        loads_rules(_bytes(doc), "old.rules.json")
+    err = e.value
+    assert err.kind == "version" and err.key == "rules.old_schema"
+    assert "compiled by an older slalang (rules/v1)" in str(err) and "slalang build" in str(err)
+    assert "old.rules.json" in str(err)
 
 
 @pytest.mark.parametrize(
@@ -265,6 +278,30 @@ def test_build_writes_rule_files(tmp_path):
         (lambda d: d["targets"][0].update(calendar="nowhere", clock="business"), "calendar `nowhere`"),
         (lambda d: d["metrics"][0]["columns"][0].update(calendar="nowhere"), "calendar `nowhere`"),
         (lambda d: d["availability"][0].update(product="printing"), "`printing`"),
+        # v2 consistency: what the compiler guarantees, checked for a hand-made file.
+        (lambda d: d["credit_ladders"][-1].update(products=["printing"]), "pays for `printing`"),
+        (lambda d: d["availability"][0].update(bucket_seconds=420, bucket_error_percent="5"), "divide a day"),
+        (lambda d: d["availability"][0].update(bucket_seconds=300), "only one of bucket_seconds"),
+        (
+            lambda d: d["availability"][0].update(bucket_seconds=300, bucket_error_percent="5", counting="full_minute"),
+            "no counting rule",
+        ),
+        (lambda d: d["credit_policy"].update(rounding=None), "no rounding rule"),
+        (lambda d: d["credit_policy"].update(rounding_scope=None), "no rounding rule"),
+        (lambda d: d["availability"].append(dict(d["availability"][0])), "two availability targets"),
+        (
+            lambda d: d["credit_policy"].update(
+                claim={
+                    "within": {"count": 10, "unit": "business_days", "spelling": "10bd"},
+                    "opens": None,
+                    "after": "month_end",
+                    "calendar": "nowhere",
+                    "line": 1,
+                }
+            ),
+            "calendar `nowhere`",
+        ),
+        (lambda d: d["credit_ladders"][0]["step"]["amount"].update(base="charges"), "share of charges"),
     ],
 )
 def test_loader_refuses_dangling_references(built, change, words):
