@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 from slalang.ruleschema import checksum_of
 from slalang.runtime import Rules, Ticket, TicketError, loads_rules
-from slalang.runtime.engine import union_of
 
 SH = ZoneInfo("Asia/Shanghai")
 MIN = 60
@@ -120,13 +119,15 @@ def rules() -> Rules:
 
 
 # ------------------------------------------------------------------ pauses
-def test_union_of_pauses():
-    assert union_of([]) == ()
-    assert union_of([(5, 9), (1, 3)]) == ((1, 3), (5, 9))
-    assert union_of([(1, 5), (2, 8)]) == ((1, 8),)  # overlapping
-    assert union_of([(1, 10), (2, 3), (4, 5)]) == ((1, 10),)  # nested
-    assert union_of([(1, 3), (3, 6)]) == ((1, 6),)  # touching
-    assert union_of([(4, 4), (7, 6), (1, 2)]) == ((1, 2),)  # empty and reversed ones count nothing
+def test_pauses_before_the_opening_and_empty_pauses(rules):
+    opened = at(2026, 3, 2, 10, 0)
+
+    def due(*pauses):
+        return rules.evaluate(Ticket("T", "P1", opened, product="hosting", pauses=pauses)).deadlines["response"].due
+
+    assert due((opened - 3600, opened - 60), (opened + 600, opened + 600)) == opened + 30 * MIN
+    assert due((opened - 600, opened + 600)) == opened + 40 * MIN  # only its part after the opening
+    assert due((opened - 600, opened + 600), (opened - 300, opened + 300)) == opened + 40 * MIN
 
 
 @pytest.mark.parametrize(

@@ -11,10 +11,11 @@ Semantics (docs/runtime.md says the same, with examples):
   ticket; `region` columns go by the ticket's region;
 - a deadline runs on its target's clock: wall (`m`, `h`, `d`) or business
   (`bh`, `bd`) on the matrix's calendar;
-- pauses stop the clock. They are the union of their intervals: overlapping
-  or touching pauses count once (sorted and merged once per ticket). Each
-  merged pause that starts before the (moving) due time pushes the due time
-  later by the pause's length measured on that clock;
+- pauses stop the clock. They are the union of their intervals: overlapping,
+  nested or touching pauses count once (sorted once per ticket, each clipped
+  to start where the ones before it end). Each pause that starts before the
+  (moving) due time pushes the due time later by its length measured on that
+  clock;
 - the response event is the first response or the resolution, whichever
   comes first: resolving a ticket fulfils its response target at the latest
   (a ticket solved before any reply is answered when it is resolved);
@@ -252,24 +253,6 @@ class _StepLadder:
     min_percent: Decimal | None = None
     min_money: Decimal | None = None
     by_product: dict = field(default_factory=dict)  # product → (step amount, cap or None, minimum or None)
-
-
-def union_of(pauses) -> tuple[tuple[int, int], ...]:
-    """Pauses as the union of their intervals: sorted, empty or reversed
-    ones dropped, overlapping or touching ones merged into one."""
-    if len(pauses) == 1:
-        a, b = pauses[0]
-        return ((a, b),) if a < b else ()
-    merged: list[tuple[int, int]] = []
-    for a, b in sorted(pauses):
-        if b <= a:
-            continue
-        if merged and a <= merged[-1][1]:
-            if b > merged[-1][1]:
-                merged[-1] = (merged[-1][0], b)
-        else:
-            merged.append((a, b))
-    return tuple(merged)
 
 
 @dataclass
@@ -519,26 +502,29 @@ class Rules:
     def due(self, target: _Target, start: int, pauses=()) -> int:
         """The deadline of `target` for a clock started at `start`; each
         pause that starts before the (moving) due time pushes it later by
-        the pause's length on the target's clock. `pauses` must be sorted
-        and disjoint, as `union_of` gives them (an overlap would count
-        twice)."""
+        the pause's length on the target's clock. `pauses` sorted (by
+        start); they count as the union of their intervals: each is clipped
+        to start where the pauses before it end (`covered`), so overlapping,
+        nested or touching pauses count once, in one pass."""
+        covered = start
         if target.wall:
             due = start + target.seconds
             for ps, pe in pauses:
-                if ps < start:
-                    ps = start
+                if ps < covered:
+                    ps = covered
                 if pe <= ps:
                     continue
                 if ps >= due:
                     break
                 due += pe - ps
+                covered = pe
             return due
         cal = target.calendar
         assert cal is not None  # a business target has its calendar (the loader checks it)
         due = cal.advance(start, target.days, target.seconds)
         for ps, pe in pauses:
-            if ps < start:
-                ps = start
+            if ps < covered:
+                ps = covered
             if pe <= ps:
                 continue
             if ps >= due:
@@ -546,6 +532,7 @@ class Rules:
             paused = cal.offset(pe) - cal.offset(ps)
             if paused:
                 due = cal._at_offset(cal.offset(due) + paused)
+            covered = pe
         return due
 
     def _progress(self, target: _Target, start: int, due: int, when: int, pauses) -> tuple[int, int]:
@@ -570,10 +557,13 @@ class Rules:
         if measure is None:
             measure = lambda a, b: b - a  # noqa: E731
         paused_total = paused_now = 0
+        covered = start  # the union of the pauses, as in `due`
         for ps, pe in pauses:
-            ps = max(ps, start)
+            if ps < covered:
+                ps = covered
             if pe <= ps or ps >= due:
                 continue
+            covered = pe
             paused_total += measure(ps, pe)
             if ps < when:
                 paused_now += measure(ps, min(pe, when))
@@ -602,7 +592,7 @@ class Rules:
         if validate:
             self.validate(t)
         excluded = t.exclusion
-        pauses = union_of(t.pauses) if t.pauses else ()
+        pauses = sorted(t.pauses) if t.pauses else ()  # `due` counts their union
         opened = t.opened_at
         # Resolving fulfils the response target at the latest.
         resolved = t.resolved_at
