@@ -280,7 +280,9 @@ def test_catalogues_have_the_same_messages():
         for lang in ("zh", "en")
     }
     # plural forms and language-specific switches may differ; every message must exist in both
-    optional = re.compile(r"^(units\.(bd|bh)\.(one|few|many|two|zero)|units\.drop_one|list_separator|space_latin)$")
+    optional = re.compile(
+        r"^((units\.(bd|bh)|ordinal)\.(one|few|many|two|zero)|units\.drop_one|list_separator|space_latin)$"
+    )
     zh, en = ({k for k in keys(c) if not optional.match(k)} for c in cats.values())
     assert zh == en, zh ^ en
 
@@ -354,11 +356,12 @@ def test_a_single_language_letter():
 
 
 def test_money_ladders_quarterly_cap_and_other_clauses():
-    text = MINIMAL.replace(
-        "per started 30m late: 5% of monthly_fee\n    cap 30%", "per full 1h late: 500 CNY\n    cap 2000 CNY"
-    ).replace(
-        "  reporting {",
-        """  exclusions {
+    text = (
+        MINIMAL.replace("  credits { rounding half_up to 0.01 per line }\n", "")
+        .replace("per started 30m late: 5% of monthly_fee\n    cap 30%", "per full 1h late: 500 CNY\n    cap 2000 CNY")
+        .replace(
+            "  reporting {",
+            """  exclusions {
     maintenance notice 48h
     exclude vendor "第三方供应商故障" | "failures of third-party vendors"
   }
@@ -367,9 +370,10 @@ def test_money_ladders_quarterly_cap_and_other_clauses():
   }
   credits {
     cap 50% of monthly_fee per quarter
-    rounding down to 1
+    rounding down to 1 per total
   }
   reporting {""",
+        )
     )
     html = build_html(Path("money.sla"), text=text)
     zh, en = paragraphs(html, "zh-CN"), paragraphs(html, "en")
@@ -383,8 +387,11 @@ def test_money_ladders_quarterly_cap_and_other_clauses():
         t for t in zh if t in ("达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00")
     ][:4]
     assert "达到 4 小时及以上" in zh and "4 hours or more" in en and "¥2,000.00" in zh
-    assert "同一产品每季度的全部补偿合计不超过月服务费的 50%。" in zh
-    assert "Credit amounts are rounded once, after all credits are added together, to CN¥1.00 (rounded down)." in en
+    assert "同一产品每季度的全部补偿合计不超过当季服务费的 50%。" in zh
+    assert (
+        "The credits for one product in any quarter are added together unrounded, "
+        "and their total is rounded once to CN¥1.00 (rounded down)." in en
+    )
     assert "计划维护，但须至少提前 48 小时通知客户；" in zh
     assert "Failures of third-party vendors." in en
     assert any("由上海有管辖权的机构解决" in t for t in zh)

@@ -14,6 +14,7 @@ close (总). A section whose subject the contract leaves out is left out."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 from collections.abc import Callable
@@ -24,7 +25,20 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from slalang.letter.wording import MAKEUP_DAY_SETS, Wording
-from slalang.model import Amount, Contract, CreditLadder, Duration, Matrix, Money, Text
+from slalang.model import (
+    Amount,
+    AvailabilityTarget,
+    Claim,
+    Contract,
+    CreditForm,
+    CreditLadder,
+    CreditPolicy,
+    Duration,
+    Matrix,
+    Money,
+    Text,
+)
+from slalang.terms import PERIOD_MONTHS
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,7 @@ class Table:
     head: list[Bi]
     rows: list[list[list[Line]]]
     cls: str = ""
+    caption: Bi | None = None  # what the table covers ("Applies to: Cloud servers")
     kind: str = "table"
 
 
@@ -141,17 +156,6 @@ class Composer:
     def T(self, t: Text) -> Callable[[Wording], str]:
         """A contract text as a message argument, references filled in."""
         return lambda w: w.text(t, self.c.values)
-
-    def amount(self, a: Amount, times: int = 1) -> Callable[[Wording], str]:
-        def fmt(w: Wording) -> str:
-            if a.money is not None:
-                return w.money(a.money.model_copy(update={"amount": a.money.amount * times}))
-            p = (a.percent or Decimal(0)) * times
-            return w.say(
-                "credits.percent_of_fee" if a.base == "monthly_fee" else "credits.percent_of", percent=w.percent(p)
-            )
-
-        return fmt
 
     def multiple(self, d: Duration, n: int) -> Callable[[Wording], str]:
         """n × a step duration, in the largest whole units (30m × 2 → 1 hour)."""
@@ -427,10 +431,11 @@ class Composer:
             s.blocks.append(Para(self.say("updates.followup", title=f.title, within=f.within)))
         return s
 
-    # 分: availability targets and the formula
+    # 分: availability targets, how each is measured, and the formula
     def availability(self) -> Section:
         s = self.section("availability")
-        if not self.c.availability:
+        targets = self.c.availability
+        if not targets:
             return s
         s.blocks.append(Para(self.say("availability.intro")))
         head = [
@@ -444,11 +449,74 @@ class Composer:
                 [Line(self.each(lambda w: w.percent(a.percent)), "num")],
                 [Line(self.say(f"availability.period.{a.period}"))],
             ]
-            for a in self.c.availability
+            for a in targets
         ]
         s.blocks.append(Table(head, rows, cls="availability"))
-        s.blocks.append(Para(self.say("availability.formula")))
+        # How availability is measured: one paragraph per group of targets
+        # measured alike; a target without a body is measured as the formula says.
+        groups: dict[tuple, list[AvailabilityTarget]] = {}
+        for a in targets:
+            if not _measured_plainly(a):
+                groups.setdefault(_measurement_key(a), []).append(a)
+        for group in groups.values():
+            s.blocks.append(Para(self.measurement(group)))
+        by_denominator: dict[str, list[AvailabilityTarget]] = {}
+        for a in targets:
+            by_denominator.setdefault(a.denominator, []).append(a)
+        for denominator, group in by_denominator.items():
+            s.blocks.append(Para(self.formula(denominator, group if len(by_denominator) > 1 else None)))
+        if any(self.cut(a.period) for a in targets):
+            s.blocks.append(Para(self.say("availability.partial")))
         return s
+
+    def products_of(self, targets: list[AvailabilityTarget]) -> Callable[[Wording], str]:
+        return lambda w: w.listing(
+            dict.fromkeys(w.text(self.c.product(a.product).title, self.c.values) for a in targets)
+        )
+
+    def measurement(self, group: list[AvailabilityTarget]) -> Bi:
+        a, products = group[0], self.products_of(group)
+
+        def say(w: Wording) -> str:
+            parts = []
+            if a.resource is not None:
+                parts.append(w.say("availability.per_resource", resource=w.resource(a.resource)))
+            if a.bucket is not None:
+                assert a.bucket_error_percent is not None
+                parts.append(w.say("availability.buckets", bucket=a.bucket, percent=w.percent(a.bucket_error_percent)))
+            else:
+                if a.counting != "second" or a.ignore_under is not None:
+                    parts.append(w.say("availability.outage"))
+                parts.append(w.say(f"availability.counting.{a.counting}"))
+                if a.ignore_under is not None:
+                    kind = "up_to" if a.ignore_inclusive else "under"
+                    parts.append(w.say(f"availability.ignore.{kind}", duration=a.ignore_under))
+                    if a.counting != "second":
+                        parts.append(w.say(f"availability.ignore.before_rounding_{kind}", duration=a.ignore_under))
+            return w.say("availability.measured", products=products(w), rules=w.raw("join.sentences").join(parts))
+
+        return self.each(say)
+
+    def formula(self, denominator: str, group: list[AvailabilityTarget] | None) -> Bi:
+        ex = self.c.exclusions
+        maintenance = ex is not None and ex.maintenance is not None
+        products = self.products_of(group) if group else None
+
+        def say(w: Wording) -> str:
+            if denominator == "eligible_time":
+                excluded = w.say("availability.excluded_maintenance" if maintenance else "availability.excluded")
+                text = w.say("availability.formula_eligible_time", excluded=excluded)
+            else:
+                text = w.say("availability.formula")
+            return w.say("availability.for_products", products=products(w), text=text) if products else text
+
+        return self.each(say)
+
+    def cut(self, period: str) -> bool:
+        """True when the term starts or ends inside a period of this kind."""
+        months = PERIOD_MONTHS[period]
+        start, after = self.c.effective_start, self.c.effective_end + dt.timedelta(days=1)
+        return not all(d.day == 1 and (d.month - 1) % months == 0 for d in (start, after))
 
     # 分: yellow / orange / red warnings
     def warnings(self) -> Section:
@@ -468,53 +536,210 @@ class Composer:
         return s
 
     # 分: credit ladders, caps, form, claims, rounding
+    def covered(self, ladder: CreditLadder) -> list[AvailabilityTarget]:
+        """The availability targets an availability ladder pays for."""
+        if ladder.metric != "availability":
+            return []
+        return [a for a in self.c.availability if not ladder.products or a.product in ladder.products]
+
+    @staticmethod
+    def fees_period(targets: list[AvailabilityTarget]) -> str:
+        """Which fee a `% of monthly_fee` means: the month's, the quarter's, the year's, or the period's."""
+        periods = {a.period for a in targets}
+        if not periods or periods == {"month"}:
+            return "month"
+        return next(iter(periods)) if len(periods) == 1 else "period"
+
+    @staticmethod
+    def unit_of(targets: list[AvailabilityTarget]) -> Callable[[Wording], str]:
+        """What one credit line is for: a product, a resource of one kind, or either."""
+        kinds = {a.resource for a in targets}
+        if len(kinds) == 1 and None not in kinds:
+            kind = next(iter(kinds))
+            assert kind is not None
+            return lambda w: w.resource(kind)
+        return lambda w: w.raw("credits.unit.product" if kinds <= {None} else "credits.unit.either")
+
+    def ladder_amounts(self, ladder: CreditLadder) -> list[Amount]:
+        out = [t.amount for t in ladder.tiers] + [x for x in (ladder.minimum, ladder.cap) if x is not None]
+        return out + ([ladder.step.amount] if ladder.step is not None else [])
+
+    def definitions(self) -> list[Bi]:
+        """What the bases of this section's percentages mean, each said once."""
+        charged: list[AvailabilityTarget] = []
+        fees: list[str] = []
+        for ladder in self.c.credit_ladders:
+            covered = self.covered(ladder)
+            bases = {a.base for a in self.ladder_amounts(ladder) if a.percent is not None}
+            if "charges" in bases:
+                charged += covered
+            if "monthly_fee" in bases:
+                fees.append(self.fees_period(covered))
+        policy = self.c.credits
+        if policy is not None and policy.cap is not None and policy.cap.percent is not None:
+            fees.append(policy.cap_period or "month")
+        out = []
+        if charged:
+            unit = self.unit_of(charged)
+            out.append(self.each(lambda w: w.say("credits.charges_defined", unit=unit(w))))
+        for period in dict.fromkeys(fees):
+            if period != "month":
+                out.append(self.say(f"credits.fees_defined.{period}"))
+        return out
+
+    def amount(self, a: Amount, times: int = 1, fees: str = "month") -> Callable[[Wording], str]:
+        def fmt(w: Wording) -> str:
+            if a.money is not None:
+                return w.money(a.money.model_copy(update={"amount": a.money.amount * times}))
+            p = w.percent((a.percent or Decimal(0)) * times)
+            if a.base == "charges":
+                return w.say("credits.percent_of_charges", percent=p)
+            if a.base == "monthly_fee":
+                key = "credits.percent_of_fee" if fees == "month" else f"credits.percent_of_fees.{fees}"
+                return w.say(key, percent=p)
+            return w.say("credits.percent_of", percent=p)
+
+        return fmt
+
     def credits(self) -> Section:
         s, policy = self.section("credits"), self.c.credits
         if not self.c.credit_ladders and policy is None:
             return s
         s.blocks.append(Para(self.say("credits.intro")))
+        s.blocks.extend(Para(d) for d in self.definitions())
         for ladder in self.c.credit_ladders:
             s.blocks.append(Subheading(self.text(ladder.title)))
             s.blocks.extend(self.ladder(ladder))
-        if policy is not None:
-            if policy.cap is not None:
-                period = policy.cap_period or "month"
-                cap = self.amount(policy.cap)
-                s.blocks.append(
-                    Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"), cap=cap(w))))
-                )
-            if policy.form is not None:
-                s.blocks.append(Para(self.say(f"credits.form.{policy.form.kind}")))
-            if policy.claim is not None:
-                from slalang.lower.references import claim_value
-
-                within = claim_value(policy.claim.within).duration
-                anchor = policy.claim.after
-                if within is not None:
-                    s.blocks.append(
-                        Para(
-                            self.each(
-                                lambda w: w.say(
-                                    "credits.claim", within=within, anchor=w.raw(f"credits.anchor.{anchor}")
-                                )
-                            )
-                        )
-                    )
-            quantum = Money(amount=policy.quantum, currency=self.c.currency)
+        if policy is None:
+            return s
+        targets = list(self.c.availability)
+        if policy.cap is not None:
+            period = policy.cap_period or "month"
+            cap = self.amount(policy.cap, fees=period)
             s.blocks.append(
+                Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"), cap=cap(w))))
+            )
+        if policy.combine is not None:
+            unit, combine = self.unit_of(targets), policy.combine
+            s.blocks.append(Para(self.each(lambda w: w.say(f"credits.combine.{combine}", unit=unit(w)))))
+        if any(
+            self.cut(a.period)
+            for ladder in self.c.credit_ladders
+            if any(x.percent is not None and x.base == "monthly_fee" for x in self.ladder_amounts(ladder))
+            for a in self.covered(ladder)
+        ):
+            s.blocks.append(Para(self.say(f"credits.partial.{policy.partial_periods}")))
+        if policy.form is not None and any(ld.form is None for ld in self.c.credit_ladders):
+            own = any(ld.form is not None for ld in self.c.credit_ladders)
+            s.blocks.append(Para(self.form(policy.form, "form_other" if own else "form")))
+        elif policy.form is not None and not self.c.credit_ladders:
+            s.blocks.append(Para(self.form(policy.form, "form")))
+        if policy.claim is not None:
+            s.blocks.append(Para(self.claim(policy.claim)))
+        if policy.rounding is not None:
+            s.blocks.extend(self.rounding(policy))
+        return s
+
+    def form(self, form: CreditForm, key: str) -> Bi:
+        restriction = form.restriction
+
+        def say(w: Wording) -> str:
+            head = w.say(f"credits.{key}.{form.kind}")
+            if restriction is None:
+                return head + w.raw("credits.form_end")
+            text = w.text(restriction, self.c.values).rstrip("。.；;，, ")
+            return head + w.say("credits.form_restricted", restriction=text)
+
+        return self.each(say)
+
+    def claim(self, claim: Claim) -> Bi:
+        # `month_end` is the end of the measurement period (a quarter's last day for a quarterly target).
+        monthly = all(a.period == "month" for a in self.c.availability)
+        anchor: str = "period_end" if claim.after == "month_end" and not monthly else claim.after
+        calendar = self.c.calendar(claim.calendar).title if claim.calendar is not None else None
+
+        def say(w: Wording) -> str:
+            args: dict[str, Any] = {"anchor": w.raw(f"credits.anchor.{anchor}"), "within": w.claim_span(claim.within)}
+            if claim.opens is None:
+                text = w.say("credits.claim", **args)
+            else:
+                o = claim.opens
+                args["opens"] = w.say(f"credits.opens.{o.unit}", n=o.count, nth=w.ordinal(o.count))
+                text = w.say("credits.claim_opens", **args)
+            note = w.say("credits.claim_calendar", calendar=calendar) if calendar is not None else ""
+            return w.say("credits.claim_end", claim=text, calendar=note)
+
+        return self.each(say)
+
+    def rounding(self, policy: CreditPolicy) -> list[Block]:
+        assert policy.rounding is not None
+        quantum = Money(amount=policy.quantum, currency=self.c.currency)
+        mode = policy.rounding
+        ladders = self.c.credit_ladders
+        blocks: list[Block] = []
+        if policy.rounding_scope == "total":
+            period = policy.cap_period or "month"
+            blocks.append(
                 Para(
                     self.each(
                         lambda w: w.say(
-                            "credits.rounding", quantum=w.money(quantum), mode=w.raw(f"credits.mode.{policy.rounding}")
+                            "credits.rounding_total",
+                            period=w.raw(f"period.{period}"),
+                            quantum=w.money(quantum),
+                            mode=w.raw(f"credits.mode.{mode}"),
                         )
                     )
                 )
             )
-        return s
+        else:
+            tickets = any(ld.metric != "availability" for ld in ladders)
+            available = [a for ld in ladders for a in self.covered(ld)]
+            kind = "both" if tickets and available else "tickets" if tickets else "availability"
+            unit = self.unit_of(available)
+            blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            "credits.rounding_line",
+                            line=w.say(f"credits.line.{kind}", unit=unit(w)),
+                            quantum=w.money(quantum),
+                            mode=w.raw(f"credits.mode.{mode}"),
+                        )
+                    )
+                )
+            )
+        if policy.cap is not None or any(ld.cap is not None for ld in ladders):
+            blocks.append(Para(self.each(lambda w: w.say("credits.caps_rounded", quantum=w.money(quantum)))))
+        return blocks
+
+    def applies(self, ladder: CreditLadder, covered: list[AvailabilityTarget]) -> Bi | None:
+        """The products a ladder pays for, as its table's caption."""
+        if ladder.metric != "availability":
+            if not ladder.products:
+                return None
+            names = ladder.products
+            return self.each(
+                lambda w: w.say(
+                    "credits.applies_tickets",
+                    products=w.listing(w.text(self.c.product(p).title, self.c.values) for p in names),
+                )
+            )
+
+        def product(w: Wording, a: AvailabilityTarget) -> str:
+            title = w.text(self.c.product(a.product).title, self.c.values)
+            if a.resource is None:
+                return title
+            return w.say("credits.per_resource", product=title, resource=w.resource(a.resource))
+
+        key = "credits.applies" if ladder.products else "credits.applies_all"
+        return self.each(lambda w: w.say(key, products=w.listing(product(w, a) for a in covered)))
 
     def ladder(self, ladder: CreditLadder) -> list[Block]:
         blocks: list[Block] = []
         metric = ladder.metric
+        covered = self.covered(ladder)
+        fees = self.fees_period(covered)
+        caption = self.applies(ladder, covered)
         if ladder.step is not None:
             st = ladder.step
             blocks.append(
@@ -534,6 +759,7 @@ class Composer:
                     [self.say("credits.col_delay"), self.say("credits.col_credit")],
                     self.step_rows(ladder),
                     cls="ladder",
+                    caption=caption,
                 )
             )
         if ladder.tiers:
@@ -548,15 +774,38 @@ class Composer:
                     label = self.each(
                         lambda w: w.say("credits.tier_range", low=w.percent(low_pct), high=w.percent(tier.below))
                     )
-                rows.append([[Line(label)], [Line(self.each(self.amount(tier.amount)), "num")]])
+                rows.append([[Line(label)], [Line(self.each(self.amount(tier.amount, fees=fees)), "num")]])
             head = [
                 self.each(lambda w: w.say("credits.col_measure", measure=w.raw(f"credits.measure.{metric}"))),
                 self.say("credits.col_credit"),
             ]
-            blocks.append(Table(head, rows, cls="ladder"))
-        if ladder.cap is not None:
-            ladder_cap = self.amount(ladder.cap)
-            blocks.append(Para(self.each(lambda w: w.say("credits.ladder_cap", cap=ladder_cap(w)))))
+            blocks.append(Table(head, rows, cls="ladder", caption=caption))
+        minimum = self.amount(ladder.minimum, fees=fees) if ladder.minimum is not None else None
+        cap = self.amount(ladder.cap, fees=fees) if ladder.cap is not None else None
+        if metric == "availability" and (minimum or cap):
+            unit = self.unit_of(covered)
+            key = (
+                "credits.line_bounds" if minimum and cap else "credits.line_minimum" if minimum else "credits.line_cap"
+            )
+            blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            key,
+                            unit=unit(w),
+                            minimum=minimum(w) if minimum else "",
+                            cap=cap(w) if cap else "",
+                        )
+                    )
+                )
+            )
+        else:
+            if minimum is not None:
+                blocks.append(Para(self.each(lambda w: w.say("credits.ticket_minimum", minimum=minimum(w)))))
+            if cap is not None:
+                blocks.append(Para(self.each(lambda w: w.say("credits.ladder_cap", cap=cap(w)))))
+        if ladder.form is not None:
+            blocks.append(Para(self.form(ladder.form, "form_item")))
         return blocks
 
     def step_rows(self, ladder: CreditLadder) -> list[list[list[Line]]]:
@@ -766,6 +1015,22 @@ class Composer:
         s.blocks.append(Para(self.say("closing.commitment")))
         s.blocks.append(Para(self.say("closing.effect", start=self.c.effective_start)))
         return s
+
+
+def _measured_plainly(a: AvailabilityTarget) -> bool:
+    """A target measured as the formula alone says: per product, to the second."""
+    return a.resource is None and a.counting == "second" and a.ignore_under is None and a.bucket is None
+
+
+def _measurement_key(a: AvailabilityTarget) -> tuple:
+    return (
+        a.resource,
+        a.counting,
+        a.ignore_under.spelling if a.ignore_under is not None else None,
+        a.ignore_inclusive,
+        a.bucket.spelling if a.bucket is not None else None,
+        a.bucket_error_percent,
+    )
 
 
 def _capfirst(w: Wording, s: str) -> str:

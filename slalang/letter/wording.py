@@ -18,7 +18,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from slalang.model import CalendarSpan, Duration, Money, Text, Value, WeeklyWindow
+from slalang.model import CalendarSpan, ClaimSpan, Duration, Money, Text, Value, WeeklyWindow
 from slalang.terms import (
     CN_DIGITS,
     DECREED_SETS,
@@ -301,6 +301,22 @@ class Wording:
         if len(parts) == 1 and parts[0][0] == "1":
             return self.raw(f"every.one.{parts[0][1]}")
         return self.say("every.pattern", span=self.duration(x))
+
+    def claim_span(self, s: ClaimSpan) -> str:
+        """A claim window's length: "60 days", "10 business days", "2 months"."""
+        return self._unit(s.count, {"days": "d", "business_days": "bd", "months": "month"}[s.unit])
+
+    def ordinal(self, n: int) -> str:
+        """5 → "5th" (English); languages without ordinal suffixes say it in the sentence."""
+        forms = self.raw("ordinal")
+        form = forms.get(self.locale.ordinal_form(n), forms["other"])
+        return form.replace("{n}", self.number(n))
+
+    def resource(self, kind: str) -> str:
+        """A resource kind (`per instance`) in this language: "instance" / "实例"; a kind
+        the catalogue does not know is shown as the contract names it."""
+        known = self.raw("availability.resource")
+        return known.get(kind, kind.replace("_", " "))
 
     def listing(self, items: Iterable[str]) -> str:
         items = list(items)
