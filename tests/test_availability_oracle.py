@@ -84,6 +84,12 @@ ANCHORS = {
     "cdn": [at(2026, 3, 17), at(2026, 4, 1), at(2026, 9, 16, 20)],  # term start, month, term end
     "database": [at(2026, 6, 7, 3), at(2026, 7, 1)],
 }
+# Maintenance windows' starts (several in one month, to exhaust its allowance).
+WINDOWS = {
+    "queue": [at(2026, 4, 25, 1), at(2026, 5, 2, 1), at(2026, 5, 9, 1), at(2026, 5, 16, 1)],  # sat 01:00-05:00
+    "backup": [at(2026, 3, 1), at(2026, 3, 8), at(2026, 3, 29), at(2026, 4, 5)],  # sun 00:00-06:00
+    "database": [at(2026, 6, 7, 2), at(2026, 6, 14, 2), at(2026, 6, 28, 2), at(2026, 7, 5, 2)],  # sun 02:00-06:00
+}
 
 
 @pytest.fixture(scope="module")
@@ -99,19 +105,28 @@ def rows_strategy(stem: str):
     lo = at(target.term[0].year, target.term[0].month, target.term[0].day)
     hi = at(target.term[1].year, target.term[1].month, target.term[1].day) + 86400
     length = st.one_of(st.integers(1, 180), st.integers(1, 7200), st.integers(1, 36 * 3600))
-    code = st.sampled_from([None, None, None, EXCLUSION[stem], "maintenance"])
-    ahead = st.one_of(st.none(), st.sampled_from([0, 3600, 48 * 3600 - 1, 48 * 3600, 72 * 3600, 5 * 86400]))
+    code = st.sampled_from([None, None, EXCLUSION[stem], "maintenance", "maintenance"])
+    notice = target.maintenance.notice if target.maintenance else 0
+    # Mostly announced in time; sometimes just too late, or never.
+    ahead = st.sampled_from([5 * 86400, notice, notice + 1, 10 * 86400, notice - 1, 0, None])
 
     @st.composite
     def one(draw):
-        start = draw(st.sampled_from(anchors)) + draw(st.integers(-4 * 86400, 4 * 86400))
-        start = min(max(start, lo), hi - 1)  # rows start inside the term; they may end past it
         c = draw(code)
         if c == "maintenance" and TARGETS[stem][2].maintenance is None:
             c = None
+        if c == "maintenance":  # around a window, overlapping it or not
+            offset = st.one_of(st.sampled_from([0, 1800, -1800, 3600, 3 * 3600]), st.integers(-3 * 3600, 5 * 3600))
+            span = st.one_of(st.sampled_from([3600, 2 * 3600, 3 * 3600 + 17, 4 * 3600]), st.integers(1, 8 * 3600))
+            start = draw(st.sampled_from(WINDOWS[stem])) + draw(offset)
+            end = start + draw(span)
+        else:
+            start = draw(st.sampled_from(anchors)) + draw(st.integers(-4 * 86400, 4 * 86400))
+            start = min(max(start, lo), hi - 1)  # rows start inside the term; they may end past it
+            end = start + draw(length)
         n = draw(ahead) if c == "maintenance" else None
         res = draw(st.sampled_from(["a", "b"]))
-        return res, Row(start, start + draw(length), c, None if n is None else start - n)
+        return res, Row(start, end, c, None if n is None else start - n)
 
     return st.lists(one(), min_size=1, max_size=8)
 
