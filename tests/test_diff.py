@@ -673,3 +673,60 @@ def test_json_diff_of_a_version_that_does_not_compile_gives_its_diagnostics(tmp_
     doc = _json.loads(out.out)
     assert code == 1 and doc["language"] == "zh"
     assert [d["code"] for d in doc["diagnostics"]] == ["E0603"] and "币种" in doc["diagnostics"][0]["message"]
+
+
+# ---------------------------------------------------------------- availability measurement and credit policy
+AVAILABILITY_CASE = (ROOT / "tests" / "fmt_cases" / "availability_rules.sla").read_text(encoding="utf-8")
+AVAILABILITY_TEXT = AVAILABILITY_CASE.split("# output\n", 1)[1]
+
+AVAILABILITY_EDITS = [
+    # (old text, new text, change path, direction for the customer)
+    ("    per instance\n", "", "availability.compute.month.resource", "unclear"),
+    ("downtime per started minute", "downtime per second", "availability.compute.month.counting", "looser"),
+    ("downtime per full minute", "downtime per started minute", "availability.compute.year.counting", "stricter"),
+    ("ignore outages under 1m", "ignore outages under 5m", "availability.compute.month.grace", "looser"),
+    ("ignore outages under 1m", "ignore outages up to 1m", "availability.compute.month.grace.bound", "looser"),
+    ("    ignore outages up to 30m\n", "", "availability.compute.year.grace", "stricter"),
+    ("errors above 5.0%", "errors above 10%", "availability.api.quarter.bucket.errors", "looser"),
+    ("buckets 5m", "buckets 15m", "availability.api.quarter.bucket", "unclear"),
+    ("over eligible_time", "over whole_period", "availability.compute.month.denominator", "looser"),
+    ("of api, compute", "of api", "credit.api_sla.products", "looser"),
+    ("minimum 50.00 CNY", "minimum 80.00 CNY", "credit.compute_sla.minimum", "stricter"),
+    ("    minimum 50.00 CNY\n", "", "credit.compute_sla.minimum", "looser"),
+    (
+        'form    voucher "仅可抵扣" | "redeemable only against this service"',
+        "form    refund",
+        "credit.compute_sla.form",
+        "stricter",
+    ),
+    ("combine         highest", "combine         sum", "credits.combine", "stricter"),
+    ("partial_periods full_fee", "partial_periods prorated", "credits.partial_periods", "looser"),
+    ("within 2 months", "within 3 months", "credits.claim.within", "stricter"),
+    ("from 5bd within", "from 10bd within", "credits.claim.opens", "looser"),
+    (
+        "from 5bd within 2 months after month_end on business",
+        "within 2 months after month_end",
+        "credits.claim.opens",
+        "stricter",
+    ),
+    ("down to 0.01 per total", "down to 0.01 per line", "credits.rounding_scope", "unclear"),
+]
+
+
+@pytest.mark.parametrize(
+    "old, new, path, direction", AVAILABILITY_EDITS, ids=[e[2] + ":" + e[1].strip()[:20] for e in AVAILABILITY_EDITS]
+)
+def test_availability_rules_are_compared_with_a_direction(old, new, path, direction):
+    assert old in AVAILABILITY_TEXT
+    a = compile_text(AVAILABILITY_TEXT).contract
+    result = compile_text(AVAILABILITY_TEXT.replace(old, new, 1))
+    assert result.contract is not None, [d.message for d in result.diagnostics]
+    d = semdiff.diff(a, result.contract)
+    found = find(d, path)
+    assert found, [c.path for c in d.changes]
+    assert found[0].direction == direction
+    for lang in ("zh", "en"):
+        assert found[0].subject_in(lang)
+        assert found[0].old_in(lang) if found[0].kind == "removed" else found[0].new_in(lang)
+        assert semdiff.render_text(d, lang)
+    assert semdiff.diff(a, a).changes == []
