@@ -64,6 +64,7 @@ def values(lw: Lowering) -> dict[str, model.Value]:
             pct(f"credit.{ladder.name}.tier{i}.below", t.below)
             amount(f"credit.{ladder.name}.tier{i}.amount", t.amount)
         amount(f"credit.{ladder.name}.cap", ladder.cap)
+        amount(f"credit.{ladder.name}.minimum", ladder.minimum)
     credits = o.get("credits")
     if credits:
         amount("credits.cap", credits.cap)
