@@ -395,11 +395,13 @@ def _error_cases(tmp_path: Path) -> dict[str, tuple[list, list[str], list[str]]]
     missing = tmp_path / "none.rules.json"
     prio = tmp_path / "prio.csv"
     prio.write_text(
-        "id,priority,product,opened_at\nT1,P1,hosting,2026-01-05T10:00:00+08:00\nT2,P9,hosting,2026-01-05T10:00:00+08:00\n"
+        "id,priority,product,opened_at,first_response_at,resolved_at\n"
+        "T1,P1,hosting,2026-01-05T10:00:00+08:00,,\nT2,P9,hosting,2026-01-05T10:00:00+08:00,,\n"
     )
     instant = tmp_path / "instant.csv"
     instant.write_text(
-        "id,priority,product,opened_at\nT1,P1,hosting,2026-01-05T10:00:00+08:00\nT2,P1,hosting,yesterday\n"
+        "id,priority,product,opened_at,first_response_at,resolved_at\n"
+        "T1,P1,hosting,2026-01-05T10:00:00+08:00,,\nT2,P1,hosting,yesterday,,\n"
     )
     rebuild = "rebuild it from the contract with `slalang build --rules CONTRACT -o DIR`"
     claimed = doc["checksum"][:19]

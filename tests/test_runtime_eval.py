@@ -293,13 +293,13 @@ def test_availability_tiers_maintenance_and_exclusions(itops):
     jan = out[("hosting", "2026-01")]
     assert (jan.downtime_seconds, jan.maintenance_seconds, jan.excluded_seconds) == (3600 + 1800, 7200, 3600)
     assert jan.percent == Decimal("99.7983") and not jan.met
-    assert jan.tier == Decimal("99.95") and jan.credits == {"availability": Decimal("12000.00")}
+    assert jan.tier == Decimal("99.95") and jan.credits == {"hosting_availability": Decimal("12000.00")}
     feb = out[("storage", "2026-02")]
     assert feb.downtime_seconds == 3600 and feb.maintenance_seconds == 0
     mar = out[("storage", "2026-03")]
     assert (mar.maintenance_seconds, mar.downtime_seconds) == (4 * 3600, 3600)
     apr = out[("hosting", "2026-04")]
-    assert apr.given and apr.tier == Decimal("99.0") and apr.credits == {"availability": Decimal("30000.00")}
+    assert apr.given and apr.tier == Decimal("99.0") and apr.credits == {"hosting_availability": Decimal("30000.00")}
     with pytest.raises(TicketError):
         ledger.add_downtime("nothing", 0, 1)
     with pytest.raises(TicketError) as e:
@@ -319,28 +319,31 @@ def test_tiers_take_the_lowest_threshold_crossed(itops):
     ):
         ledger.set_percent("hosting", "2026-05", Decimal(pct))
         o = ledger.judge("hosting", "month", "2026-05")
-        assert (o.tier, o.credits.get("availability")) == (tier and Decimal(tier), credit and Decimal(credit))
+        assert (o.tier, o.credits.get("hosting_availability")) == (tier and Decimal(tier), credit and Decimal(credit))
 
 
 # ------------------------------------------------------------------ reports
-def test_report_applies_the_monthly_cap_and_rounds_once(itops_doc):
+@pytest.mark.parametrize(("scope", "owed"), [("line", "150.03"), ("total", "150.02")])
+def test_report_applies_the_monthly_cap_and_rounds_per_line_or_per_total(itops_doc, scope, owed):
     doc = json.loads(json.dumps(itops_doc))
     doc["products"][0]["monthly_fee"] = "1000.10"  # 5 % = 50.005: rounding matters
+    doc["credit_policy"]["rounding_scope"] = scope
     rules = _rules(doc)
     rep = PeriodReport(rules, "month")
     opened = at(2026, 1, 5, 10, 0)
-    for i in range(3):  # 3 tickets, each 1 step late: 3 × 50.005 = 150.015 → 150.02 (half_up, once)
+    # 3 tickets, each 1 step late, 50.005 each: per line 3 × 50.01 = 150.03; per total 150.015 → 150.02 (half_up)
+    for i in range(3):
         rep.add(rules.evaluate(Ticket(f"T{i}", "P1", opened, first_response_at=opened + 1801, product="hosting")))
     r = rep.result()
     assert r["credits"] == [
         {
             "period": "2026-01",
             "product": "hosting",
-            "tickets": "150.02",
+            "tickets": owed,
             "availability": "0.00",
-            "total": "150.02",
+            "total": owed,
             "cap": "1000.10",
-            "owed": "150.02",
+            "owed": owed,
             "currency": "CNY",
         }
     ]

@@ -757,7 +757,12 @@ def cmd_eval(args) -> int:
                     unmeasured = frozenset(m for c, m in _MEASURED if c not in header)
                     if absent:
                         print(
-                            say("cli.eval.unmeasured", lang, columns=[_verbatim(c) for c in absent], n=len(absent)),
+                            say(
+                                "cli.eval.unmeasured",
+                                lang,
+                                columns=[_verbatim(f"`{c}`") for c in absent],
+                                n=len(absent),
+                            ),
                             file=sys.stderr,
                         )
                     if unmeasured:

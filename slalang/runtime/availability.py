@@ -454,10 +454,7 @@ class AvailabilityLedger:
 
     # ------------------------------------------------------------- judging
     def results(self) -> list[AvailabilityOutcome]:
-        return [
-            self.judge(p, per, key, res)
-            for p, res, per, key in sorted(self._seen, key=lambda s: (s[0], s[2], s[3], s[1] or ""))
-        ]
+        return [self.judge(p, per, label, res) for p, res, per, label in sorted(self._seen, key=_seen_order)]
 
     def judge(self, product: str, period: str, key: str, resource: str | None = None) -> AvailabilityOutcome:
         tgt = self.targets[(product, period)]
@@ -718,6 +715,10 @@ class AvailabilityLedger:
         down = min(down, total)
         out.total_seconds, out.downtime_seconds = total, down
         out.availability = Fraction(total - down, total) * 100
+
+
+def _seen_order(s: tuple[str, str | None, str, str]) -> tuple[str, str, str, str]:
+    return (s[0], s[2], s[3], s[1] or "-")
 
 
 def _minutes(hhmm: str) -> int:

@@ -43,6 +43,10 @@ PERIODS = ("day", "week", "month")
 STATUSES = ("met", "breached", "pending", "excluded", "not_measured")
 
 
+def _row_order(x: tuple[AvailabilityOutcome, Decimal]) -> tuple[str, str, str]:
+    return (x[0].period, x[0].product, x[0].resource or "-")
+
+
 def _str(d: Decimal) -> str:
     return format(d, "f")
 
@@ -208,7 +212,7 @@ class PeriodReport:
                     "currency": r.currency,
                 }
             )
-        ordered = sorted(self._availability, key=lambda x: (x[0].period, x[0].product, x[0].resource or ""))
+        ordered = sorted(self._availability, key=_row_order)
         availability = []
         products: dict[tuple[str, str], dict] = {}
         for o, line in ordered:

@@ -370,13 +370,16 @@ def _count(v, column: str) -> int:
     return int(text)
 
 
+_DECIMAL_TEXT = {"downtime.bad_percent": "a percentage like 99.93", "charges.bad_amount": "an amount like 1234.56"}
+
+
 def _decimal(v, column: str, key: str) -> Decimal:
     try:
         d = Decimal(str(v).strip().rstrip("%"))
     except InvalidOperation:
-        raise TicketError(column, f"`{v}` is not a number like 99.93", key=key, fields={"value": v}) from None
-    if not d.is_finite():
-        raise TicketError(column, f"`{v}` is not a number like 99.93", key=key, fields={"value": v})
+        d = None
+    if d is None or not d.is_finite():
+        raise TicketError(column, f"`{v}` is not {_DECIMAL_TEXT[key]}", key=key, fields={"value": v})
     return d
 
 
