@@ -404,3 +404,143 @@ def test_unknown_layout_is_refused():
     ctx = BuildContext("x", result.source, result.contract, frozenset({"html"}), "three-columns")
     with pytest.raises(BuildError, match="layout"):
         letter.produce(ctx)
+
+
+# ------------------------------------------------------------------ issue 10: availability SLAs in words
+LETTER10 = ROOT / "tests" / "letter"
+SAYS10 = LETTER10 / "issue10.yaml"
+
+
+def issue10_cases() -> list[tuple[str, str, dict]]:
+    import yaml
+
+    said = yaml.safe_load(SAYS10.read_text(encoding="utf-8"))
+    return [(name, construct, texts) for name, cases in said.items() for construct, texts in cases.items()]
+
+
+def _texts(html: str, lang: str) -> str:
+    """Every piece of text in one language, joined (a sentence may span a caption or a cell)."""
+    return "\n".join(paragraphs(html, lang))
+
+
+@pytest.mark.parametrize("name", ["availability.sla", "availability_alt.sla"])
+def test_golden_issue10_contracts(name):
+    golden(GOLDEN / name.replace(".sla", ".html"), build_html(LETTER10 / name))
+
+
+@pytest.mark.parametrize(
+    "name,construct,texts",
+    [c for c in issue10_cases() if c[1] != "absent"],
+    ids=lambda x: x if isinstance(x, str) else "",
+)
+def test_issue10_construct_in_both_languages(name, construct, texts):
+    html = build_html(LETTER10 / name)
+    assert texts["zh"] in _texts(html, "zh-CN"), construct
+    assert texts["en"] in _texts(html, "en"), construct
+
+
+@pytest.mark.parametrize("name", ["availability.sla", "availability_alt.sla"])
+def test_issue10_absent_constructs_say_nothing(name):
+    """What a contract does not state, its letter does not say: the other
+    variant's constructs are missing from each."""
+    import yaml
+
+    absent = yaml.safe_load(SAYS10.read_text(encoding="utf-8"))[name]["absent"]
+    html = build_html(LETTER10 / name).split("</style>", 1)[1]
+    from html import unescape
+
+    text = unescape(re.sub(r"<[^>]+>", "", html))
+    assert [a for a in absent if a in text] == []
+
+
+def test_plain_targets_and_policy_say_only_what_is_stated():
+    """itops: whole months, plain targets, fee-based ladders, no combine or proration line."""
+    html = build_html(ROOT / "contracts" / "itops.sla")
+    body = html.split("</style>", 1)[1]
+    for absent in (
+        "分别计量",
+        "measured separately",
+        "按分钟计",
+        "counted to the second",
+        "有效服务时长",
+        "仅部分处于本承诺书有效期内",
+        "only partly within the term",
+        "适用多项可用性补偿",
+        "more than one availability credit item",
+        "实际计收费用",
+        "当季服务费",
+        "不低于 ¥",
+        "代金券",
+        "个工作日起",
+    ):
+        assert absent not in body, absent
+    assert "适用产品：云主机" in body and "Applies to: Object Storage" in body
+
+
+def test_no_rounding_sentence_without_a_rounding_rule():
+    text = re.sub(r"  credit late .*?\n  }\n  credit avail .*?\n  }\n", "", MINIMAL, flags=re.S).replace(
+        "  credits { rounding half_up to 0.01 per line }", "  credits { form refund }"
+    )
+    html = build_html(Path("noround.sla"), text=text)
+    zh, en = _texts(html, "zh-CN"), _texts(html, "en")
+    assert "补偿以退还已付服务费的形式提供。" in zh and "Credits are given as a refund of fees paid." in en
+    for absent in ("舍入", "round", "上限", "cap", "申请", "claim"):
+        assert absent not in zh + en, absent
+
+
+def test_ticket_ladder_scope_minimum_policy_restriction_and_claim_spans():
+    text = (
+        MINIMAL.replace("on response {", "on response of hosting {")
+        .replace("    cap 30%\n", "    minimum 100 CNY\n    cap 30%\n")
+        .replace("availability hosting 99.9% per month", "availability hosting 99.9% per month {\n    per pod\n  }")
+        .replace("below 99.9%: 10% of monthly_fee\n    below 99%:   25% of monthly_fee", "below 99.9%: 10% of charges")
+    )
+
+    def letter(claim: str) -> tuple[str, str]:
+        html = build_html(
+            Path("tickets.sla"),
+            text=text.replace(
+                "  credits { rounding half_up to 0.01 per line }",
+                f'  credits {{\n    form voucher "仅限本服务。" | "for this service only."\n    {claim}\n'
+                "    rounding half_up to 0.01 per total\n  }",
+            ),
+        )
+        return _texts(html, "zh-CN"), _texts(html, "en")
+
+    zh, en = letter("claim within 10bd after month_end on business")
+    assert "适用于涉及下列产品的服务请求：云主机" in zh and "Applies to requests concerning: Cloud hosting" in en
+    assert "依本项应就某一服务请求予以补偿的，补偿金额不低于 ¥100.00。" in zh
+    assert "Where a credit is owed under this item for a request, it is at least CN¥100.00." in en
+    # a resource kind the catalogue does not know is shown as the contract names it
+    assert "可用性按每个 pod 分别计量。" in zh and "Availability is measured separately for each pod." in en
+    assert "补偿以代金券形式提供，并受以下限制：仅限本服务。" in zh  # the restriction's own full stop is not doubled
+    assert "Credits are given as vouchers, subject to the following restriction: for this service only." in en
+    assert "客户应于当月结束后 10 个工作日内提出补偿申请（工作日按“工作时间”确定），逾期未申请的视为放弃。" in zh
+    assert (
+        "The Customer claims a credit within 10 business days after the end of the month "
+        "(business days as defined by “Business hours”); a credit not claimed in time lapses." in en
+    )
+    assert "同一产品每月的补偿按未经舍入的金额相加，合计金额统一舍入一次" in zh
+    zh, en = letter("claim from 3d within 2 months after month_end")
+    assert "客户应于当月结束后第 3 天起、2 个月内提出补偿申请" in zh
+    assert "no earlier than the 3rd day and no later than 2 months after the end of the month" in en
+    zh, en = letter("claim from 1 month within 3 months after report")
+    assert "客户应于收到相应服务报告后满 1 个月起、3 个月内提出补偿申请" in zh
+    assert "no earlier than 1 month and no later than 3 months after receiving the relevant service report" in en
+
+
+def test_monthly_maintenance_allowance_under_a_quarterly_target():
+    html = build_html(ROOT / "contracts" / "sla" / "backup.sla")
+    assert "每月累计不超过 2 小时（按每个自然月分别计算，可用性按季度或按年统计的亦同）" in _texts(html, "zh-CN")
+    assert (
+        "totals no more than 2 hours in any month (counted within each calendar month, "
+        "also where availability is measured per quarter or per year)" in _texts(html, "en")
+    )
+    assert "（按每个自然月分别计算" not in build_html(ROOT / "contracts" / "itops.sla")
+
+
+def test_ordinals(words):
+    zh, en = words
+    assert [en.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st",
+    ]  # fmt: skip

@@ -94,6 +94,8 @@ def _pieces(letter):
             elif isinstance(b, Items):
                 yield from b.items
             elif isinstance(b, Table):
+                if b.caption is not None:
+                    yield b.caption
                 yield from b.head
                 for row in b.rows:
                     for cell in row:
@@ -130,6 +132,88 @@ def test_every_piece_of_the_letter_is_in_the_pdf_in_both_languages(builds, path)
                 filled = Wording(lang).text(p, c.values)
                 assert "{" not in filled and flat(filled) in text, (lang, filled)
     assert flat(c.title["zh"]) in text and flat(c.title["en"]) in text
+
+
+LETTER10 = ROOT / "tests" / "letter"
+ISSUE10 = sorted((ROOT / "contracts" / "sla").glob("*.sla")) + [
+    LETTER10 / "availability.sla",
+    LETTER10 / "availability_alt.sla",
+]
+
+
+@pytest.fixture(scope="session")
+def builds10(tmp_path_factory):
+    """The issue-10 letter contracts of tests/letter/, built in one process."""
+    out = tmp_path_factory.mktemp("build-10")
+    sources = [str(LETTER10 / "availability.sla"), str(LETTER10 / "availability_alt.sla")]
+    run = subprocess.run(
+        [sys.executable, "-m", "slalang", "build", *sources, "-o", str(out), "--only", "pdf"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+def _pdf_of(path: Path, builds, builds10) -> Path:
+    folder = builds10 if path.parent == LETTER10 else builds[0]
+    return folder / f"{contract_of(path).contract.id}.pdf"
+
+
+@cache
+def pdftotext(path: Path) -> str:
+    """The PDF's text as poppler reads it (another reader than pypdf)."""
+    import shutil
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (Debian package poppler-utils)")
+    return subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.parametrize("path", ISSUE10, ids=lambda p: p.stem)
+def test_every_piece_of_an_availability_letter_is_in_the_pdf(builds, builds10, path):
+    """The SLA corpus and the issue-10 letter contracts: every composed piece,
+    in both languages, in the PDF text (pdftotext)."""
+    from slalang import letter
+    from slalang.letter import document
+
+    result = contract_of(path)
+    c = result.contract
+    ctx = BuildContext(str(path), result.source, c, frozenset({"pdf"}))
+    composed = document.compose(c, letter.source_sha256(ctx))
+    text = flat(pdftotext(_pdf_of(path, builds, builds10)))
+    missing = []
+    for bi in _pieces(composed):
+        for said in bi:
+            plain = flat(htmllib.unescape(re.sub(r"<[^>]+>", "", str(said.html))))
+            if plain and plain not in text:
+                missing.append((said.lang, plain))
+    assert not missing, missing[:5]
+
+
+def _issue10_says():
+    import yaml
+
+    return yaml.safe_load((LETTER10 / "issue10.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", ["availability.sla", "availability_alt.sla"])
+def test_issue10_constructs_in_the_pdf_in_both_languages(builds, builds10, name):
+    says = _issue10_says()[name]
+    text = flat(pdftotext(_pdf_of(LETTER10 / name, builds, builds10)))
+    missing = [
+        (construct, lang, t[lang])
+        for construct, t in says.items()
+        if construct != "absent"
+        for lang in ("zh", "en")
+        if flat(t[lang]) not in text
+    ]
+    assert missing == []
+    assert [a for a in says["absent"] if flat(a) in text] == []
 
 
 def test_itops_clauses_and_matrix_values(builds):

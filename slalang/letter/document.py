@@ -664,7 +664,7 @@ class Composer:
                 text = w.say("credits.claim", **args)
             else:
                 o = claim.opens
-                args["opens"] = w.say(f"credits.opens.{o.unit}", n=o.count, nth=w.ordinal(o.count))
+                args["opens"] = w.say(f"credits.opens.{o.unit}", nth=w.ordinal(o.count), span=w.claim_span(o))
                 text = w.say("credits.claim_opens", **args)
             note = w.say("credits.claim_calendar", calendar=calendar) if calendar is not None else ""
             return w.say("credits.claim_end", claim=text, calendar=note)
@@ -866,6 +866,10 @@ class Composer:
             )
         if ex.maintenance is not None:
             mt = ex.maintenance
+            # A monthly allowance is applied within each calendar month, also
+            # for a target measured per quarter or year (SEMANTICS §3).
+            allowance = PERIOD_MONTHS[mt.max_period or "month"]
+            longer = any(PERIOD_MONTHS[a.period] > allowance for a in self.c.availability)
 
             def maintenance(w: Wording) -> str:
                 conditions = []
@@ -876,6 +880,7 @@ class Composer:
                         w.say(
                             "exclusions.maintenance_max", max=mt.max, period=w.raw(f"period.{mt.max_period or 'month'}")
                         )
+                        + (w.say(f"exclusions.maintenance_max_each.{mt.max_period or 'month'}") if longer else "")
                     )
                 if mt.windows:
                     conditions.append(w.say("exclusions.maintenance_window", windows=w.weekly(mt.windows, each=True)))
