@@ -158,6 +158,27 @@ def _window_spans(m: Maintenance, lo: int, hi: int, tz: ZoneInfo) -> list[tuple[
 _RUNS = {v: re.compile(re.escape(bytes([v])) + b"+") for v in (DOWN, MAINT)}
 
 
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[list[int]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], b)
+        else:
+            out.append([a, b])
+    return [(a, b) for a, b in out]
+
+
+def _runs(buf: bytearray, value: int, marked: list[tuple[int, int]], lo: int = 0, hi: int | None = None):
+    """The maximal runs of `value`, in order. Only the marked stretches are
+    scanned: every second outside them is up, so no run crosses their edges."""
+    hi = len(buf) if hi is None else hi
+    for a, b in marked:
+        a, b = max(a, lo), min(b, hi)
+        if a < b:
+            for run in _RUNS[value].finditer(buf, a, b):
+                yield run.span()
+
+
 def measure(target: Target, rows: list[Row], label: str) -> Measure:
     tz = ZoneInfo(target.tz)
     p0, p1 = part(target, label)
@@ -183,6 +204,7 @@ def measure(target: Target, rows: list[Row], label: str) -> Measure:
     for value, spans in ((DOWN, plain), (MAINT, maint), (EXCL, excl)):
         for a, b in spans:
             buf[a - p0 : b - p0] = bytes([value]) * (b - a)
+    marked = _merged([(a - p0, b - p0) for a, b in plain + excl])
     # The allowance, within each calendar month (or quarter/year), earliest first.
     if m is not None and m.max_seconds is not None and maint:
         first = dt.datetime.fromtimestamp(p0, tz).date()
@@ -191,8 +213,7 @@ def measure(target: Target, rows: list[Row], label: str) -> Measure:
             nxt = _add_months(d, MONTHS[m.max_period])
             lo, hi = max(_midnight(d, tz), p0) - p0, min(_midnight(nxt, tz), p1) - p0
             left = m.max_seconds
-            for run in _RUNS[MAINT].finditer(buf, lo, hi):
-                a, b = run.span()
+            for a, b in _runs(buf, MAINT, marked, lo, hi):
                 keep = min(left, b - a)
                 left -= keep
                 if a + keep < b:
@@ -201,8 +222,8 @@ def measure(target: Target, rows: list[Row], label: str) -> Measure:
     excluded = buf.count(EXCL)
     allowed = buf.count(MAINT)
     outages = []
-    for run in _RUNS[DOWN].finditer(buf):
-        n = run.end() - run.start()
+    for a, b in _runs(buf, DOWN, marked):
+        n = b - a
         g = target.ignore_under
         if g is not None and (n <= g if target.ignore_inclusive else n < g):
             continue

@@ -154,7 +154,7 @@ def check_against_oracle(stem: str, rules, rows) -> None:
         assert got == exp, f"{stem} {res} {label}: runtime {got} ≠ oracle {exp} (outages {want.outages})"
 
 
-SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 @pytest.mark.parametrize("stem", sorted(TARGETS))

@@ -37,7 +37,8 @@ def at(text: str) -> int:
 
 @cache
 def fixture(stem: str) -> dict:
-    return yaml.safe_load((FIXTURES / f"{stem}.expected.yaml").read_text(encoding="utf-8"))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load((FIXTURES / f"{stem}.expected.yaml").read_text(encoding="utf-8"), Loader=loader)
 
 
 @cache
@@ -241,8 +242,8 @@ def check_outcomes(stem: str, sc: dict, outcomes) -> None:
 SCENARIOS = [
     pytest.param(p.stem, i, id=f"{p.stem}-{i}")
     for p in CORPUS
-    for i in range(len(yaml.safe_load((FIXTURES / f"{p.stem}.expected.yaml").read_text(encoding="utf-8"))["scenarios"]))
     if (FIXTURES / f"{p.stem}.expected.yaml").exists()
+    for i in range(len(fixture(p.stem)["scenarios"]))
 ]
 
 
@@ -390,7 +391,7 @@ def _sweep_params():
         path = FIXTURES / f"{p.stem}.expected.yaml"
         if not path.exists():
             continue
-        for i, sw in enumerate(yaml.safe_load(path.read_text(encoding="utf-8")).get("sweep", ())):
+        for i, sw in enumerate(fixture(p.stem).get("sweep", ())):
             out.append(pytest.param(p.stem, i, id=f"{p.stem}-{sw['product']}-{sw['period']}"))
     return out
 
@@ -555,3 +556,34 @@ def test_round_to_helper():
     assert round_to(Fraction(45000, 31), "0.01", "half_up") == Decimal("1451.61")
     assert round_to(Fraction("99.999"), "0.01", "down") == Decimal("99.99")
     assert round_to(Fraction(5000), "0.01", "up") == Decimal("5000.00")
+
+
+# ---------------------------------------------------------------- claims
+
+
+@pytest.mark.parametrize("stem", [p.stem for p in CORPUS if "claims" in fixture(p.stem)])
+def test_claims_are_judged_on_the_contract_calendar(stem, tmp_path):
+    from slalang.cli import main
+
+    want = fixture(stem)["claims"]
+    (tmp_path / "rules.json").write_text(rules_doc(stem), encoding="utf-8")
+    (tmp_path / "tickets.csv").write_text("id,priority,opened_at\n", encoding="utf-8")
+    (tmp_path / "downtime.jsonl").write_text("", encoding="utf-8")
+    rows = [{k: w.get(k) for k in ("product", "resource", "period", "claimed_on")} for w in want]
+    (tmp_path / "claims.jsonl").write_text(_jsonl(rows), encoding="utf-8")
+    argv = ["eval", str(tmp_path / "rules.json"), str(tmp_path / "tickets.csv")]
+    argv += ["--downtime", str(tmp_path / "downtime.jsonl"), "--claims", str(tmp_path / "claims.jsonl")]
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main([*argv, "--format", "json"])
+    assert rc == 0, err.getvalue()
+    got = json.loads(out.getvalue())["claims"]
+    assert len(got) == len(want), got
+    for w, g in zip(want, got, strict=True):
+        what = f"{stem} {w['product']} {w['period']} claimed {w['claimed_on']}"
+        assert (g["product"], g.get("resource"), g["period"]) == (w["product"], w.get("resource"), w["period"]), what
+        assert g["claimed_on"] == w["date"], f"{what}: {g}"
+        assert g["status"] == w["status"], f"{what}: {g}"
+        for field in ("first_day", "last_day"):
+            if field in w:
+                assert g[field] == w[field], f"{what}: {g}"
