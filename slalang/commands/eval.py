@@ -806,7 +806,8 @@ def cmd_eval(args) -> int:
             try:
                 report.add_availability(ledger.results())
             except TicketError as exc:  # a credit on a product with no fee, charges not given
-                return bad_file(args.charges if exc.key and exc.key.startswith("charges.") else args.downtime, exc)
+                charges = exc.key is not None and exc.key.startswith("charges.")
+                return bad_file((args.charges if charges else None) or args.downtime or args.charges, exc)
         rep = report.result()
         if claims is not None:
             rows = []
