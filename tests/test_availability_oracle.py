@@ -74,8 +74,15 @@ TARGETS = {
         ),
     ),
 }
+NETWORK_TERM = (dt.date(2026, 4, 1), dt.date(2027, 3, 31))
+TARGETS["network"] = (
+    # network.sla: vpc per region, per full minute, outages up to 5m not counted; term April to March.
+    "vpc",
+    True,
+    Target("Asia/Shanghai", NETWORK_TERM, "month", counting="full_minute", ignore_under=300, ignore_inclusive=True),
+)
 EXCLUSION = {"instance": "customer_caused", "queue": "customer_caused", "backup": "customer_caused"}
-EXCLUSION |= {"cdn": "force_majeure", "database": "customer_caused"}
+EXCLUSION |= {"cdn": "force_majeure", "database": "customer_caused", "network": "customer_caused"}
 # Anchors: instants near period, window and term boundaries the random rows cluster around.
 ANCHORS = {
     "instance": [at(2026, 5, 1), at(2026, 4, 15, 12)],
@@ -83,6 +90,7 @@ ANCHORS = {
     "backup": [at(2026, 4, 1), at(2026, 3, 29, 2), at(2026, 2, 1, 1)],  # quarter start, Sundays
     "cdn": [at(2026, 3, 17), at(2026, 4, 1), at(2026, 9, 16, 20)],  # term start, month, term end
     "database": [at(2026, 6, 7, 3), at(2026, 7, 1)],
+    "network": [at(2026, 4, 1), at(2026, 5, 1), at(2027, 3, 31, 20)],  # term start, month, term end
 }
 # Maintenance windows' starts (several in one month, to exhaust its allowance).
 WINDOWS = {
@@ -258,6 +266,8 @@ FIXTURE_TARGETS = {(stem, product): (per_res, t) for stem, (product, per_res, t)
 FIXTURE_TARGETS |= {("compute", p): (False, PLAIN_MONTH) for p in ("vm", "lb")}
 FIXTURE_TARGETS |= {("storage", p): (False, PLAIN_MONTH) for p in ("standard", "ia", "archive")}
 FIXTURE_TARGETS |= {("api", "gateway"): (False, API)}
+FIXTURE_TARGETS |= {("network", "vpc"): (True, TARGETS["network"][2])}
+FIXTURE_TARGETS |= {("network", "dns"): (False, Target("Asia/Shanghai", NETWORK_TERM, "year"))}
 
 
 def check_credit(stem, sc, line, avail, target) -> None:
@@ -273,7 +283,7 @@ def check_credit(stem, sc, line, avail, target) -> None:
         ),
         None,
     )
-    months = 3 if "-Q" in line["period"] else 1
+    months = 3 if "-Q" in line["period"] else 12 if len(line["period"]) == 4 else 1
     proration = "1"
     if stem == "cdn" and line["period"] in ("2026-03", "2026-09"):
         proration = {"2026-03": "15/31", "2026-09": "16/30"}[line["period"]]

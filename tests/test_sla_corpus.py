@@ -362,6 +362,16 @@ def expected_owed(fx: dict, product: str, line: Fraction, sweep: dict) -> Decima
     return min(rounded, round_to(amount, r["quantum"], "down"))
 
 
+def cap_key(fx: dict, label: str) -> str:
+    """The cap period (`credits { cap … per P }`) holding a period label."""
+    per = (fx.get("cap") or {}).get("per", "month")
+    if per == "year":
+        return label[:4]
+    if per == "quarter" and "-Q" not in label and len(label) == 7:
+        return f"{label[:4]}-Q{(int(label[5:]) - 1) // 3 + 1}"
+    return label
+
+
 def sweep_points(fx: dict, sw: dict) -> list[tuple[str, int | Decimal]]:
     """(how, value): ("given", percent) and ("units", downtime units) around every threshold."""
     thresholds = sorted(
@@ -454,7 +464,8 @@ def test_threshold_sweep(stem, index):
         )
         if r["scope"] == "line":
             assert dec(row["credit"]) == round_to(line, r["quantum"], r["mode"]), f"{what}: report {row}"
-        owed = [c for c in rep["credits"] if (c["product"], c["period"]) == (product, key)]
+        ck = cap_key(fx, key)
+        owed = [c for c in rep["credits"] if (c["product"], c["period"]) == (product, ck)]
         want = expected_owed(fx, product, line, sw)
         assert dec(owed[0]["owed"] if owed else 0) == want, f"{what}: owed {owed}, expected {want}"
 
