@@ -236,6 +236,44 @@ def test_the_worked_example_in_docs_is_current():
     assert (DATA / "worked-tickets.csv").read_text(encoding="utf-8") in doc
 
 
+def test_the_per_instance_worked_example_in_docs_is_current(tmp_path):
+    """docs/runtime.md's per-instance example (minute rounding, a grace, charges) verbatim."""
+    doc = (ROOT / "docs" / "runtime.md").read_text(encoding="utf-8")
+    out = run("build", "--rules", ROOT / "contracts" / "sla" / "instance.sla", "-o", tmp_path)
+    assert out.returncode == 0, out.stderr
+    report = run(
+        "eval",
+        tmp_path / "sla-instance.rules.json",
+        DATA / "worked-instance-tickets.csv",
+        "--downtime",
+        DATA / "worked-instance-downtime.csv",
+        "--charges",
+        DATA / "worked-instance-charges.csv",
+    )
+    assert report.returncode == 0, report.stderr
+    assert report.stdout in doc
+    for name in ("worked-instance-downtime.csv", "worked-instance-charges.csv"):
+        assert (DATA / name).read_text(encoding="utf-8") in doc
+    rep = json.loads(
+        run(
+            "eval",
+            tmp_path / "sla-instance.rules.json",
+            DATA / "worked-instance-tickets.csv",
+            "--downtime",
+            DATA / "worked-instance-downtime.csv",
+            "--charges",
+            DATA / "worked-instance-charges.csv",
+            "--format",
+            "json",
+        ).stdout
+    )
+    rows = {r["resource"]: r for r in rep["availability"]}
+    assert (rows["i-1"]["downtime_seconds"], rows["i-1"]["credit"]) == (1980, "81.24")
+    assert (rows["i-2"]["downtime_seconds"], rows["i-2"]["met"]) == (540, True)
+    assert (rows["i-3"]["downtime_seconds"], rows["i-3"]["credit"]) == (36000, "360.00")
+    assert rep["credits"][0]["owed"] == "441.24"
+
+
 def test_progress_bar_only_on_a_terminal(tmp_path):
     import pty
 
