@@ -610,35 +610,41 @@ class Composer:
         for ladder in self.c.credit_ladders:
             s.blocks.append(Subheading(self.text(ladder.title)))
             s.blocks.extend(self.ladder(ladder))
-        if policy is None:
-            return s
-        targets = list(self.c.availability)
+        general = self.policy(policy) if policy is not None else []
+        if general and self.c.credit_ladders:
+            # Under their own heading: they are not part of the last ladder.
+            s.blocks.append(Subheading(self.say("credits.general")))
+        s.blocks.extend(general)
+        return s
+
+    def policy(self, policy: CreditPolicy) -> list[Block]:
+        """The `credits { … }` rules that apply across the ladders."""
+        out: list[Block] = []
+        ladders = self.c.credit_ladders
         if policy.cap is not None:
             period = policy.cap_period or "month"
             cap = self.amount(policy.cap, fees=period)
-            s.blocks.append(
-                Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"), cap=cap(w))))
-            )
+            out.append(Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"), cap=cap(w)))))
         if policy.combine is not None:
-            unit, combine = self.unit_of(targets), policy.combine
-            s.blocks.append(Para(self.each(lambda w: w.say(f"credits.combine.{combine}", unit=unit(w)))))
+            unit, combine = self.unit_of(list(self.c.availability)), policy.combine
+            out.append(Para(self.each(lambda w: w.say(f"credits.combine.{combine}", unit=unit(w)))))
         if any(
             self.cut(a.period)
-            for ladder in self.c.credit_ladders
+            for ladder in ladders
             if any(x.percent is not None and x.base == "monthly_fee" for x in self.ladder_amounts(ladder))
             for a in self.covered(ladder)
         ):
-            s.blocks.append(Para(self.say(f"credits.partial.{policy.partial_periods}")))
-        if policy.form is not None and any(ld.form is None for ld in self.c.credit_ladders):
-            own = any(ld.form is not None for ld in self.c.credit_ladders)
-            s.blocks.append(Para(self.form(policy.form, "form_other" if own else "form")))
-        elif policy.form is not None and not self.c.credit_ladders:
-            s.blocks.append(Para(self.form(policy.form, "form")))
+            out.append(Para(self.say(f"credits.partial.{policy.partial_periods}")))
+        # A ladder's own form prevails for its credits; the policy's form is
+        # said for the others (and not at all when every ladder has its own).
+        if policy.form is not None and (not ladders or any(ld.form is None for ld in ladders)):
+            own = any(ld.form is not None for ld in ladders)
+            out.append(Para(self.form(policy.form, "form_other" if own else "form")))
         if policy.claim is not None:
-            s.blocks.append(Para(self.claim(policy.claim)))
+            out.append(Para(self.claim(policy.claim)))
         if policy.rounding is not None:
-            s.blocks.extend(self.rounding(policy))
-        return s
+            out.extend(self.rounding(policy))
+        return out
 
     def form(self, form: CreditForm, key: str) -> Bi:
         restriction = form.restriction
@@ -731,6 +737,8 @@ class Composer:
                 return title
             return w.say("credits.per_resource", product=title, resource=w.resource(a.resource))
 
+        if not covered:
+            return None
         key = "credits.applies" if ladder.products else "credits.applies_all"
         return self.each(lambda w: w.say(key, products=w.listing(product(w, a) for a in covered)))
 
