@@ -347,3 +347,105 @@ def test_oracle_agrees_with_the_hand_computed_fixtures():
                 check_credit(path.stem, sc, line, m.availability, t)
                 checked += 1
     assert checked >= 20
+
+
+# ---------------------------------------------------------------- a zone with daylight saving time
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(*args) -> int:
+    return int(dt.datetime(*args, tzinfo=BERLIN).timestamp())
+
+
+def _in_berlin(stem: str, tmp) -> object:
+    """The corpus contract with its timezone moved to Europe/Berlin (DST on
+    29 March and 25 October 2026, both Sundays)."""
+    import json
+
+    from test_sla_corpus import ROOT
+
+    from slalang.build import build_one
+    from slalang.runtime import Rules, loads_rules
+
+    text = (ROOT / "contracts" / "sla" / f"{stem}.sla").read_text(encoding="utf-8")
+    path = tmp / f"{stem}-berlin.sla"
+    path.write_text(text.replace('"Asia/Shanghai"', '"Europe/Berlin"'), encoding="utf-8")
+    out = build_one(str(path), frozenset({"rules"}))
+    doc = next(v for k, v in out.files.items() if k.endswith(".rules.json"))
+    assert json.loads(doc)["timezone"] == "Europe/Berlin"
+    return Rules(loads_rules(doc if isinstance(doc, bytes) else doc.encode()))
+
+
+@pytest.fixture(scope="module")
+def berlin_rules(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("berlin")
+    return {stem: _in_berlin(stem, tmp) for stem in ("backup", "cdn")}
+
+
+BERLIN_TARGETS = {
+    "backup": (
+        "backup",
+        False,
+        Target(
+            "Europe/Berlin",
+            YEAR,
+            "quarter",
+            maintenance=Maintenance(72 * 3600, 2 * 3600, "month", (("sun", "00:00", "06:00"),)),
+        ),
+    ),
+    "cdn": ("cdn", False, Target("Europe/Berlin", (dt.date(2026, 3, 17), dt.date(2026, 9, 16)), "month")),
+}
+
+
+def test_oracle_in_a_dst_zone():
+    # 17–31 March in Berlin lose an hour on 29 March; the Sunday window 00:00–06:00 lasts 5 h
+    # that day and 7 h on 25 October.
+    cdn = BERLIN_TARGETS["cdn"][2]
+    assert measure(cdn, [], "2026-03").denominator == 15 * 86400 - 3600
+    backup = BERLIN_TARGETS["backup"][2]
+    rows = [Row(berlin(2026, 3, 28, 22), berlin(2026, 3, 29, 8), "maintenance", berlin(2026, 3, 1))]
+    m = measure(backup, rows, "2026-Q1")
+    assert (m.maintenance, m.downtime) == (2 * 3600, 9 * 3600 - 2 * 3600)  # 9 h elapsed, 5 h in the window
+    rows = [Row(berlin(2026, 10, 25), berlin(2026, 10, 25, 6), "maintenance", berlin(2026, 10, 1))]
+    assert measure(backup, rows, "2026-Q4").maintenance == 2 * 3600
+    assert measure(backup, rows, "2026-Q4").downtime == 5 * 3600
+
+
+@pytest.mark.parametrize("stem", sorted(BERLIN_TARGETS))
+def test_random_downtime_in_a_dst_zone_against_the_oracle(stem, berlin_rules):
+    from slalang.runtime.availability import AvailabilityLedger
+
+    product, _, target = BERLIN_TARGETS[stem]
+    anchors = {
+        "backup": [berlin(2026, 3, 29), berlin(2026, 10, 25), berlin(2026, 4, 1)],
+        "cdn": [berlin(2026, 3, 17), berlin(2026, 3, 29, 2), berlin(2026, 4, 1)],
+    }[stem]
+    lo = berlin(2026, 3, 17) if stem == "cdn" else berlin(2026, 1, 1)
+    code = st.sampled_from([None, None, "customer_caused" if stem == "backup" else "force_majeure", "maintenance"])
+
+    @st.composite
+    def one(draw):
+        c = draw(code)
+        if c == "maintenance" and target.maintenance is None:
+            c = None
+        start = max(lo, draw(st.sampled_from(anchors)) + draw(st.integers(-6 * 3600, 10 * 3600)))
+        end = start + draw(st.one_of(st.integers(1, 3600), st.integers(1, 12 * 3600)))
+        notified = start - draw(st.sampled_from([5 * 86400, 72 * 3600, 72 * 3600 - 1])) if c == "maintenance" else None
+        return Row(start, end, c, notified)
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.lists(one(), min_size=1, max_size=6))
+    def run(rows):
+        ledger = AvailabilityLedger(berlin_rules[stem])
+        for r in rows:
+            ledger.add_downtime(product, r.start, r.end, exclusion=r.code, notified_at=r.notified_at)
+        outcomes = {o.period: o for o in ledger.results() if o.product == product}
+        assert labels_touched(target, rows) <= set(outcomes)
+        for label, o in outcomes.items():
+            want = measure(target, rows, label)
+            got = (o.total_seconds, o.downtime_seconds, o.excluded_seconds, o.maintenance_seconds, o.availability)
+            exp = (want.denominator, want.downtime, want.excluded, want.maintenance, want.availability)
+            assert got == exp, f"{stem} {label}: runtime {got} ≠ oracle {exp}"
+
+    run()
