@@ -598,3 +598,32 @@ def test_claims_are_judged_on_the_contract_calendar(stem, tmp_path):
         for field in ("first_day", "last_day"):
             if field in w:
                 assert g[field] == w[field], f"{what}: {g}"
+
+
+def test_error_rate_column_in_eval(tmp_path):
+    # api scenario 1 with `error_rate` (%) instead of `errors`: 9 buckets at 6 % → down,
+    # 3 at exactly 5 % → not down, one at 5.01 % → down: 10 down of 8064 → 99.875992…% → 1234.57.
+    rows = [
+        {"product": "gateway", "start": f"2026-02-10T10:{5 * i:02d}:00", "requests": 100, "error_rate": "6"}
+        for i in range(9)
+    ]
+    rows += [
+        {"product": "gateway", "start": f"2026-02-11T10:{5 * i:02d}:00", "requests": 100, "error_rate": "5"}
+        for i in range(3)
+    ]
+    rows += [{"product": "gateway", "start": "2026-02-12T10:00:00", "requests": 10000, "error_rate": "5.01"}]
+    (tmp_path / "rules.json").write_text(rules_doc("api"), encoding="utf-8")
+    (tmp_path / "tickets.csv").write_text("id,priority,opened_at\n", encoding="utf-8")
+    (tmp_path / "downtime.jsonl").write_text(_jsonl(rows), encoding="utf-8")
+    from slalang.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["eval", str(tmp_path / "rules.json"), str(tmp_path / "tickets.csv")]
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        rc = main([*argv, "--downtime", str(tmp_path / "downtime.jsonl"), "--format", "json"])
+    assert rc == 0, err.getvalue()
+    rep = json.loads(out.getvalue())
+    row = _row(rep, "gateway", "2026-02")
+    assert row["downtime_seconds"] == 3000
+    assert dec(row["availability_percent"]) == Decimal("99.8759")
+    assert dec(row["credit"]) == Decimal("1234.57")
