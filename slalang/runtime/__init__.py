@@ -10,10 +10,16 @@ the contract model — so a service can enforce a contract from its
     cal = rules.calendars["business"]
     cal.add(opened_at, 30 * 60)                      # epoch seconds or aware datetime
     outcome = rules.evaluate(runtime.Ticket("T-1", "P1", opened_at, first_response_at=…))
+    ledger = runtime.AvailabilityLedger(rules)       # availability per product/resource and period
+    ledger.add_downtime("ecs", start, end, resource="i-1"); ledger.add_charges("ecs", "2026-04", amount, resource="i-1")
+    report = runtime.PeriodReport(rules); report.add(outcome); report.add_availability(ledger.results())
 
 Errors: `RulesError` (kind io | malformed | version | checksum) from the
-loaders, `TicketError` (with `.column`) for a ticket the rules cannot judge,
-`CalendarRangeError` for an instant outside the days a calendar covers."""
+loaders (a `slalang.rules/v1` file is a `version` error: rebuild it),
+`TicketError` (with `.column`) for a ticket, downtime, charges or claim row
+the rules cannot judge, `CalendarRangeError` for an instant outside the days a
+calendar covers (availability periods never need one: their bounds come from
+the timezone)."""
 
 from slalang.ruleschema import SCHEMA_ID, RuleFile, RulesError
 from slalang.runtime.calendar import BusinessCalendar, CalendarRangeError
@@ -36,6 +42,7 @@ __all__ = [
     "loads_rules",
     "open_rules",
     "AvailabilityLedger",
+    "ClaimWindows",
     "PeriodReport",
 ]
 
@@ -51,6 +58,10 @@ def __getattr__(name):
         from slalang.runtime.availability import AvailabilityLedger
 
         return AvailabilityLedger
+    if name == "ClaimWindows":
+        from slalang.runtime.availability import ClaimWindows
+
+        return ClaimWindows
     if name == "PeriodReport":
         from slalang.runtime.report import PeriodReport
 
