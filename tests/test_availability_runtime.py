@@ -197,6 +197,8 @@ def test_an_absent_first_response_column_is_not_measured(tmp_path):
     response = [x for x in rep["sla"] if x["metric"] == "response"]
     assert sum(x["not_measured"] for x in response) > 0 and sum(x["breached"] + x["met"] for x in response) == 0
     assert all(c["tickets"] == "0.00" for c in rep["credits"])
+    rc, out, err = run_eval(r, tickets, "--at", "now", "--per-ticket", "--format", "json")
+    assert rc == 0 and not any("response_delay" in json.loads(x)["credits"] for x in out.splitlines())
     rc, out, err = run_eval(r, tickets, "--at", "2026-12-31T23:00", "--lang", "zh")
     assert "警告" in err and "`first_response_at`" in err and "未计量" in out
 
