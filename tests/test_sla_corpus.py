@@ -156,11 +156,16 @@ def run_cli(stem: str, sc: dict, tmp: Path) -> tuple[int, dict, str]:
     if sc.get("charges"):
         (tmp / "charges.jsonl").write_text(_jsonl(sc["charges"]), encoding="utf-8")
         argv += ["--charges", str(tmp / "charges.jsonl")]
-    argv += ["--format", "json"]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        rc = main(argv)
+        rc = main([*argv, "--format", "json"])
     text = out.getvalue()
+    if rc == 0:  # the table report of the same inputs, in both languages, prints too
+        for lang in ("zh", "en"):
+            table, terr = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(table), contextlib.redirect_stderr(terr):
+                assert main([*argv, "--format", "table", "--lang", lang]) == 0, terr.getvalue()
+            assert table.getvalue().strip()
     return rc, (json.loads(text) if rc == 0 and text.strip() else {}), err.getvalue()
 
 
