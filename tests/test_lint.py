@@ -861,3 +861,12 @@ def test_docs_show_a_finding_in_each_language():
     zh = (CASES / "off_hours_stricter.zh.expected").read_text(encoding="utf-8")
     assert blocks[0] in en and blocks[1] in zh
     assert "--lang zh" in DOC
+
+
+def test_a_share_of_the_billed_charges_needs_no_fee(capsys):
+    # contracts/sla/instance.sla credits `10% of charges` and declares no fee:
+    # the charges are data, so the ladder pays (L301 said it never could), and
+    # a share of the charges does not compare with the fee-based cap (L302).
+    code, out, err = run(capsys, "contracts/sla/instance.sla", "--format", "json")
+    found = {f["code"] for f in json.loads(out)["diagnostics"]}
+    assert "L301" not in found and "L302" not in found

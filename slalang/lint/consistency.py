@@ -35,8 +35,12 @@ def exceeds(a: model.Amount, b: model.Amount, fees: dict[str, Decimal]) -> str |
     """Whether amount `a` is larger than `b`: "" when it always is, the name of
     a product for which it is (percent against money needs the fees), None
     when it is not or cannot be told."""
+    if a.money is None and b.money is None and (a.base or "monthly_fee") != (b.base or "monthly_fee"):
+        return None  # shares of the fee and of the billed charges do not compare
     if (a.money is None) == (b.money is None):
         return "" if _value(a) > _value(b) else None
+    if "charges" in (a.base, b.base):
+        return None  # the charges are data, known only when credits are computed
     for product, fee in sorted(fees.items()):
         if _money(a, fee) > _money(b, fee):
             return product
@@ -89,7 +93,8 @@ def ladder_never_pays(ctx: LintContext):
             )
             continue
         amounts = [ladder.step.amount] if ladder.step else [t.amount for t in ladder.tiers]
-        if all(a.money is None for a in amounts) and not fees:
+        # A share of the billed charges needs no fee (the charges are data).
+        if all(a.money is None and a.base != "charges" for a in amounts) and not fees:
             yield Finding(
                 where,
                 msg("L301.no_fee.message", ladder=Verbatim(ladder.name)),

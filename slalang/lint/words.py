@@ -58,6 +58,8 @@ def amount(a: model.Amount) -> Msg:
         if a.money.currency == "CNY":
             return msg("words.amount.cny", amount=a.money.amount)
         return msg("words.amount.money", amount=a.money.amount, currency=a.money.currency)
+    if a.base == "charges":
+        return msg("words.amount.percent_of_charges", percent=a.percent)
     return msg("words.amount.percent_of_fee" if a.base else "words.amount.percent", percent=a.percent)
 
 
