@@ -725,14 +725,14 @@ def cmd_eval(args) -> int:
             raise UsageError(f"{args.charges}: {_os_reason(exc, lang)}")
         with cfh:
             try:
-                for entry in read_charges(cfh, _input_kind(args.charges)):
-                    if isinstance(entry, RowError):
-                        if not row_error(args.charges, entry):
+                for charge in read_charges(cfh, _input_kind(args.charges)):
+                    if isinstance(charge, RowError):
+                        if not row_error(args.charges, charge):
                             return EXIT_ERRORS
                         continue
-                    n, c = entry
+                    n, ch = charge
                     try:
-                        ledger.add_charges(c.product, c.period, c.amount, resource=c.resource)
+                        ledger.add_charges(ch.product, ch.period, ch.amount, resource=ch.resource)
                     except TicketError as exc:
                         if not row_error(args.charges, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
                             return EXIT_ERRORS
@@ -817,14 +817,14 @@ def cmd_eval(args) -> int:
                 raise UsageError(f"{args.claims}: {_os_reason(exc, lang)}")
             with cfh:
                 try:
-                    for entry in read_claims(cfh, rules.tz, _input_kind(args.claims)):
-                        if isinstance(entry, RowError):
-                            if not row_error(args.claims, entry):
+                    for claim in read_claims(cfh, rules.tz, _input_kind(args.claims)):
+                        if isinstance(claim, RowError):
+                            if not row_error(args.claims, claim):
                                 return EXIT_ERRORS
                             continue
-                        n, c = entry
+                        n, cl = claim
                         try:
-                            j = claims.judge(c.product, c.period, c.claimed_on, c.resource)
+                            j = claims.judge(cl.product, cl.period, cl.claimed_on, cl.resource)
                         except TicketError as exc:
                             if not row_error(args.claims, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
                                 return EXIT_ERRORS

@@ -533,7 +533,7 @@ def credit_ladder(lw: Lowering, node: ast.Node, name: ast.Name) -> model.CreditL
     # A bare percentage (`cap 30%`, `minimum 1%`) has the base of the ladder's rules.
     step, tier_models, cap, minimum = (
         _with_base(step, base),
-        [_with_base(t, base) for t in tier_models],
+        [t for t in (_with_base(t, base) for t in tier_models) if t is not None],
         _with_base(cap, base),
         _with_base(minimum, base),
     )
@@ -684,10 +684,10 @@ def claim(lw: Lowering, node: ast.Node) -> model.Claim:
     opens_node = node.first("claim_opens")
     opens = claim_span(lw, opens_node.must("claim_span"), calendar) if opens_node is not None else None
     within = spans[0]
-    if opens is not None and _span_days(opens) >= _span_days(within):
+    if opens is not None and opens_node is not None and _span_days(opens) >= _span_days(within):
         lw.err("E0510", M("E0510.opens_after_close"), opens_node.span, M("E0510.opens_after_close_hint"))
         raise Abort
-    if calendar is not None and "business_days" not in (within.unit, opens.unit if opens else None):
+    if cal is not None and "business_days" not in (within.unit, opens.unit if opens else None):
         lw.err("E0510", M("E0510.calendar_unused"), cal.span, M("E0510.calendar_unused_hint"))
         raise Abort
     return new(

@@ -47,10 +47,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 from slalang.ruleschema import Problem
+from slalang.runtime.calendar import WEEKDAY_INDEX
 from slalang.runtime.engine import Rules, TicketError, unknown_exclusion
 from slalang.terms import PERIOD_MONTHS
 
-WEEKDAY_INDEX = {d: i for i, d in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))}
 PERIOD_EXAMPLES = {"month": "2026-03", "quarter": "2026-Q1", "year": "2026"}
 _EXCL, _MAINT, _DOWN = 0, 1, 2  # precedence: a lower tag wins
 
@@ -536,8 +536,9 @@ class AvailabilityLedger:
             while d <= last:
                 months.append(self._charges.get((product, resource, period_key(d, "month"))))
                 d = add_months(d, 1)
-            if all(m is not None for m in months):
-                return sum(months, Decimal(0))  # type: ignore[arg-type]
+            known = [m for m in months if m is not None]
+            if len(known) == len(months):
+                return sum(known, Decimal(0))
         who = f"`{product}` {resource}" if resource else f"`{product}`"
         raise TicketError(
             "charges",

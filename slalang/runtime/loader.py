@@ -308,14 +308,14 @@ def _v2_consistency(r: RuleFile, products: set[str], calendars: set[str]) -> Pro
         amounts = [t.amount for t in ld.tiers] + [a for a in (ld.minimum, ld.cap) if a is not None]
         if ld.step is not None:
             amounts.append(ld.step.amount)
-        for a in amounts:
-            if (a.money is None) == (a.percent is None):
+        for amt in amounts:
+            if (amt.money is None) == (amt.percent is None):
                 return Problem(
                     "rules.amount_shape",
                     f"an amount of ladder `{ld.name}` must be money or a percentage",
                     ladder=ld.name,
                 )
-            if a.base == "charges" and ld.metric != "availability":
+            if amt.base == "charges" and ld.metric != "availability":
                 return Problem(
                     "rules.charges_ticket_ladder",
                     f"ladder `{ld.name}` pays a share of charges, which only availability ladders can",

@@ -268,16 +268,17 @@ def rows(
             yield n, obj
         return
     columns_out = header
+    names: list[str]
     reader = csv.reader(fh)
     try:
-        header = next(reader)
+        names = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
         yield RowError(1, None, f"unreadable CSV header: {exc}", key="row.bad_csv_header", fields={"reason": str(exc)})
         return
-    header = [h.strip().lstrip("\ufeff") for h in header]
-    unknown = [h for h in header if h not in columns]
+    names = [h.strip().lstrip("\ufeff") for h in names]
+    unknown = [h for h in names if h not in columns]
     if unknown:
         raise TicketError(
             unknown[0],
@@ -285,7 +286,7 @@ def rows(
             key="header.unknown_column",
             fields={"name": unknown[0], "known": list(columns)},
         )
-    missing = [c for c in required if c not in header]
+    missing = [c for c in required if c not in names]
     if missing:
         raise TicketError(
             missing[0],
@@ -294,8 +295,8 @@ def rows(
             fields={"name": missing[0], "required": list(required)},
         )
     if columns_out is not None:
-        columns_out.update(header)
-    width = len(header)
+        columns_out.update(names)
+    width = len(names)
     line = 1
     while True:
         try:
@@ -321,7 +322,7 @@ def rows(
                 fields={"count": len(rec), "width": width},
             )
             continue
-        yield start, dict(zip(header, rec))
+        yield start, dict(zip(names, rec))
 
 
 def read_tickets(
