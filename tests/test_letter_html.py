@@ -542,3 +542,18 @@ def test_ordinals(words):
     assert [en.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101)] == [
         "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st",
     ]  # fmt: skip
+
+
+def test_a_fee_based_cap_is_said_prorated_exactly_when_the_runtime_prorates_it():
+    # contracts/sla/cdn.sla starts on 17 March with `cap … of monthly_fee per
+    # month`: the report prorates March's cap like the fee, and so does the letter.
+    cdn = ROOT / "contracts" / "sla" / "cdn.sla"
+    html = build_html(cdn)
+    assert "this cap is prorated by the days of the calendar month within the term" in html
+    assert "上述上限按该自然月处于有效期内的天数占其总天数的比例折算" in html
+    full = build_html(
+        cdn, text=cdn.read_text(encoding="utf-8").replace("partial_periods prorated", "partial_periods full_fee")
+    )
+    assert "this cap is prorated" not in full
+    # A term of whole months cuts no period: nothing to prorate, nothing said.
+    assert "this cap is prorated" not in build_html(ROOT / "contracts" / "itops.sla")
