@@ -320,3 +320,34 @@ def test_error_rate_buckets(tmp_path):
     )
     feb = row(rep, "gateway", "2026-02")
     assert (feb["downtime_seconds"], feb["availability_percent"], feb["met"]) == (600, "99.9751", True)
+
+
+def test_a_row_crossing_the_term_start_counts_its_part_inside_the_term(tmp_path):
+    # cdn's term starts 2026-03-17: an outage 16 Mar 23:00 – 17 Mar 01:00 is
+    # 1 h inside the term, over the 15 days of March inside it:
+    # 100 − 3600 / 1,296,000 × 100 = 99.7222 %.
+    rep = report(tmp_path, "contracts/sla/cdn.sla", "product,start,end\ncdn,2026-03-16T23:00,2026-03-17T01:00\n")
+    r = row(rep, "cdn", "2026-03")
+    assert (r["downtime_seconds"], r["availability_percent"]) == (3600, "99.7222")
+    # Wholly before the term, nothing of it is inside: a bad row.
+    rc, _, err = run_eval(
+        rules(tmp_path, "contracts/sla/cdn.sla"),
+        write(tmp_path, "t.csv", NO_TICKETS),
+        "--downtime",
+        write(tmp_path, "d.csv", "product,start,end\ncdn,2026-03-16T20:00,2026-03-16T21:00\n"),
+    )
+    assert rc == 1 and "outside the contract's effective period" in err
+
+
+def test_a_period_given_both_as_a_percentage_and_as_downtime_is_refused(tmp_path):
+    both = "product,start,end,period,availability\ncdn,2026-04-01T00:00,2026-04-01T01:00,,\ncdn,,,2026-04,99.99\n"
+    r = rules(tmp_path, "contracts/sla/cdn.sla")
+    t = write(tmp_path, "t.csv", NO_TICKETS)
+    rc, _, err = run_eval(r, t, "--downtime", write(tmp_path, "d.csv", both))
+    assert rc == 1 and "line 3" in err and "given both as a percentage and as downtime" in err
+    swapped = "product,start,end,period,availability\ncdn,,,2026-05,99.99\ncdn,2026-05-02T00:00,2026-05-02T01:00,,\n"
+    rc, _, err = run_eval(r, t, "--downtime", write(tmp_path, "d2.csv", swapped))
+    assert rc == 1 and "line 3" in err
+    apart = "product,start,end,period,availability\ncdn,,,2026-05,99.99\ncdn,2026-06-02T00:00,2026-06-02T01:00,,\n"
+    rc, _, err = run_eval(r, t, "--downtime", write(tmp_path, "d3.csv", apart))
+    assert rc == 0, err

@@ -175,6 +175,18 @@ def _period_word(period: str) -> Problem | str:
     return _PERIOD_WORDS.get(period, period)
 
 
+def _given_and_measured(product: str, resource: str | None, key: str) -> TicketError:
+    """A period given both as a percentage and as measured rows: which one
+    the provider owes by is not for the runtime to guess."""
+    who = f"`{product}` {resource}" if resource else f"`{product}`"
+    return TicketError(
+        "availability",
+        f"{who} {key} is given both as a percentage and as downtime or request rows; give one of them",
+        key="availability.given_and_measured",
+        fields={"who": who, "period": key},
+    )
+
+
 def _not_a_period(key: str, period: str) -> TicketError:
     example = PERIOD_EXAMPLES.get(period, "2026-03")
     return TicketError(
@@ -243,6 +255,7 @@ class AvailabilityLedger:
         self._given: dict[tuple[str, str | None, str, str], Fraction] = {}
         self._charges: dict[tuple[str, str | None, str], Decimal] = {}
         self._seen: set[tuple[str, str | None, str, str]] = set()
+        self._measured: set[tuple[str, str | None, str, str]] = set()  # periods with downtime or request rows
 
     # ------------------------------------------------------------- time
     def midnight(self, d: dt.date) -> int:
@@ -308,7 +321,11 @@ class AvailabilityLedger:
         res = resource if tgt.resource else None
         while d <= last:
             key = period_key(d, tgt.period)
-            self._seen.add((tgt.product, res, tgt.period, key))
+            seen = (tgt.product, res, tgt.period, key)
+            if seen in self._given:
+                raise _given_and_measured(tgt.product, res, key)
+            self._seen.add(seen)
+            self._measured.add(seen)
             d = period_dates(key, tgt.period)[1] + dt.timedelta(days=1)
 
     # ------------------------------------------------------------- input
@@ -334,6 +351,8 @@ class AvailabilityLedger:
             )
         if end < start:
             raise TicketError("end", "downtime ends before it starts", key="downtime.reversed")
+        if start < self.term_lo < end:
+            start = self.term_lo  # the part inside the term counts; the contract says nothing before it
         self._check_start(start)
         if exclusion is not None and exclusion not in self.rules.exclusions:
             raise unknown_exclusion(exclusion, self.rules.exclusions)
@@ -423,6 +442,8 @@ class AvailabilityLedger:
                 fields={"value": percent},
             )
         res = resource if tgt.resource else None
+        if (product, res, period, key) in self._measured:
+            raise _given_and_measured(product, res, key)
         self._given[(product, res, period, key)] = Fraction(percent)
         self._seen.add((product, res, period, key))
 
