@@ -627,7 +627,13 @@ class Composer:
             out.append(Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"), cap=cap(w)))))
             # The runtime prorates a fee-based cap like the fee (SEMANTICS §3).
             if policy.cap.percent is not None and policy.partial_periods == "prorated" and self.cut(period):
-                out.append(Para(self.each(lambda w: w.say("credits.cap_prorated", period=w.raw(f"availability.period.{period}")))))
+                out.append(
+                    Para(
+                        self.each(
+                            lambda w: w.say("credits.cap_prorated", period=w.raw(f"availability.period.{period}"))
+                        )
+                    )
+                )
         if policy.combine is not None:
             unit, combine = self.unit_of(list(self.c.availability)), policy.combine
             out.append(Para(self.each(lambda w: w.say(f"credits.combine.{combine}", unit=unit(w)))))
