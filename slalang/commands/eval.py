@@ -684,60 +684,55 @@ def cmd_eval(args) -> int:
         print(say("cli.eval.bad_file", lang, path=_verbatim(path), detail=_verbatim(detail)), file=sys.stderr)
         return EXIT_ERRORS
 
-    if ledger is not None and args.downtime:
+    def side_file(path: str, rows, use) -> int | None:
+        """Feed each good row of a side input (downtime, charges, claims) to
+        `use(row)`; a bad row is reported (and skipped with --skip-bad). An exit
+        code when the run must stop, else None."""
         try:
-            dfh = open_text(args.downtime)
+            sfh = open_text(path)
         except OSError as exc:
-            raise UsageError(f"{args.downtime}: {_os_reason(exc, lang)}")
-        with dfh:
+            raise UsageError(f"{path}: {_os_reason(exc, lang)}")
+        with sfh:
             try:
-                for entry in read_downtime(dfh, rules.tz, _input_kind(args.downtime)):
+                for entry in rows(sfh):
                     if isinstance(entry, RowError):
-                        if not row_error(args.downtime, entry):
+                        if not row_error(path, entry):
                             return EXIT_ERRORS
                         continue
-                    n, d = entry
+                    n, row = entry
                     try:
-                        if d.availability is not None:
-                            assert d.period is not None  # the reader gives a percentage with its period
-                            ledger.set_percent(
-                                d.product, d.period, d.availability, period=_label_kind(d.period), resource=d.resource
-                            )
-                        elif d.requests is not None:
-                            assert d.start is not None  # the reader gives a request count with its interval
-                            ledger.add_requests(
-                                d.product, d.start, d.requests, d.errors, resource=d.resource, error_rate=d.error_rate
-                            )
-                        else:
-                            assert d.start is not None and d.end is not None  # or a downtime with both ends
-                            ledger.add_downtime(
-                                d.product, d.start, d.end, d.exclusion, d.notified_at, resource=d.resource
-                            )
+                        use(row)
                     except TicketError as exc:
-                        if not row_error(args.downtime, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
+                        if not row_error(path, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
                             return EXIT_ERRORS
             except TicketError as exc:
-                return bad_file(args.downtime, exc)
+                return bad_file(path, exc)
+        return None
+
+    def downtime(d) -> None:
+        assert ledger is not None  # a side file is read only with its ledger
+        if d.availability is not None:
+            assert d.period is not None  # the reader gives a percentage with its period
+            ledger.set_percent(d.product, d.period, d.availability, period=_label_kind(d.period), resource=d.resource)
+        elif d.requests is not None:
+            assert d.start is not None  # the reader gives a request count with its interval
+            ledger.add_requests(d.product, d.start, d.requests, d.errors, resource=d.resource, error_rate=d.error_rate)
+        else:
+            assert d.start is not None and d.end is not None  # or a downtime with both ends
+            ledger.add_downtime(d.product, d.start, d.end, d.exclusion, d.notified_at, resource=d.resource)
+
+    def charge(ch) -> None:
+        assert ledger is not None  # a side file is read only with its ledger
+        ledger.add_charges(ch.product, ch.period, ch.amount, resource=ch.resource)
+
+    if ledger is not None and args.downtime:
+        stop = side_file(args.downtime, lambda f: read_downtime(f, rules.tz, _input_kind(args.downtime)), downtime)
+        if stop is not None:
+            return stop
     if ledger is not None and args.charges:
-        try:
-            cfh = open_text(args.charges)
-        except OSError as exc:
-            raise UsageError(f"{args.charges}: {_os_reason(exc, lang)}")
-        with cfh:
-            try:
-                for charge in read_charges(cfh, _input_kind(args.charges)):
-                    if isinstance(charge, RowError):
-                        if not row_error(args.charges, charge):
-                            return EXIT_ERRORS
-                        continue
-                    n, ch = charge
-                    try:
-                        ledger.add_charges(ch.product, ch.period, ch.amount, resource=ch.resource)
-                    except TicketError as exc:
-                        if not row_error(args.charges, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
-                            return EXIT_ERRORS
-            except TicketError as exc:
-                return bad_file(args.charges, exc)
+        stop = side_file(args.charges, lambda f: read_charges(f, _input_kind(args.charges)), charge)
+        if stop is not None:
+            return stop
 
     writer = None
     if args.per_ticket:
@@ -810,39 +805,27 @@ def cmd_eval(args) -> int:
                 return bad_file((args.charges if charges else None) or args.downtime or args.charges, exc)
         rep = report.result()
         if claims is not None:
-            rows = []
-            try:
-                cfh = open_text(args.claims)
-            except OSError as exc:
-                raise UsageError(f"{args.claims}: {_os_reason(exc, lang)}")
-            with cfh:
-                try:
-                    for claim in read_claims(cfh, rules.tz, _input_kind(args.claims)):
-                        if isinstance(claim, RowError):
-                            if not row_error(args.claims, claim):
-                                return EXIT_ERRORS
-                            continue
-                        n, cl = claim
-                        try:
-                            j = claims.judge(cl.product, cl.period, cl.claimed_on, cl.resource)
-                        except TicketError as exc:
-                            if not row_error(args.claims, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
-                                return EXIT_ERRORS
-                            continue
-                        rows.append(
-                            {
-                                "product": j.product,
-                                "resource": j.resource,
-                                "period": j.period,
-                                "claimed_on": j.claimed_on.isoformat(),
-                                "first_day": j.first_day.isoformat(),
-                                "last_day": j.last_day.isoformat(),
-                                "status": j.status,
-                            }
-                        )
-                except TicketError as exc:
-                    return bad_file(args.claims, exc)
-            rep["claims"] = rows
+            judged: list[dict] = []
+
+            def claim(cl) -> None:
+                assert claims is not None  # read only when --claims is given
+                j = claims.judge(cl.product, cl.period, cl.claimed_on, cl.resource)
+                judged.append(
+                    {
+                        "product": j.product,
+                        "resource": j.resource,
+                        "period": j.period,
+                        "claimed_on": j.claimed_on.isoformat(),
+                        "first_day": j.first_day.isoformat(),
+                        "last_day": j.last_day.isoformat(),
+                        "status": j.status,
+                    }
+                )
+
+            stop = side_file(args.claims, lambda f: read_claims(f, rules.tz, _input_kind(args.claims)), claim)
+            if stop is not None:
+                return stop
+            rep["claims"] = judged
         if args.format == "json":
             import json
 
