@@ -385,9 +385,9 @@ def test_money_ladders_quarterly_cap_and_other_clauses():
         t for t in zh if t in ("达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00")
     ][:4]
     assert "达到 4 小时及以上" in zh and "4 hours or more" in en and "¥2,000.00" in zh
-    assert "同一产品每季度的全部补偿合计不超过当季服务费的 50%。" in zh
+    assert "同一产品每一自然季度的全部补偿合计不超过当季服务费的 50%。" in zh
     assert (
-        "The credits for one product in any quarter are added together unrounded, "
+        "The credits for one product in any calendar quarter are added together unrounded, "
         "and their total is rounded once to CN¥1.00 (rounded down)." in en
     )
     assert "计划维护，但须至少提前 48 小时通知客户；" in zh
@@ -481,7 +481,7 @@ def test_no_rounding_sentence_without_a_rounding_rule():
     )
     html = build_html(Path("noround.sla"), text=text)
     zh, en = _texts(html, "zh-CN"), _texts(html, "en")
-    assert "补偿以退还已付服务费的形式提供。" in zh and "Credits are given as a refund of fees paid." in en
+    assert "补偿以退还已付服务费的形式提供。" in zh and "Credits shall be given as a refund of fees paid." in en
     for absent in ("舍入", "round", "上限", "cap", "申请", "claim"):
         assert absent not in zh + en, absent
 
@@ -508,23 +508,38 @@ def test_ticket_ladder_scope_minimum_policy_restriction_and_claim_spans():
     zh, en = letter("claim within 10bd after month_end on business")
     assert "适用于涉及下列产品的服务请求：云主机" in zh and "Applies to requests concerning: Cloud hosting" in en
     assert "依本项应就某一服务请求予以补偿的，补偿金额不低于 ¥100.00。" in zh
-    assert "Where a credit is owed under this item for a request, it is at least CN¥100.00." in en
+    assert "Where a credit is owed under this item for a request, it shall be at least CN¥100.00." in en
     # a resource kind the catalogue does not know is shown as the contract names it
     assert "可用性按每个 pod 分别计量。" in zh and "Availability is measured separately for each pod." in en
-    assert "补偿以代金券形式提供，并受以下限制：仅限本服务。" in zh  # the restriction's own full stop is not doubled
-    assert "Credits are given as vouchers, subject to the following restriction: for this service only." in en
-    assert "客户应于当月结束后 10 个工作日内提出补偿申请（工作日按“工作时间”确定），逾期未申请的视为放弃。" in zh
+    assert "补偿以代金券形式发放，仅限本服务。" in zh  # the restriction's own full stop is not doubled
+    assert "Credits shall be given as vouchers, for this service only." in en
     assert (
-        "The Customer claims a credit within 10 business days after the end of the month "
-        "(business days as defined by “Business hours”); a credit not claimed in time lapses." in en
+        "客户应自相应统计周期最后一日的次日起，至该最后一日之后第 10 个工作日止，提出补偿申请；"
+        "工作日按本承诺书“服务时间”一节所列“工作时间”确定。逾期未申请的，视为放弃。" in zh
     )
-    assert "同一产品每月的补偿按未经舍入的金额相加，合计金额统一舍入一次" in zh
+    assert (
+        "The Customer shall submit any claim after the last day of the measurement period concerned and no later "
+        "than the 10th business day after that day, business days being those of “Business hours” in the Service "
+        "Hours section. A credit not claimed within that window lapses." in en
+    )
+    # the charges of the pod target, named by its kind
+    assert "“当期计费金额”指服务方就相关 pod 在相应统计周期内向客户出具账单的计费金额。" in zh
+    assert "同一产品每一自然月的补偿按未经舍入的金额相加，合计金额统一舍入一次" in zh
     zh, en = letter("claim from 3d within 2 months after month_end")
-    assert "客户应于当月结束后第 3 天起、2 个月内提出补偿申请" in zh
-    assert "no earlier than the 3rd day and no later than 2 months after the end of the month" in en
+    # `N months` after a period ends on the last day of the N-th calendar month after it (ClaimWindows)
+    assert "客户应自相应统计周期最后一日之后的第 3 日起，至该最后一日之后第 2 个自然月的最后一日止，提出补偿申请" in zh
+    assert (
+        "no earlier than the 3rd calendar day and no later than the last day of the 2nd calendar month "
+        "after the last day of the measurement period concerned" in en
+    )
     zh, en = letter("claim from 1 month within 3 months after report")
-    assert "客户应于收到相应服务报告后满 1 个月起、3 个月内提出补偿申请" in zh
-    assert "no earlier than 1 month and no later than 3 months after receiving the relevant service report" in en
+    assert "客户应自收到相应服务报告之日之后的 1 个月届满之日起，至该日之后 3 个月届满之日止，提出补偿申请" in zh
+    assert (
+        "no earlier than the day falling 1 month and no later than the day falling 3 months "
+        "after the day on which the Customer receives the relevant service report" in en
+    )
+    # a claim counted in calendar days says nothing of working days
+    assert "工作日按" not in zh and "business days being" not in en
 
 
 def test_monthly_maintenance_allowance_under_a_quarterly_target():
@@ -549,11 +564,66 @@ def test_a_fee_based_cap_is_said_prorated_exactly_when_the_runtime_prorates_it()
     # month`: the report prorates March's cap like the fee, and so does the letter.
     cdn = ROOT / "contracts" / "sla" / "cdn.sla"
     html = build_html(cdn)
-    assert "this cap is prorated by the days of the calendar month within the term" in html
-    assert "上述上限按该自然月处于有效期内的天数占其总天数的比例折算" in html
+    assert "subject to this cap on its own, prorated by the ratio of the days of that part" in html
+    assert "其处于有效期内的部分单独适用上述上限，该上限按该部分的天数占该自然月总天数的比例折算" in html
     full = build_html(
         cdn, text=cdn.read_text(encoding="utf-8").replace("partial_periods prorated", "partial_periods full_fee")
     )
-    assert "this cap is prorated" not in full
+    assert "prorated by the ratio" not in full
     # A term of whole months cuts no period: nothing to prorate, nothing said.
-    assert "this cap is prorated" not in build_html(ROOT / "contracts" / "itops.sla")
+    assert "prorated by the ratio" not in build_html(ROOT / "contracts" / "itops.sla")
+
+
+def test_holidays_eligible_time_conditions_minimum_under_the_overall_cap_and_a_ticket_claim():
+    text = (
+        MINIMAL.replace("    holidays cn\n", "")
+        .replace(
+            "availability hosting 99.9% per month\n",
+            "availability hosting 99.9% per month {\n    over eligible_time\n  }\n",
+        )
+        .replace("    below 99%:   25% of monthly_fee\n", "    below 99%:   25% of monthly_fee\n    minimum 20 CNY\n")
+        .replace(
+            "  credits { rounding half_up to 0.01 per line }",
+            "  credits {\n    cap 100% of monthly_fee per month\n    claim within 60d after month_end\n"
+            "    rounding up to 0.01 per line\n  }\n"
+            '  exclusions {\n    maintenance notice 48h\n    exclude vendor "第三方供应商故障" | "failures of third-party vendors"\n  }',
+        )
+    )
+    html = build_html(Path("holidays.sla"), text=text)
+    zh, en = _texts(html, "zh-CN"), _texts(html, "en")
+    # a business clock on a calendar with no `holidays` line runs through public holidays
+    assert "工作时间：周一至周五 09:00–18:00；法定节假日不予扣除。" in zh
+    assert "Business hours: Monday to Friday, 09:00–18:00; public holidays are not excluded." in en
+    # eligible time: the other exclusions, and maintenance meeting the one condition stated
+    assert (
+        "有效服务时长为统计周期总时长扣除依本承诺书免责情形排除的其他时间，以及符合本承诺书“免责情形”一节"
+        "所列全部条件（提前通知）的计划维护时间后的时长。" in zh
+    )
+    assert (
+        "less the time excluded under the other exclusions of this letter and scheduled maintenance that meets "
+        "all the conditions of the Exclusions section (advance notice)." in en
+    )
+    # the minimum yields to the overall cap (the runtime applies the minimum, then the caps)
+    assert (
+        "依本项应予补偿的，每一产品每一统计周期的补偿不低于 ¥20.00；最低金额与本节规定的补偿上限冲突时，以上限为准。"
+        in zh
+    )
+    assert "where the minimum conflicts with the cap set out in this section, the cap shall prevail." in en
+    assert "舍入方式为向上进位（不足一个舍入单位的部分一律进位）" in zh
+    assert "各笔补偿舍入后再行加总。" in zh and "The lines are added together after rounding." in en
+    # no availability target: the claim window runs from the month's last day
+    text = re.sub(r"  availability hosting .*?\n  }\n", "", text, flags=re.S)
+    text = re.sub(r"  credit avail .*?\n  }\n", "", text, flags=re.S)
+    html = build_html(Path("tickets_only.sla"), text=text)
+    zh, en = _texts(html, "zh-CN"), _texts(html, "en")
+    assert "客户应自相应月份最后一日的次日起，至该最后一日之后第 60 日止，提出补偿申请。逾期未申请的，视为放弃。" in zh
+    assert (
+        "The Customer shall submit any claim after the last day of the month concerned and no later than "
+        "the 60th calendar day after that day." in en
+    )
+
+
+def test_a_round_the_clock_calendar_says_nothing_of_holidays():
+    text = MINIMAL.replace("hours    mon..fri 09:00-18:00\n    holidays cn\n", "hours    mon..sun 00:00-24:00\n")
+    html = build_html(Path("allday.sla"), text=text)
+    assert "法定节假日不予扣除" not in html and "public holidays are not excluded" not in html

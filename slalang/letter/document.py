@@ -37,6 +37,7 @@ from slalang.model import (
     Matrix,
     Money,
     Text,
+    WeeklyWindow,
 )
 from slalang.terms import PERIOD_MONTHS
 
@@ -326,11 +327,17 @@ class Composer:
         if not self.c.calendars:
             return s
         s.blocks.append(Para(self.say("hours.intro")))
+        counting = self.business_calendars()
         items = []
         for cal in self.c.calendars:
+            # A business clock on a calendar with no `holidays` line runs
+            # through public holidays: said, so that no reader assumes otherwise.
+            no_holidays = cal.name in counting and not cal.holiday_sets and not _round_the_clock(cal.hours)
 
-            def describe(w: Wording, cal=cal) -> str:
+            def describe(w: Wording, cal=cal, no_holidays=no_holidays) -> str:
                 parts = [w.weekly(cal.hours)]
+                if no_holidays:
+                    parts.append(w.say("hours.no_holidays"))
                 for code in cal.holiday_sets:
                     parts.append(w.say("hours.holidays", country=w.country(code)))
                     if code in MAKEUP_DAY_SETS:
@@ -346,6 +353,25 @@ class Composer:
             items.append(self.each(describe))
         s.blocks.append(Items(items))
         return s
+
+    def business_calendars(self) -> set[str]:
+        """The calendars that count business time: a matrix's or the updates'
+        clock with a business-clock limit, and the claim window's calendar."""
+        out = set()
+        for m in (self.c.response, self.c.resolution):
+            if (
+                m is not None
+                and m.clock
+                and any(t.duration is not None and t.duration.clock == "business" for t in m.targets)
+            ):
+                out.add(m.clock)
+        u = self.c.updates
+        if u is not None and u.clock and any(r.every.clock == "business" for r in u.rules):
+            out.add(u.clock)
+        claim = self.c.credits.claim if self.c.credits is not None else None
+        if claim is not None and claim.calendar is not None and _counts_business_days(claim):
+            out.add(claim.calendar)
+        return out
 
     def column_title(self, m: Matrix, name: str) -> Bi:
         col = next(col for col in m.columns if col.name == name)
@@ -487,25 +513,46 @@ class Composer:
             else:
                 if a.counting != "second" or a.ignore_under is not None:
                     parts.append(w.say("availability.outage"))
-                parts.append(w.say(f"availability.counting.{a.counting}"))
+                kind = "up_to" if a.ignore_inclusive else "under"
                 if a.ignore_under is not None:
-                    kind = "up_to" if a.ignore_inclusive else "under"
                     parts.append(w.say(f"availability.ignore.{kind}", duration=a.ignore_under))
-                    if a.counting != "second":
-                        parts.append(w.say(f"availability.ignore.before_rounding_{kind}", duration=a.ignore_under))
+                # The grace is judged on the exact length, then the rest is
+                # counted in minutes: "依前句" is the counting sentence.
+                parts.append(w.say(f"availability.counting.{a.counting}"))
+                if a.ignore_under is not None and a.counting != "second":
+                    parts.append(w.say(f"availability.ignore.before_rounding_{kind}", duration=a.ignore_under))
             return w.say("availability.measured", products=products(w), rules=w.raw("join.sentences").join(parts))
 
         return self.each(say)
 
     def formula(self, denominator: str, group: list[AvailabilityTarget] | None) -> Bi:
         ex = self.c.exclusions
-        maintenance = ex is not None and ex.maintenance is not None
+        mt = ex.maintenance if ex is not None else None
+        others = ex is not None and (ex.force_majeure is not None or ex.customer_caused is not None or bool(ex.others))
         products = self.products_of(group) if group else None
+
+        def excluded(w: Wording) -> str:
+            if mt is None:
+                return w.say("availability.excluded")
+            # Only the conditions the contract states (SEMANTICS §3: notice, window, allowance).
+            conditions = [
+                w.raw(f"availability.maintenance_condition.{k}")
+                for k, v in (("notice", mt.notice), ("window", mt.windows), ("max", mt.max))
+                if v
+            ]
+            section = w.raw("sections.exclusions")
+            maintenance = (
+                w.say("availability.maintenance_allowed", section=section, conditions=w.listing(conditions))
+                if conditions
+                else w.say("availability.maintenance_any", section=section)
+            )
+            if not others:
+                return maintenance
+            return w.say("availability.excluded_other") + w.raw("availability.excluded_and") + maintenance
 
         def say(w: Wording) -> str:
             if denominator == "eligible_time":
-                excluded = w.say("availability.excluded_maintenance" if maintenance else "availability.excluded")
-                text = w.say("availability.formula_eligible_time", excluded=excluded)
+                text = w.say("availability.formula_eligible_time", excluded=excluded(w))
             else:
                 text = w.say("availability.formula")
             return w.say("availability.for_products", products=products(w), text=text) if products else text
@@ -551,14 +598,30 @@ class Composer:
         return next(iter(periods)) if len(periods) == 1 else "period"
 
     @staticmethod
-    def unit_of(targets: list[AvailabilityTarget]) -> Callable[[Wording], str]:
-        """What one credit line is for: a product, a resource of one kind, or either."""
-        kinds = {a.resource for a in targets}
-        if len(kinds) == 1 and None not in kinds:
-            kind = next(iter(kinds))
-            assert kind is not None
-            return lambda w: w.resource(kind)
-        return lambda w: w.raw("credits.unit.product" if kinds <= {None} else "credits.unit.either")
+    def unit_of(targets: list[AvailabilityTarget], det: str | None = "each") -> Callable[[Wording], str]:
+        """What one availability credit line is for, with a determiner (`each`:
+        每一产品 / one product; `same`: 同一实例 / the same instance; None: the
+        bare noun): a product, a resource of the targets' kind ("实例" as the
+        availability section says it), or a product and, where measured per
+        resource, the resource."""
+        kinds = list(dict.fromkeys(a.resource for a in targets if a.resource is not None))
+        per_product = any(a.resource is None for a in targets) or not kinds
+
+        def say(w: Wording) -> str:
+            resource = w.raw("credits.or").join(w.resource(k) for k in kinds)
+            if det is None:
+                if not kinds:
+                    return w.raw("credits.noun.product")
+                return resource if not per_product else w.say("credits.noun.mixed", resource=resource)
+            d = w.raw(f"credits.det.{det}")
+            if not kinds:
+                return w.say("credits.unit.product", det=d)
+            if not per_product:
+                return w.say("credits.unit.resource", det=d, resource=resource)
+            resources = w.listing(w.resource(k) for k in kinds)
+            return w.say("credits.unit.mixed", det=d, resource=resource, resources=resources)
+
+        return say
 
     def ladder_amounts(self, ladder: CreditLadder) -> list[Amount]:
         out = [t.amount for t in ladder.tiers] + [x for x in (ladder.minimum, ladder.cap) if x is not None]
@@ -580,7 +643,7 @@ class Composer:
             fees.append(policy.cap_period or "month")
         out = []
         if charged:
-            unit = self.unit_of(charged)
+            unit = self.unit_of(charged, det=None)
             out.append(self.each(lambda w: w.say("credits.charges_defined", unit=unit(w))))
         for period in dict.fromkeys(fees):
             if period != "month":
@@ -624,18 +687,20 @@ class Composer:
         if policy.cap is not None:
             period = policy.cap_period or "month"
             cap = self.amount(policy.cap, fees=period)
-            out.append(Para(self.each(lambda w: w.say("credits.cap", period=w.raw(f"period.{period}"), cap=cap(w)))))
-            # The runtime prorates a fee-based cap like the fee (SEMANTICS §3).
-            if policy.cap.percent is not None and policy.partial_periods == "prorated" and self.cut(period):
-                out.append(
-                    Para(
-                        self.each(
-                            lambda w: w.say("credits.cap_prorated", period=w.raw(f"availability.period.{period}"))
-                        )
-                    )
+            out.append(
+                Para(
+                    self.each(lambda w: w.say("credits.cap", period=w.raw(f"credits.cap_period.{period}"), cap=cap(w)))
                 )
+            )
+            # Cap periods are calendar periods (report.py keys them so); the part
+            # of one inside the term has the cap on its own, and the runtime
+            # prorates a fee-based cap like the fee (SEMANTICS §3).
+            if self.cut(period):
+                prorated = policy.cap.percent is not None and policy.partial_periods == "prorated"
+                key = "credits.cap_prorated" if prorated else "credits.cap_cut"
+                out.append(Para(self.each(lambda w: w.say(key, period=w.raw(f"availability.period.{period}")))))
         if policy.combine is not None:
-            unit, combine = self.unit_of(list(self.c.availability)), policy.combine
+            unit, combine = self.unit_of(list(self.c.availability), det="same"), policy.combine
             out.append(Para(self.each(lambda w: w.say(f"credits.combine.{combine}", unit=unit(w)))))
         if any(
             self.cut(a.period)
@@ -668,20 +733,35 @@ class Composer:
         return self.each(say)
 
     def claim(self, claim: Claim) -> Bi:
-        # `month_end` is the end of the measurement period (a quarter's last day for a quarterly target).
-        monthly = all(a.period == "month" for a in self.c.availability)
-        anchor: str = "period_end" if claim.after == "month_end" and not monthly else claim.after
+        """The claim window as ClaimWindows counts it: from the last day of
+        the period (`month_end`: the measurement period's, a quarter's for a
+        quarterly target; the month's when nothing is measured per period),
+        `Nd` to the N-th day after it, `Nbd` to the N-th working day of the
+        calendar after it, `N months` to the last day of the N-th calendar
+        month after it. Without `from` the window opens the day after."""
+        anchor: str = claim.after
+        if anchor == "month_end" and not self.c.availability:
+            anchor = "month"
+        month_ends = anchor in ("month_end", "month")  # a period's last day is a month's last day
         calendar = self.c.calendar(claim.calendar).title if claim.calendar is not None else None
 
+        def day(w: Wording, span: Any) -> str:
+            unit = "months_end" if span.unit == "months" and month_ends else span.unit
+            return w.say(f"credits.claim_day.{unit}", n=span.count, nth=w.ordinal(span.count), span=w.claim_span(span))
+
         def say(w: Wording) -> str:
-            args: dict[str, Any] = {"anchor": w.raw(f"credits.anchor.{anchor}"), "within": w.claim_span(claim.within)}
+            args: dict[str, Any] = {
+                "anchor": w.raw(f"credits.anchor.{anchor}"),
+                "back": w.raw(f"credits.back.{anchor}"),
+                "last": day(w, claim.within),
+            }
             if claim.opens is None:
                 text = w.say("credits.claim", **args)
             else:
-                o = claim.opens
-                args["opens"] = w.say(f"credits.opens.{o.unit}", nth=w.ordinal(o.count), span=w.claim_span(o))
-                text = w.say("credits.claim_opens", **args)
-            note = w.say("credits.claim_calendar", calendar=calendar) if calendar is not None else ""
+                text = w.say("credits.claim_opens", first=day(w, claim.opens), **args)
+            note = ""
+            if calendar is not None and _counts_business_days(claim):
+                note = w.say("credits.claim_calendar", calendar=calendar, section=w.raw("sections.hours"))
             return w.say("credits.claim_end", claim=text, calendar=note)
 
         return self.each(say)
@@ -699,7 +779,7 @@ class Composer:
                     self.each(
                         lambda w: w.say(
                             "credits.rounding_total",
-                            period=w.raw(f"period.{period}"),
+                            period=w.raw(f"credits.cap_period.{period}"),
                             quantum=w.money(quantum),
                             mode=w.raw(f"credits.mode.{mode}"),
                         )
@@ -711,6 +791,7 @@ class Composer:
             available = [a for ld in ladders for a in self.covered(ld)]
             kind = "both" if tickets and available else "tickets" if tickets else "availability"
             unit = self.unit_of(available)
+            then = "credits.rounding_then_combined" if policy.combine is not None else "credits.rounding_then"
             blocks.append(
                 Para(
                     self.each(
@@ -719,6 +800,7 @@ class Composer:
                             line=w.say(f"credits.line.{kind}", unit=unit(w)),
                             quantum=w.money(quantum),
                             mode=w.raw(f"credits.mode.{mode}"),
+                            then=w.raw(then),
                         )
                     )
                 )
@@ -780,7 +862,9 @@ class Composer:
                 )
             )
         if ladder.tiers:
-            blocks.append(Para(self.each(lambda w: w.say("credits.tiers", measure=w.raw(f"credits.measure.{metric}")))))
+            blocks.append(
+                Para(self.each(lambda w: w.say("credits.tiers", measure=w.raw(f"credits.measure_text.{metric}"))))
+            )
             rows = []
             for i, tier in enumerate(ladder.tiers):
                 lower = ladder.tiers[i + 1].below if i + 1 < len(ladder.tiers) else None
@@ -801,9 +885,15 @@ class Composer:
         cap = self.amount(ladder.cap, fees=fees) if ladder.cap is not None else None
         if metric == "availability" and (minimum or cap):
             unit = self.unit_of(covered)
-            key = (
-                "credits.line_bounds" if minimum and cap else "credits.line_minimum" if minimum else "credits.line_cap"
-            )
+            # The runtime raises a line to the minimum, then caps it (the
+            # ladder's cap, then the overall one): the cap prevails.
+            policy_cap = self.c.credits is not None and self.c.credits.cap is not None
+            if minimum and cap:
+                key = "credits.line_bounds"
+            elif minimum:
+                key = "credits.line_minimum_capped" if policy_cap else "credits.line_minimum"
+            else:
+                key = "credits.line_cap"
             blocks.append(
                 Para(
                     self.each(
@@ -1037,6 +1127,16 @@ class Composer:
         s.blocks.append(Para(self.say("closing.commitment")))
         s.blocks.append(Para(self.say("closing.effect", start=self.c.effective_start)))
         return s
+
+
+def _counts_business_days(claim: Claim) -> bool:
+    return any(s is not None and s.unit == "business_days" for s in (claim.within, claim.opens))
+
+
+def _round_the_clock(hours: tuple[WeeklyWindow, ...]) -> bool:
+    """24×7: every weekday from 00:00 to 24:00."""
+    days = {h.weekday for h in hours if h.start_minute == 0 and h.end_minute == 24 * 60}
+    return days == set(range(7))
 
 
 def _measured_plainly(a: AvailabilityTarget) -> bool:
