@@ -351,3 +351,77 @@ def test_a_period_given_both_as_a_percentage_and_as_downtime_is_refused(tmp_path
     apart = "product,start,end,period,availability\ncdn,,,2026-05,99.99\ncdn,2026-06-02T00:00,2026-06-02T01:00,,\n"
     rc, _, err = run_eval(r, t, "--downtime", write(tmp_path, "d3.csv", apart))
     assert rc == 0, err
+
+
+def test_rounding_never_takes_a_line_above_its_ladder_cap(tmp_path):
+    # database: rds 2 days down in March → the 100 % tier; charges 1000.005 →
+    # 100 % of charges = 1000.005, the cap (100 %) too. Rounded half up that is
+    # 1000.01, above the cap: the cap counts as 1000.00 (rounded down first).
+    rep = report(
+        tmp_path,
+        "contracts/sla/database.sla",
+        "product,resource,start,end\nrds,,2026-03-02T00:00:00,2026-03-04T00:00:00\n",
+        "--charges",
+        write(tmp_path, "c.csv", "product,resource,period,amount\nrds,,2026-03,1000.005\n"),
+    )
+    assert row(rep, "rds", "2026-03")["credit"] == "1000.00"
+    assert owed(rep, "rds", "2026-03") == "1000.00"
+
+
+def test_rounding_never_takes_a_ticket_credit_above_its_ladder_cap(tmp_path):
+    # itops with a fee of 12,345.67 and `rounding up`: a P1 answered 24 h late
+    # reaches the 30 % cap, 3,703.701 — at most 3,703.70 once rounded.
+    text = (ROOT / "contracts" / "itops.sla").read_text(encoding="utf-8")
+    text = text.replace("fee 120000.00 per month", "fee 12345.67 per month").replace(
+        "rounding half_up to 0.01 per line", "rounding up to 0.01 per line"
+    )
+    src = write(tmp_path, "capup.sla", text)
+    from slalang.build import build_one
+
+    out = build_one(str(src), frozenset({"rules"}))
+    rules = tmp_path / "capup.rules.json"
+    rules.write_bytes(next(v for k, v in out.files.items() if k.endswith(".rules.json")))
+    tickets = write(
+        tmp_path,
+        "t.csv",
+        "id,priority,product,opened_at,first_response_at,resolved_at\n"
+        "X,P1,hosting,2026-01-05T10:00:00+08:00,2026-01-06T10:00:00+08:00,2026-01-06T10:00:00+08:00\n",
+    )
+    rc, out_text, err = run_eval(rules, tickets, "--format", "json")
+    assert rc == 0, err
+    [c] = json.loads(out_text)["credits"]
+    assert c["tickets"] == "3703.70"
+
+
+def test_charges_are_bounded_and_named_as_their_targets_measure(tmp_path):
+    r = rules(tmp_path, "contracts/sla/database.sla")
+    t = write(tmp_path, "t.csv", NO_TICKETS)
+    for amount in ("1E+5000", "1" * 32):
+        c = write(tmp_path, "c.csv", f"product,resource,period,amount\nrds,,2026-03,{amount}\n")
+        rc, _, err = run_eval(r, t, "--charges", c)
+        assert rc == 1 and "is not an amount" in err, err
+    c = write(tmp_path, "c.csv", "product,resource,period,amount\nrds,db-7,2026-03,100.00\n")
+    rc, _, err = run_eval(r, t, "--charges", c)
+    assert rc == 1 and "measured per product" in err, err
+
+
+def test_an_excluded_request_interval_is_never_down(tmp_path):
+    # api (buckets 5m, down above 5 %): two intervals all failing, one of them
+    # under force majeure: 300 s down, 300 s excluded; an unknown code and
+    # maintenance (which intervals of requests cannot carry) are bad rows.
+    base = "product,resource,start,requests,errors,exclusion\n"
+    rep = report(
+        tmp_path,
+        "contracts/sla/api.sla",
+        base + "gateway,,2026-05-01T00:00:00,100,100,force_majeure\ngateway,,2026-05-01T00:10:00,100,100,\n",
+    )
+    r = row(rep, "gateway", "2026-05")
+    assert (r["downtime_seconds"], r["excluded_seconds"]) == (300, 300)
+    for code in ("bogus_code", "maintenance"):
+        rc, _, err = run_eval(
+            rules(tmp_path, "contracts/sla/api.sla"),
+            write(tmp_path, "t.csv", NO_TICKETS),
+            "--downtime",
+            write(tmp_path, "d.csv", base + f"gateway,,2026-05-01T00:00:00,100,100,{code}\n"),
+        )
+        assert rc == 1, err

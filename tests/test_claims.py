@@ -18,12 +18,14 @@ CONTRACT = ROOT / "tests" / "data" / "claims-cn.sla"
 CLAIM_LINE = "    claim    from 5bd within 30d after month_end on business"
 
 
-def build(tmp: Path, claim: str | None = None) -> Path:
-    """The rule file of tests/data/claims-cn.sla, its claim line replaced by `claim`."""
+def build(tmp: Path, claim: str | None = None, period: str = "month") -> Path:
+    """The rule file of tests/data/claims-cn.sla, its claim line replaced by
+    `claim` and its availability target measured per `period`."""
     from slalang.build import build_one
 
     text = CONTRACT.read_text(encoding="utf-8")
     assert CLAIM_LINE in text
+    text = text.replace("availability rds 99.95% per month", f"availability rds 99.95% per {period}")
     src = tmp / "claims.sla"
     src.write_text(text.replace(CLAIM_LINE, f"    {claim}") if claim else text, encoding="utf-8")
     out = build_one(str(src), frozenset({"rules"}))
@@ -137,7 +139,7 @@ def test_within_calendar_months(tmp_path):
 
 def test_a_quarter_is_counted_from_its_last_day(tmp_path):
     # 2026-Q3 ends 30 Sep; `within 60d` → 29 Nov.
-    rules = build(tmp_path, "claim within 60d after month_end")
+    rules = build(tmp_path, "claim within 60d after month_end", period="quarter")
     [row] = claims_of(tmp_path, rules, [("rds", "", "2026-Q3", "2026-11-29")])
     assert (row["first_day"], row["last_day"], row["status"]) == ("2026-10-01", "2026-11-29", "in_window")
 
@@ -175,3 +177,31 @@ def test_a_bad_claim_row_names_its_line(tmp_path):
     claims.write_text("product,resource,period,claimed_on\nrds,,2026-09,2026-10-02\nnope,,2026-09,2026-10-02\n")
     rc, out, err = run_eval("eval", rules, tickets, "--claims", claims)
     assert rc == 1 and "line 3" in err and "`nope`" in err, err
+
+
+def test_claims_for_periods_the_product_does_not_earn_credits_for_are_bad_rows(tmp_path):
+    rules = build(tmp_path)  # rds: a monthly target, credits capped per month; the term is 2026
+    tickets = tmp_path / "t.csv"
+    tickets.write_text("id,priority,opened_at\n", encoding="utf-8")
+    for row, words in (
+        ("rds,,2026-Q3,2026-11-29", "earns no credit per quarter"),
+        ("rds,,2025-12,2026-01-05", "outside the contract's effective period"),
+        ("rds,db-1,2026-03,2026-04-08", "measured per product"),
+    ):
+        claims = tmp_path / "c.csv"
+        claims.write_text("product,resource,period,claimed_on\n" + row + "\n", encoding="utf-8")
+        rc, out, err = run_eval("eval", rules, tickets, "--claims", claims)
+        assert rc == 1 and words in err, err
+
+
+def test_a_period_cut_by_the_end_of_the_term_is_claimed_from_the_terms_last_day(tmp_path):
+    # network: the term ends 2027-03-31, inside the calendar year 2027, and dns
+    # is measured per year; `within 10bd after month_end on business` (Mon–Fri,
+    # no holiday set): 1, 2, 5, 6, 7, 8, 9, 12, 13, 14 April 2027 → 14 April.
+    from slalang.build import build_one
+
+    out = build_one(str(ROOT / "contracts" / "sla" / "network.sla"), frozenset({"rules"}))
+    rules = tmp_path / "network.rules.json"
+    rules.write_bytes(next(v for k, v in out.files.items() if k.endswith(".rules.json")))
+    [row] = claims_of(tmp_path, rules, [("dns", "", "2027", "2027-04-10")])
+    assert (row["first_day"], row["last_day"], row["status"]) == ("2027-04-01", "2027-04-14", "in_window")

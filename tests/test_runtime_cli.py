@@ -125,7 +125,10 @@ def test_json_lines_input_gives_the_same_report(tmp_path):
     jsonl = tmp_path / "t.jsonl"
     with jsonl.open("w", encoding="utf-8") as fh:
         for r in rows:
-            obj = {k: v for k, v in r.items() if v}
+            # An empty cell is `null`: has not happened. (A key left out would
+            # leave that ticket's metric not measured.)
+            obj = {k: v for k, v in r.items() if v or k in ("first_response_at", "resolved_at")}
+            obj.update({k: None for k in ("first_response_at", "resolved_at") if not obj.get(k)})
             if "updates" in obj:
                 obj["updates"] = obj["updates"].split(";")
             if "pauses" in obj:
@@ -709,3 +712,33 @@ def test_english_rendering_of_runtime_errors_is_their_text():
     for key, fields, english in errors:
         assert _problem_text(key, fields, "en") == english, key
         assert _problem_text(key, fields, "zh") != english, key
+
+
+def test_json_lines_objects_without_a_metric_key_do_not_measure_it(tmp_path):
+    # J1 has no first_response_at key: its response is not measured. J2, a
+    # later object, is answered 5 h after opening, past P1's 30m: breached.
+    # J3's null means not yet answered: judged at --at, breached.
+    jsonl = tmp_path / "t.jsonl"
+    jsonl.write_text(
+        '{"id":"J1","priority":"P1","product":"hosting","opened_at":"2026-01-05T10:00:00+08:00",'
+        '"resolved_at":"2026-01-05T12:00:00+08:00"}\n'
+        '{"id":"J2","priority":"P1","product":"hosting","opened_at":"2026-01-05T10:00:00+08:00",'
+        '"first_response_at":"2026-01-05T15:00:00+08:00","resolved_at":"2026-01-05T16:00:00+08:00"}\n'
+        '{"id":"J3","priority":"P1","product":"hosting","opened_at":"2026-01-05T10:00:00+08:00",'
+        '"first_response_at":null,"resolved_at":null}\n',
+        encoding="utf-8",
+    )
+    p = run(
+        "eval",
+        RULES / "example-itops.rules.json",
+        jsonl,
+        "--per-ticket",
+        "--format",
+        "json",
+        "--at",
+        "2026-01-06T10:00:00+08:00",
+    )
+    assert p.returncode == 0, p.stderr
+    got = {o["id"]: o["deadlines"]["response"]["status"] for o in map(json.loads, p.stdout.splitlines())}
+    assert got == {"J1": "not_measured", "J2": "breached", "J3": "breached"}
+    assert p.stderr.count("first_response_at") == 1

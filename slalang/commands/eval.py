@@ -716,7 +716,15 @@ def cmd_eval(args) -> int:
             ledger.set_percent(d.product, d.period, d.availability, period=_label_kind(d.period), resource=d.resource)
         elif d.requests is not None:
             assert d.start is not None  # the reader gives a request count with its interval
-            ledger.add_requests(d.product, d.start, d.requests, d.errors, resource=d.resource, error_rate=d.error_rate)
+            ledger.add_requests(
+                d.product,
+                d.start,
+                d.requests,
+                d.errors,
+                resource=d.resource,
+                error_rate=d.error_rate,
+                exclusion=d.exclusion,
+            )
         else:
             assert d.start is not None and d.end is not None  # or a downtime with both ends
             ledger.add_downtime(d.product, d.start, d.end, d.exclusion, d.notified_at, resource=d.resource)
@@ -743,14 +751,17 @@ def cmd_eval(args) -> int:
     evaluate = rules.evaluate
     header: set[str] = set()
     unmeasured: frozenset[str] | None = None
+    warned: set[str] = set()  # absent columns already named in a warning
     with fh:
         try:
             for item in read_tickets(fh, rules.tz, _input_kind(args.tickets), header):
-                if unmeasured is None and (header or not isinstance(item, RowError)):
-                    # An absent column is not a missed deadline: that metric is not measured.
-                    absent = [c for c, _ in _MEASURED if c not in header]
-                    unmeasured = frozenset(m for c, m in _MEASURED if c not in header)
+                # An absent column (in JSON Lines, a key an object does not
+                # have) is not a missed deadline: that metric is not measured.
+                now = frozenset(m for c, m in _MEASURED if c not in header) if header else None
+                if now is not None and now != unmeasured:
+                    absent = [c for c, m in _MEASURED if m in now and c not in warned]
                     if absent:
+                        warned.update(absent)
                         print(
                             say(
                                 "cli.eval.unmeasured",
@@ -760,8 +771,8 @@ def cmd_eval(args) -> int:
                             ),
                             file=sys.stderr,
                         )
-                    if unmeasured:
-                        evaluate = functools.partial(rules.evaluate, unmeasured=unmeasured)
+                    unmeasured = now
+                    evaluate = functools.partial(rules.evaluate, unmeasured=now) if now else rules.evaluate
                 if isinstance(item, RowError):
                     if not row_error(args.tickets, item):
                         progress.done()

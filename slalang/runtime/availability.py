@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
 from slalang.ruleschema import Problem
@@ -256,6 +256,7 @@ class AvailabilityLedger:
         self._charges: dict[tuple[str, str | None, str], Decimal] = {}
         self._seen: set[tuple[str, str | None, str, str]] = set()
         self._measured: set[tuple[str, str | None, str, str]] = set()  # periods with downtime or request rows
+        self._excluded_requests: dict[tuple[str, str | None], set[int]] = {}  # request rows with an exclusion code
 
     # ------------------------------------------------------------- time
     def midnight(self, d: dt.date) -> int:
@@ -369,9 +370,14 @@ class AvailabilityLedger:
         errors: int | Fraction | None = None,
         resource: str | None = None,
         error_rate: Decimal | None = None,
+        exclusion: str | None = None,
     ) -> None:
         """Requests and failed requests (or an error rate in %) of the interval
-        starting at `start` (a bucket target's intervals from local midnight)."""
+        starting at `start` (a bucket target's intervals from local midnight).
+        With an exclusion code (`force_majeure`, `customer_caused`, …) the
+        whole interval is excluded: never down, and left out of an
+        eligible-time denominator. Scheduled maintenance is a window of time,
+        which intervals of requests cannot carry: refused."""
         targets = self._check_product(product)
         resource = resource or None
         self._check_resource(product, targets, resource)
@@ -384,6 +390,17 @@ class AvailabilityLedger:
                 fields={"product": product},
             )
         self._check_start(start)
+        if exclusion is not None:
+            if exclusion not in self.rules.exclusions:
+                raise unknown_exclusion(exclusion, self.rules.exclusions)
+            if exclusion == "maintenance":
+                raise TicketError(
+                    "exclusion",
+                    "an interval of requests cannot be scheduled maintenance: maintenance is judged by its notice, "
+                    "window and allowance, which request counts do not carry",
+                    key="requests.maintenance",
+                )
+            self._excluded_requests.setdefault((product, resource), set()).add(start)
         if requests < 0 or (errors is not None and not 0 <= errors <= requests):
             raise TicketError(
                 "errors",
@@ -450,7 +467,8 @@ class AvailabilityLedger:
     def add_charges(self, product: str, key: str, amount: Decimal, resource: str | None = None) -> None:
         """Charges billed for a product (or one of its resources) and period
         (`2026-03`, `2026-Q1`, `2026`), in the contract currency."""
-        self._check_product(product)
+        # Named as its targets measure it: a resource only for a per-resource target.
+        self._check_resource(product, self._check_product(product), resource or None)
         try:
             kind = period_of_label(key)
         except ValueError:
@@ -520,7 +538,8 @@ class AvailabilityLedger:
                     if 0 < owed < low:
                         owed = low
                 if ld.cap is not None:
-                    owed = min(owed, self.amount(ld.cap, out))
+                    # Rounded down to the quantum: rounding never takes a line above its cap (SEMANTICS §6).
+                    owed = min(owed, self.amount(ld.cap, out).quantize(self.rules.quantum, rounding=ROUND_DOWN))
             except TicketError as exc:
                 # Measured all the same; the credit cannot be known: never 0.
                 out.missing = out.missing or exc
@@ -722,21 +741,31 @@ class AvailabilityLedger:
             sources = [self._requests.get((tgt.product, resource), {})]
         else:
             sources = [v for (p, _), v in self._requests.items() if p == tgt.product]
+        if tgt.resource:
+            excluded_rows = [self._excluded_requests.get((tgt.product, resource), set())]
+        else:
+            excluded_rows = [v for (p, _), v in self._excluded_requests.items() if p == tgt.product]
+
+        def bucket_of(t: int) -> int:
+            day0 = self.midnight(self._date(t))
+            return day0 + (t - day0) // step * step
+
+        excluded = {bucket_of(t) for rows in excluded_rows for t in rows if p0 <= t < p1}
         buckets: dict[int, list] = {}
         for src in sources:
             for t, (n, errors) in src.items():
                 if not p0 <= t < p1:
                     continue
-                day0 = self.midnight(self._date(t))
-                b = day0 + (t - day0) // step * step
-                cell = buckets.setdefault(b, [0, Fraction(0)])
+                cell = buckets.setdefault(bucket_of(t), [0, Fraction(0)])
                 cell[0] += n
                 cell[1] += errors
-        down = sum(step for n, errors in buckets.values() if n and errors * 100 > limit * n)
+        down = sum(step for b, (n, errors) in buckets.items() if b not in excluded and n and errors * 100 > limit * n)
         total = p1 - p0
-        down = min(down, total)
-        out.total_seconds, out.downtime_seconds = total, down
-        out.availability = Fraction(total - down, total) * 100
+        out.excluded_seconds = min(len(excluded) * step, total)
+        den = total - out.excluded_seconds if tgt.denominator == "eligible_time" else total
+        down = min(down, den)
+        out.total_seconds, out.downtime_seconds = den, down
+        out.availability = Fraction(den - down, den) * 100 if den else Fraction(100)
 
 
 def _seen_order(s: tuple[str, str | None, str, str]) -> tuple[str, str, str, str]:
@@ -765,9 +794,10 @@ class ClaimJudgement:
 
 class ClaimWindows:
     """The contract's claim window (`credits { claim … }`) counted from the
-    end of each period: `within 60d` → last day = the period's last day +
-    60 days; `within 2 months` → (the day after the period) + 2 months − 1
-    day; `within 10bd … on CAL` → the 10th working day of CAL after the
+    last day of each period (of its part inside the term, for a period the
+    term's end cuts): `within 60d` → last day = the period's last day +
+    60 days; `within 2 months` → the last day of the 2nd calendar month after
+    the period's last month; `within 10bd … on CAL` → the 10th working day of CAL after the
     period. `from 5bd`: the first day claims are accepted is the 5th working
     day after the period (else the day after the period). Working days are
     the rule file's calendar's (its holidays and make-up working days); a
@@ -813,7 +843,9 @@ class ClaimWindows:
         if span.unit == "days":
             return end + dt.timedelta(days=span.count)
         if span.unit == "months":
-            return add_months(end + dt.timedelta(days=1), span.count) - dt.timedelta(days=1)
+            # The last day of the N-th calendar month after the month of `end`
+            # (31 March + 2 months → 31 May; a term ending 17 March → 31 May too).
+            return add_months(end.replace(day=1), span.count + 1) - dt.timedelta(days=1)
         if self.calendar is None:  # the compiler requires `on CAL` with bd; guard a hand-made file
             raise TicketError(
                 "claimed_on",
@@ -832,6 +864,8 @@ class ClaimWindows:
         assert claim is not None
         kind = period_of_label(key)
         _, end = period_dates(key, kind)
+        # A period cut by the term ends, for its claims, on the term's last day.
+        end = min(end, self.rules.file.effective.end)
         first = self._after(end, claim.opens) if claim.opens is not None else end + dt.timedelta(days=1)
         return first, self._after(end, claim.within)
 
@@ -849,6 +883,36 @@ class ClaimWindows:
             kind = ""
         if kind not in ("month", "quarter", "year") or not valid_label(key, kind):
             raise _not_a_period(key, "month")
+        targets = [a for a in self.rules.file.availability if a.product == product]
+        # Credits accrue per availability period, and ticket credits per cap period.
+        kinds = {a.period for a in targets} | {self.rules.file.credit_policy.cap_period or "month"}
+        if kind not in kinds:
+            raise TicketError(
+                "period",
+                f"`{product}` earns no credit per {kind}: claim per " + ", ".join(sorted(kinds)),
+                key="claims.no_such_period",
+                fields={
+                    "product": product,
+                    "period": _period_word(kind),
+                    "known": [_period_word(k) for k in sorted(kinds)],
+                },
+            )
+        first_day, last_day = period_dates(key, kind)
+        eff = self.rules.file.effective
+        if last_day < eff.start or first_day > eff.end:
+            raise TicketError(
+                "period",
+                f"{key} is outside the contract's effective period {eff.start} to {eff.end}",
+                key="availability.outside",
+                fields={"period": key, "start": eff.start, "end": eff.end},
+            )
+        if resource and not any(a.resource for a in targets):
+            raise TicketError(
+                "resource",
+                f"`{product}` is measured per product, not per resource: leave `resource` empty",
+                key="downtime.resource_refused",
+                fields={"product": product},
+            )
         first, last = self.window(key)
         status = "early" if claimed_on < first else "late" if claimed_on > last else "in_window"
         return ClaimJudgement(product, resource or None, key, claimed_on, first, last, status)

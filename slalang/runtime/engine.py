@@ -390,7 +390,8 @@ class Rules:
         step = self._fee_amount(ld.percent, ld.money, product)
         cap = low = None
         if ld.cap_percent is not None or ld.cap_money is not None:
-            cap = self._fee_amount(ld.cap_percent, ld.cap_money, product)
+            # Rounded down to the quantum: rounding a capped credit never takes it above the cap (SEMANTICS §6).
+            cap = self._fee_amount(ld.cap_percent, ld.cap_money, product).quantize(self.quantum, rounding=ROUND_DOWN)
         if ld.min_percent is not None or ld.min_money is not None:
             low = self._fee_amount(ld.min_percent, ld.min_money, product)
         ld.by_product[product] = amounts = (step, cap, low)

@@ -18,8 +18,9 @@ or an instant).
 
 A ticket input without a `first_response_at` (or `resolved_at`) column
 leaves that metric not measured; an empty cell in a present column means it
-has not happened. For JSON Lines, the keys of the first object are the
-columns (a later object without one of them: an empty cell).
+has not happened. In JSON Lines each object's keys are its columns: an
+object without `first_response_at` does not measure its response, one with
+`"first_response_at": null` has not been answered.
 
 An instant is ISO 8601 (`2026-01-05T09:30:00+08:00`, `…Z`, or without an
 offset: then it is local time in the contract's timezone) or integer epoch
@@ -229,12 +230,11 @@ def rows(
     header: set[str] | None = None,
 ) -> Iterator[tuple[int, dict] | RowError]:
     """(line, row dict) for each record, or a RowError for an unreadable one.
-    `header`, if given, receives the input's columns before the first row is
-    yielded (the CSV header, or the keys of the first JSON object)."""
+    `header`, if given, holds the columns of the row being yielded (the CSV
+    header, or the keys of that JSON object)."""
     if jsonl is None:
         jsonl = _sniff_jsonl(fh)
     if jsonl:
-        first = True
         for n, text in enumerate(fh, 1):
             if not text.strip():
                 continue
@@ -262,9 +262,9 @@ def rows(
                     fields={"name": unknown[0], "known": list(columns)},
                 )
                 continue
-            if first and header is not None:
+            if header is not None:  # a JSON object's keys are its own columns
+                header.clear()
                 header.update(obj)
-            first = False
             yield n, obj
         return
     columns_out = header
@@ -379,7 +379,9 @@ def _decimal(v, column: str, key: str) -> Decimal:
         d = Decimal(str(v).strip().rstrip("%"))
     except InvalidOperation:
         d = None
-    if d is None or not d.is_finite():
+    # Bounded: no quantity here reaches a quadrillion or needs more than 12
+    # decimals, and a 5,000-digit exponent must not reach the arithmetic.
+    if d is None or not d.is_finite() or d.adjusted() >= 15 or int(d.as_tuple().exponent) < -12:
         raise TicketError(column, f"`{v}` is not {_DECIMAL_TEXT[key]}", key=key, fields={"value": v})
     return d
 
@@ -427,6 +429,7 @@ def read_downtime(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iter
                     raise TicketError(
                         "errors", "a request count needs `errors` (or `error_rate`)", key="requests.no_errors"
                     )
+                d.exclusion = _opt(row, "exclusion")
             else:
                 for key in ("start", "end"):
                     v = _opt(row, key)
