@@ -683,10 +683,10 @@ AVAILABILITY_EDITS = [
     # (old text, new text, change path, direction for the customer)
     ("    per instance\n", "", "availability.compute.month.resource", "unclear"),
     ("downtime per started minute", "downtime per second", "availability.compute.month.counting", "looser"),
-    ("downtime per full minute", "downtime per started minute", "availability.compute.year.counting", "stricter"),
+    ("downtime per full minute", "downtime per started minute", "availability.archive.year.counting", "stricter"),
     ("ignore outages under 1m", "ignore outages under 5m", "availability.compute.month.grace", "looser"),
     ("ignore outages under 1m", "ignore outages up to 1m", "availability.compute.month.grace.bound", "looser"),
-    ("    ignore outages up to 30m\n", "", "availability.compute.year.grace", "stricter"),
+    ("    ignore outages up to 30m\n", "", "availability.archive.year.grace", "stricter"),
     ("errors above 5.0%", "errors above 10%", "availability.api.quarter.bucket.errors", "looser"),
     ("buckets 5m", "buckets 15m", "availability.api.quarter.bucket", "unclear"),
     ("over eligible_time", "over whole_period", "availability.compute.month.denominator", "looser"),

@@ -323,9 +323,18 @@ def availability_body(lw: Lowering, body: ast.Node | None, period: str) -> dict:
                 raise Abort
         fields["bucket"] = bucket
         pct = c.lit(ast.PercentLit)
+        # Above 100 % of the requests never fails: an interval could never be down.
         fields["bucket_error_percent"] = v.percent(
             lw, pct, subject("bucket_error_rate"), Decimal(0), Decimal(100), low_open=False
         )
+        if fields["bucket_error_percent"] >= 100:
+            lw.err(
+                "E0501",
+                M("E0501.out_of_range", what=subject("bucket_error_rate"), raw=pct.raw),
+                pct.span,
+                M("E0501.below_hundred_hint"),
+            )
+            raise Abort
     if "ignore_under" in fields and fields["ignore_under"].seconds >= _SHORTEST_PERIOD[period]:
         d = s["ignore_outages"].lit(ast.DurationLit)
         lw.err(
@@ -729,6 +738,37 @@ def claim_span(lw: Lowering, node: ast.Node, calendar: str | None) -> model.Clai
     return new(model.ClaimSpan, count=count, unit="business_days" if unit == "bd" else "days", spelling=d.raw)
 
 
+def _paid_products(lw: Lowering, ld: model.CreditLadder, payers: dict[str, list[model.CreditLadder]]) -> list[str]:
+    """The products a ladder can pay for."""
+    if ld.metric == "availability":
+        return [p for p, lds in payers.items() if ld in lds]
+    return list(ld.products) or list(lw.products)
+
+
+def _policy_cap_needs_fees(lw, policy, ladders, payers) -> None:
+    """A cap that is a share of the monthly fee limits nothing for a product
+    with no fee: the cap would silently not apply (SEMANTICS §1)."""
+    if policy is None or policy.cap is None or policy.cap.percent is None:
+        return
+    for ld in ladders:
+        # A ladder paying a share of the fee needs the fee already (E0509.no_fee, lint L301).
+        amounts = [ld.step.amount] if ld.step else [t.amount for t in ld.tiers]
+        if all(a.percent is not None and a.base == "monthly_fee" for a in amounts):
+            continue
+        for pname in _paid_products(lw, ld, payers):
+            product = lw.products.get(pname)
+            if product is not None and product.fee is None and not _fee_written(lw, pname):
+                node = lw.top.get("credits")
+                where = node.first("credits_cap") if node is not None else None
+                lw.err(
+                    "E0509",
+                    M("E0509.cap_without_fee", product=pname),
+                    where.span if where is not None else None,
+                    M("E0509.cap_without_fee_hint", product=pname),
+                )
+                return
+
+
 def _fee_written(lw: Lowering, product: str) -> bool:
     """Whether the product's declaration writes a fee (one with an error is
     reported where it is written, not again as a missing fee)."""
@@ -800,6 +840,22 @@ def credit_checks(lw: Lowering, node: ast.Node | None, policy: model.CreditPolic
                     lw.head(lnode),
                     M("E0509.no_fee_hint", product=a.product),
                 )
+    for ld in availability_ladders:
+        for pname in ld.products or sorted(with_target):
+            periods = [a.period for a in targets if a.product == pname]
+            if len(periods) > 1:
+                lw.err(
+                    "E0505",
+                    M(
+                        "E0505.two_periods",
+                        name=ld.name,
+                        product=pname,
+                        periods=[T(f"diag.period.{p}") for p in periods],
+                    ),
+                    lw.head(spans[ld.name]),
+                    M("E0505.two_periods_hint", product=pname),
+                )
+    _policy_cap_needs_fees(lw, policy, ladders, payers)
     if policy is None or policy.combine is None:
         for pname, lds in payers.items():
             if len(lds) > 1:
