@@ -627,3 +627,13 @@ def test_a_round_the_clock_calendar_says_nothing_of_holidays():
     text = MINIMAL.replace("hours    mon..fri 09:00-18:00\n    holidays cn\n", "hours    mon..sun 00:00-24:00\n")
     html = build_html(Path("allday.sla"), text=text)
     assert "法定节假日不予扣除" not in html and "public holidays are not excluded" not in html
+
+
+def test_the_letter_states_the_ticket_rules_the_runtime_applies():
+    html = build_html(ROOT / "contracts" / "itops.sla")
+    # A ladder's cap limits each request's credit (the engine caps per ticket).
+    assert "每一服务请求依本项获得的补偿不超过" in html
+    assert "The credit under this item for any one request shall not exceed" in html
+    # Resolving answers a request at the latest (SEMANTICS §4).
+    assert "服务请求在首次响应之前即已解决的，以解决时间视为首次响应时间。" in html
+    assert "A request resolved before any first response is treated as answered when it is resolved." in html

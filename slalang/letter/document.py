@@ -391,6 +391,9 @@ class Composer:
         for m in present:
             s.blocks.append(Subheading(self.text(m.title)))
             s.blocks.append(Para(self.say(f"matrices.{m.metric}")))
+            if m.metric == "response":
+                # The runtime's rule (SEMANTICS §4): resolving answers the request at the latest.
+                s.blocks.append(Para(self.say("matrices.response_by_resolution")))
             head = [self.say("matrices.col_priority")] + [self.column_title(m, col.name) for col in m.columns]
             rows = []
             for p in self.c.priorities:
