@@ -155,6 +155,8 @@ CODES: dict[str, Severity] = {
     "E0607": Severity.ERROR,
     "W0608": Severity.WARNING,
     "E0609": Severity.ERROR,
+    "E0610": Severity.ERROR,
+    "W0611": Severity.WARNING,
     "E0701": Severity.ERROR,
     "E0702": Severity.ERROR,
     "W0703": Severity.WARNING,

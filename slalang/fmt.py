@@ -415,6 +415,23 @@ class _Layout:
     def s_extra_workday(self, n, d):
         return self.dated(n, d, "workday")
 
+    def s_schedule(self, n, d):
+        year, t = n.lit(ast.NumberLit), n.lit(ast.Text)
+        head = f"year {canonical_number(year.raw)} {self.text_inline(t)}"
+        return self.block(n, d, head, [year, *t.strings], list(n.nodes()))
+
+    def s_schedule_holiday(self, n, d):
+        t = n.lit(ast.Text)
+        dates = n.lits(ast.DateLit)
+        span = dates[0].raw if len(dates) == 1 else f"{dates[0].raw}..{dates[-1].raw}"
+        cells = [self.kw("holiday"), Cell(span, "date")]
+        if t is not None:
+            cells += self.text_cells(t)
+        return self.single(n, d, cells)
+
+    def s_schedule_workday(self, n, d):
+        return self.dated(n, d, "workday")
+
     def dated(self, n, d, word):
         t = n.lit(ast.Text)
         cells = [self.kw(word), Cell(n.lit(ast.DateLit).raw, "date")]

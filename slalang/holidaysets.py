@@ -176,17 +176,33 @@ def dates_cached(code: str, years: range) -> tuple[dict[dt.date, str], list[dt.d
 
 
 # ---------------------------------------------------------------- one calendar's dates
-def covered_years(holiday_sets: Sequence[str], first_year: int, last_year: int) -> range:
+def covered_years(holiday_sets: Sequence[str], first_year: int, last_year: int, supplied: Sequence[int] = ()) -> range:
     """The years a calendar is expanded for: the effective years, plus the
-    next year when every holiday set already has data for it (so that a
-    ticket opened late in December can still get a due time in January).
-    A calendar without holiday sets always gets the next year."""
+    next year when every holiday set already has data for it, or the
+    contract supplies that year's schedule (so that a ticket opened late in
+    December can still get a due time in January). A calendar without
+    holiday sets always gets the next year."""
     if not holiday_sets:
         return range(first_year, last_year + 2)
     covs = [coverage(code) for code in holiday_sets]
-    if all(c is not None and c.last_year >= last_year + 1 for c in covs):
-        last_year += 1
+    nxt = last_year + 1
+    if nxt in supplied or all(c is not None and c.last_year >= nxt for c in covs):
+        last_year = nxt
     return range(first_year, last_year + 1)
+
+
+def published(code: str, year: int) -> tuple[set[dt.date], set[dt.date]] | None:
+    """The holiday set's own days off (with a decreed set's weekend days
+    inside its breaks) and make-up working days for one year, or None when
+    the installed package has no data for that year."""
+    cov = coverage(code)
+    if cov is None or not cov.first_year <= year <= cov.last_year:
+        return None
+    days_off, make_up = dates_cached(code, range(year, year + 1))
+    off = set(days_off)
+    if holiday_set_code(code) in DECREED_SETS:
+        off |= set(_break_weekends(days_off, set(make_up), range(year, year + 1)))
+    return off, set(make_up)
 
 
 class Day(NamedTuple):
@@ -300,12 +316,23 @@ def calendar_days(
 
     replaced: dict[dt.date, dt.date] = {}
     holidays, workdays = out.holidays, out.workdays
+    # A year the contract supplies is the contract's: the sets' data for it
+    # (if any) gives way to the published notice the parties signed.
+    supplied = {sc.year: sc for sc in getattr(cal, "schedules", ()) if sc.year in years}
     for code in cal.holiday_sets:
         cov = coverage(code)
         if cov is None:
             raise UnknownHolidaySet(code)
         out.sources.append((code, cov.source))
-        days_off, make_up = load(code, years)
+        if supplied:
+            own = [y for y in years if y not in supplied and cov.first_year <= y <= cov.last_year]
+            if not own:
+                continue
+            days_off, make_up = load(code, range(own[0], own[-1] + 1))
+            days_off = {d: n for d, n in days_off.items() if d.year not in supplied}
+            make_up = [d for d in make_up if d.year not in supplied]
+        else:
+            days_off, make_up = load(code, years)
         for made_up, paid_for in _substitutions(days_off).items():
             replaced.setdefault(made_up, paid_for)
         for date, name in days_off.items():
@@ -317,6 +344,13 @@ def calendar_days(
             workdays.setdefault(
                 date, Day(date, code, "make-up working day", hours_of=hours_of(date, replaced.get(date)))
             )
+    for year, sc in sorted(supplied.items()):
+        out.sources.append((",".join(cal.holiday_sets), f"year {year}: {schedule_source(sc)}"))
+        for d in sc.holidays:
+            holidays[d.date] = Day(d.date, "schedule", note=d.note)
+        for d in sc.workdays:
+            holidays.pop(d.date, None)
+            workdays[d.date] = Day(d.date, "schedule", note=d.note, hours_of=hours_of(d.date))
     for d in cal.extra_workdays:
         holidays.pop(d.date, None)
         workdays[d.date] = Day(d.date, "contract", note=d.note, hours_of=hours_of(d.date, replaced.get(d.date)))
@@ -324,6 +358,12 @@ def calendar_days(
         workdays.pop(d.date, None)
         holidays[d.date] = Day(d.date, "contract", note=d.note)
     return out
+
+
+def schedule_source(sc: Any) -> str:
+    """The notice a supplied schedule comes from, in one line for the rule file."""
+    values = sc.source.values
+    return " / ".join(values[lang] for lang in values)
 
 
 __all__ = [
@@ -338,4 +378,6 @@ __all__ = [
     "dates_cached",
     "holidays_version",
     "known_sets",
+    "published",
+    "schedule_source",
 ]

@@ -163,6 +163,17 @@ class DatedNote(_Model):
     note: Text | None = None
 
 
+class Schedule(_Located):
+    """A year's official holidays and make-up working days, supplied in the
+    contract for a year its holiday set has no data for yet (`year 2027
+    "<notice>" { … }`), with the notice they come from."""
+
+    year: int
+    source: Text
+    holidays: tuple[DatedNote, ...] = ()  # one per day, ranges expanded
+    workdays: tuple[DatedNote, ...] = ()
+
+
 class Calendar(_Located):
     name: str
     title: Text
@@ -170,6 +181,7 @@ class Calendar(_Located):
     holiday_sets: tuple[str, ...] = ()
     extra_holidays: tuple[DatedNote, ...] = ()
     extra_workdays: tuple[DatedNote, ...] = ()
+    schedules: tuple[Schedule, ...] = ()  # by year
 
 
 class Priority(_Model):

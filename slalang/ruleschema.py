@@ -113,7 +113,10 @@ class HolidaySource(_Rules):
 class Holiday(_Rules):
     date: dt.date
     name: str
-    origin: str = Field(description="the holiday set code (e.g. `cn`) or `contract` for a `holiday` line")
+    origin: str = Field(
+        description="the holiday set code (e.g. `cn`), `contract` for a `holiday` line, or `schedule` for a "
+        "day of a year's schedule the contract supplies (its notice is in the calendar's `holiday_sets`)"
+    )
 
 
 class Workday(_Rules):

@@ -126,7 +126,7 @@ def _compile(cal: Any, tz: str, start: dt.date, end: dt.date) -> _Clock | None:
     from slalang import holidaysets
 
     try:
-        years = holidaysets.covered_years(cal.holiday_sets, start.year, end.year)
+        years = holidaysets.covered_years(cal.holiday_sets, start.year, end.year, [sc.year for sc in cal.schedules])
         key = _calendar_key(cal, tz, years)
         if key in _CLOCKS:
             return _CLOCKS[key]

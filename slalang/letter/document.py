@@ -342,6 +342,17 @@ class Composer:
                     parts.append(w.say("hours.holidays", country=w.country(code)))
                     if code in MAKEUP_DAY_SETS:
                         parts.append(w.say("hours.makeup"))
+                # A year the contract supplies: its notice and every date, as signed.
+                for sc in cal.schedules:
+                    parts.append(
+                        w.say(
+                            "hours.schedule",
+                            year=str(sc.year),
+                            source=w.text(sc.source),
+                            holidays=_date_runs(w, [d.date for d in sc.holidays]),
+                            workdays=_date_runs(w, [d.date for d in sc.workdays]),
+                        )
+                    )
                 for kind, notes in (("holiday", cal.extra_holidays), ("workday", cal.extra_workdays)):
                     for n in notes:
                         if n.note is not None:
@@ -1134,6 +1145,21 @@ class Composer:
 
 def _counts_business_days(claim: Claim) -> bool:
     return any(s is not None and s.unit == "business_days" for s in (claim.within, claim.opens))
+
+
+def _date_runs(w: Wording, days: list[dt.date]) -> str:
+    """Dates as runs of consecutive days: `1 to 3 January 2026, 4 April 2026`."""
+    if not days:
+        return "—"
+    runs: list[list[dt.date]] = []
+    for d in sorted(days):
+        if runs and (d - runs[-1][-1]).days == 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return w.raw("join.clauses").join(
+        w.date(r[0]) if len(r) == 1 else w.say("weekdays.range", first=w.date(r[0]), last=w.date(r[-1])) for r in runs
+    )
 
 
 def _round_the_clock(hours: tuple[WeeklyWindow, ...]) -> bool:

@@ -13,6 +13,7 @@ from slalang.i18n import T
 from slalang.lower import values as v
 from slalang.lower.registry import statement
 from slalang.lower.state import Abort, Lowering, M, names, new
+from slalang.lower.values import subject
 from slalang.source import Span
 from slalang.terms import LANGUAGES, holiday_set_name
 
@@ -299,7 +300,18 @@ def product_fee(lw: Lowering, fee: ast.Node | None, currency: str | None) -> tup
 @statement(
     "calendar",
     pass_="declare",
-    handles=("hours", "days", "day_span", "time_range", "holiday_set", "extra_holiday", "extra_workday"),
+    handles=(
+        "hours",
+        "days",
+        "day_span",
+        "time_range",
+        "holiday_set",
+        "extra_holiday",
+        "extra_workday",
+        "schedule",
+        "schedule_holiday",
+        "schedule_workday",
+    ),
 )
 def lower_calendars(lw: Lowering, nodes: list[ast.Node]) -> None:
     out = []
@@ -341,13 +353,25 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
     if ok and not windows:
         lw.err("E0607", M("E0607.no_hours", name=name.value), lw.head(node), M("E0607.hint"))
         ok = False
+    schedules = lw.guarded(supplied_schedules, lw, node)
+    if schedules is None:
+        ok, schedules = False, []
     sets: list[str] = []
+    supplied = {sc.year for sc in schedules}
     for hs in node.nodes("holiday_set"):
         code = hs.lit(ast.Name)
-        if not holiday_set(lw, code, start, end):
+        if not holiday_set(lw, code, start, end, supplied):
             ok = False
         elif holiday_set_name(code.value) not in sets:
             sets.append(holiday_set_name(code.value))
+    if schedules and not list(node.nodes("holiday_set")):
+        first = next(iter(node.nodes("schedule")))
+        lw.err("E0610", M("E0610.no_set"), lw.head(first), M("E0610.no_set_hint"))
+        ok = False
+    if ok and sets and schedules:
+        for sc, sc_node in zip(schedules, node.nodes("schedule")):
+            for code in sets:
+                schedule_against_package(lw, code, sc, sc_node)
     holidays_: list[model.DatedNote] = []
     workdays: list[model.DatedNote] = []
     dated: dict[dt.date, tuple[str, Span]] = {}
@@ -387,13 +411,121 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
         holiday_sets=tuple(sets),
         extra_holidays=tuple(sorted(holidays_, key=lambda x: x.date)),
         extra_workdays=tuple(sorted(workdays, key=lambda x: x.date)),
+        schedules=tuple(sorted(schedules, key=lambda x: x.year)),
         span=lw.span(node.span),
     )
     lw.calendars[name.value] = cal
     return cal
 
 
-def holiday_set(lw: Lowering, code: ast.Name, start: dt.date | None, end: dt.date | None) -> bool:
+_MAX_RANGE_DAYS = 31  # a holiday break is days, not months
+
+
+def supplied_schedules(lw: Lowering, node: ast.Node) -> list[model.Schedule]:
+    """The `year YYYY "<notice>" { holiday …  workday … }` blocks of a calendar."""
+    out: list[model.Schedule] = []
+    seen: dict[int, Span] = {}
+    for sc in node.nodes("schedule"):
+        num = sc.lit(ast.NumberLit)
+        year = v.integer(lw, num, subject("schedule_year"))
+        if not 1900 <= year <= 2200:
+            lw.err("E0610", M("E0610.year", raw=num.raw), num.span, M("E0610.year_hint"))
+            raise Abort
+        if year in seen:
+            lw.err(
+                "E0202",
+                M("E0202.schedule_twice", year=year),
+                num.span,
+                M("E0202.hint"),
+                [Label(seen[year], M("label.first_given"))],
+            )
+            raise Abort
+        seen[year] = num.span
+        source = v.text(lw, sc.lit(ast.Text))
+        days: dict[dt.date, tuple[str, Span]] = {}
+        holidays_: list[model.DatedNote] = []
+        workdays: list[model.DatedNote] = []
+        for item in sc.nodes():
+            lits = item.lits(ast.DateLit)
+            if any(d.value is None for d in lits):
+                raise Abort  # an impossible date is reported already
+            first, last = lits[0], lits[-1]
+            if last.value < first.value or (last.value - first.value).days >= _MAX_RANGE_DAYS:
+                lw.err("E0610", M("E0610.range", first=first.raw, last=last.raw), last.span, M("E0610.range_hint"))
+                raise Abort
+            for d in lits:
+                if d.value.year != year:
+                    lw.err("E0610", M("E0610.other_year", date=d.raw, year=year), d.span, M("E0610.other_year_hint"))
+                    raise Abort
+            t = item.lit(ast.Text)
+            note = v.text(lw, t) if t is not None else None
+            kind = item.kind
+            day = first.value
+            while day <= last.value:
+                if day in days:
+                    prev_kind, prev_span = days[day]
+                    if prev_kind == kind:
+                        lw.duplicate("date", day.isoformat(), first.span, prev_span)
+                    else:
+                        lw.err(
+                            "E0609",
+                            M("E0609.both", date=day.isoformat()),
+                            first.span,
+                            M("E0609.hint"),
+                            [Label(prev_span, M("label.also_given"))],
+                        )
+                    raise Abort
+                days[day] = (kind, first.span)
+                bucket = holidays_ if kind == "schedule_holiday" else workdays
+                bucket.append(new(model.DatedNote, date=day, note=note, span=lw.span(item.span)))
+                day += dt.timedelta(days=1)
+        out.append(
+            new(
+                model.Schedule,
+                year=year,
+                source=source,
+                holidays=tuple(sorted(holidays_, key=lambda x: x.date)),
+                workdays=tuple(sorted(workdays, key=lambda x: x.date)),
+                span=lw.span(sc.span),
+            )
+        )
+    return out
+
+
+def schedule_against_package(lw: Lowering, code: str, sc: model.Schedule, node: ast.Node) -> None:
+    """When the holidays package has data for a supplied year, the two must
+    agree: a difference is a warning naming the first dates (the contract's
+    schedule is what applies)."""
+    from slalang import holidaysets
+
+    got = holidaysets.published(code, sc.year)
+    if got is None:
+        return
+    off, make_up = got
+    mine_off = {d.date for d in sc.holidays}
+    mine_on = {d.date for d in sc.workdays}
+    differ = sorted((off ^ mine_off) | (make_up ^ mine_on))
+    if differ:
+        lw.err(
+            "W0611",
+            M(
+                "W0611.differs",
+                year=sc.year,
+                name=code,
+                dates=[d.isoformat() for d in differ[:6]] + (["…"] if len(differ) > 6 else []),
+            ),
+            lw.head(node),
+            M("W0611.hint", name=code, year=sc.year),
+        )
+
+
+def holiday_set(
+    lw: Lowering,
+    code: ast.Name,
+    start: dt.date | None,
+    end: dt.date | None,
+    supplied: frozenset[int] | set[int] = frozenset(),
+) -> bool:
     from slalang import holidaysets
 
     cov = holidaysets.coverage(code.value)
@@ -411,7 +543,9 @@ def holiday_set(lw: Lowering, code: ast.Name, start: dt.date | None, end: dt.dat
         )
         return False
     if start and end:
-        missing = [y for y in range(start.year, end.year + 1) if not cov.first_year <= y <= cov.last_year]
+        missing = [
+            y for y in range(start.year, end.year + 1) if not cov.first_year <= y <= cov.last_year and y not in supplied
+        ]
         if missing:
             lw.err(
                 "E0604",
@@ -424,7 +558,7 @@ def holiday_set(lw: Lowering, code: ast.Name, start: dt.date | None, end: dt.dat
                     last=cov.last_year,
                 ),
                 code.span,
-                M("E0604.hint", last=cov.last_year),
+                M("E0604.hint", last=cov.last_year, block=M("E0604.block", year=str(missing[0]))),
             )
             return False
     return True

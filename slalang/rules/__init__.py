@@ -102,7 +102,12 @@ def covered_years(contract: m.Contract, cal: m.Calendar) -> range:
     """The years a calendar is expanded for (see `holidaysets.covered_years`)."""
     from slalang import holidaysets
 
-    return holidaysets.covered_years(cal.holiday_sets, contract.effective_start.year, contract.effective_end.year)
+    return holidaysets.covered_years(
+        cal.holiday_sets,
+        contract.effective_start.year,
+        contract.effective_end.year,
+        [sc.year for sc in cal.schedules],
+    )
 
 
 def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
@@ -121,7 +126,7 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
         raise BuildError(Msg("cli.build_error.unknown_holiday_set", code=exc.code)) from None
 
     def entry(day: holidaysets.Day, workday: bool) -> dict[str, str]:
-        name = _note(day.note, langs) if day.origin == "contract" else (day.name or "")
+        name = _note(day.note, langs) if day.origin in ("contract", "schedule") else (day.name or "")
         out = {"date": day.date.isoformat(), "name": name, "origin": day.origin}
         if workday:
             assert day.hours_of is not None  # every working day says whose hours it works

@@ -532,6 +532,7 @@ def diff_calendar(cx: Context) -> None:
                     cx.add(s, path, "removed", flip(more_is), subj, tv(da[d].note) if da[d].note else plain_words(d))
                 else:
                     cx.text(s, f"{path}.note", subj, da[d].note, db[d].note, NEUTRAL)
+        _schedules(cx, s, name, b.name, a, b)
 
     cx.named_list(
         s,
@@ -543,6 +544,45 @@ def diff_calendar(cx: Context) -> None:
         added_dir=UNCLEAR,
         title=lambda c: tv(c.title),
     )
+
+
+def _schedules(cx: Context, s: str, name: Verbatim, cname: str, a: m.Calendar, b: m.Calendar) -> None:
+    """Supplied years' schedules: a day off more is looser for the provider
+    (business clocks stop), a working day more stricter; the notice's title
+    is compared as text."""
+    ya = {sc.year: sc for sc in a.schedules}
+    yb = {sc.year: sc for sc in b.schedules}
+    for year in sorted(set(ya) | set(yb)):
+        x, y = ya.get(year), yb.get(year)
+        path = f"calendar.{cname}.schedule.{year}"
+        subj = T("subject.calendar_schedule", name=name, year=year)
+        if x is None or y is None:
+            cx.add(
+                s,
+                path,
+                "added" if y else "removed",
+                UNCLEAR,
+                subj,
+                tv(x.source) if x else None,
+                tv(y.source) if y else None,
+            )
+            continue
+        cx.text(s, f"{path}.source", subj, x.source, y.source, NEUTRAL)
+        for attr, more_is in (("holidays", LOOSER), ("workdays", STRICTER)):
+            da = {d.date: d for d in getattr(x, attr)}
+            db = {d.date: d for d in getattr(y, attr)}
+            for d in sorted(set(da) ^ set(db)):
+                day_subj = T(f"subject.calendar_extra_{attr}", name=name, date=Verbatim(str(d)))
+                added = d in db
+                cx.add(
+                    s,
+                    f"{path}.{attr}.{d}",
+                    "added" if added else "removed",
+                    more_is if added else flip(more_is),
+                    day_subj,
+                    None if added else plain_words(d),
+                    plain_words(d) if added else None,
+                )
 
 
 # ---------------------------------------------------------------- priorities
@@ -1637,7 +1677,18 @@ NESTED: dict[str, tuple[str, ...]] = {
     "provider": ("party_body", "credential", "address", "contact"),
     "customer": ("party_body", "credential", "address", "contact"),
     "scope": ("region", "product", "fee", "service", "period"),
-    "calendar": ("hours", "days", "day_span", "time_range", "holiday_set", "extra_holiday", "extra_workday"),
+    "calendar": (
+        "hours",
+        "days",
+        "day_span",
+        "time_range",
+        "holiday_set",
+        "extra_holiday",
+        "extra_workday",
+        "schedule",
+        "schedule_holiday",
+        "schedule_workday",
+    ),
     "priority": ("priority_body",),
     "matrix": ("clock", "columns", "row"),
     "updates": ("update_rule",),
