@@ -55,13 +55,22 @@ def _cache_file(version: str) -> Path:
     return Path(base) / "slalang" / f"holiday-coverage-{version}.json"
 
 
+def split_code(code: str) -> tuple[str, str | None]:
+    """`GB-ENG` → (`GB`, `ENG`): a country and, optionally, its subdivision."""
+    country, _, subdiv = holiday_set_code(code).partition("-")
+    return country, subdiv or None
+
+
 def _compute(code: str) -> tuple[int, int] | None:
     import holidays  # heavy: only on a cache miss
 
     supported = holidays.list_supported_countries()
-    if code not in supported:
+    country, subdiv = split_code(code)
+    if country not in supported:
         return None
-    cls = getattr(holidays, code)
+    cls = getattr(holidays, country)
+    if subdiv is not None and subdiv not in {str(x).upper() for x in cls.subdivisions}:
+        return None
     first, last = int(cls.start_year), int(cls.end_year)
     static_name = DECREED_SETS.get(code)
     if static_name:
@@ -134,12 +143,23 @@ def known_sets() -> list[str]:
     return sorted(c.lower() for c in holidays.list_supported_countries())
 
 
+def subdivisions(country: str) -> list[str]:
+    """A country's subdivisions as holiday-set names (`gb-eng`, …); [] for none or an unknown country."""
+    import holidays
+
+    cls = getattr(holidays, holiday_set_code(country), None)
+    if cls is None:
+        return []
+    return sorted(f"{country.lower()}-{str(x).lower()}" for x in cls.subdivisions)
+
+
 def dates(code: str, years: range) -> tuple[dict[dt.date, str], list[dt.date]]:
     """Holidays (date → English name) and make-up working days (weekend days
     that are working days) for the given years."""
     import holidays
 
-    cal = holidays.country_holidays(holiday_set_code(code), years=list(years), language="en_US")
+    country, subdiv = split_code(code)
+    cal = holidays.country_holidays(country, subdiv=subdiv, years=list(years), language="en_US")
     days_off = {d: str(name) for d, name in sorted(cal.items()) if d.year in years}
     workdays = sorted(d for d in getattr(cal, "weekend_workdays", ()) if d.year in years)
     return days_off, workdays
@@ -380,4 +400,6 @@ __all__ = [
     "known_sets",
     "published",
     "schedule_source",
+    "split_code",
+    "subdivisions",
 ]

@@ -379,7 +379,10 @@ class Wording:
             return iana
 
     def country(self, code: str) -> str:
-        return self.locale.territories.get(holiday_set_code(code.split("-")[0]), holiday_set_code(code))
+        country, _, subdiv = holiday_set_code(code).partition("-")
+        name = self.locale.territories.get(country, country)
+        # A subdivision (`gb-eng`) by its ISO 3166-2 code, after the country's name.
+        return self.say("hours.subdivision", country=name, code=f"{country}-{subdiv}") if subdiv else name
 
     def section_number(self, n: int) -> str:
         shown = chinese_numeral(n) if self.raw("numerals") == "chinese" else str(n)

@@ -15,7 +15,7 @@ from slalang.lower.registry import statement
 from slalang.lower.state import Abort, Lowering, M, names, new
 from slalang.lower.values import subject
 from slalang.source import Span
-from slalang.terms import LANGUAGES, holiday_set_name
+from slalang.terms import LANGUAGES, holiday_set_name, holiday_set_written
 
 _RESERVED = {"priority": ("clock", "columns"), "calendar": ("any", "off_hours"), "region": ("any", "off_hours")}
 
@@ -306,6 +306,7 @@ def product_fee(lw: Lowering, fee: ast.Node | None, currency: str | None) -> tup
         "day_span",
         "time_range",
         "holiday_set",
+        "subdivision",
         "extra_holiday",
         "extra_workday",
         "schedule",
@@ -359,7 +360,7 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
     sets: list[str] = []
     supplied = {sc.year for sc in schedules}
     for hs in node.nodes("holiday_set"):
-        code = hs.lit(ast.Name)
+        code = ast.Name(holiday_set_written(hs), Span(hs.lit(ast.Name).span.start, hs.span.end))
         if not holiday_set(lw, code, start, end, supplied):
             ok = False
         elif holiday_set_name(code.value) not in sets:
@@ -370,8 +371,8 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
         ok = False
     if ok and sets and schedules:
         for sc, sc_node in zip(schedules, node.nodes("schedule")):
-            for code in sets:
-                schedule_against_package(lw, code, sc, sc_node)
+            for set_name in sets:
+                schedule_against_package(lw, set_name, sc, sc_node)
     holidays_: list[model.DatedNote] = []
     workdays: list[model.DatedNote] = []
     dated: dict[dt.date, tuple[str, Span]] = {}
@@ -534,6 +535,22 @@ def holiday_set(
             known = holidaysets.known_sets()
         except ImportError:
             known = []
+        country, subdiv = holidaysets.split_code(code.value)
+        if subdiv is not None and country.lower() in known:
+            # A known country, an unknown subdivision: name the ones it has.
+            subs = holidaysets.subdivisions(country)
+            guess = did_you_mean(holiday_set_name(code.value), subs)
+            lw.err(
+                "E0605",
+                M("E0605.unknown_subdivision", name=code.value, country=country.lower()),
+                code.span,
+                M("hint.did_you_mean", guess=guess)
+                if guess
+                else M("E0605.subdivisions", names=names(subs, 12))
+                if subs
+                else M("E0605.no_subdivisions", country=country.lower()),
+            )
+            return False
         guess = did_you_mean(holiday_set_name(code.value), [k for k in known if len(k) == 2])
         lw.err(
             "E0605",

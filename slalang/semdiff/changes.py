@@ -1683,6 +1683,7 @@ NESTED: dict[str, tuple[str, ...]] = {
         "day_span",
         "time_range",
         "holiday_set",
+        "subdivision",
         "extra_holiday",
         "extra_workday",
         "schedule",
