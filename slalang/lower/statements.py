@@ -17,6 +17,7 @@ from slalang.lower.registry import statement
 from slalang.lower.state import Abort, Lowering, M, names, new
 from slalang.lower.values import subject
 from slalang.source import Span
+from slalang.terms import WEEKDAYS, hhmm
 
 REPORT_METRICS = (
     "sla_attainment",
@@ -183,7 +184,51 @@ def matrix_columns(lw: Lowering, node: ast.Node) -> list[model.Column]:
         if "calendar" not in kinds:
             lw.err("E0404", M("E0404.off_hours_alone"), span, M("E0404.off_hours_alone_hint"))
             raise Abort
+    _every_ticket_has_a_column(lw, out, span)
     return out
+
+
+def _every_ticket_has_a_column(lw: Lowering, columns: list[model.Column], span: Span) -> None:
+    """Columns that leave some tickets in no column are an error: a ticket
+    opened outside every calendar column (with no `off_hours`), or of a
+    region no column names."""
+    kinds = {c.kind for c in columns}
+    if kinds & {"any", "off_hours"}:
+        return
+    if kinds == {"region"}:
+        listed = {c.name for c in columns}
+        missing = [r for r in lw.regions if r not in listed]
+        if missing:
+            lw.err(
+                "E0404",
+                M("E0404.region_uncovered", region=missing[0]),
+                span,
+                M("E0404.region_uncovered_hint", region=missing[0]),
+            )
+            raise Abort
+        return
+    cals = [lw.calendars.get(c.name) for c in columns if c.kind == "calendar"]
+    if any(cal is None for cal in cals):
+        return  # a calendar with an error is reported already
+    covered: dict[int, list[tuple[int, int]]] = {}
+    for cal in cals:
+        assert cal is not None
+        for w in cal.hours:
+            covered.setdefault(w.weekday, []).append((w.start_minute, w.end_minute))
+    for day in range(7):
+        t = 0
+        for a, b in sorted(covered.get(day, [])):
+            if a > t:
+                break
+            t = max(t, b)
+        if t < 24 * 60:
+            at = M("E0404.at", day=T(f"diag.weekday.{WEEKDAYS[day]}"), time=hhmm(t))
+            lw.err("E0404", M("E0404.uncovered", example=at), span, M("E0404.uncovered_hint"))
+            raise Abort
+    # Round the clock every day, but a holiday of every calendar is in none of them.
+    if all(cal is not None and (cal.holiday_sets or cal.extra_holidays or cal.schedules) for cal in cals):
+        lw.err("E0404", M("E0404.uncovered_holidays"), span, M("E0404.uncovered_hint"))
+        raise Abort
 
 
 # ---------------------------------------------------------------- other targets
