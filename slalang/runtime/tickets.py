@@ -90,6 +90,26 @@ class InstantParser:
 
     def __init__(self, tz: dt.tzinfo):
         self.tz = tz
+        self._dst: dict[tuple[int, int, int, int, int], str | None] = {}  # local minute → gap/fold/None
+
+    def _local_problem(self, d: dt.datetime) -> str | None:
+        """`gap` when a local time does not exist in the contract's zone (the
+        clocks jumped over it), `fold` when it occurs twice, else None; cached
+        per local minute (rows cluster in time)."""
+        key = (d.year, d.month, d.day, d.hour, d.minute)
+        got = self._dst.get(key, 0)
+        if got != 0:
+            return got  # type: ignore[return-value]
+        m = d.replace(second=0, microsecond=0)
+        a, b = m.replace(tzinfo=self.tz, fold=0), m.replace(tzinfo=self.tz, fold=1)
+        problem = None
+        if a.utcoffset() != b.utcoffset():
+            # A skipped time does not survive the round trip through UTC; a repeated one does.
+            back = a.astimezone(dt.UTC).astimezone(self.tz).replace(tzinfo=None)
+            problem = "gap" if back != m else "fold"
+        if len(self._dst) < 100_000:
+            self._dst[key] = problem
+        return problem
 
     def __call__(self, text, column: str) -> int:
         if isinstance(text, int) and not isinstance(text, bool):
@@ -115,6 +135,23 @@ class InstantParser:
                 fields={"value": s},
             ) from None
         if d.tzinfo is None:
+            # A local time the clocks skip or repeat (a DST change) names no
+            # single instant: the row must say which, with its offset.
+            problem = self._local_problem(d)
+            if problem == "gap":
+                raise TicketError(
+                    column,
+                    f"`{s}` does not exist in the contract's timezone (the clocks skip it)",
+                    key="instant.dst_gap",
+                    fields={"value": s},
+                )
+            if problem == "fold":
+                raise TicketError(
+                    column,
+                    f"`{s}` occurs twice in the contract's timezone (the clocks go back)",
+                    key="instant.dst_fold",
+                    fields={"value": s},
+                )
             d = d.replace(tzinfo=self.tz)
         try:
             return int(d.timestamp())
