@@ -463,3 +463,20 @@ def test_the_rule_file_carries_the_minimum():
     rules = compile_rules(MINIMUM)
     ld = rules.file.credit_ladders[0]
     assert ld.minimum is not None and Decimal(ld.minimum.money) == 500 and ld.minimum.currency == "CNY"
+
+
+def test_an_instant_past_the_covered_days_gives_no_made_up_share():
+    # itops's business calendar covers 2026 only (no 2027 China data): judged
+    # in March 2027, a P2 ticket of 21 Dec 2026 is breached, every warning
+    # level is reached, and its elapsed share is unknown (it was "200 %").
+    from pathlib import Path
+
+    from slalang.compiler import compile_file
+    from slalang.rules import rules_json
+
+    result = compile_file(Path(__file__).resolve().parent.parent / "contracts" / "itops.sla")
+    assert result.contract is not None
+    itops = Rules(loads_rules(rules_json(result.contract, result.canonical_text)))
+    out = itops.evaluate(Ticket("T", "P2", at(2026, 12, 21, 10, 0), product="hosting"), at(2027, 3, 1, 10, 0))
+    d = out.deadlines["response"]
+    assert d.status == "breached" and d.warning == "red" and d.elapsed is None

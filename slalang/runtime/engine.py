@@ -128,7 +128,9 @@ class Deadline(tuple):
     after the due time, so far for an open ticket); warning (level or
     None); done/total (seconds of the target's clock elapsed at the event or
     at `at`, pauses left out, of the whole target; total 0 when there is no
-    instant to judge at); line (the matrix row in the contract)."""
+    instant to judge at, or when it lies past the days the calendar covers —
+    the share is then not known, never made up, and as the due time has
+    passed every warning level is reached); line (the matrix row)."""
 
     __slots__ = ()
     _fields = _DEADLINE_FIELDS
@@ -551,8 +553,8 @@ class Rules:
                 o0 = off(start)
                 try:
                     done = off(when) - o0
-                except CalendarRangeError:  # judged long after the covered days: surely late
-                    done = 2 * (off(due) - o0)
+                except CalendarRangeError:
+                    return 0, 0  # past the covered days: the share is not known (and the due time has passed)
                 return done, off(due) - o0
             measure = lambda a, b: off(b) - off(a)  # noqa: E731
         if measure is None:
@@ -572,7 +574,7 @@ class Rules:
         try:
             done = measure(start, when) - paused_now
         except CalendarRangeError:
-            done = 2 * total
+            return 0, 0  # past the covered days: the share is not known (and the due time has passed)
         return done, total
 
     def warning_level(self, share: Fraction) -> str | None:
@@ -671,8 +673,10 @@ class Rules:
                         assert cal is not None  # set above for every business target
                         try:
                             done = cal.offset(when) - o0
-                        except CalendarRangeError:  # judged long after the covered days: surely late
-                            done = 2 * total
+                        except CalendarRangeError:
+                            # Past the covered days (so past the due time): every level is
+                            # reached, but the share itself is not known — none is made up.
+                            done = total = 0
                 else:
                     done, total = self._progress(target, opened, due, when, pauses)
                 if total > 0:
