@@ -480,3 +480,21 @@ def test_an_instant_past_the_covered_days_gives_no_made_up_share():
     out = itops.evaluate(Ticket("T", "P2", at(2026, 12, 21, 10, 0), product="hosting"), at(2027, 3, 1, 10, 0))
     d = out.deadlines["response"]
     assert d.status == "breached" and d.warning == "red" and d.elapsed is None
+
+
+def test_a_due_time_past_the_calendar_names_the_missing_year_and_the_fix():
+    from pathlib import Path
+
+    from slalang.compiler import compile_file
+    from slalang.rules import rules_json
+
+    result = compile_file(Path(__file__).resolve().parent.parent / "contracts" / "itops.sla")
+    assert result.contract is not None
+    itops = Rules(loads_rules(rules_json(result.contract, result.canonical_text)))
+    # P3 resolution 5bd from Mon 28 Dec 2026 needs January 2027, which China's
+    # schedule (and so the rule file) does not have yet.
+    with pytest.raises(TicketError) as err:
+        itops.evaluate(Ticket("T", "P3", at(2026, 12, 28, 10, 0), product="hosting"))
+    e = err.value
+    assert e.key == "ticket.due_beyond_calendar" and e.fields["year"] == "2027"
+    assert "year 2027" in str(e) and "2026-12-31" in str(e)

@@ -636,6 +636,24 @@ class Rules:
                     assert cal is not None  # a business target has its calendar (the loader checks it)
                     due, o0, od = cal.deadline(opened, target.days, target.seconds)
             except CalendarRangeError as exc:
+                cal = target.calendar
+                if cal is not None and opened >= self.local_midnight(cal.first):
+                    # Past the calendar's last day: the next year's holidays are
+                    # not in the rule file — never guessed (SEMANTICS §4).
+                    year = cal.last.year + 1
+                    raise TicketError(
+                        "opened_at",
+                        f"cannot compute the {name} due time: it falls after {cal.last}, the last day calendar "
+                        f"`{cal.name}` covers; {year}'s holidays are not in the rule file: supply {year}'s official "
+                        f'schedule in the contract\'s calendar (`year {year} "<notice>" {{ … }}`) and rebuild',
+                        key="ticket.due_beyond_calendar",
+                        fields={
+                            "metric": _METRIC_WORDS.get(name, name),
+                            "last": cal.last,
+                            "calendar": cal.name,
+                            "year": str(year),
+                        },
+                    ) from None
                 raise TicketError(
                     "opened_at",
                     f"cannot compute the {name} due time: {exc}",
