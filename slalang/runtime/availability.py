@@ -187,6 +187,19 @@ def _given_and_measured(product: str, resource: str | None, key: str) -> TicketE
     )
 
 
+def _inside_term(rules: Rules, key: str, period: str) -> None:
+    """A period label (a given figure's, a claim's) must touch the term."""
+    first, last = period_dates(key, period)
+    eff = rules.file.effective
+    if last < eff.start or first > eff.end:
+        raise TicketError(
+            "period",
+            f"{key} is outside the contract's effective period {eff.start} to {eff.end}",
+            key="availability.outside",
+            fields={"period": key, "start": eff.start, "end": eff.end},
+        )
+
+
 def _not_a_period(key: str, period: str) -> TicketError:
     example = PERIOD_EXAMPLES.get(period, "2026-03")
     return TicketError(
@@ -442,15 +455,7 @@ class AvailabilityLedger:
         self._check_resource(product, [tgt] if tgt.resource else targets, resource)
         if not valid_label(key, period):
             raise _not_a_period(key, period)
-        first, last = period_dates(key, period)
-        eff = self.rules.file.effective
-        if last < eff.start or first > eff.end:
-            raise TicketError(
-                "period",
-                f"{key} is outside the contract's effective period {eff.start} to {eff.end}",
-                key="availability.outside",
-                fields={"period": key, "start": eff.start, "end": eff.end},
-            )
+        _inside_term(self.rules, key, period)
         if not 0 <= percent <= 100:
             raise TicketError(
                 "availability",
@@ -897,15 +902,7 @@ class ClaimWindows:
                     "known": [_period_word(k) for k in sorted(kinds)],
                 },
             )
-        first_day, last_day = period_dates(key, kind)
-        eff = self.rules.file.effective
-        if last_day < eff.start or first_day > eff.end:
-            raise TicketError(
-                "period",
-                f"{key} is outside the contract's effective period {eff.start} to {eff.end}",
-                key="availability.outside",
-                fields={"period": key, "start": eff.start, "end": eff.end},
-            )
+        _inside_term(self.rules, key, kind)
         if resource and not any(a.resource for a in targets):
             raise TicketError(
                 "resource",

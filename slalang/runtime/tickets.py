@@ -494,6 +494,17 @@ class Charge:
     resource: str | None = None
 
 
+def _required(row: dict, keys: tuple[str, ...]) -> dict:
+    """The row's cells of `keys`, each of which must be given."""
+    vals = {}
+    for key in keys:
+        v = _opt(row, key)
+        if v is None:
+            raise TicketError(key, f"the row has no `{key}`", key="row.empty_cell", fields={"column": key})
+        vals[key] = v
+    return vals
+
+
 def read_charges(fh: IO[str], jsonl: bool | None = None) -> Iterator[tuple[int, Charge] | RowError]:
     """`--charges` rows: product, resource, period, amount."""
     for item in rows(fh, CHARGES_COLUMNS, ("product", "period", "amount"), jsonl):
@@ -502,12 +513,7 @@ def read_charges(fh: IO[str], jsonl: bool | None = None) -> Iterator[tuple[int, 
             continue
         n, row = item
         try:
-            vals = {}
-            for key in ("product", "period", "amount"):
-                v = _opt(row, key)
-                if v is None:
-                    raise TicketError(key, f"the row has no `{key}`", key="row.empty_cell", fields={"column": key})
-                vals[key] = v
+            vals = _required(row, ("product", "period", "amount"))
             res = _opt(row, "resource")
             amount = _decimal(vals["amount"], "amount", "charges.bad_amount")
             yield n, Charge(str(vals["product"]), str(vals["period"]), amount, None if res is None else str(res))
@@ -533,12 +539,7 @@ def read_claims(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iterat
             continue
         n, row = item
         try:
-            vals = {}
-            for key in ("product", "period", "claimed_on"):
-                v = _opt(row, key)
-                if v is None:
-                    raise TicketError(key, f"the row has no `{key}`", key="row.empty_cell", fields={"column": key})
-                vals[key] = v
+            vals = _required(row, ("product", "period", "claimed_on"))
             text = str(vals["claimed_on"]).strip()
             try:
                 day = dt.date.fromisoformat(text) if len(text) == 10 else None
