@@ -183,3 +183,13 @@ class Node(Record):
 
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|\S")
+
+
+def holiday_set_written(node: Node) -> str:
+    """A `holidays` statement's set as one name: `cn`, or `gb-eng` for a
+    country and subdivision (the grammar reads `gb`, `-`, `eng`)."""
+    parts = node.lits(Name)
+    sub = node.first("subdivision")
+    if sub is not None:
+        parts += sub.lits(Name)
+    return "-".join(n.value for n in parts)

@@ -47,7 +47,7 @@ from decimal import Decimal
 from slalang import ast, durations
 from slalang.errors import FormatRefused, FormatterBug
 from slalang.source import SourceFile, display_width
-from slalang.terms import CALENDAR_UNITS, holiday_set_name, holiday_set_written
+from slalang.terms import CALENDAR_UNITS, holiday_set_name
 
 __all__ = ["FormatRefused", "FormatterBug", "format_source", "format_text", "layout", "layout_source"]
 
@@ -406,11 +406,8 @@ class _Layout:
         ranges = ", ".join(self.time_range(r) for r in n.nodes("time_range"))
         return self.single(n, d, [self.kw("hours"), Cell(self.days(n.first("days")), "days"), Cell(ranges, "ranges")])
 
-    def s_subdivision(self, n, d):  # laid out on its `holidays` line
-        raise AssertionError("a subdivision is part of its holiday set")
-
     def s_holiday_set(self, n, d):
-        return self.single(n, d, [self.kw("holidays"), Cell(holiday_set_name(holiday_set_written(n)), "name")])
+        return self.single(n, d, [self.kw("holidays"), Cell(holiday_set_name(ast.holiday_set_written(n)), "name")])
 
     def s_extra_holiday(self, n, d):
         return self.dated(n, d, "holiday")

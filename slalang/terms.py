@@ -118,16 +118,6 @@ def holiday_set_code(name: str) -> str:
     return name.upper()
 
 
-def holiday_set_written(node) -> str:
-    """A `holidays` statement's set as one name: `cn`, or `gb-eng` for a
-    country and subdivision (the grammar reads `gb`, `-`, `eng`)."""
-    names = [c for c in node.children if type(c).__name__ == "Name"]
-    sub = next((c for c in node.children if getattr(c, "kind", None) == "subdivision"), None)
-    if sub is not None:
-        names += [c for c in sub.children if type(c).__name__ == "Name"]
-    return "-".join(n.value for n in names)
-
-
 def holiday_set_name(code: str) -> str:
     return code.lower()
 

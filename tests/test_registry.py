@@ -29,6 +29,7 @@ INLINE_PARTS = {
     "claim_span",
     "claim_calendar",
     "rounding_scope",
+    "subdivision",
 }
 
 

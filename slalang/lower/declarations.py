@@ -15,7 +15,7 @@ from slalang.lower.registry import statement
 from slalang.lower.state import Abort, Lowering, M, names, new
 from slalang.lower.values import subject
 from slalang.source import Span
-from slalang.terms import LANGUAGES, holiday_set_name, holiday_set_written
+from slalang.terms import LANGUAGES, holiday_set_name
 
 _RESERVED = {"priority": ("clock", "columns"), "calendar": ("any", "off_hours"), "region": ("any", "off_hours")}
 
@@ -360,7 +360,7 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
     sets: list[str] = []
     supplied = {sc.year for sc in schedules}
     for hs in node.nodes("holiday_set"):
-        code = ast.Name(holiday_set_written(hs), Span(hs.lit(ast.Name).span.start, hs.span.end))
+        code = ast.Name(ast.holiday_set_written(hs), Span(hs.lit(ast.Name).span.start, hs.span.end))
         if not holiday_set(lw, code, start, end, supplied):
             ok = False
         elif holiday_set_name(code.value) not in sets:

@@ -342,6 +342,28 @@ class AvailabilityLedger:
             self._measured.add(seen)
             d = period_dates(key, tgt.period)[1] + dt.timedelta(days=1)
 
+    def _row_targets(self, product: str, resource: str | None, buckets: bool) -> list[_Target]:
+        """The product's targets an input row feeds: the interval-measured ones
+        for a downtime row, the request-bucket ones for a request row."""
+        targets = self._check_product(product)
+        self._check_resource(product, targets, resource)
+        fed = [t for t in targets if (t.bucket is not None) == buckets]
+        if fed:
+            return fed
+        if buckets:
+            raise TicketError(
+                "requests",
+                f"`{product}` is not measured by request buckets: give downtime intervals (start, end)",
+                key="requests.not_bucket_target",
+                fields={"product": product},
+            )
+        raise TicketError(
+            "product",
+            f"`{product}` is measured by request buckets: give `requests` and `errors` per interval, not downtime",
+            key="downtime.bucket_target",
+            fields={"product": product},
+        )
+
     # ------------------------------------------------------------- input
     def add_downtime(
         self,
@@ -352,17 +374,8 @@ class AvailabilityLedger:
         notified_at: int | None = None,
         resource: str | None = None,
     ) -> None:
-        targets = self._check_product(product)
         resource = resource or None
-        self._check_resource(product, targets, resource)
-        measured = [t for t in targets if t.bucket is None]
-        if not measured:
-            raise TicketError(
-                "product",
-                f"`{product}` is measured by request buckets: give `requests` and `errors` per interval, not downtime",
-                key="downtime.bucket_target",
-                fields={"product": product},
-            )
+        measured = self._row_targets(product, resource, buckets=False)
         if end < start:
             raise TicketError("end", "downtime ends before it starts", key="downtime.reversed")
         if start < self.term_lo < end:
@@ -391,17 +404,8 @@ class AvailabilityLedger:
         whole interval is excluded: never down, and left out of an
         eligible-time denominator. Scheduled maintenance is a window of time,
         which intervals of requests cannot carry: refused."""
-        targets = self._check_product(product)
         resource = resource or None
-        self._check_resource(product, targets, resource)
-        bucketed = [t for t in targets if t.bucket is not None]
-        if not bucketed:
-            raise TicketError(
-                "requests",
-                f"`{product}` is not measured by request buckets: give downtime intervals (start, end)",
-                key="requests.not_bucket_target",
-                fields={"product": product},
-            )
+        bucketed = self._row_targets(product, resource, buckets=True)
         self._check_start(start)
         if exclusion is not None:
             if exclusion not in self.rules.exclusions:
