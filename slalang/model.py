@@ -93,6 +93,7 @@ class Duration(_Model):
     clock: Clock
     seconds: int
     days: int = 0
+    calendar_days: int = 0  # wall clock: the count of `d` units (each the same local time a day later); `seconds` includes them as 86,400 each
 
 
 class Money(_Model):
@@ -142,11 +143,30 @@ class Service(_Model):
     title: Text
 
 
+class Plan(_Model):
+    """A subscription tier (Standard, Premium…): matrix columns can go by it."""
+
+    span: SourceSpan | None = Field(default=None, exclude=True)
+    name: str
+    title: Text
+
+
+class Flag(_Model):
+    """A yes/no attribute of a ticket (e.g. 24×7 handling requested) that a
+    conditional matrix row (`p1 when NAME …`) depends on."""
+
+    span: SourceSpan | None = Field(default=None, exclude=True)
+    name: str
+    title: Text
+
+
 class Scope(_Model):
     span: SourceSpan | None = Field(default=None, exclude=True)
     regions: tuple[Region, ...] = ()
     products: tuple[Product, ...] = ()
     services: tuple[Service, ...] = ()
+    plans: tuple[Plan, ...] = ()
+    flags: tuple[Flag, ...] = ()
 
 
 class WeeklyWindow(_Model):
@@ -182,6 +202,9 @@ class Calendar(_Located):
     extra_holidays: tuple[DatedNote, ...] = ()
     extra_workdays: tuple[DatedNote, ...] = ()
     schedules: tuple[Schedule, ...] = ()  # by year
+    timezone: str | None = None  # its hours are local times there; None: the contract's
+    region: str | None = None  # set on the variants of a regional calendar
+    variants: tuple["Calendar", ...] = ()  # a regional calendar: one per region (then no hours of its own)
 
 
 class Priority(_Model):
@@ -193,18 +216,25 @@ class Priority(_Model):
 
 
 class Column(_Model):
-    """How a ticket falls into a matrix column: opened inside a calendar's
-    working time, outside all the calendar columns (`off_hours`), always
-    (`any`), or by the ticket's region."""
+    """How a ticket falls into a matrix column: its clock starts inside a
+    calendar's working time, outside all the calendar columns (`off_hours`),
+    always (`any`), by the ticket's region, or by its plan (`plan`). A
+    qualified column `PLAN.WINDOW` (`plan` set) takes only tickets of that
+    plan. `name` is the column as written; `calendar` the calendar of a
+    `calendar` column."""
 
     name: str
-    kind: Literal["calendar", "off_hours", "any", "region"]
+    kind: Literal["calendar", "off_hours", "any", "region", "plan"]
+    plan: str | None = None
+    calendar: str | None = None
 
 
 class Target(_Located):
     priority: str
     column: str
     duration: Duration | None  # None: no commitment (`-`)
+    strict: bool = False  # `<1h`: met only strictly before the due instant
+    when: str | None = None  # a conditional row: applies to tickets with this flag
 
 
 class Matrix(_Located):
@@ -212,29 +242,37 @@ class Matrix(_Located):
     title: Text
     clock: str | None = None  # calendar that `bh`/`bd` count on
     columns: tuple[Column, ...]
-    targets: tuple[Target, ...]  # priority order, then column order
+    targets: tuple[Target, ...]  # priority order, the plain row then conditional rows in source order, column order
+    start: str | None = None  # the ticket instant the clock starts at (`from NAME`); None: opened_at
+    start_title: Text | None = None
 
     __slots__ = ("_cells",)  # an index built on first use, outside the fields (so == and hash ignore it)
 
-    def cell(self, priority: str, column: str) -> Duration | None:
-        index: dict[tuple[str, str], Duration | None] | None = getattr(self, "_cells", None)
+    def cell(self, priority: str, column: str, when: str | None = None) -> Duration | None:
+        index: dict[tuple[str, str, str | None], Duration | None] | None = getattr(self, "_cells", None)
         if index is None:
-            index = {(t.priority, t.column): t.duration for t in self.targets}
+            index = {(t.priority, t.column, t.when): t.duration for t in self.targets}
             object.__setattr__(self, "_cells", index)
         try:
-            return index[(priority, column)]
+            return index[(priority, column, when)]
         except KeyError:
-            raise KeyError((priority, column)) from None
+            raise KeyError((priority, column, when)) from None
+
+    def conditions(self, priority: str) -> tuple[str, ...]:
+        """The flags of `priority`'s conditional rows, in source order."""
+        return tuple(dict.fromkeys(t.when for t in self.targets if t.priority == priority and t.when is not None))
 
 
 class UpdateRule(_Located):
     priority: str
     every: Duration
+    column: str | None = None  # None: every column (the `p1 every 30m` form)
 
 
 class Updates(_Located):
     title: Text
-    clock: str | None = None
+    clock: str | None = None  # calendar that `bh`/`bd` cadences count on
+    columns: tuple[Column, ...] = ()  # empty: one cadence per priority, in every column
     rules: tuple[UpdateRule, ...]
 
 

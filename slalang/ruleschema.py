@@ -1,10 +1,10 @@
-"""The rule schema: the shape of a compiled rule file (`slalang.rules/v2`).
+"""The rule schema: the shape of a compiled rule file (`slalang.rules/v3`).
 
 A rule file is what an engineer loads to enforce a contract: calendars
 expanded to dates, targets in integer seconds, money and percentages as
 decimal strings, and for each rule the source line it came from. These
 pydantic models are the single definition of that shape: the compiler
-(slalang/rules) fills them from the contract model, `schema/rules-v2.json`
+(slalang/rules) fills them from the contract model, `schema/rules-v3.json`
 is generated from them, and the runtime (slalang/runtime) reads only them.
 This module must never import the parser or the contract model, so that the
 runtime stays usable without the compiler.
@@ -22,9 +22,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_ID = "slalang.rules/v2"
-SCHEMA_URL = "urn:slalang:schema:rules-v2"  # an identifier, not a download location
-OLD_SCHEMA_IDS = ("slalang.rules/v1",)  # refused with "rebuild it with slalang build", never read
+SCHEMA_ID = "slalang.rules/v3"
+SCHEMA_URL = "urn:slalang:schema:rules-v3"  # an identifier, not a download location
+OLD_SCHEMA_IDS = ("slalang.rules/v1", "slalang.rules/v2")  # refused with "rebuild it with slalang build", never read
 
 # Exact decimal numbers travel as strings: a JSON float cannot hold 99.95 or
 # 120000.00 exactly, and money must never pass through binary floating point.
@@ -97,7 +97,7 @@ class Effective(_Rules):
 
 
 class WorkingHours(_Rules):
-    """Working time on one weekday, local time in the contract's timezone.
+    """Working time on one weekday, local time in the calendar's timezone.
     `end` is exclusive; `24:00` is the end of the day."""
 
     day: Weekday
@@ -141,6 +141,11 @@ class Calendar(_Rules):
     )
     holidays: list[Holiday] = Field(description="non-working days inside `covers`, sorted by date")
     workdays: list[Workday] = Field(description="extra working days inside `covers`, sorted by date")
+    timezone: str = Field(description="IANA timezone its hours and days are local to (the contract's unless written)")
+    region: str | None = Field(
+        description="set on each variant of a regional calendar: entries sharing `name` are one calendar, "
+        "and the ticket's region chooses the variant"
+    )
     line: Line
 
 
@@ -163,16 +168,32 @@ class Region(_Rules):
     title: dict[str, str]
 
 
-class Column(_Rules):
-    """How a ticket falls into a column, decided when it is opened: `calendar`
-    — the opening instant is inside `calendar`'s working time (first such
-    column wins); `off_hours` — no earlier column took it; `any` — every
-    ticket; `region` — the ticket's region is `region`."""
+class Plan(_Rules):
+    name: str
+    title: dict[str, str]
+
+
+class Flag(_Rules):
+    """A yes/no ticket attribute: the input has a column of this name."""
 
     name: str
-    kind: Literal["calendar", "off_hours", "any", "region"]
+    title: dict[str, str]
+
+
+class Column(_Rules):
+    """How a ticket falls into a column, decided at the instant its clock
+    starts; the first column that takes it wins. A column with `plan` set
+    takes only tickets of that plan; then by `kind`: `calendar` — the
+    instant is inside `calendar`'s working time (the ticket region's variant
+    of a regional calendar); `off_hours` — no earlier column of the same plan
+    took it; `any`, `plan` — every ticket (of the plan); `region` — the
+    ticket's region is `region`."""
+
+    name: str
+    kind: Literal["calendar", "off_hours", "any", "region", "plan"]
     calendar: str | None = None
     region: str | None = None
+    plan: str | None = None
 
 
 class Metric(_Rules):
@@ -180,13 +201,20 @@ class Metric(_Rules):
     title: dict[str, str]
     calendar: str | None = Field(description="the calendar `bh`/`bd` targets count on")
     columns: list[Column]
+    start: str = Field(description="the ticket instant column the clock starts at (`opened_at` unless written)")
+    start_title: dict[str, str] | None = Field(description="what the start instant is, per language (`from`)")
     line: Line
 
 
 class Target(_Rules):
-    """One cell of a matrix. `clock: wall` — `seconds` of elapsed time;
+    """One cell of a matrix. `clock: wall` — `days` calendar days (the same
+    local clock time that many days later), then `seconds` of elapsed time;
     `clock: business` — `days` business days then `seconds` business seconds
-    on `calendar`; `clock: none` — no commitment (`-`)."""
+    on `calendar`; `clock: none` — no commitment (`-`). `strict`: met only
+    strictly before the due instant (`<1h`); otherwise at or before it.
+    `when`: a conditional row, for tickets with that flag (the first such row
+    of the priority, in order, whose flag the ticket has; else the row with
+    `when` null)."""
 
     metric: Literal["response", "resolution"]
     priority: str
@@ -195,19 +223,41 @@ class Target(_Rules):
     calendar: str | None
     days: Seconds
     seconds: Seconds
+    strict: bool
+    when: str | None
     spelling: str = Field(description="as written in the contract, e.g. `1bd4bh`")
     line: Line
 
 
 class UpdateRule(_Rules):
+    """A progress-update cadence: `column` null applies in every column.
+    Clock, calendar, days and seconds as in `Target`."""
+
     priority: str
-    every_seconds: Seconds
+    column: str | None
+    clock: Literal["wall", "business"]
+    calendar: str | None
+    days: Seconds
+    seconds: Seconds
     spelling: str
     line: Line
 
 
+class Updates(_Rules):
+    """Progress updates: due every cadence from the first response until
+    resolution; pauses (waiting on the customer) stop the cadence's clock."""
+
+    calendar: str | None = Field(description="the calendar `bh`/`bd` cadences count on")
+    columns: list[Column] = Field(description="empty: one cadence per priority, in every column")
+    rules: list[UpdateRule]
+    line: Line
+
+
 class Followup(_Rules):
-    within_seconds: Seconds
+    """The follow-up call: `days` calendar days then `seconds` after resolution."""
+
+    days: Seconds
+    seconds: Seconds
     spelling: str
     line: Line
 
@@ -356,7 +406,7 @@ class RuleFile(_Rules):
     """A compiled rule file. `checksum` is `sha256:` + the hex digest of the
     canonical JSON of every other field (see `canonical_bytes`)."""
 
-    schema_: Literal["slalang.rules/v2"] = Field(alias="schema")
+    schema_: Literal["slalang.rules/v3"] = Field(alias="schema")
     checksum: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     contract: ContractInfo
     source_sha256: Annotated[
@@ -369,9 +419,11 @@ class RuleFile(_Rules):
     priorities: list[Priority] = Field(description="most severe first")
     products: list[Product]
     regions: list[Region]
+    plans: list[Plan]
+    flags: list[Flag]
     metrics: list[Metric]
     targets: list[Target] = Field(description="by metric, then priority, then column")
-    updates: list[UpdateRule]
+    updates: Updates | None
     followup: Followup | None
     availability: list[AvailabilityTarget]
     warnings: list[WarningLevel] = Field(description="by percent, lowest first")
@@ -401,7 +453,7 @@ def checksum_of(document: dict) -> str:
 
 
 def json_schema() -> dict:
-    """The JSON Schema of a rule file (what `schema/rules-v2.json` holds)."""
+    """The JSON Schema of a rule file (what `schema/rules-v3.json` holds)."""
     schema = RuleFile.model_json_schema(by_alias=True, mode="serialization")
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     out.update(schema)

@@ -1,7 +1,7 @@
 """Compiled rule files: golden files for every example contract, byte-identical
 rebuilds, the committed JSON Schema, and what the runtime's loader refuses.
 
-SLALANG_REGEN=1 rewrites tests/golden/rules/ and schema/rules-v2.json."""
+SLALANG_REGEN=1 rewrites tests/golden/rules/ and schema/rules-v3.json."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from slalang.runtime import load_rules, loads_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "rules"
-SCHEMA_FILE = ROOT / "schema" / "rules-v2.json"
+SCHEMA_FILE = ROOT / "schema" / "rules-v3.json"
 CONTRACTS = sorted((ROOT / "contracts").glob("*.sla"))
 REGEN = os.environ.get("SLALANG_REGEN") == "1"
 
@@ -74,7 +74,7 @@ def test_committed_schema_is_current():
     if REGEN:
         SCHEMA_FILE.write_text(text, encoding="utf-8")
     assert SCHEMA_FILE.read_text(encoding="utf-8") == text, (
-        "schema/rules-v2.json is stale: run `python3 -m slalang schema > schema/rules-v2.json`"
+        "schema/rules-v3.json is stale: run `python3 -m slalang schema > schema/rules-v3.json`"
     )
 
 

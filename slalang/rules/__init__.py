@@ -136,6 +136,8 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
     return {
         "name": cal.name,
         "title": _title(cal.title, langs),
+        "timezone": cal.timezone or contract.timezone,
+        "region": cal.region,
         "hours": _hours(cal.hours),
         "holiday_sets": [{"set": code, "source": source} for code, source in days.sources],
         "covers": {"start": f"{years.start:04d}-01-01", "end": f"{years.stop - 1:04d}-12-31"},
@@ -145,18 +147,39 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
     }
 
 
+def _columns(columns: tuple[m.Column, ...]) -> list[dict]:
+    return [
+        {
+            "name": c.name,
+            "kind": c.kind,
+            "calendar": c.calendar if c.kind == "calendar" else None,
+            "region": c.name if c.kind == "region" else None,
+            "plan": c.plan,
+        }
+        for c in columns
+    ]
+
+
 def _metric(mx: m.Matrix, langs) -> dict:
-    cols = []
-    for c in mx.columns:
-        cols.append(
-            {
-                "name": c.name,
-                "kind": c.kind,
-                "calendar": c.name if c.kind == "calendar" else None,
-                "region": c.name if c.kind == "region" else None,
-            }
-        )
-    return {"name": mx.metric, "title": _title(mx.title, langs), "calendar": mx.clock, "columns": cols, "line": mx.line}
+    return {
+        "name": mx.metric,
+        "title": _title(mx.title, langs),
+        "calendar": mx.clock,
+        "columns": _columns(mx.columns),
+        "start": mx.start or "opened_at",
+        "start_title": _title(mx.start_title, langs) if mx.start_title else None,
+        "line": mx.line,
+    }
+
+
+def _clock(d: m.Duration) -> dict:
+    """Days and seconds of a duration for the rule file: on the wall clock
+    `days` are calendar days (the same local time that many days later) and
+    `seconds` the elapsed rest; on a business clock, business days then
+    business seconds."""
+    if d.clock == "wall":
+        return {"days": d.calendar_days, "seconds": d.seconds - d.calendar_days * 86400}
+    return {"days": d.days, "seconds": d.seconds}
 
 
 def _target(mx: m.Matrix, t: m.Target) -> dict:
@@ -170,6 +193,8 @@ def _target(mx: m.Matrix, t: m.Target) -> dict:
             "calendar": None,
             "days": 0,
             "seconds": 0,
+            "strict": False,
+            "when": t.when,
             "spelling": "-",
             "line": t.line,
         }
@@ -179,10 +204,33 @@ def _target(mx: m.Matrix, t: m.Target) -> dict:
         "column": t.column,
         "clock": d.clock,
         "calendar": mx.clock if d.clock == "business" else None,
-        "days": d.days,
-        "seconds": d.seconds,
-        "spelling": d.spelling,
+        **_clock(d),
+        "strict": t.strict,
+        "when": t.when,
+        "spelling": ("<" if t.strict else "") + d.spelling,
         "line": t.line,
+    }
+
+
+def _updates(u: m.Updates | None) -> dict | None:
+    if u is None:
+        return None
+    return {
+        "calendar": u.clock,
+        "columns": _columns(u.columns),
+        "rules": [
+            {
+                "priority": r.priority,
+                "column": r.column,
+                "clock": r.every.clock,
+                "calendar": u.clock if r.every.clock == "business" else None,
+                **_clock(r.every),
+                "spelling": r.every.spelling,
+                "line": r.line,
+            }
+            for r in u.rules
+        ],
+        "line": u.line,
     }
 
 
@@ -230,7 +278,7 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
         "effective": {"start": c.effective_start.isoformat(), "end": c.effective_end.isoformat()},
         "timezone": c.timezone,
         "currency": c.currency,
-        "calendars": [_calendar(c, cal) for cal in c.calendars],
+        "calendars": [_calendar(c, v) for cal in c.calendars for v in (cal.variants or (cal,))],
         "priorities": [
             {"name": p.name, "rank": p.rank, "title": _title(p.title, langs)}
             for p in sorted(c.priorities, key=lambda p: p.rank)
@@ -239,15 +287,14 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
             {"name": p.name, "title": _title(p.title, langs), "monthly_fee": _monthly_fee(p)} for p in c.scope.products
         ],
         "regions": [{"name": r.name, "title": _title(r.title, langs)} for r in c.scope.regions],
+        "plans": [{"name": p.name, "title": _title(p.title, langs)} for p in c.scope.plans],
+        "flags": [{"name": f.name, "title": _title(f.title, langs)} for f in c.scope.flags],
         "metrics": [_metric(mx, langs) for mx in (c.response, c.resolution) if mx is not None],
         "targets": [_target(mx, t) for mx in (c.response, c.resolution) if mx is not None for t in mx.targets],
-        "updates": [
-            {"priority": r.priority, "every_seconds": r.every.seconds, "spelling": r.every.spelling, "line": r.line}
-            for r in (c.updates.rules if c.updates else ())
-        ],
+        "updates": _updates(c.updates),
         "followup": (
             {
-                "within_seconds": c.followup.within.seconds,
+                **_clock(c.followup.within),
                 "spelling": c.followup.within.spelling,
                 "line": c.followup.line,
             }
