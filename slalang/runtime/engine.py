@@ -6,22 +6,37 @@ handful of dictionary lookups and binary searches. All instants are integer
 epoch seconds; money is `Decimal`.
 
 Semantics (docs/runtime.md says the same, with examples):
-- column: chosen when the ticket is opened — the first `calendar` column whose
-  calendar contains the opening instant, else `off_hours`; `any` takes every
-  ticket; `region` columns go by the ticket's region;
-- a deadline runs on its target's clock: wall (`m`, `h`, `d`) or business
-  (`bh`, `bd`) on the matrix's calendar;
+- clock start: a metric's clock starts at `opened_at`, or at the ticket
+  instant its matrix names (`from triaged_at`, in `Ticket.instants`): that
+  column absent from the input → `not_measured` (no due time); empty → the
+  clock has not started (due None; `pending`, or `met` if the event already
+  happened — nothing can be late);
+- column: chosen at the clock start — the first column, in order, whose plan
+  (if any) is the ticket's plan and whose window takes the ticket: a
+  `calendar` column when the instant is inside its calendar's working time;
+  `off_hours`, `any` and `plan` columns always; `region` columns by the
+  ticket's region;
+- row: for priority P, the first conditional row of P (`p1 when FLAG`, in
+  source order) whose flag the ticket has, else P's plain row; a flag the
+  input has no column for (`unknown_flags`) that some row of P names leaves
+  the metric `not_measured` (which row applies is unknown);
+- a deadline runs on its target's clock: wall (`m`, `h`; `d` = calendar days:
+  the same local clock time N days later, then the rest elapsed) or business
+  (`bh`, `bd`) on the matrix's calendar — the ticket region's variant of a
+  regional calendar, each calendar in its own timezone;
 - pauses stop the clock. They are the union of their intervals: overlapping,
   nested or touching pauses count once (sorted once per ticket, each clipped
   to start where the ones before it end). Each pause that starts before the
   (moving) due time pushes the due time later by its length measured on that
-  clock;
+  clock (elapsed seconds on the wall clock);
 - the response event is the first response or the resolution, whichever
   comes first: resolving a ticket fulfils its response target at the latest
   (a ticket solved before any reply is answered when it is resolved);
-- met: the event (response as above, resolution) at or before the due time;
-  breached: after it, or still missing at the evaluation instant `at` after
-  the due time; late = wall-clock seconds after the due time;
+- met: the event (response as above, resolution) at or before the due time —
+  strictly before it for a strict target (`<1h`); breached: otherwise, or
+  still missing at the evaluation instant `at` after the due time (at or
+  after it, for a strict target); late = wall-clock seconds after the due
+  time (0 for a strict target breached exactly at it);
 - not measured: a metric named in `evaluate(…, unmeasured=…)` (the input has
   no column for it) has status `not_measured` for every ticket: its due time
   is still given, but no event, no breach, no warning, no credit. An absent
@@ -32,11 +47,16 @@ Semantics (docs/runtime.md says the same, with examples):
   `at` for an open ticket;
 - an exclusion code known to the contract makes every metric `excluded`: no
   breach, no credit; due times are still given;
-- credits: each step ladder on a breached metric owes ⌈late/S⌉ (started) or
-  ⌊late/S⌋ (full) steps; a ladder that names products pays only for tickets
-  of those products (none named: every product); an owed amount is raised to
-  the ladder's `minimum`, then limited by its cap. Exact Decimals: rounding
-  is the report's (see `Rules.round`)."""
+- progress updates: per priority (and column, chosen at opening), from the
+  first response each update restarts the cadence; the next one is due
+  `every` later on the cadence's clock (wall, or business), the ticket's
+  pauses stopping it; each deadline passed without an update is one missed
+  update, the next deadline being the missed one plus `every`;
+- credits: each step ladder on a breached metric owes ⌈late/S⌉ (started, at
+  least 1) or ⌊late/S⌋ (full) steps; a ladder that names products pays only
+  for tickets of those products (none named: every product); an owed amount
+  is raised to the ladder's `minimum`, then limited by its cap. Exact
+  Decimals: rounding is the report's (see `Rules.round`)."""
 
 from __future__ import annotations
 
@@ -68,6 +88,7 @@ class TicketError(ValueError):
 _METRIC_WORDS = {
     "response": Problem("metric.response", "response"),
     "resolution": Problem("metric.resolution", "resolution"),
+    "updates": Problem("metric.updates", "progress updates"),
 }
 
 
@@ -97,6 +118,9 @@ class Ticket:
     pauses: tuple[tuple[int, int], ...] = ()
     exclusion: str | None = None
     followup_at: int | None = None
+    plan: str | None = None
+    flags: frozenset[str] = frozenset()
+    instants: dict[str, int | None] | None = None  # clock-start columns (`from NAME`): None = not happened
 
 
 _DEADLINE_FIELDS = (
@@ -240,6 +264,7 @@ class _Target:
     spelling: str
     line: int
     wall: bool = True
+    strict: bool = False
 
 
 @dataclass(slots=True)
@@ -257,12 +282,35 @@ class _StepLadder:
     by_product: dict = field(default_factory=dict)  # product → (step amount, cap or None, minimum or None)
 
 
-@dataclass
-class _Metric:
-    name: str
-    columns: list  # (name, kind, calendar or region)
-    targets: dict = field(default_factory=dict)  # (priority, column) → _Target | None
-    ladders: list = field(default_factory=list)
+_UPDATE_STEPS = 100_000  # missed update deadlines walked one by one (calendar-day and business-day cadences)
+
+
+class _Compiled:
+    """The rules with every calendar resolved (for one region, when some
+    calendar in use is regional): one entry per metric — (name, is_response,
+    chooser, plain rows {priority: {column: target}}, conditional rows
+    {priority: ((flag, {column: target}), …)}, ladders, fixed column choice
+    or None, clock-start column or None for `opened_at`) — and the
+    progress-update cadences (chooser, fixed choice, {(priority, column or
+    None): target})."""
+
+    __slots__ = ("metrics", "upd_chooser", "upd_fixed", "upd_rules")
+
+    def __init__(self, metrics, upd_chooser, upd_fixed, upd_rules):
+        self.metrics, self.upd_chooser, self.upd_fixed, self.upd_rules = metrics, upd_chooser, upd_fixed, upd_rules
+
+
+def _fixed_of(chooser):
+    """A choice that needs no search: one `any`/`off_hours` column first (its
+    name), or the usual `columns CAL, off_hours` (one calendar lookup). None
+    when plan columns (or others) need the general choice."""
+    if not chooser or any(c[3] is not None for c in chooser):
+        return None
+    if chooser[0][1] in ("any", "off_hours"):
+        return chooser[0][0]
+    if len(chooser) == 2 and chooser[0][1] == "calendar" and chooser[1][1] == "off_hours":
+        return (chooser[0][2], chooser[0][0], chooser[1][0])
+    return None
 
 
 def _dec(s: str | None) -> Decimal | None:
@@ -276,15 +324,26 @@ class Rules:
         self.file = rules
         self.tz = ZoneInfo(rules.timezone)
         self.currency = rules.currency
-        self.calendars = {c.name: BusinessCalendar.from_rules(c, self.tz) for c in rules.calendars}
+        # Calendars by (name, region): region None for a plain calendar, one
+        # entry per region for a regional one; each in its own timezone.
+        self.calendar_variants: dict[tuple[str, str | None], BusinessCalendar] = {
+            (c.name, c.region): BusinessCalendar.from_rules(c, c.timezone) for c in rules.calendars
+        }
+        self.calendars = {name: cal for (name, region), cal in self.calendar_variants.items() if region is None}
+        regional = frozenset(name for name, region in self.calendar_variants if region is not None)
         self.priorities = [p.name for p in rules.priorities]
         self._priority_set = frozenset(self.priorities)
         self.products = {p.name: _dec(p.monthly_fee) for p in rules.products}
         self.regions = frozenset(r.name for r in rules.regions)
+        self.plans = [p.name for p in rules.plans]
+        self._plan_set = frozenset(self.plans)
+        self.flags = [f.name for f in rules.flags]
         self.exclusions = {e.code: e for e in rules.exclusions}
         eff = rules.effective
-        any_cal = next(iter(self.calendars.values()), None) or BusinessCalendar("wall", self.tz, {}, eff.start, eff.end)
-        self._epoch_of_day = any_cal.local_to_epoch
+        # Local midnights in the contract's timezone (a calendar may have its own).
+        first = min([eff.start] + [c.covers.start for c in rules.calendars])
+        last = max([eff.end + dt.timedelta(days=1)] + [c.covers.end for c in rules.calendars])
+        self._epoch_of_day = BusinessCalendar("wall", self.tz, {}, first, last).local_to_epoch
         self.effective_lo = self.local_midnight(eff.start)
         self.effective_hi = self.local_midnight(eff.end + dt.timedelta(days=1))
         self.warnings = [(w.level, Fraction(Decimal(w.percent)) / 100) for w in rules.warnings]
@@ -294,43 +353,38 @@ class Rules:
         # No rounding rule only when the contract has no credit ladder (nothing to round).
         self.rounding = _ROUNDING[pol.rounding] if pol.rounding is not None else ROUND_HALF_EVEN
         self.quantum = Decimal(pol.quantum)
-        self.metrics: dict[str, _Metric] = {}
-        for mx in rules.metrics:
-            cols: list[tuple[str, str, BusinessCalendar | str | None]] = []
-            for c in mx.columns:
-                if c.kind == "calendar":
-                    cols.append((c.name, c.kind, self.calendars.get(c.calendar) if c.calendar is not None else None))
-                else:
-                    cols.append((c.name, c.kind, c.region))
-            self.metrics[mx.name] = _Metric(mx.name, cols)
+        # The clock-start column of each metric (`opened_at` unless `from NAME`).
+        self.starts = {mx.name: mx.start for mx in rules.metrics}
+        self.start_columns = tuple(dict.fromkeys(s for s in self.starts.values() if s != "opened_at"))
+        self._targets_of: dict[str, list] = {}
         for t in rules.targets:
-            tgt = None
-            if t.clock != "none":
-                tgt = _Target(
-                    t.clock,
-                    self.calendars.get(t.calendar) if t.calendar else None,
-                    t.days,
-                    t.seconds,
-                    t.spelling,
-                    t.line,
-                    t.clock == "wall",
-                )
-            self.metrics[t.metric].targets[(t.priority, t.column)] = tgt
-        self._needs_region = any(k == "region" for mt in self.metrics.values() for _, k, _ in mt.columns)
+            self._targets_of.setdefault(t.metric, []).append(t)
+        upd = rules.updates
+        columns = [c for mx in rules.metrics for c in mx.columns] + (list(upd.columns) if upd else [])
+        self._needs_region = any(c.kind == "region" for c in columns)
+        self._needs_plan = any(c.plan is not None for c in columns)
+        used = {c.calendar for c in columns if c.kind == "calendar"}
+        used.update(t.calendar for t in rules.targets if t.clock == "business")
+        if upd:
+            used.update(r.calendar for r in upd.rules if r.clock == "business")
+        # Calendars in use that are regional: the ticket's region picks the variant.
+        self._regional_in_use = sorted(n for n in used if n in regional)
         self._needs_product = False
         self._ladder_products = False  # some step ladder pays only for the products it names
         self.tier_ladders = []
+        self._ladders: dict[str, list[_StepLadder]] = {}
+        metric_names = set(self.starts)
         for ld in rules.credit_ladders:
             cap_p = _dec(ld.cap.percent) if ld.cap else None
             cap_m = _dec(ld.cap.money) if ld.cap else None
             if ld.metric == "availability":
                 self.tier_ladders.append(ld)
                 continue
-            if ld.step is None or ld.metric not in self.metrics:
+            if ld.step is None or ld.metric not in metric_names:
                 continue
             a = ld.step.amount
             lo = ld.minimum
-            self.metrics[ld.metric].ladders.append(
+            self._ladders.setdefault(ld.metric, []).append(
                 _StepLadder(
                     ld.name,
                     ld.step.mode,
@@ -348,28 +402,124 @@ class Rules:
                 self._needs_product = True
             if ld.products:
                 self._ladder_products = True
-        # Per metric: (name, is_response, column chooser entries, {priority: {column: target}}, ladders)
-        self._plan = []
-        for name, mt in self.metrics.items():
-            by_prio: dict[str, dict[str, _Target | None]] = {p: {} for p in self.priorities}
-            for (prio, col), tgt in mt.targets.items():
-                by_prio.setdefault(prio, {})[col] = tgt
-            chooser = [
-                (cname, kind, arg.fast_contains if kind == "calendar" else arg) for cname, kind, arg in mt.columns
-            ]
-            # A matrix with one `any` column needs no choice at all; the usual
-            # `columns CAL, off_hours` is one calendar lookup.
-            fixed = chooser[0][0] if chooser and chooser[0][1] in ("any", "off_hours") else None
-            if len(chooser) == 2 and chooser[0][1] == "calendar" and chooser[1][1] == "off_hours":
-                fixed = (chooser[0][2], chooser[0][0], chooser[1][0])
-            self._plan.append((name, name == "response", chooser, by_prio, mt.ladders, fixed))
-        self.updates = {u.priority: u.every_seconds for u in rules.updates}
-        self.followup = rules.followup.within_seconds if rules.followup else None
+        self._by_region: dict[str | None, _Compiled] = {}
+        self._base = None if self._regional_in_use else self._compile(None)
+        self.followup = (rules.followup.days, rules.followup.seconds) if rules.followup else None
         self.policy = pol
+
+    # ------------------------------------------------------------- compile
+    def _cal(self, name: str | None, region: str | None) -> BusinessCalendar | None:
+        if name is None:
+            return None
+        cal = self.calendars.get(name)
+        return cal if cal is not None else self.calendar_variants.get((name, region))
+
+    def _column(self, c, region):
+        arg = None
+        if c.kind == "calendar":
+            cal = self._cal(c.calendar, region)
+            assert cal is not None  # the loader checks the name; validate() the region
+            arg = cal.fast_contains
+        elif c.kind == "region":
+            arg = c.region
+        return (c.name, c.kind, arg, c.plan)
+
+    def _target(self, t, region) -> _Target | None:
+        if t.clock == "none":
+            return None
+        return _Target(
+            t.clock,
+            self._cal(t.calendar, region) if t.clock == "business" else None,
+            t.days,
+            t.seconds,
+            t.spelling,
+            t.line,
+            t.clock == "wall",
+            getattr(t, "strict", False),
+        )
+
+    def _compile(self, region: str | None) -> _Compiled:
+        metrics = []
+        for mx in self.file.metrics:
+            chooser = [self._column(c, region) for c in mx.columns]
+            by_prio: dict[str, dict[str, _Target | None]] = {p: {} for p in self.priorities}
+            conds: dict[str, dict[str, dict[str, _Target | None]]] = {}
+            for t in self._targets_of.get(mx.name, ()):
+                tgt = self._target(t, region)
+                if t.when is None:
+                    by_prio.setdefault(t.priority, {})[t.column] = tgt
+                else:  # in source order: the first row whose flag the ticket has applies
+                    conds.setdefault(t.priority, {}).setdefault(t.when, {})[t.column] = tgt
+            rows = {p: tuple(by_flag.items()) for p, by_flag in conds.items()}
+            start = None if mx.start == "opened_at" else mx.start
+            metrics.append(
+                (
+                    mx.name,
+                    mx.name == "response",
+                    chooser,
+                    by_prio,
+                    rows,
+                    self._ladders.get(mx.name, []),
+                    _fixed_of(chooser),
+                    start,
+                )
+            )
+        upd = self.file.updates
+        upd_chooser: list = []
+        upd_rules: dict = {}
+        if upd is not None:
+            upd_chooser = [self._column(c, region) for c in upd.columns]
+            for r in upd.rules:
+                upd_rules[(r.priority, r.column)] = _Target(
+                    r.clock,
+                    self._cal(r.calendar, region) if r.clock == "business" else None,
+                    r.days,
+                    r.seconds,
+                    r.spelling,
+                    r.line,
+                    r.clock == "wall",
+                )
+        return _Compiled(metrics, upd_chooser, _fixed_of(upd_chooser), upd_rules)
+
+    def _compiled_for(self, t: Ticket) -> _Compiled:
+        """The compiled rules for `t`'s region (one set when no calendar in use is regional)."""
+        if self._base is not None:
+            return self._base
+        got = self._by_region.get(t.region)
+        if got is None:
+            if t.region not in self.regions:
+                raise self._region_error(t, self._why_calendar())
+            got = self._by_region[t.region] = self._compile(t.region)
+        return got
+
+    def _why_calendar(self) -> Problem:
+        name = self._regional_in_use[0]
+        return Problem("ticket.region_by.calendar", f"calendar `{name}` has one variant per region", calendar=name)
+
+    def _region_error(self, t: Ticket, why: Problem) -> TicketError:
+        what = f"unknown region `{t.region}`" if t.region else "no region"
+        known = sorted(self.regions)
+        return TicketError(
+            "region",
+            f"{what}; {why}: " + ", ".join(known),
+            key="ticket.unknown_region" if t.region else "ticket.no_region",
+            fields={"region": t.region, "why": why, "known": known},
+        )
 
     # ------------------------------------------------------------- helpers
     def local_midnight(self, date: dt.date) -> int:
         return self._epoch_of_day((date.toordinal() - dt.date(1970, 1, 1).toordinal()) * DAY)
+
+    def wall_due(self, start: int, days: int, seconds: int) -> int:
+        """`days` calendar days then `seconds` after `start`: the same local
+        clock time (contract timezone) `days` days later, then `seconds`
+        elapsed. A local time the clocks skip that day is moved forward by
+        the gap, one they repeat is its first occurrence (zoneinfo's fold=0)."""
+        if not days:
+            return start + seconds
+        tz = self.tz
+        local = dt.datetime.fromtimestamp(start, tz).replace(tzinfo=None) + dt.timedelta(days=days)
+        return int(local.replace(tzinfo=tz, fold=0).timestamp()) + seconds
 
     def round(self, amount: Decimal) -> Decimal:
         """The contract's rounding rule (`credits { rounding … to … }`)."""
@@ -419,11 +569,16 @@ class Rules:
             )
         opened = t.opened_at
         if t.first_response_at is not None and t.first_response_at < opened:
-            self._before_opened(t, "first_response_at")
+            self._before_opened(t, "first_response_at", t.first_response_at)
         if t.resolved_at is not None and t.resolved_at < opened:
-            self._before_opened(t, "resolved_at")
+            self._before_opened(t, "resolved_at", t.resolved_at)
         if t.followup_at is not None and t.followup_at < opened:
-            self._before_opened(t, "followup_at")
+            self._before_opened(t, "followup_at", t.followup_at)
+        if t.instants:
+            for name in self.start_columns:
+                v = t.instants.get(name)
+                if v is not None and v < opened:
+                    self._before_opened(t, name, v)
         if t.pauses:
             for a, b in t.pauses:
                 if b < a:
@@ -437,12 +592,22 @@ class Rules:
         if t.exclusion is not None and t.exclusion not in self.exclusions:
             raise unknown_exclusion(t.exclusion, self.exclusions)
         if self._needs_region and t.region not in self.regions:
-            what = f"unknown region `{t.region}`" if t.region else "no region"
+            raise self._region_error(t, Problem("ticket.region_by.columns", "the response columns go by region"))
+        if self._regional_in_use and t.region not in self.regions:
+            raise self._region_error(t, self._why_calendar())
+        if self._needs_plan and t.plan not in self._plan_set:
+            if t.plan:
+                raise TicketError(
+                    "plan",
+                    f"unknown plan `{t.plan}`; the contract's plans: " + ", ".join(self.plans),
+                    key="ticket.unknown_plan",
+                    fields={"plan": t.plan, "known": list(self.plans)},
+                )
             raise TicketError(
-                "region",
-                f"{what}; the response columns go by region: " + ", ".join(sorted(self.regions)),
-                key="ticket.unknown_region" if t.region else "ticket.no_region",
-                fields={"region": t.region, "known": sorted(self.regions)},
+                "plan",
+                "no plan; the columns go by plan: " + ", ".join(self.plans),
+                key="ticket.no_plan",
+                fields={"known": list(self.plans)},
             )
         if self._needs_product and t.product not in self.products:
             what = f"unknown product `{t.product}`" if t.product else "no product"
@@ -463,8 +628,8 @@ class Rules:
                 fields={"product": t.product, "known": list(self.products)},
             )
 
-    def _before_opened(self, t: Ticket, name: str) -> None:
-        value, opened = self.format(getattr(t, name)), self.format(t.opened_at)
+    def _before_opened(self, t: Ticket, name: str, instant: int) -> None:
+        value, opened = self.format(instant), self.format(t.opened_at)
         raise TicketError(
             name,
             f"{name} {value} is before opened_at {opened}",
@@ -479,21 +644,32 @@ class Rules:
         except (OverflowError, ValueError, OSError):
             return f"{t} (epoch seconds)"
 
+    def clock_start(self, metric: str, t: Ticket) -> int | None:
+        """The instant `metric`'s clock starts for `t` (None: not yet, or not in the input)."""
+        start = self.starts[metric]
+        if start == "opened_at":
+            return t.opened_at
+        return (t.instants or {}).get(start)
+
     def column(self, metric: str, t: Ticket) -> str:
-        """The column of `metric`'s matrix that ticket `t` falls into."""
-        plan = next(p for p in self._plan if p[0] == metric)
-        return self._choose(plan[2], t)
+        """The column of `metric`'s matrix that ticket `t` falls into ("" while its clock has not started)."""
+        entry = next(e for e in self._compiled_for(t).metrics if e[0] == metric)
+        return self._choose(entry[2], t, self.clock_start(metric, t))
 
     @staticmethod
-    def _choose(chooser, t: Ticket) -> str:
-        for name, kind, arg in chooser:
+    def _choose(chooser, t: Ticket, when: int | None) -> str:
+        for name, kind, arg, plan in chooser:
+            if plan is not None and plan != t.plan:
+                continue
             if kind == "calendar":
-                if arg(t.opened_at):
+                if when is None:
+                    return ""  # the clock has not started: no instant to choose at
+                if arg(when):
                     return name
             elif kind == "region":
                 if t.region == arg:
                     return name
-            else:  # any, off_hours
+            else:  # any, off_hours, plan
                 return name
         raise TicketError(
             "region",
@@ -511,7 +687,7 @@ class Rules:
         nested or touching pauses count once, in one pass."""
         covered = start
         if target.wall:
-            due = start + target.seconds
+            due = start + target.seconds if not target.days else self.wall_due(start, target.days, target.seconds)
             for ps, pe in pauses:
                 if ps < covered:
                     ps = covered
@@ -586,14 +762,23 @@ class Rules:
 
     # ------------------------------------------------------------- evaluation
     def evaluate(
-        self, t: Ticket, at: int | None = None, validate: bool = True, unmeasured: frozenset[str] = frozenset()
+        self,
+        t: Ticket,
+        at: int | None = None,
+        validate: bool = True,
+        unmeasured: frozenset[str] = frozenset(),
+        unknown_flags: frozenset[str] = frozenset(),
     ) -> TicketOutcome:
         """Evaluate one ticket; `at` is the instant open tickets are judged at.
         `unmeasured`: metrics ("response", "resolution") the input has no
         column for — their deadlines are `not_measured` (due time given, no
-        event, no breach, no warning, no credit)."""
+        event, no breach, no warning, no credit). `unknown_flags`: flags the
+        input has no column for — a metric whose priority has a conditional
+        row on one of them is `not_measured` (no due time: which row applies
+        is unknown)."""
         if validate:
             self.validate(t)
+        comp = self._base if self._base is not None else self._compiled_for(t)
         excluded = t.exclusion
         pauses = sorted(t.pauses) if t.pauses else ()  # `due` counts their union
         opened = t.opened_at
@@ -609,73 +794,99 @@ class Rules:
         deadlines: dict[str, Deadline] = {}
         credits: dict[str, Decimal] = {}
         breached = False
-        for name, is_response, chooser, by_prio, ladders, fixed in self._plan:
-            if fixed is None:
-                column = self._choose(chooser, t)
-            elif fixed.__class__ is str:
-                column = fixed
-            else:
-                column = fixed[1] if fixed[0](opened) else fixed[2]
-            target = by_prio[priority].get(column)
+        for name, is_response, chooser, by_prio, conds, ladders, fixed, start in comp.metrics:
             event = responded if is_response else resolved
-            if target is None:
-                if unmeasured and name in unmeasured:
-                    event = None
+            if start is None:
+                clock0: int | None = opened
+            else:
+                inst = t.instants
+                if inst is None or start not in inst:  # the input has no column for the clock start
+                    deadlines[name] = Deadline(name, "", "", "none", None, None, "not_measured")
+                    continue
+                clock0 = inst[start]
+            try:
+                if fixed is None:
+                    column = self._choose(chooser, t, clock0)
+                elif fixed.__class__ is str:
+                    column = fixed
+                elif clock0 is None:
+                    column = ""
+                else:
+                    column = fixed[1] if fixed[0](clock0) else fixed[2]
+            except CalendarRangeError as exc:
+                raise self._range_error(name, start or "opened_at", exc) from None
+            row = by_prio[priority]
+            if conds:
+                rows = conds.get(priority)
+                if rows:
+                    if unknown_flags and any(flag in unknown_flags for flag, _ in rows):
+                        deadlines[name] = Deadline(name, column, "", "none", None, None, "not_measured")
+                        continue
+                    flags = t.flags
+                    if flags:
+                        for flag, cells in rows:
+                            if flag in flags:
+                                row = cells
+                                break
+            target = row.get(column)
+            if unmeasured and name in unmeasured:
+                event = None
+            if target is None and column:
                 deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
                 continue
-            # The clock's offsets at opening and at the due time: set, and
+            if clock0 is None or target is None:
+                # The clock has not started: nothing is due yet, and an event
+                # that already happened cannot be late.
+                if unmeasured and name in unmeasured:
+                    status = "not_measured"
+                elif excluded:
+                    status = "excluded"
+                else:
+                    status = "pending" if event is None else "met"
+                if target is None:
+                    deadlines[name] = Deadline(name, column, "", "none", None, event, status)
+                else:
+                    deadlines[name] = Deadline(
+                        name, column, target.spelling, target.clock, None, event, status, line=target.line
+                    )
+                continue
+            # The clock's offsets at the start and at the due time: set, and
             # read below, only for a business target without pauses.
             o0 = od = 0
+            cal = target.calendar
             try:
                 if pauses:
-                    due = self.due(target, opened, pauses)
+                    due = self.due(target, clock0, pauses)
                 elif target.wall:
-                    due = opened + target.seconds
+                    due = (
+                        clock0 + target.seconds
+                        if not target.days
+                        else self.wall_due(clock0, target.days, target.seconds)
+                    )
                 else:
-                    cal = target.calendar
                     assert cal is not None  # a business target has its calendar (the loader checks it)
-                    due, o0, od = cal.deadline(opened, target.days, target.seconds)
+                    due, o0, od = cal.deadline(clock0, target.days, target.seconds)
             except CalendarRangeError as exc:
-                cal = target.calendar
-                if cal is not None and opened >= self.local_midnight(cal.first):
-                    # Past the calendar's last day: the next year's holidays are
-                    # not in the rule file — never guessed (SEMANTICS §4).
-                    year = cal.last.year + 1
-                    raise TicketError(
-                        "opened_at",
-                        f"cannot compute the {name} due time: it falls after {cal.last}, the last day calendar "
-                        f"`{cal.name}` covers; {year}'s holidays are not in the rule file: supply {year}'s official "
-                        f'schedule in the contract\'s calendar (`year {year} "<notice>" {{ … }}`) and rebuild',
-                        key="ticket.due_beyond_calendar",
-                        fields={
-                            "metric": _METRIC_WORDS.get(name, name),
-                            "last": cal.last,
-                            "calendar": cal.name,
-                            "year": str(year),
-                        },
-                    ) from None
-                raise TicketError(
-                    "opened_at",
-                    f"cannot compute the {name} due time: {exc}",
-                    key="ticket.due_out_of_range",
-                    fields={"metric": _METRIC_WORDS.get(name, name), "reason": str(exc)},
-                ) from None
+                if cal is not None and clock0 >= cal.lo:
+                    raise self._beyond_calendar(name, start or "opened_at", cal) from None
+                raise self._range_error(name, start or "opened_at", exc) from None
             if unmeasured and name in unmeasured:
                 deadlines[name] = Deadline(
                     name, column, target.spelling, target.clock, due, None, "not_measured", line=target.line
                 )
                 continue
             late = 0
+            hit = False
             if event is not None:
-                when = event
-                if event <= due:
+                when: int | None = event
+                if event < due or (event == due and not target.strict):
                     status = "met"
                 else:
-                    status, late = "breached", event - due
+                    status, late, hit = "breached", event - due, True
             elif at is not None:
                 when = at
-                if at > due:
-                    status, late = "breached", at - due
+                if at > due or (at == due and target.strict):
+                    status, late, hit = "breached", at - due, True
                 else:
                     status = "pending"
             else:
@@ -685,7 +896,7 @@ class Rules:
             if when is not None and levels:
                 if not pauses:
                     if target.wall:
-                        done, total = when - opened, due - opened
+                        done, total = when - clock0, due - clock0
                     else:
                         total = od - o0
                         assert cal is not None  # set above for every business target
@@ -696,7 +907,7 @@ class Rules:
                             # reached, but the share itself is not known — none is made up.
                             done = total = 0
                 else:
-                    done, total = self._progress(target, opened, due, when, pauses)
+                    done, total = self._progress(target, clock0, due, when, pauses)
                 if total > 0:
                     for lname, num, den in levels:
                         if done * den >= num * total:
@@ -704,8 +915,8 @@ class Rules:
                 else:
                     level = levels[-1][0]
             if excluded:
-                status, late = "excluded", 0
-            elif late:
+                status, late, hit = "excluded", 0, False
+            elif hit:
                 breached = True
             deadlines[name] = _new_tuple(
                 Deadline,
@@ -724,11 +935,12 @@ class Rules:
                     target.line,
                 ),
             )
-            if late:
+            if hit:
                 for ld in ladders:
                     if ld.products is not None and t.product not in ld.products:
                         continue
-                    steps = -(-late // ld.every) if ld.mode == "started" else late // ld.every
+                    # A strict target breached at its due instant is late 0 and owes one started step.
+                    steps = (-(-late // ld.every) or 1) if ld.mode == "started" else late // ld.every
                     if not steps:
                         continue
                     amounts = ld.by_product.get(t.product)
@@ -740,7 +952,7 @@ class Rules:
                     if amounts[1] is not None and owed > amounts[1]:
                         owed = amounts[1]
                     credits[ld.name] = credits[ld.name] + owed if ld.name in credits else owed
-        updates = self._updates(t, at) if t.priority in self.updates else None
+        updates = self._updates(t, at, comp, pauses) if comp.upd_rules and t.first_response_at is not None else None
         followup = self._followup(t, at) if t.resolved_at is not None and self.followup is not None else None
         if excluded:  # an excluded ticket owes nothing, progress updates included
             if updates is not None:
@@ -749,37 +961,182 @@ class Rules:
                 followup = CadenceCheck("excluded", 0, followup.due)
         return _new_tuple(TicketOutcome, (t, deadlines, credits, excluded, updates, followup, breached))
 
-    def _updates(self, t: Ticket, at: int | None) -> CadenceCheck | None:
-        # Progress updates are due every N (wall clock) from the first
-        # response until resolution; each gap longer than N misses ⌈gap/N⌉−1
-        # deadlines.
-        every = self.updates.get(t.priority)
-        if every is None or t.first_response_at is None:
+    def _beyond_calendar(self, name: str, column: str, cal: BusinessCalendar) -> TicketError:
+        # Past the calendar's last day: the next year's holidays are not in
+        # the rule file — never guessed (SEMANTICS §4).
+        year = cal.last.year + 1
+        return TicketError(
+            column,
+            f"cannot compute the {name} due time: it falls after {cal.last}, the last day calendar "
+            f"`{cal.name}` covers; {year}'s holidays are not in the rule file: supply {year}'s official "
+            f'schedule in the contract\'s calendar (`year {year} "<notice>" {{ … }}`) and rebuild',
+            key="ticket.due_beyond_calendar",
+            fields={
+                "metric": _METRIC_WORDS.get(name, name),
+                "last": cal.last,
+                "calendar": cal.name,
+                "year": str(year),
+            },
+        )
+
+    @staticmethod
+    def _range_error(name: str, column: str, exc: Exception) -> TicketError:
+        return TicketError(
+            column,
+            f"cannot compute the {name} due time: {exc}",
+            key="ticket.due_out_of_range",
+            fields={"metric": _METRIC_WORDS.get(name, name), "reason": str(exc)},
+        )
+
+    # ------------------------------------------------------------- updates
+    def _updates(self, t: Ticket, at: int | None, comp: _Compiled, pauses) -> CadenceCheck | None:
+        # Progress updates are due every N from the first response until
+        # resolution (or `at`), on the cadence's clock with the pauses left
+        # out; each update restarts the cadence, and each deadline passed
+        # without one is a missed update (the next is due N after it).
+        chooser = comp.upd_chooser
+        column = None
+        if chooser:
+            fixed = comp.upd_fixed
+            if fixed is None:
+                column = self._choose(chooser, t, t.opened_at)
+            elif fixed.__class__ is str:
+                column = fixed
+            else:
+                column = fixed[1] if fixed[0](t.opened_at) else fixed[2]
+        rule = comp.upd_rules.get((t.priority, column))
+        if rule is None:
             return None
+        first = t.first_response_at
+        assert first is not None  # evaluate() asks only then
         end = t.resolved_at if t.resolved_at is not None else at
         if end is None:
             return None
-        last, missed = t.first_response_at, 0
-        first_missed = None
-        for u in sorted(t.updates):
-            if u <= last or u > end:
-                continue
-            if u - last > every:
-                missed += (u - last - 1) // every
-                first_missed = first_missed or last + every
-            last = u
-        if end - last > every:
-            missed += (end - last - 1) // every
-            first_missed = first_missed or last + every
+        ups = sorted(u for u in t.updates if first < u <= end) if t.updates else []
+        try:
+            if rule.days == 0 and rule.seconds > 0:
+                missed, first_missed, nxt = self._cadence_closed(rule, first, ups, end, pauses)
+            else:
+                missed, first_missed, nxt = self._cadence_steps(rule, first, ups, end, pauses)
+        except CalendarRangeError as exc:
+            raise self._range_error("updates", "updates", exc) from None
         if missed:
             return CadenceCheck("breached", missed, first_missed)
-        status = "met" if t.resolved_at is not None else "pending"
-        return CadenceCheck(status, 0, None if t.resolved_at is not None else last + every)
+        if t.resolved_at is not None:
+            return CadenceCheck("met", 0, None)
+        return CadenceCheck("pending", 0, nxt)
+
+    @staticmethod
+    def _cadence_closed(rule: _Target, first: int, ups, end: int, pauses):
+        """A cadence of `rule.seconds` on the wall clock or in business
+        seconds: the clock's measure M (its offset, less paused time) is
+        linear between pauses, so the deadlines missed in a gap are counted,
+        not walked. Returns (missed, first missed deadline, next deadline)."""
+        cal = rule.calendar
+        every = rule.seconds
+        if cal is None:
+
+            def off(x: int) -> int:
+                return x
+
+            def back(o: int) -> int:
+                return o
+        else:
+            off = cal.offset
+            back = cal._at_offset
+            hi = cal.hi
+        # The pauses after the first response, as merged intervals of the clock's offsets.
+        merged: list[list[int]] = []
+        for ps, pe in pauses:
+            if pe <= first:
+                continue
+            if cal is not None and pe > hi:
+                pe = hi
+            a, b = off(max(ps, first)), off(pe)
+            if b <= a:
+                continue
+            if merged and a <= merged[-1][1]:
+                if b > merged[-1][1]:
+                    merged[-1][1] = b
+            else:
+                merged.append([a, b])
+
+        def measure(x: int) -> int:
+            o = off(x)
+            m = o
+            for a, b in merged:
+                if a >= o:
+                    break
+                m -= (b if b < o else o) - a
+            return m
+
+        def instant(m: int) -> int:  # the earliest instant at which the measure reaches m
+            o = m
+            for a, b in merged:
+                if a >= o:
+                    break
+                o += b - a
+            return back(o)
+
+        missed = 0
+        first_missed = None
+        last = first
+
+        def gap(a: int, b: int) -> int:
+            """The deadlines after `a` (restarted there) passed before `b`."""
+            nonlocal first_missed
+            m0, mb = measure(a), measure(b)
+            n = (mb - m0 - 1) // every if mb > m0 else 0  # deadlines m0 + k·every < mb
+            if mb > m0 and (mb - m0) % every == 0 and instant(mb) < b:
+                n += 1  # that deadline has b's measure but came before b (b is off the clock)
+            if n and first_missed is None:
+                first_missed = instant(m0 + every)
+            return n
+
+        for u in ups:
+            if u > last:
+                missed += gap(last, u)
+                last = u
+        if end > last:
+            missed += gap(last, end)
+        nxt = None
+        if not missed:
+            try:
+                nxt = instant(measure(last) + every)
+            except CalendarRangeError:
+                nxt = None  # past the days the calendar covers
+        return missed, first_missed, nxt
+
+    def _cadence_steps(self, rule: _Target, first: int, ups, end: int, pauses):
+        """A cadence in calendar days or business days (not linear in any
+        one measure): deadlines walked one by one, at most `_UPDATE_STEPS`."""
+        steps = 0
+        missed = 0
+        first_missed = None
+        deadline = self.due(rule, first, pauses)
+        for u in (*ups, None):
+            stop = end if u is None else u
+            while deadline < stop:
+                missed += 1
+                if first_missed is None:
+                    first_missed = deadline
+                steps += 1
+                if steps > _UPDATE_STEPS:
+                    raise TicketError(
+                        "updates",
+                        f"more than {_UPDATE_STEPS:,} progress-update deadlines passed without an update",
+                        key="ticket.updates_unbounded",
+                        fields={"n": _UPDATE_STEPS},
+                    )
+                deadline = self.due(rule, deadline, pauses)
+            if u is not None:
+                deadline = self.due(rule, u, pauses)
+        return missed, first_missed, deadline
 
     def _followup(self, t: Ticket, at: int | None) -> CadenceCheck | None:
         if self.followup is None or t.resolved_at is None:
             return None
-        due = t.resolved_at + self.followup
+        due = self.wall_due(t.resolved_at, *self.followup)
         if t.followup_at is not None:
             return _new_tuple(CadenceCheck, ("met" if t.followup_at <= due else "breached", 0, due))
         if at is not None and at > due:
@@ -787,17 +1144,34 @@ class Rules:
         return _new_tuple(CadenceCheck, ("pending", 0, due))
 
     # ------------------------------------------------------------- fast path
-    def due_times(self, priority: str, opened_at: int, region: str | None = None) -> dict[str, int | None]:
-        """Only the due time of each metric (no pauses): a ticketing
-        system's hot path when a ticket is opened."""
-        t = Ticket("", priority, opened_at, region=region)
+    def due_times(
+        self, priority: str, opened_at: int, region: str | None = None, plan: str | None = None
+    ) -> dict[str, int | None]:
+        """Only the due time of each metric (no pauses, the plain row): a
+        ticketing system's hot path when a ticket is opened. A metric whose
+        clock starts at another instant (`from NAME`) has none yet."""
+        t = Ticket("", priority, opened_at, region=region, plan=plan)
+        comp = self._base if self._base is not None else self._compiled_for(t)
         out: dict[str, int | None] = {}
-        for name, _, chooser, by_prio, _, _ in self._plan:
-            target = by_prio[priority].get(self._choose(chooser, t))
+        for name, _, chooser, by_prio, _, _, fixed, start in comp.metrics:
+            if start is not None:
+                out[name] = None
+                continue
+            if fixed is None:
+                column = self._choose(chooser, t, opened_at)
+            elif fixed.__class__ is str:
+                column = fixed
+            else:
+                column = fixed[1] if fixed[0](opened_at) else fixed[2]
+            target = by_prio[priority].get(column)
             if target is None:
                 out[name] = None
             elif target.wall:
-                out[name] = opened_at + target.seconds
+                out[name] = (
+                    opened_at + target.seconds
+                    if not target.days
+                    else self.wall_due(opened_at, target.days, target.seconds)
+                )
             else:
                 cal = target.calendar
                 assert cal is not None  # a business target has its calendar (the loader checks it)

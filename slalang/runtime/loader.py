@@ -203,6 +203,11 @@ def _dangling_reference(r: RuleFile) -> Problem | None:
     priorities = {p.name for p in r.priorities}
     products = {p.name for p in r.products}
     regions = {g.name for g in r.regions}
+    plans = {p.name for p in r.plans}
+    flags = {f.name for f in r.flags}
+    problem = _calendar_consistency(r, regions)
+    if problem:
+        return problem
     for m in r.metrics:
         if m.calendar is not None and m.calendar not in calendars:
             return Problem(
@@ -211,23 +216,9 @@ def _dangling_reference(r: RuleFile) -> Problem | None:
                 metric=m.name,
                 calendar=m.calendar,
             )
-        for c in m.columns:
-            if c.kind == "calendar" and c.calendar not in calendars:
-                return Problem(
-                    "rules.column_calendar",
-                    f"column `{c.name}` of `{m.name}` names calendar `{c.calendar}`, which the file does not define",
-                    column=c.name,
-                    metric=m.name,
-                    calendar=c.calendar,
-                )
-            if c.kind == "region" and c.region not in regions:
-                return Problem(
-                    "rules.column_region",
-                    f"column `{c.name}` of `{m.name}` names region `{c.region}`, which the file does not define",
-                    column=c.name,
-                    metric=m.name,
-                    region=c.region,
-                )
+        problem = _columns_problem(m.name, m.columns, calendars, regions, plans)
+        if problem:
+            return problem
     metrics = {m.name: {c.name for c in m.columns} for m in r.metrics}
     for t in r.targets:
         cell = f"{t.metric}/{t.priority}/{t.column}"
@@ -244,6 +235,13 @@ def _dangling_reference(r: RuleFile) -> Problem | None:
                 target=cell,
                 calendar=t.calendar,
             )
+        if t.when is not None and t.when not in flags:
+            return Problem(
+                "rules.target_flag",
+                f"target {cell} applies when flag `{t.when}` is set, which the file does not define",
+                target=cell,
+                flag=t.when,
+            )
     for a in r.availability:
         if a.product not in products:
             return Problem(
@@ -254,12 +252,131 @@ def _dangling_reference(r: RuleFile) -> Problem | None:
     problem = _v2_consistency(r, products, calendars)
     if problem:
         return problem
-    for u in r.updates:
-        if u.priority not in priorities:
+    if r.updates is not None:
+        problem = _updates_problem(r.updates, priorities, calendars, regions, plans)
+        if problem:
+            return problem
+    return None
+
+
+def _columns_problem(owner: str, columns, calendars: set[str], regions: set[str], plans: set[str]) -> Problem | None:
+    """A column naming a calendar, region or plan the file does not define."""
+    for c in columns:
+        if c.kind == "calendar" and c.calendar not in calendars:
+            return Problem(
+                "rules.column_calendar",
+                f"column `{c.name}` of `{owner}` names calendar `{c.calendar}`, which the file does not define",
+                column=c.name,
+                metric=owner,
+                calendar=c.calendar,
+            )
+        if c.kind == "region" and c.region not in regions:
+            return Problem(
+                "rules.column_region",
+                f"column `{c.name}` of `{owner}` names region `{c.region}`, which the file does not define",
+                column=c.name,
+                metric=owner,
+                region=c.region,
+            )
+        if (c.kind == "plan" or c.plan is not None) and c.plan not in plans:
+            return Problem(
+                "rules.column_plan",
+                f"column `{c.name}` of `{owner}` names plan `{c.plan}`, which the file does not define",
+                column=c.name,
+                metric=owner,
+                plan=str(c.plan),
+            )
+    return None
+
+
+def _calendar_consistency(r: RuleFile, regions: set[str]) -> Problem | None:
+    """Calendars: each (name, region) once, in a known timezone; a regional
+    calendar (entries with `region` set) has one variant per declared region
+    and no entry without one."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    seen: set[tuple[str, str | None]] = set()
+    for c in r.calendars:
+        if (c.name, c.region) in seen:
+            where = f" for region `{c.region}`" if c.region else ""
+            return Problem(
+                "rules.calendar_twice",
+                f"calendar `{c.name}`{where} is defined twice",
+                calendar=c.name,
+                where=Problem("rules.for_region", where, region=c.region) if c.region else "",
+            )
+        seen.add((c.name, c.region))
+        try:
+            ZoneInfo(c.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return Problem(
+                "rules.calendar_timezone",
+                f"calendar `{c.name}` names timezone `{c.timezone}`, which is not an IANA timezone known to this system",
+                calendar=c.name,
+                timezone=c.timezone,
+            )
+        if c.region is not None and c.region not in regions:
+            return Problem(
+                "rules.calendar_region",
+                f"calendar `{c.name}` has a variant for region `{c.region}`, which the file does not define",
+                calendar=c.name,
+                region=c.region,
+            )
+    regional = {name for name, region in seen if region is not None}
+    for name in sorted(regional):
+        if (name, None) in seen:
+            return Problem(
+                "rules.calendar_mixed",
+                f"calendar `{name}` has region variants and an entry without a region",
+                calendar=name,
+            )
+        missing = sorted(g for g in regions if (name, g) not in seen)
+        if missing:
+            return Problem(
+                "rules.calendar_variant_missing",
+                f"regional calendar `{name}` has no variant for region `{missing[0]}`",
+                calendar=name,
+                region=missing[0],
+            )
+    return None
+
+
+def _updates_problem(
+    u, priorities: set[str], calendars: set[str], regions: set[str], plans: set[str]
+) -> Problem | None:
+    """Progress updates: known priorities and calendars; a rule's column one
+    of the block's columns (every rule naming one when there are columns,
+    none when there are not)."""
+    if u.calendar is not None and u.calendar not in calendars:
+        return Problem(
+            "rules.update_calendar",
+            f"progress updates count on calendar `{u.calendar}`, which the file does not define",
+            calendar=u.calendar,
+        )
+    problem = _columns_problem("updates", u.columns, calendars, regions, plans)
+    if problem:
+        return problem
+    names = {c.name for c in u.columns}
+    for rule in u.rules:
+        if rule.priority not in priorities:
             return Problem(
                 "rules.update_priority",
-                f"update rule for `{u.priority}`, a priority the file does not define",
-                priority=u.priority,
+                f"update rule for `{rule.priority}`, a priority the file does not define",
+                priority=rule.priority,
+            )
+        if (rule.column is None) != (not names) or (rule.column is not None and rule.column not in names):
+            return Problem(
+                "rules.update_column",
+                f"the update rule for `{rule.priority}` names column `{rule.column}`, which is not one of the "
+                "updates' columns",
+                priority=rule.priority,
+                column=str(rule.column),
+            )
+        if rule.clock == "business" and rule.calendar not in calendars:
+            return Problem(
+                "rules.update_calendar",
+                f"progress updates count on calendar `{rule.calendar}`, which the file does not define",
+                calendar=str(rule.calendar),
             )
     return None
 
