@@ -380,6 +380,16 @@ class _Layout:
             n, d, [self.kw("region"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
         )
 
+    def s_plan(self, n, d):
+        return self.single(
+            n, d, [self.kw("plan"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
+        )
+
+    def s_flag(self, n, d):
+        return self.single(
+            n, d, [self.kw("flag"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
+        )
+
     def s_service(self, n, d):
         return self.single(
             n, d, [self.kw("service"), Cell(n.lit(ast.Name).value, "name"), *self.text_cells(n.lit(ast.Text))]
@@ -401,6 +411,13 @@ class _Layout:
         name, t = n.lit(ast.Name), n.lit(ast.Text)
         head = f"calendar {name.value} {self.text_inline(t)}"
         return self.block(n, d, head, [name, *t.strings], list(n.nodes()))
+
+    def s_calendar_timezone(self, n, d):
+        return self.single(n, d, [self.kw("timezone"), Cell(quote(n.lit(ast.Str)), "tz")])
+
+    def s_calendar_region(self, n, d):
+        name = n.lit(ast.Name)
+        return self.block(n, d, f"region {name.value}", [name], list(n.nodes()))
 
     def s_hours(self, n, d):
         ranges = ", ".join(self.time_range(r) for r in n.nodes("time_range"))
@@ -458,16 +475,35 @@ class _Layout:
     def s_clock(self, n, d):
         return self.single(n, d, [self.kw("clock"), Cell(n.lit(ast.Name).value, "clock")])
 
+    def s_clock_start(self, n, d):
+        return self.single(
+            n, d, [self.kw("from"), Cell(n.lit(ast.Name).value, "start"), *self.text_cells(n.lit(ast.Text))]
+        )
+
     def s_columns(self, n, d):
-        names = [x.value for x in n.lits(ast.Name)]
+        names = [".".join(x.value for x in ref.lits(ast.Name)) for ref in n.nodes("column_ref")]
         cells = [Cell(name + ("," if i < len(names) - 1 else ""), f"c{i}") for i, name in enumerate(names)]
         return self.single(n, d, [self.kw("columns"), *cells])
 
     def s_row(self, n, d):
         name = n.lit(ast.Name)
-        cells = [c for c in n.children if not isinstance(c, ast.Name)]
-        out = [Cell(c.value if isinstance(c, ast.Keyword) else self.dur(c), f"c{i}") for i, c in enumerate(cells)]
-        return self.single(n, d, [self.kw(name.value), *out])
+        cond = n.first("condition")
+        head = name.value + (f" when {cond.lit(ast.Name).value}" if cond is not None else "")
+        cells = [
+            c
+            for c in n.children
+            if not isinstance(c, ast.Name) and not (isinstance(c, ast.Node) and c.kind == "condition")
+        ]
+
+        def cell(c) -> str:
+            if isinstance(c, ast.Keyword):
+                return c.value
+            if isinstance(c, ast.Node):  # `<1h`
+                return "<" + self.dur(c.lit(ast.DurationLit))
+            return self.dur(c)
+
+        out = [Cell(cell(c), f"c{i}") for i, c in enumerate(cells)]
+        return self.single(n, d, [self.kw(head), *out])
 
     def s_updates(self, n, d):
         t = n.lit(ast.Text)

@@ -442,7 +442,12 @@ class TargetMeasure:
         if name is None or name not in self.calendars:
             return None
         if name not in self._clocks:
-            self._clocks[name] = _compile(self.calendars[name], self.timezone, self.start, self.end)
+            cal = self.calendars[name]
+            # A regional calendar has no one clock (each region's variant has its
+            # own): its business targets compare as unclear, never guessed.
+            self._clocks[name] = (
+                None if cal.variants else _compile(cal, cal.timezone or self.timezone, self.start, self.end)
+            )
         return self._clocks[name]
 
     def _working(self, name: str) -> tuple[Intervals, Intervals] | None:
@@ -467,12 +472,15 @@ class TargetMeasure:
             return found
         if column not in {c.name for c in matrix.columns}:
             raise KeyError(column)
+        # Plan columns: only the columns of the same plan compete for a ticket.
+        plan = next(c.plan for c in matrix.columns if c.name == column)
+        group = [c for c in matrix.columns if c.plan == plan]
         # Only instants every column calendar covers can be placed.
         placed: Intervals = [(self.lo, self.hi)]
         works: dict[str, Intervals] = {}
-        for c in matrix.columns:
+        for c in group:
             if c.kind == "calendar":
-                w = self._working(c.name)
+                w = self._working(c.calendar or c.name)
                 if w is None:
                     placed, works[c.name] = [], []
                 else:
@@ -480,7 +488,7 @@ class TargetMeasure:
                     placed = _intersect(placed, w[1])
         taken: Intervals = []
         result: Intervals = []
-        for c in matrix.columns:
+        for c in group:
             if c.kind == "calendar":
                 if c.name == column:
                     result = _intersect(_subtract(works[c.name], taken), placed)
@@ -490,7 +498,7 @@ class TargetMeasure:
                 if c.name == column:
                     result = _subtract(placed, taken)
                     break
-                if c.kind in ("any", "off_hours"):
+                if c.kind in ("any", "off_hours", "plan"):
                     break  # no later column is ever chosen
         dom = self._domains[key] = Domain(result, column)
         return dom

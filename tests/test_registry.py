@@ -30,6 +30,9 @@ INLINE_PARTS = {
     "claim_calendar",
     "rounding_scope",
     "subdivision",
+    "column_ref",
+    "condition",
+    "strict_cell",
 }
 
 

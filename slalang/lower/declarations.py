@@ -123,7 +123,11 @@ def lower_timezone(lw: Lowering, node: ast.Node | None) -> None:
     lw.out["timezone"] = None
     if node is None:
         return
-    s = node.lit(ast.Str)
+    lw.out["timezone"] = timezone_name(lw, node.lit(ast.Str))
+
+
+def timezone_name(lw: Lowering, s: ast.Str) -> str | None:
+    """An IANA timezone name (the contract's or a calendar's), or None with E0602."""
     name = s.value
     import zoneinfo
 
@@ -156,8 +160,8 @@ def lower_timezone(lw: Lowering, node: ast.Node | None) -> None:
             s.span,
             M("hint.did_you_mean", guess=guess) if guess else M("E0602.hint"),
         )
-        return
-    lw.out["timezone"] = name
+        return None
+    return name
 
 
 @statement("currency", pass_="declare", single=True)
@@ -237,14 +241,15 @@ def lower_customer(lw: Lowering, node: ast.Node | None) -> None:
 
 
 # ---------------------------------------------------------------- scope
-@statement("scope", pass_="declare", single=True, handles=("region", "product", "fee", "service"))
+@statement("scope", pass_="declare", single=True, handles=("region", "product", "fee", "service", "plan", "flag"))
 def lower_scope(lw: Lowering, node: ast.Node | None) -> None:
     currency = lw.out.get("currency")
     if node is None:
         lw.out["scope"] = new(model.Scope)
         return
-    regions, products, services = [], [], []
+    regions, products, services, plans, flags = [], [], [], [], []
     spans: dict[tuple[str, str], Span] = {}
+    columns: dict[str, Span] = {}  # regions and plans both name matrix columns
     for c in node.nodes():
         name = c.lit(ast.Name)
         key = (c.kind, name.value)
@@ -252,8 +257,14 @@ def lower_scope(lw: Lowering, node: ast.Node | None) -> None:
             lw.duplicate(c.kind, name.value, name.span, spans[key])
             continue
         spans[key] = name.span
-        if c.kind == "region" and reserved(lw, "region", name):
+        if c.kind in ("region", "plan") and reserved(lw, "region", name):
             continue
+        if c.kind in ("region", "plan", "flag"):
+            other = columns.get(name.value)
+            if other is not None:
+                lw.duplicate(c.kind, name.value, name.span, other)
+                continue
+            columns[name.value] = name.span
         title = lw.guarded(v.text, lw, c.lit(ast.Text))
         if c.kind == "region":
             lw.region_spans[name.value] = name.span
@@ -263,12 +274,24 @@ def lower_scope(lw: Lowering, node: ast.Node | None) -> None:
                 lw.regions[name.value] = None
             elif c.kind == "product":
                 lw.products[name.value] = None
+            elif c.kind == "plan":
+                lw.plans[name.value] = None
+            elif c.kind == "flag":
+                lw.flags[name.value] = None
             continue
         where = lw.span(c.span)
         if c.kind == "region":
             r = new(model.Region, name=name.value, title=title, span=where)
             regions.append(r)
             lw.regions[name.value] = r
+        elif c.kind == "plan":
+            pl = new(model.Plan, name=name.value, title=title, span=where)
+            plans.append(pl)
+            lw.plans[name.value] = pl
+        elif c.kind == "flag":
+            fl = new(model.Flag, name=name.value, title=title, span=where)
+            flags.append(fl)
+            lw.flags[name.value] = fl
         elif c.kind == "service":
             services.append(new(model.Service, name=name.value, title=title, span=where))
         else:
@@ -277,7 +300,13 @@ def lower_scope(lw: Lowering, node: ast.Node | None) -> None:
             products.append(p)
             lw.products[name.value] = p
     lw.out["scope"] = new(
-        model.Scope, regions=tuple(regions), products=tuple(products), services=tuple(services), span=lw.span(node.span)
+        model.Scope,
+        regions=tuple(regions),
+        products=tuple(products),
+        services=tuple(services),
+        plans=tuple(plans),
+        flags=tuple(flags),
+        span=lw.span(node.span),
     )
 
 
@@ -312,6 +341,8 @@ def product_fee(lw: Lowering, fee: ast.Node | None, currency: str | None) -> tup
         "schedule",
         "schedule_holiday",
         "schedule_workday",
+        "calendar_timezone",
+        "calendar_region",
     ),
 )
 def lower_calendars(lw: Lowering, nodes: list[ast.Node]) -> None:
@@ -324,7 +355,6 @@ def lower_calendars(lw: Lowering, nodes: list[ast.Node]) -> None:
 
 
 def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
-    start, end = lw.out.get("effective_start"), lw.out.get("effective_end")
     name = node.lit(ast.Name)
     if name.value in lw.calendar_spans:
         lw.duplicate("calendar", name.value, name.span, lw.calendar_spans[name.value])
@@ -339,11 +369,89 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
             M("E0202.region_and_calendar_hint"),
             [Label(lw.region_spans[name.value], M("label.the_region"))],
         )
+    if name.value in lw.plans:
+        lw.err(
+            "E0202",
+            M("E0202.plan_and_calendar", name=name.value),
+            name.span,
+            M("E0202.plan_and_calendar_hint"),
+        )
     lw.calendar_spans[name.value] = name.span
     title = lw.guarded(v.text, lw, node.lit(ast.Text))
+    regional = list(node.nodes("calendar_region"))
+    if not regional:
+        cal = calendar_body(lw, node, name.value, title, None)
+    else:
+        cal = regional_calendar(lw, node, name.value, title, regional)
+    if cal is not None:
+        lw.calendars[name.value] = cal
+    return cal
+
+
+def regional_calendar(
+    lw: Lowering, node: ast.Node, name: str, title: model.Text | None, regional: list[ast.Node]
+) -> model.Calendar | None:
+    """A calendar with one variant per region (`region NAME { … }`): the
+    ticket's region chooses it. It has no hours of its own."""
+    own = [c for c in node.nodes() if c.kind != "calendar_region"]
+    if own:
+        lw.err("E0611", M("E0611.mixed", name=name), lw.head(own[0]), M("E0611.mixed_hint"))
+        return None
+    variants: list[model.Calendar] = []
+    seen: dict[str, Span] = {}
+    ok = True
+    for vn in regional:
+        rn = vn.lit(ast.Name)
+        if rn.value not in lw.regions:
+            lw.unknown("region", rn, lw.regions)
+            ok = False
+            continue
+        if rn.value in seen:
+            lw.duplicate("region", rn.value, rn.span, seen[rn.value])
+            ok = False
+            continue
+        seen[rn.value] = rn.span
+        nested = vn.first("calendar_region")
+        if nested is not None:
+            lw.err("E0611", M("E0611.nested"), lw.head(nested), M("E0611.nested_hint"))
+            ok = False
+            continue
+        body = lw.guarded(calendar_body, lw, vn, name, title, rn.value)
+        if body is None:
+            ok = False
+        else:
+            variants.append(body)
+    missing = [r for r in lw.regions if r not in seen]
+    if ok and missing:
+        block = f"region {missing[0]} {{ hours mon..fri 09:00-18:00 }}"
+        lw.err(
+            "E0611",
+            M("E0611.missing", name=name, region=missing[0]),
+            lw.head(node),
+            M("E0611.missing_hint", block=block),
+        )
+        ok = False
+    if not ok or title is None:
+        return None
+    order = {r: i for i, r in enumerate(lw.regions)}
+    variants.sort(key=lambda c: order[c.region or ""])
+    return new(model.Calendar, name=name, title=title, hours=(), variants=tuple(variants), span=lw.span(node.span))
+
+
+def calendar_body(
+    lw: Lowering, node: ast.Node, name_: str, title: model.Text | None, region: str | None
+) -> model.Calendar | None:
+    """The hours, holidays, schedules and timezone of a calendar, or of one
+    regional variant (`node` is then the `region NAME { … }` block)."""
+    start, end = lw.out.get("effective_start"), lw.out.get("effective_end")
+    tz = None
+    tz_node = lw.singles(node, ("calendar_timezone",), M("where.calendar", name=name_)).get("calendar_timezone")
+    ok = True
+    if tz_node is not None:
+        tz = timezone_name(lw, tz_node.lit(ast.Str))
+        ok = tz is not None
     taken: dict[int, list[tuple[int, int, Span]]] = {}
     windows: list[model.WeeklyWindow] = []
-    ok = True
     for h in node.nodes("hours"):
         try:
             days = v.weekdays(lw, h.must("days"))
@@ -352,7 +460,7 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
         except Abort:
             ok = False
     if ok and not windows:
-        lw.err("E0607", M("E0607.no_hours", name=name.value), lw.head(node), M("E0607.hint"))
+        lw.err("E0607", M("E0607.no_hours", name=name_), lw.head(node), M("E0607.hint"))
         ok = False
     schedules = lw.guarded(supplied_schedules, lw, node)
     if schedules is None:
@@ -404,19 +512,19 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
             bucket.append(new(model.DatedNote, date=d.value, note=note, span=lw.span(n.span)))
     if not ok or title is None:
         return None
-    cal = new(
+    return new(
         model.Calendar,
-        name=name.value,
+        name=name_,
         title=title,
         hours=tuple(v.merge(windows)),
         holiday_sets=tuple(sets),
         extra_holidays=tuple(sorted(holidays_, key=lambda x: x.date)),
         extra_workdays=tuple(sorted(workdays, key=lambda x: x.date)),
         schedules=tuple(sorted(schedules, key=lambda x: x.year)),
+        timezone=tz,
+        region=region,
         span=lw.span(node.span),
     )
-    lw.calendars[name.value] = cal
-    return cal
 
 
 _MAX_RANGE_DAYS = 31  # a holiday break is days, not months

@@ -99,6 +99,8 @@ class Lowering:
         self.products: dict[str, model.Product | None] = {}
         self.regions: dict[str, model.Region | None] = {}
         self.region_spans: dict[str, Span] = {}
+        self.plans: dict[str, model.Plan | None] = {}
+        self.flags: dict[str, model.Flag | None] = {}
         self.failed: set[str] = set()  # reference prefixes whose section did not lower
         self.empty_cells: set[str] = set()  # `metric.priority.column` paths of `-` cells
         self.matrix_nodes: dict[str, ast.Node] = {}

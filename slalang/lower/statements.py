@@ -31,7 +31,7 @@ REPORT_METRICS = (
 
 
 # ---------------------------------------------------------------- matrices
-@statement("matrix", handles=("clock", "columns", "row"))
+@statement("matrix", handles=("clock", "columns", "column_ref", "row", "condition", "strict_cell", "clock_start"))
 def lower_matrices(lw: Lowering, nodes: list[ast.Node]) -> None:
     for node in nodes:
         metric = node.keyword("METRIC").value
@@ -53,7 +53,9 @@ def lower_matrices(lw: Lowering, nodes: list[ast.Node]) -> None:
 
 def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
     title = lw.guarded(v.text, lw, node.lit(ast.Text))
-    singles = lw.singles(node, ("clock", "columns"), M("where.matrix", metric=T(f"diag.metric.{metric}")))
+    singles = lw.singles(
+        node, ("clock", "columns", "clock_start"), M("where.matrix", metric=T(f"diag.metric.{metric}"))
+    )
     clock = None
     if "clock" in singles:
         cname = singles["clock"].lit(ast.Name)
@@ -67,30 +69,44 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
         )
         raise Abort
     columns = matrix_columns(lw, singles["columns"])
+    start, start_title = clock_start(lw, singles.get("clock_start"))
     rows = list(node.nodes("row"))
     targets: list[model.Target] = []
-    seen: dict[str, Span] = {}
+    seen: dict[tuple[str, str | None], Span] = {}
     ok = True
     for row in rows:
         name = row.lit(ast.Name)
-        cells = [c for c in row.children if not isinstance(c, ast.Name)]
+        cond = row.first("condition")
+        when = None
+        cells = [
+            c
+            for c in row.children
+            if not isinstance(c, ast.Name) and not (isinstance(c, ast.Node) and c.kind == "condition")
+        ]
         if name.value not in lw.priority_spans:
             named = {r.lit(ast.Name).value for r in rows}
             missing = [p for p in lw.priority_spans if p not in named]
             lw.unknown("priority", name, missing or lw.priority_spans)
             ok = False
             continue
-        if name.value in seen:
+        if cond is not None:
+            flag = cond.lit(ast.Name)
+            if flag.value not in lw.flags:
+                lw.unknown("flag", flag, lw.flags, M("E0411.declare_flag", name=flag.value))
+                ok = False
+                continue
+            when = flag.value
+        if (name.value, when) in seen:
             lw.err(
                 "E0402",
-                M("E0402.twice", name=name.value),
+                M("E0402.twice_when", name=name.value, flag=when) if when else M("E0402.twice", name=name.value),
                 name.span,
                 M("E0402.hint"),
-                [Label(seen[name.value], M("label.first_given"))],
+                [Label(seen[(name.value, when)], M("label.first_given"))],
             )
             ok = False
             continue
-        seen[name.value] = name.span
+        seen[(name.value, when)] = name.span
         if len(cells) != len(columns):
             lw.err(
                 "E0403",
@@ -108,6 +124,9 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
             continue
         where = lw.span(row.span)
         for col, cell in zip(columns, cells):
+            strict = isinstance(cell, ast.Node)  # `<1h`
+            if strict:
+                cell = cell.lit(ast.DurationLit)
             if isinstance(cell, ast.Keyword):  # `-`
                 dur = None
             else:
@@ -116,8 +135,24 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
                 except Abort:
                     ok = False
                     continue
-            targets.append(new(model.Target, priority=name.value, column=col.name, duration=dur, span=where))
-    missing = [p for p in lw.priority_spans if p not in seen]
+            targets.append(
+                new(
+                    model.Target,
+                    priority=name.value,
+                    column=col.name,
+                    duration=dur,
+                    strict=strict,
+                    when=when,
+                    span=where,
+                )
+            )
+    for (prio, when), span in seen.items():
+        if when is not None and (prio, None) not in seen:
+            lw.err(
+                "E0411", M("E0411.no_plain_row", name=prio, flag=when), span, M("E0411.no_plain_row_hint", name=prio)
+            )
+            ok = False
+    missing = [p for p in lw.priority_spans if not any(q == p for q, _ in seen)]
     if missing and lw.priority_spans:
         example = f"{missing[0]}  " + "  ".join("-" for _ in columns)
         lw.err(
@@ -131,7 +166,8 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
         return None
     order = {p: i for i, p in enumerate(lw.priority_spans)}
     colpos = {c.name: i for i, c in enumerate(columns)}
-    targets.sort(key=lambda t: (order[t.priority], colpos[t.column]))
+    rowpos = {key: i for i, key in enumerate(seen)}  # source order (the plain row sorts first below)
+    targets.sort(key=lambda t: (order[t.priority], t.when is not None, rowpos[(t.priority, t.when)], colpos[t.column]))
     return new(
         model.Matrix,
         metric=metric,
@@ -139,43 +175,140 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
         clock=clock,
         columns=tuple(columns),
         targets=tuple(targets),
+        start=start,
+        start_title=start_title,
         span=lw.span(node.span),
     )
 
 
+# Ticket columns a clock cannot start at: they have another meaning (docs/runtime.md).
+_RESERVED_COLUMNS = frozenset(
+    {
+        "id",
+        "priority",
+        "opened_at",
+        "first_response_at",
+        "resolved_at",
+        "product",
+        "region",
+        "plan",
+        "updates",
+        "pauses",
+        "exclusion",
+        "followup_at",
+    }
+)
+
+
+def clock_start(lw: Lowering, node: ast.Node | None) -> tuple[str | None, model.Text | None]:
+    """`from NAME "<what it is>"`: the ticket instant the clock starts at."""
+    if node is None:
+        return None, None
+    name = node.lit(ast.Name)
+    if name.value == "opened_at":
+        lw.err("E0410", M("E0410.default"), lw.head(node), M("E0410.default_hint"))
+        raise Abort
+    if name.value in _RESERVED_COLUMNS or name.value in lw.flags:
+        lw.err("E0410", M("E0410.reserved", name=name.value), name.span, M("E0410.reserved_hint", name=name.value))
+        raise Abort
+    title = lw.guarded(v.text, lw, node.lit(ast.Text))
+    if title is None:
+        raise Abort
+    return name.value, title
+
+
 def matrix_columns(lw: Lowering, node: ast.Node) -> list[model.Column]:
+    """The columns of a matrix (or of `updates`): calendars, `off_hours`,
+    `any`, regions, plans, or `PLAN.WINDOW` — a window of one plan's tickets."""
     out: list[model.Column] = []
     seen: dict[str, Span] = {}
-    for name in node.lits(ast.Name):
-        if name.value in seen:
+    windows = [*lw.calendar_spans, "off_hours", "any"]
+    for ref in node.nodes("column_ref"):
+        parts = ref.lits(ast.Name)
+        written = ".".join(p.value for p in parts)
+        span = ref.span
+        if written in seen:
             lw.err(
                 "E0404",
-                M("E0404.twice", name=name.value),
-                name.span,
+                M("E0404.twice", name=written),
+                span,
                 M("E0404.twice_hint"),
-                [Label(seen[name.value], M("label.first_listed"))],
+                [Label(seen[written], M("label.first_listed"))],
             )
             raise Abort
-        seen[name.value] = name.span
-        if name.value == "off_hours":
-            kind = "off_hours"
-        elif name.value == "any":
-            kind = "any"
-        elif name.value in lw.calendar_spans:
-            kind = "calendar"
-        elif name.value in lw.regions:
-            kind = "region"
+        seen[written] = span
+        plan = None
+        if len(parts) == 2:
+            if parts[0].value not in lw.plans:
+                lw.unknown("plan", parts[0], lw.plans, M("E0404.qualified_hint"))
+                raise Abort
+            plan, word = parts[0].value, parts[1]
+            if word.value not in windows:
+                lw.unknown("column", word, windows, M("E0201.column_hint"))
+                raise Abort
         else:
-            lw.unknown("column", name, [*lw.calendar_spans, *lw.regions, "off_hours", "any"], M("E0201.column_hint"))
+            word = parts[0]
+        name = word.value
+        if name == "off_hours":
+            kind = "off_hours"
+        elif name == "any":
+            kind = "any"
+        elif name in lw.calendar_spans:
+            kind = "calendar"
+        elif name in lw.regions:
+            kind = "region"
+        elif name in lw.plans:
+            kind, plan = "plan", name
+        else:
+            lw.unknown(
+                "column", word, [*lw.calendar_spans, *lw.regions, *lw.plans, "off_hours", "any"], M("E0201.column_hint")
+            )
             raise Abort
-        out.append(new(model.Column, name=name.value, kind=kind))
-    kinds = [c.kind for c in out]
+        out.append(
+            new(
+                model.Column,
+                name=written,
+                kind=kind,
+                plan=plan,
+                calendar=name if kind == "calendar" else None,
+            )
+        )
     span = node.span
-    if "any" in kinds and len(out) > 1:
-        lw.err("E0404", M("E0404.any_alone"), span, M("E0404.any_alone_hint"))
-        raise Abort
+    kinds = [c.kind for c in out]
+    planned = [c.plan is not None for c in out]
+    if any(planned):
+        if not all(planned):
+            lw.err("E0404", M("E0404.plans_mixed"), span, M("E0404.plans_mixed_hint"))
+            raise Abort
+        groups: dict[str, list[model.Column]] = {}
+        for c in out:
+            groups.setdefault(c.plan or "", []).append(c)
+        for group in groups.values():
+            # a plain plan column is its plan's `any`
+            window_columns(lw, [c if c.kind != "plan" else c.model_copy(update={"kind": "any"}) for c in group], span)
+        missing = [p for p in lw.plans if p not in groups]
+        if missing:
+            lw.err(
+                "E0404",
+                M("E0404.plan_uncovered", plan=missing[0]),
+                span,
+                M("E0404.plan_uncovered_hint", plan=missing[0]),
+            )
+            raise Abort
+        return out
     if "region" in kinds and set(kinds) != {"region"}:
         lw.err("E0404", M("E0404.mixed"), span, M("E0404.mixed_hint"))
+        raise Abort
+    window_columns(lw, out, span)
+    return out
+
+
+def window_columns(lw: Lowering, out: list[model.Column], span: Span) -> None:
+    """The rules of one group of columns: `any` alone, `off_hours` last and
+    after a calendar column, and no ticket left in no column."""
+    kinds = [c.kind for c in out]
+    if "any" in kinds and len(out) > 1:
+        lw.err("E0404", M("E0404.any_alone"), span, M("E0404.any_alone_hint"))
         raise Abort
     if "off_hours" in kinds:
         if kinds[-1] != "off_hours":
@@ -185,7 +318,6 @@ def matrix_columns(lw: Lowering, node: ast.Node) -> list[model.Column]:
             lw.err("E0404", M("E0404.off_hours_alone"), span, M("E0404.off_hours_alone_hint"))
             raise Abort
     _every_ticket_has_a_column(lw, out, span)
-    return out
 
 
 def _every_ticket_has_a_column(lw: Lowering, columns: list[model.Column], span: Span) -> None:
@@ -207,12 +339,25 @@ def _every_ticket_has_a_column(lw: Lowering, columns: list[model.Column], span: 
             )
             raise Abort
         return
-    cals = [lw.calendars.get(c.name) for c in columns if c.kind == "calendar"]
-    if any(cal is None for cal in cals):
+    found = [lw.calendars.get(c.calendar or "") for c in columns if c.kind == "calendar"]
+    if any(cal is None for cal in found):
         return  # a calendar with an error is reported already
+    # A regional calendar leaves a ticket out if any region's variant does.
+    for cals in _per_region(found):
+        if _leaves_out(lw, cals, span):
+            raise Abort
+
+
+def _per_region(found: list) -> list[list[model.Calendar]]:
+    regions = sorted({v.region for cal in found for v in cal.variants if v.region})
+    if not regions:
+        return [found]
+    return [[next((v for v in cal.variants if v.region == r), cal) for cal in found] for r in regions]
+
+
+def _leaves_out(lw: Lowering, cals: list[model.Calendar], span: Span) -> bool:
     covered: dict[int, list[tuple[int, int]]] = {}
     for cal in cals:
-        assert cal is not None
         for w in cal.hours:
             covered.setdefault(w.weekday, []).append((w.start_minute, w.end_minute))
     for day in range(7):
@@ -224,38 +369,110 @@ def _every_ticket_has_a_column(lw: Lowering, columns: list[model.Column], span: 
         if t < 24 * 60:
             at = M("E0404.at", day=T(f"diag.weekday.{WEEKDAYS[day]}"), time=hhmm(t))
             lw.err("E0404", M("E0404.uncovered", example=at), span, M("E0404.uncovered_hint"))
-            raise Abort
+            return True
     # Round the clock every day, but a holiday of every calendar is in none of them.
-    if all(cal is not None and (cal.holiday_sets or cal.extra_holidays or cal.schedules) for cal in cals):
+    if all(cal.holiday_sets or cal.extra_holidays or cal.schedules for cal in cals):
         lw.err("E0404", M("E0404.uncovered_holidays"), span, M("E0404.uncovered_hint"))
-        raise Abort
+        return True
+    return False
 
 
 # ---------------------------------------------------------------- other targets
 @statement("updates", single=True, handles=("update_rule",))
 def lower_updates(lw: Lowering, node: ast.Node | None) -> None:
+    """`updates "<title>" { [clock CAL] p1 every 30m … }`, or by column like a
+    matrix: `{ clock CAL  columns office, off_hours  p1 30m 1h … }`."""
     lw.out["updates"] = None
     if node is None:
         return
     title = lw.guarded(v.text, lw, node.lit(ast.Text))
+    where_ = M("where.updates")
+    singles = lw.singles(node, ("clock", "columns"), where_)
+    failed = False
+    clock = None
+    if "clock" in singles:
+        cname = singles["clock"].lit(ast.Name)
+        if cname.value not in lw.calendar_spans:
+            lw.unknown("calendar", cname, lw.calendar_spans)
+            failed = True
+        else:
+            clock = cname.value
+    columns: list[model.Column] = []
+    if "columns" in singles:
+        got = lw.guarded(matrix_columns, lw, singles["columns"])
+        if got is None:
+            failed = True
+        else:
+            columns = got
+    every_rules = list(node.nodes("update_rule"))
+    rows = list(node.nodes("row"))
+    if columns and every_rules:
+        lw.err("E0412", M("E0412.every_with_columns"), lw.head(every_rules[0]), M("E0412.every_with_columns_hint"))
+        failed = True
+    if rows and "columns" not in singles:
+        lw.err("E0412", M("E0412.row_without_columns"), lw.head(rows[0]), M("E0412.row_without_columns_hint"))
+        failed = True
     rules: list[model.UpdateRule] = []
     seen: dict[str, Span] = {}
-    for r in node.nodes("update_rule"):
+    what = subject("update_cadence")
+    for r in every_rules + rows:
         name = r.lit(ast.Name)
         if name.value not in lw.priority_spans:
             lw.unknown("priority", name, lw.priority_spans)
+            failed = True
             continue
         if name.value in seen:
             lw.duplicate("update_rule", name.value, name.span, seen[name.value])
+            failed = True
             continue
         seen[name.value] = name.span
-        every = lw.guarded(v.duration, lw, r.lit(ast.DurationLit), None, subject("update_cadence"), True)
-        if every:
-            rules.append(new(model.UpdateRule, priority=name.value, every=every, span=lw.span(r.span)))
-    if title is None or len(rules) != len(seen):
+        if r.kind == "update_rule":
+            every = lw.guarded(v.duration, lw, r.lit(ast.DurationLit), clock, what)
+            if every is None:
+                failed = True
+            else:
+                rules.append(new(model.UpdateRule, priority=name.value, every=every, span=lw.span(r.span)))
+            continue
+        bad = r.first("condition") or r.first("strict_cell")
+        if bad is not None:
+            lw.err("E0412", M("E0412.row_form"), bad.span, M("E0412.row_form_hint"))
+            failed = True
+            continue
+        cells = [c for c in r.children if not isinstance(c, ast.Name)]
+        if columns and len(cells) != len(columns):
+            lw.err(
+                "E0403",
+                M(
+                    "E0403.count",
+                    name=name.value,
+                    cells=M("E0403.cells", n=len(cells)),
+                    columns=M("E0403.columns", n=len(columns)),
+                    names=[c.name for c in columns],
+                ),
+                r.span,
+                M("E0403.hint"),
+            )
+            failed = True
+            continue
+        for col, cell in zip(columns, cells):
+            if isinstance(cell, ast.Keyword):  # `-`: no cadence in that column
+                continue
+            every = lw.guarded(v.duration, lw, cell, clock, what)
+            if every is None:
+                failed = True
+                continue
+            rules.append(new(model.UpdateRule, priority=name.value, every=every, column=col.name, span=lw.span(r.span)))
+    if title is None or failed:
         lw.failed.add("updates")
         return
-    lw.out["updates"] = new(model.Updates, title=title, rules=tuple(rules), span=lw.span(node.span))
+    lw.out["updates"] = new(
+        model.Updates,
+        title=title,
+        clock=clock,
+        columns=tuple(columns),
+        rules=tuple(rules),
+        span=lw.span(node.span),
+    )
 
 
 @statement("followup", single=True)

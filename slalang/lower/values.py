@@ -90,7 +90,9 @@ def duration(
     if seconds > durations.MAX_WALL_SECONDS or days > durations.MAX_BUSINESS_DAYS:
         lw.err("E0107", M("E0107.too_long", raw=d.raw), d.span, M("E0107.too_long_hint"))
         raise Abort
-    return new(model.Duration, spelling=d.raw, clock=clock, seconds=seconds, days=days)
+    # A wall `d` is a calendar day (the same local time a day later): its count travels beside the elapsed seconds.
+    calendar_days = sum(n for n, unit in d.parts if unit == "d") if clock == "wall" else 0
+    return new(model.Duration, spelling=d.raw, clock=clock, seconds=seconds, days=days, calendar_days=calendar_days)
 
 
 def target(lw: Lowering, d: ast.DurationLit, clock_calendar: str | None, metric: str) -> model.Duration:

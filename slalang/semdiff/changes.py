@@ -469,6 +469,18 @@ def diff_scope(cx: Context) -> None:
     cx.named_list(
         s, "service", list(o.services), list(n.services), lambda x: _plain(x.title), cmp_title("service"), title=titled
     )
+    # A plan or flag added or removed changes which column or row tickets fall in: unclear on its own.
+    for kind in ("plan", "flag"):
+        cx.named_list(
+            s,
+            kind,
+            list(getattr(o, kind + "s")),
+            list(getattr(n, kind + "s")),
+            lambda x: _plain(x.title),
+            cmp_title(kind),
+            added_dir=UNCLEAR,
+            title=titled,
+        )
 
 
 # ---------------------------------------------------------------- calendars
@@ -493,14 +505,48 @@ def diff_calendar(cx: Context) -> None:
     s = "calendars"
 
     def compare(a: m.Calendar, b: m.Calendar) -> None:
-        name = Verbatim(b.name)
-        cx.text(s, f"calendar.{b.name}.title", T("subject.calendar_title", name=name), a.title, b.title)
+        cx.text(s, f"calendar.{b.name}.title", T("subject.calendar_title", name=Verbatim(b.name)), a.title, b.title)
+        body(a, b, b.name)
+
+    def body(a: m.Calendar, b: m.Calendar, key: str) -> None:
+        """Hours, holidays and timezone of a calendar or of one regional variant (`key` NAME.REGION)."""
+        name = Verbatim(key)
+        if (a.timezone or cx.old.timezone) != (b.timezone or cx.new.timezone):
+            cx.add(
+                s,
+                f"calendar.{key}.timezone",
+                "changed",
+                UNCLEAR,
+                T("subject.calendar_timezone", name=name),
+                plain_words(a.timezone or cx.old.timezone),
+                plain_words(b.timezone or cx.new.timezone),
+            )
+        va = {x.region: x for x in a.variants}
+        vb = {x.region: x for x in b.variants}
+        if va or vb:
+            for region in dict.fromkeys([*vb, *va]):
+                x, y = va.get(region), vb.get(region)
+                sub = f"{key}.{region}"
+                if x is not None and y is not None:
+                    body(x, y, sub)
+                else:
+                    cx.add(
+                        s,
+                        f"calendar.{sub}",
+                        "added" if x is None else "removed",
+                        UNCLEAR,
+                        T("subject.calendar_hours", name=Verbatim(sub)),
+                        None if x is None else window_words(x.hours),
+                        None if y is None else window_words(y.hours),
+                    )
+            if not (va and vb):
+                return  # a calendar became regional (or stopped being): its variants say it
         ma, mb = _minutes(a.hours), _minutes(b.hours)
         if ma != mb:
             # More working time: business clocks run faster and the calendar's column takes more tickets.
             cx.add(
                 s,
-                f"calendar.{b.name}.hours",
+                f"calendar.{key}.hours",
                 "changed",
                 _coverage(ma, mb, STRICTER),
                 T("subject.calendar_hours", name=name),
@@ -513,7 +559,7 @@ def diff_calendar(cx: Context) -> None:
             fewer = set(a.holiday_sets) - set(b.holiday_sets)
             cx.add(
                 s,
-                f"calendar.{b.name}.holidays",
+                f"calendar.{key}.holidays",
                 "changed",
                 LOOSER if more and not fewer else STRICTER if fewer and not more else UNCLEAR,
                 T("subject.calendar_holidays", name=name),
@@ -525,14 +571,14 @@ def diff_calendar(cx: Context) -> None:
             db = {x.date: x for x in getattr(b, attr)}
             for d in sorted(set(da) | set(db)):
                 subj = T(f"subject.calendar_{attr}", name=name, date=Verbatim(str(d)))
-                path = f"calendar.{b.name}.{attr}.{d}"
+                path = f"calendar.{key}.{attr}.{d}"
                 if d not in da:
                     cx.add(s, path, "added", more_is, subj, None, tv(db[d].note) if db[d].note else plain_words(d))
                 elif d not in db:
                     cx.add(s, path, "removed", flip(more_is), subj, tv(da[d].note) if da[d].note else plain_words(d))
                 else:
                     cx.text(s, f"{path}.note", subj, da[d].note, db[d].note, NEUTRAL)
-        _schedules(cx, s, name, b.name, a, b)
+        _schedules(cx, s, name, key, a, b)
 
     cx.named_list(
         s,
@@ -626,9 +672,17 @@ def _column_label(contract: m.Contract, col: m.Column) -> Any:
         return None
     if col.kind == "off_hours":
         return T("subject.off_hours")
+    if col.plan is not None and col.kind != "plan":
+        plan = next((p for p in contract.scope.plans if p.name == col.plan), None)
+        window = _column_label(contract, col.model_copy(update={"plan": None}))
+        label = tv(plan.title) if plan else Verbatim(col.plan)
+        return label if window is None else T("subject.plan_window", plan=label, window=window)
     if col.kind == "calendar":
-        cal = next((c for c in contract.calendars if c.name == col.name), None)
+        cal = next((c for c in contract.calendars if c.name == col.calendar), None)
         return tv(cal.title).lower_first() if cal else Verbatim(col.name)
+    if col.kind == "plan":
+        plan = next((p for p in contract.scope.plans if p.name == col.name), None)
+        return tv(plan.title) if plan else Verbatim(col.name)
     reg = next((r for r in contract.scope.regions if r.name == col.name), None)
     return tv(reg.title).lower_first() if reg else Verbatim(col.name)
 
@@ -680,8 +734,19 @@ def _matrix(cx: Context, metric: str) -> None:
             )
         return
     cx.text(s, f"{metric}.title", T("subject.title"), a.title, b.title)
-    old_cells = {(cx.rn("priority", t.priority), cx.rn.column(t.column)): t for t in a.targets}
-    new_cells = {(t.priority, t.column): t for t in b.targets}
+    old_cells = {(_row(cx.rn("priority", t.priority), t.when), cx.rn.column(t.column)): t for t in a.targets}
+    new_cells = {(_row(t.priority, t.when), t.column): t for t in b.targets}
+    if (a.start, _plain(a.start_title)) != (b.start, _plain(b.start_title)):
+        # Another instant starts the clock: earlier or later depends on the ticket.
+        cx.add(
+            s,
+            f"{metric}.start",
+            "changed",
+            UNCLEAR,
+            T("subject.clock_start"),
+            plain_words(a.start or "opened_at"),
+            plain_words(b.start or "opened_at"),
+        )
     old_name = {cx.rn.column(c.name): c.name for c in a.columns}  # new name → name in the old matrix
     if a.clock != b.clock and cx.rn("calendar", a.clock or "") != (b.clock or ""):
         # The clock changes every business cell it counts: the same duration
@@ -731,6 +796,18 @@ def _matrix(cx: Context, metric: str) -> None:
         path = f"{metric}.{prio}.{colname}"
         column = (colname if colname in new_names else None, old_name.get(colname))
         if ta is not None and tb is not None:
+            if ta.strict != tb.strict and _plain(ta.duration) == _plain(tb.duration):
+                # `1h` → `<1h`: the due instant itself no longer meets it.
+                cx.add(
+                    s,
+                    path,
+                    "changed",
+                    STRICTER if tb.strict else LOOSER,
+                    subject,
+                    _strict_words(ta),
+                    _strict_words(tb),
+                )
+                continue
             _cell(cx, s, path, subject, (a, ta.duration), (b, tb.duration), column)
         elif tb is not None:
             # A new column (or priority): compare with what those tickets got before.
@@ -752,6 +829,15 @@ def _matrix(cx: Context, metric: str) -> None:
             _cell(
                 cx, s, path, subject, (a, ta.duration), (b, after.duration if after else None), column, "removed", after
             )
+
+
+def _row(priority: str, when: str | None) -> str:
+    """A matrix row's key: its priority, and the flag of a conditional row."""
+    return priority if when is None else f"{priority} when {when}"
+
+
+def _strict_words(t: m.Target) -> Any:
+    return T("value.strict", value=dur_words(t.duration)) if t.strict else dur_words(t.duration)
 
 
 def _cell(cx: Context, s, path, subject, old, new, column, kind="changed", fallback=None) -> None:
@@ -814,13 +900,27 @@ def diff_updates(cx: Context) -> None:
             cx.add(
                 s, "updates.clock", "changed", UNCLEAR, T("subject.clock"), plain_words(a.clock), plain_words(b.clock)
             )
-    ra = {cx.rn("priority", r.priority): r.every for r in (a.rules if a else ())}
-    rb = {r.priority: r.every for r in (b.rules if b else ())}
+    if a is not None and b is not None and [c.name for c in a.columns] != [c.name for c in b.columns]:
+        cx.add(
+            s,
+            "updates.columns",
+            "changed",
+            UNCLEAR,
+            T("subject.update_columns"),
+            list_words([c.name for c in a.columns]),
+            list_words([c.name for c in b.columns]),
+        )
+
+    def key(r: m.UpdateRule, prio: str) -> str:
+        return prio if r.column is None else f"{prio}.{r.column}"
+
+    ra = {key(r, cx.rn("priority", r.priority)): r.every for r in (a.rules if a else ())}
+    rb = {key(r, r.priority): r.every for r in (b.rules if b else ())}
     for p in dict.fromkeys([*rb, *ra]):
         cx.sized(
             s,
             f"updates.{p}",
-            T("subject.update_interval", priority=Verbatim(p), title=title),
+            T("subject.update_interval", priority=Verbatim(p.replace(".", " ")), title=title),
             ra.get(p),
             rb.get(p),
             dur_words,
@@ -1676,7 +1776,7 @@ DIFFERS: dict[str, Callable[[Context], None]] = {
 NESTED: dict[str, tuple[str, ...]] = {
     "provider": ("party_body", "credential", "address", "contact"),
     "customer": ("party_body", "credential", "address", "contact"),
-    "scope": ("region", "product", "fee", "service", "period"),
+    "scope": ("region", "product", "fee", "service", "period", "plan", "flag"),
     "calendar": (
         "hours",
         "days",
@@ -1689,10 +1789,12 @@ NESTED: dict[str, tuple[str, ...]] = {
         "schedule",
         "schedule_holiday",
         "schedule_workday",
+        "calendar_timezone",
+        "calendar_region",
     ),
     "priority": ("priority_body",),
-    "matrix": ("clock", "columns", "row"),
-    "updates": ("update_rule",),
+    "matrix": ("clock", "columns", "column_ref", "row", "condition", "strict_cell", "clock_start"),
+    "updates": ("update_rule", "clock", "columns", "column_ref", "row"),
     "availability": (
         "period",
         "availability_body",
