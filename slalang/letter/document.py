@@ -24,11 +24,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from slalang.letter.wording import MAKEUP_DAY_SETS, Wording
+from slalang.letter.wording import MAKEUP_DAY_SETS, Wording, calendar_days
 from slalang.model import (
     Amount,
     AvailabilityTarget,
+    Calendar,
     Claim,
+    Column,
     Contract,
     CreditForm,
     CreditLadder,
@@ -36,7 +38,9 @@ from slalang.model import (
     Duration,
     Matrix,
     Money,
+    Target,
     Text,
+    Updates,
     WeeklyWindow,
 )
 from slalang.terms import PERIOD_MONTHS
@@ -282,19 +286,38 @@ class Composer:
             s.blocks.append(Para(self.say("declaration.address", address=c.provider.address)))
         if c.provider.contact:
             s.blocks.append(Para(self.say("declaration.contact", contact=c.provider.contact)))
-        s.blocks.append(
-            Para(self.each(lambda w: w.say("declaration.timezone", zone=w.timezone(c.timezone), iana=c.timezone)))
-        )
+        # Service hours in a time zone of their own say it (hours section).
+        key = "declaration.timezone_own" if self.own_zones() else "declaration.timezone"
+        s.blocks.append(Para(self.each(lambda w: w.say(key, zone=w.timezone(c.timezone), iana=c.timezone))))
         return s
+
+    def zone_of(self, cal: Calendar) -> str | None:
+        """The time zone a calendar's hours are stated in, when the letter
+        must say it: every variant of a regional calendar, and any calendar
+        whose zone is not the contract's."""
+        if cal.timezone is None:
+            return None
+        if cal.region is not None or cal.timezone != self.c.timezone:
+            return cal.timezone
+        return None
+
+    def own_zones(self) -> bool:
+        return any(
+            z is not None and z != self.c.timezone
+            for cal in self.c.calendars
+            for z in [cal.timezone, *(v.timezone for v in cal.variants)]
+        )
 
     # 分: regions, products with fees, service types
     def scope(self) -> Section:
         sc, s = self.c.scope, self.section("scope")
-        if not (sc.regions or sc.products or sc.services):
+        if not (sc.regions or sc.products or sc.services or sc.plans):
             return s
         s.blocks.append(Para(self.say("scope.intro")))
         if sc.regions:
             s.blocks.append(Para(self.say("scope.regions", regions=[self.T(r.title) for r in sc.regions])))
+        if sc.plans:
+            s.blocks.append(Para(self.say("scope.plans", plans=[self.T(p.title) for p in sc.plans])))
         if sc.services:
             s.blocks.append(Para(self.say("scope.services", services=[self.T(v.title) for v in sc.services])))
         if sc.products:
@@ -329,13 +352,22 @@ class Composer:
         s.blocks.append(Para(self.say("hours.intro")))
         counting = self.business_calendars()
         items = []
-        for cal in self.c.calendars:
+        regional = []
+        # A regional calendar: one item per region, each in its own time zone.
+        for cal in (v for parent in self.c.calendars for v in (parent.variants or (parent,))):
             # A business clock on a calendar with no `holidays` line runs
             # through public holidays: said, so that no reader assumes otherwise.
             no_holidays = cal.name in counting and not cal.holiday_sets and not _round_the_clock(cal.hours)
+            zone = self.zone_of(cal)
+            region = self.region_title(cal.region) if cal.region is not None else None
+            if region is not None and cal.title not in regional:
+                regional.append(cal.title)
 
-            def describe(w: Wording, cal=cal, no_holidays=no_holidays) -> str:
-                parts = [w.weekly(cal.hours)]
+            def describe(w: Wording, cal=cal, no_holidays=no_holidays, zone=zone, region=region) -> str:
+                hours = w.weekly(cal.hours)
+                if zone is not None:
+                    hours = w.say("hours.zone", zone=w.timezone(zone), iana=zone, hours=hours)
+                parts = [hours]
                 if no_holidays:
                     parts.append(w.say("hours.no_holidays"))
                 for code in cal.holiday_sets:
@@ -359,11 +391,19 @@ class Composer:
                             parts.append(w.say(f"hours.extra_{kind}_note", date=n.date, note=w.text(n.note)))
                         else:
                             parts.append(w.say(f"hours.extra_{kind}", date=n.date))
-                return w.say("hours.calendar", title=w.text(cal.title), hours=w.raw("join.semicolons").join(parts))
+                hours = w.raw("join.semicolons").join(parts)
+                if region is not None:
+                    return w.say("hours.calendar_region", title=w.text(cal.title), region=region(w), hours=hours)
+                return w.say("hours.calendar", title=w.text(cal.title), hours=hours)
 
             items.append(self.each(describe))
         s.blocks.append(Items(items))
+        for title in regional:
+            s.blocks.append(Para(self.say("hours.by_region", title=title)))
         return s
+
+    def region_title(self, name: str) -> Callable[[Wording], str]:
+        return self.T(next(r.title for r in self.c.scope.regions if r.name == name))
 
     def business_calendars(self) -> set[str]:
         """The calendars that count business time: a matrix's or the updates'
@@ -384,13 +424,29 @@ class Composer:
             out.add(claim.calendar)
         return out
 
-    def column_title(self, m: Matrix, name: str) -> Bi:
-        col = next(col for col in m.columns if col.name == name)
+    def plan_name(self, name: str) -> Callable[[Wording], str]:
+        """A plan as the prose names it: "Standard plan" / "标准版"."""
+        title = next(p.title for p in self.c.scope.plans if p.name == name)
+        return lambda w: w.plan(w.text(title, self.c.values))
+
+    def window_title(self, col: Column) -> Callable[[Wording], str]:
+        """A column's time window (or region) as a header: the calendar's or
+        region's title, "Outside service hours", "At any time"."""
         if col.kind == "calendar":
-            return self.text(self.c.calendar(name).title)
+            return self.T(self.c.calendar(col.calendar or col.name).title)
         if col.kind == "region":
-            return self.text(next(r.title for r in self.c.scope.regions if r.name == name))
-        return self.say("matrices.col_off_hours" if col.kind == "off_hours" else "matrices.col_any")
+            return self.region_title(col.name)
+        return lambda w: w.say("matrices.col_off_hours" if col.kind == "off_hours" else "matrices.col_any")
+
+    def column_title(self, columns: tuple[Column, ...], name: str) -> Callable[[Wording], str]:
+        col = next(col for col in columns if col.name == name)
+        if col.kind == "plan":
+            plan = self.plan_name(col.plan or col.name)
+            return lambda w: w.say("matrices.col_plan", plan=plan(w))
+        if col.plan is not None:
+            plan, window = self.plan_name(col.plan), self.window_title(col)
+            return lambda w: w.say("matrices.col_plan_window", plan=plan(w), window=window(w))
+        return self.window_title(col)
 
     # 分: the response and resolution matrices
     def matrices(self) -> Section:
@@ -398,44 +454,95 @@ class Composer:
         present = [m for m in (self.c.response, self.c.resolution) if m is not None]
         if not present:
             return s
-        s.blocks.append(Para(self.say("matrices.intro")))
+        intro = "matrices.intro_start" if any(m.start is not None for m in present) else "matrices.intro"
+        s.blocks.append(Para(self.say(intro)))
         for m in present:
             s.blocks.append(Subheading(self.text(m.title)))
             s.blocks.append(Para(self.say(f"matrices.{m.metric}")))
+            if m.start is not None:
+                # `from NAME "…"`: this table's clock starts there (an event before it is met).
+                start = m.start_title if m.start_title is not None else m.start
+                s.blocks.append(Para(self.say(f"matrices.start.{m.metric}", start=start)))
             if m.metric == "response":
                 # The runtime's rule (SEMANTICS §4): resolving answers the request at the latest.
                 s.blocks.append(Para(self.say("matrices.response_by_resolution")))
-            head = [self.say("matrices.col_priority")] + [self.column_title(m, col.name) for col in m.columns]
+            head = [self.say("matrices.col_priority")] + [
+                self.each(self.column_title(m.columns, col.name)) for col in m.columns
+            ]
             rows = []
             for p in self.c.priorities:
-                cells = [self.priority_head(p.name)]
-                for col in m.columns:
-                    d = m.cell(p.name, col.name)
-                    cells.append(
-                        [
-                            Line(
-                                self.say("matrices.none") if d is None else self.each(lambda w: w.duration(d)),
-                                "num",
-                            )
+                # The plain row, then each conditional row (`P1 when FLAG …`) as its own row.
+                for when in (None, *m.conditions(p.name)):
+                    cells = [self.priority_head(p.name)]
+                    if when is not None:
+                        # The priority's name and title (its definitions are in the plain row above).
+                        flag = self.flag_title(when)
+                        cells[0] = cells[0][:1] + [
+                            Line(self.each(lambda w, flag=flag: w.say("matrices.condition", flag=flag(w))), "condition")
                         ]
-                    )
-                rows.append(cells)
+                    for col in m.columns:
+                        cells.append([Line(self.limit_cell(self.target(m, p.name, col.name, when)), "num")])
+                    rows.append(cells)
             s.blocks.append(Table(head, rows, cls=f"matrix cols-{len(m.columns)}"))
             # How to read the table: notes in small type right below it.
-            s.blocks.append(Para(self.columns_rule(m), "note"))
+            s.blocks.append(Para(self.columns_rule(m.columns, m.start is not None), "note"))
+            if any(t.when is not None for t in m.targets):
+                s.blocks.append(Para(self.conditions_note(m), "note"))
             if m.clock and any(t.duration is not None and t.duration.clock == "business" for t in m.targets):
                 s.blocks.append(Para(self.say("matrices.clock", calendar=self.c.calendar(m.clock).title), "note"))
+            if any(t.strict for t in m.targets if t.duration is not None):
+                s.blocks.append(Para(self.say("matrices.strict_note"), "note"))
+            days = [t.duration for t in m.targets if t.duration is not None and calendar_days(t.duration)]
+            if days:
+                rest = any(d.seconds != d.calendar_days * 86400 for d in days)
+                s.blocks.append(
+                    Para(self.say("matrices.calendar_days_rest" if rest else "matrices.calendar_days"), "note")
+                )
             if any(t.duration is None for t in m.targets):
                 s.blocks.append(Para(self.say("matrices.no_commitment"), "note"))
         return s
 
-    def columns_rule(self, m: Matrix) -> Bi:
-        kinds = {col.kind for col in m.columns}
+    @staticmethod
+    def target(m: Matrix, priority: str, column: str, when: str | None) -> Target | None:
+        return next(
+            (t for t in m.targets if t.priority == priority and t.column == column and t.when == when),
+            None,
+        )
+
+    def limit_cell(self, t: Target | None) -> Bi:
+        """A matrix cell: the limit in words ("4 hours", "less than 1 hour",
+        "2 calendar days"), or a dash for no commitment."""
+        if t is None or t.duration is None:
+            return self.say("matrices.none")
+        d = t.duration
+        if t.strict:
+            return self.each(lambda w: w.say("matrices.strict", limit=w.limit(d)))
+        return self.each(lambda w: w.limit(d))
+
+    def flag_title(self, name: str) -> Callable[[Wording], str]:
+        return self.T(next(f.title for f in self.c.scope.flags if f.name == name))
+
+    def conditions_note(self, m: Matrix) -> Bi:
+        several = any(len(m.conditions(p.name)) > 1 for p in self.c.priorities)
+        parts: list[Callable[[Wording], str]] = [lambda w: w.say("matrices.conditions")]
+        if several:
+            parts.append(lambda w: w.say("matrices.conditions_first"))
+        return self.each(lambda w: self._sentences(w, parts))
+
+    def columns_rule(self, columns: tuple[Column, ...], started: bool = False) -> Bi:
+        """How a request falls into a column; `started`: the table has its own
+        clock start (`from`), at which the column is chosen."""
+        if any(col.plan is not None or col.kind == "plan" for col in columns):
+            return self.plan_columns_rule(columns, started)
+        kinds = {col.kind for col in columns}
         parts: list[Callable[[Wording], str]] = []
         if "calendar" in kinds:
-            parts.append(lambda w: w.say("matrices.columns_calendar"))
+            suffix = "_start" if started else ""
+            parts.append(lambda w: w.say(f"matrices.columns_calendar{suffix}"))
             if "off_hours" in kinds:
-                parts.append(lambda w: w.say("matrices.columns_off_hours", off_hours=w.say("matrices.col_off_hours")))
+                parts.append(
+                    lambda w: w.say(f"matrices.columns_off_hours{suffix}", off_hours=w.say("matrices.col_off_hours"))
+                )
             parts.append(lambda w: w.say("matrices.columns_end"))
         if "region" in kinds:
             parts.append(lambda w: w.say("matrices.columns_region") + w.say("matrices.columns_end"))
@@ -444,6 +551,41 @@ class Composer:
                 lambda w: w.say("matrices.columns_any", any=w.say("matrices.col_any")) + w.say("matrices.columns_end")
             )
         return self.each(lambda w: self._sentences(w, parts))
+
+    def plan_columns_rule(self, columns: tuple[Column, ...], started: bool) -> Bi:
+        """Plan columns (never described as regions): by the plan alone, or
+        by the plan and then the time, group by group in column order."""
+        groups: dict[str, list[Column]] = {}
+        for col in columns:
+            groups.setdefault(col.plan or col.name, []).append(col)
+        timed = any(col.kind in ("calendar", "off_hours") for col in columns)
+        if not timed:
+            return self.each(lambda w: w.say("matrices.columns_plan") + w.say("matrices.columns_end"))
+        when = "start" if started else "submitted"
+
+        def group(w: Wording, plan: str, cols: list[Column]) -> str:
+            name = self.plan_name(plan)(w)
+            if len(cols) == 1 and cols[0].kind not in ("calendar", "off_hours"):
+                return w.say("matrices.plan_column", plan=name, column=self.column_title(columns, cols[0].name)(w))
+            windows, at = [], w.raw(f"matrices.at.{when}")
+            for col in cols:
+                title = self.column_title(columns, col.name)(w)
+                if col.kind == "calendar":
+                    calendar = self.window_title(col)(w)
+                    windows.append(w.say("matrices.window.calendar", column=title, at=at, calendar=calendar))
+                else:
+                    windows.append(w.say("matrices.window.off_hours", column=title, at=at))
+            join = w.raw("matrices.windows_join")
+            joined = windows[0] if len(windows) == 1 else join["sep"].join(windows[:-1]) + join["last"] + windows[-1]
+            return w.say("matrices.plan_windows", plan=name, windows=joined)
+
+        def say(w: Wording) -> str:
+            text = w.raw("join.semicolons").join(group(w, plan, cols) for plan, cols in groups.items())
+            return w.say("matrices.columns_plans", time=w.raw(f"matrices.time.{when}"), groups=text) + w.say(
+                "matrices.columns_end"
+            )
+
+        return self.each(say)
 
     @staticmethod
     def _sentences(w: Wording, parts: list[Callable[[Wording], str]]) -> str:
@@ -460,7 +602,9 @@ class Composer:
     # 分: progress updates and the follow-up call
     def updates(self) -> Section:
         s, u, f = self.section("updates"), self.c.updates, self.c.followup
-        if u is not None and u.rules:
+        if u is not None and u.rules and u.columns:
+            s.blocks.extend(self.updates_table(u))
+        elif u is not None and u.rules:
             rules = lambda w: w.listing(
                 w.say("updates.rule", priority=r.priority, every=w.every(r.every)) for r in u.rules
             )
@@ -468,8 +612,40 @@ class Composer:
             if u.clock and any(r.every.clock == "business" for r in u.rules):
                 s.blocks.append(Para(self.say("updates.clock", calendar=self.c.calendar(u.clock).title)))
         if f is not None:
-            s.blocks.append(Para(self.say("updates.followup", title=f.title, within=f.within)))
+            within = f.within
+            s.blocks.append(
+                Para(self.each(lambda w: w.say("updates.followup", title=w.text(f.title), within=w.limit(within))))
+            )
+        cadences = [r.every for r in u.rules] if u is not None else []
+        if any(calendar_days(d) for d in [*cadences, *([f.within] if f is not None else [])]):
+            s.blocks.append(Para(self.say("updates.calendar_days")))
         return s
+
+    def updates_table(self, u: Updates) -> list[Block]:
+        """Cadences by column (`columns …` in `updates`): a table like a
+        matrix, the columns chosen as for the response (at submission)."""
+        blocks: list[Block] = [Para(self.say("updates.table", title=u.title))]
+        head = [self.say("matrices.col_priority")] + [
+            self.each(self.column_title(u.columns, c.name)) for c in u.columns
+        ]
+        cadence = {(r.priority, r.column): r.every for r in u.rules}
+        rows = []
+        for p in self.c.priorities:
+            cells = [self.priority_head(p.name)]
+            for col in u.columns:
+                d = cadence.get((p.name, col.name))
+                if d is None:
+                    cells.append([Line(self.say("matrices.none"), "num")])
+                else:
+                    cells.append([Line(self.each(lambda w, d=d: w.say("updates.cell", every=w.every(d))), "num")])
+            rows.append(cells)
+        blocks.append(Table(head, rows, cls=f"matrix updates cols-{len(u.columns)}"))
+        blocks.append(Para(self.columns_rule(u.columns), "note"))
+        if u.clock and any(r.every.clock == "business" for r in u.rules):
+            blocks.append(Para(self.say("updates.clock", calendar=self.c.calendar(u.clock).title), "note"))
+        if len(cadence) < len(self.c.priorities) * len(u.columns):
+            blocks.append(Para(self.say("updates.no_commitment"), "note"))
+        return blocks
 
     # 分: availability targets, how each is measured, and the formula
     def availability(self) -> Section:

@@ -46,6 +46,12 @@ _BABEL_UNIT = {
 MAKEUP_DAY_SETS = frozenset(holiday_set_name(code) for code in DECREED_SETS)
 
 
+def calendar_days(d: Duration) -> bool:
+    """True when a wall duration's `d` part counts calendar days (the same
+    local time N days later), as every target and cadence does."""
+    return d.clock == "wall" and d.calendar_days > 0
+
+
 class CatalogueError(Exception):
     """A message catalogue is missing or lacks a key (a packaging bug)."""
 
@@ -247,7 +253,7 @@ class Wording:
         return format_date(d, "long", locale=self.locale)
 
     def _unit(self, count: int, unit: str) -> str:
-        if unit in ("bd", "bh"):
+        if unit in ("bd", "bh", "cd"):
             forms = self.raw(f"units.{unit}")
             form = forms.get(self.locale.plural_form(count), forms["other"])
             return form.replace("{n}", self.number(count))
@@ -268,6 +274,18 @@ class Wording:
     def duration(self, d: Duration) -> str:
         """A duration as the contract spelled it: `1bd4bh` → "1 business day and 4 business hours"."""
         parts = [self._unit(int(n), u) for n, u in DURATION_PART.findall(d.spelling)]
+        if not parts:
+            raise ValueError(f"cannot read the duration {d.spelling!r}")
+        return self._join_units(parts)
+
+    def limit(self, d: Duration) -> str:
+        """A time limit or cadence: like `duration`, but a wall clock's `d` is
+        said as calendar days ("2 calendar days" / "2 个自然日"), as the
+        engine counts it (the same local time that many days later)."""
+        parts = [
+            self._unit(int(n), "cd" if u == "d" and calendar_days(d) else u)
+            for n, u in DURATION_PART.findall(d.spelling)
+        ]
         if not parts:
             raise ValueError(f"cannot read the duration {d.spelling!r}")
         return self._join_units(parts)
@@ -299,8 +317,9 @@ class Wording:
             return self.say("every.pattern", span=self.span(x))
         parts = DURATION_PART.findall(x.spelling)
         if len(parts) == 1 and parts[0][0] == "1":
-            return self.raw(f"every.one.{parts[0][1]}")
-        return self.say("every.pattern", span=self.duration(x))
+            unit = "cd" if parts[0][1] == "d" and calendar_days(x) else parts[0][1]
+            return self.raw(f"every.one.{unit}")
+        return self.say("every.pattern", span=self.limit(x))
 
     def claim_span(self, s: ClaimSpan) -> str:
         """A claim window's length: "60 days", "10 business days", "2 months"."""
@@ -373,6 +392,10 @@ class Wording:
     def timezone(self, iana: str) -> str:
         from babel.dates import get_timezone_name
 
+        # The name a contract in this language uses (北京时间), where Babel's differs.
+        own = self.cat.get("timezone_names", {}).get(iana)
+        if own:
+            return own
         try:
             return get_timezone_name(iana, "long", locale=self.locale)
         except Exception:  # Babel has no name for it: the IANA name alone is exact
@@ -381,8 +404,17 @@ class Wording:
     def country(self, code: str) -> str:
         country, _, subdiv = holiday_set_code(code).partition("-")
         name = self.locale.territories.get(country, country)
+        if country in self.raw("hours").get("the_countries", ()):
+            name = "the " + name
         # A subdivision (`gb-eng`) by its ISO 3166-2 code, after the country's name.
         return self.say("hours.subdivision", country=name, code=f"{country}-{subdiv}") if subdiv else name
+
+    def plan(self, title: str) -> str:
+        """A plan by its title, as the language names one: "the Standard plan" / "标准版"."""
+        suffix = self.cat["plan"].get("suffix", "")
+        if suffix and title.casefold().endswith(suffix.strip().casefold()):
+            return self.say("plan.titled", plan=title)
+        return self.say("plan.name", plan=title)
 
     def section_number(self, n: int) -> str:
         shown = chinese_numeral(n) if self.raw("numerals") == "chinese" else str(n)
