@@ -313,7 +313,24 @@ class Composer:
         sc, s = self.c.scope, self.section("scope")
         if not (sc.regions or sc.products or sc.services or sc.plans):
             return s
-        s.blocks.append(Para(self.say("scope.intro")))
+        # Only the kinds the scope has: a contract by plan has no regions to speak of.
+        kinds = [
+            k
+            for k, items in (
+                ("regions", sc.regions),
+                ("plans", sc.plans),
+                ("products", sc.products),
+                ("services", sc.services),
+            )
+            if items
+        ]
+
+        def intro(w: Wording) -> str:
+            names, join = [w.raw(f"scope.kinds.{k}") for k in kinds], w.raw("scope.kinds_join")
+            listed = names[0] if len(names) == 1 else join["sep"].join(names[:-1]) + join["last"] + names[-1]
+            return w.say("scope.intro", kinds=listed)
+
+        s.blocks.append(Para(self.each(intro)))
         if sc.regions:
             s.blocks.append(Para(self.say("scope.regions", regions=[self.T(r.title) for r in sc.regions])))
         if sc.plans:
