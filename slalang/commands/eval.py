@@ -93,9 +93,19 @@ OUTCOME_COLUMNS = (
 )
 
 
+def outcome_columns(rules) -> tuple[str, ...]:
+    """The per-ticket CSV columns: `plan` after `product` when the contract has plans."""
+    if not rules.plans:
+        return OUTCOME_COLUMNS
+    i = OUTCOME_COLUMNS.index("product") + 1
+    return OUTCOME_COLUMNS[:i] + ("plan",) + OUTCOME_COLUMNS[i:]
+
+
 def outcome_row(rules, o) -> dict:
     t = o.ticket
     row = {"id": t.id, "priority": t.priority, "product": t.product or "", "exclusion": o.exclusion or ""}
+    if rules.plans:
+        row["plan"] = t.plan or ""
     for metric in ("response", "resolution"):
         d = o.deadlines.get(metric)
         row[f"{metric}_column"] = d.column if d else ""
@@ -114,14 +124,26 @@ def outcome_row(rules, o) -> dict:
 
 def outcome_json(rules, o) -> dict:
     t = o.ticket
-    return {
+    out = {
         "id": t.id,
         "priority": t.priority,
         "product": t.product,
         "region": t.region,
+    }
+    # What only some contracts have: the plan, the flags set, a clock start other than opened_at.
+    if rules.plans:
+        out["plan"] = t.plan
+    if rules.flags:
+        out["flags"] = sorted(t.flags)
+    return out | {
         "exclusion": o.exclusion,
         "deadlines": {
             m: {
+                **(
+                    {"start": _fmt_instant(rules, rules.clock_start(m, t)) or None}
+                    if rules.starts.get(m, "opened_at") != "opened_at"
+                    else {}
+                ),
                 "column": d.column,
                 "target": d.target,
                 "clock": d.clock,
@@ -751,28 +773,46 @@ def cmd_eval(args) -> int:
     evaluate = rules.evaluate
     header: set[str] = set()
     unmeasured: frozenset[str] | None = None
+    unknown_flags: frozenset[str] = frozenset()
     warned: set[str] = set()  # absent columns already named in a warning
+    flags, starts = tuple(rules.flags), rules.start_columns
+
+    def warn(key: str, absent: list[str]) -> None:
+        warned.update(absent)
+        print(say(key, lang, columns=[_verbatim(f"`{c}`") for c in absent], n=len(absent)), file=sys.stderr)
+
     with fh:
         try:
-            for item in read_tickets(fh, rules.tz, _input_kind(args.tickets), header):
+            for item in read_tickets(fh, rules.tz, _input_kind(args.tickets), header, flags, starts):
                 # An absent column (in JSON Lines, a key an object does not
                 # have) is not a missed deadline: that metric is not measured.
                 now = frozenset(m for c, m in _MEASURED if c not in header) if header else None
+                changed = False
                 if now is not None and now != unmeasured:
                     absent = [c for c, m in _MEASURED if m in now and c not in warned]
                     if absent:
-                        warned.update(absent)
-                        print(
-                            say(
-                                "cli.eval.unmeasured",
-                                lang,
-                                columns=[_verbatim(f"`{c}`") for c in absent],
-                                n=len(absent),
-                            ),
-                            file=sys.stderr,
+                        warn("cli.eval.unmeasured", absent)
+                    unmeasured, changed = now, True
+                if (flags or starts) and header:
+                    # A flag column absent: the rows on that flag cannot be chosen (the
+                    # metric is not measured); a clock-start column absent: that metric is not.
+                    nf = frozenset(f for f in flags if f not in header)
+                    absent = [f for f in flags if f in nf and f not in warned]
+                    if absent:
+                        warn("cli.runtime.warning.unknown_flags", absent)
+                    if nf != unknown_flags:
+                        unknown_flags, changed = nf, True
+                    absent = [c for c in starts if c not in header and c not in warned]
+                    if absent:
+                        warn("cli.runtime.warning.no_start", absent)
+                if changed:
+                    evaluate = (
+                        functools.partial(
+                            rules.evaluate, unmeasured=unmeasured or frozenset(), unknown_flags=unknown_flags
                         )
-                    unmeasured = now
-                    evaluate = functools.partial(rules.evaluate, unmeasured=now) if now else rules.evaluate
+                        if unmeasured or unknown_flags
+                        else rules.evaluate
+                    )
                 if isinstance(item, RowError):
                     if not row_error(args.tickets, item):
                         progress.done()
@@ -870,7 +910,7 @@ class _OutcomeWriter:
         if fmt == "csv":
             import csv
 
-            self.w = csv.DictWriter(sys.stdout, OUTCOME_COLUMNS, lineterminator="\n")
+            self.w = csv.DictWriter(sys.stdout, outcome_columns(rules), lineterminator="\n")
             self.w.writeheader()
         elif fmt == "table":
             from slalang.i18n import T
@@ -917,9 +957,9 @@ def register(subparsers) -> None:
         help="enforce a rule file on tickets: due times, breaches, credits, reports",
         description="Evaluate tickets (CSV or JSON Lines) against a compiled rule file and print a period "
         "report: SLA attainment per metric and priority, MTTR, availability and credits with the "
-        "monthly cap applied. Ticket columns: id, priority, opened_at (required); product, region, "
+        "monthly cap applied. Ticket columns: id, priority, opened_at (required); product, region, plan, "
         "first_response_at, resolved_at, followup_at, exclusion, updates (a;b;…), pauses "
-        "(start/end;…). Instants are ISO 8601; without an offset they are in the contract's timezone.",
+        "(start/end;…), one column per flag (true/false) and per clock start the contract names. Instants are ISO 8601; without an offset they are in the contract's timezone.",
     )
     p.add_argument("rules", metavar="RULES", help="a <id>.rules.json or .rules.yaml file from `slalang build`")
     p.add_argument("tickets", metavar="TICKETS", help="tickets as .csv or .jsonl (`-` for stdin)")

@@ -3,7 +3,11 @@
 Ticket columns (CSV header names, or JSON object keys):
   id, priority, opened_at                      required
   first_response_at, resolved_at, followup_at  optional instants
-  product, region, exclusion                   optional names/codes
+  product, region, plan, exclusion             optional names/codes
+  FLAG      one column per flag the contract declares (`scope { flag … }`):
+            true/false, yes/no, 1/0, 是/否 (any case); empty = false
+  START     one column per clock start a matrix names (`from triaged_at`):
+            an instant; empty = not happened yet (that clock has not started)
   updates   instants separated by `;` (JSON: a list)
   pauses    `start/end` pairs separated by `;` (JSON: a list of [start, end])
 Downtime columns (`--downtime`): product, resource, start, end, exclusion,
@@ -17,7 +21,8 @@ Claims columns (`--claims`): product, resource, period, claimed_on (a date
 or an instant).
 
 A ticket input without a `first_response_at` (or `resolved_at`) column
-leaves that metric not measured; an empty cell in a present column means it
+leaves that metric not measured — so does one without a flag column that a
+conditional row needs, or without a clock-start column; an empty cell in a present column means it
 has not happened. In JSON Lines each object's keys are its columns: an
 object without `first_response_at` does not measure its response, one with
 `"first_response_at": null` has not been answered.
@@ -53,6 +58,7 @@ TICKET_COLUMNS = (
     "pauses",
     "exclusion",
     "followup_at",
+    "plan",
 )
 DOWNTIME_COLUMNS = (
     "product",
@@ -185,11 +191,35 @@ def _opt(row: dict, key: str):
 
 
 _INSTANT_KEYS = frozenset({"first_response_at", "resolved_at", "followup_at"})
-_NAME_KEYS = frozenset({"product", "region", "exclusion"})
+_NAME_KEYS = frozenset({"product", "region", "exclusion", "plan"})
+_TRUE = frozenset({"true", "yes", "1", "是"})
+_FALSE = frozenset({"false", "no", "0", "否"})
 _REQUIRED = frozenset({"id", "priority", "opened_at"})
 
 
-def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
+def _flag(v, name: str) -> bool:
+    if v is None or v is False or v is True:
+        return bool(v)
+    if isinstance(v, int) and v in (0, 1):
+        return bool(v)
+    text = str(v).strip().lower()
+    if text in _TRUE:
+        return True
+    if not text or text in _FALSE:
+        return False
+    raise TicketError(
+        name,
+        f"`{v}` is not a yes/no value for flag `{name}`; write true/false, yes/no, 1/0 or 是/否 (empty: no)",
+        key="ticket.bad_flag",
+        fields={"value": v, "flag": name},
+    )
+
+
+def ticket_from_row(
+    row: dict, instant: InstantParser, flags: frozenset[str] = frozenset(), starts: frozenset[str] = frozenset()
+) -> Ticket:
+    """A ticket from one row; `flags` and `starts` are the contract's flag
+    and clock-start columns (see the module docstring)."""
     tid = _opt(row, "id")
     if tid is None:
         raise TicketError("id", "the ticket has no id", key="ticket.no_id")
@@ -200,6 +230,10 @@ def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
     if opened is None:
         raise TicketError("opened_at", "the ticket has no opening time", key="ticket.no_opened_at")
     t = Ticket(str(tid), str(prio), instant(opened, "opened_at"))
+    if starts:
+        # A present column, even empty, is measured: empty = the clock has not started.
+        t.instants = {k: None for k in starts if k in row}
+    on: list[str] | None = None
     # Only the fields the row has, in one pass (this runs once per ticket).
     for key, v in row.items():
         if v is None or v == "" or key in _REQUIRED:
@@ -221,6 +255,16 @@ def ticket_from_row(row: dict, instant: InstantParser) -> Ticket:
             t.updates = tuple(instant(u, "updates") for u in items)
         elif key == "pauses":
             t.pauses = _pauses(v, instant)
+        elif key in flags:
+            if _flag(v, key):
+                if on is None:
+                    on = []
+                on.append(key)
+        elif key in starts:
+            assert t.instants is not None  # set above when there are start columns
+            t.instants[key] = instant(v, key)
+    if on:
+        t.flags = frozenset(on)
     return t
 
 
@@ -363,19 +407,28 @@ def rows(
 
 
 def read_tickets(
-    fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None, header: set[str] | None = None
+    fh: IO[str],
+    tz: dt.tzinfo,
+    jsonl: bool | None = None,
+    header: set[str] | None = None,
+    flags: Sequence[str] = (),
+    starts: Sequence[str] = (),
 ) -> Iterator[tuple[int, Ticket] | RowError]:
     """(line, Ticket) per row, or a RowError naming the line and column.
     `header` receives the input's columns (see `rows`), to tell an absent
-    column (not measured) from empty cells (not happened)."""
+    column (not measured) from empty cells (not happened). `flags` and
+    `starts`: the contract's flag and clock-start columns (`Rules.flags`,
+    `Rules.start_columns`)."""
     instant = InstantParser(tz)
-    for item in rows(fh, TICKET_COLUMNS, ("id", "priority", "opened_at"), jsonl, header):
+    flag_set, start_set = frozenset(flags), frozenset(starts)
+    columns = TICKET_COLUMNS + tuple(c for c in (*flags, *starts) if c not in TICKET_COLUMNS)
+    for item in rows(fh, columns, ("id", "priority", "opened_at"), jsonl, header):
         if isinstance(item, RowError):
             yield item
             continue
         n, row = item
         try:
-            yield n, ticket_from_row(row, instant)
+            yield n, ticket_from_row(row, instant, flag_set, start_set)
         except TicketError as exc:
             yield RowError(n, exc.column, str(exc), _opt(row, "id"), exc.key, exc.fields)
 
