@@ -159,6 +159,8 @@ def test_itops_content(built):
         "calendar": "business",
         "days": 0,
         "seconds": 7200,
+        "strict": False,
+        "when": None,
         "spelling": "2bh",
         "line": 65,
     }
@@ -180,8 +182,9 @@ def test_itops_content(built):
     )
     assert doc["credit_policy"]["rounding"] == "half_up" and doc["credit_policy"]["quantum"] == "0.01"
     # Every rule carries its source line.
-    for key in ("calendars", "targets", "availability", "warnings", "credit_ladders", "exclusions", "updates"):
+    for key in ("calendars", "targets", "availability", "warnings", "credit_ladders", "exclusions"):
         assert all(isinstance(x["line"], int) and x["line"] > 0 for x in doc[key]), key
+    assert doc["updates"]["line"] > 0 and all(r["line"] > 0 for r in doc["updates"]["rules"])
 
 
 # ------------------------------------------------------------------ the loader
