@@ -678,3 +678,71 @@ def test_qpdf_finds_the_pdf_sound(builds):
         run = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
         assert run.returncode == 0, (pdf.name, run.stdout[-500:], run.stderr[-500:])
         assert "No syntax or stream encoding errors found" in run.stdout
+
+
+# ------------------------------------------------------------------ issue 11: the support-policy corpus
+SUPPORT = sorted((ROOT / "contracts" / "support").glob("*.sla"))
+
+
+@pytest.fixture(scope="session")
+def builds_support(tmp_path_factory):
+    """The support policies of contracts/support/, built to PDF in one process."""
+    out = tmp_path_factory.mktemp("build-support")
+    run = subprocess.run(
+        [sys.executable, "-m", "slalang", "build", *map(str, SUPPORT), "-o", str(out), "--only", "pdf", "-j", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+@pytest.mark.parametrize("path", SUPPORT, ids=lambda p: p.stem)
+def test_every_piece_of_a_support_letter_is_in_the_pdf(builds_support, path):
+    """Plans, conditional rows, clock starts, strict and calendar-day cells,
+    regional calendars, update tables: every composed piece, in both
+    languages, in the PDF text (pdftotext), so every glyph has a font."""
+    from slalang import letter
+    from slalang.letter import document
+
+    result = contract_of(path)
+    c = result.contract
+    ctx = BuildContext(str(path), result.source, c, frozenset({"pdf"}))
+    composed = document.compose(c, letter.source_sha256(ctx))
+    # A line may break after a hyphen (`GB-` / `ENG`), which pdftotext then drops.
+    text = flat(pdftotext(builds_support / f"{c.id}.pdf")).replace("-", "")
+    missing = []
+    for bi in _pieces(composed):
+        for said in bi:
+            plain = flat(htmllib.unescape(re.sub(r"<[^>]+>", "", str(said.html)))).replace("-", "")
+            if plain and plain not in text:
+                missing.append((said.lang, plain))
+    assert not missing, missing[:5]
+
+
+@pytest.mark.parametrize(
+    "stem,layout",
+    [
+        ("plan_windows", "interleaved"),
+        ("plan_windows", "side-by-side"),
+        ("regional", "side-by-side"),
+        ("on_request", "interleaved"),
+        ("updates", "side-by-side"),
+    ],
+)
+def test_support_letters_do_not_overflow(stem, layout):
+    """Qualified plan columns have long headers, conditional rows an extra
+    line, regional calendars long items: nothing overflows or collides."""
+    from slalang import letter
+
+    path = ROOT / "contracts" / "support" / f"{stem}.sla"
+    if not path.exists():
+        pytest.skip(f"{path.name} is not in the corpus")
+    result = contract_of(path)
+    ctx = BuildContext(stem, result.source, result.contract, frozenset({"html"}), layout)
+    doc = _layout(letter.render_html(ctx))
+    assert _overflow(doc) == []
+    collisions, _ = _collisions(doc)
+    assert collisions == []

@@ -495,7 +495,7 @@ class Composer:
                         # The priority's name and title (its definitions are in the plain row above).
                         flag = self.flag_title(when)
                         cells[0] = cells[0][:1] + [
-                            Line(self.each(lambda w, flag=flag: w.say("matrices.condition", flag=flag(w))), "condition")
+                            Line(self.each(lambda w: w.say("matrices.condition", flag=flag(w))), "condition")
                         ]
                     for col in m.columns:
                         cells.append([Line(self.limit_cell(self.target(m, p.name, col.name, when)), "num")])
@@ -654,7 +654,7 @@ class Composer:
                 if d is None:
                     cells.append([Line(self.say("matrices.none"), "num")])
                 else:
-                    cells.append([Line(self.each(lambda w, d=d: w.say("updates.cell", every=w.every(d))), "num")])
+                    cells.append([Line(self.each(lambda w: w.say("updates.cell", every=w.every(d))), "num")])
             rows.append(cells)
         blocks.append(Table(head, rows, cls=f"matrix updates cols-{len(u.columns)}"))
         blocks.append(Para(self.columns_rule(u.columns), "note"))
