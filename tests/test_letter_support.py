@@ -132,7 +132,7 @@ def test_plan_by_window_columns_say_plan_then_time():
         )
     )
     assert "\n标准版（工作时间）\n" in zh and "\n标准版（非服务时间）\n" in zh and "\n高级版（任何时间）\n" in zh
-    assert "\nStandard plan (Business hours)\n" in en and "\nPremium plan (At any time)\n" in en
+    assert "\nStandard plan (Business hours)\n" in en and "\nPremium plan (at any time)\n" in en
     assert (
         "适用的列按提出服务请求的客户所订购的服务版本及服务请求提交的时间确定："
         "标准版客户提出的服务请求，提交时处于“工作时间”内的，适用“标准版（工作时间）”列，"
@@ -142,9 +142,9 @@ def test_plan_by_window_columns_say_plan_then_time():
     assert (
         "The column is chosen by the plan of the customer making the request and by the time at which the request"
         " is submitted: requests from customers on the Standard plan fall in the column “Standard plan (Business"
-        " hours)” when submitted within “Business hours” and in the column “Standard plan (Outside service hours)”"
+        " hours)” when submitted within “Business hours” and in the column “Standard plan (outside service hours)”"
         " when submitted outside them; requests from customers on the Premium plan fall in the column “Premium plan"
-        " (At any time)”."
+        " (at any time)”."
     ) in en
     for word in REGION_WORDS:
         assert word not in zh and word not in en, word
@@ -400,7 +400,7 @@ def test_a_regional_calendar_gives_each_region_its_hours_zone_and_holidays():
     assert "支持时间（亚太地区）：北京时间（Asia/Shanghai）周一至周五 09:00–18:00；中国法定节假日不计入" in zh
     assert "“支持时间”按地域分别规定：每一服务请求适用所涉客户所在地域的服务时间。" in zh
     assert (
-        "The hours of “Support hours” are set by region: each request is subject to the hours of the region"
+        "The service hours “Support hours” are set by region: each request is subject to those of the region"
         " of the Customer concerned."
     ) in en
     # The contract's time zone is not that of every service hour: said.

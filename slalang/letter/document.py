@@ -462,6 +462,9 @@ class Composer:
             return lambda w: w.say("matrices.col_plan", plan=plan(w))
         if col.plan is not None:
             plan, window = self.plan_name(col.plan), self.window_title(col)
+            if col.kind != "calendar":
+                kind = col.kind
+                window = lambda w: w.raw(f"matrices.plan_window.{kind}")  # noqa: E731
             return lambda w: w.say("matrices.col_plan_window", plan=plan(w), window=window(w))
         return self.window_title(col)
 
