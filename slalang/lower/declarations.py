@@ -395,7 +395,7 @@ def regional_calendar(
     ticket's region chooses it. It has no hours of its own."""
     own = [c for c in node.nodes() if c.kind != "calendar_region"]
     if own:
-        lw.err("E0611", M("E0611.mixed", name=name), lw.head(own[0]), M("E0611.mixed_hint"))
+        lw.err("E0612", M("E0612.mixed", name=name), lw.head(own[0]), M("E0612.mixed_hint"))
         return None
     variants: list[model.Calendar] = []
     seen: dict[str, Span] = {}
@@ -413,7 +413,7 @@ def regional_calendar(
         seen[rn.value] = rn.span
         nested = vn.first("calendar_region")
         if nested is not None:
-            lw.err("E0611", M("E0611.nested"), lw.head(nested), M("E0611.nested_hint"))
+            lw.err("E0612", M("E0612.nested"), lw.head(nested), M("E0612.nested_hint"))
             ok = False
             continue
         body = lw.guarded(calendar_body, lw, vn, name, title, rn.value)
@@ -425,10 +425,10 @@ def regional_calendar(
     if ok and missing:
         block = f"region {missing[0]} {{ hours mon..fri 09:00-18:00 }}"
         lw.err(
-            "E0611",
-            M("E0611.missing", name=name, region=missing[0]),
+            "E0612",
+            M("E0612.missing", name=name, region=missing[0]),
             lw.head(node),
-            M("E0611.missing_hint", block=block),
+            M("E0612.missing_hint", block=block),
         )
         ok = False
     if not ok or title is None:
