@@ -219,19 +219,40 @@ def write_csv(path: Path, cols: list[str], rows: list[dict]) -> None:
             w.writerow(csv_row(r, cols))
 
 
-def run_eval(stem: str, tickets: Path, tmp: Path, at: str | None = None) -> tuple[int, list[dict], str]:
+def _eval(stem: str, tickets: Path, tmp: Path, at: str | None, *options: str) -> tuple[int, str, str]:
     from slalang.cli import main
 
     rules = tmp / f"{stem}.rules.json"
     rules.write_text(rules_doc(stem), encoding="utf-8")
-    argv = ["eval", str(rules), str(tickets), "--per-ticket", "--format", "json", "--skip-bad", "--lang", "en"]
+    argv = ["eval", str(rules), str(tickets), "--skip-bad", *options]
     if at:
         argv += ["--at", at]
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         rc = main(argv)
-    lines = [json.loads(line) for line in out.getvalue().splitlines() if line.strip()]
-    return rc, lines, err.getvalue()
+    return rc, out.getvalue(), err.getvalue()
+
+
+def run_eval(stem: str, tickets: Path, tmp: Path, at: str | None = None) -> tuple[int, list[dict], str]:
+    rc, out, err = _eval(stem, tickets, tmp, at, "--per-ticket", "--format", "json", "--lang", "en")
+    return rc, [json.loads(line) for line in out.splitlines() if line.strip()], err
+
+
+def check_report(stem: str, tickets: Path, tmp: Path, at: str | None, outcomes: list[dict]) -> None:
+    """The period report (`--format json`) counts what the per-ticket outcomes
+    say, and the table report prints in both languages."""
+    rc, out, err = _eval(stem, tickets, tmp, at, "--format", "json", "--lang", "en")
+    assert rc == 0, err
+    report = json.loads(out)
+    assert report["tickets"] == len(outcomes)
+    for metric in ("response", "resolution"):
+        for status in ("met", "breached", "pending", "not_measured"):
+            counted = sum(r[status] for r in report["sla"] if r["metric"] == metric)
+            seen = sum(1 for o in outcomes if o["deadlines"][metric]["status"] == status)
+            assert counted == seen, f"{stem} {metric} {status}: report {counted}, tickets {seen}"
+    for lang in ("zh", "en"):
+        rc, out, err = _eval(stem, tickets, tmp, at, "--format", "table", "--lang", lang)
+        assert rc == 0 and out.strip(), err
 
 
 @pytest.mark.parametrize("stem", STEMS)
@@ -245,6 +266,7 @@ def test_table_through_slalang_eval(stem, tmp_path):
         write_csv(path, cols, rows)
         rc, outcomes, err = run_eval(stem, path, tmp_path, at)
         assert rc == 0, err
+        check_report(stem, path, tmp_path, at, outcomes)
         by_id = {o["id"]: o for o in outcomes}
         for line, row in enumerate(rows, start=2):
             where = f"{stem} {row['id']} (eval)"
