@@ -1,0 +1,89 @@
+"""The semantic diff of the support-policy constructs (issue 11): plans and
+flags, conditional rows, strict cells, clock starts, regional calendars and
+calendar timezones, updates by column. Each edit names the change it must
+produce and the direction a reviewer expects for the provider."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+
+from slalang import semdiff
+from slalang.compiler import compile_text
+
+BASE = (ROOT / "tests" / "data" / "support-diff.sla").read_text(encoding="utf-8")
+
+
+def _diff(old: str, new: str) -> dict[str, str]:
+    assert old in BASE, old
+    a, b = compile_text(BASE), compile_text(BASE.replace(old, new, 1))
+    assert a.contract is not None and b.contract is not None, [d.message for d in b.diagnostics]
+    return {c.path: c.direction for c in semdiff.diff(a.contract, b.contract).changes}
+
+
+EDITS = [
+    # A strict limit loosened to a plain one: the due instant itself now meets it.
+    (
+        "strict_to_plain",
+        "S1            <1h 1h  30m",
+        "S1            1h  1h  30m",
+        "response.S1.standard.office",
+        "looser",
+    ),
+    (
+        "plain_to_strict",
+        "S1            <1h 1h  30m",
+        "S1            <1h <1h 30m",
+        "response.S1.standard.off_hours",
+        "stricter",
+    ),
+    # A conditional row is its own row: its cells are compared with its old cells.
+    (
+        "conditional_cell",
+        "S1 when phone 30m 30m 15m",
+        "S1 when phone 30m 30m 1h",
+        "response.S1 when phone.premium",
+        "looser",
+    ),
+    ("conditional_row_removed", "    S1 when phone 30m 30m 15m\n", "", "response.S1 when phone.premium", "looser"),
+    ("plan_column_cell", "S2            4bh 1bd <2h", "S2            4bh 1bd <1h", "response.S2.premium", "stricter"),
+    (
+        "clock_start",
+        'from    triaged_at "定级之时" | "when triaged"',
+        'from    assigned_at "派单之时" | "when assigned"',
+        "resolution.start",
+        "unclear",
+    ),
+    (
+        "variant_hours",
+        "hours    mon..fri 08:00-18:00",
+        "hours    mon..fri 08:00-20:00",
+        "calendar.office.na.hours",
+        "stricter",
+    ),
+    ("variant_holidays", "holidays gb-eng", "holidays gb-sct", "calendar.office.emea.holidays", "unclear"),
+    ("calendar_timezone", 'timezone "Europe/Berlin"', 'timezone "Europe/Paris"', "calendar.berlin.timezone", "unclear"),
+    ("update_cadence", "S1      30m     1h", "S1      45m     1h", "updates.S1.office", "looser"),
+    ("update_cadence_added", "S2      4bh     -", "S2      4bh     8h", "updates.S2.off_hours", "stricter"),
+    ("plan_title", '"高级版"   | "Premium"', '"高级版"   | "Premium plan"', "scope.plan.premium.title", "neutral"),
+    (
+        "flag_title",
+        '"电话报告" | "Reported by phone"',
+        '"电话报告" | "Reported by telephone"',
+        "scope.flag.phone.title",
+        "neutral",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, old, new, path, direction", EDITS, ids=[e[0] for e in EDITS])
+def test_support_edit_is_reported_with_its_direction(name, old, new, path, direction):
+    found = _diff(old, new)
+    assert path in found, found
+    assert found[path] == direction, found
+
+
+def test_the_same_contract_has_no_changes():
+    a = compile_text(BASE).contract
+    assert a is not None
+    assert semdiff.diff(a, a).changes == []
