@@ -611,3 +611,24 @@ def test_slalang_build_writes_the_support_letters(tmp_path: Path):
         if "plan" in path.name:
             assert "服务版本" in zh and " plan" in en
             assert "地域" not in zh and "region" not in en.lower(), path.name
+
+
+def test_a_clause_quoting_a_calendar_day_target_says_calendar_days():
+    zh, en = texts(
+        contract(
+            '  scope { service support "技术支持" | "Technical support" }\n',
+            PRIORITIES,
+            """
+  resolution "现场修复" | "On-site repair" {
+    columns any
+    P1      1d
+    P2      2d
+  }
+  clause repair "现场修复" | "On-site repair" {
+    "P1 级故障在 {resolution.P1.any} 内修复。" | "P1 faults are repaired within {resolution.P1.any}."
+  }
+""",
+        )
+    )
+    assert "P1 级故障在 1 个自然日内修复。" in zh
+    assert "P1 faults are repaired within 1 calendar day." in en

@@ -41,6 +41,9 @@ _BABEL_UNIT = {
     "month": "duration-month",
     "year": "duration-year",
 }
+# Quotable values that are time limits or cadences (`{resolution.P1.any}`):
+# their `d` is a count of calendar days, said so as in their table.
+_LIMITS = frozenset({"response", "resolution", "updates", "followup"})
 # Holiday sets that publish make-up working days (weekend days worked in
 # exchange for a bridge holiday); the letter says they count as working days.
 MAKEUP_DAY_SETS = frozenset(holiday_set_name(code) for code in DECREED_SETS)
@@ -194,7 +197,10 @@ class Wording:
                 if values is None or s.ref not in values:
                     raise KeyError(s.ref)
                 v = values[s.ref]
-                shown = self.contract_value(v)
+                if v.kind == "duration" and v.duration is not None and s.ref.split(".")[0] in _LIMITS:
+                    shown = self.limit(v.duration)  # a target or cadence: `d` as calendar days, as its table says
+                else:
+                    shown = self.contract_value(v)
                 out = self._meet(out, shown, v.kind != "date")
                 after_value = shown[-1:] if v.kind != "date" else ""
         return out
