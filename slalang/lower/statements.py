@@ -950,6 +950,10 @@ def claim(lw: Lowering, node: ast.Node) -> model.Claim:
         if cname.value not in lw.calendars:
             lw.unknown("calendar", cname, lw.calendars)
             raise Abort
+        if lw.calendars[cname.value].variants:
+            # A claim is the customer's, for the whole contract: no ticket region chooses a variant.
+            lw.err("E0612", M("E0612.regional_claim", name=cname.value), cname.span, M("E0612.regional_claim_hint"))
+            raise Abort
         calendar = cname.value
     spans = [claim_span(lw, n, calendar) for n in node.nodes("claim_span")]
     opens_node = node.first("claim_opens")
