@@ -230,3 +230,14 @@ def package_schedule(code: str, year: int) -> tuple[list[dt.date], list[dt.date]
     country, _, sub = code.upper().partition("-")
     off, make_up = _package_year_days(country, sub or None, [year])
     return sorted(off), sorted(make_up)
+
+
+def add_calendar_days(t: int, days: int, seconds: int, tz: str) -> int:
+    """`Nd` + rest on the wall clock (SEMANTICS §4): the same local clock time
+    `days` calendar days later in `tz` — a time a DST change skips is read
+    with the offset before the change (so it moves forward by the gap), a
+    time it repeats is the first of the two — then `seconds` elapsed."""
+    zone = ZoneInfo(tz)
+    local = dt.datetime.fromtimestamp(t, zone).replace(tzinfo=None)
+    later = (local + dt.timedelta(days=days)).replace(tzinfo=zone, fold=0)
+    return int(later.timestamp()) + seconds

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from calendar_oracle import Oracle, package_schedule  # noqa: E402
+from calendar_oracle import Oracle, add_calendar_days, package_schedule  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -401,3 +401,48 @@ def test_oracle_is_not_vacuous():
         == int(dt.datetime(2026, 2, 24, 9, 30, tzinfo=supplied.tz).timestamp())
     )
     assert package.add_minutes(t, 60) == int(dt.datetime(2026, 2, 14, 13, 30, tzinfo=supplied.tz).timestamp())
+
+
+# ---------------------------------------------------------------- calendar days (`Nd`)
+
+
+@SETTINGS
+@given(n=st.integers(0, 10**9), near_dst=st.booleans(), priority=st.sampled_from(["P1", "P2", "P3"]))
+def test_calendar_days_match_the_local_clock(n, near_dst, priority):
+    """contracts/support/field_service.sla's repair targets `1d`, `2d`,
+    `4d12h` (America/New_York) against the local-clock definition, from
+    random instants, many of them in the days around a DST change."""
+    from slalang.build import build_one
+    from slalang.runtime import Ticket
+
+    rules = _field_service_rules(build_one)
+    days, seconds = {"P1": (1, 0), "P2": (2, 0), "P3": (4, 12 * 3600)}[priority]
+    tz = "America/New_York"
+    if near_dst:
+        zone = ZoneInfo(tz)
+        base = [dt.datetime(2026, 10, 29, tzinfo=zone), dt.datetime(2027, 3, 11, tzinfo=zone)][n % 2]
+        t = int(base.timestamp()) + (n // 2 % (4 * 1440)) * 60
+    else:
+        t = int(dt.datetime(2026, 7, 1, tzinfo=ZoneInfo(tz)).timestamp()) + n % (360 * 1440) * 60
+    got = rules.evaluate(Ticket("D", priority, t)).deadlines["resolution"].due
+    assert got == add_calendar_days(t, days, seconds, tz), (priority, t)
+
+
+@cache
+def _field_service_rules(build_one):
+    from slalang.runtime import Rules, loads_rules
+
+    out = build_one(str(ROOT / "contracts" / "support" / "field_service.sla"), frozenset({"rules"}))
+    doc = next(v for k, v in out.files.items() if k.endswith(".rules.json"))
+    return Rules(loads_rules(doc if isinstance(doc, bytes) else doc.encode()))
+
+
+def test_calendar_day_oracle_examples():
+    """The definition itself, on the two DST nights of New York."""
+    ny = ZoneInfo("America/New_York")
+    t = int(dt.datetime(2026, 10, 31, 1, 30, tzinfo=ny).timestamp())
+    assert add_calendar_days(t, 1, 0, "America/New_York") == t + 24 * 3600  # the first 01:30 of Nov 1 (EDT)
+    t = int(dt.datetime(2027, 3, 13, 2, 30, tzinfo=ny).timestamp())
+    assert add_calendar_days(t, 1, 0, "America/New_York") == t + 24 * 3600  # 02:30 is skipped: 03:30 EDT
+    t = int(dt.datetime(2026, 10, 30, 10, 0, tzinfo=ny).timestamp())
+    assert add_calendar_days(t, 2, 0, "America/New_York") == t + 49 * 3600
