@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "contracts" / "support"
@@ -430,3 +432,89 @@ def test_strict_open_ticket_judged_at_the_due_instant():
     assert rules.evaluate(Ticket("S", "P2", opened), at=due - 1).deadlines["response"].status == "pending"
     d = rules.evaluate(Ticket("S", "P2", opened), at=due).deadlines["response"]
     assert (d.status, d.late) == ("breached", 0)
+
+
+# ---------------------------------------------------------------- update cadences against a minute walk
+
+
+def _cadence_walk(orc, business: bool, every_min: int, first: int, updates, pauses, end: int):
+    """Progress updates by definition, one minute at a time: from the first
+    response (then from each update, or from each missed deadline) the next
+    update is due once `every` of the cadence's clock — working minutes of
+    the calendar, or every minute for the wall clock — has run, paused
+    minutes not counting; an update at or before that instant is in time; a
+    deadline before the end (resolution or `at`) without one is missed."""
+
+    def counts(u: int) -> bool:
+        if any(s <= u < e for s, e in pauses):
+            return False
+        return orc.working(u) if business else True
+
+    def next_due(last: int) -> int:
+        u, n = last, 0
+        while True:
+            if counts(u):
+                n += 1
+                if n == every_min:
+                    return u + 60
+            u += 60
+
+    pending = sorted(u for u in updates if first < u <= end)
+    last, missed, first_missed = first, 0, None
+    while True:
+        due = next_due(last)
+        while pending and pending[0] <= last:
+            pending.pop(0)
+        if pending and pending[0] <= due:
+            last = pending.pop(0)
+            continue
+        if due < end:
+            missed += 1
+            first_missed = first_missed or due
+            last = due
+            continue
+        return missed, first_missed
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    start=st.integers(0, 300 * 24 * 60),
+    priority=st.sampled_from(["p1", "p2"]),
+    gaps=st.lists(st.integers(1, 8 * 60), max_size=6),
+    pause=st.one_of(st.none(), st.tuples(st.integers(0, 24 * 60), st.integers(1, 20 * 60))),
+    tail=st.integers(1, 36 * 60),
+)
+def test_update_cadence_matches_a_minute_walk(start, priority, gaps, pause, tail):
+    """updates.sla, office column (opened in business hours): p1 every 30m
+    (wall), p2 every 2bh (office), random updates and a pause, against the
+    walk above on the England calendar of tests/calendar_oracle.py."""
+    from slalang.runtime import Ticket
+
+    rules = rules_of("updates")
+    orc = _updates_oracle()
+    t0 = inst("2026-04-01T00:00:00+01:00") + start * 60
+    while not orc.working(t0):  # the office column: opened inside business hours
+        t0 += 60
+    first = t0 + 10 * 60
+    ups, u = [], first
+    for g in gaps:
+        u += g * 60
+        ups.append(u)
+    end = (ups[-1] if ups else first) + tail * 60
+    pauses = [] if pause is None else [(first + pause[0] * 60, first + (pause[0] + pause[1]) * 60)]
+    t = Ticket("U", priority, t0, first_response_at=first, resolved_at=end, updates=tuple(ups), pauses=tuple(pauses))
+    got = rules.evaluate(t).updates
+    business, every = (False, 30) if priority == "p1" else (True, 120)
+    missed, first_missed = _cadence_walk(orc, business, every, first, ups, pauses, end)
+    assert (got.missed, got.due if missed else None) == (missed, first_missed), (priority, t0, ups, pauses, end)
+    assert got.status == ("breached" if missed else "met")
+
+
+@cache
+def _updates_oracle():
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from calendar_oracle import Oracle
+
+    return Oracle({d: [(9 * 60, 17 * 60)] for d in range(5)}, "Europe/London", "gb-eng", years=(2026, 2027))
