@@ -265,6 +265,10 @@ class _Target:
     line: int
     wall: bool = True
     strict: bool = False
+    plain: bool = False  # wall clock, no calendar days: due = start + seconds
+
+    def __post_init__(self) -> None:
+        self.plain = self.wall and not self.days
 
 
 @dataclass(slots=True)
@@ -294,10 +298,11 @@ class _Compiled:
     progress-update cadences (chooser, fixed choice, {(priority, column or
     None): target})."""
 
-    __slots__ = ("metrics", "upd_chooser", "upd_fixed", "upd_rules")
+    __slots__ = ("metrics", "upd_chooser", "upd_fixed", "upd_rules", "upd_priorities")
 
     def __init__(self, metrics, upd_chooser, upd_fixed, upd_rules):
         self.metrics, self.upd_chooser, self.upd_fixed, self.upd_rules = metrics, upd_chooser, upd_fixed, upd_rules
+        self.upd_priorities = frozenset(p for p, _ in upd_rules)
 
 
 def _fixed_of(chooser):
@@ -369,6 +374,7 @@ class Rules:
             used.update(r.calendar for r in upd.rules if r.clock == "business")
         # Calendars in use that are regional: the ticket's region picks the variant.
         self._regional_in_use = sorted(n for n in used if n in regional)
+        self._by_region_or_plan = self._needs_region or self._needs_plan or bool(self._regional_in_use)
         self._needs_product = False
         self._ladder_products = False  # some step ladder pays only for the products it names
         self.tier_ladders = []
@@ -574,7 +580,7 @@ class Rules:
             self._before_opened(t, "resolved_at", t.resolved_at)
         if t.followup_at is not None and t.followup_at < opened:
             self._before_opened(t, "followup_at", t.followup_at)
-        if t.instants:
+        if t.instants and self.start_columns:
             for name in self.start_columns:
                 v = t.instants.get(name)
                 if v is not None and v < opened:
@@ -591,24 +597,25 @@ class Rules:
                     )
         if t.exclusion is not None and t.exclusion not in self.exclusions:
             raise unknown_exclusion(t.exclusion, self.exclusions)
-        if self._needs_region and t.region not in self.regions:
-            raise self._region_error(t, Problem("ticket.region_by.columns", "the response columns go by region"))
-        if self._regional_in_use and t.region not in self.regions:
-            raise self._region_error(t, self._why_calendar())
-        if self._needs_plan and t.plan not in self._plan_set:
-            if t.plan:
+        if self._by_region_or_plan:
+            if self._needs_region and t.region not in self.regions:
+                raise self._region_error(t, Problem("ticket.region_by.columns", "the response columns go by region"))
+            if self._regional_in_use and t.region not in self.regions:
+                raise self._region_error(t, self._why_calendar())
+            if self._needs_plan and t.plan not in self._plan_set:
+                if t.plan:
+                    raise TicketError(
+                        "plan",
+                        f"unknown plan `{t.plan}`; the contract's plans: " + ", ".join(self.plans),
+                        key="ticket.unknown_plan",
+                        fields={"plan": t.plan, "known": list(self.plans)},
+                    )
                 raise TicketError(
                     "plan",
-                    f"unknown plan `{t.plan}`; the contract's plans: " + ", ".join(self.plans),
-                    key="ticket.unknown_plan",
-                    fields={"plan": t.plan, "known": list(self.plans)},
+                    "no plan; the columns go by plan: " + ", ".join(self.plans),
+                    key="ticket.no_plan",
+                    fields={"known": list(self.plans)},
                 )
-            raise TicketError(
-                "plan",
-                "no plan; the columns go by plan: " + ", ".join(self.plans),
-                key="ticket.no_plan",
-                fields={"known": list(self.plans)},
-            )
         if self._needs_product and t.product not in self.products:
             what = f"unknown product `{t.product}`" if t.product else "no product"
             raise TicketError(
@@ -804,13 +811,16 @@ class Rules:
                     deadlines[name] = Deadline(name, "", "", "none", None, None, "not_measured")
                     continue
                 clock0 = inst[start]
+                if clock0 is None:  # the clock has not started
+                    deadlines[name] = self._not_started(
+                        name, t, chooser, by_prio, conds, event, unmeasured, unknown_flags
+                    )
+                    continue
             try:
                 if fixed is None:
                     column = self._choose(chooser, t, clock0)
                 elif fixed.__class__ is str:
                     column = fixed
-                elif clock0 is None:
-                    column = ""
                 else:
                     column = fixed[1] if fixed[0](clock0) else fixed[2]
             except CalendarRangeError as exc:
@@ -829,44 +839,28 @@ class Rules:
                                 row = cells
                                 break
             target = row.get(column)
-            if unmeasured and name in unmeasured:
-                event = None
-            if target is None and column:
-                deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
-                continue
-            if clock0 is None or target is None:
-                # The clock has not started: nothing is due yet, and an event
-                # that already happened cannot be late.
+            if target is None:
                 if unmeasured and name in unmeasured:
-                    status = "not_measured"
-                elif excluded:
-                    status = "excluded"
-                else:
-                    status = "pending" if event is None else "met"
-                if target is None:
-                    deadlines[name] = Deadline(name, column, "", "none", None, event, status)
-                else:
-                    deadlines[name] = Deadline(
-                        name, column, target.spelling, target.clock, None, event, status, line=target.line
-                    )
+                    event = None
+                deadlines[name] = Deadline(name, column, "-", "none", None, event, "no_commitment")
                 continue
             # The clock's offsets at the start and at the due time: set, and
             # read below, only for a business target without pauses.
             o0 = od = 0
-            cal = target.calendar
+            cal = None
             try:
                 if pauses:
                     due = self.due(target, clock0, pauses)
+                elif target.plain:
+                    due = clock0 + target.seconds
                 elif target.wall:
-                    due = (
-                        clock0 + target.seconds
-                        if not target.days
-                        else self.wall_due(clock0, target.days, target.seconds)
-                    )
+                    due = self.wall_due(clock0, target.days, target.seconds)
                 else:
+                    cal = target.calendar
                     assert cal is not None  # a business target has its calendar (the loader checks it)
                     due, o0, od = cal.deadline(clock0, target.days, target.seconds)
             except CalendarRangeError as exc:
+                cal = target.calendar
                 if cal is not None and clock0 >= cal.lo:
                     raise self._beyond_calendar(name, start or "opened_at", cal) from None
                 raise self._range_error(name, start or "opened_at", exc) from None
@@ -952,14 +946,46 @@ class Rules:
                     if amounts[1] is not None and owed > amounts[1]:
                         owed = amounts[1]
                     credits[ld.name] = credits[ld.name] + owed if ld.name in credits else owed
-        updates = self._updates(t, at, comp, pauses) if comp.upd_rules and t.first_response_at is not None else None
-        followup = self._followup(t, at) if t.resolved_at is not None and self.followup is not None else None
+        updates = (
+            self._updates(t, at, comp, pauses)
+            if priority in comp.upd_priorities and t.first_response_at is not None
+            else None
+        )
+        followup = self._followup(t, at) if resolved is not None and self.followup is not None else None
         if excluded:  # an excluded ticket owes nothing, progress updates included
             if updates is not None:
                 updates = CadenceCheck("excluded", 0, updates.due)
             if followup is not None:
                 followup = CadenceCheck("excluded", 0, followup.due)
         return _new_tuple(TicketOutcome, (t, deadlines, credits, excluded, updates, followup, breached))
+
+    def _not_started(self, name, t: Ticket, chooser, by_prio, conds, event, unmeasured, unknown_flags) -> Deadline:
+        """The deadline of a metric whose clock has not started: nothing is
+        due yet, and an event that already happened cannot be late (met).
+        The column is known when its choice needs no instant."""
+        column = self._choose(chooser, t, None)
+        row = by_prio[t.priority]
+        rows = conds.get(t.priority) if conds else None
+        if rows:
+            if unknown_flags and any(flag in unknown_flags for flag, _ in rows):
+                return Deadline(name, column, "", "none", None, None, "not_measured")
+            for flag, cells in rows:
+                if flag in t.flags:
+                    row = cells
+                    break
+        target = row.get(column)
+        if unmeasured and name in unmeasured:
+            event = None
+            status = "not_measured"
+        elif target is None and column:
+            return Deadline(name, column, "-", "none", None, event, "no_commitment")
+        elif t.exclusion:
+            status = "excluded"
+        else:
+            status = "pending" if event is None else "met"
+        if target is None:
+            return Deadline(name, column, "", "none", None, event, status)
+        return Deadline(name, column, target.spelling, target.clock, None, event, status, line=target.line)
 
     def _beyond_calendar(self, name: str, column: str, cal: BusinessCalendar) -> TicketError:
         # Past the calendar's last day: the next year's holidays are not in
@@ -1013,6 +1039,21 @@ class Rules:
         if end is None:
             return None
         ups = sorted(u for u in t.updates if first < u <= end) if t.updates else []
+        if rule.wall and not pauses and not rule.days:
+            # The common case, in plain arithmetic: each gap longer than N misses ⌈gap/N⌉−1 deadlines.
+            every = rule.seconds
+            last, missed, first_missed = first, 0, None
+            for u in (*ups, end):
+                if u - last > every:
+                    missed += (u - last - 1) // every
+                    if first_missed is None:
+                        first_missed = last + every
+                last = u if u > last else last
+            if missed:
+                return CadenceCheck("breached", missed, first_missed)
+            if t.resolved_at is not None:
+                return CadenceCheck("met", 0, None)
+            return CadenceCheck("pending", 0, (ups[-1] if ups else first) + every)
         try:
             if rule.days == 0 and rule.seconds > 0:
                 missed, first_missed, nxt = self._cadence_closed(rule, first, ups, end, pauses)
@@ -1136,7 +1177,8 @@ class Rules:
     def _followup(self, t: Ticket, at: int | None) -> CadenceCheck | None:
         if self.followup is None or t.resolved_at is None:
             return None
-        due = self.wall_due(t.resolved_at, *self.followup)
+        days, seconds = self.followup
+        due = t.resolved_at + seconds if not days else self.wall_due(t.resolved_at, days, seconds)
         if t.followup_at is not None:
             return _new_tuple(CadenceCheck, ("met" if t.followup_at <= due else "breached", 0, due))
         if at is not None and at > due:
