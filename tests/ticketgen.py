@@ -2,7 +2,8 @@
 
 Given a rule file it draws tickets over the contract's effective period —
 every priority, product and region, responses and resolutions early and
-late, open tickets, pauses, progress updates, exclusions — from a fixed seed,
+late, open tickets, pauses, progress updates, exclusions, and the plan, flag
+and clock-start columns of a contract that has them — from a fixed seed,
 so any example contract gets a fixed ticket set without hand-writing one."""
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ def tickets(rules, n: int = 120, seed: int = 7) -> list[dict]:
     products = [p.name for p in rules.products] or [None]
     regions = [r.name for r in rules.regions]
     codes = [e.code for e in rules.exclusions]
+    plans = [p.name for p in rules.plans]
+    flags = [f.name for f in rules.flags]
+    starts = list(dict.fromkeys(m.start for m in rules.metrics if m.start != "opened_at"))
+    # Their own stream, so the tickets of contracts without them stay as they were.
+    extra = random.Random(seed + 1)
     rows = []
     for i in range(n):
         opened = rng.randrange(start, end) // 60 * 60
@@ -64,6 +70,12 @@ def tickets(rules, n: int = 120, seed: int = 7) -> list[dict]:
             row["pauses"] = f"{_iso(p0, tz)}/{_iso(p0 + rng.choice([30, 120, 600]) * 60, tz)}"
         if codes and rng.random() < 0.06:
             row["exclusion"] = rng.choice(codes)
+        if plans:
+            row["plan"] = extra.choice(plans)
+        for f in flags:
+            row[f] = extra.choice(["yes", "no", ""])
+        for c in starts:
+            row[c] = "" if extra.random() < 0.1 else _iso(opened + extra.choice([0, 5, 30, 90]) * 60, tz)
         rows.append(row)
     return rows
 
