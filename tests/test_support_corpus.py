@@ -184,6 +184,24 @@ def test_table_row_runtime_api(stem, row):
         assert got == Decimal(amount), f"{stem} {row['id']} credit {ladder}: {got} ≠ {amount}"
 
 
+@pytest.mark.parametrize("stem, row", [c for c in CASES if "error" not in c.values[1]])
+def test_table_row_due_times_fast_path(stem, row):
+    """`Rules.due_times` (the hot path when a ticket is opened: no pauses,
+    the plain row) gives the table's due times; a metric whose clock starts
+    at another instant has none yet."""
+    if row.get("pauses") or any(str(v).strip().lower() in TRUE for v in (row.get("flags") or {}).values()):
+        pytest.skip("the fast path takes no pauses and no flags")
+    got = rules_of(stem).due_times(
+        row["priority"], inst(row["opened_at"]), region=row.get("region"), plan=row.get("plan")
+    )
+    starts = {m["name"]: m.get("start", "opened_at") for m in doc_of(stem)["metrics"]}
+    for metric, want in row["expect"].items():
+        if metric == "updates" or "due" not in want:
+            continue
+        expected = None if starts[metric] != "opened_at" or want["due"] is None else inst(want["due"])
+        assert got[metric] == expected, f"{stem} {row['id']} {metric}: {got[metric]} ≠ {want['due']}"
+
+
 # ---------------------------------------------------------------- `slalang eval`
 
 
