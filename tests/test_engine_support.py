@@ -753,3 +753,60 @@ def test_eval_per_ticket_outputs_show_plan_and_strict_targets(tmp_path):
     assert header.split(",")[2:4] == ["product", "plan"] and ",premium," in line
     bad = _eval(tmp_path, d, text.replace("premium", ""), lang="zh")
     assert bad.returncode == 1 and "缺少服务版本" in bad.stderr
+
+
+def test_updates_on_a_regional_calendar_take_the_regions_variant():
+    d = regional_doc()
+    d["updates"] = {
+        "calendar": "support",
+        "columns": [],
+        "rules": [update_rule("P1", "2bh", calendar="support")],
+        "line": 30,
+    }
+    r = rules_of(d)
+    fr = at(UTC, 2026, 3, 2, 16, 30)  # 11:30 in New York, 16:30 in London
+    na = r.evaluate(Ticket("A", "P1", fr, first_response_at=fr, region="na"), at=fr + 60)
+    assert na.updates == ("pending", 0, fr + 2 * H)  # 13:30 in New York
+    # London closes at 17:30: one hour Monday, the second 09:00–10:00 Tuesday.
+    emea = r.evaluate(Ticket("B", "P1", fr, first_response_at=fr, region="emea"), at=fr + 60)
+    assert emea.updates == ("pending", 0, at(UTC, 2026, 3, 3, 10))
+
+
+def test_due_times_take_the_plan():
+    r = rules_of(plan_doc())
+    mon10 = at(SH, 2026, 3, 2, 10)
+    assert r.due_times("P1", mon10, plan="premium") == {"response": mon10 + H}
+    assert r.due_times("P1", mon10, plan="standard") == {"response": mon10 + 4 * H}
+
+
+FLAG_TEXT = st.sampled_from(["yes", "no", "", "TRUE", "false", "1", "0", "是", "否", "maybe", " yes "])
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.sampled_from(["standard", "", "gold"]),
+            FLAG_TEXT,
+            FLAG_TEXT,
+            st.sampled_from(["", "2026-03-02T10:05", "2026-03-02T09:00", "2026-03-29T02:30", "soon"]),
+            st.sampled_from(["", "2026-03-02T10:30", "2026-03-02T09:59"]),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_any_support_row_gives_an_outcome_or_a_row_error(rows):
+    r = support_rules()
+    lines = ["id,priority,opened_at,plan,around_the_clock,vip,triaged_at,first_response_at"]
+    lines += [f"T{i},P1,2026-03-02T10:00,{p},{a},{v},{s},{f}" for i, (p, a, v, s, f) in enumerate(rows)]
+    for item in _read(r, "\n".join(lines) + "\n")[0]:
+        if isinstance(item, RowError):
+            assert item.key
+            continue
+        try:
+            o = r.evaluate(item[1], at=at(SH, 2026, 3, 3))
+        except TicketError as exc:
+            assert exc.key
+            continue
+        assert o.deadlines["response"].status in ("met", "breached", "pending", "not_measured")
