@@ -536,3 +536,83 @@ def _updates_oracle():
     from calendar_oracle import Oracle
 
     return Oracle({d: [(9 * 60, 17 * 60)] for d in range(5)}, "Europe/London", "gb-eng", years=(2026, 2027))
+
+
+# ---------------------------------------------------------------- random tickets against the minute walk
+
+H, M = 3600, 60
+# Typed from the contract texts (not read from the rule files): metric → column → priority → target;
+# ("w", seconds) on the wall clock, ("b", days, seconds) on `office`.
+RANDOM_TARGETS = {
+    "plan_windows": {
+        "response": {
+            "standard.office": {"P1": ("w", H), "P2": ("b", 0, 4 * H), "P3": ("b", 1, 0)},
+            "standard.off_hours": {"P1": ("w", 4 * H), "P2": ("b", 1, 0), "P3": ("b", 2, 0)},
+            "premium.any": {"P1": ("w", 15 * M), "P2": ("w", H), "P3": ("w", 4 * H)},
+        },
+        "resolution": {
+            "standard": {"P1": ("b", 1, 0), "P2": ("b", 3, 0), "P3": ("b", 5, 0)},
+            "premium": {"P1": ("w", 8 * H), "P2": ("b", 1, 0), "P3": ("b", 3, 0)},
+        },
+    },
+    "strict": {
+        "response": {
+            "office": {"P1": ("w", 15 * M), "P2": ("w", H), "P3": ("b", 0, 4 * H)},
+            "off_hours": {"P1": ("w", 30 * M), "P2": ("w", 2 * H), "P3": ("b", 1, 0)},
+        },
+        "resolution": {"any": {"P1": ("w", 4 * H), "P2": ("b", 1, 0), "P3": ("b", 3, 0)}},
+    },
+}
+RANDOM_HOURS = {
+    "plan_windows": {d: [(8 * 60 + 30, 12 * 60), (13 * 60, 17 * 60 + 30)] for d in range(5)},
+    "strict": {d: [(9 * 60, 18 * 60)] for d in range(5)},
+}
+
+
+@cache
+def _cn_office(stem: str):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from calendar_oracle import Oracle
+
+    return Oracle(RANDOM_HOURS[stem], "Asia/Shanghai", "cn", years=(2026,))
+
+
+def _column(stem: str, metric: str, plan: str, inside: bool) -> str:
+    if stem == "strict":
+        return "any" if metric == "resolution" else ("office" if inside else "off_hours")
+    if metric == "resolution":
+        return plan
+    return "premium.any" if plan == "premium" else ("standard.office" if inside else "standard.off_hours")
+
+
+@pytest.mark.parametrize("stem", sorted(RANDOM_TARGETS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(minute=st.integers(0, 365 * 24 * 60 - 1), priority=st.sampled_from(["P1", "P2", "P3"]), premium=st.booleans())
+def test_random_tickets_match_the_minute_walk(stem, minute, priority, premium):
+    """Random 2026 opening instants for plan_windows.sla (plan × window,
+    a lunch break) and strict.sla: the column and due time of each metric
+    are those the contract text gives on China's 2026 calendar, walked
+    minute by minute; a due time past 2026 is a row error (no 2027 data)."""
+    from slalang.runtime import Ticket, TicketError
+
+    orc = _cn_office(stem)
+    t = inst("2026-01-01T00:00:00+08:00") + minute * 60
+    plan = ("premium" if premium else "standard") if stem == "plan_windows" else None
+    inside = orc.working(t)
+    want = {}
+    for metric, columns in RANDOM_TARGETS[stem].items():
+        column = _column(stem, metric, plan, inside)
+        target = columns[column][priority]
+        due = t + target[1] if target[0] == "w" else orc.due(t, target[1], target[2])
+        want[metric] = (column, due)
+    ticket = Ticket("R", priority, t, plan=plan)
+    if any(due is None for _, due in want.values()):
+        with pytest.raises(TicketError) as info:
+            rules_of(stem).evaluate(ticket)
+        assert info.value.key == "ticket.due_beyond_calendar"
+        return
+    out = rules_of(stem).evaluate(ticket)
+    got = {m: (d.column, d.due) for m, d in out.deadlines.items()}
+    assert got == want, (stem, priority, plan, dt.datetime.fromtimestamp(t, dt.UTC).isoformat())
