@@ -810,3 +810,45 @@ def test_any_support_row_gives_an_outcome_or_a_row_error(rows):
             assert exc.key
             continue
         assert o.deadlines["response"].status in ("met", "breached", "pending", "not_measured")
+
+
+def test_new_runtime_errors_read_the_same_in_the_en_catalogue_and_render_in_zh():
+    from slalang.commands.eval import _problem_text
+
+    errors = []
+
+    def catch(call):
+        with pytest.raises((TicketError, RulesError)) as e:
+            call()
+        exc = e.value
+        errors.append((exc.key, exc.fields, exc.message if isinstance(exc, RulesError) else str(exc)))
+
+    mon10 = at(SH, 2026, 3, 2, 10)
+    plans, regional = rules_of(plan_doc()), rules_of(regional_doc())
+    catch(lambda: plans.evaluate(Ticket("A", "P1", mon10)))
+    catch(lambda: plans.evaluate(Ticket("A", "P1", mon10, plan="gold")))
+    catch(lambda: regional.evaluate(Ticket("A", "P1", mon10)))
+    catch(lambda: regional.evaluate(Ticket("A", "P1", mon10, region="apac")))
+    catch(lambda: rules_of(start_doc()).evaluate(Ticket("A", "P1", mon10, instants={"triaged_at": mon10 - 1})))
+    text = "id,priority,opened_at,vip\nA,P1,2026-03-02T10:00,maybe\n"
+    (err,) = _read(rules_of(flag_doc()), text)[0]
+    errors.append((err.key, err.fields, err.message))
+    for edit in (
+        lambda d: d["targets"].append(target("response", "P1", "any", "2h", when="vip")),
+        lambda d: d["calendars"].append(calendar("office")),
+        lambda d: d.update(
+            regions=[{"name": "na", "title": {"en": "NA"}}],
+            calendars=[calendar("office"), calendar("office", region="na")],
+        ),
+        lambda d: d.update(
+            regions=[{"name": "na", "title": {"en": "NA"}}, {"name": "emea", "title": {"en": "EMEA"}}],
+            calendars=[calendar("office"), calendar("support", region="na")],
+        ),
+    ):
+        d = doc()
+        edit(d)
+        catch(lambda d=d: loads_rules(encode(d)))
+    assert len(errors) == 10
+    for key, fields, english in errors:
+        assert _problem_text(key, fields, "en") == english, key
+        assert _problem_text(key, fields, "zh") != english, key

@@ -633,7 +633,14 @@ def _runtime_errors():
         resealed(set_(["metrics", 0, "columns", 0, "calendar"], "nope")),
         resealed(set_(["targets", 0, "priority"], "P9")),
         resealed(set_(["availability", 0, "product"], "nope")),
-        resealed(set_(["updates", 0, "priority"], "P9")),
+        resealed(set_(["updates", "rules", 0, "priority"], "P9")),
+        resealed(set_(["updates", "rules", 0, "column"], "nope")),
+        resealed(set_(["updates", "calendar"], "nope")),
+        resealed(set_(["targets", 0, "when"], "vip")),
+        resealed(set_(["metrics", 0, "columns", 0, "plan"], "gold")),
+        resealed(lambda d: d["calendars"].append(d["calendars"][0])),
+        resealed(set_(["calendars", 0, "timezone"], "Mars/Olympus")),
+        resealed(set_(["calendars", 0, "region"], "mars")),
     ]
     out = []
     for data in sources:
