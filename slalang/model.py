@@ -441,6 +441,7 @@ class Value(_Model):
 
     kind: Literal["duration", "percent", "money", "date", "text", "span"]
     duration: Duration | None = None
+    strict: bool = False  # a strict matrix cell (`<1h`): quoted as "less than 1 hour"
     percent: Decimal | None = None
     money: Money | None = None
     date: dt.date | None = None

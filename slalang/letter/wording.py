@@ -199,6 +199,8 @@ class Wording:
                 v = values[s.ref]
                 if v.kind == "duration" and v.duration is not None and s.ref.split(".")[0] in _LIMITS:
                     shown = self.limit(v.duration)  # a target or cadence: `d` as calendar days, as its table says
+                    if v.strict:
+                        shown = self.say("matrices.strict", limit=shown)
                 else:
                     shown = self.contract_value(v)
                 out = self._meet(out, shown, v.kind != "date")

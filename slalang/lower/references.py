@@ -17,9 +17,9 @@ def values(lw: Lowering) -> dict[str, model.Value]:
     o = lw.out
     v: dict[str, model.Value] = {}
 
-    def dur(path: str, d: model.Duration | None) -> None:
+    def dur(path: str, d: model.Duration | None, strict: bool = False) -> None:
         if d is not None:
-            v[path] = new(model.Value, kind="duration", duration=d)
+            v[path] = new(model.Value, kind="duration", duration=d, strict=strict)
 
     def pct(path: str, p: Decimal | None) -> None:
         if p is not None:
@@ -38,12 +38,14 @@ def values(lw: Lowering) -> dict[str, model.Value]:
         if m is None:
             continue
         for t in m.targets:
-            dur(f"{m.metric}.{t.priority}.{t.column}", t.duration)
+            if t.when is not None:
+                continue  # a conditional row is not quotable: `response.P1.x` is the plain row's cell
+            dur(f"{m.metric}.{t.priority}.{t.column}", t.duration, t.strict)
             if t.duration is None:
                 lw.empty_cells.add(f"{m.metric}.{t.priority}.{t.column}")
     if o.get("updates"):
         for r in o["updates"].rules:
-            dur(f"updates.{r.priority}", r.every)
+            dur(f"updates.{r.priority}" + (f".{r.column}" if r.column else ""), r.every)
     if o.get("followup"):
         dur("followup", o["followup"].within)
     availability = o.get("availability", ())

@@ -124,7 +124,7 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
         "TierRule": "amount below",
         "UpdateRule": "column every priority",
         "Updates": "clock columns rules title",
-        "Value": "date duration kind money percent span text",
+        "Value": "date duration kind money percent span strict text",
         "WarningLevel": "level percent",
         "WeeklyWindow": "end_minute start_minute weekday",
     }.items()
