@@ -61,6 +61,7 @@ Semantics (docs/runtime.md says the same, with examples):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from fractions import Fraction
@@ -305,6 +306,10 @@ class _Compiled:
         self.upd_priorities = frozenset(p for p, _ in upd_rules)
 
 
+def _identity(x: int) -> int:
+    return x
+
+
 def _fixed_of(chooser):
     """A choice that needs no search: one `any`/`off_hours` column first (its
     name), or the usual `columns CAL, off_hours` (one calendar lookup). None
@@ -359,7 +364,7 @@ class Rules:
         self.rounding = _ROUNDING[pol.rounding] if pol.rounding is not None else ROUND_HALF_EVEN
         self.quantum = Decimal(pol.quantum)
         # The clock-start column of each metric (`opened_at` unless `from NAME`).
-        self.starts = {mx.name: mx.start for mx in rules.metrics}
+        self.starts: dict[str, str] = {mx.name: mx.start for mx in rules.metrics}
         self.start_columns = tuple(dict.fromkeys(s for s in self.starts.values() if s != "opened_at"))
         self._targets_of: dict[str, list] = {}
         for t in rules.targets:
@@ -804,18 +809,19 @@ class Rules:
         for name, is_response, chooser, by_prio, conds, ladders, fixed, start in comp.metrics:
             event = responded if is_response else resolved
             if start is None:
-                clock0: int | None = opened
+                clock0 = opened
             else:
                 inst = t.instants
                 if inst is None or start not in inst:  # the input has no column for the clock start
                     deadlines[name] = Deadline(name, "", "", "none", None, None, "not_measured")
                     continue
-                clock0 = inst[start]
-                if clock0 is None:  # the clock has not started
+                begun = inst[start]
+                if begun is None:  # the clock has not started
                     deadlines[name] = self._not_started(
                         name, t, chooser, by_prio, conds, event, unmeasured, unknown_flags
                     )
                     continue
+                clock0 = begun
             try:
                 if fixed is None:
                     column = self._choose(chooser, t, clock0)
@@ -1075,17 +1081,12 @@ class Rules:
         not walked. Returns (missed, first missed deadline, next deadline)."""
         cal = rule.calendar
         every = rule.seconds
+        off: Callable[[int], int]
+        back: Callable[[int], int]
         if cal is None:
-
-            def off(x: int) -> int:
-                return x
-
-            def back(o: int) -> int:
-                return o
+            off = back = _identity
         else:
-            off = cal.offset
-            back = cal._at_offset
-            hi = cal.hi
+            off, back, hi = cal.offset, cal._at_offset, cal.hi
         # The pauses after the first response, as merged intervals of the clock's offsets.
         merged: list[list[int]] = []
         for ps, pe in pauses:
