@@ -259,3 +259,17 @@ def test_oracle_is_not_vacuous():
     cal = BusinessCalendar("wrong", SH, {d: [(9 * 60, 18 * 60)] for d in range(5)}, FIRST, LAST)
     t = at(SH, 2026, 1, 5, 11, 0)
     assert cal.add(t, 7200) != walk.add(t, 120, t + 86400 * 7)
+
+
+def test_a_rule_file_calendar_is_compiled_in_its_own_timezone(itops):
+    """v3: each calendar carries its timezone; the itops calendar is the
+    contract's (Asia/Shanghai), and a London variant counts London hours:
+    Monday 2026-03-30 (after the change) 09:00 BST is 08:00 UTC."""
+    assert itops.calendars["business"].tz.key == "Asia/Shanghai"
+    src = next(c for c in itops.file.calendars if c.name == "business")
+    london = BusinessCalendar.from_rules(src.model_copy(update={"timezone": "Europe/London"}), "Europe/London")
+    utc = dt.UTC
+    assert london.contains(at(utc, 2026, 3, 30, 8, 0)) and not london.contains(at(utc, 2026, 3, 30, 7, 59))
+    assert london.add(at(utc, 2026, 3, 27, 17, 30), 3600) == at(
+        utc, 2026, 3, 30, 8, 30
+    )  # Fri 17:30 GMT → Mon 09:30 BST
