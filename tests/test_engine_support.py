@@ -326,6 +326,10 @@ def test_a_ticket_without_a_known_plan_is_a_row_error(plan, key):
         r.evaluate(Ticket("A", "P1", at(SH, 2026, 3, 2, 10), plan=plan))
     assert (e.value.column, e.value.key) == ("plan", key)
     assert e.value.fields["known"] == ["standard", "premium"]
+    # The hot path gives the same row error (it said "no column takes a ticket of region `None`").
+    with pytest.raises(TicketError) as e:
+        r.due_times("P1", at(SH, 2026, 3, 2, 10), plan=plan)
+    assert (e.value.column, e.value.key) == ("plan", key)
 
 
 # ------------------------------------------------------------------ conditional rows (§1.4)

@@ -603,24 +603,7 @@ class Rules:
         if t.exclusion is not None and t.exclusion not in self.exclusions:
             raise unknown_exclusion(t.exclusion, self.exclusions)
         if self._by_region_or_plan:
-            if self._needs_region and t.region not in self.regions:
-                raise self._region_error(t, Problem("ticket.region_by.columns", "the response columns go by region"))
-            if self._regional_in_use and t.region not in self.regions:
-                raise self._region_error(t, self._why_calendar())
-            if self._needs_plan and t.plan not in self._plan_set:
-                if t.plan:
-                    raise TicketError(
-                        "plan",
-                        f"unknown plan `{t.plan}`; the contract's plans: " + ", ".join(self.plans),
-                        key="ticket.unknown_plan",
-                        fields={"plan": t.plan, "known": list(self.plans)},
-                    )
-                raise TicketError(
-                    "plan",
-                    "no plan; the columns go by plan: " + ", ".join(self.plans),
-                    key="ticket.no_plan",
-                    fields={"known": list(self.plans)},
-                )
+            self._check_region_and_plan(t)
         if self._needs_product and t.product not in self.products:
             what = f"unknown product `{t.product}`" if t.product else "no product"
             raise TicketError(
@@ -638,6 +621,27 @@ class Rules:
                 f"{what}; the contract's credits depend on the product: " + ", ".join(self.products),
                 key="ticket.unknown_product_bound" if t.product else "ticket.no_product_bound",
                 fields={"product": t.product, "known": list(self.products)},
+            )
+
+    def _check_region_and_plan(self, t: Ticket) -> None:
+        """The ticket's region and plan, where columns or calendars go by them."""
+        if self._needs_region and t.region not in self.regions:
+            raise self._region_error(t, Problem("ticket.region_by.columns", "the response columns go by region"))
+        if self._regional_in_use and t.region not in self.regions:
+            raise self._region_error(t, self._why_calendar())
+        if self._needs_plan and t.plan not in self._plan_set:
+            if t.plan:
+                raise TicketError(
+                    "plan",
+                    f"unknown plan `{t.plan}`; the contract's plans: " + ", ".join(self.plans),
+                    key="ticket.unknown_plan",
+                    fields={"plan": t.plan, "known": list(self.plans)},
+                )
+            raise TicketError(
+                "plan",
+                "no plan; the columns go by plan: " + ", ".join(self.plans),
+                key="ticket.no_plan",
+                fields={"known": list(self.plans)},
             )
 
     def _before_opened(self, t: Ticket, name: str, instant: int) -> None:
@@ -1194,6 +1198,8 @@ class Rules:
         ticketing system's hot path when a ticket is opened. A metric whose
         clock starts at another instant (`from NAME`) has none yet."""
         t = Ticket("", priority, opened_at, region=region, plan=plan)
+        if self._by_region_or_plan:
+            self._check_region_and_plan(t)  # the same row errors as `evaluate`, never "no column"
         comp = self._base if self._base is not None else self._compiled_for(t)
         out: dict[str, int | None] = {}
         for name, _, chooser, by_prio, _, _, fixed, start in comp.metrics:
