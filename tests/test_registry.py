@@ -130,8 +130,13 @@ def test_every_code_has_a_summary(lang):
 LANGUAGE_SWITCHES = {"letter.units.drop_one", "letter.list_separator", "letter.space_latin"}
 
 
+def _own_words(key: str) -> bool:
+    """A language's own names (the zh name of a timezone Babel misnames), not a message."""
+    return key.startswith("letter.timezone_names.")
+
+
 def test_catalogues_have_the_same_keys():
-    zh, en = (i18n.leaf_keys(lang) - LANGUAGE_SWITCHES for lang in ("zh", "en"))
+    zh, en = ({k for k in i18n.leaf_keys(lang) - LANGUAGE_SWITCHES if not _own_words(k)} for lang in ("zh", "en"))
     assert sorted(en - zh) == [], "keys missing in the Chinese catalogue"
     assert sorted(zh - en) == [], "keys missing in the English catalogue"
 
