@@ -518,6 +518,9 @@ class _Layout:
         within = f"within {self.dur(n.lit(ast.DurationLit))} after resolution"
         return self.single(n, d, [self.kw("followup"), *self.text_cells(n.lit(ast.Text)), Cell(within, "within")])
 
+    def s_pauses(self, n, d):
+        return self.single(n, d, [self.kw("pauses"), *self.text_cells(n.lit(ast.Text))])
+
     def s_availability(self, n, d):
         name, pct = n.lit(ast.Name), n.lit(ast.PercentLit)
         body = n.first("availability_body")

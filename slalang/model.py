@@ -281,6 +281,14 @@ class Followup(_Located):
     within: Duration
 
 
+class Pauses(_Located):
+    """`pauses "<the periods>"`: a ticket's pause intervals (e.g. waiting on
+    the customer) stop its target and update clocks. `when` says what the
+    periods are, for the letter."""
+
+    when: Text
+
+
 class AvailabilityTarget(_Located):
     """`availability PRODUCT PERCENT per PERIOD { … }`: measured per product,
     or per resource of kind `resource` (`per instance`); downtime counted in
@@ -468,6 +476,7 @@ class Contract(_Model):
     resolution: Matrix | None = None
     updates: Updates | None = None
     followup: Followup | None = None
+    pauses: Pauses | None = None
     availability: tuple[AvailabilityTarget, ...] = ()
     warnings: tuple[WarningLevel, ...] = ()
     credit_ladders: tuple[CreditLadder, ...] = ()

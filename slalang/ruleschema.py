@@ -262,6 +262,14 @@ class Followup(_Rules):
     line: Line
 
 
+class Pauses(_Rules):
+    """The contract stops its ticket clocks (targets and progress updates)
+    during a ticket's pause intervals; `when` says what they are."""
+
+    when: dict[str, str]
+    line: Line
+
+
 class AvailabilityTarget(_Rules):
     """An availability target, measured over each period cut by the term.
     `resource`: measured per resource of that kind (downtime rows name it),
@@ -425,6 +433,9 @@ class RuleFile(_Rules):
     targets: list[Target] = Field(description="by metric, then priority, then column")
     updates: Updates | None
     followup: Followup | None
+    pauses: Pauses | None = Field(
+        description="null: the contract does not stop its clocks, so pause intervals in ticket data are ignored"
+    )
     availability: list[AvailabilityTarget]
     warnings: list[WarningLevel] = Field(description="by percent, lowest first")
     credit_ladders: list[CreditLadder]

@@ -569,6 +569,12 @@ def test_every_change_renders_in_both_languages():
 # (semdiff.handled_kinds()), and the change it must report: the registry's
 # list agrees with what the code really compares.
 KIND_EDITS = [
+    (
+        "pauses",
+        '  pauses "服务方等待客户提供信息、访问权限或变更批准的期间"',
+        '  pauses "服务方等待客户提供信息的期间"',
+        "pauses.when",
+    ),
     ("title", '"Service Response Time Commitment"', '"Service Response Time Commitment Letter"', "contract.title"),
     ("prevailing", "prevailing zh", "prevailing en", "contract.prevailing"),
     ("effective", "to 2026-12-31", "to 2026-11-30", "contract.effective.end"),

@@ -141,6 +141,7 @@ def doc(**over) -> dict:
         "targets": [target("response", "P1", "any", "1h"), target("response", "P2", "any", "4h")],
         "updates": None,
         "followup": None,
+        "pauses": {"when": {"en": "waiting on the customer"}, "line": 1},
         "availability": [],
         "warnings": [
             {"level": "yellow", "percent": "50", "line": 40},

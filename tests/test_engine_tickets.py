@@ -69,6 +69,7 @@ contract "tickets" version "1.0.0" {
     P3      -
   }
 
+  pauses "等待客户的期间" | "periods of waiting on the customer"
   warnings {
     yellow at 50%
     orange at 75%

@@ -776,6 +776,8 @@ def cmd_eval(args) -> int:
     unknown_flags: frozenset[str] = frozenset()
     warned: set[str] = set()  # absent columns already named in a warning
     flags, starts = tuple(rules.flags), rules.start_columns
+    paused_ignored = 0  # tickets whose pauses the contract gives no effect (no `pauses` statement)
+    pauses_apply = rules.pauses_apply
 
     def warn(key: str, absent: list[str]) -> None:
         warned.update(absent)
@@ -819,6 +821,8 @@ def cmd_eval(args) -> int:
                         return EXIT_ERRORS
                     continue
                 n, ticket = item
+                if ticket.pauses and not pauses_apply:
+                    paused_ignored += 1
                 try:
                     outcome = evaluate(ticket, at)
                 except TicketError as exc:
@@ -845,6 +849,8 @@ def cmd_eval(args) -> int:
             )
             return EXIT_ERRORS
     progress.done()
+    if paused_ignored:
+        print(say("cli.runtime.warning.pauses_ignored", lang, n=paused_ignored), file=sys.stderr)
     if writer is not None:
         writer.close()
     else:

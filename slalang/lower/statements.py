@@ -488,6 +488,18 @@ def lower_followup(lw: Lowering, node: ast.Node | None) -> None:
     lw.out["followup"] = new(model.Followup, title=title, within=within, span=lw.span(node.span))
 
 
+@statement("pauses", single=True)
+def lower_pauses(lw: Lowering, node: ast.Node | None) -> None:
+    lw.out["pauses"] = None
+    if node is None:
+        return
+    when = lw.guarded(v.text, lw, node.lit(ast.Text))
+    if when is None:
+        lw.failed.add("pauses")
+        return
+    lw.out["pauses"] = new(model.Pauses, when=when, span=lw.span(node.span))
+
+
 _AVAILABILITY_PARTS = (
     "period",
     "availability_body",

@@ -301,6 +301,7 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
             if c.followup
             else None
         ),
+        "pauses": {"when": _title(c.pauses.when, langs), "line": c.pauses.line} if c.pauses else None,
         "availability": [_availability(a) for a in c.availability],
         "warnings": [
             {"level": w.level, "percent": _dec(w.percent), "line": w.line}

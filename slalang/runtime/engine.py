@@ -24,7 +24,8 @@ Semantics (docs/runtime.md says the same, with examples):
   the same local clock time N days later, then the rest elapsed) or business
   (`bh`, `bd`) on the matrix's calendar — the ticket region's variant of a
   regional calendar, each calendar in its own timezone;
-- pauses stop the clock. They are the union of their intervals: overlapping,
+- pauses stop the clock, when the contract has a `pauses` statement (without
+  one a ticket's pause intervals change nothing). They are the union of their intervals: overlapping,
   nested or touching pauses count once (sorted once per ticket, each clipped
   to start where the ones before it end). Each pause that starts before the
   (moving) due time pushes the due time later by its length measured on that
@@ -416,6 +417,9 @@ class Rules:
         self._by_region: dict[str | None, _Compiled] = {}
         self._base = None if self._regional_in_use else self._compile(None)
         self.followup = (rules.followup.days, rules.followup.seconds) if rules.followup else None
+        # Pauses stop the clocks only where the contract says so (`pauses "…"`):
+        # otherwise a ticket's pause intervals are data the contract gives no effect.
+        self.pauses_apply = rules.pauses is not None
         self.policy = pol
 
     # ------------------------------------------------------------- compile
@@ -796,7 +800,7 @@ class Rules:
             self.validate(t)
         comp = self._base if self._base is not None else self._compiled_for(t)
         excluded = t.exclusion
-        pauses = sorted(t.pauses) if t.pauses else ()  # `due` counts their union
+        pauses = sorted(t.pauses) if t.pauses and self.pauses_apply else ()  # `due` counts their union
         opened = t.opened_at
         # Resolving fulfils the response target at the latest.
         resolved = t.resolved_at

@@ -93,7 +93,7 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
         "Clause": "name paragraphs title",
         "Column": "calendar kind name plan",
         "Contract": "availability calendars clauses credit_ladders credits currency customer disputes effective_end "
-        "effective_start exclusions followup id languages prevailing priorities provider reporting "
+        "effective_start exclusions followup id languages pauses prevailing priorities provider reporting "
         "resolution response scope timezone title updates values version warnings",
         "CreditLadder": "cap form metric minimum name products step tiers title",
         "CreditPolicy": "cap cap_period claim combine form partial_periods quantum rounding rounding_scope",
@@ -103,6 +103,7 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
         "Duration": "calendar_days clock days seconds spelling",
         "Exclusions": "customer_caused force_majeure maintenance others",
         "Followup": "title within",
+        "Pauses": "when",
         "ForceMajeure": "events notify_within",
         "Maintenance": "max max_period notice windows",
         "Matrix": "clock columns metric start start_title targets title",

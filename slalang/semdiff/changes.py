@@ -68,6 +68,7 @@ SECTIONS = (
     "resolution",
     "updates",
     "followup",
+    "pauses",
     "availability",
     "warnings",
     "credits",
@@ -944,6 +945,25 @@ def diff_followup(cx: Context) -> None:
         b.within if b else None,
         dur_words,
         by_duration,
+    )
+
+
+def diff_pauses(cx: Context) -> None:
+    """Pauses stop the ticket clocks: gaining them is looser for the provider."""
+    a, b = cx.old.pauses, cx.new.pauses
+    if a is None and b is None:
+        return
+    if a is not None and b is not None:
+        cx.text("pauses", "pauses.when", T("subject.pauses"), a.when, b.when)
+        return
+    cx.add(
+        "pauses",
+        "pauses",
+        "added" if a is None else "removed",
+        LOOSER if a is None else STRICTER,
+        T("subject.pauses"),
+        None if a is None else tv(a.when),
+        None if b is None else tv(b.when),
     )
 
 
