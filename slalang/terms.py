@@ -127,3 +127,23 @@ def holiday_set_name(code: str) -> str:
 # a published decree is not covered; weekend days inside a holiday break are
 # holidays too. Value: the class of the `holidays` package holding the decrees.
 DECREED_SETS = {"CN": "ChinaStaticHolidays"}
+
+
+# The ticket columns with a meaning of their own (docs/runtime.md): a flag or a
+# clock start (`from NAME`) cannot take one of these names.
+TICKET_COLUMNS = frozenset(
+    {
+        "id",
+        "priority",
+        "opened_at",
+        "first_response_at",
+        "resolved_at",
+        "product",
+        "region",
+        "plan",
+        "updates",
+        "pauses",
+        "exclusion",
+        "followup_at",
+    }
+)

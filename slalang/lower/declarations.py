@@ -15,9 +15,14 @@ from slalang.lower.registry import statement
 from slalang.lower.state import Abort, Lowering, M, names, new
 from slalang.lower.values import subject
 from slalang.source import Span
-from slalang.terms import LANGUAGES, holiday_set_name
+from slalang.terms import LANGUAGES, TICKET_COLUMNS, holiday_set_name
 
-_RESERVED = {"priority": ("clock", "columns"), "calendar": ("any", "off_hours"), "region": ("any", "off_hours")}
+_RESERVED = {
+    "priority": ("clock", "columns", "from"),  # a matrix row cannot start with `from` (the clock-start line)
+    "calendar": ("any", "off_hours"),
+    "region": ("any", "off_hours"),
+    "plan": ("any", "off_hours"),
+}
 
 
 def reserved(lw: Lowering, kind: str, name: ast.Name) -> bool:
@@ -249,7 +254,7 @@ def lower_scope(lw: Lowering, node: ast.Node | None) -> None:
         return
     regions, products, services, plans, flags = [], [], [], [], []
     spans: dict[tuple[str, str], Span] = {}
-    columns: dict[str, Span] = {}  # regions and plans both name matrix columns
+    taken: dict[str, tuple[str, Span]] = {}  # one name, one meaning, across every kind of the scope
     for c in node.nodes():
         name = c.lit(ast.Name)
         key = (c.kind, name.value)
@@ -257,14 +262,28 @@ def lower_scope(lw: Lowering, node: ast.Node | None) -> None:
             lw.duplicate(c.kind, name.value, name.span, spans[key])
             continue
         spans[key] = name.span
-        if c.kind in ("region", "plan") and reserved(lw, "region", name):
+        if c.kind in ("region", "plan") and reserved(lw, c.kind, name):
             continue
-        if c.kind in ("region", "plan", "flag"):
-            other = columns.get(name.value)
-            if other is not None:
-                lw.duplicate(c.kind, name.value, name.span, other)
-                continue
-            columns[name.value] = name.span
+        if c.kind == "flag" and name.value in TICKET_COLUMNS:
+            lw.err(
+                "E0206",
+                M("E0206.reserved", name=name.value, what=T("diag.what.flag")),
+                name.span,
+                M("E0206.column_hint", name=name.value),
+            )
+            lw.flags[name.value] = None  # reported: its rows are not reported again
+            continue
+        other = taken.get(name.value)
+        if other is not None:
+            lw.err(
+                "E0202",
+                M("E0202.taken", name=name.value, what=T(f"diag.what.{c.kind}"), other=T(f"diag.what.{other[0]}")),
+                name.span,
+                M("E0202.taken_hint"),
+                [Label(other[1], M("label.first_declared"))],
+            )
+            continue
+        taken[name.value] = (c.kind, name.span)
         title = lw.guarded(v.text, lw, c.lit(ast.Text))
         if c.kind == "region":
             lw.region_spans[name.value] = name.span
@@ -369,7 +388,7 @@ def calendar(lw: Lowering, node: ast.Node) -> model.Calendar | None:
             M("E0202.region_and_calendar_hint"),
             [Label(lw.region_spans[name.value], M("label.the_region"))],
         )
-    if name.value in lw.plans:
+    if name.value in lw.plans or name.value in lw.flags:
         lw.err(
             "E0202",
             M("E0202.plan_and_calendar", name=name.value),

@@ -17,7 +17,7 @@ from slalang.lower.registry import statement
 from slalang.lower.state import Abort, Lowering, M, names, new
 from slalang.lower.values import subject
 from slalang.source import Span
-from slalang.terms import WEEKDAYS, hhmm
+from slalang.terms import TICKET_COLUMNS, WEEKDAYS, hhmm
 
 REPORT_METRICS = (
     "sla_attainment",
@@ -181,25 +181,6 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
     )
 
 
-# Ticket columns a clock cannot start at: they have another meaning (docs/runtime.md).
-_RESERVED_COLUMNS = frozenset(
-    {
-        "id",
-        "priority",
-        "opened_at",
-        "first_response_at",
-        "resolved_at",
-        "product",
-        "region",
-        "plan",
-        "updates",
-        "pauses",
-        "exclusion",
-        "followup_at",
-    }
-)
-
-
 def clock_start(lw: Lowering, node: ast.Node | None) -> tuple[str | None, model.Text | None]:
     """`from NAME "<what it is>"`: the ticket instant the clock starts at."""
     if node is None:
@@ -208,8 +189,8 @@ def clock_start(lw: Lowering, node: ast.Node | None) -> tuple[str | None, model.
     if name.value == "opened_at":
         lw.err("E0410", M("E0410.default"), lw.head(node), M("E0410.default_hint"))
         raise Abort
-    if name.value in _RESERVED_COLUMNS or name.value in lw.flags:
-        lw.err("E0410", M("E0410.reserved", name=name.value), name.span, M("E0410.reserved_hint", name=name.value))
+    if name.value in TICKET_COLUMNS or name.value in lw.flags:
+        lw.err("E0410", M("E0410.reserved", name=name.value), name.span, M("E0410.reserved_hint"))
         raise Abort
     title = lw.guarded(v.text, lw, node.lit(ast.Text))
     if title is None:
@@ -356,6 +337,12 @@ def _per_region(found: list) -> list[list[model.Calendar]]:
 
 
 def _leaves_out(lw: Lowering, cals: list[model.Calendar], span: Span) -> bool:
+    zones = sorted({cal.timezone or lw.out.get("timezone") or "" for cal in cals})
+    if len(zones) > 1:
+        # Weekly hours in different zones cover different instants: which ones
+        # are in no column depends on the day (DST), so only `off_hours` is safe.
+        lw.err("E0404", M("E0404.zones", zones=names(zones)), span, M("E0404.uncovered_hint"))
+        return True
     covered: dict[int, list[tuple[int, int]]] = {}
     for cal in cals:
         for w in cal.hours:
