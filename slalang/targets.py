@@ -588,7 +588,7 @@ def compare(a: Due, b: Due, domain: Domain) -> str:
         if a.kind == "unknown" or b.kind == "unknown":
             return UNCLEAR
         return LOOSER if a.kind == "none" else STRICTER
-    if a is b or (a.kind != "unknown" and a.key == b.key):
+    if a.kind != "unknown" and (a is b or a.key == b.key):  # the one `_UNKNOWN` is not equal to itself
         return EQUAL
     if a.kind == "unknown" or b.kind == "unknown" or not domain.intervals:
         return UNCLEAR

@@ -87,3 +87,53 @@ def test_the_same_contract_has_no_changes():
     a = compile_text(BASE).contract
     assert a is not None
     assert semdiff.diff(a, a).changes == []
+
+
+def test_reordering_conditional_rows_is_reported():
+    text = BASE.replace(
+        "    S1 when phone 30m 30m 15m\n", "    S1 when phone 30m 30m 15m\n    S1 when vip 15m 15m 5m\n"
+    ).replace(
+        '    flag   phone    "电话报告" | "Reported by phone"\n',
+        '    flag   phone    "电话报告" | "Reported by phone"\n    flag   vip "重要客户" | "VIP"\n',
+    )
+    swapped = text.replace(
+        "    S1 when phone 30m 30m 15m\n    S1 when vip 15m 15m 5m\n",
+        "    S1 when vip 15m 15m 5m\n    S1 when phone 30m 30m 15m\n",
+    )
+    a, b = compile_text(text).contract, compile_text(swapped).contract
+    assert a is not None and b is not None
+    found = {c.path: (c.kind, c.direction) for c in semdiff.diff(a, b).changes}
+    # A ticket with both flags gets the first row that names one of them.
+    assert found == {"response.S1.conditions": ("reordered", "unclear")}
+
+
+RENAMES = {
+    "flag": [("flag   phone    ", "flag   telephone "), ("when phone ", "when telephone ")],
+    "plan": [("plan   standard ", "plan   basic    "), ("standard.", "basic.")],
+}
+
+
+@pytest.mark.parametrize("ns, old", [("flag", "phone"), ("plan", "standard")])
+def test_renaming_a_flag_or_a_plan_is_one_neutral_change(ns, old):
+    renamed = BASE
+    for a, b in RENAMES[ns]:
+        assert a in renamed, a
+        renamed = renamed.replace(a, b)
+    x, y = compile_text(BASE).contract, compile_text(renamed).contract
+    assert x is not None and y is not None
+    changes = semdiff.diff(x, y).changes
+    assert [(c.path, c.kind, c.direction) for c in changes] == [(f"scope.{ns}.{old}", "renamed", "neutral")]
+
+
+def test_a_calendar_day_against_24_hours_is_unclear_where_clocks_change():
+    berlin = BASE.replace('timezone   "Asia/Shanghai"', 'timezone   "Europe/Berlin"')
+    assert _diff_in(berlin, "S1      2d", "S1      48h") == {"resolution.S1.any": "unclear"}
+    # Without DST a calendar day is 24 hours: no change of meaning.
+    assert _diff_in(BASE, "S1      2d", "S1      48h") == {"resolution.S1.any": "neutral"}
+
+
+def _diff_in(base: str, old: str, new: str) -> dict[str, str]:
+    assert old in base, old
+    a, b = compile_text(base).contract, compile_text(base.replace(old, new, 1)).contract
+    assert a is not None and b is not None
+    return {c.path: c.direction for c in semdiff.diff(a, b).changes}

@@ -15,6 +15,7 @@ language later; its direction comes from slalang/semdiff/directions.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -669,15 +670,15 @@ def diff_priority(cx: Context) -> None:
 
 
 def _column_label(contract: m.Contract, col: m.Column) -> Any:
-    if col.kind == "any":
-        return None
-    if col.kind == "off_hours":
-        return T("subject.off_hours")
     if col.plan is not None and col.kind != "plan":
         plan = next((p for p in contract.scope.plans if p.name == col.plan), None)
         window = _column_label(contract, col.model_copy(update={"plan": None}))
         label = tv(plan.title) if plan else Verbatim(col.plan)
         return label if window is None else T("subject.plan_window", plan=label, window=window)
+    if col.kind == "any":
+        return None
+    if col.kind == "off_hours":
+        return T("subject.off_hours")
     if col.kind == "calendar":
         cal = next((c for c in contract.calendars if c.name == col.calendar), None)
         return tv(cal.title).lower_first() if cal else Verbatim(col.name)
@@ -688,10 +689,10 @@ def _column_label(contract: m.Contract, col: m.Column) -> Any:
     return tv(reg.title).lower_first() if reg else Verbatim(col.name)
 
 
-def _cell_subject(prio: str, title: Bilingual, label: Any) -> Msg:
+def _cell_subject(prio: Any, title: Bilingual, label: Any) -> Msg:
     if label is None:
-        return T("subject.cell", priority=Verbatim(prio), title=title.lower_first())
-    return T("subject.cell_in", priority=Verbatim(prio), title=title.lower_first(), column=label)
+        return T("subject.cell", priority=prio, title=title.lower_first())
+    return T("subject.cell_in", priority=prio, title=title.lower_first(), column=label)
 
 
 def _fallback(mx: m.Matrix, rn: Callable[[str, str], str]) -> dict[str, m.Target]:
@@ -729,25 +730,19 @@ def _matrix(cx: Context, metric: str) -> None:
                 f"{metric}.{t.priority}.{t.column}",
                 "added" if gained else "removed",
                 STRICTER if gained else LOOSER,
-                _cell_subject(t.priority, title, _column_label(contract, col)),
+                _cell_subject(_row_label(contract, t), title, _column_label(contract, col)),
                 None if gained else dur_words(t.duration),
                 dur_words(t.duration) if gained else None,
             )
         return
     cx.text(s, f"{metric}.title", T("subject.title"), a.title, b.title)
-    old_cells = {(_row(cx.rn("priority", t.priority), t.when), cx.rn.column(t.column)): t for t in a.targets}
+    old_cells = {
+        (_row(cx.rn("priority", t.priority), cx.rn("flag", t.when) if t.when else None), cx.rn.column(t.column)): t
+        for t in a.targets
+    }
     new_cells = {(_row(t.priority, t.when), t.column): t for t in b.targets}
-    if (a.start, _plain(a.start_title)) != (b.start, _plain(b.start_title)):
-        # Another instant starts the clock: earlier or later depends on the ticket.
-        cx.add(
-            s,
-            f"{metric}.start",
-            "changed",
-            UNCLEAR,
-            T("subject.clock_start"),
-            plain_words(a.start or "opened_at"),
-            plain_words(b.start or "opened_at"),
-        )
+    _clock_start(cx, s, metric, a, b)
+    _condition_order(cx, s, metric, a, b)
     old_name = {cx.rn.column(c.name): c.name for c in a.columns}  # new name → name in the old matrix
     if a.clock != b.clock and cx.rn("calendar", a.clock or "") != (b.clock or ""):
         # The clock changes every business cell it counts: the same duration
@@ -793,9 +788,30 @@ def _matrix(cx: Context, metric: str) -> None:
             c for c in a.columns if cx.rn.column(c.name) == colname
         )
         contract = cx.new if tb is not None else cx.old
-        subject = _cell_subject(prio, title, _column_label(contract, col))
+        either_t = tb or ta
+        assert either_t is not None
+        subject = _cell_subject(_row_label(contract, either_t), title, _column_label(contract, col))
         path = f"{metric}.{prio}.{colname}"
         column = (colname if colname in new_names else None, old_name.get(colname))
+        strict = (ta.strict if ta else False, tb.strict if tb else False)
+        if (ta is None) != (tb is None) and either_t.when is not None:
+            # A conditional row added or removed: its tickets had (or now get) the plain row.
+            plain_key = (either_t.priority, colname)
+            other = (new_cells if ta is not None else old_cells).get(plain_key)
+            if other is not None:
+                old_t, new_t = (other, tb) if tb is not None else (ta, other)
+                assert old_t is not None and new_t is not None
+                direction = _cell_direction(cx, (a, old_t.duration), (b, new_t.duration), column)
+                cx.add(
+                    s,
+                    path,
+                    "added" if tb is not None else "removed",
+                    direction,
+                    subject,
+                    T("value.before_plain", value=_strict_words(old_t)) if tb is not None else _strict_words(old_t),
+                    _strict_words(new_t) if tb is not None else T("value.now_plain", value=_strict_words(new_t)),
+                )
+                continue
         if ta is not None and tb is not None:
             if ta.strict != tb.strict and _plain(ta.duration) == _plain(tb.duration):
                 # `1h` → `<1h`: the due instant itself no longer meets it.
@@ -809,7 +825,7 @@ def _matrix(cx: Context, metric: str) -> None:
                     _strict_words(tb),
                 )
                 continue
-            _cell(cx, s, path, subject, (a, ta.duration), (b, tb.duration), column)
+            _cell(cx, s, path, subject, (a, ta.duration), (b, tb.duration), column, strict=strict)
         elif tb is not None:
             # A new column (or priority): compare with what those tickets got before.
             before = fallback_old.get(prio) if col.kind == "calendar" else None
@@ -823,13 +839,69 @@ def _matrix(cx: Context, metric: str) -> None:
                 column,
                 "added",
                 before,
+                strict=(before.strict if before else False, strict[1]),
             )
         else:
             assert ta is not None
             after = fallback_new.get(prio) if col.kind == "calendar" else None
             _cell(
-                cx, s, path, subject, (a, ta.duration), (b, after.duration if after else None), column, "removed", after
+                cx,
+                s,
+                path,
+                subject,
+                (a, ta.duration),
+                (b, after.duration if after else None),
+                column,
+                "removed",
+                after,
+                strict=(strict[0], after.strict if after else False),
             )
+
+
+def _clock_start(cx: Context, s: str, metric: str, a: m.Matrix, b: m.Matrix) -> None:
+    """`from NAME`: no start line is the opening, the earliest instant a clock
+    can start at (a start before it is a row error), so gaining one is looser."""
+    if a.start == b.start:
+        if a.start_title is not None and b.start_title is not None:
+            cx.text(s, f"{metric}.start.title", T("subject.clock_start"), a.start_title, b.start_title)
+        return
+    direction = UNCLEAR if a.start and b.start else LOOSER if b.start else STRICTER
+    cx.add(
+        s,
+        f"{metric}.start",
+        "changed",
+        direction,
+        T("subject.clock_start"),
+        plain_words(a.start or "opened_at"),
+        plain_words(b.start or "opened_at"),
+    )
+
+
+def _condition_order(cx: Context, s: str, metric: str, a: m.Matrix, b: m.Matrix) -> None:
+    """The first conditional row whose flag a ticket has applies: reordering
+    a priority's conditional rows changes the targets of tickets with both."""
+    for prio in dict.fromkeys(t.priority for t in b.targets):
+        old_prio = next((p for p in dict.fromkeys(t.priority for t in a.targets) if cx.rn("priority", p) == prio), prio)
+        old = [cx.rn("flag", f) for f in a.conditions(old_prio)]
+        new = list(b.conditions(prio))
+        if old != new and sorted(old) == sorted(new):
+            cx.add(
+                s,
+                f"{metric}.{prio}.conditions",
+                "reordered",
+                UNCLEAR,
+                T("subject.condition_order", priority=Verbatim(prio)),
+                list_words(old),
+                list_words(new),
+            )
+
+
+def _row_label(contract: m.Contract, t: m.Target) -> Any:
+    """A row as a reviewer reads it: the priority, and the title of its flag."""
+    if t.when is None:
+        return Verbatim(t.priority)
+    flag = next((f for f in contract.scope.flags if f.name == t.when), None)
+    return T("subject.row_when", priority=Verbatim(t.priority), flag=tv(flag.title) if flag else Verbatim(t.when))
 
 
 def _row(priority: str, when: str | None) -> str:
@@ -841,7 +913,36 @@ def _strict_words(t: m.Target) -> Any:
     return T("value.strict", value=dur_words(t.duration)) if t.strict else dur_words(t.duration)
 
 
-def _cell(cx: Context, s, path, subject, old, new, column, kind="changed", fallback=None) -> None:
+def _has_dst(zone: str) -> bool:
+    from zoneinfo import ZoneInfo
+
+    z = ZoneInfo(zone)
+    return len({dt.datetime(2026, month, 1, tzinfo=z).utcoffset() for month in (1, 7)}) > 1
+
+
+def _cell_direction(cx: Context, old, new, column) -> str:
+    (_, da), (_, db) = old, new
+    if da is None and db is None:
+        return NEUTRAL
+    if da is None:
+        return STRICTER  # a commitment where there was none
+    if db is None:
+        return LOOSER
+    if (
+        da.clock == db.clock == "wall"
+        and da.calendar_days != db.calendar_days
+        and (_has_dst(cx.old.timezone) or _has_dst(cx.new.timezone))
+    ):
+        # `1d` against `24h`: a calendar day is 23 or 25 hours across a DST change.
+        by_size = by_duration(da, db)
+        if by_size == 0:
+            return UNCLEAR
+    return cx.targets.direction(old, new, column)
+
+
+def _cell(
+    cx: Context, s, path, subject, old, new, column, kind="changed", fallback=None, strict=(False, False)
+) -> None:
     (_, da), (_, db) = old, new
     if kind == "changed":
         if da is None and db is None:
@@ -850,15 +951,12 @@ def _cell(cx: Context, s, path, subject, old, new, column, kind="changed", fallb
         # reported on its own, once, rather than once per cell.
         if da is not None and db is not None and _plain(da) == _plain(db):
             return
-    if da is None and db is None:
-        direction = NEUTRAL
-    elif da is None:
-        direction = STRICTER  # a commitment where there was none
-    elif db is None:
-        direction = LOOSER
-    else:
-        direction = cx.targets.direction(old, new, column)
+    direction = _cell_direction(cx, old, new, column)
     old_words, new_words = dur_words(da), dur_words(db)
+    if strict[0] and da is not None:
+        old_words = T("value.strict", value=old_words)
+    if strict[1] and db is not None:
+        new_words = T("value.strict", value=new_words)
     if kind == "added" and fallback is not None:
         old_words = T("value.before_fallback", value=old_words)
     if kind == "removed" and fallback is not None:

@@ -89,20 +89,31 @@ class Targets:
     def __init__(self, old: m.Contract, new: m.Contract) -> None:
         self.old, self.new = old, new
         self._measures: dict[str, Any] = {}
-        self._domains: dict[tuple[str, str, str], Any] = {}
+        self._domains: dict[tuple[str, str, str, str | None], Any] = {}
 
-    def measure(self, which: str) -> Any:
-        if which not in self._measures:
+    def measure(self, which: str, region: str | None = None) -> Any:
+        """A version's calendars compiled; with `region`, each regional
+        calendar stands for that region's variant (a ticket of that region)."""
+        key = f"{which}@{region}" if region else which
+        if key not in self._measures:
             from slalang.targets import TargetMeasure
 
             c = self.old if which == "old" else self.new
-            self._measures[which] = TargetMeasure(c.calendars, c.timezone, c.effective_start, c.effective_end)
-        return self._measures[which]
+            cals = [next((v for v in cal.variants if v.region == region), cal) for cal in c.calendars]
+            self._measures[key] = TargetMeasure(cals, c.timezone, c.effective_start, c.effective_end)
+        return self._measures[key]
 
-    def domain(self, which: str, matrix: m.Matrix, column: str) -> Any:
-        key = (which, matrix.metric, column)
+    def regions(self) -> list[str | None]:
+        """The regions whose tickets see different calendars ([None]: no regional calendar)."""
+        found = sorted(
+            {v.region for c in (self.old, self.new) for cal in c.calendars for v in cal.variants if v.region}
+        )
+        return list(found) or [None]
+
+    def domain(self, which: str, matrix: m.Matrix, column: str, region: str | None = None) -> Any:
+        key = (which, matrix.metric, column, region)
         if key not in self._domains:
-            self._domains[key] = self.measure(which).domain(matrix, column)
+            self._domains[key] = self.measure(which, region).domain(matrix, column)
         return self._domains[key]
 
     def direction(
@@ -123,14 +134,18 @@ class Targets:
         from slalang import targets as tg
 
         new_col, old_col = column
-        if new_col is not None:
-            domain = self.domain("new", mn, new_col)
-        else:
-            domain = self.domain("old", mo, old_col or "")
-        a = self.measure("new").due(dn, mn.clock)
-        b = self.measure("old").due(do, mo.clock)
-        result = tg.compare(a, b, domain)
-        return {tg.STRICTER: STRICTER, tg.LOOSER: LOOSER, tg.EQUAL: NEUTRAL, tg.UNCLEAR: UNCLEAR}[result]
+        found = []
+        # A regional calendar: compared for each region's tickets on its variant.
+        for region in self.regions():
+            if new_col is not None:
+                domain = self.domain("new", mn, new_col, region)
+            else:
+                domain = self.domain("old", mo, old_col or "", region)
+            a = self.measure("new", region).due(dn, mn.clock)
+            b = self.measure("old", region).due(do, mo.clock)
+            result = tg.compare(a, b, domain)
+            found.append({tg.STRICTER: STRICTER, tg.LOOSER: LOOSER, tg.EQUAL: NEUTRAL, tg.UNCLEAR: UNCLEAR}[result])
+        return combine(found)
 
 
 def _elapsed_only(d: m.Duration | None) -> bool:

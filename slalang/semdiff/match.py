@@ -62,8 +62,12 @@ class Renames:
         return self.table.get(namespace, {}).get(name, name)
 
     def column(self, name: str) -> str:
-        """A matrix column names a calendar or a region."""
-        return self("calendar", self("region", name))
+        """A matrix column names a calendar, a region or a plan, or is
+        `PLAN.WINDOW`: each part follows its own renames."""
+        if "." in name:
+            plan, window = name.split(".", 1)
+            return f"{self('plan', plan)}.{self.column(window)}"
+        return self("calendar", self("region", self("plan", name)))
 
     def refs(self, s: str) -> str:
         """`{response.P4.business}` with renamed priorities and columns followed."""
