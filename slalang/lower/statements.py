@@ -101,7 +101,7 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
                 "E0402",
                 M("E0402.twice_when", name=name.value, flag=when) if when else M("E0402.twice", name=name.value),
                 name.span,
-                M("E0402.hint"),
+                M("E0402.hint_when") if when else M("E0402.hint"),
                 [Label(seen[(name.value, when)], M("label.first_given"))],
             )
             ok = False
@@ -266,7 +266,11 @@ def matrix_columns(lw: Lowering, node: ast.Node) -> list[model.Column]:
             groups.setdefault(c.plan or "", []).append(c)
         for group in groups.values():
             # a plain plan column is its plan's `any`
-            window_columns(lw, [c if c.kind != "plan" else c.model_copy(update={"kind": "any"}) for c in group], span)
+            if len(group) > 1 and any(c.kind == "plan" for c in group):
+                plan = group[0].plan
+                lw.err("E0404", M("E0404.plan_alone", plan=plan), span, M("E0404.plan_alone_hint", plan=plan))
+                raise Abort
+            window_columns(lw, group, span, group[0].plan)
         missing = [p for p in lw.plans if p not in groups]
         if missing:
             lw.err(
@@ -284,7 +288,7 @@ def matrix_columns(lw: Lowering, node: ast.Node) -> list[model.Column]:
     return out
 
 
-def window_columns(lw: Lowering, out: list[model.Column], span: Span) -> None:
+def window_columns(lw: Lowering, out: list[model.Column], span: Span, plan: str | None = None) -> None:
     """The rules of one group of columns: `any` alone, `off_hours` last and
     after a calendar column, and no ticket left in no column."""
     kinds = [c.kind for c in out]
@@ -298,15 +302,15 @@ def window_columns(lw: Lowering, out: list[model.Column], span: Span) -> None:
         if "calendar" not in kinds:
             lw.err("E0404", M("E0404.off_hours_alone"), span, M("E0404.off_hours_alone_hint"))
             raise Abort
-    _every_ticket_has_a_column(lw, out, span)
+    _every_ticket_has_a_column(lw, out, span, plan)
 
 
-def _every_ticket_has_a_column(lw: Lowering, columns: list[model.Column], span: Span) -> None:
+def _every_ticket_has_a_column(lw: Lowering, columns: list[model.Column], span: Span, plan: str | None = None) -> None:
     """Columns that leave some tickets in no column are an error: a ticket
     opened outside every calendar column (with no `off_hours`), or of a
     region no column names."""
     kinds = {c.kind for c in columns}
-    if kinds & {"any", "off_hours"}:
+    if kinds & {"any", "off_hours", "plan"}:
         return
     if kinds == {"region"}:
         listed = {c.name for c in columns}
@@ -325,7 +329,7 @@ def _every_ticket_has_a_column(lw: Lowering, columns: list[model.Column], span: 
         return  # a calendar with an error is reported already
     # A regional calendar leaves a ticket out if any region's variant does.
     for cals in _per_region(found):
-        if _leaves_out(lw, cals, span):
+        if _leaves_out(lw, cals, span, plan):
             raise Abort
 
 
@@ -336,12 +340,13 @@ def _per_region(found: list) -> list[list[model.Calendar]]:
     return [[next((v for v in cal.variants if v.region == r), cal) for cal in found] for r in regions]
 
 
-def _leaves_out(lw: Lowering, cals: list[model.Calendar], span: Span) -> bool:
+def _leaves_out(lw: Lowering, cals: list[model.Calendar], span: Span, plan: str | None = None) -> bool:
+    hint = M("E0404.uncovered_plan_hint", plan=plan) if plan else M("E0404.uncovered_hint")
     zones = sorted({cal.timezone or lw.out.get("timezone") or "" for cal in cals})
     if len(zones) > 1:
         # Weekly hours in different zones cover different instants: which ones
         # are in no column depends on the day (DST), so only `off_hours` is safe.
-        lw.err("E0404", M("E0404.zones", zones=names(zones)), span, M("E0404.uncovered_hint"))
+        lw.err("E0404", M("E0404.zones", zones=names(zones)), span, hint)
         return True
     covered: dict[int, list[tuple[int, int]]] = {}
     for cal in cals:
@@ -355,11 +360,11 @@ def _leaves_out(lw: Lowering, cals: list[model.Calendar], span: Span) -> bool:
             t = max(t, b)
         if t < 24 * 60:
             at = M("E0404.at", day=T(f"diag.weekday.{WEEKDAYS[day]}"), time=hhmm(t))
-            lw.err("E0404", M("E0404.uncovered", example=at), span, M("E0404.uncovered_hint"))
+            lw.err("E0404", M("E0404.uncovered", example=at), span, hint)
             return True
     # Round the clock every day, but a holiday of every calendar is in none of them.
     if all(cal.holiday_sets or cal.extra_holidays or cal.schedules for cal in cals):
-        lw.err("E0404", M("E0404.uncovered_holidays"), span, M("E0404.uncovered_hint"))
+        lw.err("E0404", M("E0404.uncovered_holidays"), span, hint)
         return True
     return False
 
@@ -449,6 +454,9 @@ def lower_updates(lw: Lowering, node: ast.Node | None) -> None:
                 failed = True
                 continue
             rules.append(new(model.UpdateRule, priority=name.value, every=every, column=col.name, span=lw.span(r.span)))
+    if not rules and not failed:
+        lw.err("E0412", M("E0412.no_rules"), lw.head(node), M("E0412.no_rules_hint"))
+        failed = True
     if title is None or failed:
         lw.failed.add("updates")
         return
