@@ -252,7 +252,7 @@ def test_dates_money_percent_spans(words):
 
 def test_chinese_spacing_where_latin_meets_han(words):
     zh, en = words
-    assert zh.say("updates.rule", priority="P0", every=zh.every(dur("30m"))) == "P0 级每 30 分钟一次"
+    assert zh.say("updates.rule", priority="P0", every=zh.every(dur("30m"))) == "P0 级至少每 30 分钟一次"
     assert zh.say("updates.followup", title="回访", within=dur("1h")).startswith(
         "回访："
     ) and "在 1 小时内回访" in zh.say("updates.followup", title="回访", within=dur("1h"))
@@ -261,7 +261,7 @@ def test_chinese_spacing_where_latin_meets_han(words):
         "declaration.intro", provider="甲", customer="乙", start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31)
     )
     # English is left alone
-    assert en.say("updates.rule", priority="P0", every="every hour") == "every hour for P0"
+    assert en.say("updates.rule", priority="P0", every="every hour") == "at least every hour for P0"
 
 
 def test_catalogues_have_the_same_messages():

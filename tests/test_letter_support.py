@@ -108,8 +108,8 @@ def test_plans_are_listed_in_scope_and_plan_columns_go_by_plan():
     # headers
     assert "\n标准版\n" in zh and "\n高级版\n" in zh
     assert "\nStandard plan\n" in en and "\nPremium plan\n" in en
-    assert "适用的列按提出服务请求的客户所订购的服务版本确定。" in zh
-    assert "The column is chosen by the plan of the customer making the request." in en
+    assert "适用的列按该服务请求所适用的服务版本确定。" in zh
+    assert "The column is determined by the plan under which the request is made." in en
     # A plan is never described as a region.
     for word in REGION_WORDS:
         assert word not in zh and word not in en, word
@@ -134,18 +134,20 @@ def test_plan_by_window_columns_say_plan_then_time():
     assert "\n标准版（工作时间）\n" in zh and "\n标准版（非服务时间）\n" in zh and "\n高级版（任何时间）\n" in zh
     assert "\nStandard plan (Business hours)\n" in en and "\nPremium plan (at any time)\n" in en
     assert (
-        "适用的列按提出服务请求的客户所订购的服务版本及服务请求提交的时间确定："
-        "标准版客户提出的服务请求，提交时处于“工作时间”内的，适用“标准版（工作时间）”列，"
+        "适用的列按该服务请求所适用的服务版本及服务请求提交的时间确定："
+        "就标准版服务提出的服务请求，提交时处于“工作时间”内的，适用“标准版（工作时间）”列，"
         "处于上述服务时间以外的，适用“标准版（非服务时间）”列；"
-        "高级版客户提出的服务请求，适用“高级版（任何时间）”列。"
+        "就高级版服务提出的服务请求，适用“高级版（任何时间）”列。"
     ) in zh
     assert (
-        "The column is chosen by the plan of the customer making the request and by the time at which the request"
-        " is submitted: requests from customers on the Standard plan fall in the column “Standard plan (Business"
+        "The column is determined by the plan under which the request is made and by the time at which the request"
+        " is submitted: a request under the Standard plan falls in the column “Standard plan (Business"
         " hours)” when submitted within “Business hours” and in the column “Standard plan (outside service hours)”"
-        " when submitted outside them; requests from customers on the Premium plan fall in the column “Premium plan"
+        " when submitted outside them; a request under the Premium plan falls in the column “Premium plan"
         " (at any time)”."
     ) in en
+    # Never "customers on" a plan: the plan is the request's.
+    assert "客户所订购" not in zh and "customers on" not in en
     for word in REGION_WORDS:
         assert word not in zh and word not in en, word
 
@@ -251,8 +253,21 @@ def test_a_table_measured_from_its_own_start_says_so_for_that_table_only():
 """,
         )
     )
-    assert "除表下另有说明外，时限自客户提交服务请求时起算。" in zh
-    assert "Every limit runs from the moment the Customer submits the request, unless its table states otherwise." in en
+    assert "除下文就某一时限表另有约定外，时限自客户提交服务请求时起算。" in zh
+    assert (
+        "Unless otherwise stated for a particular table below, each limit runs from the time the Customer submits"
+        " the request."
+    ) in en
+    # The table with its own start is not defined "from the Customer's request" (item 2) …
+    assert "处置完成时限，指自本表规定的起算时刻至服务恢复或问题解决所允许的最长时间。" in zh
+    assert (
+        "The resolution limit is the longest time allowed from the time stated for this table until the service"
+        " is restored or the problem is solved."
+    ) in en
+    assert "处置完成时限，指自客户提交服务请求" not in zh and "resolution limit is the longest time from" not in en
+    # … while the response table, measured from submission, still is.
+    assert "首次响应时限，指自客户提交服务请求至服务方工程师确认受理并开始处置的最长时间。" in zh
+    assert "The first response limit is the longest time from the Customer’s request until" in en
     assert (
         "本表时限自服务方确定严重级别之时起算，而非自客户提交服务请求时起算。在此之前已处置完成的，视为在时限内。"
     ) in zh
@@ -286,13 +301,24 @@ def test_strict_cells_say_less_than_and_plain_cells_do_not():
     )
     assert "\n少于 15 分钟\n" in zh and "\n少于 4 个工作小时\n" in zh
     assert "\nless than 15 minutes\n" in en and "\nless than 4 business hours\n" in en
-    assert "\n30 分钟\n" in zh and "\n30 minutes\n" in en  # plain: no "less than"
+    # Plain cells of a table with strict cells read "within" (item 15).
+    assert "\n30 分钟内\n" in zh and "\nwithin 30 minutes\n" in en
+    assert "\n1 个工作日内\n" in zh and "\nwithin 1 business day\n" in en
     assert "少于 30" not in zh and "less than 30" not in en
-    assert "以“少于”表示的时限，须在该时长届满之前完成方为达标；其他时限在届满之时完成亦为达标。" in zh
     assert (
-        "A limit stated as “less than” a time is met only before that time has fully elapsed;"
-        " any other limit is also met at the moment it elapses."
+        "以“少于”表示的时限，须在该时长届满之前完成方为达标；于届满之时作出首次响应的，视为未达标。"
+        "其他时限在届满之时完成亦为达标。"
+    ) in zh
+    assert (
+        "A limit stated as “less than” a time is met only before that time has fully elapsed: a first response"
+        " at the very moment it elapses misses the limit. Any other limit is also met at the moment it elapses."
     ) in en
+    # No ladder: no word on credits (item 5).
+    assert "计算单位" not in zh and "started step" not in en
+    # A table with strict cells allows a time, not "the longest time" (item 4).
+    assert "首次响应时限，指自客户提交服务请求至服务方工程师确认受理并开始处置所允许的时间。" in zh
+    assert "The first response limit is the time allowed from the Customer’s request until" in en
+    assert "最长时间" not in zh and "longest time" not in en
     assert "<15m" not in zh + en and "&lt;15m" not in zh + en
 
 
@@ -313,6 +339,10 @@ def test_without_strict_cells_no_strict_note():
         )
     )
     assert "少于" not in zh and "less than" not in en
+    # Without strict cells, plain cells stay bare and the definition says "the longest time".
+    assert "\n30 分钟\n" in zh and "\n30 minutes\n" in en
+    assert "分钟内" not in zh and "within 30" not in en
+    assert "的最长时间" in zh and "the longest time" in en
 
 
 # ------------------------------------------------------------------ calendar days
@@ -330,13 +360,17 @@ def test_calendar_days_are_said_as_such_with_the_same_time_of_day():
 """,
         )
     )
-    assert "\n1 个自然日\n" in zh and "\n4 个自然日 12 小时\n" in zh
+    assert "\n1 个自然日\n" in zh and "\n4 个自然日又 12 小时\n" in zh
     assert "\n1 calendar day\n" in en and "\n4 calendar days and 12 hours\n" in en
-    assert "以自然日表示的时限，于相应日数后的同一时刻届满；同时列有小时、分钟的，再加计相应时长。" in zh
+    # Asia/Shanghai has no summer time: the zone is named, no word on clock changes (item 17).
     assert (
-        "A limit stated in calendar days ends at the same time of day that number of days later;"
-        " any hours or minutes stated with them are then added."
+        "以“N 个自然日”表示的时限，于起算后第 N 日的同一时刻（北京时间）届满。同时列有小时、分钟的，再连续加计相应时长。"
+    ) in zh
+    assert (
+        "A limit of N calendar days ends on the N-th day after it starts, at the same time of day (China Time)."
+        " Any hours or minutes stated with the days are then added as elapsed time."
     ) in en
+    assert "夏令时" not in zh and "clocks" not in en
 
 
 def test_whole_calendar_days_need_no_word_on_hours():
@@ -353,9 +387,11 @@ def test_whole_calendar_days_need_no_word_on_hours():
 """,
         )
     )
-    assert "以自然日表示的时限，于相应日数后的同一时刻届满。" in zh
-    assert "A limit stated in calendar days ends at the same time of day that number of days later." in en
-    assert "再加计" not in zh and "then added" not in en
+    assert "以“N 个自然日”表示的时限，于起算后第 N 日的同一时刻（北京时间）届满。" in zh
+    assert (
+        "A limit of N calendar days ends on the N-th day after it starts, at the same time of day (China Time)." in en
+    )
+    assert "再连续加计" not in zh and "then added" not in en
 
 
 # ------------------------------------------------------------------ regional calendars
@@ -389,20 +425,29 @@ def test_a_regional_calendar_gives_each_region_its_hours_zone_and_holidays():
 """,
         )
     )
-    assert "支持时间（北美地区）：北美东部时间（America/New_York）周一至周五 08:00–18:00；美国法定节假日不计入。" in zh
     assert (
-        "Support hours (North America): Eastern Time (America/New_York), Monday to Friday, 08:00–18:00;"
-        " excluding the public holidays of the United States."
+        "支持时间（北美地区）：美国东部时间（America/New_York；冬令时为 UTC−5，夏令时为 UTC−4）周一至周五 08:00–18:00；"
+        "美国联邦法定节假日（含补休日）不计入。"
+    ) in zh
+    assert (
+        "Support hours (North America): US Eastern Time (America/New_York: UTC−5, or UTC−4 while daylight saving"
+        " time applies), Monday to Friday, 08:00–18:00; excluding United States federal public holidays"
+        " (including the days on which they are observed)."
     ) in en
-    assert "支持时间（欧洲、中东及非洲地区）：英国时间（Europe/London）周一至周五 09:00–17:30" in zh
-    assert "of the United Kingdom (GB-ENG)" in en
+    assert (
+        "支持时间（欧洲、中东及非洲地区）：英国时间（Europe/London；冬令时为 UTC，夏令时为 UTC+1）周一至周五 09:00–17:30；"
+        "英格兰法定假日不计入。"
+    ) in zh
+    assert "UK time (Europe/London: UTC, or UTC+1 while summer time applies)" in en
+    assert "excluding bank holidays in England." in en
     # Every variant states its zone, the contract's own included.
     assert "支持时间（亚太地区）：北京时间（Asia/Shanghai）周一至周五 09:00–18:00；中国法定节假日不计入" in zh
-    assert "“支持时间”按地域分别规定：每一服务请求适用所涉客户所在地域的服务时间。" in zh
+    assert "“支持时间”按地域分别规定：每一服务请求适用该服务请求所属地域的服务时间。" in zh
     assert (
         "The service hours “Support hours” are set by region: each request is subject to those of the region"
-        " of the Customer concerned."
+        " to which the request belongs."
     ) in en
+    assert "所涉客户" not in zh and "Customer concerned" not in en
     # The contract's time zone is not that of every service hour: said.
     assert "本承诺书所称时间均为北京时间（Asia/Shanghai），但注明其他时区的服务时间除外。" in zh
     assert (
@@ -433,8 +478,15 @@ def test_a_calendar_in_its_own_time_zone_states_it():
 """,
         )
     )
-    assert "柏林办公时间：中欧时间（Europe/Berlin）周一至周五 09:00–17:00；德国（DE-BY）法定节假日不计入。" in zh
-    assert "Berlin office hours: Central European Time (Europe/Berlin), Monday to Friday, 09:00–17:00;" in en
+    assert (
+        "柏林办公时间：德国时间（Europe/Berlin；冬令时为 UTC+1，夏令时为 UTC+2）周一至周五 09:00–17:00；"
+        "德国巴伐利亚州法定节假日不计入。"
+    ) in zh
+    assert (
+        "Berlin office hours: German time (Europe/Berlin: UTC+1, or UTC+2 while summer time applies), Monday to"
+        " Friday, 09:00–17:00; excluding the public holidays of the Free State of Bavaria (Germany)."
+    ) in en
+    assert "中欧时间" not in zh and "Central European" not in en
     assert "但注明其他时区的服务时间除外" in zh and "except service hours stated in another time zone" in en
 
 
@@ -492,14 +544,17 @@ def test_updates_by_column_are_a_table_with_business_time_named():
         "Progress updates: until a request is resolved, the Provider reports progress to the Customer"
         " at the intervals in the table below."
     ) in en
-    assert "\n每 30 分钟一次\n" in zh and "\n每小时一次\n" in zh and "\n每 2 个工作小时一次\n" in zh
-    assert "\nevery 30 minutes\n" in en and "\nevery hour\n" in en and "\nevery 2 business hours\n" in en
+    assert "\n至少每 30 分钟一次\n" in zh and "\n至少每小时一次\n" in zh and "\n至少每 2 个工作小时一次\n" in zh
+    assert "\nat least every 30 minutes\n" in en and "\nat least every hour\n" in en
+    assert "\nat least every 2 business hours\n" in en
     assert "以工作小时、工作日表示的通报间隔仅在“工作时间”内计时。" in zh
     assert "Update intervals stated in business hours or business days run only during “Business hours”." in en
     assert "表中“—”表示该情形不作通报频率承诺。" in zh
     assert "A dash (—) means that no update interval is committed." in en
-    # The columns are chosen as for the response: at submission.
+    # The columns are chosen as for the response: at submission, once (item 6).
     assert zh.count("适用的列按服务请求提交的时间确定") == 2
+    assert "该列一经确定，在服务请求处置完成前不再变更。" in zh
+    assert "Once determined, the column does not change until the request is resolved." in en
 
 
 def test_updates_by_plan_column():
@@ -523,10 +578,10 @@ def test_updates_by_plan_column():
 """,
         )
     )
-    assert "\n每 2 小时一次\n" in zh and "\n每个自然日一次\n" in zh
-    assert "\nevery 2 hours\n" in en and "\nevery calendar day\n" in en
-    assert "以自然日表示的期限，于相应日数后的同一时刻届满。" in zh
-    assert "A time stated in calendar days ends at the same time of day that number of days later." in en
+    assert "\n至少每 2 小时一次\n" in zh and "\n至少每个自然日一次\n" in zh
+    assert "\nat least every 2 hours\n" in en and "\nat least every calendar day\n" in en
+    assert "以“N 个自然日”表示的期限，于起算后第 N 日的同一时刻（北京时间）届满。" in zh
+    assert "A time of N calendar days ends on the N-th day after it starts, at the same time of day (China Time)." in en
     for word in REGION_WORDS:
         assert word not in zh and word not in en, word
 
@@ -547,12 +602,12 @@ def test_updates_in_the_old_form_read_as_before():
         )
     )
     assert (
-        "进度通报：服务请求处置完成前，服务方按下列频率向客户通报处置进度：P1 级每 30 分钟一次、P2 级每 2 小时一次。"
-        in zh
-    )
+        "进度通报：服务请求处置完成前，服务方按下列频率向客户通报处置进度："
+        "P1 级至少每 30 分钟一次、P2 级至少每 2 小时一次。"
+    ) in zh
     assert (
         "Progress updates: until a request is resolved, the Provider reports progress to the Customer"
-        " every 30 minutes for P1 and every 2 hours for P2."
+        " at least every 30 minutes for P1 and at least every 2 hours for P2."
     ) in en
 
 
@@ -632,3 +687,288 @@ def test_a_clause_quoting_a_calendar_day_target_says_calendar_days():
     )
     assert "P1 级故障在 1 个自然日内修复。" in zh
     assert "P1 faults are repaired within 1 calendar day." in en
+
+
+# ------------------------------------------------------------------ legal review (letter11b)
+SERVICE = '  scope { service support "技术支持" | "Technical support" }\n'
+
+STRICT_RESPONSE = """
+  response "首次响应" | "First response" {
+    clock   office
+    columns any
+    P1      <1h
+    P2      4bh
+  }
+"""
+
+
+def test_strict_note_says_a_started_ladder_owes_one_step_at_the_very_moment():
+    # Item 5: the engine owes ⌈0/S⌉ or 1 = one step for a strict limit missed at its due instant.
+    zh, en = texts(
+        contract(
+            SERVICE,
+            OFFICE,
+            PRIORITIES,
+            STRICT_RESPONSE,
+            """
+  credit late "响应超时补偿" | "Late response credit" on response {
+    per started 30m late: 300.00 CNY
+  }
+  credits { rounding half_up to 0.01 per line }
+""",
+        )
+    )
+    assert (
+        "以“少于”表示的时限，须在该时长届满之前完成方为达标；于届满之时作出首次响应的，视为未达标，"
+        "在按“不足……的按……计”计算补偿时，按延迟一个计算单位计。其他时限在届满之时完成亦为达标。"
+    ) in zh
+    assert (
+        "a first response at the very moment it elapses misses the limit, and counts as one started step of delay"
+        " for a credit stated per period of delay or part thereof. Any other limit is also met at the moment it"
+        " elapses."
+    ) in en
+    # Item 15: the plain cell of the strict table reads "within".
+    assert "\n4 个工作小时内\n" in zh and "\nwithin 4 business hours\n" in en
+
+
+def test_strict_note_says_no_step_for_a_full_ladder_or_another_metrics_ladder():
+    zh, en = texts(
+        contract(
+            SERVICE,
+            OFFICE,
+            PRIORITIES,
+            STRICT_RESPONSE,
+            """
+  resolution "解决" | "Resolution" {
+    columns any
+    P1      8h
+    P2      3d
+  }
+  credit slow "响应超时补偿" | "Late response credit" on response {
+    per full 1h late: 300.00 CNY
+  }
+  credit late "解决超时补偿" | "Late resolution credit" on resolution {
+    per started 1h late: 300.00 CNY
+  }
+  credits { rounding half_up to 0.01 per line }
+""",
+        )
+    )
+    assert "于届满之时作出首次响应的，视为未达标。其他时限" in zh
+    assert "a first response at the very moment it elapses misses the limit. Any other limit" in en
+    assert "计算单位" not in zh and "started step" not in en
+
+
+def test_delay_for_step_credits_is_counted_in_elapsed_time():
+    # Item 10: late = event − due in wall seconds, whatever the target's clock.
+    zh, en = texts(
+        contract(
+            SERVICE,
+            OFFICE,
+            PRIORITIES,
+            RESPONSE,
+            """
+  credit late "响应超时补偿" | "Late response credit" on response {
+    per started 30m late: 300.00 CNY
+  }
+  credits { rounding half_up to 0.01 per line }
+""",
+        )
+    )
+    assert zh.count("延迟时长自承诺时限届满时起按自然时间连续计算，非工作时间及节假日一并计入。") == 1
+    assert (
+        en.count(
+            "Delay is counted continuously from the end of the limit, including time outside business hours and holidays."
+        )
+        == 1
+    )
+    # Without a step ladder there is no delay to count.
+    zh, en = texts(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE))
+    assert "延迟时长自" not in zh and "Delay is counted" not in en
+
+
+UPDATES_OLD = """
+  updates "进度通报" | "Progress updates" {
+    P1 every 30m
+  }
+"""
+
+
+def test_updates_say_when_the_cadence_runs_and_the_heading_promises_no_followup():
+    # Item 6: from the first response to resolution, each update within the interval after the
+    # previous one (the next after a miss: the missed deadline plus the interval).
+    zh, en = texts(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE, UPDATES_OLD))
+    assert (
+        "进度通报自服务方首次响应时起，至服务请求处置完成时止：每次通报须于前一次通报后（第一次通报须于首次响应后）"
+        "所列间隔内作出；某次通报未按时作出的，下一次通报须于该次通报应作出之时后所列间隔内作出。"
+    ) in zh
+    assert (
+        "Progress updates run from the Provider’s first response until the request is resolved: each update is due"
+        " no later than the stated interval after the previous update (the first, after the first response); where"
+        " an update is not made when due, the next one is due no later than the stated interval after the time at"
+        " which the missed one was due."
+    ) in en
+    assert "、进度通报\n" in zh and ". Progress Updates\n" in en
+    assert "回访" not in zh and "Follow-up" not in en
+    # With a follow-up, the heading names both.
+    followup = '  followup "满意度回访" | "Satisfaction follow-up" within 1h after resolution\n'
+    zh, en = texts(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE, UPDATES_OLD, followup))
+    assert "、进度通报与回访\n" in zh and ". Progress Updates and Follow-up\n" in en
+    # A follow-up alone.
+    zh, en = texts(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE, followup))
+    assert "、回访\n" in zh and ". Follow-up\n" in en
+    assert "进度通报" not in zh and "Progress" not in en
+
+
+def test_holiday_sets_are_named_as_themselves():
+    # Item 7: the holidays package's GB subdivisions are ENG, NIR, SCT, WLS: `gb-eng` is England alone.
+    import holidays
+
+    assert "ENG" in holidays.UK.subdivisions and "WLS" in holidays.UK.subdivisions
+    from slalang.letter.wording import Wording
+
+    zh, en = Wording("zh"), Wording("en")
+    assert zh.holiday_set("gb-eng") == "英格兰法定假日" and en.holiday_set("gb-eng") == "bank holidays in England"
+    assert zh.holiday_set("us-ca") == "美国加利福尼亚州法定节假日"
+    assert en.holiday_set("us-ca") == "the public holidays of the State of California (United States)"
+    assert zh.holiday_set("de-by") == "德国巴伐利亚州法定节假日"
+    assert en.holiday_set("de-by") == "the public holidays of the Free State of Bavaria (Germany)"
+    assert zh.holiday_set("us") == "美国联邦法定节假日（含补休日）"
+    assert (
+        en.holiday_set("us") == "United States federal public holidays (including the days on which they are observed)"
+    )
+    assert zh.holiday_set("cn") == "中国法定节假日" and en.holiday_set("cn") == "the public holidays of China"
+    # A subdivision without a name of ours: the package's English name, else the code.
+    assert en.holiday_set("de-he") == "the public holidays of Hessen (Germany)"
+    assert zh.holiday_set("de-he") == "德国（DE-HE）法定节假日"
+
+
+def test_the_days_each_holiday_set_takes_off_are_listed_for_the_term():
+    # Item 7: the dates the rule file uses (origin = the set), within the term, by year.
+    from slalang import holidaysets
+
+    zh, en = texts(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE))
+    assert (
+        "“工作时间”不计入的中国法定节假日为：2026年1月1日至3日、2月15日至23日、4月4日至6日、5月1日至5日、"
+        "6月19日至21日、9月25日至27日、10月1日至7日；2026年调休上班日为1月4日、2月14日、2月28日、5月9日、"
+        "9月20日、10月10日。"
+    ) in zh
+    assert (
+        "Dates of the public holidays of China excluded from “Business hours”: 2026: 1–3 Jan, 15–23 Feb, 4–6 Apr,"
+        " 1–5 May, 19–21 Jun, 25–27 Sept, 1–7 Oct; official make-up working days in 2026: 4 Jan, 14 Feb, 28 Feb,"
+        " 9 May, 20 Sept, 10 Oct."
+    ) in en
+    # Exactly the rule file's days of the set in the term.
+    result = compile_text(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE), "support-test.sla")
+    assert result.contract is not None
+    cal = result.contract.calendar("office")
+    days = holidaysets.calendar_days(cal, range(2026, 2027))
+    assert {d for d, x in days.holidays.items() if x.origin == "cn"} >= {
+        d for d in days.holidays if d.month == 10 and d.day <= 7
+    }
+    assert "2027" not in zh.split("不计入的中国法定节假日为")[1].split("\n")[0]
+
+
+def test_regional_holiday_dates_and_clock_name_the_requests_region():
+    # Items 7 and 8.
+    zh, en = texts(
+        contract(
+            REGIONAL,
+            PRIORITIES,
+            """
+  response "首次响应" | "First response" {
+    clock   support
+    columns support, off_hours
+    P1      30m      1h
+    P2      2bh      4bh
+  }
+""",
+        )
+    )
+    assert "“支持时间（欧洲、中东及非洲地区）”不计入的英格兰法定假日为：2026年1月1日、4月3日、4月6日、5月4日" in zh
+    assert (
+        "Dates of bank holidays in England excluded from “Support hours (Europe, the Middle East and Africa)”: 2026: 1 Jan, 3 Apr, 6 Apr, 4 May"
+        in en
+    )
+    assert (
+        "Dates of United States federal public holidays (including the days on which they are observed) excluded from “Support hours (North America)”: 2026: 1 Jan, 19 Jan,"
+        in en
+    )
+    assert "以工作小时、工作日表示的时限仅在该服务请求所属地域的“支持时间”内计时；其他时限按自然时间连续计时。" in zh
+    assert (
+        "Limits stated in business hours or business days run only during the “Support hours” of the region to"
+        " which the request belongs; all other limits run continuously."
+    ) in en
+    assert "提交时处于该服务请求所属地域的某一服务时间内的，适用该列" in zh
+    assert (
+        "a request submitted within a set of service hours of the region to which it belongs falls in that column" in en
+    )
+
+
+DST_HEAD = HEAD.replace('timezone   "Asia/Shanghai"', 'timezone   "Europe/Berlin"')
+
+
+def test_a_contract_zone_with_summer_time_states_both_offsets_and_the_calendar_day_rule():
+    # Items 13 and 17.
+    html = letter_html(
+        DST_HEAD
+        + SERVICE
+        + PRIORITIES
+        + """
+  resolution "现场修复" | "On-site repair" {
+    columns any
+    P1      1d
+    P2      4d12h
+  }
+}
+"""
+    )
+    zh, en = said(html, "zh"), said(html, "en")
+    assert "本承诺书所称时间均为德国时间（Europe/Berlin；冬令时为 UTC+1，夏令时为 UTC+2）。" in zh
+    assert (
+        "All times in this letter are in German time (Europe/Berlin: UTC+1, or UTC+2 while summer time applies)." in en
+    )
+    assert (
+        "以“N 个自然日”表示的时限，于起算后第 N 日的同一时刻（德国时间）届满，其间夏令时调整不影响届满时刻；"
+        "该时刻因夏令时调整而不存在的，顺延至调整后的对应时刻，出现两次的，以先出现者为准。"
+        "同时列有小时、分钟的，再连续加计相应时长。"
+    ) in zh
+    assert (
+        "A limit of N calendar days ends on the N-th day after it starts, at the same time of day (German time);"
+        " a change of the clocks in between does not move that time. Where that time does not exist on that day"
+        " because the clocks go forward, the limit ends at the corresponding time after the change; where it occurs"
+        " twice, at its first occurrence. Any hours or minutes stated with the days are then added as elapsed time."
+    ) in en
+
+
+def test_zone_offsets_come_from_zoneinfo_for_the_term():
+    import datetime as dt
+
+    from slalang.letter.wording import zone_offsets
+
+    start, end = dt.date(2026, 1, 1), dt.date(2026, 12, 31)
+    assert zone_offsets("Asia/Shanghai", start, end) is None
+    assert zone_offsets("America/New_York", start, end) == (dt.timedelta(hours=-5), dt.timedelta(hours=-4))
+    # A term inside the winter has one offset: no summer time to speak of.
+    assert zone_offsets("Europe/Berlin", dt.date(2026, 11, 1), dt.date(2027, 2, 28)) is None
+
+
+PAUSES = '  pauses "服务方等待客户提供信息的期间" | "periods in which the Provider is waiting for information from the Customer"\n'
+
+
+def test_stated_pauses_stop_the_limits_and_update_intervals():
+    # `pauses "…"` (docs/language.md: the letter states it): the engine pushes each due time by the
+    # pause; a pause that begins after the due time changes nothing (the delay runs on).
+    zh, en = texts(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE, UPDATES_OLD, PAUSES))
+    assert (
+        "服务方等待客户提供信息的期间，不计入首次响应时限和进度通报间隔：该期间内停止计时，该期间结束后继续计时；"
+        "时限届满后开始的此类期间，不影响延迟时长的计算。"
+    ) in zh
+    assert (
+        "Periods in which the Provider is waiting for information from the Customer do not count towards the first"
+        " response limit and the update intervals: these stop running during such a period and resume when it"
+        " ends; such a period that begins after a limit has expired does not interrupt the delay."
+    ) in en
+    # Without a `pauses` statement the engine deducts no pause: the letter says nothing of one.
+    zh, en = texts(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE, UPDATES_OLD))
+    assert "停止计时" not in zh and "stop running" not in en

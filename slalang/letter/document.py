@@ -24,7 +24,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from slalang.letter.wording import MAKEUP_DAY_SETS, Wording, calendar_days
+from slalang.letter.wording import MAKEUP_DAY_SETS, Wording, calendar_days, zone_offsets
 from slalang.model import (
     Amount,
     AvailabilityTarget,
@@ -288,8 +288,12 @@ class Composer:
             s.blocks.append(Para(self.say("declaration.contact", contact=c.provider.contact)))
         # Service hours in a time zone of their own say it (hours section).
         key = "declaration.timezone_own" if self.own_zones() else "declaration.timezone"
-        s.blocks.append(Para(self.each(lambda w: w.say(key, zone=w.timezone(c.timezone), iana=c.timezone))))
+        s.blocks.append(Para(self.each(lambda w: w.say(key, zone=self.zone(w, c.timezone)))))
         return s
+
+    def zone(self, w: Wording, iana: str) -> str:
+        """A time zone with its UTC offsets when it has summer time in the term."""
+        return w.zone(iana, self.c.effective_start, self.c.effective_end)
 
     def zone_of(self, cal: Calendar) -> str | None:
         """The time zone a calendar's hours are stated in, when the letter
@@ -383,12 +387,12 @@ class Composer:
             def describe(w: Wording, cal=cal, no_holidays=no_holidays, zone=zone, region=region) -> str:
                 hours = w.weekly(cal.hours)
                 if zone is not None:
-                    hours = w.say("hours.zone", zone=w.timezone(zone), iana=zone, hours=hours)
+                    hours = w.say("hours.zone", zone=self.zone(w, zone), hours=hours)
                 parts = [hours]
                 if no_holidays:
                     parts.append(w.say("hours.no_holidays"))
                 for code in cal.holiday_sets:
-                    parts.append(w.say("hours.holidays", country=w.country(code)))
+                    parts.append(w.say("hours.holidays", set=w.holiday_set(code)))
                     if code in MAKEUP_DAY_SETS:
                         parts.append(w.say("hours.makeup"))
                 # A year the contract supplies: its notice and every date, as signed.
@@ -417,7 +421,59 @@ class Composer:
         s.blocks.append(Items(items))
         for title in regional:
             s.blocks.append(Para(self.say("hours.by_region", title=title)))
+        s.blocks.extend(self.holiday_dates())
         return s
+
+    def holiday_dates(self) -> list[Block]:
+        """The days each holiday set takes off a calendar during the term, as
+        the rule file has them (`holidaysets.calendar_days`, origin = the
+        set): per calendar and set, one line per year, in runs of days;
+        a decreed set's make-up working days too. A year the contract
+        supplies is already listed with its notice."""
+        from slalang import holidaysets
+        from slalang.rules import covered_years
+
+        blocks: list[Block] = []
+        for parent in self.c.calendars:
+            for cal in parent.variants or (parent,):
+                if not cal.holiday_sets:
+                    continue
+                try:
+                    days = holidaysets.calendar_days(cal, covered_years(self.c, cal))
+                except holidaysets.UnknownHolidaySet:
+                    continue
+                region = self.region_title(cal.region) if cal.region is not None else None
+                start, end = self.c.effective_start, self.c.effective_end
+                for code in cal.holiday_sets:
+                    off = [d for d, day in days.holidays.items() if day.origin == code and start <= d <= end]
+                    worked = [d for d, day in days.workdays.items() if day.origin == code and start <= d <= end]
+                    if not off and not worked:
+                        continue
+                    years = sorted({d.year for d in off} | {d.year for d in worked})
+
+                    def lines(
+                        w: Wording, cal=cal, code=code, off=off, worked=worked, years=years, region=region
+                    ) -> str:
+                        title = w.text(cal.title)
+                        if region is not None:
+                            title = w.say("hours.calendar_title_region", title=title, region=region(w))
+                        parts = []
+                        for y in years:
+                            listed = _short_runs(w, [d for d in off if d.year == y])
+                            parts.append(_plain(w, "hours.days_off_year", year=str(y), dates=listed))
+                            made = [d for d in worked if d.year == y]
+                            if made:
+                                parts.append(_plain(w, "hours.makeup_days", year=str(y), dates=_short_runs(w, made)))
+                        head = w.say("hours.days_off", calendar=title, set=w.holiday_set(code))
+                        return (
+                            head
+                            + w.raw("hours.days_off_sep")
+                            + w.raw("join.semicolons").join(parts)
+                            + w.raw("hours.days_off_end")
+                        )
+
+                    blocks.append(Para(self.each(lines), "note"))
+        return blocks
 
     def region_title(self, name: str) -> Callable[[Wording], str]:
         return self.T(next(r.title for r in self.c.scope.regions if r.name == name))
@@ -476,9 +532,26 @@ class Composer:
             return s
         intro = "matrices.intro_start" if any(m.start is not None for m in present) else "matrices.intro"
         s.blocks.append(Para(self.say(intro)))
+        if self.c.pauses is not None:
+            s.blocks.append(Para(self.pauses()))
         for m in present:
             s.blocks.append(Subheading(self.text(m.title)))
-            s.blocks.append(Para(self.say(f"matrices.{m.metric}")))
+            strict = any(t.strict for t in m.targets if t.duration is not None)
+            allowed = "strict" if strict else "longest_from" if m.start is not None else "longest"
+            origin = "start" if m.start is not None else "submitted"
+            s.blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            f"matrices.{m.metric}",
+                            **{
+                                "from": w.raw(f"matrices.from.{origin}"),
+                                "allowed": w.raw(f"matrices.allowed.{allowed}"),
+                            },
+                        )
+                    )
+                )
+            )
             if m.start is not None:
                 # `from NAME "…"`: this table's clock starts there (an event before it is met).
                 start = m.start_title if m.start_title is not None else m.start
@@ -501,7 +574,8 @@ class Composer:
                             Line(self.each(lambda w: w.say("matrices.condition", flag=flag(w))), "condition")
                         ]
                     for col in m.columns:
-                        cells.append([Line(self.limit_cell(self.target(m, p.name, col.name, when)), "num")])
+                        target = self.target(m, p.name, col.name, when)
+                        cells.append([Line(self.limit_cell(target, within=strict), "num")])
                     rows.append(cells)
             s.blocks.append(Table(head, rows, cls=f"matrix cols-{len(m.columns)}"))
             # How to read the table: notes in small type right below it.
@@ -509,18 +583,36 @@ class Composer:
             if any(t.when is not None for t in m.targets):
                 s.blocks.append(Para(self.conditions_note(m), "note"))
             if m.clock and any(t.duration is not None and t.duration.clock == "business" for t in m.targets):
-                s.blocks.append(Para(self.say("matrices.clock", calendar=self.c.calendar(m.clock).title), "note"))
-            if any(t.strict for t in m.targets if t.duration is not None):
-                s.blocks.append(Para(self.say("matrices.strict_note"), "note"))
+                s.blocks.append(Para(self.clock_note("matrices", m.clock), "note"))
+            if strict:
+                s.blocks.append(Para(self.strict_note(m.metric), "note"))
             days = [t.duration for t in m.targets if t.duration is not None and calendar_days(t.duration)]
             if days:
-                rest = any(d.seconds != d.calendar_days * 86400 for d in days)
-                s.blocks.append(
-                    Para(self.say("matrices.calendar_days_rest" if rest else "matrices.calendar_days"), "note")
-                )
+                s.blocks.append(Para(self.calendar_days_note("matrices", days), "note"))
             if any(t.duration is None for t in m.targets):
                 s.blocks.append(Para(self.say("matrices.no_commitment"), "note"))
         return s
+
+    def pauses(self) -> Bi:
+        """`pauses "<the periods>"`: those periods stop the clocks of the
+        limits and of the update intervals (the engine pushes each due time by
+        the pause's length on the target's clock); a pause that begins after
+        a due time changes nothing, so the delay runs on."""
+        assert self.c.pauses is not None
+        when = self.c.pauses.when
+        clocks = [f"matrices.pause_clocks.{m.metric}" for m in (self.c.response, self.c.resolution) if m is not None]
+        if self.c.updates is not None and self.c.updates.rules:
+            clocks.append("matrices.pause_clocks.updates")
+
+        def say(w: Wording) -> str:
+            text = w.say(
+                "matrices.pauses",
+                when=w.text(when, self.c.values),
+                clocks=_joined(w, [w.raw(k) for k in clocks]),
+            )
+            return _capfirst(w, text)
+
+        return self.each(say)
 
     @staticmethod
     def target(m: Matrix, priority: str, column: str, when: str | None) -> Target | None:
@@ -529,15 +621,56 @@ class Composer:
             None,
         )
 
-    def limit_cell(self, t: Target | None) -> Bi:
+    def limit_cell(self, t: Target | None, within: bool = False) -> Bi:
         """A matrix cell: the limit in words ("4 hours", "less than 1 hour",
-        "2 calendar days"), or a dash for no commitment."""
+        "2 calendar days"), or a dash for no commitment; `within`: the table
+        has strict cells, so a plain one reads "within 4 hours"."""
         if t is None or t.duration is None:
             return self.say("matrices.none")
         d = t.duration
         if t.strict:
             return self.each(lambda w: w.say("matrices.strict", limit=w.limit(d)))
+        if within:
+            return self.each(lambda w: w.say("matrices.within", limit=w.limit(d)))
         return self.each(lambda w: w.limit(d))
+
+    def clock_note(self, kind: str, calendar: str) -> Bi:
+        """Business time runs only in the calendar — in a regional one, in the
+        variant of the request's region."""
+        cal = self.c.calendar(calendar)
+        key = f"{kind}.clock_region" if cal.variants else f"{kind}.clock"
+        return self.say(key, calendar=cal.title)
+
+    def strict_note(self, metric: str) -> Bi:
+        """A strict limit is missed at the very moment it elapses (late 0);
+        a `per started` ladder on the metric owes one step for it."""
+        started = any(
+            ld.metric == metric and ld.step is not None and ld.step.mode == "started" for ld in self.c.credit_ladders
+        )
+        return self.each(
+            lambda w: w.say(
+                "matrices.strict_note",
+                event=w.raw(f"matrices.strict_event.{metric}"),
+                credit=w.raw("matrices.strict_credit") if started else "",
+            )
+        )
+
+    def calendar_days_note(self, kind: str, days: list[Duration]) -> Bi:
+        """`Nd`: the same local time N days later in the contract's zone
+        (DST gaps moved forward, a repeated time's first occurrence), then
+        the hours and minutes as elapsed time."""
+        tz = self.c.timezone
+        dst = zone_offsets(tz, self.c.effective_start, self.c.effective_end) is not None
+        rest = any(d.seconds != d.calendar_days * 86400 for d in days)
+        key = f"{kind}.calendar_days_dst" if dst else f"{kind}.calendar_days"
+
+        def say(w: Wording) -> str:
+            parts: list[Callable[[Wording], str]] = [lambda w: w.say(key, zone=w.timezone(tz))]
+            if rest:
+                parts.append(lambda w: w.say("matrices.calendar_days_rest"))
+            return self._sentences(w, parts)
+
+        return self.each(say)
 
     def flag_title(self, name: str) -> Callable[[Wording], str]:
         return self.T(next(f.title for f in self.c.scope.flags if f.name == name))
@@ -558,7 +691,12 @@ class Composer:
         parts: list[Callable[[Wording], str]] = []
         if "calendar" in kinds:
             suffix = "_start" if started else ""
-            parts.append(lambda w: w.say(f"matrices.columns_calendar{suffix}"))
+            # A regional calendar's column takes the request by its region's variant.
+            regional = any(
+                col.kind == "calendar" and self.c.calendar(col.calendar or col.name).variants for col in columns
+            )
+            within = "matrices.within_region" if regional else "matrices.within_hours"
+            parts.append(lambda w: w.say(f"matrices.columns_calendar{suffix}", within=w.raw(within)))
             if "off_hours" in kinds:
                 parts.append(
                     lambda w: w.say(f"matrices.columns_off_hours{suffix}", off_hours=w.say("matrices.col_off_hours"))
@@ -621,7 +759,13 @@ class Composer:
 
     # 分: progress updates and the follow-up call
     def updates(self) -> Section:
-        s, u, f = self.section("updates"), self.c.updates, self.c.followup
+        u, f = self.c.updates, self.c.followup
+        has_updates = u is not None and bool(u.rules)
+        # The heading promises only what the contract has.
+        key = "updates" if has_updates and f is not None else "updates_only" if has_updates else "followup_only"
+        s = Section("updates", self.say(f"sections.{key}"))
+        if has_updates and self.c.pauses is not None and self.c.response is None and self.c.resolution is None:
+            s.blocks.append(Para(self.pauses()))  # said with the matrices when there are any
         if u is not None and u.rules and u.columns:
             s.blocks.extend(self.updates_table(u))
         elif u is not None and u.rules:
@@ -629,16 +773,18 @@ class Composer:
                 w.say("updates.rule", priority=r.priority, every=w.every(r.every)) for r in u.rules
             )
             s.blocks.append(Para(self.each(lambda w: w.say("updates.intro", title=w.text(u.title), rules=rules(w)))))
+            s.blocks.append(Para(self.say("updates.cadence")))
             if u.clock and any(r.every.clock == "business" for r in u.rules):
-                s.blocks.append(Para(self.say("updates.clock", calendar=self.c.calendar(u.clock).title)))
+                s.blocks.append(Para(self.clock_note("updates", u.clock)))
         if f is not None:
             within = f.within
             s.blocks.append(
                 Para(self.each(lambda w: w.say("updates.followup", title=w.text(f.title), within=w.limit(within))))
             )
         cadences = [r.every for r in u.rules] if u is not None else []
-        if any(calendar_days(d) for d in [*cadences, *([f.within] if f is not None else [])]):
-            s.blocks.append(Para(self.say("updates.calendar_days")))
+        days = [d for d in [*cadences, *([f.within] if f is not None else [])] if calendar_days(d)]
+        if days:
+            s.blocks.append(Para(self.calendar_days_note("updates", days)))
         return s
 
     def updates_table(self, u: Updates) -> list[Block]:
@@ -660,9 +806,21 @@ class Composer:
                     cells.append([Line(self.each(lambda w: w.say("updates.cell", every=w.every(d))), "num")])
             rows.append(cells)
         blocks.append(Table(head, rows, cls=f"matrix updates cols-{len(u.columns)}"))
-        blocks.append(Para(self.columns_rule(u.columns), "note"))
+        blocks.append(Para(self.say("updates.cadence"), "note"))
+        # The engine chooses the column once, at opened_at.
+        rule = self.columns_rule(u.columns)
+        fixed = self.say("updates.column_fixed")
+        blocks.append(
+            Para(
+                tuple(
+                    Said(a.lang, a.html_lang, a.html + (Markup(" ") if a.lang != "zh" else Markup("")) + b.html)
+                    for a, b in zip(rule, fixed)
+                ),
+                "note",
+            )
+        )
         if u.clock and any(r.every.clock == "business" for r in u.rules):
-            blocks.append(Para(self.say("updates.clock", calendar=self.c.calendar(u.clock).title), "note"))
+            blocks.append(Para(self.clock_note("updates", u.clock), "note"))
         if len(cadence) < len(self.c.priorities) * len(u.columns):
             blocks.append(Para(self.say("updates.no_commitment"), "note"))
         return blocks
@@ -879,6 +1037,9 @@ class Composer:
         if not self.c.credit_ladders and policy is None:
             return s
         s.blocks.append(Para(self.say("credits.intro")))
+        if any(ld.step is not None and ld.metric != "availability" for ld in self.c.credit_ladders):
+            # late = event − due, in elapsed seconds, whatever the target's clock.
+            s.blocks.append(Para(self.say("credits.delay")))
         s.blocks.extend(Para(d) for d in self.definitions())
         for ladder in self.c.credit_ladders:
             s.blocks.append(Subheading(self.text(ladder.title)))
@@ -1356,6 +1517,42 @@ def _date_runs(w: Wording, days: list[dt.date]) -> str:
     return w.raw("join.clauses").join(
         w.date(r[0]) if len(r) == 1 else w.say("weekdays.range", first=w.date(r[0]), last=w.date(r[-1])) for r in runs
     )
+
+
+def _short_runs(w: Wording, days: list[dt.date]) -> str:
+    """One year's dates as runs of consecutive days, without the year: `1–3 Jan, 6 Apr`."""
+    runs: list[list[dt.date]] = []
+    for d in sorted(days):
+        if runs and (d - runs[-1][-1]).days == 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    if not runs:
+        return "—"
+
+    def run(r: list[dt.date]) -> str:
+        first, last = w.short_date(r[0]), w.short_date(r[-1])
+        if len(r) == 1:
+            return first
+        key = "hours.date_range_month" if r[0].month == r[-1].month else "hours.date_range"
+        return _plain(w, key, first=first, last=last, first_day=str(r[0].day), last_day=str(r[-1].day))
+
+    return w.raw("hours.dates_sep").join(run(r) for r in runs)
+
+
+def _joined(w: Wording, names: list[str]) -> str:
+    """ "A, B and C" / "甲、乙和丙"."""
+    join = w.raw("scope.kinds_join")
+    return names[0] if len(names) == 1 else join["sep"].join(names[:-1]) + join["last"] + names[-1]
+
+
+def _plain(w: Wording, key: str, **fields: str) -> str:
+    """A catalogue pattern filled as written, without the spacing of Chinese
+    from digits that `say` adds: dates read "2026年1月1日至3日"."""
+    out = w.raw(key)
+    for name, value in fields.items():
+        out = out.replace("{" + name + "}", value)
+    return out
 
 
 def _round_the_clock(hours: tuple[WeeklyWindow, ...]) -> bool:

@@ -55,6 +55,50 @@ def calendar_days(d: Duration) -> bool:
     return d.clock == "wall" and d.calendar_days > 0
 
 
+def zone_offsets(iana: str, start: dt.date, end: dt.date) -> tuple[dt.timedelta, dt.timedelta] | None:
+    """(standard, summer-time) UTC offsets of a zone during the term, or
+    None when it keeps one offset throughout (no summer time)."""
+    from zoneinfo import ZoneInfo
+
+    try:
+        tz = ZoneInfo(iana)
+    except (KeyError, ValueError):  # not a zone zoneinfo knows: nothing to compute
+        return None
+    standard: dict[dt.timedelta, None] = {}
+    summer: dict[dt.timedelta, None] = {}
+    day = start
+    while day <= end:
+        t = dt.datetime(day.year, day.month, day.day, 12, tzinfo=dt.UTC).astimezone(tz)
+        offset, dst = t.utcoffset(), t.dst()
+        if offset is not None:
+            (summer if dst else standard)[offset] = None
+        day += dt.timedelta(days=1)
+    if not summer or not standard:
+        return None
+    return next(iter(standard)), next(iter(summer))
+
+
+def utc_offset(offset: dt.timedelta) -> str:
+    """UTC+1, UTC−5, UTC+5:30."""
+    minutes = int(offset.total_seconds()) // 60
+    if minutes == 0:
+        return "UTC"
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def _package_subdivision_name(country: str, subdiv: str) -> str | None:
+    """The `holidays` package's own name of a subdivision (`subdivisions_aliases`)."""
+    try:
+        import holidays
+    except ImportError:
+        return None
+    cls = getattr(holidays, country, None)
+    aliases = getattr(cls, "subdivisions_aliases", None) or {}
+    return next((name for name, code in aliases.items() if str(code).upper() == subdiv), None)
+
+
 class CatalogueError(Exception):
     """A message catalogue is missing or lacks a key (a packaging bug)."""
 
@@ -290,12 +334,13 @@ class Wording:
         """A time limit or cadence: like `duration`, but a wall clock's `d` is
         said as calendar days ("2 calendar days" / "2 个自然日"), as the
         engine counts it (the same local time that many days later)."""
-        parts = [
-            self._unit(int(n), "cd" if u == "d" and calendar_days(d) else u)
-            for n, u in DURATION_PART.findall(d.spelling)
-        ]
+        found = DURATION_PART.findall(d.spelling)
+        parts = [self._unit(int(n), "cd" if u == "d" and calendar_days(d) else u) for n, u in found]
         if not parts:
             raise ValueError(f"cannot read the duration {d.spelling!r}")
+        if calendar_days(d) and len(parts) > 1 and found[0][1] == "d":
+            # "4 个自然日又 12 小时": the days, then the time added to them.
+            return parts[0] + self.raw("units.days_then") + self._join_units(parts[1:])
         return self._join_units(parts)
 
     def per(self, d: Duration) -> str:
@@ -409,13 +454,53 @@ class Wording:
         except Exception:  # Babel has no name for it: the IANA name alone is exact
             return iana
 
-    def country(self, code: str) -> str:
+    def zone(self, iana: str, start: dt.date, end: dt.date) -> str:
+        """A time zone as the letter states it: its name and IANA name, and,
+        for a zone with summer time during the term, both UTC offsets
+        ("German time (Europe/Berlin: UTC+1, or UTC+2 while summer time
+        applies)"), computed from zoneinfo for the term."""
+        offsets = zone_offsets(iana, start, end)
+        name = self.timezone(iana)
+        if offsets is None:
+            return self.say("zone.plain", name=name, iana=iana)
+        standard, summer = offsets
+        dst = "summer" if iana.startswith("Europe/") else "daylight"
+        return self.say(
+            "zone.dst",
+            name=name,
+            iana=iana,
+            standard=utc_offset(standard),
+            summer=utc_offset(summer),
+            dst=self.raw(f"zone.dst_names.{dst}"),
+        )
+
+    def holiday_set(self, code: str) -> str:
+        """A holiday set named as itself: a subdivision as the subdivision
+        ("bank holidays in England" / "英格兰法定假日"), a country as its
+        public holidays; the catalogue's names first, then the `holidays`
+        package's subdivision name, then the ISO 3166-2 code."""
+        key = holiday_set_name(code)
+        own = self.raw("hours.set_names").get(key)
+        if own:
+            return str(own)
         country, _, subdiv = holiday_set_code(code).partition("-")
         name = self.locale.territories.get(country, country)
-        if country in self.raw("hours").get("the_countries", ()):
-            name = "the " + name
-        # A subdivision (`gb-eng`) by its ISO 3166-2 code, after the country's name.
-        return self.say("hours.subdivision", country=name, code=f"{country}-{subdiv}") if subdiv else name
+        if not subdiv:
+            if country in self.raw("hours").get("the_countries", ()):
+                name = "the " + name
+            return self.say("hours.set_country", country=name)
+        sub_name = self.raw("hours.subdivision_names").get(f"{country.lower()}-{subdiv.lower()}")
+        if sub_name is None and self.lang == "en":
+            sub_name = _package_subdivision_name(country, subdiv)
+        if sub_name is None:
+            return self.say("hours.set_subdivision_code", country=name, code=f"{country}-{subdiv}")
+        return self.say("hours.set_subdivision", country=name, subdivision=sub_name)
+
+    def short_date(self, d: dt.date) -> str:
+        """A date without its year ("1 Jan" / "1月1日"), for lists of one year's dates."""
+        from babel.dates import format_date
+
+        return format_date(d, self.raw("short_date"), locale=self.locale)
 
     def plan(self, title: str) -> str:
         """A plan by its title, as the language names one: "the Standard plan" / "标准版"."""
