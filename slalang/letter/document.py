@@ -431,7 +431,6 @@ class Composer:
         a decreed set's make-up working days too. A year the contract
         supplies is already listed with its notice."""
         from slalang import holidaysets
-        from slalang.rules import covered_years
 
         blocks: list[Block] = []
         for parent in self.c.calendars:
@@ -439,7 +438,13 @@ class Composer:
                 if not cal.holiday_sets:
                     continue
                 try:
-                    days = holidaysets.calendar_days(cal, covered_years(self.c, cal))
+                    years = holidaysets.covered_years(
+                        cal.holiday_sets,
+                        self.c.effective_start.year,
+                        self.c.effective_end.year,
+                        [sc.year for sc in cal.schedules],
+                    )
+                    days = holidaysets.calendar_days(cal, years)
                 except holidaysets.UnknownHolidaySet:
                     continue
                 region = self.region_title(cal.region) if cal.region is not None else None
