@@ -107,19 +107,7 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
             ok = False
             continue
         seen[(name.value, when)] = name.span
-        if len(cells) != len(columns):
-            lw.err(
-                "E0403",
-                M(
-                    "E0403.count",
-                    name=name.value,
-                    cells=M("E0403.cells", n=len(cells)),
-                    columns=M("E0403.columns", n=len(columns)),
-                    names=[c.name for c in columns],
-                ),
-                row.span,
-                M("E0403.hint"),
-            )
+        if not cell_count(lw, name.value, cells, columns, row.span):
             ok = False
             continue
         where = lw.span(row.span)
@@ -196,6 +184,25 @@ def clock_start(lw: Lowering, node: ast.Node | None) -> tuple[str | None, model.
     if title is None:
         raise Abort
     return name.value, title
+
+
+def cell_count(lw: Lowering, name: str, cells: list, columns: list[model.Column], span: Span) -> bool:
+    """One cell per column in a row (of a matrix or of `updates`), else E0403."""
+    if len(cells) == len(columns):
+        return True
+    lw.err(
+        "E0403",
+        M(
+            "E0403.count",
+            name=name,
+            cells=M("E0403.cells", n=len(cells)),
+            columns=M("E0403.columns", n=len(columns)),
+            names=[c.name for c in columns],
+        ),
+        span,
+        M("E0403.hint"),
+    )
+    return False
 
 
 def matrix_columns(lw: Lowering, node: ast.Node) -> list[model.Column]:
@@ -431,19 +438,7 @@ def lower_updates(lw: Lowering, node: ast.Node | None) -> None:
             failed = True
             continue
         cells = [c for c in r.children if not isinstance(c, ast.Name)]
-        if columns and len(cells) != len(columns):
-            lw.err(
-                "E0403",
-                M(
-                    "E0403.count",
-                    name=name.value,
-                    cells=M("E0403.cells", n=len(cells)),
-                    columns=M("E0403.columns", n=len(columns)),
-                    names=[c.name for c in columns],
-                ),
-                r.span,
-                M("E0403.hint"),
-            )
+        if columns and not cell_count(lw, name.value, cells, columns, r.span):
             failed = True
             continue
         for col, cell in zip(columns, cells):
