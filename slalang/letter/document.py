@@ -438,13 +438,13 @@ class Composer:
                 if not cal.holiday_sets:
                     continue
                 try:
-                    years = holidaysets.covered_years(
+                    covered = holidaysets.covered_years(
                         cal.holiday_sets,
                         self.c.effective_start.year,
                         self.c.effective_end.year,
                         [sc.year for sc in cal.schedules],
                     )
-                    days = holidaysets.calendar_days(cal, years)
+                    days = holidaysets.calendar_days(cal, covered)
                 except holidaysets.UnknownHolidaySet:
                     continue
                 region = self.region_title(cal.region) if cal.region is not None else None
