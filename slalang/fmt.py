@@ -72,6 +72,7 @@ _GROUPS = {
     "title": "header",
     "languages": "header",
     "prevailing": "header",
+    "kind": "header",
     "effective": "header",
     "timezone": "header",
     "currency": "header",
@@ -328,6 +329,9 @@ class _Layout:
         return lines
 
     # header ---------------------------------------------------------------
+    def s_kind(self, n, d):
+        return self.single(n, d, [self.kw("kind"), Cell(n.lit(ast.Keyword).value, "name")])
+
     def s_title(self, n, d):
         return self.single(n, d, [self.kw("title"), *self.text_cells(n.lit(ast.Text))])
 

@@ -462,7 +462,9 @@ class Contract(_Model):
     version: str
     title: Text
     languages: tuple[str, ...]
-    prevailing: str
+    prevailing: str | None  # None: `prevailing none`, both texts equally authentic
+    kind: Literal["commitment_letter", "availability_sla", "support_policy"] = "commitment_letter"
+    kind_written: bool = False  # the contract says its kind (`kind …`); else inferred from its content
     effective_start: dt.date
     effective_end: dt.date
     timezone: str

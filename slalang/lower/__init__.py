@@ -114,6 +114,8 @@ def _run(lw: Lowering) -> model.Contract | None:
     # Every lowered statement stored its Contract field in `lw.out`; absent
     # optional ones take the model's defaults.
     fields = {k: v for k, v in o.items() if k in model.Contract.model_fields and v is not None}
+    if "kind" not in fields:
+        fields["kind"] = inferred_kind(o)
     return new(
         model.Contract,
         id=cid.value,
@@ -123,3 +125,17 @@ def _run(lw: Lowering) -> model.Contract | None:
         values=table,
         **fields,
     )
+
+
+def inferred_kind(o: dict) -> str:
+    """A contract that does not say its kind: an availability SLA has
+    availability targets and no response or resolution matrix; a support
+    policy has a matrix and no availability target; anything else is the
+    full commitment letter of the source document."""
+    matrices = o.get("response") is not None or o.get("resolution") is not None
+    availability = bool(o.get("availability"))
+    if availability and not matrices:
+        return "availability_sla"
+    if matrices and not availability:
+        return "support_policy"
+    return "commitment_letter"

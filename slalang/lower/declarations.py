@@ -77,6 +77,9 @@ def lower_prevailing(lw: Lowering, node: ast.Node | None) -> None:
     if node is None:
         return
     name = node.lit(ast.Name)
+    if name.value == "none":  # both texts equally authentic
+        lw.prevailing = None
+        return
     if name.value not in lw.langs:
         lw.err(
             "E0303",
@@ -86,6 +89,13 @@ def lower_prevailing(lw: Lowering, node: ast.Node | None) -> None:
         )
     else:
         lw.prevailing = name.value
+
+
+@statement("kind", pass_="declare", single=True)
+def lower_kind(lw: Lowering, node: ast.Node | None) -> None:
+    if node is not None:
+        lw.out["kind"] = node.keyword("CONTRACT_KIND").value
+        lw.out["kind_written"] = True
 
 
 @statement("title", pass_="declare", single=True)

@@ -87,7 +87,7 @@ class Lowering:
         self.root = root
         self.diags: list[Diagnostic] = []
         self.langs: tuple[str, ...] = LANGUAGES
-        self.prevailing = LANGUAGES[0]
+        self.prevailing: str | None = LANGUAGES[0]
         self.out: dict[str, Any] = {}  # Contract fields, by name
         self.top: dict[str, ast.Node] = {}  # the one node of each singleton statement
         self.refs: list[ast.Ref] = []

@@ -93,7 +93,7 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
         "Clause": "name paragraphs title",
         "Column": "calendar kind name plan",
         "Contract": "availability calendars clauses credit_ladders credits currency customer disputes effective_end "
-        "effective_start exclusions followup id languages pauses prevailing priorities provider reporting "
+        "effective_start exclusions followup id kind kind_written languages pauses prevailing priorities provider reporting "
         "resolution response scope timezone title updates values version warnings",
         "CreditLadder": "cap form metric minimum name products step tiers title",
         "CreditPolicy": "cap cap_period claim combine form partial_periods quantum rounding rounding_scope",

@@ -321,7 +321,27 @@ def diff_currency(cx: Context) -> None:
 
 
 def diff_prevailing(cx: Context) -> None:
-    _header(cx, "prevailing")
+    a, b = cx.old.prevailing, cx.new.prevailing
+    if a != b:
+
+        def words(x: str | None) -> Any:
+            return plain_words(x) if x is not None else T("value.no_prevailing")
+
+        cx.add("contract", "contract.prevailing", "changed", UNCLEAR, T("subject.prevailing"), words(a), words(b))
+
+
+def diff_kind(cx: Context) -> None:
+    """The kind frames the letter and chooses the lint profile: no commitment moves."""
+    if cx.old.kind != cx.new.kind:
+        cx.add(
+            "contract",
+            "contract.kind",
+            "changed",
+            NEUTRAL,
+            T("subject.kind"),
+            T(f"value.kind.{cx.old.kind}"),
+            T(f"value.kind.{cx.new.kind}"),
+        )
 
 
 def diff_languages(cx: Context) -> None:
