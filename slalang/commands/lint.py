@@ -1,5 +1,7 @@
-"""`slalang lint FILE|DIR... [--format text|json] [--lang zh|en]`: quality
-rules for contracts that compile (slalang/lint/). Same output formats and
+"""`slalang lint FILE|DIR... [--profile KIND] [--format text|json] [--lang zh|en]`:
+quality rules for contracts that compile (slalang/lint/). The completeness
+rules are those of each contract's kind (`kind …`, or inferred), or of
+`--profile` for every file. Same output formats and
 exit codes as `check`: 0 no errors (warnings allowed), 1 errors (lint errors,
 or a contract that does not compile: its check errors are shown), 2 usage
 (bad arguments, a bad `[tool.slalang.lint]` table), 3 internal. Every word
@@ -33,14 +35,24 @@ def register(subparsers) -> None:
     )
     p.add_argument("inputs", nargs="*", metavar="FILE|DIR", help="contracts, or folders (every *.sla below them)")
     p.add_argument("--format", choices=("text", "json"), default="text", help="diagnostics as text (default) or JSON")
-    p.add_argument("--list-rules", action="store_true", help="print every rule with its code and default severity")
+    p.add_argument(
+        "--profile",
+        metavar="KIND",
+        help="hold every contract to the completeness rules of this kind: commitment_letter, availability_sla "
+        "or support_policy (default: each contract's own kind)",
+    )
+    p.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print every rule with its code, default severity and the profiles it applies to",
+    )
     add_lang_argument(p)
     p.set_defaults(func=cmd_lint)
 
 
 def _list_rules(lang: str) -> None:
-    from slalang.i18n import render
-    from slalang.lint import RULES
+    from slalang.i18n import Msg, T, render
+    from slalang.lint import PROFILES, RULES
     from slalang.source import char_width
 
     words = {s: say(f"cli.severity.{s}", lang) for s in ("error", "warning")}
@@ -53,6 +65,16 @@ def _list_rules(lang: str) -> None:
             family = r.family
             print(say("lint.list.family", lang, family=say(f"lint.families.{family}", lang)))
         print(f"  {r.code}  {shown[r.severity.value]}  {r.name:<28}  {render(r.summary, lang)}")
+        if r.family == "completeness":  # the one family whose rules depend on the kind of contract
+            each: list = [
+                Msg("lint.list.profile", profile=T(f"lint.profiles.{p}"), severity=T(f"cli.severity.{s.value}"))
+                if s != r.severity
+                else T(f"lint.profiles.{p}")
+                for p, s in r.by_profile.items()
+            ]
+            if set(r.by_profile) == set(PROFILES) and set(r.by_profile.values()) == {r.severity}:
+                each = [T("lint.list.all_profiles")]
+            print(" " * 8 + say("lint.list.profiles", lang, profiles=each))
 
 
 def _summary(files: int, errors: int, warnings: int, broken: int, lang: str) -> str:
@@ -73,9 +95,16 @@ def cmd_lint(args) -> int:
     if args.list_rules:
         _list_rules(lang)
         return EXIT_OK
+    from slalang import lint
+
+    if args.profile is not None and args.profile not in lint.PROFILES:
+        from slalang.i18n import Verbatim, names
+
+        raise UsageError(
+            say("lint.usage.bad_profile", lang, given=Verbatim(args.profile), choices=names(lint.PROFILES))
+        )
     if not args.inputs:
         raise UsageError(say("lint.usage.no_input", lang))
-    from slalang import lint
     from slalang.compiler import Result, compile_file
 
     files = expand_inputs(args.inputs)
@@ -94,7 +123,7 @@ def cmd_lint(args) -> int:
             broken += 1
             results.append(r)  # lint needs a valid contract: show why it is not
             continue
-        results.append(Result(r.path, r.source, r.contract, lint.lint_result(r, config)))
+        results.append(Result(r.path, r.source, r.contract, lint.lint_result(r, config, args.profile)))
     print_diagnostics(results, args.format, lang=lang)
     errors = sum(d.is_error for r in results for d in r.diagnostics)
     warnings = sum(not d.is_error for r in results for d in r.diagnostics)

@@ -24,13 +24,23 @@ from slalang.diagnostics import Diagnostic, Severity, make
 from slalang.i18n import Verbatim
 from slalang.lint import completeness, consistency, wording  # noqa: F401  (register the rules)
 from slalang.lint.config import DEFAULT, ConfigError, ConfigFinder, LintConfig
-from slalang.lint.registry import RULES, Finding, Rule, declare, msg
+from slalang.lint.registry import PROFILES, RULES, Finding, Rule, declare, msg
 from slalang.lint.suppress import collect, covers
 
 declare("L001", "unknown-suppression", "warning")
 declare("L002", "unused-suppression", "warning")
 
-__all__ = ["RULES", "Rule", "LintConfig", "ConfigError", "ConfigFinder", "DEFAULT", "lint_result", "lint_source"]
+__all__ = [
+    "PROFILES",
+    "RULES",
+    "Rule",
+    "LintConfig",
+    "ConfigError",
+    "ConfigFinder",
+    "DEFAULT",
+    "lint_result",
+    "lint_source",
+]
 
 
 def _internal(result, rule: Rule, exc: BaseException) -> Diagnostic:
@@ -49,16 +59,18 @@ def _internal(result, rule: Rule, exc: BaseException) -> Diagnostic:
     )
 
 
-def _severity(config: LintConfig, code: str) -> Severity:
+def _severity(config: LintConfig, code: str, profile: str = "commitment_letter") -> Severity:
     """The severity of a rule that is on."""
-    severity = config.severity(code)
+    severity = config.severity_in(code, profile)
     assert severity is not None, f"{code} is off"
     return severity
 
 
-def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
+def lint_result(result, config: LintConfig = DEFAULT, profile: str | None = None) -> list[Diagnostic]:
     """Lint diagnostics for a compiled `slalang.compiler.Result` whose
-    contract compiled (check errors are the caller's to show)."""
+    contract compiled (check errors are the caller's to show). `profile`
+    (one of `PROFILES`) overrides the contract's kind: it decides which
+    completeness rules apply, and at what severity."""
     from slalang import syntax
     from slalang.lint.context import LintContext
 
@@ -68,12 +80,13 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
         root, comments = result.root, result.comments
     else:
         root, _, comments = syntax.parse_with_comments(source)
-    ctx = LintContext(source, root, result.contract)
+    assert profile is None or profile in PROFILES, profile
+    ctx = LintContext(source, root, result.contract, profile)
     raw: list[tuple[str, Finding]] = []
     out: list[Diagnostic] = []
     for code in sorted(RULES):
         rule = RULES[code]
-        if rule.check is None or not config.enabled(code):
+        if rule.check is None or config.severity_in(code, ctx.profile) is None:
             continue
         try:
             raw.extend((code, f) for f in rule.check(ctx))
@@ -88,7 +101,13 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
             continue
         out.append(
             Diagnostic(
-                code, _severity(config, code), finding.message, source, finding.span, finding.hint, list(finding.labels)
+                code,
+                _severity(config, code, ctx.profile),
+                finding.message,
+                source,
+                finding.span,
+                finding.hint,
+                list(finding.labels),
             )
         )
     for s in suppressions:
@@ -122,7 +141,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
                             else msg("L001.unknown.hint"),
                         )
                     )
-            elif code not in s.used and config.enabled(code) and config.enabled("L002"):
+            elif code not in s.used and config.severity_in(code, ctx.profile) is not None and config.enabled("L002"):
                 out.append(
                     Diagnostic(
                         "L002",
@@ -136,7 +155,7 @@ def lint_result(result, config: LintConfig = DEFAULT) -> list[Diagnostic]:
     return out
 
 
-def lint_source(text: str, path: str = "<string>", config: LintConfig = DEFAULT):
+def lint_source(text: str, path: str = "<string>", config: LintConfig = DEFAULT, profile: str | None = None):
     """Compile and lint a text: (compile result, lint diagnostics or None
     when the contract does not compile). For tests and editors."""
     from slalang.compiler import compile_text
@@ -144,4 +163,4 @@ def lint_source(text: str, path: str = "<string>", config: LintConfig = DEFAULT)
     result = compile_text(text, path)
     if result.contract is None or result.errors:
         return result, None
-    return result, lint_result(result, config)
+    return result, lint_result(result, config, profile)

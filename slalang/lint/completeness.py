@@ -6,7 +6,15 @@ credentials (服务主体声明), the scope (服务范围界定), the response m
 majeure (不可抗力), monitoring with three warning levels (三级预警), reporting
 with records kept at least six months (记录留存 ≥ 6 个月) and an audit cadence,
 and the dispute mechanism (仲裁/诉讼管辖地). A missing block is reported at
-`contract "id"`; a missing line inside a block at that block's first word."""
+`contract "id"`; a missing line inside a block at that block's first word.
+
+That list is the commitment letter's (`kind commitment_letter`). An
+availability SLA and a support policy, as providers publish them, are
+schedules of a master agreement and have only their own parts: each rule
+names the profiles it applies to (`profiles=`), and a few read the profile to
+ask for the right thing (an availability SLA's ladder is on availability; a
+support policy's exclusions need not name force majeure). docs/lint.md has
+the table and the reason for each exclusion."""
 
 from __future__ import annotations
 
@@ -19,6 +27,13 @@ from slalang.lint.words import level
 from slalang.model import CalendarSpan
 from slalang.source import Span
 
+CL, AS, SP = "commitment_letter", "availability_sla", "support_policy"
+
+
+def _only(*profiles: str, severity: str = "error") -> dict[str, str]:
+    return dict.fromkeys(profiles, severity)
+
+
 # What each hint shows the author to write: contract source, the same in every language.
 EX_CREDENTIAL = 'provider "…" | "…" { credential "ISO/IEC 20000-1:2018" }'
 EX_SCOPE = (
@@ -29,6 +44,14 @@ EX_PRODUCT = 'product hosting "云主机" | "Cloud Hosting" fee 120000.00 per mo
 EX_SERVICE = 'service incident "故障处理" | "Incident handling"'
 EX_RESPONSE = 'response "首次响应" | "First response" { columns business, off_hours  P0 15m 4h … }'
 EX_PRIORITY = 'priority P0 "紧急" | "Critical" { "核心业务全部中断" | "Core business down" }'
+EX_DEFINITION = '{ "核心业务全部中断" | "Core business down" }'
+EX_UPDATES = 'updates "进度通报" | "Progress updates" { P0 every 1h … }'
+EX_AVAILABILITY_CREDIT = (
+    'credit uptime "可用性补偿" | "Availability credit" on availability '
+    "{ below 99.9%: 10% of monthly_fee  below 99.0%: 25% of monthly_fee }"
+)
+EX_MAINTENANCE = "maintenance { notice 72h  max 4h per month }"
+EX_CUSTOMER_CAUSED = 'customer_caused "因客户原因导致的问题" | "problems caused by the Customer"'
 EX_RESOLUTION = 'resolution "故障恢复" | "Restoration" { columns any  P0 4h  P1 8h … }'
 EX_CREDIT = (
     'credit response_delay "响应超时补偿" | "Late response credit" on response '
@@ -67,7 +90,7 @@ def _code(text: str) -> Verbatim:
     return Verbatim(text)
 
 
-@rule("L101", "provider-credential", "error")
+@rule("L101", "provider-credential", "error", _only(CL))
 def provider_credential(ctx: LintContext):
     if ctx.contract.provider.credentials:
         return
@@ -87,6 +110,16 @@ def scope_incomplete(ctx: LintContext):
     scope = ctx.contract.scope
     if node is None:
         return
+    # An availability SLA measures products and a support policy supports
+    # services: each needs only its own half of the scope.
+    if ctx.profile == AS:
+        if not scope.products:
+            yield Finding(ctx.head(node), msg("L103.no_products"), msg("L103.hint", a=_code(EX_PRODUCT)))
+        return
+    if ctx.profile == SP:
+        if not scope.services:
+            yield Finding(ctx.head(node), msg("L103.no_services"), msg("L103.hint", a=_code(EX_SERVICE)))
+        return
     if not scope.products and not scope.services:
         yield Finding(
             ctx.head(node),
@@ -99,13 +132,13 @@ def scope_incomplete(ctx: LintContext):
         yield Finding(ctx.head(node), msg("L103.no_services"), msg("L103.hint", a=_code(EX_SERVICE)))
 
 
-@rule("L104", "response-missing", "error")
+@rule("L104", "response-missing", "error", _only(CL, SP))
 def response_missing(ctx: LintContext):
     if ctx.contract.response is None:
         yield Finding(ctx.contract_head(), msg("L104.message"), msg("L104.hint", example=_code(EX_RESPONSE)))
 
 
-@rule("L105", "response-priority-uncovered", "error")
+@rule("L105", "response-priority-uncovered", "error", _only(CL, SP))
 def response_uncovered(ctx: LintContext):
     c = ctx.contract
     if not c.priorities:
@@ -115,6 +148,17 @@ def response_uncovered(ctx: LintContext):
             msg("L105.no_priorities.hint", example=_code(EX_PRIORITY)),
         )
         return
+    if ctx.profile == SP:
+        # A support policy is read by the customer's staff filing a ticket:
+        # a severity they cannot tell apart from the next is no commitment.
+        for p in c.priorities:
+            node = ctx.named("priority", p.name)
+            if not p.definitions:
+                yield Finding(
+                    ctx.statement_head(node) if node is not None else ctx.contract_head(),
+                    msg("L105.undefined.message", priority=Verbatim(p.name)),
+                    msg("L105.undefined.hint", example=_code(EX_DEFINITION)),
+                )
     m = c.response
     if m is None:
         return
@@ -131,10 +175,19 @@ def response_uncovered(ctx: LintContext):
             )
 
 
-@rule("L106", "resolution-missing", "error")
+@rule("L106", "resolution-missing", "error", {CL: "error", SP: "warning"})
 def resolution_missing(ctx: LintContext):
     m = ctx.contract.resolution
-    if m is None:
+    if m is None and ctx.profile == SP:
+        # Published support policies commit to a first response and often to
+        # progress updates, rarely to a fix time: either will do.
+        if ctx.contract.updates is None:
+            yield Finding(
+                ctx.contract_head(),
+                msg("L106.no_follow_through.message"),
+                msg("L106.no_follow_through.hint", a=_code(EX_RESOLUTION), b=_code(EX_UPDATES)),
+            )
+    elif m is None:
         yield Finding(
             ctx.contract_head(), msg("L106.missing.message"), msg("L106.missing.hint", example=_code(EX_RESOLUTION))
         )
@@ -146,9 +199,18 @@ def resolution_missing(ctx: LintContext):
         )
 
 
-@rule("L107", "compensation-missing", "error")
+@rule("L107", "compensation-missing", "error", _only(CL, AS))
 def compensation_missing(ctx: LintContext):
-    if not ctx.contract.credit_ladders:
+    ladders = ctx.contract.credit_ladders
+    if ctx.profile == AS:
+        # What an availability SLA offers is credits for missed availability.
+        if not any(lad.metric == "availability" for lad in ladders):
+            yield Finding(
+                ctx.contract_head(),
+                msg("L107.no_availability.message"),
+                msg("L107.no_availability.hint", example=_code(EX_AVAILABILITY_CREDIT)),
+            )
+    elif not ladders:
         yield Finding(ctx.contract_head(), msg("L107.message"), msg("L107.hint", example=_code(EX_CREDIT)))
 
 
@@ -158,7 +220,10 @@ def credit_cap_missing(ctx: LintContext):
     if not c.credit_ladders:
         return
     # A contract with ladders always has a `credits` block: the compiler asks
-    # for its rounding rule (E0507).
+    # for its rounding rule (E0507). A published SLA or support policy whose
+    # every ladder has its own cap is bounded (by their sum) without one.
+    if ctx.profile != CL and all(lad.cap is not None for lad in c.credit_ladders):
+        return
     if c.credits is not None and c.credits.cap is None:
         yield Finding(
             ctx.head(ctx.the("credits")), msg("L108.no_cap.message"), msg("L108.no_cap.hint", example=_code(EX_CAP))
@@ -175,7 +240,24 @@ def claim_window_missing(ctx: LintContext):
 @rule("L110", "force-majeure-missing", "error")
 def force_majeure_missing(ctx: LintContext):
     ex = ctx.contract.exclusions
-    if ex is None:
+    if ex is None and ctx.profile != CL:
+        example = EX_MAINTENANCE if ctx.profile == AS else EX_CUSTOMER_CAUSED
+        yield Finding(
+            ctx.contract_head(),
+            msg("L110.none.message"),
+            msg("L110.none.hint", example=_code(f"exclusions {{ {example} }}")),
+        )
+    elif ctx.profile == SP:
+        return  # a support policy's exclusions are its own (unsupported releases, customer changes)
+    elif ctx.profile == AS:
+        assert ex is not None
+        if ex.force_majeure is None and ex.maintenance is None:
+            yield Finding(
+                ctx.head(ctx.the("exclusions")),
+                msg("L110.no_downtime_exclusion.message"),
+                msg("L110.no_downtime_exclusion.hint", a=_code(EX_MAINTENANCE), b=_code(EX_FORCE_MAJEURE)),
+            )
+    elif ex is None:
         yield Finding(
             ctx.contract_head(),
             msg("L110.no_exclusions.message"),
@@ -189,7 +271,7 @@ def force_majeure_missing(ctx: LintContext):
         )
 
 
-@rule("L111", "force-majeure-notice-missing", "error")
+@rule("L111", "force-majeure-notice-missing", "error", _only(CL))
 def force_majeure_notice(ctx: LintContext):
     ex = ctx.contract.exclusions
     if ex is None or ex.force_majeure is None or ex.force_majeure.notify_within is not None:
@@ -198,7 +280,7 @@ def force_majeure_notice(ctx: LintContext):
     yield Finding(ctx.statement_head(node), msg("L111.message"), msg("L111.hint", example=_code(EX_NOTICE)))
 
 
-@rule("L112", "warnings-missing", "error")
+@rule("L112", "warnings-missing", "error", _only(CL))
 def warnings_missing(ctx: LintContext):
     levels = [w.level for w in ctx.contract.warnings]
     node = ctx.top("warnings")
@@ -217,13 +299,13 @@ def warnings_missing(ctx: LintContext):
         )
 
 
-@rule("L113", "reporting-missing", "error")
+@rule("L113", "reporting-missing", "error", _only(CL))
 def reporting_missing(ctx: LintContext):
     if ctx.contract.reporting is None:
         yield Finding(ctx.contract_head(), msg("L113.message"), msg("L113.hint", example=_code(EX_REPORTING)))
 
 
-@rule("L114", "retention-short", "error")
+@rule("L114", "retention-short", "error", _only(CL))
 def retention_short(ctx: LintContext):
     rep = ctx.contract.reporting
     if rep is None:
@@ -250,7 +332,7 @@ def span_words(count: int, unit: str) -> Msg:
     return msg(f"words.span.{unit}", n=count)
 
 
-@rule("L115", "audit-missing", "error")
+@rule("L115", "audit-missing", "error", _only(CL))
 def audit_missing(ctx: LintContext):
     rep = ctx.contract.reporting
     if rep is not None and rep.audit is None:
@@ -272,7 +354,7 @@ def law_missing(ctx: LintContext):
         )
 
 
-@rule("L117", "dispute-forum-missing", "error")
+@rule("L117", "dispute-forum-missing", "error", _only(CL))
 def forum_missing(ctx: LintContext):
     d = ctx.contract.disputes
     if d is not None and d.forum is None:
@@ -283,7 +365,7 @@ def forum_missing(ctx: LintContext):
         )
 
 
-@rule("L118", "dispute-seat-missing", "error")
+@rule("L118", "dispute-seat-missing", "error", _only(CL))
 def seat_missing(ctx: LintContext):
     d = ctx.contract.disputes
     if d is not None and d.forum is not None and d.seat is None:

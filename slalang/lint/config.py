@@ -47,6 +47,17 @@ class LintConfig:
     def enabled(self, code: str) -> bool:
         return self.severity(code) is not None
 
+    def severity_in(self, code: str, profile: str) -> Severity | None:
+        """The severity of `code` on a contract of this profile: None when
+        the rule is off or is not part of the profile. The profile decides
+        whether a rule applies; the table only changes its severity."""
+        rule = RULES[code]
+        if not rule.applies(profile):
+            return None
+        if code in self.overrides:
+            return self.overrides[code]
+        return rule.severity_in(profile)
+
 
 DEFAULT = LintConfig()
 

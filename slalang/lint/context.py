@@ -97,10 +97,14 @@ def decode_string(source: SourceFile, s: ast.Str) -> tuple[tuple[Run, ...], tupl
 
 
 class LintContext:
-    def __init__(self, source: SourceFile, root: ast.Node, contract: model.Contract) -> None:
+    def __init__(
+        self, source: SourceFile, root: ast.Node, contract: model.Contract, profile: str | None = None
+    ) -> None:
         self.source = source
         self.root = root
         self.contract = contract
+        # The kind of contract the completeness rules hold it to: `--profile`, else what it is.
+        self.profile: str = profile or contract.kind
         self._texts: list[TextSite] | None = None
         self._named: dict[tuple[str, str], ast.Node] | None = None
         self.cache: dict = {}  # per-contract facts a rule computes once (see wording._first_targets)
