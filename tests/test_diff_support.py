@@ -137,3 +137,41 @@ def _diff_in(base: str, old: str, new: str) -> dict[str, str]:
     a, b = compile_text(base).contract, compile_text(base.replace(old, new, 1)).contract
     assert a is not None and b is not None
     return {c.path: c.direction for c in semdiff.diff(a, b).changes}
+
+
+def test_a_reworded_clause_is_to_be_read_not_neutral():
+    itops = (ROOT / "contracts" / "itops.sla").read_text(encoding="utf-8")
+    a = compile_text(itops).contract
+    b = compile_text(itops.replace("内响应", "内首次响应", 1)).contract
+    assert a is not None and b is not None
+    d = semdiff.diff(a, b)
+    [c] = [c for c in d.changes if c.path.startswith("clause.")]
+    assert c.direction == "unclear"
+    assert "changed — read it" in semdiff.render_text(d, "en")
+    assert "有改动，请阅读原文" in semdiff.render_text(d, "zh")
+
+
+def test_diff_warns_when_the_content_changed_but_not_the_version(tmp_path):
+    import subprocess
+    import sys
+
+    old, new = tmp_path / "a.sla", tmp_path / "b.sla"
+    old.write_text(BASE, encoding="utf-8")
+    new.write_text(BASE.replace("S1            <1h 1h  30m", "S1            <1h 2h  30m"), encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "slalang", "diff", str(old), str(new)], capture_output=True, text=True, env=_en()
+    )
+    assert run.returncode == 0, run.stderr
+    assert "but both files say version 1.0.0" in run.stderr
+    bumped = new.read_text(encoding="utf-8").replace('version "1.0.0"', 'version "1.1.0"')
+    new.write_text(bumped, encoding="utf-8")
+    run = subprocess.run(
+        [sys.executable, "-m", "slalang", "diff", str(old), str(new)], capture_output=True, text=True, env=_en()
+    )
+    assert "version" not in run.stderr
+
+
+def _en() -> dict:
+    import os
+
+    return {**os.environ, "LC_ALL": "C.UTF-8", "LANG": "C.UTF-8"}

@@ -79,6 +79,9 @@ def run(args) -> int:
     old, new = results[0].contract, results[1].contract
     assert old is not None and new is not None
     d = semdiff.diff(old, new)
+    if d.changes and old.id == new.id and old.version == new.version:
+        # A reviewer signs versions: the same number on different content is a mistake.
+        print(_say("same_version", lang, version=new.version, n=len(d.changes)), file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(semdiff.to_json(d, old_label, new_label, lang))
     elif args.format == "markdown":

@@ -217,7 +217,16 @@ class Context:
             words(new) if new is not None else None,
         )
 
-    def text(self, section, path, subject, old: m.Text | None, new: m.Text | None, if_added: str = UNCLEAR) -> None:
+    def text(
+        self,
+        section,
+        path,
+        subject,
+        old: m.Text | None,
+        new: m.Text | None,
+        if_added: str = UNCLEAR,
+        if_changed: str = NEUTRAL,
+    ) -> None:
         if old is None and new is None:
             return
         if old is None or new is None:
@@ -235,7 +244,7 @@ class Context:
         if a == b:
             return
         words = {cl: word_diff(a.in_(cl), b.in_(cl)) for cl in _langs(a, b) if a.in_(cl) != b.in_(cl)}
-        self.add(section, path, "changed", NEUTRAL, subject, a, b, words)
+        self.add(section, path, "changed", if_changed, subject, a, b, words)
 
     def named_list(
         self,
@@ -1888,6 +1897,7 @@ def diff_clause(cx: Context) -> None:
                 T("subject.clause_paragraph", title=t, n=i + 1),
                 pa[i] if i < len(pa) else None,
                 pb[i] if i < len(pb) else None,
+                if_changed=UNCLEAR,  # a clause's words are its commitment: a reviewer reads them
             )
 
     cx.named_list(

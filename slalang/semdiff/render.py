@@ -70,7 +70,8 @@ def statement(c: Change, lang: str, old: Callable[[str], str] = str, new: Callab
     if c.kind in ("changed", "renamed", "reordered") or (a is not None and b is not None):
         if a is not None and b is not None:
             if c.words:
-                return say("statement.reworded", lang, subject=subject, kind=kind)
+                key = "statement.reworded_read" if c.direction == UNCLEAR else "statement.reworded"
+                return say(key, lang, subject=subject, kind=kind)
             return say(
                 "statement.changed", lang, subject=subject, kind=kind, old=Verbatim(old(a)), new=Verbatim(new(b))
             )
