@@ -1,6 +1,6 @@
 """`slalang build`: compile contracts and write their outputs atomically.
 
-For each contract the enabled producers (rules, html, pdf) each return
+For each contract the enabled producers (rules, html, pdf, docx) each return
 `{filename: bytes}`; nothing is written until every producer of that contract
 has succeeded, and each file is written to a temporary name in the output
 folder and renamed into place, so a failed build leaves no half-written file
@@ -9,6 +9,7 @@ committed outputs differ from a fresh build.
 
 Producers live with their backends and are imported only when enabled:
   rules → slalang.rules.produce(ctx)   html/pdf → slalang.letter.produce(ctx)
+  docx → slalang.letter.docx.produce(ctx) (built only when asked for: not in DEFAULT_FORMATS)
 """
 
 from __future__ import annotations
@@ -27,14 +28,17 @@ if TYPE_CHECKING:
     from slalang.model import Contract
     from slalang.source import SourceFile
 
-__all__ = ["FORMATS", "PRODUCERS", "BuildContext", "BuildError", "BuildOutcome", "build_one"]
+__all__ = ["DEFAULT_FORMATS", "FORMATS", "PRODUCERS", "BuildContext", "BuildError", "BuildOutcome", "build_one"]
 
-FORMATS = ("rules", "html", "pdf")
+FORMATS = ("rules", "html", "pdf", "docx")
+# What `slalang build` writes without `--only`: the Word letter is asked for by name.
+DEFAULT_FORMATS = ("rules", "html", "pdf")
 # format → (module, function); one producer may serve several formats.
 PRODUCERS = {
     "rules": ("slalang.rules", "produce"),
     "html": ("slalang.letter", "produce"),
     "pdf": ("slalang.letter", "produce"),
+    "docx": ("slalang.letter.docx", "produce"),
 }
 
 

@@ -103,12 +103,12 @@ def cmd_check(args) -> int:
 
 
 def _parse_only(value: str | None, rules_only: bool, lang: str = "en") -> frozenset[str]:
-    from slalang.build import FORMATS
+    from slalang.build import DEFAULT_FORMATS, FORMATS
 
     if rules_only:
         return frozenset({"rules"})
     if not value:
-        return frozenset(FORMATS)
+        return frozenset(DEFAULT_FORMATS)
     chosen = {v.strip() for v in value.split(",") if v.strip()}
     unknown = chosen - set(FORMATS)
     if unknown or not chosen:
@@ -223,7 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("inputs", nargs="+", metavar="FILE|DIR")
     p.add_argument("-o", "--output", required=True, metavar="DIR", help="output folder")
-    p.add_argument("--only", metavar="FORMATS", help="comma-separated subset of: rules, html, pdf")
+    p.add_argument(
+        "--only",
+        metavar="FORMATS",
+        help="comma-separated subset of: rules, html, pdf, docx (default: rules, html, pdf)",
+    )
     p.add_argument("--rules", action="store_true", help="build the rule files only (same as --only rules)")
     p.add_argument("-j", "--jobs", type=int, default=1, metavar="N", help="build N contracts in parallel processes")
     p.add_argument(
