@@ -462,7 +462,7 @@ def diff_scope(cx: Context) -> None:
                 f"{path}.period",
                 "changed",
                 (STRICTER if longer else LOOSER) if same else UNCLEAR,
-                T("subject.product_fee_period", name=Verbatim(b.name)),
+                T("subject.product_fee_period", name=tv(b.title)),
                 word_of("period", a.fee_period),
                 word_of("period", b.fee_period),
             )
@@ -472,7 +472,7 @@ def diff_scope(cx: Context) -> None:
                     path,
                     "changed",
                     UNCLEAR,
-                    T("subject.product_fee", name=Verbatim(b.name)),
+                    T("subject.product_fee", name=tv(b.title)),
                     money_words(a.fee),
                     money_words(b.fee),
                 )
@@ -480,7 +480,7 @@ def diff_scope(cx: Context) -> None:
         cx.sized(
             s,
             path,
-            T("subject.product_fee", name=Verbatim(b.name)),
+            T("subject.product_fee", name=tv(b.title)),
             a.fee,
             b.fee,
             money_words,
@@ -537,11 +537,11 @@ def diff_calendar(cx: Context) -> None:
 
     def compare(a: m.Calendar, b: m.Calendar) -> None:
         cx.text(s, f"calendar.{b.name}.title", T("subject.calendar_title", name=Verbatim(b.name)), a.title, b.title)
-        body(a, b, b.name)
+        body(a, b, b.name, tv(b.title))
 
-    def body(a: m.Calendar, b: m.Calendar, key: str) -> None:
-        """Hours, holidays and timezone of a calendar or of one regional variant (`key` NAME.REGION)."""
-        name = Verbatim(key)
+    def body(a: m.Calendar, b: m.Calendar, key: str, name: Any) -> None:
+        """Hours, holidays and timezone of a calendar or of one regional
+        variant (`key` NAME.REGION); `name` is how a reader knows it (titles)."""
         if (a.timezone or cx.old.timezone) != (b.timezone or cx.new.timezone):
             cx.add(
                 s,
@@ -559,7 +559,7 @@ def diff_calendar(cx: Context) -> None:
                 x, y = va.get(region), vb.get(region)
                 sub = f"{key}.{region}"
                 if x is not None and y is not None:
-                    body(x, y, sub)
+                    body(x, y, sub, T("subject.calendar_in_region", calendar=name, region=_region_words(cx, region)))
                 else:
                     cx.add(
                         s,
@@ -623,7 +623,25 @@ def diff_calendar(cx: Context) -> None:
     )
 
 
-def _schedules(cx: Context, s: str, name: Verbatim, cname: str, a: m.Calendar, b: m.Calendar) -> None:
+def _region_words(cx: Context, region: str | None) -> Any:
+    """A region by its title (the new version's, else the old one's)."""
+    for c in (cx.new, cx.old):
+        found = next((r for r in c.scope.regions if r.name == region), None)
+        if found is not None:
+            return tv(found.title)
+    return Verbatim(region or "")
+
+
+def _product_words(cx: Context, product: str) -> Any:
+    """A product by its title (the new version's, else the old one's)."""
+    for c in (cx.new, cx.old):
+        found = next((p for p in c.scope.products if p.name == product), None)
+        if found is not None:
+            return tv(found.title)
+    return Verbatim(product)
+
+
+def _schedules(cx: Context, s: str, name: Any, cname: str, a: m.Calendar, b: m.Calendar) -> None:
     """Supplied years' schedules: a day off more is looser for the provider
     (business clocks stop), a working day more stricter; the notice's title
     is compared as text."""
@@ -1107,7 +1125,7 @@ def diff_availability(cx: Context) -> None:
         cx.sized(
             s,
             f"availability.{prod}.{period}",
-            T("subject.availability", product=Verbatim(prod), period=T(f"period.{period}")),
+            T("subject.availability", product=_product_words(cx, prod), period=T(f"period.{period}")),
             x.percent if x else None,
             y.percent if y else None,
             pct_words,
@@ -1138,7 +1156,7 @@ _COUNTING_RANK = {"full_minute": 0, "second": 1, "started_minute": 2}
 def _measurement(cx: Context, s: str, prod: str, period: str, x: m.AvailabilityTarget, y: m.AvailabilityTarget) -> None:
     """The measurement rules of one availability target, old against new."""
     base = f"availability.{prod}.{period}"
-    of = {"product": Verbatim(prod), "period": T(f"period.{period}")}
+    of = {"product": _product_words(cx, prod), "period": T(f"period.{period}")}
     if x.resource != y.resource:
         cx.add(
             s,
