@@ -67,6 +67,10 @@ _WEEK = 7 * _DAY
 _UNITS: list[tuple[str, str, int]] = [
     (r"个?工作小时|business[ -]hours?|working[ -]hours?", "bh", UNIT_SECONDS["bh"]),
     (r"个?工作日|business[ -]days?|working[ -]days?", "bd", 1),
+    # A calendar month, day or week is the month, day or week of the contract's units.
+    (r"个?自然月|个?日历月|calendar[ -]months?", "months", 1),
+    (r"个?自然日|个?日历日|calendar[ -]days?", "wall", _DAY),
+    (r"个?自然周|calendar[ -]weeks?", "wall", _WEEK),
     (r"秒钟?|seconds?|secs?", "wall", 1),
     (r"分钟|minutes?|mins?", "wall", UNIT_SECONDS["m"]),
     (r"个?小时|个?钟头|hours?|hrs?", "wall", UNIT_SECONDS["h"]),
@@ -78,9 +82,42 @@ _UNITS: list[tuple[str, str, int]] = [
 _UNIT_RE = "|".join(f"(?:{u})" for u, _, _ in _UNITS)
 _CONTRACT_UNIT = "|".join(DURATION_UNITS)  # `bd` before `d`: longest first
 
+_NTH = "(?:st|nd|rd|th)"  # 1st, 2nd: an English ordinal is its number
+# Hours of coverage, `7×24`, `24x7`, `24/7`, `5×8 小时`, `24 hours a day, 7 days
+# a week`: one quantity (days a week, hours a day), whichever order it is written in.
+_HOURS = r"(?:[89]|1\d|2[0-4])"
+_DAYS = "[5-7]"
+_X = r"\s*[×xX*]\s*"
+_COVERAGE = (
+    rf"(?<![A-Za-z\d.]){_DAYS}{_X}{_HOURS}(?!\d|\.\d|\s*[%％])(?:\s*(?:个?小时|hours?)(?![A-Za-z]))?"
+    rf"|(?<![A-Za-z\d.]){_HOURS}{_X}{_DAYS}(?!\d|\.\d|\s*[%％])"
+    r"|(?<![\d/])(?:24/7|7/24)(?![\d/])"
+    rf"|(?<![A-Za-z\d])(?:\d{{1,2}}|(?i:{_ENW}))[\s-]*(?i:hours?)\s+(?i:a|per|each)\s+(?i:day),?\s+"
+    rf"(?:\d|(?i:{_ENW}))[\s-]*(?i:days?)\s+(?i:a|per|each)\s+(?i:week)(?![A-Za-z])"
+)
+_ZH_HOUR = "[零〇一二两三四五六七八九十]+|\\d{1,2}"
+# Times of day in words: `9 a.m.`, `6:30 pm`, `noon`, `midnight`; `上午 9 点`, `下午 6 点半`, `午夜`.
+_CLOCK = (
+    r"(?<![\d:])\d{1,2}(?::\d{2})?\s*(?i:a\.m\.|p\.m\.|am|pm)(?![A-Za-z])"
+    r"|(?<![A-Za-z])(?:12\s+)?(?i:noon|midday|midnight)(?![A-Za-z])"
+    rf"|(?:(?:上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|夜间)\s*)?(?:{_ZH_HOUR})\s*点"
+    r"(?:\s*\d{1,2}\s*分|半|整)?(?![零〇一二两三四五六七八九十\d])"
+    r"|午夜|零点|零时"
+)
+# `thirty (30) days`, `forty-eight (48) hours`, `ten percent (10%)`: a number
+# written in words and again in digits is one number.
+_DOUBLET = (
+    rf"(?<![A-Za-z])(?i:{_ENW}|{_COUNT_WORDS}|one)(?:\s+(?i:percent|per cent))?\s*\(\s*\d+(?:\.\d+)?\s*[%％]?\s*\)"
+    rf"(?:[\s-]*(?:{_UNIT_RE})(?![A-Za-z]))?"
+)
+
 _MASTER = re.compile(
-    rf"(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
-    rf"|(?:{_MON})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\s+(?:{_MON})\s+\d{{4}})"
+    rf"(?P<coverage>{_COVERAGE})"
+    rf"|(?P<doublet>{_DOUBLET})"
+    rf"|(?P<date>\d{{4}}-\d{{1,2}}-\d{{1,2}}|\d{{4}}\s*年\s*\d{{1,2}}\s*月\s*\d{{1,2}}\s*日"
+    rf"|(?:{_MON})\s+\d{{1,2}}{_NTH}?,?\s+\d{{4}}|\d{{1,2}}{_NTH}?\s+(?:of\s+)?(?:{_MON}),?\s+\d{{4}})"
+    rf"|(?P<monthyear>\d{{4}}\s*年\s*\d{{1,2}}\s*月(?!\s*\d)|(?:{_MON}),?\s+\d{{4}})"
+    rf"|(?P<clock>{_CLOCK})"
     rf"|(?P<money>(?:[¥￥$€]|CNY|RMB|USD|EUR)\s*{_NUM.replace('(?<![A-Za-z0-9_.])', '')}"
     rf"|{_NUM}\s*(?:万元|元|(?:CNY|RMB|USD|EUR|yuan)(?![A-Za-z])))"
     rf"|(?P<percent>{_NUM}\s*(?:%|％|percent(?![A-Za-z])|per cent(?![A-Za-z]))|百分之(?:{_ZHN}|\d+(?:\.\d+)?))"
@@ -92,6 +129,7 @@ _MASTER = re.compile(
     rf"|(?P<ordinal>(?:{_ZHN})(?=级|线|类|档|期|个|名|家|条|项|种|位|台|套)|(?<![A-Za-z])(?i:one|two|three|four|five)(?=[- ](?:level|tier|class|grade)))"
     rf"|(?P<word>(?<![A-Za-z-])(?i:{_COUNT_WORDS})(?![A-Za-z]))"
     rf"|(?P<compact>(?<![A-Za-z0-9_.])(?:\d+(?:{_CONTRACT_UNIT}))+(?![A-Za-z0-9_.]))"
+    rf"|(?P<nth>(?<![A-Za-z0-9_.])\d{{1,3}}{_NTH}(?![A-Za-z0-9_]))"
     rf"|(?P<number>{_NUM}(?![A-Za-z0-9_]))"
 )
 
@@ -187,7 +225,11 @@ def find(text: str) -> tuple[Quantity, ...]:
         q = _read(kind, raw)
         if q is not None:
             k, value, numeral = q
-            weak = kind == "times" and value == 1
+            # 一 (one) before a unit is as often the article "a" ("一个自然月" =
+            # "a calendar month"): it may match, but is not missed if absent.
+            # Not 一级 (a priority level): that one is a number.
+            one = raw.startswith("一") and numeral == 1 and kind in ("duration", "ordinal")
+            weak = (kind == "times" and value == 1) or (one and not text.startswith("级", m.end()))
             out.append(Quantity(k, value, numeral, m.start(), m.end(), raw, weak))
     return tuple(out)
 
@@ -198,7 +240,74 @@ def _digits(pattern: str, raw: str) -> str:
     return m.group(0) if m else ""
 
 
+_ZH_PM = ("下午", "傍晚", "晚上", "夜间")
+
+
+def _clock(raw: str) -> int | None:
+    """Minutes after midnight of a time of day in words (`6:30 pm`, `下午 6 点半`)."""
+    low = raw.lower()
+    if re.search("noon|midday", low):
+        return 12 * 60
+    if "midnight" in low or raw in ("午夜", "零点", "零时"):
+        return 0
+    m = re.search(rf"(\d{{1,2}}|[{CN_NUMERAL_CHARS}]+)\s*(?::(\d{{2}})|点)?", raw)
+    if m is None:
+        return None
+    hour = int(m.group(1)) if m.group(1).isdigit() else zh_numeral(m.group(1))
+    minute = int(m.group(2)) if m.group(2) else 0
+    if (after := re.search(r"点\s*(\d{1,2})\s*分", raw)) is not None:
+        minute = int(after.group(1))
+    elif raw.endswith("半"):
+        minute = 30
+    if hour is None or minute > 59:
+        return None
+    if "a.m." in low or re.search(r"\dam|\sam", low):
+        if not 1 <= hour <= 12:
+            return None
+        hour %= 12
+    elif "p.m." in low or re.search(r"\dpm|\spm", low):
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + 12
+    elif raw.startswith(_ZH_PM) and 1 <= hour < 12:
+        hour += 12
+    if hour > 24 or (hour == 24 and minute):
+        return None
+    return (hour * 60 + minute) % (24 * 60)
+
+
+def _coverage(raw: str) -> tuple[int, int] | None:
+    """(days a week, hours a day) of `7×24`, `24/7`, `24 hours a day, 7 days a week`."""
+    words = re.findall(rf"\d+|{_ENW}", raw, re.I)
+    nums = sorted(int(w) if w.isdigit() else int(_EN_WORDS[w.lower()]) for w in words[:2])
+    return (nums[0], nums[1]) if len(nums) == 2 else None
+
+
 def _read(kind: str, raw: str):
+    if kind == "coverage":
+        cover = _coverage(raw)
+        return ("coverage", cover, None) if cover is not None else None
+    if kind == "clock":
+        minute = _clock(raw)
+        return ("time", minute, None) if minute is not None else None
+    if kind == "doublet":
+        digits = _digits(r"\(\s*\d+(?:\.\d+)?", raw).lstrip("( \t")
+        tail = raw[raw.index(")") + 1 :].strip(" \t-")
+        if "%" in raw or "％" in raw or re.search("per ?cent", raw, re.I):
+            n = _decimal(digits)
+            return ("percent", n, n) if n is not None else None
+        if tail:
+            return _read("duration", f"{digits} {tail}")
+        n = _decimal(digits)
+        return ("number", n, n) if n is not None else None
+    if kind == "monthyear":
+        nums = [int(x) for x in re.findall(r"\d+", raw)]
+        month = next((i + 1 for i, name in enumerate(_MONTHS) if name in raw.lower()), None)
+        year, month = (nums[0], month) if month is not None else (nums[0], nums[1])
+        return ("month", (year, month), None) if 1 <= month <= 12 else None
+    if kind == "nth":
+        n = _decimal(_digits(r"\d+", raw))
+        return ("number", n, n) if n is not None else None
     if kind == "date":
         nums = [int(x) for x in re.findall(r"\d+", raw)]
         month = next((i + 1 for i, name in enumerate(_MONTHS) if name in raw.lower()), None)
@@ -221,8 +330,8 @@ def _read(kind: str, raw: str):
         n = _numeral(body)
         return ("percent", n, n) if n is not None else None
     if kind == "time":
-        minute = minutes_of(raw.zfill(5))  # `9:00` is `09:00`
-        return ("time", minute, None) if minute is not None else None
+        minute = minutes_of(raw.zfill(5))  # `9:00` is `09:00`; `24:00` is midnight, as `00:00` is
+        return ("time", minute % (24 * 60), None) if minute is not None else None
     if kind == "compact":
         seconds = Decimal(0)
         days = 0

@@ -394,6 +394,10 @@ def numbers_differ(ctx: LintContext):
 
 # ---------------------------------------------------------------- literal copies of contract values
 
+# `× 100%` in a formula ("(1 − downtime ÷ total) × 100%") turns a ratio into a
+# percentage: it states no commitment, whatever value of the contract is 100%.
+_SCALING = re.compile(r"(?:[×*]|乘以|multiplied by|times)\s*$", re.I)
+
 
 def _candidates(ctx: LintContext) -> dict[tuple, list[str]]:
     """Contract values by the key their prose spelling would have."""
@@ -425,7 +429,7 @@ def literal_value(ctx: LintContext):
         for s in site.strings:
             for run in s.runs:
                 for q in quantities.find(run.text):
-                    if q.kind in ("number", "time"):
+                    if q.kind in ("number", "time") or (q.kind == "percent" and _SCALING.search(run.text[: q.start])):
                         continue
                     paths = index.get(q.key)
                     if not paths:
