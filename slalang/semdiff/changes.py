@@ -1057,18 +1057,27 @@ def diff_updates(cx: Context) -> None:
             list_words([c.name for c in b.columns]),
         )
 
-    def key(r: m.UpdateRule, prio: str) -> str:
-        return prio if r.column is None else f"{prio}.{r.column}"
+    def key(r: m.UpdateRule, prio: str) -> tuple[str, str | None]:
+        return prio, cx.rn.column(r.column) if r.column is not None else None
 
     ra = {key(r, cx.rn("priority", r.priority)): r.every for r in (a.rules if a else ())}
-    rb = {key(r, r.priority): r.every for r in (b.rules if b else ())}
-    for p in dict.fromkeys([*rb, *ra]):
+    rb = {(r.priority, r.column): r.every for r in (b.rules if b else ())}
+    for p, col in dict.fromkeys([*rb, *ra]):
+        label = None
+        if col is not None:
+            contract = cx.new if (p, col) in rb else cx.old
+            where = b if (p, col) in rb else a
+            found = next((c for c in (where.columns if where else ()) if cx.rn.column(c.name) == col), None)
+            label = _column_label(contract, found) if found is not None else Verbatim(col)
+        subject = T("subject.update_interval", priority=Verbatim(p), title=title)
+        if label is not None:
+            subject = T("subject.update_interval_in", priority=Verbatim(p), title=title, column=label)
         cx.sized(
             s,
-            f"updates.{p}",
-            T("subject.update_interval", priority=Verbatim(p.replace(".", " ")), title=title),
-            ra.get(p),
-            rb.get(p),
+            f"updates.{p}" + (f".{col}" if col is not None else ""),
+            subject,
+            ra.get((p, col)),
+            rb.get((p, col)),
             dur_words,
             _durations_on(same_clock),
         )
