@@ -448,7 +448,7 @@ class _Writer:
             self.inline(p, party.name, " ", "sign", sans=True)
             for label in self.letter.signature_lines:
                 p = cell.add_paragraph()
-                p.paragraph_format.space_before = self.Mm(8)
+                p.paragraph_format.space_before = self.Mm(4)
                 self.inline(p, label, " / ", "sign-label", sans=True, color=True)
                 rule = cell.add_paragraph()
                 rule.paragraph_format.space_before = self.Mm(4)
