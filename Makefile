@@ -2,10 +2,13 @@
 #   make build   check, lint and build every example contract into out/
 #   make test    the habits (lint, format, types, layering), then the test suite
 # and `make bench` for the benchmarks (installs the benchmark-only baselines).
-.PHONY: build test check-habits bench setup
+.PHONY: build test check-habits bench setup setup-test
 
 setup:
 	@scripts/setup.sh
+
+setup-test:
+	@scripts/setup.sh test
 
 build: setup
 	.venv/bin/slalang check contracts
@@ -15,7 +18,7 @@ build: setup
 	@echo "letters (PDF/A-3b with the rules attached, and HTML) and rule files are in $(CURDIR)/out/:"
 	@ls -1 out/*.pdf | sed 's|^|  $(CURDIR)/|'
 
-test: setup check-habits
+test: setup-test check-habits
 	.venv/bin/python -m pytest
 
 # Each fails the build on its own: ruff (lint rules and the formatter's

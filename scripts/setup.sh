@@ -6,6 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBS="fonts-noto-cjk libharfbuzz-subset0 poppler-utils qpdf"
+# `scripts/setup.sh test`: also what only the tests need (the HTML letter is
+# opened in headless Chromium by tests/test_letter_browser.py).
+if [ "${1:-}" = "test" ]; then
+  DEBS="$DEBS chromium"
+fi
 missing=""
 for p in $DEBS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
