@@ -109,8 +109,7 @@ def test_headings(sample):
             if b.kind == "subheading":
                 assert all(styles[text(t)] == "Heading 2" for t in b.text)
     assert [p.style.name for p in doc.paragraphs[:2]] == ["Title", "Title"]
-    assert doc.paragraphs[0].text.startswith("服务") or doc.paragraphs[0].text  # the Chinese title first
-    assert any(ch >= "\u4e00" for ch in doc.paragraphs[0].text)
+    assert doc.paragraphs[0].text == text(letter.title[0])  # the first language's title first
 
 
 def test_every_table_cell(sample):
@@ -333,3 +332,14 @@ def _mostly_han(s: str) -> bool:
     han = sum("\u4e00" <= ch <= "\u9fff" for ch in s)
     latin = sum(ch.isascii() and ch.isalpha() for ch in s)
     return han > latin
+
+
+def test_a_single_language_letter(tmp_path):
+    """An English-only letter: the same pieces, each once, all tagged en-US."""
+    case = (ROOT / "tests" / "fmt_cases" / "single_language.sla").read_text(encoding="utf-8")
+    src = tmp_path / "single.sla"
+    src.write_text(case.split("# output", 1)[0], encoding="utf-8")
+    doc = docx.Document(io.BytesIO(build(src)))
+    assert [p.text for p in doc.paragraphs if p.text] == expected_paragraphs(composed(src))
+    runs = [r for p in _all_paragraphs(doc) for r in p.runs if r.text.strip()]
+    assert {r._r.rPr.find(qn("w:lang")).get(qn("w:val")) for r in runs} == {"en-US"}
