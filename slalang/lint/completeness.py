@@ -50,7 +50,7 @@ EX_AVAILABILITY_CREDIT = (
     'credit uptime "可用性补偿" | "Availability credit" on availability '
     "{ below 99.9%: 10% of monthly_fee  below 99.0%: 25% of monthly_fee }"
 )
-EX_MAINTENANCE = "maintenance { notice 72h  max 4h per month }"
+EX_MAINTENANCE = "maintenance notice 72h, max 4h per month"
 EX_CUSTOMER_CAUSED = 'customer_caused "因客户原因导致的问题" | "problems caused by the Customer"'
 EX_RESOLUTION = 'resolution "故障恢复" | "Restoration" { columns any  P0 4h  P1 8h … }'
 EX_CREDIT = (
