@@ -1,8 +1,10 @@
 """Contract lint: quality rules for contracts that already compile.
 
 `slalang check` says whether a contract is valid; lint says whether it is a
-good commitment letter: all the parts the source specification requires
-(completeness, L1xx), wording that commits to numbers in both languages
+good contract of its kind (`Contract.kind`, or `--profile`): all the parts
+that kind requires — every part of the source specification for a commitment
+letter, their own for an availability SLA or a support policy — (completeness,
+L1xx), wording that commits to numbers in both languages
 (wording, L2xx), and terms that do not contradict each other (consistency,
 L3xx). Rules live in one module per family and register themselves in
 `registry.RULES` with a stable code and a default severity; `pyproject.toml`
