@@ -213,6 +213,28 @@ def test_page_setup_header_footer_and_properties(sample):
     assert doc.settings.element.find(qn("w:trackRevisions")) is not None
 
 
+def test_properties_are_in_schema_order(sample):
+    """Word refuses a file whose property elements are out of sequence or
+    repeated (LibreOffice and python-docx do not mind): every paragraph, run,
+    table and cell property list of the body, header, footer and styles."""
+    _, _, doc, _ = sample
+    sec = doc.sections[0]
+    parts = [doc.element, sec.header._element, sec.footer._element, doc.styles.element]
+    checked = 0
+    for root in parts:
+        for el in root.iter():
+            name = wordletter._local(el.tag)
+            if name not in wordletter.SEQUENCES or not isinstance(el.tag, str):
+                continue
+            order = wordletter.SEQUENCES[name].split()
+            children = [wordletter._local(c.tag) for c in el]
+            assert all(c in order for c in children), (name, children)
+            ranks = [order.index(c) for c in children]
+            assert ranks == sorted(set(ranks)), (name, children)
+            checked += 1
+    assert checked > 100
+
+
 # ------------------------------------------------------------------ bytes
 def test_rebuilds_are_byte_identical(sample, tmp_path):
     """Twice in this process, once in another (another clock), and for the

@@ -468,11 +468,8 @@ class _Writer:
         from docx.oxml.ns import qn
 
         table = self.doc.add_table(rows=rows, cols=cols)
-        table.autofit = False
+        table.autofit = False  # w:tblLayout fixed: the column widths below hold
         tblpr = table._tbl.tblPr
-        layout = OxmlElement("w:tblLayout")
-        layout.set(qn("w:type"), "fixed")
-        tblpr.append(layout)
         if grid:
             _table_borders(
                 table, {side: (4, RULE) for side in ("top", "left", "bottom", "right", "insideH", "insideV")}
@@ -485,7 +482,7 @@ class _Writer:
             el.set(qn("w:w"), str(_twips(mm)))
             el.set(qn("w:type"), "dxa")
             cell_margins.append(el)
-        tblpr.append(cell_margins)
+        place(tblpr, cell_margins)
         for c in range(cols):
             w = TEXT_WIDTH / cols
             table.columns[c].width = self.Mm(w)
@@ -547,12 +544,14 @@ class _Writer:
         numpr.get_or_add_numId().val = num
 
     # ------------------------------------------------------------ runs
-    def inline(self, p: Any, bi: Bi, sep: str, role: str, **kw: Any) -> None:
+    def inline(
+        self, p: Any, bi: Bi, sep: str, role: str, sans: bool = True, bold: bool | None = None, color: bool = False
+    ) -> None:
         """The languages of a piece on one line ("P0 紧急 Critical")."""
         for i, t in enumerate(bi):
             if i:
-                self.run(p, sep, t.lang, role, sans=kw.get("sans", True))
-            self.said(p, t, role, **{**kw, "color": kw.get("color", False) or i > 0})
+                self.run(p, sep, t.lang, role, sans=sans)
+            self.said(p, t, role, sans=sans, bold=bold, color=color or i > 0)
 
     def said(
         self, p: Any, t: Said, role: str, sans: bool = False, bold: bool | None = None, color: bool = False
@@ -681,7 +680,7 @@ def set_lang(rpr: Any, val: str, east_asia: str) -> None:
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = OxmlElement("w:lang")
-        rpr.append(lang)
+        place(rpr, lang)
     lang.set(qn("w:val"), val)
     lang.set(qn("w:eastAsia"), east_asia)
 
@@ -695,20 +694,11 @@ def border(p: Any, side: str, size: int, color: str) -> None:
     bdr = ppr.find(qn("w:pBdr"))
     if bdr is None:
         bdr = OxmlElement("w:pBdr")
-        # w:pBdr comes after keepNext … numPr and before shd, tabs, spacing, ind, jc.
-        later = [
-            ppr.find(qn(t))
-            for t in ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:spacing", "w:ind", "w:jc", "w:rPr", "w:sectPr")
-        ]
-        nxt = next((el for el in later if el is not None), None)
-        if nxt is not None:
-            nxt.addprevious(bdr)
-        else:
-            ppr.append(bdr)
+        place(ppr, bdr)
     el = OxmlElement(f"w:{side}")
     for k, v in (("val", "single"), ("sz", str(size)), ("space", "1"), ("color", color)):
         el.set(qn(f"w:{k}"), v)
-    bdr.append(el)
+    place(bdr, el)
 
 
 def _table_borders(table: Any, sides: dict[str, tuple[int, str]]) -> None:
@@ -730,13 +720,7 @@ def _table_borders(table: Any, sides: dict[str, tuple[int, str]]) -> None:
         else:
             el.set(qn("w:val"), "nil")
         borders.append(el)
-    # CT_TblPr order: tblStyle … tblW, jc, tblCellSpacing, tblInd, tblBorders, shd, tblLayout, tblCellMar, tblLook
-    after = [tblpr.find(qn(t)) for t in ("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook")]
-    nxt = next((el for el in after if el is not None), None)
-    if nxt is not None:
-        nxt.addprevious(borders)
-    else:
-        tblpr.append(borders)
+    place(tblpr, borders)
 
 
 def _cell_borders(cell: Any, size: int, color: str) -> None:
@@ -752,7 +736,7 @@ def _cell_borders(cell: Any, size: int, color: str) -> None:
         el.set(qn("w:space"), "0")
         el.set(qn("w:color"), color)
         borders.append(el)
-    _tcpr_insert(tcpr, borders)
+    place(tcpr, borders)
 
 
 def _cell_margins(cell: Any, vertical: float, horizontal: float) -> None:
@@ -766,23 +750,54 @@ def _cell_margins(cell: Any, vertical: float, horizontal: float) -> None:
         el.set(qn("w:w"), str(_twips(mm)))
         el.set(qn("w:type"), "dxa")
         mar.append(el)
-    _tcpr_insert(tcpr, mar)
+    place(tcpr, mar)
 
 
-_TCPR_ORDER = ("w:tcW", "w:gridSpan", "w:vMerge", "w:tcBorders", "w:shd", "w:noWrap", "w:tcMar", "w:vAlign")
+# The element sequences of WordprocessingML (ECMA-376 Part 1, §17) for the
+# properties this module writes by hand: Word refuses a file whose children
+# are out of order, where python-docx's own setters already keep it.
+SEQUENCES = {
+    "pPr": (
+        "pStyle keepNext keepLines pageBreakBefore framePr widowControl numPr suppressLineNumbers pBdr shd tabs "
+        "suppressAutoHyphens kinsoku wordWrap overflowPunct topLinePunct autoSpaceDE autoSpaceDN bidi "
+        "adjustRightInd snapToGrid spacing ind contextualSpacing mirrorIndents suppressOverlap jc textDirection "
+        "textAlignment textboxTightWrap outlineLvl divId cnfStyle rPr sectPr pPrChange"
+    ),
+    "pBdr": "top left bottom right between bar",
+    "rPr": (
+        "rStyle rFonts b bCs i iCs caps smallCaps strike dstrike outline shadow emboss imprint noProof snapToGrid "
+        "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl "
+        "cs em lang eastAsianLayout specVanish oMath"
+    ),
+    "tblPr": (
+        "tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+        "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription"
+    ),
+    "tcPr": "cnfStyle tcW gridSpan hMerge vMerge tcBorders shd noWrap tcMar textDirection tcFitText vAlign hideMark",
+    "tblBorders": "top left bottom right insideH insideV",
+    "tcBorders": "top left bottom right insideH insideV tl2br tr2bl",
+    "tblCellMar": "top left bottom right",
+    "tcMar": "top left bottom right",
+}
 
 
-def _tcpr_insert(tcpr: Any, el: Any) -> None:
-    """Put a cell property where CT_TcPr's sequence wants it."""
-    from docx.oxml.ns import qn
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
 
-    rank = {qn(t): i for i, t in enumerate(_TCPR_ORDER)}
-    mine = rank[el.tag]
-    for child in tcpr:
-        if rank.get(child.tag, len(_TCPR_ORDER)) > mine:
+
+def place(parent: Any, el: Any) -> None:
+    """Put `el` among `parent`'s children where the schema's sequence wants
+    it, replacing an element of the same name."""
+    order = SEQUENCES[_local(parent.tag)].split()
+    rank = {name: i for i, name in enumerate(order)}
+    mine = rank[_local(el.tag)]
+    for old in [c for c in parent if c.tag == el.tag]:
+        parent.remove(old)
+    for child in parent:
+        if rank.get(_local(child.tag), len(order)) > mine:
             child.addprevious(el)
             return
-    tcpr.append(el)
+    parent.append(el)
 
 
 def _shade(cell: Any, fill: str) -> None:
@@ -793,7 +808,7 @@ def _shade(cell: Any, fill: str) -> None:
     shd.set(qn("w:val"), "clear")
     shd.set(qn("w:color"), "auto")
     shd.set(qn("w:fill"), fill)
-    _tcpr_insert(cell._tc.get_or_add_tcPr(), shd)
+    place(cell._tc.get_or_add_tcPr(), shd)
 
 
 def _repeat_header(row: Any) -> None:
