@@ -12,7 +12,7 @@ setup-test:
 
 build: setup
 	.venv/bin/slalang check contracts
-	.venv/bin/slalang lint contracts/*.sla
+	.venv/bin/slalang lint contracts
 	.venv/bin/slalang build contracts -o out
 	@echo
 	@echo "letters (PDF/A-3b with the rules attached, and HTML) and rule files are in $(CURDIR)/out/:"
