@@ -991,7 +991,7 @@ def test_the_corpus_lints_clean(capsys):
     code, out, err = run(capsys, *map(str, CORPUS), "--format", "json")
     assert json.loads(out)["diagnostics"] == [] and code == 0
     text = (REPO / "contracts" / "sla" / "api.sla").read_text(encoding="utf-8")
-    result, ds = lint.lint_source(text.replace("  # slalang: allow L303", ""))
+    result, ds = lint.lint_source(re.sub(r"  # slalang: allow L303[^\n]*", "", text))
     assert [d.code for d in ds] == ["L303"]
 
 
