@@ -175,7 +175,21 @@ def test_every_section_of_the_letter_is_there():
         < html.index("结语")
         < html.index('<table class="signatures">')
     )
-    for needle in ("服务方（盖章）", "Provider (seal)", "客户（盖章）", "Customer (seal)", "授权代表（签字）", "日期"):
+    for needle in (
+        "服务方",
+        "Provider",
+        "客户",
+        "Customer",
+        "授权代表（签字）",
+        "姓名",
+        "Name",
+        "职务",
+        "Title",
+        "日期",
+        "Date",
+        "盖章",
+        "Company seal",
+    ):
         assert needle in html
 
 
@@ -237,8 +251,8 @@ def test_dates_money_percent_spans(words):
     zh, en = words
     assert (zh.date(dt.date(2026, 1, 1)), en.date(dt.date(2026, 1, 1))) == ("2026年1月1日", "1 January 2026")
     fee = Money(amount=Decimal("120000.00"), currency="CNY")
-    assert zh.money(fee) == "¥120,000.00"
-    assert en.money(fee).endswith("¥120,000.00")
+    assert zh.money(fee) == "人民币 120,000.00 元"
+    assert en.money(fee) == "CNY\u00a0120,000.00"
     assert zh.percent(Decimal("99.95")) == en.percent(Decimal("99.95")) == "99.95%"
     assert zh.percent(Decimal("99.0")) == "99.0%"  # the digits the contract wrote
     assert (zh.span(CalendarSpan(count=6, unit="month")), en.span(CalendarSpan(count=6, unit="month"))) == (
@@ -377,20 +391,22 @@ def test_money_ladders_quarterly_cap_and_other_clauses():
     )
     html = build_html(Path("money.sla"), text=text)
     zh, en = paragraphs(html, "zh-CN"), paragraphs(html, "en")
-    assert "首次响应超过承诺时限的，每足额延迟 1 小时补偿 ¥500.00，不足 1 小时的部分不予补偿。" in zh
+    assert "首次响应超过承诺时限的，每足额延迟 1 小时补偿人民币 500.00 元，不足 1 小时的部分不予补偿。" in zh
     assert (
-        "If a first response is late, the credit is CN¥500.00 for each full hour of delay; "
+        "If a first response is late, the credit is CNY\u00a0500.00 for each full hour of delay; "
         "time left over earns no credit." in en
     )
-    # the ladder table: steps of ¥500 up to the ¥2,000 cap, then capped
-    assert ["达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00"] == [
-        t for t in zh if t in ("达到 1 小时，不足 2 小时", "¥500.00", "达到 2 小时，不足 3 小时", "¥1,000.00")
+    # the ladder table: steps of人民币 500 元up to the人民币 2,000 元cap, then capped
+    assert ["达到 1 小时，不足 2 小时", "人民币 500.00 元", "达到 2 小时，不足 3 小时", "人民币 1,000.00 元"] == [
+        t
+        for t in zh
+        if t in ("达到 1 小时，不足 2 小时", "人民币 500.00 元", "达到 2 小时，不足 3 小时", "人民币 1,000.00 元")
     ][:4]
-    assert "达到 4 小时及以上" in zh and "4 hours or more" in en and "¥2,000.00" in zh
+    assert "达到 4 小时及以上" in zh and "4 hours or more" in en and "人民币 2,000.00 元" in zh
     assert "同一产品每一自然季度的全部补偿合计不超过当季服务费的 50%。" in zh
     assert (
         "The credits for one product in any calendar quarter are added together unrounded, "
-        "and their total is rounded once to CN¥1.00 (rounded down)." in en
+        "and their total is rounded once to CNY\u00a01.00 (rounded down)." in en
     )
     assert "计划维护，但须至少提前 48 小时通知客户；" in zh
     assert "Failures of third-party vendors." in en
@@ -509,8 +525,8 @@ def test_ticket_ladder_scope_minimum_policy_restriction_and_claim_spans():
 
     zh, en = letter("claim within 10bd after month_end on business")
     assert "适用于涉及下列产品的服务请求：云主机" in zh and "Applies to requests concerning: Cloud hosting" in en
-    assert "依本项应就某一服务请求予以补偿的，补偿金额不低于 ¥100.00。" in zh
-    assert "Where a credit is owed under this item for a request, it shall be at least CN¥100.00." in en
+    assert "依本项应就某一服务请求予以补偿的，补偿金额不低于人民币 100.00 元。" in zh
+    assert "Where a credit is owed under this item for a request, it shall be at least CNY\u00a0100.00." in en
     # a resource kind the catalogue does not know is shown as the contract names it
     assert "可用性按每个 pod 分别计量。" in zh and "Availability is measured separately for each pod." in en
     assert "补偿以代金券形式发放，仅限本服务。" in zh  # the restriction's own full stop is not doubled
@@ -607,7 +623,7 @@ def test_holidays_eligible_time_conditions_minimum_under_the_overall_cap_and_a_t
     )
     # the minimum yields to the overall cap (the runtime applies the minimum, then the caps)
     assert (
-        "依本项应予补偿的，每一产品每一统计周期的补偿不低于 ¥20.00；最低金额与本节规定的补偿上限冲突时，以上限为准。"
+        "依本项应予补偿的，每一产品每一统计周期的补偿不低于人民币 20.00 元；最低金额与本节规定的补偿上限冲突时，以上限为准。"
         in zh
     )
     assert "where the minimum conflicts with the cap set out in this section, the cap shall prevail." in en

@@ -131,12 +131,12 @@ def test_plan_by_window_columns_say_plan_then_time():
 """,
         )
     )
-    assert "\n标准版（工作时间）\n" in zh and "\n标准版（非服务时间）\n" in zh and "\n高级版（任何时间）\n" in zh
+    assert "\n标准版（工作时间）\n" in zh and "\n标准版（非工作时间）\n" in zh and "\n高级版（任何时间）\n" in zh
     assert "\nStandard plan (Business hours)\n" in en and "\nPremium plan (at any time)\n" in en
     assert (
         "适用的列按该服务请求所适用的服务版本及服务请求提交的时间确定："
         "就标准版服务提出的服务请求，提交时处于“工作时间”内的，适用“标准版（工作时间）”列，"
-        "处于上述服务时间以外的，适用“标准版（非服务时间）”列；"
+        "处于上述服务时间以外的，适用“标准版（非工作时间）”列；"
         "就高级版服务提出的服务请求，适用“高级版（任何时间）”列。"
     ) in zh
     assert (
@@ -367,7 +367,7 @@ def test_calendar_days_are_said_as_such_with_the_same_time_of_day():
         "以“N 个自然日”表示的时限，于起算后第 N 日的同一时刻（北京时间）届满。同时列有小时、分钟的，再连续加计相应时长。"
     ) in zh
     assert (
-        "A limit of N calendar days ends on the N-th day after it starts, at the same time of day (China Time)."
+        "A limit of N calendar days ends on the N-th day after it starts, at the same time of day (Beijing time)."
         " Any hours or minutes stated with the days are then added as elapsed time."
     ) in en
     assert "夏令时" not in zh and "clocks" not in en
@@ -389,7 +389,7 @@ def test_whole_calendar_days_need_no_word_on_hours():
     )
     assert "以“N 个自然日”表示的时限，于起算后第 N 日的同一时刻（北京时间）届满。" in zh
     assert (
-        "A limit of N calendar days ends on the N-th day after it starts, at the same time of day (China Time)." in en
+        "A limit of N calendar days ends on the N-th day after it starts, at the same time of day (Beijing time)." in en
     )
     assert "再连续加计" not in zh and "then added" not in en
 
@@ -449,9 +449,9 @@ def test_a_regional_calendar_gives_each_region_its_hours_zone_and_holidays():
     ) in en
     assert "所涉客户" not in zh and "Customer concerned" not in en
     # The contract's time zone is not that of every service hour: said.
-    assert "本承诺书所称时间均为北京时间（Asia/Shanghai），但注明其他时区的服务时间除外。" in zh
+    assert "本政策所称时间均为北京时间（Asia/Shanghai），但注明其他时区的服务时间除外。" in zh
     assert (
-        "All times in this letter are in China Time (Asia/Shanghai), except service hours stated in another time zone."
+        "All times in this Policy are in Beijing time (Asia/Shanghai), except service hours stated in another time zone."
         in en
     )
 
@@ -507,7 +507,7 @@ def test_a_calendar_in_the_contracts_zone_says_no_zone():
         )
     )
     assert "工作时间：周一至周五 09:00–18:00" in zh
-    assert "本承诺书所称时间均为北京时间（Asia/Shanghai）。" in zh
+    assert "本政策所称时间均为北京时间（Asia/Shanghai）。" in zh
     assert "except service hours" not in en
 
 
@@ -539,9 +539,9 @@ def test_updates_by_column_are_a_table_with_business_time_named():
 """,
         )
     )
-    assert "进度通报：服务请求处置完成前，服务方按下表所列频率向客户通报处置进度。" in zh
+    assert "进度通报：服务请求处置完成前，服务方应按下表所列频率向客户通报处置进度。" in zh
     assert (
-        "Progress updates: until a request is resolved, the Provider reports progress to the Customer"
+        "Progress updates: until a request is resolved, the Provider shall report progress to the Customer"
         " at the intervals in the table below."
     ) in en
     assert "\n至少每 30 分钟一次\n" in zh and "\n至少每小时一次\n" in zh and "\n至少每 2 个工作小时一次\n" in zh
@@ -581,7 +581,9 @@ def test_updates_by_plan_column():
     assert "\n至少每 2 小时一次\n" in zh and "\n至少每个自然日一次\n" in zh
     assert "\nat least every 2 hours\n" in en and "\nat least every calendar day\n" in en
     assert "以“N 个自然日”表示的期限，于起算后第 N 日的同一时刻（北京时间）届满。" in zh
-    assert "A time of N calendar days ends on the N-th day after it starts, at the same time of day (China Time)." in en
+    assert (
+        "A time of N calendar days ends on the N-th day after it starts, at the same time of day (Beijing time)." in en
+    )
     for word in REGION_WORDS:
         assert word not in zh and word not in en, word
 
@@ -602,11 +604,11 @@ def test_updates_in_the_old_form_read_as_before():
         )
     )
     assert (
-        "进度通报：服务请求处置完成前，服务方按下列频率向客户通报处置进度："
+        "进度通报：服务请求处置完成前，服务方应按下列频率向客户通报处置进度："
         "P1 级至少每 30 分钟一次、P2 级至少每 2 小时一次。"
     ) in zh
     assert (
-        "Progress updates: until a request is resolved, the Provider reports progress to the Customer"
+        "Progress updates: until a request is resolved, the Provider shall report progress to the Customer"
         " at least every 30 minutes for P1 and at least every 2 hours for P2."
     ) in en
 
@@ -924,9 +926,9 @@ def test_a_contract_zone_with_summer_time_states_both_offsets_and_the_calendar_d
 """
     )
     zh, en = said(html, "zh"), said(html, "en")
-    assert "本承诺书所称时间均为德国时间（Europe/Berlin；冬令时为 UTC+1，夏令时为 UTC+2）。" in zh
+    assert "本政策所称时间均为德国时间（Europe/Berlin；冬令时为 UTC+1，夏令时为 UTC+2）。" in zh
     assert (
-        "All times in this letter are in German time (Europe/Berlin: UTC+1, or UTC+2 while summer time applies)." in en
+        "All times in this Policy are in German time (Europe/Berlin: UTC+1, or UTC+2 while summer time applies)." in en
     )
     assert (
         "以“N 个自然日”表示的时限，于起算后第 N 日的同一时刻（德国时间）届满，其间夏令时调整不影响届满时刻；"

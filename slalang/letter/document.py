@@ -72,23 +72,32 @@ class Line:
     inline: bool = False
 
 
+# Traceability: `line` (and `lines`, `row_lines`) is the 1-based source line
+# of the contract statement a block renders; 0 for structural text (headings,
+# "the table below") that renders no statement. The HTML carries it as
+# `data-line`.
+
+
 @dataclass
 class Para:
     text: Bi
     cls: str = ""
     kind: str = "para"
+    line: int = 0
 
 
 @dataclass
 class Items:
     items: list[Bi]
     kind: str = "items"
+    lines: list[int] = field(default_factory=list)  # one per item (0: none)
 
 
 @dataclass
 class Subheading:
     text: Bi
     kind: str = "subheading"
+    line: int = 0
 
 
 @dataclass
@@ -98,6 +107,8 @@ class Table:
     cls: str = ""
     caption: Bi | None = None  # what the table covers ("Applies to: Cloud servers")
     kind: str = "table"
+    line: int = 0
+    row_lines: list[int] = field(default_factory=list)  # one per row (0: the table's line)
 
 
 Block = Para | Items | Subheading | Table
@@ -108,6 +119,29 @@ class Section:
     key: str
     title: Bi
     blocks: list[Block] = field(default_factory=list)
+    line: int = 0  # the statement the section renders, for blocks that name none of their own
+
+
+STRUCTURAL = -1  # a block's `line` before `trace`: renders no statement (never the section's)
+
+
+def at(obj: Any) -> int:
+    """The source line a model object was written on; 0 if unknown."""
+    span = getattr(obj, "span", None) if obj is not None else None
+    return span.line if span is not None else 0
+
+
+def trace(s: Section) -> None:
+    """Every block that names no line of its own renders the section's
+    statement; a table's rows default to the table's line, a list's items
+    to the section's."""
+    for b in s.blocks:
+        if isinstance(b, (Para, Subheading, Table)):
+            b.line = max(b.line or s.line, 0)
+        if isinstance(b, Table):
+            b.row_lines = [max(n or b.line, 0) for n in (b.row_lines or [0] * len(b.rows))]
+        if isinstance(b, Items):
+            b.lines = [max(n or s.line, 0) for n in (b.lines or [0] * len(b.items))]
 
 
 @dataclass
@@ -138,7 +172,7 @@ class Composer:
         self.c = contract
         self.sha = source_sha256
         self.layout = layout
-        self.words = [Wording(lang) for lang in contract.languages]
+        self.words = [Wording(lang, contract.kind) for lang in contract.languages]
 
     # ------------------------------------------------------------ helpers
     def each(self, fn: Callable[[Wording], str | Markup]) -> Bi:
@@ -213,7 +247,9 @@ class Composer:
             )
             if s is not None and s.blocks
         ]
+        # STRUCTURAL (-1) marks a block that renders no statement: it keeps line 0.
         for n, s in enumerate(sections, 1):
+            trace(s)
             title = s.title
             s.title = tuple(
                 Said(t.lang, t.html_lang, escape(w.section_number(n)) + t.html) for t, w in zip(title, self.words)
@@ -228,7 +264,8 @@ class Composer:
             ),
             "keywords": list(
                 dict.fromkeys(
-                    [k for w in self.words for k in w.raw("meta.keywords")] + [c.id, c.version, f"sha256:{self.sha}"]
+                    [k for w in self.words for k in [*w.raw(f"framing.{c.kind}.keywords"), *w.raw("meta.keywords")]]
+                    + [c.id, c.version, f"sha256:{self.sha}"]
                 )
             ),
             "created": c.effective_start.isoformat(),
@@ -258,7 +295,7 @@ class Composer:
                 Party(self.say("signatures.provider"), self.text(c.provider.name)),
                 Party(self.say("signatures.customer"), self.text(c.customer.name)),
             ],
-            signature_lines=[self.say("signatures.representative"), self.say("signatures.date")],
+            signature_lines=[self.say(f"signatures.{k}") for k in ("representative", "name", "title", "date", "seal")],
         )
 
     def section(self, key: str) -> Section:
@@ -267,10 +304,13 @@ class Composer:
     # 总: who commits to whom, with which credentials
     def declaration(self) -> Section:
         c, s = self.c, self.section("declaration")
+        s.line = at(c.provider)
+        # The opening follows what the document is (SEMANTICS §1).
+        intro = "declaration.intro" if c.kind == "commitment_letter" else f"declaration.intro_{c.kind}"
         s.blocks.append(
             Para(
                 self.say(
-                    "declaration.intro",
+                    intro,
                     provider=c.provider.name,
                     customer=c.customer.name,
                     start=c.effective_start,
@@ -288,7 +328,7 @@ class Composer:
             s.blocks.append(Para(self.say("declaration.contact", contact=c.provider.contact)))
         # Service hours in a time zone of their own say it (hours section).
         key = "declaration.timezone_own" if self.own_zones() else "declaration.timezone"
-        s.blocks.append(Para(self.each(lambda w: w.say(key, zone=self.zone(w, c.timezone)))))
+        s.blocks.append(Para(self.each(lambda w: w.say(key, zone=self.zone(w, c.timezone))), line=STRUCTURAL))
         return s
 
     def zone(self, w: Wording, iana: str) -> str:
@@ -315,6 +355,7 @@ class Composer:
     # 分: regions, products with fees, service types
     def scope(self) -> Section:
         sc, s = self.c.scope, self.section("scope")
+        s.line = at(sc)
         if not (sc.regions or sc.products or sc.services or sc.plans):
             return s
         # Only the kinds the scope has: a contract by plan has no regions to speak of.
@@ -362,7 +403,7 @@ class Composer:
                         )
                     )
                 rows.append([[Line(self.text(p.title))], [Line(fee, "num")]])
-            s.blocks.append(Table(head, rows, cls="products"))
+            s.blocks.append(Table(head, rows, cls="products", row_lines=[at(p) for p in sc.products]))
         return s
 
     # 分: the calendars that pick matrix columns and run business clocks
@@ -370,9 +411,10 @@ class Composer:
         s = self.section("hours")
         if not self.c.calendars:
             return s
+        s.line = at(self.c.calendars[0])
         s.blocks.append(Para(self.say("hours.intro")))
         counting = self.business_calendars()
-        items = []
+        items, lines = [], []
         regional = []
         # A regional calendar: one item per region, each in its own time zone.
         for cal in (v for parent in self.c.calendars for v in (parent.variants or (parent,))):
@@ -418,7 +460,8 @@ class Composer:
                 return w.say("hours.calendar", title=w.text(cal.title), hours=hours)
 
             items.append(self.each(describe))
-        s.blocks.append(Items(items))
+            lines.append(at(cal) or at(next((p for p in self.c.calendars if cal in p.variants), None)))
+        s.blocks.append(Items(items, lines=lines))
         for title in regional:
             s.blocks.append(Para(self.say("hours.by_region", title=title)))
         s.blocks.extend(self.holiday_dates())
@@ -477,7 +520,7 @@ class Composer:
                             + w.raw("hours.days_off_end")
                         )
 
-                    blocks.append(Para(self.each(lines), "note"))
+                    blocks.append(Para(self.each(lines), "note", line=at(cal) or at(parent)))
         return blocks
 
     def region_title(self, name: str) -> Callable[[Wording], str]:
@@ -535,11 +578,13 @@ class Composer:
         present = [m for m in (self.c.response, self.c.resolution) if m is not None]
         if not present:
             return s
+        s.line = at(present[0])
         intro = "matrices.intro_start" if any(m.start is not None for m in present) else "matrices.intro"
         s.blocks.append(Para(self.say(intro)))
         if self.c.pauses is not None:
-            s.blocks.append(Para(self.pauses()))
+            s.blocks.append(Para(self.pauses(), line=at(self.c.pauses)))
         for m in present:
+            first = len(s.blocks)
             s.blocks.append(Subheading(self.text(m.title)))
             strict = any(t.strict for t in m.targets if t.duration is not None)
             allowed = "strict" if strict else "longest_from" if m.start is not None else "longest"
@@ -567,7 +612,7 @@ class Composer:
             head = [self.say("matrices.col_priority")] + [
                 self.each(self.column_title(m.columns, col.name)) for col in m.columns
             ]
-            rows = []
+            rows, row_lines = [], []
             for p in self.c.priorities:
                 # The plain row, then each conditional row (`P1 when FLAG …`) as its own row.
                 for when in (None, *m.conditions(p.name)):
@@ -578,11 +623,14 @@ class Composer:
                         cells[0] = cells[0][:1] + [
                             Line(self.each(lambda w: w.say("matrices.condition", flag=flag(w))), "condition")
                         ]
+                    found = []
                     for col in m.columns:
                         target = self.target(m, p.name, col.name, when)
+                        found += [at(target)] if target is not None and at(target) else []
                         cells.append([Line(self.limit_cell(target, within=strict), "num")])
                     rows.append(cells)
-            s.blocks.append(Table(head, rows, cls=f"matrix cols-{len(m.columns)}"))
+                    row_lines.append(min(found, default=0))
+            s.blocks.append(Table(head, rows, cls=f"matrix cols-{len(m.columns)}", row_lines=row_lines))
             # How to read the table: notes in small type right below it.
             s.blocks.append(Para(self.columns_rule(m.columns, m.start is not None), "note"))
             if any(t.when is not None for t in m.targets):
@@ -596,6 +644,9 @@ class Composer:
                 s.blocks.append(Para(self.calendar_days_note("matrices", days), "note"))
             if any(t.duration is None for t in m.targets):
                 s.blocks.append(Para(self.say("matrices.no_commitment"), "note"))
+            for b in s.blocks[first:]:
+                if isinstance(b, (Para, Subheading, Table)) and not b.line:
+                    b.line = at(m)
         return s
 
     def pauses(self) -> Bi:
@@ -768,9 +819,9 @@ class Composer:
         has_updates = u is not None and bool(u.rules)
         # The heading promises only what the contract has.
         key = "updates" if has_updates and f is not None else "updates_only" if has_updates else "followup_only"
-        s = Section("updates", self.say(f"sections.{key}"))
+        s = Section("updates", self.say(f"sections.{key}"), line=at(u) if has_updates else at(f))
         if has_updates and self.c.pauses is not None and self.c.response is None and self.c.resolution is None:
-            s.blocks.append(Para(self.pauses()))  # said with the matrices when there are any
+            s.blocks.append(Para(self.pauses(), line=at(self.c.pauses)))  # said with the matrices when there are any
         if u is not None and u.rules and u.columns:
             s.blocks.extend(self.updates_table(u))
         elif u is not None and u.rules:
@@ -784,7 +835,10 @@ class Composer:
         if f is not None:
             within = f.within
             s.blocks.append(
-                Para(self.each(lambda w: w.say("updates.followup", title=w.text(f.title), within=w.limit(within))))
+                Para(
+                    self.each(lambda w: w.say("updates.followup", title=w.text(f.title), within=w.limit(within))),
+                    line=at(f),
+                )
             )
         cadences = [r.every for r in u.rules] if u is not None else []
         days = [d for d in [*cadences, *([f.within] if f is not None else [])] if calendar_days(d)]
@@ -800,8 +854,10 @@ class Composer:
             self.each(self.column_title(u.columns, c.name)) for c in u.columns
         ]
         cadence = {(r.priority, r.column): r.every for r in u.rules}
-        rows = []
+        rows, row_lines = [], []
+        rule_line = {r.priority: at(r) for r in reversed(u.rules)}
         for p in self.c.priorities:
+            row_lines.append(rule_line.get(p.name, 0))
             cells = [self.priority_head(p.name)]
             for col in u.columns:
                 d = cadence.get((p.name, col.name))
@@ -810,7 +866,7 @@ class Composer:
                 else:
                     cells.append([Line(self.each(lambda w: w.say("updates.cell", every=w.every(d))), "num")])
             rows.append(cells)
-        blocks.append(Table(head, rows, cls=f"matrix updates cols-{len(u.columns)}"))
+        blocks.append(Table(head, rows, cls=f"matrix updates cols-{len(u.columns)}", row_lines=row_lines))
         blocks.append(Para(self.say("updates.cadence"), "note"))
         # The engine chooses the column once, at opened_at.
         rule = self.columns_rule(u.columns)
@@ -836,6 +892,7 @@ class Composer:
         targets = self.c.availability
         if not targets:
             return s
+        s.line = at(targets[0])
         s.blocks.append(Para(self.say("availability.intro")))
         head = [
             self.say("availability.col_product"),
@@ -850,7 +907,7 @@ class Composer:
             ]
             for a in targets
         ]
-        s.blocks.append(Table(head, rows, cls="availability"))
+        s.blocks.append(Table(head, rows, cls="availability", row_lines=[at(a) for a in targets]))
         # How availability is measured: one paragraph per group of targets
         # measured alike; a target without a body is measured as the formula says.
         groups: dict[tuple, list[AvailabilityTarget]] = {}
@@ -858,7 +915,7 @@ class Composer:
             if not _measured_plainly(a):
                 groups.setdefault(_measurement_key(a), []).append(a)
         for group in groups.values():
-            s.blocks.append(Para(self.measurement(group)))
+            s.blocks.append(Para(self.measurement(group), line=at(group[0])))
         by_denominator: dict[str, list[AvailabilityTarget]] = {}
         for a in targets:
             by_denominator.setdefault(a.denominator, []).append(a)
@@ -943,6 +1000,7 @@ class Composer:
         s = self.section("warnings")
         if not self.c.warnings:
             return s
+        s.line = at(self.c.warnings[0])
         s.blocks.append(Para(self.say("warnings.intro")))
         head = [self.say("warnings.col_level"), self.say("warnings.col_threshold")]
         rows = [
@@ -952,7 +1010,7 @@ class Composer:
             ]
             for lv in self.c.warnings
         ]
-        s.blocks.append(Table(head, rows, cls="warnings"))
+        s.blocks.append(Table(head, rows, cls="warnings", row_lines=[at(lv) for lv in self.c.warnings]))
         return s
 
     # 分: credit ladders, caps, form, claims, rounding
@@ -1041,18 +1099,26 @@ class Composer:
         s, policy = self.section("credits"), self.c.credits
         if not self.c.credit_ladders and policy is None:
             return s
+        s.line = at(self.c.credit_ladders[0]) if self.c.credit_ladders else at(policy)
         s.blocks.append(Para(self.say("credits.intro")))
         if any(ld.step is not None and ld.metric != "availability" for ld in self.c.credit_ladders):
             # late = event − due, in elapsed seconds, whatever the target's clock.
             s.blocks.append(Para(self.say("credits.delay")))
         s.blocks.extend(Para(d) for d in self.definitions())
         for ladder in self.c.credit_ladders:
+            first = len(s.blocks)
             s.blocks.append(Subheading(self.text(ladder.title)))
             s.blocks.extend(self.ladder(ladder))
+            for b in s.blocks[first:]:
+                if isinstance(b, (Para, Subheading, Table)) and not b.line:
+                    b.line = at(ladder)
         general = self.policy(policy) if policy is not None else []
         if general and self.c.credit_ladders:
             # Under their own heading: they are not part of the last ladder.
-            s.blocks.append(Subheading(self.say("credits.general")))
+            s.blocks.append(Subheading(self.say("credits.general"), line=STRUCTURAL))
+        for b in general:
+            if isinstance(b, Para) and not b.line:
+                b.line = at(policy)
         s.blocks.extend(general)
         return s
 
@@ -1091,7 +1157,7 @@ class Composer:
             own = any(ld.form is not None for ld in ladders)
             out.append(Para(self.form(policy.form, "form_other" if own else "form")))
         if policy.claim is not None:
-            out.append(Para(self.claim(policy.claim)))
+            out.append(Para(self.claim(policy.claim), line=at(policy.claim)))
         if policy.rounding is not None:
             out.extend(self.rounding(policy))
         return out
@@ -1235,6 +1301,7 @@ class Composer:
                     self.step_rows(ladder),
                     cls="ladder",
                     caption=caption,
+                    line=at(st),
                 )
             )
         if ladder.tiers:
@@ -1256,7 +1323,7 @@ class Composer:
                 self.each(lambda w: w.say("credits.col_measure", measure=w.raw(f"credits.measure.{metric}"))),
                 self.say("credits.col_credit"),
             ]
-            blocks.append(Table(head, rows, cls="ladder", caption=caption))
+            blocks.append(Table(head, rows, cls="ladder", caption=caption, row_lines=[at(t) for t in ladder.tiers]))
         minimum = self.amount(ladder.minimum, fees=fees) if ladder.minimum is not None else None
         cap = self.amount(ladder.cap, fees=fees) if ladder.cap is not None else None
         if metric == "availability" and (minimum or cap):
@@ -1333,8 +1400,10 @@ class Composer:
         s, ex = self.section("exclusions"), self.c.exclusions
         if ex is None or not ex.codes:
             return s
+        s.line = at(ex)
         s.blocks.append(Para(self.say("exclusions.intro")))
         items: list[Callable[[Wording], str]] = []
+        lines: list[int] = []
         if ex.force_majeure is not None:
             fm = ex.force_majeure
             items.append(
@@ -1347,6 +1416,7 @@ class Composer:
                     )
                 )
             )
+            lines.append(at(fm))
         if ex.maintenance is not None:
             mt = ex.maintenance
             # A monthly allowance is applied within each calendar month, also
@@ -1372,6 +1442,7 @@ class Composer:
                 )
 
             items.append(maintenance)
+            lines.append(at(mt))
         if ex.customer_caused is not None:
             cc = ex.customer_caused
             items.append(
@@ -1381,13 +1452,15 @@ class Composer:
                     else w.say("exclusions.customer_caused")
                 )
             )
+            lines.append(at(cc))
         for other in ex.others:
             items.append(self._other_exclusion(other))
+            lines.append(at(other))
         bis = []
         for i, item in enumerate(items):
             end = "exclusions.last_end" if i == len(items) - 1 else "exclusions.item_end"
             bis.append(self.each(lambda w: _capfirst(w, item(w)) + w.raw(end)))
-        s.blocks.append(Items(bis))
+        s.blocks.append(Items(bis, lines=lines))
         return s
 
     # 分: reports, retention, audit
@@ -1395,6 +1468,7 @@ class Composer:
         s, r = self.section("reporting"), self.c.reporting
         if r is None:
             return s
+        s.line = at(r)
         if r.reports:
             reports = lambda w: w.listing(w.raw(f"reporting.report.{k}") for k in r.reports)
             if r.metrics:
@@ -1414,14 +1488,12 @@ class Composer:
         if r.retention is not None:
             s.blocks.append(Para(self.say("reporting.retention", retention=r.retention)))
         if r.audit is not None:
+            # The Customer's right (itself or by a third party), or the Provider's duty.
             audit = r.audit
             s.blocks.append(
                 Para(
-                    self.each(
-                        lambda w: w.say(
-                            "reporting.audit", by=w.raw(f"reporting.by.{audit.by}"), every=w.every(audit.every)
-                        )
-                    )
+                    self.each(lambda w: w.say(f"reporting.audit.{audit.by}", every=w.every(audit.every))),
+                    line=at(audit),
                 )
             )
         return s
@@ -1431,6 +1503,7 @@ class Composer:
         s, d = self.section("disputes"), self.c.disputes
         if d is None:
             return s
+        s.line = at(d)
         if d.law is not None:
             s.blocks.append(Para(self.say("disputes.law", law=d.law)))
         if d.forum is None and d.seat is None:
@@ -1446,9 +1519,16 @@ class Composer:
                     out += w.say("disputes.arbitration_seat", seat=seat)
                 return out + w.say("disputes.arbitration_final")
             if d.forum == "court":
-                out += w.say("disputes.court", forum=name) if name else w.say("disputes.court_unnamed")
-                if seat:
-                    out += w.say("disputes.court_seat", seat=seat)
+                if name:
+                    # "before the Hangzhou … Court"; a named court is its own place: no seat beside it.
+                    article = w.raw("disputes.article")
+                    if article and not name.lower().startswith(article.lower()):
+                        name = article + name
+                    out += w.say("disputes.court", forum=name)
+                else:
+                    out += w.say("disputes.court_unnamed")
+                    if seat:
+                        out += w.say("disputes.court_seat", seat=seat)
             elif seat:
                 out += w.say("disputes.seat_only", seat=seat)
             return out + w.say("disputes.end")
@@ -1472,8 +1552,9 @@ class Composer:
                     )
                 )
             )
+            s.blocks[-1].line = at(clause)  # type: ignore[union-attr]
             for p in clause.paragraphs:
-                s.blocks.append(Para(self.text(p)))
+                s.blocks.append(Para(self.text(p), line=at(clause)))
         return s
 
     # 总: which text prevails
@@ -1482,6 +1563,17 @@ class Composer:
         if len(langs) == 1:
             s.blocks.append(
                 Para(self.each(lambda w: w.say("language.one", language=w.raw(f"language_names.{langs[0]}"))))
+            )
+        elif self.c.prevailing is None:
+            # `prevailing none`: both versions equally authentic, none prevails.
+            s.blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            "language.equal", languages=w.listing(w.raw(f"language_names.{x}") for x in langs)
+                        )
+                    )
+                )
             )
         else:
             s.blocks.append(
@@ -1499,8 +1591,9 @@ class Composer:
 
     # 总: the closing statement
     def closing(self) -> Section:
+        # No promise beyond the commitments above (the supervision sentence
+        # was in no contract: SEMANTICS §1).
         s = self.section("closing")
-        s.blocks.append(Para(self.say("closing.commitment")))
         s.blocks.append(Para(self.say("closing.effect", start=self.c.effective_start)))
         return s
 

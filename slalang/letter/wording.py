@@ -116,6 +116,27 @@ def load_catalogue(lang: str) -> dict:
     return data
 
 
+def framed(cat: dict, kind: str) -> dict:
+    """The catalogue as a document of this kind names itself: each
+    `framing.<kind>.replace` pair applied to every message."""
+    pairs = [tuple(p) for p in (cat.get("framing", {}).get(kind, {}).get("replace") or [])]
+    if not pairs:
+        return cat
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            for a, b in pairs:
+                node = node.replace(a, b)
+            return node
+        if isinstance(node, dict):
+            return {k: (v if k == "framing" else walk(v)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(cat)
+
+
 def chinese_numeral(n: int) -> str:
     """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九 (section numbers)."""
     if not 0 < n < 100:
@@ -140,11 +161,12 @@ def _needs_space(a: str, b: str) -> bool:
 class Wording:
     """One language's catalogue and formats."""
 
-    def __init__(self, lang: str):
+    def __init__(self, lang: str, kind: str = "commitment_letter"):
         from babel import Locale
 
         self.lang = lang
-        self.cat = load_catalogue(lang)
+        self.kind = kind
+        self.cat = framed(load_catalogue(lang), kind)
         self.locale = Locale.parse(self.cat["locale"])
         self.html_lang: str = self.cat["html_lang"]
 
@@ -282,9 +304,17 @@ class Wording:
         return format_percent(Decimal(p) / 100, format=pattern, locale=self.locale, decimal_quantization=True)
 
     def money(self, m: Money) -> str:
+        """Money as a lawyer writes it, never a bare symbol (¥ is also the
+        yen's): English "CNY 1,200.00" (Babel's ISO-code pattern); Chinese
+        "人民币 1,200.00 元", another currency "1,200.00 美元"."""
         from babel.numbers import format_currency
 
-        return format_currency(m.amount, m.currency, locale=self.locale)
+        if self.lang == "zh":
+            number = self.amount(m.amount, m.currency)
+            if m.currency == "CNY":
+                return f"人民币 {number} 元"
+            return f"{number} {self.currency_name(m.currency)}"
+        return format_currency(m.amount, m.currency, format="¤¤\xa0#,##0.00", locale=self.locale, currency_digits=True)
 
     def amount(self, amount: Decimal, currency: str) -> str:
         """Money without its symbol, for tables whose header names the currency."""
