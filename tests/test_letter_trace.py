@@ -115,3 +115,119 @@ def test_structural_text_carries_no_line():
     html = build_html(ROOT / "contracts" / "itops.sla")
     assert not re.search(r"<h2[^>]*data-line", html)
     assert not re.search(r'<div class="sign-line"[^>]*data-line', html)
+
+
+# ---------------------------------------------------------------- the legal review
+# What the letter no longer adds, and what the review changed (docs/letter.md
+# "Legal review").
+def texts(html: str) -> str:
+    return "\n".join(t for t, _, _ in paragraphs(html))
+
+
+def variant(path: Path, *edits: tuple[str, str]) -> str:
+    text = path.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    return build_html(path, text=text)
+
+
+@pytest.mark.parametrize("path", CONTRACTS, ids=lambda p: f"{p.parent.name}/{p.stem}")
+def test_no_boilerplate_obligations(path: Path):
+    html = build_html(path)
+    for absent in (
+        "接受客户及独立第三方的监督",
+        "accepts supervision",
+        "不能预见、不能避免且不能克服",
+        "could not be foreseen, avoided or overcome",
+        "¥",
+        "中国时间",
+        "China Time",
+        "非服务时间",
+        "诉讼地",
+    ):
+        assert absent not in html, absent
+    # An audit right, a claim procedure and a rounding rule only where the contract has them.
+    source, body = path.read_text(encoding="utf-8"), texts(html)
+    if not re.search(r"^\s*audit\b", source, re.M):
+        assert "审计一次" not in body and " audit" not in body
+    if not re.search(r"^\s*claim\b", source, re.M):
+        assert "提出补偿申请" not in body and "submit any claim" not in body
+    if not re.search(r"\brounding\b", source):
+        assert "舍入" not in body and "rounded" not in body
+
+
+def test_audit_is_the_customers_right():
+    body = texts(build_html(ROOT / "contracts" / "itops.sla"))
+    assert "客户有权每 6 个月委托独立第三方对本承诺书的履行情况审计一次，服务方应予配合并提供所需记录。" in body
+    assert (
+        "The Customer may have the performance of this letter audited by an independent third party once every "
+        "6 months; the Provider shall cooperate and supply the records needed." in body
+    )
+    body = texts(variant(ROOT / "contracts" / "itops.sla", ("by third_party", "by customer")))
+    assert "客户有权每 6 个月对本承诺书的履行情况审计一次" in body
+    assert "The Customer may audit the performance of this letter once every 6 months" in body
+
+
+def test_force_majeure_lists_only_the_contracts_events():
+    body = texts(build_html(ROOT / "contracts" / "itops.sla"))
+    assert "不可抗力：自然灾害、战争、政府管制、网络攻击；服务方应在知悉后 24 小时内通知客户；" in body
+    assert (
+        "Force majeure: natural disasters, war, government action, cyber attacks; the Provider shall notify the "
+        "Customer within 24 hours of becoming aware of the event;" in body
+    )
+
+
+def test_a_named_court_has_no_seat_beside_it_and_takes_an_article():
+    path = ROOT / "contracts" / "logistics.sla"
+    body = texts(build_html(path))
+    assert "任何一方均可向杭州市余杭区人民法院提起诉讼。" in body
+    assert "either party may bring proceedings before the People's Court of Yuhang District, Hangzhou." in body
+    body = texts(variant(path, ('"the People\'s Court of Yuhang District, Hangzhou"', '"Hangzhou Yuhang Court"')))
+    assert "bring proceedings before the Hangzhou Yuhang Court." in body
+
+
+@pytest.mark.parametrize(
+    ("path", "zh", "en"),
+    [
+        (
+            "contracts/itops.sla",
+            "郑重作出如下服务响应时间承诺。本承诺书自",
+            "makes the following service response time commitments to",
+        ),
+        ("contracts/sla/api.sla", "本服务等级协议约定", "This Service Level Agreement sets out the availability"),
+        (
+            "contracts/support/triage.sla",
+            "本技术支持服务政策规定",
+            "This Support Policy sets out the technical support",
+        ),
+    ],
+)
+def test_the_opening_follows_the_kind(path, zh, en):
+    html = build_html(ROOT / path)
+    body = texts(html)
+    assert zh in body and en in body
+    if "sla/" in path or "support/" in path:
+        # never framed as a response time commitment, nor as "this letter"
+        for absent in ("响应时间承诺", "response time commitment", "本承诺书", "this letter", "This letter"):
+            assert absent not in html, absent
+
+
+def test_a_written_kind_frames_the_letter():
+    path = ROOT / "contracts" / "sla" / "api.sla"
+    body = texts(variant(path, ("  currency   CNY\n", "  currency   CNY\n  kind       support_policy\n")))
+    assert "本技术支持服务政策规定" in body and "本政策" in body
+
+
+def test_prevailing_none_says_both_versions_are_equally_authentic():
+    path = ROOT / "contracts" / "itops.sla"
+    body = texts(variant(path, ("prevailing zh", "prevailing none")))
+    assert "本承诺书以中文、英文两种文字写成，两种文本具有同等效力。" in body
+    assert "This letter is made in Chinese and English. Both language versions are equally authentic." in body
+    assert "为准" not in body and "prevails" not in body
+
+
+def test_signature_blocks_have_name_title_date_and_seal_lines_for_both_parties():
+    html = build_html(ROOT / "contracts" / "itops.sla")
+    for label in ("授权代表（签字）", "姓名", "职务", "日期", "盖章", "Name", "Title", "Date", "Company seal"):
+        assert html.count(f">{label}</span>") == 2, label
