@@ -207,6 +207,11 @@ def test_the_opening_follows_the_kind(path, zh, en):
     html = build_html(ROOT / path)
     body = texts(html)
     assert zh in body and en in body
+    heading = {"contracts/sla/api.sla": "协议双方", "contracts/support/triage.sla": "服务双方"}.get(
+        path, "服务主体声明"
+    )
+    assert f"一、{heading}" in html
+    assert ("1. The Parties" if heading != "服务主体声明" else "1. Declaration of the Provider") in html
     if "sla/" in path or "support/" in path:
         # never framed as a response time commitment, nor as "this letter"
         for absent in ("响应时间承诺", "response time commitment", "本承诺书", "this letter", "This letter"):

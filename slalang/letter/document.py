@@ -1549,10 +1549,10 @@ class Composer:
                         lambda w: (
                             w.raw("subsection_number").replace("{n}", str(n)) + w.text(clause.title, self.c.values)
                         )
-                    )
+                    ),
+                    line=at(clause),
                 )
             )
-            s.blocks[-1].line = at(clause)  # type: ignore[union-attr]
             for p in clause.paragraphs:
                 s.blocks.append(Para(self.text(p), line=at(clause)))
         return s
