@@ -176,6 +176,11 @@ def test_force_majeure_lists_only_the_contracts_events():
         "Force majeure: natural disasters, war, government action, cyber attacks; the Provider shall notify the "
         "Customer within 24 hours of becoming aware of the event;" in body
     )
+    # Events that say "force majeure" themselves are not labelled again.
+    body = texts(build_html(ROOT / "contracts" / "sla" / "api.sla"))
+    assert "自然灾害、战争、政府管制等不可抗力事件；服务方应在知悉后 24 小时内通知客户；" in body
+    assert "Force majeure events such as natural disasters, war and government action; the Provider shall" in body
+    assert "不可抗力：自然灾害" not in body and "Force majeure: force majeure" not in body
 
 
 def test_a_named_court_has_no_seat_beside_it_and_takes_an_article():

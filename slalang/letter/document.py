@@ -1406,9 +1406,16 @@ class Composer:
         lines: list[int] = []
         if ex.force_majeure is not None:
             fm = ex.force_majeure
+
+            def events(w: Wording, fm=fm) -> str:
+                # Only the contract's events; "force majeure:" unless they say it themselves.
+                text = w.text(fm.events, self.c.values)
+                named = w.raw("exclusions.force_majeure_word").lower() in text.lower()
+                return w.say("exclusions.force_majeure_named" if named else "exclusions.force_majeure", events=text)
+
             items.append(
                 lambda w: (
-                    w.say("exclusions.force_majeure", events=w.text(fm.events, self.c.values))
+                    events(w)
                     + (
                         w.say("exclusions.force_majeure_notice", within=fm.notify_within)
                         if fm.notify_within is not None
