@@ -150,7 +150,9 @@ def _is_latin(ch: str) -> bool:
     """Letters, digits and symbols that are not Chinese and not Chinese punctuation."""
     if ch.isspace() or is_han(ch) or is_cjk_punctuation(ch):
         return False
-    return ch.isalnum() or ch in "%¥$€£#@&+" or (ch.isascii() and ch.isprintable() and ch not in "([{<\"'“”‘’")
+    return (
+        ch.isalnum() or ch in "%¥$€£#@&+" or (ch.isascii() and ch.isprintable() and ch not in "([{<\"'“”‘’/")
+    )  # 12,000.00/月: no space at a slash
 
 
 def _needs_space(a: str, b: str) -> bool:
