@@ -21,7 +21,7 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from slalang import model
-from slalang.terms import CN_NUMERAL_CHARS, DURATION_UNITS, UNIT_SECONDS, duration_parts, minutes_of
+from slalang.terms import CN_DIGITS, CN_NUMERAL_CHARS, DURATION_UNITS, UNIT_SECONDS, duration_parts, minutes_of
 
 _NUM = r"(?<![A-Za-z0-9_.])(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
 _ZHN = f"[{CN_NUMERAL_CHARS}]+|半"
@@ -101,13 +101,14 @@ _COVERAGE = (
     rf"|(?<![A-Za-z\d])(?:\d{{1,2}}|(?i:{_ENW}))[\s-]*(?i:hours?)\s+(?i:a|per|each)\s+(?i:day),?\s+"
     rf"(?:\d|(?i:{_ENW}))[\s-]*(?i:days?)\s+(?i:a|per|each)\s+(?i:week)(?![A-Za-z])"
 )
-_ZH_HOUR = "[零〇一二两三四五六七八九十]+|\\d{1,2}"
+_ZH_HOUR_DIGITS = CN_DIGITS + "〇两十"  # hours of the day: up to 二十四
+_ZH_HOUR = f"[{_ZH_HOUR_DIGITS}]+|\\d{{1,2}}"
 # Times of day in words: `9 a.m.`, `6:30 pm`, `noon`, `midnight`; `上午 9 点`, `下午 6 点半`, `午夜`.
 _CLOCK = (
     r"(?<![\d:])\d{1,2}(?::\d{2})?\s*(?i:a\.m\.|p\.m\.|am|pm)(?![A-Za-z])"
     r"|(?<![A-Za-z])(?:12\s+)?(?i:noon|midday|midnight)(?![A-Za-z])"
     rf"|(?:(?:上午|早上|早晨|凌晨|中午|下午|傍晚|晚上|夜间)\s*)?(?:{_ZH_HOUR})\s*点"
-    r"(?:\s*\d{1,2}\s*分|半|整)?(?![零〇一二两三四五六七八九十\d])"
+    rf"(?:\s*\d{{1,2}}\s*分|半|整)?(?![{_ZH_HOUR_DIGITS}\d])"
     r"|午夜|零点|零时"
 )
 # `thirty (30) days`, `forty-eight (48) hours`, `ten percent (10%)`: a number
