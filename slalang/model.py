@@ -465,6 +465,10 @@ class Contract(_Model):
     prevailing: str | None  # None: `prevailing none`, both texts equally authentic
     kind: Literal["commitment_letter", "availability_sla", "support_policy"] = "commitment_letter"
     kind_written: bool = False  # the contract says its kind (`kind …`); else inferred from its content
+    # Where the header statements the letter renders were written (for its `data-line`s).
+    timezone_span: SourceSpan | None = Field(default=None, exclude=True)
+    languages_span: SourceSpan | None = Field(default=None, exclude=True)
+    prevailing_span: SourceSpan | None = Field(default=None, exclude=True)
     effective_start: dt.date
     effective_end: dt.date
     timezone: str

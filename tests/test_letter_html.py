@@ -532,11 +532,11 @@ def test_ticket_ladder_scope_minimum_policy_restriction_and_claim_spans():
     assert "补偿以代金券形式发放，仅限本服务。" in zh  # the restriction's own full stop is not doubled
     assert "Credits shall be given as vouchers, for this service only." in en
     assert (
-        "客户应自相应统计周期最后一日的次日起，至该最后一日之后第 10 个工作日止，提出补偿申请；"
+        "客户可自相应统计周期最后一日的次日起，至该最后一日之后第 10 个工作日止，提出补偿申请；"
         "工作日按本承诺书“服务时间”一节所列“工作时间”确定。逾期未申请的，视为放弃。" in zh
     )
     assert (
-        "The Customer shall submit any claim after the last day of the measurement period concerned and no later "
+        "The Customer may submit a claim after the last day of the measurement period concerned and no later "
         "than the 10th business day after that day, business days being those of “Business hours” in the Service "
         "Hours section. A credit not claimed within that window lapses." in en
     )
@@ -545,13 +545,13 @@ def test_ticket_ladder_scope_minimum_policy_restriction_and_claim_spans():
     assert "同一产品每一自然月的补偿按未经舍入的金额相加，合计金额统一舍入一次" in zh
     zh, en = letter("claim from 3d within 2 months after month_end")
     # `N months` after a period ends on the last day of the N-th calendar month after it (ClaimWindows)
-    assert "客户应自相应统计周期最后一日之后的第 3 日起，至该最后一日之后第 2 个自然月的最后一日止，提出补偿申请" in zh
+    assert "客户可自相应统计周期最后一日之后的第 3 日起，至该最后一日之后第 2 个自然月的最后一日止，提出补偿申请" in zh
     assert (
         "no earlier than the 3rd calendar day and no later than the last day of the 2nd calendar month "
         "after the last day of the measurement period concerned" in en
     )
     zh, en = letter("claim from 1 month within 3 months after report")
-    assert "客户应自收到相应服务报告之日之后的 1 个月届满之日起，至该日之后 3 个月届满之日止，提出补偿申请" in zh
+    assert "客户可自收到相应服务报告之日之后的 1 个月届满之日起，至该日之后 3 个月届满之日止，提出补偿申请" in zh
     assert (
         "no earlier than the day falling 1 month and no later than the day falling 3 months "
         "after the day on which the Customer receives the relevant service report" in en
@@ -634,9 +634,9 @@ def test_holidays_eligible_time_conditions_minimum_under_the_overall_cap_and_a_t
     text = re.sub(r"  credit avail .*?\n  }\n", "", text, flags=re.S)
     html = build_html(Path("tickets_only.sla"), text=text)
     zh, en = _texts(html, "zh-CN"), _texts(html, "en")
-    assert "客户应自相应月份最后一日的次日起，至该最后一日之后第 60 日止，提出补偿申请。逾期未申请的，视为放弃。" in zh
+    assert "客户可自相应月份最后一日的次日起，至该最后一日之后第 60 日止，提出补偿申请。逾期未申请的，视为放弃。" in zh
     assert (
-        "The Customer shall submit any claim after the last day of the month concerned and no later than "
+        "The Customer may submit a claim after the last day of the month concerned and no later than "
         "the 60th calendar day after that day." in en
     )
 

@@ -65,6 +65,14 @@ def test_side_by_side_numbers_the_english_items_too(pdfs):
     assert re.search(r"2\.\s+全天候.*\s2\.\s+Around the clock", text), "item 2 is not numbered in both columns"
 
 
+def test_interleaved_items_are_numbered_from_one(pdfs):
+    # The native list numbers (a side-by-side counter once reset them all to 0).
+    pdf = next(p for p in pdfs["interleaved"] if p.name == "example-itops.pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert re.search(r"1\.\s+工作时间", text) and re.search(r"2\.\s+全天候", text)
+    assert not re.search(r"(^|\s)0\.\s+\S", text, flags=re.M), "an item is numbered 0"
+
+
 def test_a_long_table_continues_with_its_header_row(pdfs):
     pdf = next(p for p in pdfs["side-by-side"] if p.name == "example-itops.pdf")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

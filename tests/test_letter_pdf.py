@@ -222,8 +222,8 @@ def test_itops_clauses_and_matrix_values(builds):
     for needle in (
         "P0 级故障须在 15 分钟内响应，并每 30 分钟通报一次进度。",
         "P0 incidents are answered within 15 minutes and updated every 30 minutes.",
-        "本承诺书以中文、英文两种文字写成，两种文本具有同等效力；如有不一致，以中文文本为准。",
-        "if they differ, the Chinese text prevails.",
+        "本承诺书以中文、英文两种文字写成；两种文本如有不一致，以中文文本为准。",
+        "if the two texts differ, the Chinese text shall prevail.",
         "本承诺书自2026年1月1日起生效",
         "This letter takes effect on 1 January 2026",
         "120,000.00/月",

@@ -186,10 +186,10 @@ def test_force_majeure_lists_only_the_contracts_events():
 def test_a_named_court_has_no_seat_beside_it_and_takes_an_article():
     path = ROOT / "contracts" / "logistics.sla"
     body = texts(build_html(path))
-    assert "任何一方均可向杭州市余杭区人民法院提起诉讼。" in body
-    assert "either party may bring proceedings before the People's Court of Yuhang District, Hangzhou." in body
+    assert "由杭州市余杭区人民法院管辖。" in body
+    assert "shall be submitted to the jurisdiction of the People's Court of Yuhang District, Hangzhou." in body
     body = texts(variant(path, ('"the People\'s Court of Yuhang District, Hangzhou"', '"Hangzhou Yuhang Court"')))
-    assert "bring proceedings before the Hangzhou Yuhang Court." in body
+    assert "shall be submitted to the jurisdiction of the Hangzhou Yuhang Court." in body
 
 
 @pytest.mark.parametrize(

@@ -328,7 +328,8 @@ class Composer:
             s.blocks.append(Para(self.say("declaration.contact", contact=c.provider.contact)))
         # Service hours in a time zone of their own say it (hours section).
         key = "declaration.timezone_own" if self.own_zones() else "declaration.timezone"
-        s.blocks.append(Para(self.each(lambda w: w.say(key, zone=self.zone(w, c.timezone))), line=STRUCTURAL))
+        tz_line = c.timezone_span.line if c.timezone_span is not None else STRUCTURAL
+        s.blocks.append(Para(self.each(lambda w: w.say(key, zone=self.zone(w, c.timezone))), line=tz_line))
         return s
 
     def zone(self, w: Wording, iana: str) -> str:
@@ -1591,7 +1592,8 @@ class Composer:
                             languages=w.listing(w.raw(f"language_names.{x}") for x in langs),
                             prevailing=w.raw(f"language_names.{self.c.prevailing}"),
                         )
-                    )
+                    ),
+                    line=self.c.prevailing_span.line if self.c.prevailing_span is not None else STRUCTURAL,
                 )
             )
         return s

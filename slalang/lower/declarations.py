@@ -42,6 +42,7 @@ def reserved(lw: Lowering, kind: str, name: ast.Name) -> bool:
 def lower_languages(lw: Lowering, node: ast.Node | None) -> None:
     if node is None:
         return
+    lw.out["languages_span"] = lw.span(node.span)
     langs: list[str] = []
     spans: dict[str, Span] = {}
     for name in node.lits(ast.Name):
@@ -77,6 +78,7 @@ def lower_prevailing(lw: Lowering, node: ast.Node | None) -> None:
     if node is None:
         return
     name = node.lit(ast.Name)
+    lw.out["prevailing_span"] = lw.span(node.span)
     if name.value == "none":  # both texts equally authentic
         lw.prevailing = None
         return
@@ -139,6 +141,7 @@ def lower_timezone(lw: Lowering, node: ast.Node | None) -> None:
     if node is None:
         return
     lw.out["timezone"] = timezone_name(lw, node.lit(ast.Str))
+    lw.out["timezone_span"] = lw.span(node.span)
 
 
 def timezone_name(lw: Lowering, s: ast.Str) -> str | None:
