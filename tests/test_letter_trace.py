@@ -241,3 +241,13 @@ def test_signature_blocks_have_name_title_date_and_seal_lines_for_both_parties()
     html = build_html(ROOT / "contracts" / "itops.sla")
     for label in ("授权代表（签字）", "姓名", "职务", "日期", "盖章", "Name", "Title", "Date", "Company seal"):
         assert html.count(f">{label}</span>") == 2, label
+
+
+def test_the_monthly_fee_is_the_products_where_there_are_several():
+    # itops has two products with fees and percentage credits: say whose fee a percentage is of.
+    body = texts(build_html(ROOT / "contracts" / "itops.sla"))
+    assert "本节所称“月服务费”，指相关服务请求或可用性目标所涉产品在上文服务范围中所列的月服务费。" in body
+    assert "of the product to which the request or the availability target relates." in body
+    # One product: nothing to choose between.
+    one = texts(build_html(ROOT / "tests" / "good_minimal.sla"))
+    assert "本节所称“月服务费”" not in one and "the “monthly fee” is" not in one

@@ -1096,6 +1096,17 @@ class Composer:
 
         return fmt
 
+    def fee_of_product(self) -> bool:
+        """Two or more products with a fee, and a credit that is a share of the monthly fee."""
+        if sum(1 for p in self.c.scope.products if p.fee is not None) < 2:
+            return False
+        amounts = []
+        for ld in self.c.credit_ladders:
+            amounts += [ld.step.amount if ld.step else None, ld.minimum, ld.cap, *(t.amount for t in ld.tiers)]
+        if self.c.credits is not None:
+            amounts.append(self.c.credits.cap)
+        return any(a is not None and a.percent is not None and a.base in (None, "monthly_fee") for a in amounts)
+
     def credits(self) -> Section:
         s, policy = self.section("credits"), self.c.credits
         if not self.c.credit_ladders and policy is None:
@@ -1105,6 +1116,9 @@ class Composer:
         if any(ld.step is not None and ld.metric != "availability" for ld in self.c.credit_ladders):
             # late = event − due, in elapsed seconds, whatever the target's clock.
             s.blocks.append(Para(self.say("credits.delay")))
+        if self.fee_of_product():
+            # Several fees: say whose a percentage is (the engine takes the ticket's or target's product).
+            s.blocks.append(Para(self.say("credits.fee_of_product")))
         s.blocks.extend(Para(d) for d in self.definitions())
         for ladder in self.c.credit_ladders:
             first = len(s.blocks)
