@@ -251,3 +251,10 @@ def test_the_monthly_fee_is_the_products_where_there_are_several():
     # One product: nothing to choose between.
     one = texts(build_html(ROOT / "tests" / "good_minimal.sla"))
     assert "本节所称“月服务费”" not in one and "the “monthly fee” is" not in one
+
+
+def test_a_cap_without_products_is_on_all_the_customers_credits():
+    body = texts(build_html(ROOT / "contracts" / "support" / "saas_plans.sla"))
+    assert "客户每一自然月可获得的全部补偿合计不超过人民币 10,000.00 元。" in body
+    assert "The total of all credits to the Customer in any calendar month shall not exceed" in body
+    assert "同一产品" not in body and "for one product" not in body

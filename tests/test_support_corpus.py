@@ -620,3 +620,23 @@ def test_random_tickets_match_the_minute_walk(stem, minute, priority, premium):
     out = rules_of(stem).evaluate(ticket)
     got = {m: (d.column, d.due) for m, d in out.deadlines.items()}
     assert got == want, (stem, priority, plan, dt.datetime.fromtimestamp(t, dt.UTC).isoformat())
+
+
+def test_without_products_the_monthly_cap_is_on_all_the_customers_credits(tmp_path):
+    # saas_plans: 200.00 per started hour late, at most 2,000.00 a ticket, 10,000.00 a month in all.
+    # Six S1 tickets (standard: 2h) answered 13h after opening: 11h late, 11 steps = 2,200 → 2,000 each,
+    # 12,000 in March → 10,000 owed, whatever labels a product column carries (the contract has no products).
+    rows = ["id,priority,plan,product,opened_at,first_response_at,resolved_at"]
+    for i, label in enumerate(["a", "b", "c", "a", "b", "c"]):
+        day = f"2026-03-{i + 2:02d}"
+        rows.append(f"T{i},S1,standard,{label},{day}T10:00,{day}T23:00,{day}T23:30")
+    (tmp_path / "t.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rc, out, err = _eval("saas_plans", tmp_path / "t.csv", tmp_path, None, "--format", "json", "--lang", "en")
+    assert rc == 0, err
+    [line] = json.loads(out)["credits"]
+    assert (line["period"], line["tickets"], line["cap"], line["owed"]) == (
+        "2026-03",
+        "12000.00",
+        "10000.00",
+        "10000.00",
+    )

@@ -1146,7 +1146,14 @@ class Composer:
             cap = self.amount(policy.cap, fees=period)
             out.append(
                 Para(
-                    self.each(lambda w: w.say("credits.cap", period=w.raw(f"credits.cap_period.{period}"), cap=cap(w)))
+                    self.each(
+                        lambda w: w.say(
+                            # No products: every ticket is in the one bucket the engine caps (product "-").
+                            "credits.cap" if self.c.scope.products else "credits.cap_all",
+                            period=w.raw(f"credits.cap_period.{period}"),
+                            cap=cap(w),
+                        )
+                    )
                 )
             )
             # Cap periods are calendar periods (report.py keys them so); the part

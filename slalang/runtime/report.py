@@ -111,7 +111,9 @@ class PeriodReport:
                 total = sum((rnd(v) for v in outcome.credits.values()), Decimal(0))
             else:
                 total = outcome.credit
-            product = t.product or "-"
+            # A contract without products caps all of the Customer's credits together,
+            # whatever label a ticket's product column carries (the letter says so).
+            product = (t.product or "-") if self.rules.products else "-"
             self._accrued[(key, product)] = self._accrued.get((key, product), Decimal(0)) + total
             ck = (cap_key, product)
             bucket = self._capped.setdefault(ck, {})
