@@ -149,6 +149,7 @@ CODES: dict[str, Severity] = {
     "E0508": Severity.ERROR,
     "E0509": Severity.ERROR,
     "E0510": Severity.ERROR,
+    "E0511": Severity.ERROR,
     "E0601": Severity.ERROR,
     "E0602": Severity.ERROR,
     "E0603": Severity.ERROR,

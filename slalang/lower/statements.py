@@ -6,6 +6,7 @@ problems and stores its model in `lw.out`."""
 
 from __future__ import annotations
 
+import datetime as dt
 import typing
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from slalang.lower.registry import statement
 from slalang.lower.state import Abort, Lowering, M, names, new
 from slalang.lower.values import subject
 from slalang.source import Span
-from slalang.terms import TICKET_COLUMNS, WEEKDAYS, hhmm
+from slalang.terms import PERIOD_MONTHS, TICKET_COLUMNS, WEEKDAYS, hhmm
 
 REPORT_METRICS = (
     "sla_attainment",
@@ -925,6 +926,7 @@ def credit_policy(lw: Lowering, node: ast.Node) -> model.CreditPolicy:
         fields["combine"] = s["combine"].keyword("COMBINE_MODE").value
     if "partial_periods" in s:
         fields["partial_periods"] = s["partial_periods"].keyword("PRORATION").value
+        lw.out["partial_periods_written"] = True
     if "claim" in s:
         fields["claim"] = claim(lw, s["claim"])
     if "rounding" in s:
@@ -1047,10 +1049,47 @@ def _fee_written(lw: Lowering, product: str) -> bool:
     return False
 
 
+def _cut(period: str, start: dt.date | None, end: dt.date | None) -> bool:
+    """Does the term cut a calendar `period` (month, quarter, year) it overlaps?"""
+    if start is None or end is None:
+        return False
+    months = PERIOD_MONTHS[period]
+    starts_clean = start.day == 1 and (start.month - 1) % months == 0
+    nxt = end + dt.timedelta(days=1)
+    ends_clean = nxt.day == 1 and (nxt.month - 1) % months == 0
+    return not (starts_clean and ends_clean)
+
+
+def _partial_periods_stated(lw: Lowering, node, policy, ladders, targets) -> None:
+    """A fee-based amount over a period the term cuts is prorated or charged in
+    full: the contract says which (SEMANTICS §1: no silent default moves money)."""
+    if lw.out.get("partial_periods_written"):
+        return
+    start, end = lw.out.get("effective_start"), lw.out.get("effective_end")
+
+    def fee_based(a: model.Amount | None) -> bool:
+        return a is not None and a.percent is not None and a.base in (None, "monthly_fee")
+
+    cut = False
+    if policy is not None and policy.cap_period is not None and fee_based(policy.cap):
+        cut = _cut(policy.cap_period, start, end)
+    for ld in ladders:
+        if ld.metric != "availability":
+            continue
+        amounts = [ld.minimum, ld.cap, *(t.amount for t in ld.tiers)]
+        if any(fee_based(a) for a in amounts):
+            periods = {a.period for a in targets if not ld.products or a.product in ld.products}
+            cut = cut or any(_cut(p, start, end) for p in periods)
+    if cut:
+        where = lw.head(node) if node is not None else lw.head(lw.root)
+        lw.err("E0511", M("E0511.partial_periods", start=start, end=end), where, M("E0511.partial_periods_hint"))
+
+
 def credit_checks(lw: Lowering, node: ast.Node | None, policy: model.CreditPolicy | None) -> None:
     """What the ladders and the policy mean together (SEMANTICS §3, §6)."""
     ladders: tuple[model.CreditLadder, ...] = lw.out.get("credit_ladders", ())
     targets: tuple[model.AvailabilityTarget, ...] = lw.out.get("availability", ())
+    _partial_periods_stated(lw, node, policy, ladders, targets)
     if ladders and (policy is None or policy.rounding is None):
         where = lw.head(node) if node is not None else lw.head(lw.root)
         lw.err("E0507", M("E0507.missing"), where, M("E0507.missing_hint"))
