@@ -1632,16 +1632,22 @@ def _counts_business_days(claim: Claim) -> bool:
     return any(s is not None and s.unit == "business_days" for s in (claim.within, claim.opens))
 
 
-def _date_runs(w: Wording, days: list[dt.date]) -> str:
-    """Dates as runs of consecutive days: `1 to 3 January 2026, 4 April 2026`."""
-    if not days:
-        return "—"
+def _runs(days: list[dt.date]) -> list[list[dt.date]]:
+    """Dates grouped into runs of consecutive days, in order."""
     runs: list[list[dt.date]] = []
     for d in sorted(days):
         if runs and (d - runs[-1][-1]).days == 1:
             runs[-1].append(d)
         else:
             runs.append([d])
+    return runs
+
+
+def _date_runs(w: Wording, days: list[dt.date]) -> str:
+    """Dates as runs of consecutive days: `1 to 3 January 2026, 4 April 2026`."""
+    if not days:
+        return "—"
+    runs = _runs(days)
     return w.raw("join.clauses").join(
         w.date(r[0]) if len(r) == 1 else w.say("weekdays.range", first=w.date(r[0]), last=w.date(r[-1])) for r in runs
     )
@@ -1649,12 +1655,7 @@ def _date_runs(w: Wording, days: list[dt.date]) -> str:
 
 def _short_runs(w: Wording, days: list[dt.date]) -> str:
     """One year's dates as runs of consecutive days, without the year: `1–3 Jan, 6 Apr`."""
-    runs: list[list[dt.date]] = []
-    for d in sorted(days):
-        if runs and (d - runs[-1][-1]).days == 1:
-            runs[-1].append(d)
-        else:
-            runs.append([d])
+    runs = _runs(days)
     if not runs:
         return "—"
 
