@@ -101,7 +101,12 @@ def per_year(kind: str | None, count: int = 1, unit: str | None = None, period: 
         assert period is not None
         return Fraction(count * 12, _PERIOD_MONTHS[period])
     assert unit is not None
-    per_unit = {"day": Fraction(146097, 400), "week": Fraction(146097, 400 * 7), "month": Fraction(12), "year": Fraction(1)}
+    per_unit = {
+        "day": Fraction(146097, 400),
+        "week": Fraction(146097, 400 * 7),
+        "month": Fraction(12),
+        "year": Fraction(1),
+    }
     return per_unit[unit] / count
 
 

@@ -438,6 +438,59 @@ class Disputes(_Model):
     seat: Text | None = None
 
 
+class Cadence(_Located):
+    """How often a duty recurs: `every 3 months` (consecutive periods from
+    the term's first day) or `2 times per year` (calendar periods, that many
+    performances on distinct dates in each). slalang/cadence.py cuts them."""
+
+    kind: Literal["every", "times"]
+    count: int  # every: N units; times: N performances per period
+    unit: Literal["day", "week", "month", "year"] | None = None  # every
+    period: Period | None = None  # times
+
+
+class Duty(_Located):
+    """A recurring duty (`duty NAME "…" every 3 months by third_party { evidence "…" }`),
+    at top level or in `continuity`, `security` or `reporting` (its section)."""
+
+    name: str
+    title: Text
+    section: Literal["continuity", "security", "reporting", "general"]
+    cadence: Cadence | None = None  # None: once within the term
+    # Who performs it; not written: the Provider (the letter says so).
+    performer: Literal["provider", "customer", "third_party", "named"] = "provider"
+    performer_written: bool = False
+    performer_title: Text | None = None  # performer "named": the `by "…"` text
+    evidence: Text | None = None  # what is delivered as proof of each performance
+    calendar: str | None = None  # `on CAL`: due at the close of the period's last working time on CAL
+
+
+class Continuity(_Located):
+    title: Text
+    standby: Text | None = None
+    rto: Duration | None = None  # recovery time objective (wall clock)
+    rpo: Duration | None = None  # recovery point objective (wall clock)
+
+
+class Security(_Located):
+    title: Text
+    standards: tuple[Text, ...] = ()
+    encrypted: tuple[Text, ...] = ()  # what is stored encrypted
+    access: tuple[Text, ...] = ()  # the access model
+
+
+class ServiceTarget(_Located):
+    """A measured service target beyond time (`target nps "…" at least 75 per quarter`)."""
+
+    name: str
+    title: Text
+    bound: Literal["at_least", "at_most"]
+    value: Decimal
+    percent: bool = False  # written as a percentage (`0.5%`)
+    period: Period
+    method: Text | None = None  # how it is measured
+
+
 class Clause(_Located):
     name: str | None = None
     title: Text
@@ -469,6 +522,8 @@ class Contract(_Model):
     timezone_span: SourceSpan | None = Field(default=None, exclude=True)
     languages_span: SourceSpan | None = Field(default=None, exclude=True)
     prevailing_span: SourceSpan | None = Field(default=None, exclude=True)
+    version_label: Text | None = None  # `version_label "…" | "…"`: the version as each language names it
+    version_label_span: SourceSpan | None = Field(default=None, exclude=True)
     effective_start: dt.date
     effective_end: dt.date
     timezone: str
@@ -490,6 +545,10 @@ class Contract(_Model):
     exclusions: Exclusions | None = None
     reporting: Reporting | None = None
     disputes: Disputes | None = None
+    continuity: Continuity | None = None
+    security: Security | None = None
+    duties: tuple[Duty, ...] = ()  # every section's, in source order
+    service_targets: tuple[ServiceTarget, ...] = ()
     clauses: tuple[Clause, ...] = ()
     values: dict[str, Value] = Field(default_factory=dict)
 
