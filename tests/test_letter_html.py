@@ -391,9 +391,11 @@ def test_money_ladders_quarterly_cap_and_other_clauses():
     )
     html = build_html(Path("money.sla"), text=text)
     zh, en = paragraphs(html, "zh-CN"), paragraphs(html, "en")
-    assert "首次响应超过承诺时限的，每足额延迟 1 小时补偿人民币 500.00 元，不足 1 小时的部分不予补偿。" in zh
     assert (
-        "If a first response is late, the credit is CNY\u00a0500.00 for each full hour of delay; "
+        "未在“首次响应”时限内作出首次响应的，每足额延迟 1 小时补偿人民币 500.00 元，不足 1 小时的部分不予补偿。" in zh
+    )
+    assert (
+        "If the “First response” limit is missed, the credit is CNY\u00a0500.00 for each full hour of delay; "
         "time left over earns no credit." in en
     )
     # the ladder table: steps of人民币 500 元up to the人民币 2,000 元cap, then capped

@@ -258,15 +258,15 @@ def test_a_table_measured_from_its_own_start_says_so_for_that_table_only():
         " the request."
     ) in en
     # The table with its own start is not defined "from the Customer's request" (item 2) …
-    assert "处置完成时限，指自本表规定的起算时刻至服务恢复或问题解决所允许的最长时间。" in zh
+    assert "“解决”时限，指自本表规定的起算时刻至服务恢复或问题解决所允许的最长时间。" in zh
     assert (
-        "The resolution limit is the longest time allowed from the time stated for this table until the service"
+        "The “Resolution” limit is the longest time allowed from the time stated for this table until the service"
         " is restored or the problem is solved."
     ) in en
-    assert "处置完成时限，指自客户提交服务请求" not in zh and "resolution limit is the longest time from" not in en
+    assert "“解决”时限，指自客户提交服务请求" not in zh and "“Resolution” limit is the longest time from" not in en
     # … while the response table, measured from submission, still is.
-    assert "首次响应时限，指自客户提交服务请求至服务方工程师确认受理并开始处置的最长时间。" in zh
-    assert "The first response limit is the longest time from the Customer’s request until" in en
+    assert "“首次响应”时限，指自客户提交服务请求至服务方工程师确认受理并开始处置的最长时间。" in zh
+    assert "The “First response” limit is the longest time from the Customer’s request until" in en
     assert (
         "本表时限自服务方确定严重级别之时起算，而非自客户提交服务请求时起算。在此之前已处置完成的，视为在时限内。"
     ) in zh
@@ -315,8 +315,8 @@ def test_strict_cells_say_less_than_and_plain_cells_do_not():
     # No ladder: no word on credits (item 5).
     assert "计算单位" not in zh and "started step" not in en
     # A table with strict cells allows a time, not "the longest time" (item 4).
-    assert "首次响应时限，指自客户提交服务请求至服务方工程师确认受理并开始处置所允许的时间。" in zh
-    assert "The first response limit is the time allowed from the Customer’s request until" in en
+    assert "“首次响应”时限，指自客户提交服务请求至服务方工程师确认受理并开始处置所允许的时间。" in zh
+    assert "The “First response” limit is the time allowed from the Customer’s request until" in en
     assert "最长时间" not in zh and "longest time" not in en
     assert "<15m" not in zh + en and "&lt;15m" not in zh + en
 
@@ -962,12 +962,13 @@ def test_stated_pauses_stop_the_limits_and_update_intervals():
     # pause; a pause that begins after the due time changes nothing (the delay runs on).
     zh, en = texts(contract(SERVICE, OFFICE, PRIORITIES, RESPONSE, UPDATES_OLD, PAUSES))
     assert (
-        "服务方等待客户提供信息的期间，不计入首次响应时限和进度通报间隔：该期间内停止计时，该期间结束后继续计时；"
+        "服务方等待客户提供信息的期间，不计入“首次响应”时限和“进度通报”的通报间隔：该期间内停止计时，该期间结束后继续计时；"
         "时限届满后开始的此类期间，不影响延迟时长的计算。"
     ) in zh
     assert (
-        "Periods in which the Provider is waiting for information from the Customer do not count towards the first"
-        " response limit and the update intervals: these stop running during such a period and resume when it"
+        "Periods in which the Provider is waiting for information from the Customer do not count towards the"
+        " “First response” limit and the intervals of “Progress updates”: these stop running during such a period"
+        " and resume when it"
         " ends; such a period that begins after a limit has expired does not interrupt the delay."
     ) in en
     # Without a `pauses` statement the engine deducts no pause: the letter says nothing of one.

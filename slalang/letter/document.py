@@ -596,6 +596,7 @@ class Composer:
                         lambda w: w.say(
                             f"matrices.{m.metric}",
                             **{
+                                "title": w.text(m.title, self.c.values),
                                 "from": w.raw(f"matrices.from.{origin}"),
                                 "allowed": w.raw(f"matrices.allowed.{allowed}"),
                             },
@@ -657,19 +658,36 @@ class Composer:
         a due time changes nothing, so the delay runs on."""
         assert self.c.pauses is not None
         when = self.c.pauses.when
-        clocks = [f"matrices.pause_clocks.{m.metric}" for m in (self.c.response, self.c.resolution) if m is not None]
-        if self.c.updates is not None and self.c.updates.rules:
-            clocks.append("matrices.pause_clocks.updates")
+        matrices = [m for m in (self.c.response, self.c.resolution) if m is not None]
+        u = self.c.updates if self.c.updates is not None and self.c.updates.rules else None
 
         def say(w: Wording) -> str:
-            text = w.say(
-                "matrices.pauses",
-                when=w.text(when, self.c.values),
-                clocks=_joined(w, [w.raw(k) for k in clocks]),
-            )
+            # Each limit by the term its table defines: the “First response” and “Restoration” limits.
+            clocks = []
+            if matrices:
+                clocks.append(
+                    w.say(
+                        "matrices.pause_limits." + ("one" if len(matrices) == 1 else "other"),
+                        titles=self.terms(w, [m.title for m in matrices]),
+                    )
+                )
+            if u is not None:
+                clocks.append(w.say("matrices.pause_updates", title=w.text(u.title, self.c.values)))
+            text = w.say("matrices.pauses", when=w.text(when, self.c.values), clocks=_joined(w, clocks))
             return _capfirst(w, text)
 
         return self.each(say)
+
+    def terms(self, w: Wording, titles: list[Text]) -> str:
+        """Defined terms, quoted: “首次响应”“故障恢复” / “First response” and “Restoration”."""
+        quoted = [w.say("matrices.term", title=w.text(t, self.c.values)) for t in titles]
+        join = w.raw("matrices.terms_join")
+        return quoted[0] if len(quoted) == 1 else join["sep"].join(quoted[:-1]) + join["last"] + quoted[-1]
+
+    def matrix(self, metric: str) -> Matrix:
+        m = self.c.response if metric == "response" else self.c.resolution
+        assert m is not None, metric  # a ladder on a metric needs its table (E0503)
+        return m
 
     @staticmethod
     def target(m: Matrix, priority: str, column: str, when: str | None) -> Target | None:
@@ -1310,7 +1328,9 @@ class Composer:
                     self.each(
                         lambda w: w.say(
                             f"credits.step_{st.mode}",
-                            metric=w.raw(f"credits.metric.{metric}"),
+                            # The limit by the term its table defines (“首次响应”时限).
+                            title=w.text(self.matrix(metric).title, self.c.values),
+                            event=w.raw(f"matrices.strict_event.{metric}"),
                             every=w.per(st.every),
                             amount=self.amount(st.amount)(w),
                         )
