@@ -77,7 +77,7 @@ def test_a_long_table_continues_with_its_header_row(pdfs):
     pdf = next(p for p in pdfs["side-by-side"] if p.name == "example-itops.pdf")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = text.split("\f")
-    with_header = [i for i, p in enumerate(pages) if "Outside service hours" in p and "Priority" in p]
+    with_header = [i for i, p in enumerate(pages) if "Outside working hours" in p and "Priority" in p]
     assert with_header, "the response matrix is not in the letter"
     # No page before the matrix is left mostly empty: each has text down to its footer.
     first = with_header[0]

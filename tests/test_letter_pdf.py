@@ -246,7 +246,7 @@ def test_itops_clauses_and_matrix_values(builds):
     ):
         assert flat(zh) in text and flat(en) in text, (zh, en)
     # The matrix may continue on the next page (its header row repeats there).
-    matrix_pages = [p for p in pages if "Business hours" in p and "Outside service hours" in p]
+    matrix_pages = [p for p in pages if "Business hours" in p and "Outside working hours" in p]
     rows = [flat(line) for page in matrix_pages for line in page.splitlines()]
     for cell in ("15分钟", "15minutes", "4小时", "4hours", "—"):
         assert cell in rows

@@ -141,9 +141,9 @@ def test_plan_by_window_columns_say_plan_then_time():
     assert (
         "The column is determined by the plan under which the request is made and by the time at which the request"
         " is submitted: a request under the Standard plan falls in the column “Standard plan (Business"
-        " hours)” when submitted within “Business hours” and in the column “Standard plan (outside service hours)”"
-        " when submitted outside them; a request under the Premium plan falls in the column “Premium plan"
-        " (at any time)”."
+        " hours)” when submitted within “Business hours” and in the column “Standard plan (outside working hours)”"
+        " when submitted outside all the service hours above; a request under the Premium plan falls in the column"
+        " “Premium plan (at any time)”."
     ) in en
     # Never "customers on" a plan: the plan is the request's.
     assert "客户所订购" not in zh and "customers on" not in en

@@ -383,6 +383,12 @@ class Composer:
             s.blocks.append(Para(self.say("scope.plans", plans=[self.T(p.title) for p in sc.plans])))
         if sc.services:
             s.blocks.append(Para(self.say("scope.services", services=[self.T(v.title) for v in sc.services])))
+            # A type of service named like the letter's word for every ticket
+            # (服务请求 / "request"): say which one the letter means.
+            tickets = any(x is not None for x in (self.c.response, self.c.resolution, self.c.updates, self.c.followup))
+            clash = next((v for v in sc.services if tickets and self.generic_term(v.title)), None)
+            if clash is not None:
+                s.blocks.append(Para(self.say("scope.request_defined", title=self.T(clash.title)), line=at(clash)))
         if sc.products:
             s.blocks.append(Para(self.say("scope.products")))
             currency = self.c.currency
@@ -406,6 +412,18 @@ class Composer:
                 rows.append([[Line(self.text(p.title))], [Line(fee, "num")]])
             s.blocks.append(Table(head, rows, cls="products", row_lines=[at(p) for p in sc.products]))
         return s
+
+    def generic_term(self, title: Text) -> bool:
+        """True when a title, in any language, is the letter's generic word
+        for a ticket (服务请求 / request, service request), case and plural aside."""
+
+        def norm(x: str) -> str:
+            x = " ".join(x.casefold().split())
+            return x[:-1] if x.endswith("s") else x
+
+        return any(
+            norm(w.text(title, self.c.values)) in {norm(t) for t in w.raw("scope.generic_terms")} for w in self.words
+        )
 
     # 分: the calendars that pick matrix columns and run business clocks
     def hours(self) -> Section:
@@ -553,7 +571,7 @@ class Composer:
 
     def window_title(self, col: Column) -> Callable[[Wording], str]:
         """A column's time window (or region) as a header: the calendar's or
-        region's title, "Outside service hours", "At any time"."""
+        region's title, "Outside working hours", "At any time"."""
         if col.kind == "calendar":
             return self.T(self.c.calendar(col.calendar or col.name).title)
         if col.kind == "region":
@@ -763,6 +781,10 @@ class Composer:
         if any(col.plan is not None or col.kind == "plan" for col in columns):
             return self.plan_columns_rule(columns, started)
         kinds = {col.kind for col in columns}
+        if "off_hours" in kinds and self.unreachable_off_hours(columns):
+            # A calendar that covers every minute leaves no time outside service
+            # hours: no rule that can never apply.
+            kinds.discard("off_hours")
         parts: list[Callable[[Wording], str]] = []
         if "calendar" in kinds:
             suffix = "_start" if started else ""
@@ -785,6 +807,27 @@ class Composer:
             )
         return self.each(lambda w: self._sentences(w, parts))
 
+    def always(self, col: Column) -> bool:
+        """A calendar column whose calendar covers every minute of every day
+        (mon..sun 00:00-24:00, no holidays): no time is outside it."""
+        if col.kind != "calendar":
+            return False
+        cal = self.c.calendar(col.calendar or col.name)
+        return all(
+            _round_the_clock(v.hours) and not (v.holiday_sets or v.extra_holidays or v.schedules)
+            for v in (cal.variants or (cal,))
+        )
+
+    def unreachable_off_hours(self, columns: tuple[Column, ...] | list[Column]) -> bool:
+        """An `off_hours` column after a 24×7 calendar column: the first column
+        that takes a request is chosen, so it never applies."""
+        for col in columns:
+            if col.kind == "off_hours":
+                return False
+            if self.always(col):
+                return any(c.kind == "off_hours" for c in columns)
+        return False
+
     def plan_columns_rule(self, columns: tuple[Column, ...], started: bool) -> Bi:
         """Plan columns (never described as regions): by the plan alone, or
         by the plan and then the time, group by group in column order."""
@@ -801,6 +844,8 @@ class Composer:
             if len(cols) == 1 and cols[0].kind not in ("calendar", "off_hours"):
                 return w.say("matrices.plan_column", plan=name, column=self.column_title(columns, cols[0].name)(w))
             windows, at = [], w.raw(f"matrices.at.{when}")
+            if self.unreachable_off_hours(cols):  # nothing is outside a 24×7 calendar
+                cols = [col for col in cols if col.kind != "off_hours"]
             for col in cols:
                 title = self.column_title(columns, col.name)(w)
                 if col.kind == "calendar":
