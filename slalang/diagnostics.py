@@ -166,6 +166,9 @@ CODES: dict[str, Severity] = {
     "E0702": Severity.ERROR,
     "W0703": Severity.WARNING,
     "E0703": Severity.ERROR,
+    "E0801": Severity.ERROR,
+    "W0802": Severity.WARNING,
+    "E0803": Severity.ERROR,
     "E9999": Severity.ERROR,
 }
 

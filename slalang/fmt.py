@@ -73,6 +73,7 @@ _GROUPS = {
     "languages": "header",
     "prevailing": "header",
     "kind": "header",
+    "version_label": "header",
     "effective": "header",
     "timezone": "header",
     "currency": "header",
@@ -90,8 +91,10 @@ _GROUPS = {
     "exclusions": "exclusions",
     "reporting": "reporting",
     "disputes": "disputes",
+    "duty": "duties",
+    "target": "targets",
 }
-_SOLO = {"matrix", "clause"}
+_SOLO = {"matrix", "clause", "continuity", "security"}
 
 
 # ---------------------------------------------------------------- spelling
@@ -708,6 +711,97 @@ class _Layout:
             d,
             [self.kw("audit"), Cell(f"every {self.calendar_span(n.lit(ast.NumberLit), unit)} by {by.value}", "audit")],
         )
+
+    # continuity, security, duties ---------------------------------------------
+    def s_version_label(self, n, d):
+        return self.single(n, d, [self.kw("version_label"), *self.text_cells(n.lit(ast.Text))])
+
+    def s_continuity(self, n, d):
+        t = n.lit(ast.Text)
+        return self.block(n, d, f"continuity {self.text_inline(t)}", [*t.strings], list(n.nodes()))
+
+    def s_security(self, n, d):
+        t = n.lit(ast.Text)
+        return self.block(n, d, f"security {self.text_inline(t)}", [*t.strings], list(n.nodes()))
+
+    def _text_statement(self, n, d, word):
+        return self.single(n, d, [self.kw(word), *self.text_cells(n.lit(ast.Text))])
+
+    def s_standby(self, n, d):
+        return self._text_statement(n, d, "standby")
+
+    def s_standard(self, n, d):
+        return self._text_statement(n, d, "standard")
+
+    def s_encrypt(self, n, d):
+        return self._text_statement(n, d, "encrypt")
+
+    def s_access(self, n, d):
+        return self._text_statement(n, d, "access")
+
+    def s_evidence(self, n, d):
+        return self._text_statement(n, d, "evidence")
+
+    def s_method(self, n, d):
+        return self._text_statement(n, d, "method")
+
+    def s_rto(self, n, d):
+        return self.single(n, d, [self.kw("rto"), Cell(self.dur(n.lit(ast.DurationLit)), "duration")])
+
+    def s_rpo(self, n, d):
+        return self.single(n, d, [self.kw("rpo"), Cell(self.dur(n.lit(ast.DurationLit)), "duration")])
+
+    def s_due_calendar(self, n, d):
+        return self.single(n, d, [self.kw("on"), Cell(n.lit(ast.Name).value, "name")])
+
+    def cadence(self, n) -> str:
+        every, times = n.first("every_cadence"), n.first("times_cadence")
+        if every is not None:
+            return "every " + self.calendar_span(every.lit(ast.NumberLit), every.keyword("CALENDAR_UNIT"))
+        if times is not None:
+            count = canonical_number(times.lit(ast.NumberLit).raw)
+            word = "time" if Decimal(count) == 1 else "times"
+            return f"{count} {word} per {self.period(times.must('period'))}"
+        return ""
+
+    def s_duty(self, n, d):
+        name, t = n.lit(ast.Name), n.lit(ast.Text)
+        performer = n.first("performer")
+        by = ""
+        by_lits: list = []
+        if performer is not None:
+            word = performer.lit(ast.Keyword)
+            if word is not None:
+                by = f"by {word.value}"
+            else:
+                pt = performer.lit(ast.Text)
+                by = f"by {self.text_inline(pt)}"
+                by_lits = [*pt.strings]
+        cadence = self.cadence(n)
+        body = n.first("duty_body")
+        items = list(body.nodes()) if body is not None else []
+        if body is None or (not items and not self.has_comment(body.span.start, body.span.end)):
+            cells = [self.kw("duty"), Cell(name.value, "name"), *self.text_cells(t)]
+            if cadence:
+                cells.append(Cell(cadence, "cadence"))
+            if by:
+                cells.append(Cell(by, "by"))
+            return self.single(n, d, cells)
+        head = " ".join(x for x in (f"duty {name.value} {self.text_inline(t)}", cadence, by) if x)
+        return self.block(n, d, head, [name, *t.strings, *by_lits], items)
+
+    def s_target(self, n, d):
+        name, t = n.lit(ast.Name), n.lit(ast.Text)
+        bound = n.keyword("BOUND").value
+        value = n.lit(ast.PercentLit) or n.lit(ast.NumberLit)
+        goal = f"at {bound} {canonical_number(value.raw)} per {self.period(n.must('period'))}"
+        body = n.first("target_body")
+        items = list(body.nodes()) if body is not None else []
+        if body is None or (not items and not self.has_comment(body.span.start, body.span.end)):
+            return self.single(
+                n, d, [self.kw("target"), Cell(name.value, "name"), *self.text_cells(t), Cell(goal, "goal")]
+            )
+        return self.block(n, d, f"target {name.value} {self.text_inline(t)} {goal}", [name, *t.strings, value], items)
 
     def s_disputes(self, n, d):
         return self.block(n, d, "disputes", [], list(n.nodes()))

@@ -18,7 +18,16 @@ GRAMMAR = (ROOT / "grammar" / "slalang.lark").read_text(encoding="utf-8")
 # through the statement that contains them, with shared value helpers.
 SHAPES = {"start", "contract", "text", "amount", "period", "days", "day_span", "time_range", "fee"}
 # Bodies: braces around a statement's parts, laid out by the statement itself.
-BODIES = {"party_body", "priority_body", "force_majeure_body", "availability_body", "percent_amount", "money_amount"}
+BODIES = {
+    "party_body",
+    "priority_body",
+    "force_majeure_body",
+    "availability_body",
+    "percent_amount",
+    "money_amount",
+    "duty_body",
+    "target_body",
+}
 # Parts of one statement laid out on the statement's own line.
 INLINE_PARTS = {
     "maintenance_notice",
@@ -33,6 +42,9 @@ INLINE_PARTS = {
     "column_ref",
     "condition",
     "strict_cell",
+    "every_cadence",
+    "times_cadence",
+    "performer",
 }
 
 
@@ -74,6 +86,8 @@ def test_contract_model_has_a_field_for(kind):
         "matrix": "response",
         "credit": "credit_ladders",
         "clause": "clauses",
+        "duty": "duties",
+        "target": "service_targets",
     }
     field = homes.get(kind, kind)
     assert field in Contract.model_fields, (

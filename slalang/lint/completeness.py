@@ -72,6 +72,17 @@ EX_REPORTING = (
 )
 EX_RETENTION = "retention 6 months"
 EX_AUDIT = "audit every 6 months by third_party"
+EX_CONTINUITY = (
+    'continuity "容灾备机制" | "Disaster recovery" { rto 15m  '
+    'duty failover_drill "故障切换演练" | "Failover drill" every 1 month }'
+)
+EX_CONTINUITY_DUTY = 'duty failover_drill "故障切换演练" | "Failover drill" every 1 month'
+EX_SECURITY = (
+    'security "数据安全" | "Data security" { encrypt "服务响应日志" | "service response logs"  '
+    'duty penetration_test "渗透测试" | "Penetration test" 2 times per year }'
+)
+EX_SECURITY_DUTY = 'duty penetration_test "渗透测试" | "Penetration test" 2 times per year'
+EX_CADENCE = "every 3 months"
 EX_LAW = 'law "中华人民共和国法律" | "the laws of the People\'s Republic of China"'
 EX_DISPUTES = f'disputes {{ {EX_LAW}  arbitration "…" | "…"  seat "北京" | "Beijing" }}'
 EX_ARBITRATION = (
@@ -337,6 +348,45 @@ def audit_missing(ctx: LintContext):
     rep = ctx.contract.reporting
     if rep is not None and rep.audit is None:
         yield Finding(ctx.head(ctx.the("reporting")), msg("L115.message"), msg("L115.hint", example=_code(EX_AUDIT)))
+
+
+@rule("L119", "continuity-missing", "error", _only(CL))
+def continuity_missing(ctx: LintContext):
+    """The source document's 容灾备机制: a recovery time objective and drills."""
+    c = ctx.contract.continuity
+    if c is None:
+        yield Finding(ctx.contract_head(), msg("L119.missing.message"), msg("L119.hint", example=_code(EX_CONTINUITY)))
+        return
+    node = ctx.the("continuity")
+    if c.rto is None:
+        yield Finding(ctx.head(node), msg("L119.no_rto.message"), msg("L119.hint", example=_code("rto 15m")))
+    if not any(d.section == "continuity" for d in ctx.contract.duties):
+        yield Finding(ctx.head(node), msg("L119.no_drill.message"), msg("L119.hint", example=_code(EX_CONTINUITY_DUTY)))
+
+
+@rule("L120", "security-missing", "error", _only(CL))
+def security_missing(ctx: LintContext):
+    """The source document's 数据安全要求: what is protected and the checks that recur."""
+    s = ctx.contract.security
+    if s is None:
+        yield Finding(ctx.contract_head(), msg("L120.missing.message"), msg("L120.hint", example=_code(EX_SECURITY)))
+        return
+    if not any(d.section == "security" for d in ctx.contract.duties):
+        node = ctx.the("security")
+        yield Finding(ctx.head(node), msg("L120.no_check.message"), msg("L120.hint", example=_code(EX_SECURITY_DUTY)))
+
+
+@rule("L121", "duty-no-cadence", "warning")
+def duty_no_cadence(ctx: LintContext):
+    """A duty with no cadence is due once in the whole term: rarely what was meant."""
+    for node in ctx.walk():
+        if node.kind == "duty" and node.first("every_cadence") is None and node.first("times_cadence") is None:
+            name = node.lit(ast.Name)
+            yield Finding(
+                ctx.head(node),
+                msg("L121.message", name=Verbatim(name.value)),
+                msg("L121.hint", example=_code(EX_CADENCE)),
+            )
 
 
 @rule("L116", "governing-law-missing", "error")

@@ -266,6 +266,47 @@ def hedge(ctx: LintContext):
     yield from _vague(ctx, "L203")
 
 
+# ---------------------------------------------------------------- cadence words
+
+# "定期" / "regularly": a recurrence with no number. A text with a number or a
+# named cadence (每月, quarterly) says how often; a duty's title is read with
+# its structured cadence.
+_CADENCE_VAGUE = re.compile(
+    r"不定期|定期|周期性|适时|不时|经常性?|每隔一段时间"
+    r"|(?<![A-Za-z])(?:regularly|periodically|periodic|from time to time|at regular intervals"
+    r"|on a regular basis|occasionally)(?![A-Za-z])",
+    re.I,
+)
+_CADENCE_STATED = re.compile(
+    r"[0-9０-９一二两三四五六七八九十半]|每(?:日|天|周|月|季|年)|daily|weekly|monthly|quarterly|yearly|annual|annually"
+    r"|every|once|twice|times",
+    re.I,
+)
+
+
+@rule("L206", "vague-cadence", "error")
+def vague_cadence(ctx: LintContext):
+    for site in ctx.texts():
+        owner = site.owner
+        if owner.kind == "duty" and (owner.first("every_cadence") or owner.first("times_cadence")):
+            continue
+        for st in site.strings:
+            for run in st.runs:
+                for m in _CADENCE_VAGUE.finditer(run.text):
+                    part = _segment(run.text, m.start(), m.end())
+                    if _CADENCE_STATED.search(part):
+                        continue
+                    yield Finding(
+                        run.span(m.start(), m.end()),
+                        msg("L206.message", words=Verbatim(m.group(0))),
+                        msg(
+                            "L206.hint",
+                            example=Verbatim('duty NAME "…" | "…" every 3 months'),
+                            words=Verbatim(m.group(0)),
+                        ),
+                    )
+
+
 # ---------------------------------------------------------------- numbers across languages
 
 

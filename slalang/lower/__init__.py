@@ -27,7 +27,7 @@ import re
 from slalang import ast, model
 from slalang.diagnostics import Diagnostic
 from slalang.i18n import Msg
-from slalang.lower import checks, declarations, references, statements  # noqa: F401  (registers the statements)
+from slalang.lower import checks, declarations, duties, references, statements  # noqa: F401  (registers the statements)
 from slalang.lower.registry import PASSES, STATEMENTS, LoweringIncomplete, entry, handled_kinds
 from slalang.lower.state import Lowering, M, new
 from slalang.lower.statements import REPORT_METRICS

@@ -104,6 +104,7 @@ class Lowering:
         self.failed: set[str] = set()  # reference prefixes whose section did not lower
         self.empty_cells: set[str] = set()  # `metric.priority.column` paths of `-` cells
         self.matrix_nodes: dict[str, ast.Node] = {}
+        self.duty_names: dict[str, Span] = {}  # duty names (and `audit`), for the service targets' namespace
         self.run_checks = True  # cross-statement warnings (slalang/lower/checks.py)
 
     # ------------------------------------------------------------ reporting

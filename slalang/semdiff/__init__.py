@@ -94,7 +94,13 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
         "Column": "calendar kind name plan",
         "Contract": "availability calendars clauses credit_ladders credits currency customer disputes effective_end "
         "effective_start exclusions followup id kind kind_written languages pauses prevailing priorities provider reporting "
-        "resolution response scope timezone title updates values version warnings",
+        "resolution response scope timezone title updates values version warnings version_label continuity security duties "
+        "service_targets",
+        "Cadence": "count kind period unit",
+        "Continuity": "rpo rto standby title",
+        "Duty": "calendar cadence evidence name performer performer_title performer_written section title",
+        "Security": "access encrypted standards title",
+        "ServiceTarget": "bound method name percent period title value",
         "CreditLadder": "cap form metric minimum name products step tiers title",
         "CreditPolicy": "cap cap_period claim combine form partial_periods quantum rounding rounding_scope",
         "CustomerCaused": "text",

@@ -75,6 +75,10 @@ SECTIONS = (
     "credits",
     "exclusions",
     "reporting",
+    "continuity",
+    "security",
+    "duties",
+    "targets",
     "disputes",
     "clauses",
 )
@@ -363,6 +367,12 @@ def diff_languages(cx: Context) -> None:
 
 def diff_title(cx: Context) -> None:
     cx.text("contract", "contract.title", T("subject.title"), cx.old.title, cx.new.title)
+
+
+def diff_version_label(cx: Context) -> None:
+    """What each language calls the version: a label, neutral (the version itself is compared on its own)."""
+    a, b = cx.old.version_label, cx.new.version_label
+    cx.text("contract", "contract.version_label", T("subject.version_label"), a, b, if_added=NEUTRAL)
 
 
 def diff_effective(cx: Context) -> None:
@@ -1865,6 +1875,235 @@ def diff_reporting(cx: Context) -> None:
         )
 
 
+# ---------------------------------------------------------------- continuity, security, duties
+
+
+def _texts(cx: Context, s: str, path: str, subject: Msg, a: tuple[m.Text, ...], b: tuple[m.Text, ...]) -> None:
+    """Listed commitments (standards, what is encrypted, access rules): one
+    gained is stricter, one lost looser, one reworded is read."""
+    pa, pb = [_plain(x) for x in a], [_plain(x) for x in b]
+    gone = [x for x, p in zip(a, pa) if p not in pb]
+    new = [x for x, p in zip(b, pb) if p not in pa]
+    for i in range(min(len(gone), len(new))):
+        cx.text(s, f"{path}.{i + 1}", subject, gone[i], new[i], if_changed=UNCLEAR)
+    for x in gone[len(new) :]:
+        cx.add(s, path, "removed", LOOSER, subject, tv(x), None)
+    for x in new[len(gone) :]:
+        cx.add(s, path, "added", STRICTER, subject, None, tv(x))
+
+
+def diff_continuity(cx: Context) -> None:
+    s = "continuity"
+    a, b = cx.old.continuity, cx.new.continuity
+    if a is None and b is None:
+        return
+    if a is not None and b is not None:
+        cx.text(s, "continuity.title", T("subject.continuity_title"), a.title, b.title)
+    cx.text(
+        s,
+        "continuity.standby",
+        T("subject.standby"),
+        a.standby if a else None,
+        b.standby if b else None,
+        if_added=STRICTER,
+        if_changed=UNCLEAR,
+    )
+    for attr in ("rto", "rpo"):
+        cx.sized(
+            s,
+            f"continuity.{attr}",
+            T(f"subject.{attr}"),
+            getattr(a, attr) if a else None,
+            getattr(b, attr) if b else None,
+            dur_words,
+            by_duration,
+        )
+
+
+def diff_security(cx: Context) -> None:
+    s = "security"
+    a, b = cx.old.security, cx.new.security
+    if a is None and b is None:
+        return
+    if a is not None and b is not None:
+        cx.text(s, "security.title", T("subject.security_title"), a.title, b.title)
+    for attr, key in (
+        ("standards", "security_standard"),
+        ("encrypted", "security_encrypted"),
+        ("access", "security_access"),
+    ):
+        _texts(
+            cx, s, f"security.{attr}", T(f"subject.{key}"), getattr(a, attr) if a else (), getattr(b, attr) if b else ()
+        )
+
+
+_DUTY_SECTIONS = {"continuity": "continuity", "security": "security", "reporting": "reporting", "general": "duties"}
+
+
+def cadence_words(c: m.Cadence | None) -> Any:
+    if c is None:
+        return T("value.once_in_term")
+    if c.kind == "every":
+        assert c.unit is not None
+        return T("value.every", span=T(f"span.{c.unit}", n=c.count))
+    return T("value.times_per", n=c.count, period=T(f"period.{c.period}"))
+
+
+def _performer_words(d: m.Duty) -> Any:
+    if d.performer == "named":
+        return tv(d.performer_title)
+    return T(f"auditor.{d.performer}")
+
+
+def _cadence_order(a: m.Cadence | None, b: m.Cadence | None) -> int | None:
+    """-1 when `a` asks for fewer performances a year than `b` (looser), 1 for more, 0 equal; None: one has none."""
+    from slalang.cadence import per_year
+
+    fa = per_year(a.kind, a.count, a.unit, a.period) if a else None
+    fb = per_year(b.kind, b.count, b.unit, b.period) if b else None
+    if fa is None or fb is None:
+        return None
+    return (fa > fb) - (fa < fb)
+
+
+def diff_duty(cx: Context) -> None:
+    def title(d: m.Duty) -> Any:
+        return tv(d.title)
+
+    def compare(a: m.Duty, b: m.Duty) -> None:
+        s = _DUTY_SECTIONS[b.section]
+        name = Bilingual.of(b.title)
+        p = f"duty.{b.name}"
+        cx.text(s, f"{p}.title", T("subject.duty_title", duty=name), a.title, b.title, if_changed=UNCLEAR)
+        if a.section != b.section:
+            cx.add(
+                s,
+                f"{p}.section",
+                "changed",
+                NEUTRAL,
+                T("subject.duty_section", duty=name),
+                T(f"section.{_DUTY_SECTIONS[a.section]}"),
+                T(f"section.{s}"),
+            )
+        if _plain(a.cadence) != _plain(b.cadence):
+            order = _cadence_order(a.cadence, b.cadence)
+            direction = UNCLEAR if order is None else (NEUTRAL if order == 0 else STRICTER if order < 0 else LOOSER)
+            cx.add(
+                s,
+                f"{p}.cadence",
+                "changed",
+                direction,
+                T("subject.duty_cadence", duty=name),
+                cadence_words(a.cadence),
+                cadence_words(b.cadence),
+            )
+        if (a.performer, _plain(a.performer_title)) != (b.performer, _plain(b.performer_title)):
+            # As for the audit: a check by someone other than the provider is the stricter one.
+            rank = {"provider": 0, "customer": 1, "third_party": 1}
+            ra, rb = rank.get(a.performer), rank.get(b.performer)
+            cx.add(
+                s,
+                f"{p}.performer",
+                "changed",
+                UNCLEAR if ra is None or rb is None or ra == rb else STRICTER if rb > ra else LOOSER,
+                T("subject.duty_performer", duty=name),
+                _performer_words(a),
+                _performer_words(b),
+            )
+        cx.text(
+            s,
+            f"{p}.evidence",
+            T("subject.duty_evidence", duty=name),
+            a.evidence,
+            b.evidence,
+            if_added=STRICTER,
+            if_changed=UNCLEAR,
+        )
+        if a.calendar != b.calendar:
+            cx.add(
+                s,
+                f"{p}.calendar",
+                "changed",
+                UNCLEAR,
+                T("subject.duty_calendar", duty=name),
+                Verbatim(a.calendar) if a.calendar else T("value.period_end"),
+                Verbatim(b.calendar) if b.calendar else T("value.period_end"),
+            )
+
+    cx.named_list(
+        "duties",
+        "duty",
+        list(cx.old.duties),
+        list(cx.new.duties),
+        lambda d: _plain(d.model_copy(update={"name": ""})),
+        compare,
+        title=title,
+    )
+
+
+def diff_target(cx: Context) -> None:
+    s = "targets"
+
+    def words(t: m.ServiceTarget) -> Any:
+        return Verbatim(f"{num(t.value)}%" if t.percent else num(t.value))
+
+    def compare(a: m.ServiceTarget, b: m.ServiceTarget) -> None:
+        name = Bilingual.of(b.title)
+        p = f"target.{b.name}"
+        cx.text(s, f"{p}.title", T("subject.target_title", target=name), a.title, b.title, if_changed=UNCLEAR)
+        if a.bound != b.bound or a.percent != b.percent:
+            cx.add(
+                s,
+                f"{p}.bound",
+                "changed",
+                UNCLEAR,
+                T("subject.target_goal", target=name),
+                T(f"value.{a.bound}", value=words(a)),
+                T(f"value.{b.bound}", value=words(b)),
+            )
+        elif a.value != b.value:
+            higher = b.value > a.value
+            direction = STRICTER if higher == (b.bound == "at_least") else LOOSER
+            cx.add(
+                s,
+                f"{p}.value",
+                "changed",
+                direction,
+                T("subject.target_goal", target=name),
+                T(f"value.{a.bound}", value=words(a)),
+                T(f"value.{b.bound}", value=words(b)),
+            )
+        if a.period != b.period:
+            cx.add(
+                s,
+                f"{p}.period",
+                "changed",
+                UNCLEAR,
+                T("subject.target_period", target=name),
+                T(f"period.{a.period}"),
+                T(f"period.{b.period}"),
+            )
+        cx.text(
+            s,
+            f"{p}.method",
+            T("subject.target_method", target=name),
+            a.method,
+            b.method,
+            if_added=UNCLEAR,
+            if_changed=UNCLEAR,
+        )
+
+    cx.named_list(
+        s,
+        "target",
+        list(cx.old.service_targets),
+        list(cx.new.service_targets),
+        lambda t: _plain(t.model_copy(update={"name": ""})),
+        compare,
+        title=lambda t: tv(t.title),
+    )
+
+
 def _legal(cx: Context, s, path, subject, a: m.Text | None, b: m.Text | None) -> None:
     """A legal text: any change is unclear (the law and the forum change what
     a dispute costs each side; no side clearly gains)."""
@@ -2021,6 +2260,11 @@ NESTED: dict[str, tuple[str, ...]] = {
         "period",
     ),
     "reporting": ("reports", "metrics", "retention", "audit"),
+    "continuity": ("standby", "rto", "rpo", "text"),
+    "security": ("standard", "encrypt", "access", "text"),
+    "duty": ("every_cadence", "times_cadence", "performer", "duty_body", "evidence", "due_calendar", "period", "text"),
+    "target": ("target_body", "method", "period", "text"),
+    "version_label": ("text",),
     "disputes": ("law", "arbitration", "court", "seat"),
     "clause": ("text",),
     "title": ("text",),
