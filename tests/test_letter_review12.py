@@ -195,3 +195,98 @@ def test_the_off_hours_column_reads_alike_in_both_languages():
         " service hours falls in that column; a request submitted outside all the service hours above falls in the"
         " column “Outside working hours”." in en
     )
+
+
+# ------------------------------------------------------------------ 4. boilerplate by what the contract has
+AVAILABILITY = """
+  scope {
+    product vm "云服务器" | "Cloud servers"
+  }
+  availability vm 99.9% per month
+"""
+
+EXCLUSIONS = """
+  exclusions {
+    customer_caused "客户原因导致的故障" | "faults caused by the customer"
+  }
+"""
+
+
+def reporting(*lines: str) -> str:
+    return "  reporting {\n" + "".join(f"    {x}\n" for x in lines) + "  }\n"
+
+
+def headings(pieces: list[str]) -> list[str]:
+    return [p for p in pieces if re.match(r"^([一二三四五六七八九十]+、|\d+\. )", p)]
+
+
+def test_the_reporting_heading_names_only_what_is_there():
+    cases = [
+        (
+            ("reports monthly", "retention 12 months", "audit every 12 months by customer"),
+            "报告、记录与审计",
+            "Reporting, Records and Audit",
+        ),
+        (("reports monthly", "retention 12 months"), "报告与记录", "Reporting and Records"),
+        (("reports monthly", "audit every 12 months by customer"), "报告与审计", "Reporting and Audit"),
+        (("retention 12 months", "audit every 12 months by customer"), "记录与审计", "Records and Audit"),
+        (("retention 12 months",), "记录", "Records"),
+        (("reports monthly",), "报告", "Reporting"),
+        (("audit every 12 months by customer",), "审计", "Audit"),
+    ]
+    for lines, zh_title, en_title in cases:
+        zh, en = texts(contract(AVAILABILITY, reporting(*lines)))
+        assert any(h.endswith("、" + zh_title) for h in headings(zh)), (lines, headings(zh))
+        assert any(h.endswith(". " + en_title) for h in headings(en)), (lines, headings(en))
+
+
+def test_the_records_are_those_of_the_kind_of_contract():
+    # An availability SLA keeps monitoring and availability records, not requests.
+    zh, en = texts(contract(AVAILABILITY, reporting("retention 12 months")))
+    assert "服务方应将监控及可用性记录至少保存 12 个月。" in zh
+    assert "The Provider shall keep monitoring and availability records for at least 12 months." in en
+    assert not any("服务请求" in p for p in zh) and not any("requests" in p for p in en)
+    # A contract with a time table keeps those of requests.
+    zh, en = texts(contract(OFFICE, PRIORITIES, RESPONSE, reporting("retention 6 months")))
+    assert "服务方应将服务请求、处置过程及监控记录至少保存 6 个月。" in zh
+    assert "The Provider shall keep records of requests, their handling and monitoring for at least 6 months." in en
+    # Both.
+    zh, en = texts(contract(AVAILABILITY, OFFICE, PRIORITIES, RESPONSE, reporting("retention 6 months")))
+    assert "服务方应将服务请求、处置过程、监控及可用性记录至少保存 6 个月。" in zh
+    assert (
+        "The Provider shall keep records of requests, their handling, monitoring and availability for at least"
+        " 6 months." in en
+    )
+
+
+def test_the_exclusions_intro_names_only_limits_or_downtime_the_contract_has():
+    zh, en = texts(contract(AVAILABILITY, EXCLUSIONS))
+    assert "因下列情形未能达到承诺的，服务方不承担补偿责任，相关时间不计入故障时长：" in zh
+    assert (
+        "The Provider owes no credit for a commitment missed because of any of the following, and the time"
+        " concerned does not count as downtime:" in en
+    )
+    zh, en = texts(contract(OFFICE, PRIORITIES, RESPONSE, EXCLUSIONS))
+    assert "因下列情形未能达到承诺的，服务方不承担补偿责任，相关时间不计入时限：" in zh
+    assert (
+        "The Provider owes no credit for a commitment missed because of any of the following, and the time"
+        " concerned does not count towards any limit:" in en
+    )
+    zh, en = texts(contract(AVAILABILITY, OFFICE, PRIORITIES, RESPONSE, EXCLUSIONS))
+    assert "因下列情形未能达到承诺的，服务方不承担补偿责任，相关时间不计入时限和故障时长：" in zh
+    assert (
+        "The Provider owes no credit for a commitment missed because of any of the following, and the time"
+        " concerned does not count towards any limit or downtime:" in en
+    )
+
+
+def test_corpus_availability_slas_speak_of_availability_records():
+    from conftest import ROOT
+
+    for path in sorted((ROOT / "contracts" / "sla").glob("*.sla")):
+        html = letter_html(path.read_text(encoding="utf-8"), path.name)
+        zh, en = said(html, "zh"), said(html, "en")
+        joined = "\n".join(zh + en)
+        assert "服务请求、处置过程" not in joined and "records of requests" not in joined, path.name
+        assert "不计入时限" not in joined and "towards any limit" not in joined, path.name
+        assert "审计" not in "".join(headings(zh)) or "audit" in path.read_text(), path.name

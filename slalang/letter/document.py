@@ -1488,7 +1488,19 @@ class Composer:
         if ex is None or not ex.codes:
             return s
         s.line = at(ex)
-        s.blocks.append(Para(self.say("exclusions.intro")))
+        # Only what the contract has: limits (a time table), downtime (availability targets).
+        limits = self.c.response is not None or self.c.resolution is not None
+        downtime = bool(self.c.availability)
+        intro = (
+            "intro"
+            if limits and downtime
+            else "intro_limits"
+            if limits
+            else "intro_downtime"
+            if downtime
+            else "intro_plain"
+        )
+        s.blocks.append(Para(self.say(f"exclusions.{intro}")))
         items: list[Callable[[Wording], str]] = []
         lines: list[int] = []
         if ex.force_majeure is not None:
@@ -1559,9 +1571,28 @@ class Composer:
 
     # 分: reports, retention, audit
     def reporting(self) -> Section:
-        s, r = self.section("reporting"), self.c.reporting
+        r = self.c.reporting
         if r is None:
-            return s
+            return self.section("reporting")
+        # The heading names only what is there: 报告与记录 / Reporting and Records, 记录 / Records …
+        parts = [
+            k
+            for k, has in (
+                ("reports", bool(r.reports) or any(d.section == "reporting" for d in self.c.duties)),
+                ("records", r.retention is not None),
+                ("audit", r.audit is not None),
+            )
+            if has
+        ]
+        if len(parts) == 3 or not parts:
+            s = self.section("reporting")
+        else:
+
+            def heading(w: Wording) -> str:
+                names, join = [w.raw(f"sections.reporting_parts.{k}") for k in parts], w.raw("sections.reporting_join")
+                return names[0] if len(names) == 1 else join["sep"].join(names[:-1]) + join["last"] + names[-1]
+
+            s = Section("reporting", self.each(heading))
         s.line = at(r)
         if r.reports:
             reports = lambda w: w.listing(w.raw(f"reporting.report.{k}") for k in r.reports)
@@ -1580,7 +1611,19 @@ class Composer:
             else:
                 s.blocks.append(Para(self.each(lambda w: w.say("reporting.reports_only", reports=reports(w)))))
         if r.retention is not None:
-            s.blocks.append(Para(self.say("reporting.retention", retention=r.retention)))
+            # The records this kind of contract has: requests with a time table, availability with targets.
+            tickets = self.c.response is not None or self.c.resolution is not None
+            available = bool(self.c.availability)
+            key = (
+                "retention_both"
+                if tickets and available
+                else "retention"
+                if tickets
+                else "retention_availability"
+                if available
+                else "retention_other"
+            )
+            s.blocks.append(Para(self.say(f"reporting.{key}", retention=r.retention)))
         if r.audit is not None:
             # The Customer's right (itself or by a third party), or the Provider's duty.
             audit = r.audit
