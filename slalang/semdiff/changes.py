@@ -1987,7 +1987,13 @@ def diff_duty(cx: Context) -> None:
             )
         if _plain(a.cadence) != _plain(b.cadence):
             order = _cadence_order(a.cadence, b.cadence)
-            direction = UNCLEAR if order is None else (NEUTRAL if order == 0 else STRICTER if order < 0 else LOOSER)
+            # As often a year but cut differently (`2 times per year` against
+            # `every 6 months`): neither schedule always satisfies the other.
+            same_kind = a.cadence is not None and b.cadence is not None and a.cadence.kind == b.cadence.kind
+            if order is None or (order == 0 and not same_kind):
+                direction = UNCLEAR
+            else:
+                direction = NEUTRAL if order == 0 else STRICTER if order < 0 else LOOSER
             cx.add(
                 s,
                 f"{p}.cadence",
