@@ -1,10 +1,10 @@
-"""The rule schema: the shape of a compiled rule file (`slalang.rules/v3`).
+"""The rule schema: the shape of a compiled rule file (`slalang.rules/v4`).
 
 A rule file is what an engineer loads to enforce a contract: calendars
 expanded to dates, targets in integer seconds, money and percentages as
 decimal strings, and for each rule the source line it came from. These
 pydantic models are the single definition of that shape: the compiler
-(slalang/rules) fills them from the contract model, `schema/rules-v3.json`
+(slalang/rules) fills them from the contract model, `schema/rules-v4.json`
 is generated from them, and the runtime (slalang/runtime) reads only them.
 This module must never import the parser or the contract model, so that the
 runtime stays usable without the compiler.
@@ -22,9 +22,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_ID = "slalang.rules/v3"
-SCHEMA_URL = "urn:slalang:schema:rules-v3"  # an identifier, not a download location
-OLD_SCHEMA_IDS = ("slalang.rules/v1", "slalang.rules/v2")  # refused with "rebuild it with slalang build", never read
+SCHEMA_ID = "slalang.rules/v4"
+SCHEMA_URL = "urn:slalang:schema:rules-v4"  # an identifier, not a download location
+# Refused with "rebuild it with slalang build", never read (v3: before duties,
+# service targets, continuity and security).
+OLD_SCHEMA_IDS = ("slalang.rules/v1", "slalang.rules/v2", "slalang.rules/v3")
 
 # Exact decimal numbers travel as strings: a JSON float cannot hold 99.95 or
 # 120000.00 exactly, and money must never pass through binary floating point.
@@ -410,11 +412,81 @@ class Exclusion(_Rules):
     line: Line
 
 
+class DutyCadence(_Rules):
+    """How often a duty recurs. `every`: consecutive periods of `count`
+    `unit`s from the term's first day (`period` null); `times`: `count`
+    performances on distinct dates in each calendar `period` intersected with
+    the term (`unit` null). The last (or first) period may be cut by the
+    term: it is still due, at the term's end at the latest."""
+
+    kind: Literal["every", "times"]
+    count: Annotated[int, Field(ge=1)]
+    unit: Literal["day", "week", "month", "year"] | None
+    period: Literal["month", "quarter", "year"] | None
+
+
+class Duty(_Rules):
+    """A recurring duty (`duty NAME "…" every 3 months by third_party`), and
+    the audit of `reporting` as the duty `audit`. `cadence` null: once within
+    the term. A period's due instant is the end of its last day in the
+    contract's timezone; with `calendar`, the end of that calendar's last
+    working interval ending within the period."""
+
+    name: str
+    title: dict[str, str] | None = Field(
+        description="per language; null for `audit`, which the contract does not title (a report uses its own word)"
+    )
+    section: Literal["continuity", "security", "reporting", "general"]
+    cadence: DutyCadence | None
+    performer: Literal["provider", "customer", "third_party", "named"]
+    performer_title: dict[str, str] | None = Field(description="performer `named`: who, per language")
+    evidence: dict[str, str] | None = Field(description="what is delivered as proof of each performance")
+    calendar: str | None = Field(description="`on CAL`: the calendar whose working time sets the due instant")
+    line: Line
+
+
+class ServiceTarget(_Rules):
+    """A measured target beyond time (`target nps "…" at least 75 per quarter`):
+    in each calendar `period` its latest measurement is compared with `value`
+    (a percentage when `percent`)."""
+
+    name: str
+    title: dict[str, str]
+    bound: Literal["at_least", "at_most"]
+    value: DecimalStr
+    percent: bool
+    period: Literal["month", "quarter", "year"]
+    method: dict[str, str] | None = Field(description="how it is measured, per language")
+    line: Line
+
+
+class Continuity(_Rules):
+    """Business continuity: the standby arrangement and the recovery time and
+    point objectives, in wall-clock seconds (its drills are in `duties`)."""
+
+    title: dict[str, str]
+    standby: dict[str, str] | None
+    rto_seconds: Seconds | None
+    rpo_seconds: Seconds | None
+    line: Line
+
+
+class Security(_Rules):
+    """Data security: the standards met, what is stored encrypted and the
+    access model, each per language (its tests are in `duties`)."""
+
+    title: dict[str, str]
+    standards: list[dict[str, str]]
+    encrypted: list[dict[str, str]]
+    access: list[dict[str, str]]
+    line: Line
+
+
 class RuleFile(_Rules):
     """A compiled rule file. `checksum` is `sha256:` + the hex digest of the
     canonical JSON of every other field (see `canonical_bytes`)."""
 
-    schema_: Literal["slalang.rules/v3"] = Field(alias="schema")
+    schema_: Literal["slalang.rules/v4"] = Field(alias="schema")
     checksum: Annotated[str, Field(pattern=r"^sha256:[0-9a-f]{64}$")]
     contract: ContractInfo
     source_sha256: Annotated[
@@ -441,6 +513,10 @@ class RuleFile(_Rules):
     credit_ladders: list[CreditLadder]
     credit_policy: CreditPolicy
     exclusions: list[Exclusion]
+    duties: list[Duty] = Field(description="every section's duties in source order, `audit` among them")
+    service_targets: list[ServiceTarget]
+    continuity: Continuity | None
+    security: Security | None
 
     model_config = ConfigDict(
         frozen=True,
@@ -464,7 +540,7 @@ def checksum_of(document: dict) -> str:
 
 
 def json_schema() -> dict:
-    """The JSON Schema of a rule file (what `schema/rules-v3.json` holds)."""
+    """The JSON Schema of a rule file (what `schema/rules-v4.json` holds)."""
     schema = RuleFile.model_json_schema(by_alias=True, mode="serialization")
     out = {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     out.update(schema)

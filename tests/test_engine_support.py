@@ -121,7 +121,7 @@ def update_rule(priority, spelling, column=None, calendar=None) -> dict:
 
 def doc(**over) -> dict:
     d = {
-        "schema": "slalang.rules/v3",
+        "schema": "slalang.rules/v4",
         "checksum": "",
         "contract": {"id": "support", "version": "1.0.0", "title": {"en": "Support"}, "languages": ["en"]},
         "source_sha256": "0" * 64,
@@ -161,6 +161,10 @@ def doc(**over) -> dict:
             "line": None,
         },
         "exclusions": [],
+        "duties": [],
+        "service_targets": [],
+        "continuity": None,
+        "security": None,
     }
     d.update(over)
     return d
@@ -218,14 +222,15 @@ ROUNDING = {
 
 
 # ------------------------------------------------------------------ loading
-def test_a_v2_rule_file_is_refused_with_rebuild():
-    d = doc(schema="slalang.rules/v2")
+@pytest.mark.parametrize("old", ["slalang.rules/v2", "slalang.rules/v3"])
+def test_an_old_rule_file_is_refused_with_rebuild(old):
+    d = doc(schema=old)
     with pytest.raises(RulesError) as e:
         loads_rules(encode(d))
     assert e.value.kind == "version" and e.value.key == "rules.old_schema" and "rebuild" in str(e.value)
 
 
-def test_a_hand_built_v3_document_loads():
+def test_a_hand_built_v4_document_loads():
     r = rules_of(doc())
     assert r.calendars["office"].tz.key == "Asia/Shanghai"
     assert r.calendar_variants[("office", None)] is r.calendars["office"]

@@ -1,7 +1,7 @@
 """Compiled rule files: golden files for every example contract, byte-identical
 rebuilds, the committed JSON Schema, and what the runtime's loader refuses.
 
-SLALANG_REGEN=1 rewrites tests/golden/rules/ and schema/rules-v3.json."""
+SLALANG_REGEN=1 rewrites tests/golden/rules/ and schema/rules-v4.json."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from slalang.runtime import load_rules, loads_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "rules"
-SCHEMA_FILE = ROOT / "schema" / "rules-v3.json"
+SCHEMA_FILE = ROOT / "schema" / "rules-v4.json"
 CONTRACTS = sorted((ROOT / "contracts").glob("*.sla"))
 REGEN = os.environ.get("SLALANG_REGEN") == "1"
 
@@ -74,7 +74,7 @@ def test_committed_schema_is_current():
     if REGEN:
         SCHEMA_FILE.write_text(text, encoding="utf-8")
     assert SCHEMA_FILE.read_text(encoding="utf-8") == text, (
-        "schema/rules-v3.json is stale: run `python3 -m slalang schema > schema/rules-v3.json`"
+        "schema/rules-v4.json is stale: run `python3 -m slalang schema > schema/rules-v4.json`"
     )
 
 
@@ -215,6 +215,20 @@ def test_loader_refuses_an_unknown_schema_version(built):
     with pytest.raises(RulesError) as e:
         loads_rules(_bytes(doc))
     assert e.value.kind == "version" and "slalang.rules/v9" in str(e.value)
+
+
+def test_loader_refuses_a_v3_file_with_rebuild_advice(built):
+    # A v3 file (before duties, service targets, continuity and security) is never read.
+    doc = _itops(built)
+    doc["schema"] = "slalang.rules/v3"
+    for key in ("duties", "service_targets", "continuity", "security"):
+        del doc[key]
+    doc["checksum"] = checksum_of(doc)
+    with pytest.raises(RulesError) as e:
+        loads_rules(_bytes(doc), "v3.rules.json")
+    err = e.value
+    assert err.kind == "version" and err.key == "rules.old_schema"
+    assert "compiled by an older slalang (rules/v3)" in str(err) and "slalang build" in str(err)
 
 
 def test_loader_refuses_a_v1_file_with_rebuild_advice(built):

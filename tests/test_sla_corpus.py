@@ -301,7 +301,7 @@ def test_contract_compiles_without_diagnostics_and_builds_rules(stem):
     assert result.contract is not None
     assert [d.message for d in result.diagnostics] == []
     doc = json.loads(rules_doc(stem))
-    assert doc["schema"].endswith("/v3")
+    assert doc["schema"].endswith("/v4")
     assert {a["product"] for a in doc["availability"]} == set(fixture(stem)["products"])
 
 

@@ -133,7 +133,7 @@ def test_checks_clean_and_builds(stem):
     assert rc == 0, text
     assert "0 errors, 0 warnings" in text, text
     doc = doc_of(stem)
-    assert doc["schema"] == "slalang.rules/v3"
+    assert doc["schema"] == "slalang.rules/v4"
     rules_of(stem)  # loads and compiles for enforcement
 
 

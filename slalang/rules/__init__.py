@@ -17,6 +17,7 @@ import json
 from decimal import Decimal
 
 from slalang import model as m
+from slalang.durations import wall_seconds
 from slalang.errors import BuildError
 from slalang.ruleschema import SCHEMA_ID, RuleFile, checksum_of
 from slalang.terms import PERIOD_MONTHS, WEEKDAYS, hhmm
@@ -266,6 +267,96 @@ def _exclusions(ex: m.Exclusions | None) -> list[dict]:
     return out
 
 
+def _opt_title(t: m.Text | None, langs: tuple[str, ...]) -> dict[str, str] | None:
+    return None if t is None else _title(t, langs)
+
+
+def _duty(d: m.Duty, langs: tuple[str, ...]) -> dict:
+    cad = d.cadence
+    return {
+        "name": d.name,
+        "title": _title(d.title, langs),
+        "section": d.section,
+        "cadence": None
+        if cad is None
+        else {"kind": cad.kind, "count": cad.count, "unit": cad.unit, "period": cad.period},
+        "performer": d.performer,
+        "performer_title": _opt_title(d.performer_title, langs),
+        "evidence": _opt_title(d.evidence, langs),
+        "calendar": d.calendar,
+        "line": d.line,
+    }
+
+
+def _audit_duty(rep: m.Reporting) -> dict | None:
+    """`reporting { audit every 6 months by third_party }` as the duty `audit`,
+    so it is tracked like any other. Its title is null: the contract gives the
+    audit no words, and the rule file never invents contract words (a report
+    prints its own catalogue's word)."""
+    a = rep.audit
+    if a is None:
+        return None
+    span = a.span or rep.span
+    return {
+        "name": "audit",
+        "title": None,
+        "section": "reporting",
+        "cadence": {"kind": "every", "count": a.every.count, "unit": a.every.unit, "period": None},
+        "performer": a.by,
+        "performer_title": None,
+        "evidence": None,
+        "calendar": None,
+        "line": span.line if span is not None else 1,
+    }
+
+
+def _duties(c: m.Contract, langs: tuple[str, ...]) -> list[dict]:
+    """Every duty in source order, the audit among them by its line."""
+    out = [_duty(d, langs) for d in c.duties]
+    audit = _audit_duty(c.reporting) if c.reporting is not None else None
+    if audit is not None:
+        out.append(audit)
+        out.sort(key=lambda d: d["line"])  # stable: source order kept
+    return out
+
+
+def _service_target(t: m.ServiceTarget, langs: tuple[str, ...]) -> dict:
+    return {
+        "name": t.name,
+        "title": _title(t.title, langs),
+        "bound": t.bound,
+        "value": _dec(t.value),
+        "percent": t.percent,
+        "period": t.period,
+        "method": _opt_title(t.method, langs),
+        "line": t.line,
+    }
+
+
+def _continuity(ct: m.Continuity | None, langs: tuple[str, ...]) -> dict | None:
+    if ct is None:
+        return None
+    return {
+        "title": _title(ct.title, langs),
+        "standby": _opt_title(ct.standby, langs),
+        "rto_seconds": wall_seconds(ct.rto) if ct.rto is not None else None,
+        "rpo_seconds": wall_seconds(ct.rpo) if ct.rpo is not None else None,
+        "line": ct.line,
+    }
+
+
+def _security(sc: m.Security | None, langs: tuple[str, ...]) -> dict | None:
+    if sc is None:
+        return None
+    return {
+        "title": _title(sc.title, langs),
+        "standards": [_title(t, langs) for t in sc.standards],
+        "encrypted": [_title(t, langs) for t in sc.encrypted],
+        "access": [_title(t, langs) for t in sc.access],
+        "line": sc.line,
+    }
+
+
 def rule_document(contract: m.Contract, canonical_text: str) -> dict:
     """The rule file as a plain dict (JSON types only), checksum included,
     validated against the rule schema."""
@@ -348,6 +439,10 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
             "line": pol.line if pol else None,
         },
         "exclusions": _exclusions(c.exclusions),
+        "duties": _duties(c, langs),
+        "service_targets": [_service_target(t, langs) for t in c.service_targets],
+        "continuity": _continuity(c.continuity, langs),
+        "security": _security(c.security, langs),
     }
     # Round-trip through the schema: a field the schema does not know is a bug
     # here, caught at build time rather than in a consumer's loader. Dumping

@@ -256,7 +256,7 @@ def _dangling_reference(r: RuleFile) -> Problem | None:
         problem = _updates_problem(r.updates, priorities, calendars, regions, plans)
         if problem:
             return problem
-    return None
+    return _duties_problem(r)
 
 
 def _columns_problem(owner: str, columns, calendars: set[str], regions: set[str], plans: set[str]) -> Problem | None:
@@ -377,6 +377,58 @@ def _updates_problem(
                 "rules.update_calendar",
                 f"progress updates count on calendar `{rule.calendar}`, which the file does not define",
                 calendar=str(rule.calendar),
+            )
+    return None
+
+
+def _duties_problem(r: RuleFile) -> Problem | None:
+    """Duties and service targets (v4): names unique in their one namespace
+    (evidence rows name either), a cadence of a valid shape, and `on CAL`
+    naming a plain calendar of the file (a duty has no region to choose a
+    regional calendar's variant by)."""
+    from slalang.cadence import MAX_TIMES
+
+    plain = {c.name for c in r.calendars if c.region is None}
+    regional = {c.name for c in r.calendars if c.region is not None}
+    seen: set[str] = set()
+    for name in [d.name for d in r.duties] + [t.name for t in r.service_targets]:
+        if name in seen:
+            return Problem("rules.duty_twice", f"duty or target `{name}` is defined twice", name=name)
+        seen.add(name)
+    for d in r.duties:
+        cad = d.cadence
+        if cad is not None:
+            every_ok = cad.kind == "every" and cad.unit is not None and cad.period is None
+            times_ok = cad.kind == "times" and cad.period is not None and cad.unit is None
+            if not (every_ok or times_ok):
+                return Problem(
+                    "rules.duty_cadence",
+                    f"the cadence of duty `{d.name}` is malformed: `every` needs a unit and no period, "
+                    "`times` a period and no unit",
+                    duty=d.name,
+                )
+            if cad.kind == "times" and cad.period is not None and cad.count > MAX_TIMES[cad.period]:
+                return Problem(
+                    "rules.duty_times",
+                    f"duty `{d.name}` asks for {cad.count} performances per {cad.period}, more than it has days",
+                    duty=d.name,
+                    count=cad.count,
+                    period=cad.period,
+                )
+        if d.calendar is not None and d.calendar not in plain:
+            if d.calendar in regional:
+                return Problem(
+                    "rules.duty_calendar_regional",
+                    f"duty `{d.name}` is due on regional calendar `{d.calendar}`; a duty has no region to choose "
+                    "its variant by",
+                    duty=d.name,
+                    calendar=d.calendar,
+                )
+            return Problem(
+                "rules.duty_calendar",
+                f"duty `{d.name}` is due on calendar `{d.calendar}`, which the file does not define",
+                duty=d.name,
+                calendar=d.calendar,
             )
     return None
 
