@@ -290,3 +290,43 @@ def test_corpus_availability_slas_speak_of_availability_records():
         assert "服务请求、处置过程" not in joined and "records of requests" not in joined, path.name
         assert "不计入时限" not in joined and "towards any limit" not in joined, path.name
         assert "审计" not in "".join(headings(zh)) or "audit" in path.read_text(), path.name
+
+
+# ------------------------------------------------------------------ 6. per-language version labels
+LABEL = '  version_label "2026 年第 1 版" | "Edition 1, 2026"\n'
+
+
+def labelled() -> str:
+    return contract(OFFICE, PRIORITIES, RESPONSE).replace("  languages  zh, en\n", "  languages  zh, en\n" + LABEL)
+
+
+def test_the_cover_shows_each_languages_version_label_and_the_version_once():
+    text = labelled()
+    html = letter_html(text)
+    zh, en = said(html, "zh"), said(html, "en")
+    assert "编号：review-test　版本：2026 年第 1 版（2.1.0）" in zh
+    assert "Reference: review-test, Edition 1, 2026 (2.1.0)" in en
+    # Traced to the `version_label` line.
+    line = text.splitlines().index(LABEL.rstrip("\n")) + 1
+    assert f'<td lang="zh-CN" class="l-zh" data-line="{line}">编号：review-test' in html
+    assert f'<td lang="en" class="l-en" data-line="{line}">Reference: review-test' in html
+
+
+def test_without_a_label_the_cover_says_the_version():
+    zh, en = texts(contract(OFFICE, PRIORITIES, RESPONSE))
+    assert "编号：review-test　版本：2.1.0" in zh and "Reference: review-test, version 2.1.0" in en
+
+
+def test_the_word_letter_has_the_labels_too(tmp_path):
+    import docx
+
+    from slalang.letter import docx as letter_docx
+    from slalang.letter.document import compose
+
+    result = compile_text(labelled(), "review-test.sla")
+    assert result.contract is not None
+    path = tmp_path / "review-test.docx"
+    path.write_bytes(letter_docx.render(compose(result.contract, "0" * 64), result.contract.effective_start))
+    cells = [c.text for t in docx.Document(str(path)).tables for row in t.rows for c in row.cells]
+    assert "编号：review-test　版本：2026 年第 1 版（2.1.0）" in cells
+    assert "Reference: review-test, Edition 1, 2026 (2.1.0)" in cells

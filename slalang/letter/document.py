@@ -157,6 +157,7 @@ class Letter:
     meta: dict[str, Any]  # title, author, subject, keywords, created (PDF metadata)
     title: Bi
     cover: list[Bi]
+    cover_lines: list[int]  # one per cover row: its source line (0: none)
     header: Bi
     footer_page: Bi
     footer_reference: list[tuple[Bi | None, str]]  # (label, value): id, version, source hash
@@ -280,9 +281,10 @@ class Composer:
             cover=[
                 self.say("cover.to", customer=c.customer.name),
                 self.say("cover.from", provider=c.provider.name),
-                self.say("cover.reference", id=c.id, version=c.version),
+                self.reference(),
                 self.say("cover.term", start=c.effective_start, end=c.effective_end),
             ],
+            cover_lines=[0, 0, c.version_label_span.line if c.version_label_span is not None else 0, 0],
             header=self.say("header", title=c.title),
             footer_page=self.each(lambda w: w.say_html("footer.page", page=page, pages=pages)),
             footer_reference=[
@@ -296,6 +298,18 @@ class Composer:
                 Party(self.say("signatures.customer"), self.text(c.customer.name)),
             ],
             signature_lines=[self.say(f"signatures.{k}") for k in ("representative", "name", "title", "date", "seal")],
+        )
+
+    def reference(self) -> Bi:
+        """The cover's reference: the id and the version; with `version_label`,
+        each language's label, the version string once beside it (the rule
+        file and the diff go by it)."""
+        c = self.c
+        if c.version_label is None:
+            return self.say("cover.reference", id=c.id, version=c.version)
+        label = c.version_label
+        return self.each(
+            lambda w: w.say("cover.reference_label", id=c.id, label=w.text(label, c.values), version=c.version)
         )
 
     def section(self, key: str) -> Section:
