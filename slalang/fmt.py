@@ -567,6 +567,12 @@ class _Layout:
     def s_warnings(self, n, d):
         return self.block(n, d, "warnings", [], list(n.nodes()))
 
+    def s_monitor(self, n, d):
+        return self.single(n, d, [self.kw("monitor"), *self.text_cells(n.lit(ast.Text))])
+
+    def s_confirm(self, n, d):
+        return self.single(n, d, [self.kw("confirm"), *self.text_cells(n.lit(ast.Text))])
+
     def s_warning_level(self, n, d):
         return self.single(
             n, d, [self.kw(n.lit(ast.Keyword).value), Cell(f"at {canonical_number(n.lit(ast.PercentLit).raw)}", "at")]

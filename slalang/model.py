@@ -245,6 +245,7 @@ class Matrix(_Located):
     targets: tuple[Target, ...]  # priority order, the plain row then conditional rows in source order, column order
     start: str | None = None  # the ticket instant the clock starts at (`from NAME`); None: opened_at
     start_title: Text | None = None
+    confirm: Text | None = None  # what the provider confirms to the customer at this milestone
 
     __slots__ = ("_cells",)  # an index built on first use, outside the fields (so == and hash ignore it)
 
@@ -307,6 +308,12 @@ class AvailabilityTarget(_Located):
     bucket: Duration | None = None
     bucket_error_percent: Decimal | None = None
     denominator: Literal["whole_period", "eligible_time"] = "whole_period"
+
+
+class Monitor(_Located):
+    """`monitor "…"` in `warnings`: the monitoring the provider runs."""
+
+    tool: Text
 
 
 class WarningLevel(_Located):
@@ -540,6 +547,7 @@ class Contract(_Model):
     pauses: Pauses | None = None
     availability: tuple[AvailabilityTarget, ...] = ()
     warnings: tuple[WarningLevel, ...] = ()
+    monitor: Monitor | None = None
     credit_ladders: tuple[CreditLadder, ...] = ()
     credits: CreditPolicy | None = None
     exclusions: Exclusions | None = None

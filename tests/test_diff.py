@@ -598,7 +598,7 @@ KIND_EDITS = [
     ("update_rule", "P0 every 30m", "P0 every 20m", "updates.P0"),
     ("followup", "within 1h after resolution", "within 2h after resolution", "followup.within"),
     ("availability", "hosting 99.95% per month", "hosting 99.99% per month", "availability.hosting.month"),
-    ("warning_level", "yellow at 50%", "yellow at 40%", "warnings.yellow"),
+    ("warning_level", "yellow  at 50%", "yellow  at 40%", "warnings.yellow"),
     ("step_rule", "per started 30m late: 5%", "per started 30m late: 6%", "credit.response_delay.step.amount"),
     ("ladder_cap", "    cap 30%", "    cap 35%", "credit.response_delay.cap"),
     ("tier_rule", "below 99.0%:  25%", "below 99.0%:  20%", "credit.hosting_availability.tier.99.0"),

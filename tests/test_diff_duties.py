@@ -118,6 +118,16 @@ EDITS = [
     ("NPS lowered", "at least 75 per quarter", "at least 70 per quarter", "target.nps.value", "looser"),
     ("NPS raised", "at least 75 per quarter", "at least 80 per quarter", "target.nps.value", "stricter"),
     ("NPS per year", "at least 75 per quarter", "at least 75 per year", "target.nps.period", "unclear"),
+    # what the first response confirms, and the monitoring that watches the clocks
+    (
+        "confirmation dropped",
+        '    confirm "受理时间、预计恢复时间及下次进度通报时间"',
+        "    # confirm",
+        "response.confirm",
+        "looser",
+    ),
+    ("confirmation reworded", "预计恢复时间及下次进度通报时间", "预计恢复时间", "response.confirm", "unclear"),
+    ("monitoring dropped", '    monitor "APM', '    # monitor "APM', "warnings.monitor", "looser"),
     # the version label names the version: neutral
     (
         "version label added",

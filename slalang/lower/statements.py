@@ -32,7 +32,9 @@ REPORT_METRICS = (
 
 
 # ---------------------------------------------------------------- matrices
-@statement("matrix", handles=("clock", "columns", "column_ref", "row", "condition", "strict_cell", "clock_start"))
+@statement(
+    "matrix", handles=("clock", "columns", "column_ref", "row", "condition", "strict_cell", "clock_start", "confirm")
+)
 def lower_matrices(lw: Lowering, nodes: list[ast.Node]) -> None:
     for node in nodes:
         metric = node.keyword("METRIC").value
@@ -55,8 +57,9 @@ def lower_matrices(lw: Lowering, nodes: list[ast.Node]) -> None:
 def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
     title = lw.guarded(v.text, lw, node.lit(ast.Text))
     singles = lw.singles(
-        node, ("clock", "columns", "clock_start"), M("where.matrix", metric=T(f"diag.metric.{metric}"))
+        node, ("clock", "columns", "clock_start", "confirm"), M("where.matrix", metric=T(f"diag.metric.{metric}"))
     )
+    confirm = lw.guarded(v.text, lw, singles["confirm"].lit(ast.Text)) if "confirm" in singles else None
     clock = None
     if "clock" in singles:
         cname = singles["clock"].lit(ast.Name)
@@ -166,6 +169,7 @@ def matrix(lw: Lowering, node: ast.Node, metric: str) -> model.Matrix | None:
         targets=tuple(targets),
         start=start,
         start_title=start_title,
+        confirm=confirm,
         span=lw.span(node.span),
     )
 
@@ -622,11 +626,17 @@ _SHORTEST_PERIOD = {"month": 28 * 86400, "quarter": 89 * 86400, "year": 365 * 86
 _LEVELS = ("yellow", "orange", "red")
 
 
-@statement("warnings", single=True, handles=("warning_level",))
+@statement("warnings", single=True, handles=("warning_level", "monitor"))
 def lower_warnings(lw: Lowering, node: ast.Node | None) -> None:
     lw.out["warnings"] = ()
+    lw.out["monitor"] = None
     if node is None:
         return
+    mon = lw.singles(node, ("monitor",), M("where.warnings")).get("monitor")
+    if mon is not None:
+        tool = lw.guarded(v.text, lw, mon.lit(ast.Text))
+        if tool is not None:
+            lw.out["monitor"] = new(model.Monitor, tool=tool, span=lw.span(mon.span))
     out: list[model.WarningLevel] = []
     seen: dict[str, Span] = {}
     prev: tuple[model.WarningLevel, Span] | None = None

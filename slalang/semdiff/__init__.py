@@ -94,9 +94,10 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
         "Column": "calendar kind name plan",
         "Contract": "availability calendars clauses credit_ladders credits currency customer disputes effective_end "
         "effective_start exclusions followup id kind kind_written languages pauses prevailing priorities provider reporting "
-        "resolution response scope timezone title updates values version warnings version_label continuity security duties "
+        "resolution response scope timezone title updates values version warnings monitor version_label continuity security duties "
         "service_targets",
         "Cadence": "count kind period unit",
+        "Monitor": "tool",
         "Continuity": "rpo rto standby title",
         "Duty": "calendar cadence evidence name performer performer_title performer_written section title",
         "Security": "access encrypted standards title",
@@ -112,7 +113,7 @@ COMPARED_FIELDS: dict[str, frozenset[str]] = {
         "Pauses": "when",
         "ForceMajeure": "events notify_within",
         "Maintenance": "max max_period notice windows",
-        "Matrix": "clock columns metric start start_title targets title",
+        "Matrix": "clock columns confirm metric start start_title targets title",
         "Money": "amount currency",
         "OtherExclusion": "name text",
         "Party": "address contact credentials name",

@@ -799,6 +799,7 @@ def _matrix(cx: Context, metric: str) -> None:
     }
     new_cells = {(_row(t.priority, t.when), t.column): t for t in b.targets}
     _clock_start(cx, s, metric, a, b)
+    cx.text(s, f"{metric}.confirm", T("subject.confirm"), a.confirm, b.confirm, if_added=STRICTER, if_changed=UNCLEAR)
     _condition_order(cx, s, metric, a, b)
     old_name = {cx.rn.column(c.name): c.name for c in a.columns}  # new name → name in the old matrix
     if a.clock != b.clock and cx.rn("calendar", a.clock or "") != (b.clock or ""):
@@ -1253,6 +1254,16 @@ def _measurement(cx: Context, s: str, prod: str, period: str, x: m.AvailabilityT
 
 
 def diff_warnings(cx: Context) -> None:
+    ma, mb = cx.old.monitor, cx.new.monitor
+    cx.text(
+        "warnings",
+        "warnings.monitor",
+        T("subject.monitor"),
+        ma.tool if ma else None,
+        mb.tool if mb else None,
+        if_added=STRICTER,
+        if_changed=UNCLEAR,
+    )
     wa = {w.level: w.percent for w in cx.old.warnings}
     wb = {w.level: w.percent for w in cx.new.warnings}
     for level in get_args(m.LevelName):
@@ -2213,7 +2224,7 @@ NESTED: dict[str, tuple[str, ...]] = {
         "calendar_region",
     ),
     "priority": ("priority_body",),
-    "matrix": ("clock", "columns", "column_ref", "row", "condition", "strict_cell", "clock_start"),
+    "matrix": ("clock", "columns", "column_ref", "row", "condition", "strict_cell", "clock_start", "confirm", "text"),
     "updates": ("update_rule", "clock", "columns", "column_ref", "row"),
     "availability": (
         "period",
@@ -2224,7 +2235,7 @@ NESTED: dict[str, tuple[str, ...]] = {
         "buckets",
         "denominator",
     ),
-    "warnings": ("warning_level",),
+    "warnings": ("warning_level", "monitor", "text"),
     "credit": (
         "credit_products",
         "step_rule",
