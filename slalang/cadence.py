@@ -20,9 +20,10 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
+from slalang.terms import PERIOD_MONTHS as _PERIOD_MONTHS
+
 UNITS = ("day", "week", "month", "year")
 PERIODS = ("month", "quarter", "year")
-_PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 # The most performances on distinct dates a period can hold (E0802).
 MAX_TIMES = {"month": 31, "quarter": 92, "year": 366}
 

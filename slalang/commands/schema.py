@@ -1,7 +1,7 @@
 """`slalang schema`: print the JSON Schema of compiled rule files.
 
 The schema is generated from slalang.ruleschema; the committed copy in
-`schema/rules-v3.json` is the same text (a test keeps them equal)."""
+`schema/rules-v4.json` is the same text (a test keeps them equal)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,6 @@ def register(subparsers) -> None:
         "schema",
         help="print the JSON Schema of rule files",
         description="Print the JSON Schema (draft 2020-12) that every compiled "
-        "<id>.rules.json file validates against (schema slalang.rules/v3).",
+        "<id>.rules.json file validates against (schema slalang.rules/v4).",
     )
     p.set_defaults(func=cmd_schema)

@@ -141,6 +141,11 @@ def _duty(lw: Lowering, node: ast.Node, section: str) -> model.Duty | None:
             if cal.value not in lw.calendars:
                 lw.unknown("calendar", cal, lw.calendars)
                 return None
+            found = lw.calendars[cal.value]
+            if found is not None and found.variants:
+                # One due date for the duty: a regional calendar has one per region.
+                lw.err("E0612", M("E0612.duty_regional", name=cal.value), cal.span, M("E0612.duty_regional_hint"))
+                return None
             fields["calendar"] = cal.value
     if title is None:
         return None
