@@ -15,6 +15,7 @@ close (总). A section whose subject the contract leaves out is left out."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from slalang.model import (
     Amount,
     AvailabilityTarget,
     Calendar,
+    CalendarSpan,
     Claim,
     Column,
     Contract,
@@ -36,8 +38,10 @@ from slalang.model import (
     CreditLadder,
     CreditPolicy,
     Duration,
+    Duty,
     Matrix,
     Money,
+    ServiceTarget,
     Target,
     Text,
     Updates,
@@ -174,6 +178,7 @@ class Composer:
         self.sha = source_sha256
         self.layout = layout
         self.words = [Wording(lang, contract.kind) for lang in contract.languages]
+        self.periods_said = False  # "periods run from the effective date": said once, at the first `every` duty
 
     # ------------------------------------------------------------ helpers
     def each(self, fn: Callable[[Wording], str | Markup]) -> Bi:
@@ -238,6 +243,10 @@ class Composer:
                 self.updates(),
                 self.availability(),
                 self.warnings(),
+                self.continuity(),
+                self.security(),
+                self.general_duties(),
+                self.service_targets(),
                 self.credits(),
                 self.exclusions(),
                 self.reporting(),
@@ -1091,6 +1100,147 @@ class Composer:
         s.blocks.append(Table(head, rows, cls="warnings", row_lines=[at(lv) for lv in self.c.warnings]))
         return s
 
+    # 分: business continuity, data security, recurring duties, service targets (issue 13)
+    def continuity(self) -> Section:
+        ct = self.c.continuity
+        if ct is None:
+            return self.section("continuity")
+        s = Section("continuity", self.text(ct.title), line=at(ct))  # the section's own title
+        if ct.standby is not None:
+            standby = ct.standby
+            s.blocks.append(Para(self.say("continuity.standby", standby=standby)))
+        for kind, d in (("rto", ct.rto), ("rpo", ct.rpo)):
+            if d is not None:
+                # Wall-clock durations, said as written (15 分钟 / 15 minutes).
+                s.blocks.append(Para(self.say(f"continuity.{kind}", limit=d)))
+        s.blocks.extend(self.duties("continuity"))
+        return s
+
+    def security(self) -> Section:
+        sec = self.c.security
+        if sec is None:
+            return self.section("security")
+        s = Section("security", self.text(sec.title), line=at(sec))
+        if sec.standards:
+            s.blocks.append(Para(self.say("security.standards", standards=[self.T(t) for t in sec.standards])))
+        if sec.encrypted:
+            s.blocks.append(Para(self.say("security.encrypted", data=[self.T(t) for t in sec.encrypted])))
+        if sec.access:
+            rules = sec.access  # each rule may have commas of its own: joined with semicolons
+            s.blocks.append(
+                Para(
+                    self.each(
+                        lambda w: w.say(
+                            "security.access",
+                            rules=w.raw("join.semicolons").join(w.text(t, self.c.values) for t in rules),
+                        )
+                    )
+                )
+            )
+        s.blocks.extend(self.duties("security"))
+        return s
+
+    def general_duties(self) -> Section:
+        s = self.section("duties")
+        mine = [d for d in self.c.duties if d.section == "general"]
+        if mine:
+            s.line = at(mine[0])
+            s.blocks.extend(self.duties("general"))
+        return s
+
+    def duties(self, section: str) -> list[Block]:
+        """One paragraph per duty of a section, in shall-form; the rule for
+        `every` periods once in the letter, where the first one is."""
+        from slalang.cadence import periods
+
+        blocks: list[Block] = []
+        for d in (d for d in self.c.duties if d.section == section):
+            c = d.cadence
+            ps = periods(
+                self.c.effective_start,
+                self.c.effective_end,
+                c.kind if c is not None else None,
+                c.count if c is not None else 1,
+                c.unit if c is not None else None,
+                c.period if c is not None else None,
+            )
+            cut_start, cut_end = bool(ps) and ps[0].cut, bool(ps) and ps[-1].cut
+            cut = "both" if cut_start and cut_end else "start" if cut_start else "end" if cut_end else None
+            blocks.append(Para(self.each(functools.partial(self.duty, d=d, cut=cut)), line=at(d)))
+            if c is not None and c.kind == "every" and not self.periods_said:
+                self.periods_said = True
+                blocks.append(Para(self.say("duties.periods_from_start"), "note", line=at(c) or at(d)))
+        return blocks
+
+    def duty(self, w: Wording, *, d: Duty, cut: str | None) -> str:
+        """`duty NAME "…" CADENCE by WHO { evidence "…" on CAL }` in one sentence."""
+        who = d.performer
+        if who == "named":
+            assert d.performer_title is not None
+            subject = w.say("duties.who.named", body=w.text(d.performer_title, self.c.values))
+        else:
+            subject = w.raw(f"duties.who.{who}")
+        c = d.cadence
+        if c is None:
+            cadence = w.raw("duties.once")
+        elif c.kind == "every":
+            assert c.unit is not None
+            cadence = w.say("duties.every", every=w.every(CalendarSpan(count=c.count, unit=c.unit)))
+        else:
+            assert c.period is not None
+            key = "one" if c.count == 1 else "two" if c.count == 2 else "other"
+            cadence = w.say(f"duties.times.{key}", n=c.count, period=w.raw(f"duties.calendar_period.{c.period}"))
+        due = ""
+        if d.calendar is not None:
+            due = w.say("duties.due_on", calendar=self.c.calendar(d.calendar).title)
+        evidence = ""
+        if d.evidence is not None:
+            to = "named" if who == "named" else "customer" if who == "customer" else "provider"
+            evidence = w.say(f"duties.evidence.{to}", evidence=d.evidence)
+        text = w.say(
+            "duties.sentence",
+            title=w.text(d.title, self.c.values),
+            subject=subject,
+            cadence=cadence,
+            due=due,
+            evidence=evidence,
+        )
+        if cut is not None:
+            text += w.raw("join.sentences") + w.raw(f"duties.cut.{cut}")
+        return text
+
+    def service_targets(self) -> Section:
+        s = self.section("targets")
+        targets = self.c.service_targets
+        if not targets:
+            return s
+        s.line = at(targets[0])
+        s.blocks.append(Para(self.say("targets.intro")))
+        head = [self.say(f"targets.col_{k}") for k in ("target", "bound", "period", "method")]
+        rows = []
+        for t in targets:
+            rows.append(
+                [
+                    [Line(self.text(t.title))],
+                    [
+                        Line(
+                            self.each(functools.partial(self.bound, t=t)),
+                            "num",
+                        )
+                    ],
+                    [Line(self.say(f"availability.period.{t.period}"))],
+                    [Line(self.text(t.method) if t.method is not None else self.say("matrices.none"))],
+                ]
+            )
+        s.blocks.append(Table(head, rows, cls="targets", row_lines=[at(t) for t in targets]))
+        return s
+
+    @staticmethod
+    def bound(w: Wording, *, t: ServiceTarget) -> str:
+        """ "不低于 75" / "at most 0.5%": the value as the contract wrote it."""
+        value = w.percent(t.value) if t.percent else w.number(t.value)
+        return w.say(f"targets.bound.{t.bound}", value=value)
+
     # 分: credit ladders, caps, form, claims, rounding
     def covered(self, ladder: CreditLadder) -> list[AvailabilityTarget]:
         """The availability targets an availability ladder pays for."""
@@ -1647,6 +1797,7 @@ class Composer:
                     line=at(audit),
                 )
             )
+        s.blocks.extend(self.duties("reporting"))
         return s
 
     # 分: law, forum, seat

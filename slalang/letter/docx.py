@@ -77,7 +77,7 @@ SIZES = {
 }
 # The first column's share of a table, as letter.css sets it, and the
 # table's share of the text width.
-FIRST_COLUMN = {"products": 55, "ladder": 55, "availability": 40, "warnings": 50}
+FIRST_COLUMN = {"products": 55, "ladder": 55, "availability": 40, "warnings": 50, "targets": 30}
 MATRIX_FIRST_COLUMN = {1: 60, 2: 46, 3: 37, 4: 32}  # by the number of target columns
 NARROW_TABLES = {"products", "ladder", "availability", "warnings"}
 
