@@ -652,6 +652,8 @@ class Composer:
             if m.metric == "response":
                 # The runtime's rule (SEMANTICS §4): resolving answers the request at the latest.
                 s.blocks.append(Para(self.say("matrices.response_by_resolution")))
+            if m.confirm is not None:
+                s.blocks.append(Para(self.say(f"matrices.confirm.{m.metric}", what=m.confirm), line=at(m)))
             head = [self.say("matrices.col_priority")] + [
                 self.each(self.column_title(m.columns, col.name)) for col in m.columns
             ]
@@ -1088,6 +1090,8 @@ class Composer:
         if not self.c.warnings:
             return s
         s.line = at(self.c.warnings[0])
+        if self.c.monitor is not None:
+            s.blocks.append(Para(self.say("warnings.monitor", tool=self.c.monitor.tool), line=at(self.c.monitor)))
         s.blocks.append(Para(self.say("warnings.intro")))
         head = [self.say("warnings.col_level"), self.say("warnings.col_threshold")]
         rows = [
