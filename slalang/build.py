@@ -28,7 +28,16 @@ if TYPE_CHECKING:
     from slalang.model import Contract
     from slalang.source import SourceFile
 
-__all__ = ["DEFAULT_FORMATS", "FORMATS", "PRODUCERS", "BuildContext", "BuildError", "BuildOutcome", "build_one"]
+__all__ = [
+    "DEFAULT_FORMATS",
+    "FORMATS",
+    "PRODUCERS",
+    "BuildContext",
+    "BuildError",
+    "BuildOutcome",
+    "Signer",
+    "build_one",
+]
 
 FORMATS = ("rules", "html", "pdf", "docx")
 # What `slalang build` writes without `--only`: the Word letter is asked for by name.
@@ -40,6 +49,18 @@ PRODUCERS = {
     "pdf": ("slalang.letter", "produce"),
     "docx": ("slalang.letter.docx", "produce"),
 }
+
+
+@dataclass(frozen=True)
+class Signer:
+    """What `build --sign` signs letters with: paths as the user gave them,
+    read by the PDF producer (a key may need its passphrase from the
+    environment variable named by `passphrase_env`)."""
+
+    key: str
+    cert: str
+    chain: tuple[str, ...] = ()
+    passphrase_env: str | None = None
 
 
 @dataclass
@@ -54,6 +75,9 @@ class BuildContext:
     # file and the letter footer record: computed once per compile from the
     # front end's AST and comments (`compiler.Result.canonical_text`).
     canonical_text: str | None = None
+    # `build --sign KEY --cert CERT`: the PDF letter is signed (PAdES) with this
+    # key and certificate (slalang/letter/sign.py); None leaves it unsigned.
+    signer: Signer | None = None
 
     def canonical(self) -> str:
         """The canonical source text; a context made without one (library
@@ -75,7 +99,9 @@ class BuildOutcome:
     internal: bool = False
 
 
-def build_one(path: str, formats: frozenset[str], layout: str = "interleaved") -> BuildOutcome:
+def build_one(
+    path: str, formats: frozenset[str], layout: str = "interleaved", signer: Signer | None = None
+) -> BuildOutcome:
     """Compile one contract and run its producers; writes nothing."""
     from slalang.compiler import compile_file
 
@@ -84,7 +110,9 @@ def build_one(path: str, formats: frozenset[str], layout: str = "interleaved") -
     if result.contract is None or result.source is None:
         outcome.internal = result.internal
         return outcome
-    ctx = BuildContext(path, result.source, result.contract, formats, layout, canonical_text=result.canonical_text)
+    ctx = BuildContext(
+        path, result.source, result.contract, formats, layout, canonical_text=result.canonical_text, signer=signer
+    )
     done: set[tuple[str, str]] = set()
     try:
         for fmt in FORMATS:  # rules first: the PDF embeds them

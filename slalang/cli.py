@@ -140,13 +140,15 @@ def _build(args) -> int:
         raise UsageError(say("cli.error.jobs", lang))
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(say("cli.error.output_not_a_folder", lang, path=out_dir))
+    signer = _signer_of(args, formats, lang)
     if args.jobs > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(max_workers=min(args.jobs, len(files))) as pool:
-            outcomes = list(pool.map(b.build_one, files, [formats] * len(files), [args.layout] * len(files)))
+        n = len(files)
+        with ProcessPoolExecutor(max_workers=min(args.jobs, n)) as pool:
+            outcomes = list(pool.map(b.build_one, files, [formats] * n, [args.layout] * n, [signer] * n))
     else:
-        outcomes = [b.build_one(f, formats, args.layout) for f in files]
+        outcomes = [b.build_one(f, formats, args.layout, signer) for f in files]
 
     from slalang.compiler import Result
 
@@ -198,6 +200,23 @@ def _build(args) -> int:
     return EXIT_OK
 
 
+def _signer_of(args, formats: frozenset[str], lang: str):
+    """`--sign KEY --cert CERT [--chain FILE]…`: both or neither, and only
+    with a PDF to sign; the files must be readable now, before any work."""
+    from slalang.build import Signer
+
+    if not args.sign and not args.cert and not args.chain:
+        return None
+    if not args.sign or not args.cert:
+        raise UsageError(say("cli.error.sign_pair", lang))
+    if "pdf" not in formats:
+        raise UsageError(say("cli.error.sign_no_pdf", lang))
+    for given in (args.sign, args.cert, *args.chain):
+        if not Path(given).is_file():
+            raise UsageError(say("cli.error.no_such_file", lang, path=given))
+    return Signer(args.sign, args.cert, tuple(args.chain), args.key_passphrase_env)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="slalang", description="SLA contracts as code: check, build letters and rules, review changes."
@@ -240,6 +259,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--check",
         action="store_true",
         help="write nothing; exit 1 naming every output in DIR that differs from a fresh build",
+    )
+    p.add_argument("--sign", metavar="KEY", help="sign each PDF letter (PAdES) with this private key (PEM)")
+    p.add_argument("--cert", metavar="CERT", help="the signer's certificate (PEM), with --sign")
+    p.add_argument(
+        "--chain",
+        action="append",
+        default=[],
+        metavar="CERT",
+        help="an intermediate certificate to embed with the signature (repeatable)",
+    )
+    p.add_argument(
+        "--key-passphrase-env",
+        metavar="VAR",
+        help="the environment variable holding the key's passphrase (never given on the command line)",
     )
     add_lang_argument(p)
     p.set_defaults(func=cmd_build)

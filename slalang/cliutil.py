@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import IO, Any
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+# An input or output the system refused: permission denied, a full disk, a
+# path that is a file where a folder is needed, a closed standard output.
+EXIT_IO = 4
 
 
 class UsageError(Exception):

@@ -15,32 +15,17 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-import unicodedata
 
 from slalang.cliutil import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, add_lang_argument, lang_of, say
 from slalang.source import display_width
+from slalang.textsafe import term
 
 JSON_SCHEMA_ID = "slalang.duties/v1"
 MAX_SHOWN = 20  # bad rows and notes shown on stderr, each
 
 
 # ------------------------------------------------------------------ escaping
-def safe(text: str) -> str:
-    """`text` with every control, format (bidirectional overrides, zero-width
-    characters), separator, private-use or unassigned character written as
-    an escape (`\\x1b`, `\\u202e`), so evidence cannot move the cursor,
-    recolour the terminal or reorder what is shown."""
-    if text.isascii() and text.isprintable():
-        return text
-    out = []
-    for ch in text:
-        cat = unicodedata.category(ch)
-        if cat[0] == "C" or cat in ("Zl", "Zp"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+safe = term  # contract text and evidence cells, escaped for the terminal
 
 
 def _v(text) -> object:

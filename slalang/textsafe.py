@@ -1,0 +1,68 @@
+"""Escaping untrusted text for where it is shown: a terminal, a CSV cell, a
+Markdown line. Contract text, rule files, letters and ticket data are all
+untrusted (docs/security.md); every command that prints any of it passes it
+through one of these first.
+
+Standard library only, so every layer (the runtime included) may use it."""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["csv_cell", "md_text", "term"]
+
+# Bidirectional formatting characters ("Trojan Source", CVE-2021-42574): they
+# reorder what a reader sees without changing what the text says.
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def term(text: str, keep_newlines: bool = False) -> str:
+    """`text` with every control, format (bidirectional overrides, zero-width
+    characters), line/paragraph separator, private-use or unassigned
+    character written as an escape (`\\x1b`, `\\u202e`), so it cannot move the
+    cursor, recolour or retitle the terminal, or reorder what is shown.
+    Newlines are escaped too unless `keep_newlines` (for text whose lines are
+    our own layout)."""
+    if text.isascii() and text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+            continue
+        cat = unicodedata.category(ch)
+        if cat[0] == "C" or cat in ("Zl", "Zp"):
+            out.append(_escape(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# A spreadsheet treats a cell starting with one of these as a formula
+# (OWASP "CSV injection"): `=HYPERLINK(…)`, `+cmd|…`, `@SUM(…)`.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(text: str) -> str:
+    """A cell for CSV output that a spreadsheet shows as text: a leading
+    formula character gets a `'` in front. Numbers written by slalang itself
+    (a negative amount) are not passed through this."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+_MD_SPECIAL = frozenset("\\`*_{}[]<>()#+-.!|~")
+
+
+def md_text(text: str) -> str:
+    """Text for one Markdown line: controls and newlines escaped (so a text
+    cannot start a line of its own), Markdown's punctuation backslashed, so it
+    shows as the characters written and never as markup or a link."""
+    out = []
+    for ch in term(text):
+        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
+    return "".join(out)
