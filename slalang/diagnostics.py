@@ -13,11 +13,13 @@ same facts to editors and CI."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from enum import Enum
+from typing import overload
 
 from slalang.i18n import Msg, Verbatim, render
-from slalang.source import Record, SourceFile, Span, char_width
+from slalang.source import Record, SourceFile, Span, shown_cells, term_text
 
 MAX_PER_FILE = 50
 
@@ -108,6 +110,9 @@ CODES: dict[str, Severity] = {
     "E0003": Severity.ERROR,
     "E0004": Severity.ERROR,
     "E0005": Severity.ERROR,
+    "E0006": Severity.ERROR,
+    "E0007": Severity.ERROR,
+    "W0008": Severity.WARNING,
     "E0101": Severity.ERROR,
     "E0102": Severity.ERROR,
     "E0103": Severity.ERROR,
@@ -186,37 +191,76 @@ def make(
     hint: Words | None = None,
     labels: Iterable[Label] = (),
 ) -> Diagnostic:
-    return Diagnostic(code, CODES[code], message, source, span, hint, list(labels))
+    return Diagnostic(code, CODES[code], _clipped(message), source, span, _clipped(hint), list(labels))
+
+
+# A field quoted from the contract (a name, a number, a reference) is shown
+# up to this many characters: a 180 KB `{reference}` or a 5,000-digit
+# duration is named by its start, not printed whole in every message.
+MAX_QUOTED = 200
+
+
+def _clip(value: object) -> object:
+    if isinstance(value, str) and len(value) > MAX_QUOTED:
+        return value[: MAX_QUOTED - 40] + "…"
+    if isinstance(value, Verbatim) and len(value.text) > MAX_QUOTED:
+        return Verbatim(value.text[: MAX_QUOTED - 40] + "…")
+    if isinstance(value, Msg):
+        return _clipped(value)
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clip(v) for v in value)
+    return value
+
+
+@overload
+def _clipped(words: Words) -> Words: ...
+@overload
+def _clipped(words: None) -> None: ...
+def _clipped(words: Words | None) -> Words | None:
+    if not isinstance(words, Msg) or not words.fields:
+        return words
+    if not any(isinstance(v, (str, Verbatim, Msg, list, tuple)) for v in words.fields.values()):
+        return words
+    return Msg(words.key, **{k: _clip(v) for k, v in words.fields.items()})
 
 
 # ---------------------------------------------------------------- rendering
 
 
-def _expand(line: str) -> str:
-    return line.expandtabs(4)
-
-
-def _cells(text: str) -> int:
-    return sum(char_width(c) for c in text)
+_WINDOW = 200  # characters of a long line shown around the caret
+_BEFORE = 80  # of which before it
 
 
 def _excerpt(source: SourceFile, span: Span, mark: str) -> list[str]:
-    """The source line of `span` and an underline of it in terminal cells."""
+    """The source line of `span` and an underline of it in terminal cells.
+
+    The line is shown as a terminal shows it (`source.shown_cells`): grapheme
+    clusters at their width (CJK 2, an emoji ZWJ sequence 2, a Thai syllable
+    1), tabs expanded, controls and bidirectional characters escaped (`\\x1b`,
+    `\\u202e`) so they cannot act on the terminal; the caret moves by what is
+    printed. A line longer than 240 characters is shown as a window of 200
+    around the caret (the work is bounded by the window, not the line)."""
     line, col = source.line_col(span.start)
     end_line, end_col = source.line_col(span.end)
     raw = source.line_text(line)
     if end_line != line:
         end_col = len(raw) + 1
-    before = _expand(raw[: col - 1])
-    under = raw[col - 1 : end_col - 1] if end_col > col else raw[col - 1 : col]
-    pad = _cells(before)
-    width = max(1, _cells(_expand(under)))
-    shown = _expand(raw)
-    if len(shown) > 240:  # keep pathological one-line files readable: a window around the caret
-        start = max(0, len(before) - 80)
-        shown = ("… " if start else "") + shown[start : start + 200] + (" …" if start + 200 < len(shown) else "")
-        pad = _cells(("… " if start else "") + before[start:])
-        width = min(width, 40)
+    start, stop = col - 1, max(end_col - 1, col)
+    lead = trail = ""
+    if len(raw) > 240:  # keep pathological one-line files readable: a window around the caret
+        first = max(0, start - _BEFORE)
+        last = min(len(raw), first + _WINDOW)
+        lead, trail = ("… " if first else ""), (" …" if last < len(raw) else "")
+        raw = raw[first:last]
+        start, stop = start - first, min(stop - first, start - first + 40)
+    pieces = shown_cells(raw)
+    pad = sum(w for off, _, w in pieces if off < start) + len(lead)
+    under = [(off, w) for off, _, w in pieces if start <= off < stop]
+    if not under:  # the span starts inside a cluster: underline that cluster
+        under = [(off, w) for off, _, w in pieces if off < start][-1:]
+        pad -= sum(w for _, w in under)
+    width = max(1, sum(w for _, w in under))
+    shown = lead + "".join(text for _, text, _ in pieces) + trail
     gutter = str(line)
     return [
         f" {gutter} | {shown}",
@@ -226,11 +270,11 @@ def _excerpt(source: SourceFile, span: Span, mark: str) -> list[str]:
 
 def render_text(diag: Diagnostic, lang: str = "en") -> str:
     pos = diag.position()
-    where = diag.source.path if diag.source else "slalang"
+    where = term_text(diag.source.path) if diag.source else "slalang"
     if pos:
         where = f"{where}:{pos[0]}:{pos[1]}"
     severity = render(Msg(f"cli.severity.{diag.severity.value}"), lang)
-    out = [f"{where}: {severity}[{diag.code}]: {diag.message_in(lang)}"]
+    out = [f"{where}: {severity}[{diag.code}]: {term_text(diag.message_in(lang))}"]
     if diag.source is not None and diag.span is not None:
         out += _excerpt(diag.source, diag.span, "^")
     note = render(Msg("cli.severity.note"), lang)
@@ -239,11 +283,11 @@ def render_text(diag: Diagnostic, lang: str = "en") -> str:
         if src is None:
             continue
         line, col = src.line_col(label.span.start)
-        out.append(f"{src.path}:{line}:{col}: {note}: {render(label.text, lang)}")
+        out.append(f"{term_text(src.path)}:{line}:{col}: {note}: {term_text(render(label.text, lang))}")
         out += _excerpt(src, label.span, "-")
     hint = diag.hint_in(lang)
     if hint:
-        out.append(f"  = {render(Msg('cli.severity.help'), lang)}: {hint}")
+        out.append(f"  = {render(Msg('cli.severity.help'), lang)}: {term_text(hint)}")
     return "\n".join(out)
 
 
@@ -296,27 +340,61 @@ def to_json(diags: list[Diagnostic], files: list[str], lang: str = "en") -> str:
         "diagnostics": [to_dict(d, lang) for d in diags],
         "summary": {"errors": errors, "warnings": len(diags) - errors},
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
+    return json_text(doc)
+
+
+_UNSAFE_IN_JSON = re.compile(
+    "[\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb]"
+)
+
+
+def json_text(doc: object) -> str:
+    """`doc` as indented JSON, non-ASCII letters as they are, but C1
+    controls, bidirectional and zero-width characters written `\\u202e` (JSON
+    already escapes C0): a JSON document printed to a terminal is as inert
+    as text output."""
+    text = json.dumps(doc, ensure_ascii=False, indent=2)
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# did-you-mean is for typing mistakes: a name longer than this, or more
+# candidates than this, gets no suggestion (a 21 KB time zone or a 180 KB
+# reference would otherwise cost seconds of edit distances).
+SUGGEST_MAX_NAME = 64
+SUGGEST_MAX_CANDIDATES = 2000
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
-    """The closest candidate by edit distance, if it is close enough."""
-    best, best_d = None, None
-    low = name.lower()
-    for cand in candidates:
-        d = _distance(low, cand.lower())
-        if best is None or best_d is None or d < best_d or (d == best_d and cand < best):
-            best, best_d = cand, d
-    if best is None or best_d is None:
+    """The closest candidate by edit distance, if it is close enough (at most
+    3 edits, fewer for short names). Bounded work: nothing for a name longer
+    than `SUGGEST_MAX_NAME`, only the first `SUGGEST_MAX_CANDIDATES`
+    candidates, and each distance computed in a band of the limit's width
+    that stops as soon as it exceeds the limit."""
+    if not name or len(name) > SUGGEST_MAX_NAME:
         return None
     limit = max(1, min(3, len(name) // 3 + 1))
+    best, best_d = None, limit + 1
+    low = name.lower()
+    for n, cand in enumerate(candidates):
+        if n >= SUGGEST_MAX_CANDIDATES:
+            break
+        if abs(len(cand) - len(name)) > limit or len(cand) > SUGGEST_MAX_NAME + limit:
+            continue
+        d = _distance(low, cand.lower(), limit)
+        if d < best_d or (d == best_d and best is not None and cand < best):
+            best, best_d = cand, d
     return best if best_d <= limit else None
 
 
-def _distance(a: str, b: str) -> int:
-    """Damerau-Levenshtein (optimal string alignment) distance."""
+def _distance(a: str, b: str, limit: int | None = None) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance; with `limit`,
+    any distance above it is returned as `limit + 1` (early exit when a whole
+    row exceeds it)."""
     if a == b:
         return 0
+    over = None if limit is None else limit + 1
+    if over is not None and abs(len(a) - len(b)) >= over:
+        return over
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
@@ -326,5 +404,7 @@ def _distance(a: str, b: str) -> int:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
             if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if over is not None and min(cur) >= over:
+            return over
         prev2, prev = prev, cur
-    return prev[-1]
+    return prev[-1] if over is None else min(prev[-1], over)

@@ -24,7 +24,8 @@ Spelling that is canonicalised (meaning unchanged):
   * calendar spans agree in number (`1 months` → `1 month`), holiday sets are
     lower case, empty optional bodies (`priority P0 "…" {}`) are dropped, a
     one-day range `sat..sat` is written `sat`;
-  * strings: escapes are `\\"`, `\\\\`, `\\n`, `\\t`, `\\{`, `\\}` only, and a
+  * strings: escapes are `\\"`, `\\\\`, `\\n`, `\\t`, `\\{`, `\\}` and `\\u{202E}` (a
+    bidirectional control, written in capitals) only, and a
     reference is written `{path}` without inner spaces.
 Because duration spelling is part of the model (`Duration.spelling`) and
 statements move between lines (`line` fields), the meaning check compares
@@ -48,6 +49,7 @@ from slalang import ast, durations
 from slalang.errors import FormatRefused, FormatterBug
 from slalang.source import SourceFile, display_width
 from slalang.terms import CALENDAR_UNITS, holiday_set_name
+from slalang.textsafe import BIDI_CONTROLS
 
 __all__ = ["FormatRefused", "FormatterBug", "format_source", "format_text", "layout", "layout_source"]
 
@@ -134,6 +136,9 @@ def _currency_digits(currency: str | None) -> int | None:
 
 
 _ESCAPE = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "{": "\\{", "}": "\\}"}
+# A bidirectional control is written as its escape, the one way a contract
+# may hold one (E0006 refuses the character itself).
+_ESCAPE.update({ch: f"\\u{{{ord(ch):04X}}}" for ch in BIDI_CONTROLS})
 
 
 def quote(s: ast.Str) -> str:

@@ -93,3 +93,73 @@ def char_width(ch: str) -> int:
 
 def display_width(text: str) -> int:
     return sum(char_width(ch) for ch in text)
+
+
+# ------------------------------------------------- terminal cells (carets)
+#
+# `display_width` above is the formatter's measure (alignment in canonical
+# text, which is hashed: it must not change with a library's tables). The
+# caret under a diagnostic is measured for the terminal instead: by grapheme
+# clusters (an emoji ZWJ sequence, a Thai syllable with its vowels and tone
+# marks, decomposed Hangul jamo are one cluster each) and their width as
+# wcwidth knows it, after escaping what `textsafe.term` escapes.
+
+TAB_STOP = 4
+_JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ: inside a cluster they join it (👨‍👩‍👧), nothing else
+
+
+def _cluster(g: str) -> tuple[str, int]:
+    """One grapheme cluster as printed (escaped as `textsafe.term` escapes,
+    but a joiner inside the cluster kept) and the cells it takes."""
+    from wcwidth import width
+
+    from slalang.textsafe import term
+
+    if len(g) == 1 or term(g) == g:
+        shown = term(g)
+        return shown, (len(shown) if shown != g else max(0, width(g, control_codes="ignore")))
+    kept: list[str] = []
+    escaped = 0
+    out: list[str] = []
+    for i, ch in enumerate(g):
+        e = ch if (i and ch in _JOINERS) else term(ch)
+        if e != ch:
+            escaped += len(e)
+        else:
+            kept.append(ch)
+        out.append(e)
+    return "".join(out), escaped + max(0, width("".join(kept), control_codes="ignore"))
+
+
+def term_text(text: str) -> str:
+    """`text` escaped for a terminal as `textsafe.term` does, except that a
+    zero-width joiner inside an emoji or Indic cluster is kept (it joins, it
+    does not reorder or move anything)."""
+    from slalang.textsafe import term
+
+    if text.isascii() or term(text) == text:
+        return term(text)
+    from wcwidth import iter_graphemes
+
+    return "".join(_cluster(g)[0] for g in iter_graphemes(text))
+
+
+def shown_cells(text: str, col: int = 0) -> list[tuple[int, str, int]]:
+    """`text` as it is shown on a terminal: for each grapheme cluster, its
+    offset in `text`, the characters printed for it (a tab expanded to the
+    next multiple of `TAB_STOP` cells from `col`, controls and format
+    characters escaped as `term_text` does) and the cells they take."""
+    from wcwidth import iter_graphemes
+
+    out: list[tuple[int, str, int]] = []
+    offset = 0
+    for g in iter_graphemes(text):
+        if g == "\t":
+            w = TAB_STOP - col % TAB_STOP
+            shown = " " * w
+        else:
+            shown, w = _cluster(g)
+        out.append((offset, shown, w))
+        offset += len(g)
+        col += w
+    return out

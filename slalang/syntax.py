@@ -21,6 +21,7 @@ from slalang.i18n import Msg, Verbatim
 from slalang.resources import grammar_path
 from slalang.source import SourceFile, Span
 from slalang.terms import DURATION_PART, WEEKDAYS
+from slalang.textsafe import BIDI_CONTROLS
 
 
 def M(key: str, **fields: object) -> Msg:
@@ -144,6 +145,10 @@ class _ContextualScanner(Lexer):
 
 
 _MAX_SYNTAX_ERRORS = 20
+# Each further syntax error costs a parse of the whole file: at most this many
+# characters are parsed again in all (a 100 KiB contract gets every error, a
+# 3 MiB one only its first), so a large file with many errors stays fast.
+_REPARSE_BUDGET = 2_000_000
 _STRINGS = re.compile(r'"([^"\\\n]|\\.)*"?')
 
 
@@ -156,7 +161,110 @@ def parse(source: SourceFile) -> tuple[ast.Node | None, list[Diagnostic]]:
 
 def parse_with_comments(source: SourceFile) -> tuple[ast.Node | None, list[Diagnostic], list[ast.Comment]]:
     """As `parse`, and also every `# comment` with its span, in source order
-    (for the formatter, which must keep them)."""
+    (for the formatter, which must keep them). A file holding a
+    bidirectional control (E0006) or a control character (E0007) anywhere is
+    refused before it is parsed; invisible format characters (W0008) are
+    warnings."""
+    hostile = hostile_characters(source)
+    if any(d.is_error for d in hostile):
+        return None, hostile, []
+    root, diags, comments = _parse_with_comments(source)
+    if hostile:  # outside a string the lexer already reports the character (E0101)
+        seen = {d.span.start for d in diags if d.code == "E0101" and d.span is not None}
+        diags = diags + [d for d in hostile if d.span is not None and d.span.start not in seen]
+    return root, diags, comments
+
+
+# Characters a contract may not hold anywhere (strings and comments too):
+# C0 controls but TAB and LF (a CR only before LF), DEL, C1 controls, the
+# line and paragraph separators, and the bidirectional controls of
+# textsafe.BIDI_CONTROLS. And the other format characters (Cf) a text may
+# hold invisibly (zero-width space, word joiner, soft hyphen, BOM, tags);
+# ZWJ and ZWNJ, which join emoji and Indic or Persian letters, are fine.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]|\r(?!\n)"
+    "|[" + "".join(sorted(BIDI_CONTROLS)) + "]"
+    "|[\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u2060-\u2064\u206a-\u206f"
+    "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
+)
+_MAX_HOSTILE = 50  # reported per file; the scan stops there (the file is refused anyway)
+_C0_NAMES = (
+    "NULL,START OF HEADING,START OF TEXT,END OF TEXT,END OF TRANSMISSION,ENQUIRY,ACKNOWLEDGE,BELL,"
+    "BACKSPACE,CHARACTER TABULATION,LINE FEED,LINE TABULATION,FORM FEED,CARRIAGE RETURN,SHIFT OUT,SHIFT IN,"
+    "DATA LINK ESCAPE,DEVICE CONTROL ONE,DEVICE CONTROL TWO,DEVICE CONTROL THREE,DEVICE CONTROL FOUR,"
+    "NEGATIVE ACKNOWLEDGE,SYNCHRONOUS IDLE,END OF TRANSMISSION BLOCK,CANCEL,END OF MEDIUM,SUBSTITUTE,"
+    "ESCAPE,INFORMATION SEPARATOR FOUR,INFORMATION SEPARATOR THREE,INFORMATION SEPARATOR TWO,"
+    "INFORMATION SEPARATOR ONE"
+).split(",")
+
+
+def char_name(ch: str) -> str:
+    """`U+202E RIGHT-TO-LEFT OVERRIDE` as the parts (code, name) of a message."""
+    import unicodedata
+
+    code = ord(ch)
+    if code < 0x20:
+        return _C0_NAMES[code]
+    if code == 0x7F:
+        return "DELETE"
+    return unicodedata.name(ch, "CONTROL" if code < 0xA0 else "FORMAT CHARACTER")
+
+
+def hostile_characters(source: SourceFile) -> list[Diagnostic]:
+    """E0006 for each bidirectional control, E0007 for each control
+    character, W0008 for each invisible format character, at its line and
+    column (at most `_MAX_HOSTILE`)."""
+    text = source.text
+    if text.isascii() and "\x7f" not in text and not re.search("[\x00-\x08\x0b-\x1f]", text):
+        return []
+    found: list[Diagnostic] = []
+    quotes = _Quotes(text)
+    for m in _CONTROL.finditer(text):
+        if len(found) >= _MAX_HOSTILE:
+            break
+        ch = m.group()
+        span = Span(m.start(), m.start() + 1)
+        fields = {"code": f"U+{ord(ch):04X}", "name": Verbatim(char_name(ch))}
+        if ch in BIDI_CONTROLS:
+            inside = quotes.inside_at(m.start())
+            hint = M("E0006.hint_string", hex=f"{ord(ch):04X}") if inside else M("E0006.hint")
+            found.append(make("E0006", M("E0006.bidi", **fields), source, span, hint=hint))
+        elif ch in ("\u2028", "\u2029") or ord(ch) < 0xA0:
+            found.append(make("E0007", M("E0007.control", **fields), source, span, hint=M("E0007.hint")))
+        else:
+            found.append(make("W0008", M("W0008.format", **fields), source, span, hint=M("W0008.hint")))
+    return found
+
+
+class _Quotes:
+    """Whether an offset is inside a quoted text (a string never spans
+    lines), asked for increasing offsets: one pass over the file in all."""
+
+    def __init__(self, text: str) -> None:
+        self.text, self.pos, self.inside, self.comment = text, 0, False, False
+
+    def inside_at(self, offset: int) -> bool:
+        text, i = self.text, self.pos
+        inside, comment = self.inside, self.comment
+        while i < offset:
+            ch = text[i]
+            if ch == "\n":
+                inside = comment = False
+            elif comment:
+                pass
+            elif inside and ch == "\\":
+                i += 1
+            elif ch == '"':
+                inside = not inside
+            elif ch == "#" and not inside:
+                comment = True
+            i += 1
+        self.pos, self.inside, self.comment = max(i, offset), inside, comment
+        return inside and not comment
+
+
+def _parse_with_comments(source: SourceFile) -> tuple[ast.Node | None, list[Diagnostic], list[ast.Comment]]:
     p = parser()
     assert _builder is not None
     _builder.begin(source)
@@ -196,7 +304,11 @@ def _further_syntax_errors(source: SourceFile, first: UnexpectedInput) -> list[D
     text = source.text
     exc: UnexpectedInput = first
     last_line = 0
+    budget = _REPARSE_BUDGET
     for _ in range(_MAX_SYNTAX_ERRORS - 1):
+        budget -= len(text)
+        if budget < 0:
+            break
         offset = _error_offset(exc)
         if offset < 0:
             break
@@ -408,6 +520,9 @@ class _AstBuilder(Transformer):
             ch = body[i]
             if ch == "\\":
                 nxt = body[i + 1] if i + 1 < n else ""
+                if nxt == "u":
+                    i = self._unicode_escape(body, i, base, buf)
+                    continue
                 if nxt in _ESCAPES:
                     buf.append(_ESCAPES[nxt])
                 else:
@@ -461,6 +576,26 @@ class _AstBuilder(Transformer):
             segments.append("".join(buf))
         value = "".join(s if isinstance(s, str) else "{" + s.path + "}" for s in segments)
         return ast.Str(value, tuple(segments), _span(tok))
+
+    def _unicode_escape(self, body: str, i: int, base: int, buf: list[str]) -> int:
+        """`\\u{202E}` at `body[i]`: the one way to write a bidirectional
+        control in a text (E0006 refuses the character itself), so that
+        every reader of the source sees it. Only those characters: any
+        other is written as itself (E0105). Returns the offset after it."""
+        m = _UNICODE_ESCAPE.match(body, i)
+        if m is None:
+            self._report("E0105", M("E0105.unicode_shape"), Span(base + i, base + i + 2), M("E0105.hint"))
+            return i + 2
+        span = Span(base + i, base + m.end())
+        ch = chr(int(m.group(1), 16)) if int(m.group(1), 16) <= 0x10FFFF else ""
+        if ch not in BIDI_CONTROLS or not ch:
+            self._report("E0105", M("E0105.unicode_only_bidi", hex=m.group(1)), span, M("E0105.unicode_only_bidi_hint"))
+        else:
+            buf.append(ch)
+        return m.end()
+
+
+_UNICODE_ESCAPE = re.compile(r"\\u\{([0-9A-Fa-f]{1,6})\}")
 
 
 # ---------------------------------------------------------------- errors

@@ -46,6 +46,10 @@ __all__ = [
 ]
 
 _ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
+# The id names every output file (`<id>.rules.json`, `<id>.pdf`, `<id>.docx`):
+# with the longest suffix that stays far below the 255 bytes a file name may
+# have, so `check` refuses what `build` could not write.
+MAX_ID = 100
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*\Z")
 
 # Statements every contract needs, with the line the hint suggests.
@@ -75,7 +79,14 @@ def lower(source: SourceFile, root: ast.Node, *, checks: bool = True) -> tuple[m
 def _run(lw: Lowering) -> model.Contract | None:
     root = lw.root
     cid, version = root.lits(ast.Str)[:2]
-    if not _ID.match(cid.value):
+    if len(cid.value) > MAX_ID:
+        lw.err(
+            "E0205",
+            M("E0205.id_too_long", length=len(cid.value), limit=MAX_ID),
+            cid.span,
+            M("E0205.id_too_long_hint", limit=MAX_ID),
+        )
+    elif not _ID.match(cid.value):
         lw.err("E0205", M("E0205.id", id=cid.value), cid.span, M("E0205.id_hint"))
     if not _VERSION.match(version.value):
         lw.err("E0205", M("E0205.version", version=version.value), version.span, M("E0205.version_hint"))

@@ -2,21 +2,26 @@
 
 Every word comes from the diff catalogue (`diff.direction.*`,
 `diff.section.*`, `diff.statement.*`, `diff.report.*`); the contract's own
-words are shown as written. JSON keeps its machine fields (`section`, `path`,
+words are shown as written, but never raw: text output escapes controls,
+bidirectional and format characters and newlines (`\\x1b`, `\\u202e`,
+`\\x0a`) so a contract cannot act on the terminal, and Markdown escapes them
+as well as its own syntax, so a text can neither start a line of its own nor
+forge a heading, a list item or a table cell. JSON escapes every such
+character as `\\uXXXX`. JSON keeps its machine fields (`section`, `path`,
 `kind`, `direction`, `summary`) in every language; its human strings
 (`title`, `subject`, `old`, `new`) follow the language asked for."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 
+from slalang.diagnostics import json_text
 from slalang.i18n import Verbatim, render
 from slalang.semdiff.changes import Change, ContractDiff
 from slalang.semdiff.directions import DIRECTIONS, LOOSER, NEUTRAL, STRICTER, UNCLEAR
 from slalang.semdiff.words import T
-from slalang.source import display_width
+from slalang.source import display_width, term_text
 
 _MARK = {STRICTER: "+", LOOSER: "-", NEUTRAL: "=", UNCLEAR: "?"}
 _ICON = {STRICTER: "🟢", LOOSER: "🔴", NEUTRAL: "⚪", UNCLEAR: "🟡"}
@@ -62,9 +67,15 @@ def _quote(s: str, lang: str) -> str:
     return say("statement.quoted", lang, text=Verbatim(s))
 
 
-def statement(c: Change, lang: str, old: Callable[[str], str] = str, new: Callable[[str], str] = str) -> str:
+def statement(
+    c: Change,
+    lang: str,
+    old: Callable[[str], str] = str,
+    new: Callable[[str], str] = str,
+    subject_of: Callable[[str], str] = str,
+) -> str:
     """One change as a sentence: `P1 first response (off-hours): 8 h → 4 h`."""
-    subject = Verbatim(c.subject_in(lang))
+    subject = Verbatim(subject_of(c.subject_in(lang)))
     kind = Verbatim("" if c.kind in ("changed", "reordered") else say("statement.kind", lang, kind=T(f"kind.{c.kind}")))
     a, b = c.old_in(lang), c.new_in(lang)
     if c.kind in ("changed", "renamed", "reordered") or (a is not None and b is not None):
@@ -111,11 +122,17 @@ def render_text(d: ContractDiff, lang: str = "en") -> str:
                     f"      {cl}: "
                     + "".join(t if op == "equal" else f"[-{t}-]" if op == "delete" else f"{{+{t}+}}" for op, t in segs)
                 )
-    return "\n".join(lines) + "\n"
+    # Each entry is one line of our layout: anything in it that would break
+    # the line or act on the terminal came from the contract.
+    return "\n".join(term_text(line) for line in lines) + "\n"
 
 
 def _md_escape(s: str) -> str:
-    return re.sub(r"([\\`*_~\[\]<>|])", r"\\\1", s)
+    """Contract text for one Markdown line: controls and newlines escaped
+    (`textsafe.term`), then Markdown's inline syntax backslashed; a line-start
+    marker (`#`, `-`, `+`, `>`, `1.`) is harmless mid-line, and the text
+    never starts one (every line begins with our own words)."""
+    return re.sub(r"([\\`*_~\[\]<>|])", r"\\\1", term_text(s))
 
 
 def _md_segment(op: str, text: str) -> str:
@@ -142,18 +159,19 @@ def render_markdown(d: ContractDiff, lang: str = "en") -> str:
         lines += ["", f"#### {_md_escape(section_title(key, lang))}", ""]
         for c in group:
             if c.kind in ("renamed", "reordered") or c.words or (c.old is None) != (c.new is None):
-                text = statement(c, lang, old=_md_escape, new=_md_escape)
+                text = statement(c, lang, old=_md_escape, new=_md_escape, subject_of=_md_escape)
             else:
                 text = statement(
                     c,
                     lang,
                     old=lambda s: f"~~{_md_escape(s)}~~" if s else s,
                     new=lambda s: f"**{_md_escape(s)}**" if s else s,
+                    subject_of=_md_escape,
                 )
             lines.append(f"- {_ICON[c.direction]} {text}")
             for cl, segs in _word_lines(c):
                 lines.append(f"  - {cl}: " + "".join(_md_segment(op, t) for op, t in segs))
-    return "\n".join(lines) + "\n"
+    return "\n".join(term_text(line) for line in lines) + "\n"
 
 
 def to_json(d: ContractDiff, old_label: str = "", new_label: str = "", lang: str = "en") -> str:
@@ -168,4 +186,4 @@ def to_json(d: ContractDiff, old_label: str = "", new_label: str = "", lang: str
             for key, group in d.by_section()
         ],
     }
-    return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
+    return json_text(doc) + "\n"
