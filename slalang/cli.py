@@ -4,13 +4,19 @@ Exit codes mean one thing each:
   0  success (warnings allowed)
   1  a contract has errors (or `--check`-style commands found a difference)
   2  usage error: bad arguments, missing files
-  3  internal error: a bug in slalang
+  3  internal error: a bug in slalang, and only that
+  4  the system refused an input or output: permission denied, a full disk or
+     file-size limit, `-o` a file, standard output closed or full (EXIT_IO);
+     every OSError reaching `main` and every UsageError raised while handling
+     one (`IO_ERRNOS`); stdout and stderr are flushed before exiting
+  130 / 143  interrupted (SIGINT / SIGTERM); 141 the reader of stdout went away
 Heavy modules (the parser, pydantic models, later WeasyPrint) are imported
 inside the command that needs them, so `slalang --version` stays instant."""
 
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import os
 import sys
@@ -20,6 +26,7 @@ from slalang import __version__
 from slalang.cliutil import (
     EXIT_ERRORS,
     EXIT_INTERNAL,
+    EXIT_IO,
     EXIT_OK,
     EXIT_USAGE,
     UsageError,
@@ -117,12 +124,23 @@ def _parse_only(value: str | None, rules_only: bool, lang: str = "en") -> frozen
 
 
 def cmd_build(args) -> int:
-    if args.jobs == 1 and not args.rules and (not args.only or "pdf" in [v.strip() for v in args.only.split(",")]):
-        from slalang.letter import prefork
+    from slalang.build import Interrupted, interruptible
 
-        with prefork.running():  # WeasyPrint loads in a second process while the contracts compile
+    try:
+        with interruptible():  # SIGINT/SIGTERM: clean up, exit 130/143 (restored afterwards)
+            if (
+                args.jobs == 1
+                and not args.rules
+                and (not args.only or "pdf" in [v.strip() for v in args.only.split(",")])
+            ):
+                from slalang.letter import prefork
+
+                with prefork.running():  # WeasyPrint loads in a second process while the contracts compile
+                    return _build(args)
             return _build(args)
-    return _build(args)
+    except Interrupted as stop:
+        _tell(say("cli.build.interrupted", lang_of(args)))
+        return 128 + stop.signum
 
 
 def _build(args) -> int:
@@ -139,7 +157,12 @@ def _build(args) -> int:
     if args.jobs < 1:
         raise UsageError(say("cli.error.jobs", lang))
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(say("cli.error.output_not_a_folder", lang, path=out_dir))
+        raise UsageError(say("cli.error.output_not_a_folder", lang, path=out_dir), EXIT_IO)
+    if not args.check:
+        try:  # before compiling: an -o that cannot be written is known now
+            b.check_folder(out_dir)
+        except OSError as exc:
+            raise UsageError(_cannot_write(exc, out_dir, lang), EXIT_IO) from None
     signer = _signer_of(args, formats, lang)
     if args.jobs > 1 and len(files) > 1:
         from concurrent.futures import ProcessPoolExecutor
@@ -155,6 +178,7 @@ def _build(args) -> int:
     print_diagnostics([Result(o.path, None, None, o.diagnostics) for o in outcomes], "text", sys.stderr, lang)
     status = EXIT_OK
     names: dict[str, str] = {}
+    limit = b.name_max(out_dir)
     for o in outcomes:
         if o.internal:
             status = EXIT_INTERNAL
@@ -173,11 +197,17 @@ def _build(args) -> int:
                 print(say("cli.build.same_output", lang, path=o.path, name=name, other=names[name]), file=sys.stderr)
                 status = max(status, EXIT_ERRORS)
             names[name] = o.path
+            if _bad_name(o.path, name, limit, out_dir, lang):
+                status = max(status, EXIT_ERRORS)
     if status != EXIT_OK and not args.check:
         print(say("cli.build.failed", lang), file=sys.stderr)
         return status
     if args.check:
         stale = []
+        for leftover in b.leftovers(out_dir):
+            stale.append(leftover.name)
+            pid = b._pid_of(leftover)
+            print(say("cli.build.leftover_stale", lang, path=leftover, pid=_pid_text(pid)), file=sys.stderr)
         for o in outcomes:
             for name in b.stale_files(out_dir, o.files):
                 stale.append(name)
@@ -189,15 +219,70 @@ def _build(args) -> int:
         if status == EXIT_OK:
             print(say("cli.build.up_to_date", lang, dir=out_dir), file=sys.stderr)
         return status
-    for o in outcomes:
-        try:
-            written = b.write_atomically(out_dir, o.files)
-        except OSError as exc:  # an unwritable -o, a full disk: this contract's outputs are not written
-            where = exc.filename or out_dir
-            raise UsageError(say("cli.error.cannot_write", lang, path=where, reason=exc.strerror or exc)) from None
-        for path in written:
-            print(say("cli.build.wrote", lang, path=path))
+    return _write(b, out_dir, [o.files for o in outcomes], lang)
+
+
+def _bad_name(path: str, name: str, limit: int, out_dir: Path, lang: str) -> bool:
+    """Report an output name the contract chose that cannot be a file name in
+    `out_dir` (too long for its file system): before anything is written."""
+    from slalang.build import name_problem
+    from slalang.textsafe import term
+
+    problem = name_problem(name, limit)
+    if problem is None:
+        return False
+    shown = term(name if len(name) <= 60 else name[:40] + "…")
+    if problem == "long":
+        size = len(os.fsencode(name))
+        print(
+            say("cli.build.name_too_long", lang, path=path, name=shown, size=size, dir=out_dir, limit=limit),
+            file=sys.stderr,
+        )
+    else:
+        print(say("cli.build.name_bad", lang, path=path, name=shown), file=sys.stderr)
+    print(say("cli.error.help", lang, hint=say("cli.build.name_hint", lang, limit=limit)), file=sys.stderr)
+    return True
+
+
+def _pid_text(pid: int | None) -> str:
+    return "?" if pid is None else str(pid)
+
+
+def _write(b, out_dir: Path, per_contract: list[dict[str, bytes]], lang: str) -> int:
+    """The run's one commit (slalang/build.py): every output or none; a
+    leftover of a killed build is completed or removed first, and reported."""
+    files: dict[str, bytes] = {}
+    for produced in per_contract:
+        files.update(produced)
+    if out_dir.is_dir():
+        for left in b.recover(out_dir):
+            key = f"cli.build.leftover_{left.action}"
+            print(say(key, lang, dir=out_dir, path=left.path, pid=_pid_text(left.pid), n=left.renamed), file=sys.stderr)
+    try:
+        written = b.write_all(out_dir, files)
+    except b.CommitFailed as exc:
+        _tell(say("cli.error.usage", lang, detail=_cannot_write(exc, out_dir, lang)))
+        if exc.undo_failed:
+            listed = say("cli.list_separator", lang).join(exc.undo_failed)
+            print(say("cli.error.undo_failed", lang, dir=out_dir, names=listed), file=sys.stderr)
+        return EXIT_IO
+    except OSError as exc:  # an unwritable -o, a full disk: nothing of this run was written
+        _tell(say("cli.error.usage", lang, detail=_cannot_write(exc, out_dir, lang)))
+        return EXIT_IO
+    for path in written:
+        print(say("cli.build.wrote", lang, path=path))
+    late = b.late_signal()
+    if late:
+        print(say("cli.build.interrupted_after", lang), file=sys.stderr)
+        return 128 + late
     return EXIT_OK
+
+
+def _cannot_write(exc: OSError, out_dir: Path, lang: str) -> str:
+    where = Path(exc.filename) if exc.filename else out_dir
+    if isinstance(exc, NotADirectoryError) and where == out_dir:
+        return say("cli.error.output_not_a_folder", lang, path=out_dir)
+    return say("cli.error.cannot_write", lang, path=_term(str(where)), reason=str(exc.strerror or exc))
 
 
 def _signer_of(args, formats: frozenset[str], lang: str):
@@ -293,10 +378,38 @@ def main(argv: list[str] | None = None) -> int:
     # package's entry points, a tenth of `slalang check`'s start-up.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     tune_gc()
+    before = sys.stdout
+    # Closed at start (`>&-`): the first write fails instead of vanishing.
+    sys.stdout = _Guarded(_ClosedStream() if before is None else before)
     try:
         return _main(argv)
     finally:
         restore_gc()
+        sys.stdout = before
+
+
+# The errors of an input or output that the system refused: exit 4 (EXIT_IO),
+# also when a command reports one as a UsageError raised while handling it.
+# A missing file (ENOENT) stays a usage error (2).
+IO_ERRNOS = frozenset(
+    {
+        errno.EACCES,
+        errno.EPERM,
+        errno.ENOSPC,
+        errno.EFBIG,
+        errno.EROFS,
+        errno.EISDIR,
+        errno.ENOTDIR,
+        errno.ENAMETOOLONG,
+        errno.EIO,
+        errno.EDQUOT,
+        errno.ELOOP,
+        errno.EMFILE,
+        errno.ENFILE,
+        errno.EBADF,
+        errno.ETXTBSY,
+    }
+)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -310,20 +423,159 @@ def _main(argv: list[str] | None) -> int:
             _import_front_end()
         if args.command != "build":  # build settles after its fork
             settle_gc()
-        return args.func(args)
+        code = args.func(args)
     except UsageError as exc:
-        print(_say_safely("cli.error.usage", args, f"slalang: error: {exc}", detail=exc.message), file=sys.stderr)
-        return EXIT_USAGE
+        code = exc.exit_code if exc.exit_code is not None else EXIT_IO if _io_cause(exc) else EXIT_USAGE
+        _tell(_say_safely("cli.error.usage", args, f"slalang: error: {exc}", detail=exc.message))
     except KeyboardInterrupt:
-        return 130
+        code = 130
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence(sys.stdout)
         return 141
+    except OSError as exc:  # the system refused an input or output: never "a bug"
+        code = _io_failure(exc, args)
     except Exception as exc:  # last line of defence: never a traceback
         detail = f"{type(exc).__name__}: {exc}"
         fallback = f"slalang: internal error: {detail}\nthis is a bug in slalang; please report it"
-        print(_say_safely("cli.error.internal", args, fallback, detail=detail), file=sys.stderr)
-        return EXIT_INTERNAL
+        _tell(_say_safely("cli.error.internal", args, fallback, detail=detail))
+        code = EXIT_INTERNAL
+    return _flushed(code, args)
+
+
+def _io_cause(exc: BaseException) -> bool:
+    """Was this error raised while handling an OSError the system gave (EACCES, ENOSPC…)?"""
+    seen = 0
+    cause = exc.__cause__ or exc.__context__
+    while cause is not None and seen < 10:
+        if isinstance(cause, OSError) and cause.errno in IO_ERRNOS:
+            return True
+        cause, seen = cause.__cause__ or cause.__context__, seen + 1
+    return False
+
+
+def _io_failure(exc: OSError, args) -> int:
+    """Exit 4 for an OSError that reached the top (2 for a missing file),
+    with the path and the system's reason in the user's language."""
+    reason = str(exc.strerror or exc)
+    if isinstance(exc, StdoutFailed):
+        _silence(sys.stdout)
+        _tell(_say_safely("cli.error.stdout", args, f"slalang: error: standard output: {reason}", reason=reason))
+    elif exc.filename is not None:
+        fields = {"path": _term(str(exc.filename)), "reason": reason}
+        _tell(_say_safely("cli.error.io_path", args, f"slalang: error: {fields['path']}: {reason}", **fields))
+    else:
+        _tell(_say_safely("cli.error.io", args, f"slalang: error: {reason}", reason=reason))
+    return EXIT_USAGE if isinstance(exc, FileNotFoundError) else EXIT_IO
+
+
+def _flushed(code: int, args) -> int:
+    """Flush standard output and error: what a command printed is only
+    written when this succeeds (stdout on a full disk or /dev/full → 4)."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence(sys.stdout)
+        return 141
+    except OSError as exc:
+        _silence(sys.stdout)
+        reason = str(exc.strerror or exc)
+        _tell(_say_safely("cli.error.stdout", args, f"slalang: error: standard output: {reason}", reason=reason))
+        code = EXIT_IO
+    if not _stream_ok(sys.stderr):
+        _silence(sys.stderr)
+        code = EXIT_IO
+    return code
+
+
+def _stream_ok(stream) -> bool:
+    try:
+        if stream is not None:
+            stream.flush()
+        return True
+    except OSError:
+        return False
+
+
+def _silence(stream) -> None:
+    """Point a failed standard stream at /dev/null, so that Python's own
+    flush at exit neither fails again nor prints "Exception ignored"."""
+    try:
+        fd = stream.fileno()
+    except Exception:  # not a real file (a test's capture): nothing to do
+        return
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+
+
+def _tell(text: str) -> None:
+    """A line on standard error; if even that fails, exit 4 says it (`_flushed`)."""
+    try:
+        print(text, file=sys.stderr)
+    except Exception:
+        pass
+
+
+def _term(text: str) -> str:
+    from slalang.textsafe import term
+
+    return term(text)
+
+
+class StdoutFailed(OSError):
+    """Writing to standard output failed (a full disk, /dev/full, closed)."""
+
+
+class _Guarded:
+    """Standard output while a command runs: a write or flush the system
+    refuses raises `StdoutFailed`, so the message can say "standard output"
+    (a broken pipe stays a BrokenPipeError: 141, quietly). Everything else
+    is the stream's own."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+
+    def write(self, text):
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutFailed(exc.errno, exc.strerror) from exc
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise StdoutFailed(exc.errno, exc.strerror) from exc
+
+    @property
+    def buffer(self):
+        inner = getattr(self._stream, "buffer", None)
+        return None if inner is None else _Guarded(inner)
+
+    def __getattr__(self, name: str):
+        return getattr(self._stream, name)
+
+
+class _ClosedStream:
+    """Standard output when the process started with it closed: the first
+    write fails (→ exit 4) instead of vanishing; a command that prints
+    nothing succeeds."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
 
 
 def _say_safely(key: str, args, fallback: str, **fields) -> str:

@@ -20,12 +20,16 @@ EXIT_IO = 4
 
 
 class UsageError(Exception):
-    """Bad arguments or inputs: exit 2 with `slalang: error: …`. The message
-    is a catalogue `Msg` (or text already in the user's words)."""
+    """Bad arguments or inputs: exit 2 with `slalang: error: …` (4 for an
+    input the system refused). The message is a catalogue `Msg` (or text
+    already in the user's words)."""
 
-    def __init__(self, message: Any) -> None:
+    def __init__(self, message: Any, exit_code: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        # None: 2, or 4 when raised while handling an OSError the system gave
+        # (permission denied, a full disk: see slalang/cli.py); or given.
+        self.exit_code = exit_code
 
     def __str__(self) -> str:
         return str(self.message)
@@ -72,14 +76,28 @@ def expand_inputs(items: list[str]) -> list[str]:
             found = sorted(str(f) for f in p.rglob("*.sla") if f.is_file())
             if not found:
                 raise UsageError(_msg("cli.error.no_contracts", path=item))
+            for f in found:
+                _readable(f)
             out.extend(found)
         elif p.is_file():
+            _readable(item)
             out.append(item)
         elif p.exists():
             raise UsageError(_msg("cli.error.not_a_file", path=item))
         else:
             raise UsageError(_msg("cli.error.no_such_file", path=item))
     return out
+
+
+def _readable(path: str) -> None:
+    """An input the system will not let us read is exit 4, before any work."""
+    try:
+        with open(path, "rb"):
+            pass
+    except FileNotFoundError:
+        raise UsageError(_msg("cli.error.no_such_file", path=path)) from None
+    except OSError as exc:
+        raise UsageError(_msg("cli.error.unreadable", path=path, reason=exc.strerror or exc), EXIT_IO) from None
 
 
 def print_diagnostics(results: list[Any], fmt: str, out: IO[str] | None = None, lang: str = "en") -> None:

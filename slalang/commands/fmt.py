@@ -6,9 +6,13 @@
   slalang fmt -                     read stdin, write the result to stdout
 
 A file that does not compile is reported with its diagnostics and left alone
-(exit 1). Files are replaced atomically (temporary file + rename, mode kept).
+(exit 1). Files are replaced atomically: a temporary file beside the file,
+fsynced, given the file's mode, renamed over it; a symlink is written
+through (its target is replaced, the link stays), and a failed write leaves
+the file and no temporary behind.
 Exit codes: 0 nothing to do or all rewritten, 1 errors or (with --check) a
-file would change, 2 usage, 3 the formatter failed its own safety check."""
+file would change, 2 usage, 3 the formatter failed its own safety check,
+4 a file could not be read or written (the others are still formatted)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import sys
 from slalang.cliutil import (
     EXIT_ERRORS,
     EXIT_INTERNAL,
+    EXIT_IO,
     EXIT_OK,
     UsageError,
     add_lang_argument,
@@ -49,10 +54,13 @@ def run(args) -> int:
             raise UsageError(say("cli.error.stdin_alone", lang))
         return _stdin(args, lang)
     files = expand_inputs(args.inputs)
-    changed = unchanged = failed = 0
+    changed = unchanged = failed = io_failed = 0
     internal = False
     for path in files:
         status, old, new = _format_path(path, lang)
+        if status == "io":
+            io_failed += 1
+            continue
         if status == "error":
             failed += 1
             continue
@@ -69,7 +77,13 @@ def run(args) -> int:
             if args.check:
                 print(say("cli.fmt.would_reformat", lang, path=path), file=sys.stderr)
             continue
-        _write_atomically(path, new)
+        try:
+            _write_atomically(path, new)
+        except OSError as exc:  # read-only, full: this file is left as it was, the others go on
+            reason = say("cli.fmt.cannot_write", lang, reason=exc.strerror or exc)
+            print(say("cli.error.at_file", lang, path=path, detail=reason), file=sys.stderr)
+            io_failed += 1
+            continue
         print(say("cli.fmt.reformatted", lang, path=path), file=sys.stderr)
     verb = "would_change" if (args.check or args.diff) else "changed"
     parts = []
@@ -83,13 +97,15 @@ def run(args) -> int:
         print(say("cli.clause_separator", lang).join(parts), file=sys.stderr)
     if internal:
         return EXIT_INTERNAL
+    if io_failed:
+        return EXIT_IO
     if failed or (args.check and changed):
         return EXIT_ERRORS
     return EXIT_OK
 
 
 def _format_path(path: str, lang: str) -> tuple[str, str, str]:
-    """("ok", old, new), or ("error" | "bug", "", "") after reporting why."""
+    """("ok", old, new), or ("error" | "bug" | "io", "", "") after reporting why."""
     from pathlib import Path
 
     from slalang.compiler import Result, decode
@@ -99,7 +115,7 @@ def _format_path(path: str, lang: str) -> tuple[str, str, str]:
     except OSError as exc:
         reason = say("cli.error.cannot_read", lang, reason=exc.strerror or exc)
         print(say("cli.error.at_file", lang, path=path, detail=reason), file=sys.stderr)
-        return "error", "", ""
+        return "io", "", ""
     source, diags = decode(path, data)
     if diags or source is None:
         _report([Result(path, source, None, diags)], lang)
@@ -175,19 +191,25 @@ def _unified(path: str, old: str, new: str) -> str:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    """Replace `path` by `text` via a temporary file in the same folder."""
+    """Replace the file `path` names by `text`: through a symlink to its
+    target (the link stays a link), via a temporary file beside the target,
+    fsynced, with the target's mode, renamed over it; on any failure the
+    temporary file is removed and the file is unchanged."""
     import os
     import stat
     import tempfile
 
-    folder = os.path.dirname(os.path.abspath(path))
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=folder)
+    target = os.path.realpath(path)  # a symlink (or a chain of them): write the file it names
+    folder = os.path.dirname(target)
+    mode = stat.S_IMODE(os.stat(target).st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)

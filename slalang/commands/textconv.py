@@ -12,8 +12,8 @@ git calls it on temporary copies of old versions too, some of which may not
 parse: those are printed unchanged, and the command still succeeds (a failing
 textconv would break `git diff` for the whole repository). `--lang zh|en`
 (default from the locale) is the language of the one message it can print,
-that the file cannot be read. Exit codes: 0 printed, 2 the file cannot be
-read."""
+that the file cannot be read. Exit codes: 0 printed, 2 no such file, 4 the
+system refused to read it (permission denied)."""
 
 from __future__ import annotations
 
