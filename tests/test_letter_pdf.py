@@ -334,9 +334,11 @@ def test_pdfa3b_metadata_and_attached_rules(builds, path):
     assert 'pdfaid:part="3"' in xmp and 'pdfaid:conformance="B"' in xmp
     assert root["/OutputIntents"]
     rules = (builds[0] / f"{c.id}.rules.json").read_bytes()
-    assert dict(reader.attachments) == {f"{c.id}.rules.json": [rules]}
+    source = contract_of(path).canonical_text.encode("utf-8")
+    assert dict(reader.attachments) == {f"{c.id}.rules.json": [rules], f"{c.id}.sla": [source]}
+    assert hashlib.sha256(source).hexdigest() in meta["/Keywords"]  # the canonical source the letter names
     af = root["/AF"]
-    assert len(af) == 1 and af[0].get_object()["/AFRelationship"] == "/Data"
+    assert [a.get_object()["/AFRelationship"] for a in af] == ["/Data", "/Source"]
 
 
 def test_extract_rules_gives_back_the_rule_file(builds, tmp_path, capsys):
@@ -346,14 +348,19 @@ def test_extract_rules_gives_back_the_rule_file(builds, tmp_path, capsys):
     assert main(["extract-rules", str(builds[0] / "example-itops.pdf"), "-o", str(out)]) == 0
     assert out.read_bytes() == (builds[0] / "example-itops.rules.json").read_bytes()
     err = capsys.readouterr().err
-    assert "verified" in err and "example-itops 2.1.0" in err
+    # what was checked, and what was not: never "verified" for an unsigned letter
+    assert "consistent: the attached rules example-itops.rules.json are the compilation of the attached" in err
+    assert "for contract example-itops version 2.1.0" in err
+    assert "the letter is not signed" in err and "--trust CERT" in err
+    assert "verified" not in err
 
 
-def _with_attachment(pdf: bytes, data: bytes, fix_checksum: bool) -> bytes:
+def _with_attachment(pdf: bytes, data: bytes, fix_checksum: bool, index: int = 0) -> bytes:
+    """`pdf` with attachment `index` (0 the rules, 1 the source) replaced."""
     from pypdf.generic import ByteStringObject, NameObject, NumberObject
 
     writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(pdf)))
-    spec = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"][1].get_object()
+    spec = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"][2 * index + 1].get_object()
     stream = spec["/EF"]["/F"].get_object()
     stream.set_data(data)
     if fix_checksum:
@@ -373,13 +380,35 @@ def test_extract_rules_refuses_a_tampered_letter(builds, tmp_path, capsys):
     edited = rules.replace(b'"percent": "99.95"', b'"percent": "99.00"', 1)
     assert edited != rules
 
+    source = pypdf.PdfReader(builds[0] / "example-itops.pdf").attachments["example-itops.sla"][0]
+    other_source = pypdf.PdfReader(builds[0] / "example-medical.pdf").attachments["example-medical.sla"][0]
     cases = {
         # the stream changed, the PDF's own MD5 of it did not
         "altered": (_with_attachment(pdf, edited, fix_checksum=False), "altered after it was built"),
-        # a careful forger fixed the PDF's MD5, but the rule file's checksum catches it
-        "rules": (_with_attachment(pdf, edited, fix_checksum=True), "checksum"),
-        # a valid rule file of another contract: letter and rules disagree
-        "swapped": (_with_attachment(pdf, (builds[0] / "example-medical.rules.json").read_bytes(), True), "disagree"),
+        # a careful forger fixed the PDF's MD5: the rules are not the compilation of the source
+        "rules": (_with_attachment(pdf, edited, fix_checksum=True), "not the compilation of the attached source"),
+        # a valid rule file of another contract
+        "swapped": (
+            _with_attachment(pdf, (builds[0] / "example-medical.rules.json").read_bytes(), True),
+            "first difference: contract.id",
+        ),
+        # the source edited: it no longer compiles to the attached rules
+        "source": (
+            _with_attachment(pdf, source.replace(b"15m", b"4h", 1), True, index=1),
+            "not the compilation of the attached source",
+        ),
+        # source and rules of another contract: consistent, but the letter names its own source
+        "both": (
+            _with_attachment(
+                _with_attachment(pdf, (builds[0] / "example-medical.rules.json").read_bytes(), True),
+                other_source,
+                True,
+                index=1,
+            ),
+            "letter and rules disagree",
+        ),
+        # source that does not compile
+        "garbage": (_with_attachment(pdf, b"contract {", True, index=1), "does not compile"),
     }
     for name, (data, message) in cases.items():
         path = tmp_path / f"{name}.pdf"
@@ -454,7 +483,8 @@ def test_hostile_contract_fetches_nothing_and_embeds_nothing(server, tmp_path):
     reader = pypdf.PdfReader(io.BytesIO(outcome.files["hostile.pdf"]))
     result = compile_file(str(source))
     expected_rules = rules_json(result.contract, canonical_source(result.source))
-    assert dict(reader.attachments) == {"hostile.rules.json": [expected_rules]}
+    expected_source = canonical_source(result.source).encode("utf-8")
+    assert dict(reader.attachments) == {"hostile.rules.json": [expected_rules], "hostile.sla": [expected_source]}
     text = flat("".join(p.extract_text() for p in reader.pages))
     for literal in (
         "<script>alert(1)</script>",

@@ -1,78 +1,166 @@
-"""`slalang extract-rules LETTER.pdf [-o FILE]`: the rule file inside a letter.
+"""`slalang extract-rules LETTER.pdf [--trust CERT]… [-o FILE]`: the rule file
+inside a letter, and exactly what was checked (slalang/letter/extract.py).
 
-Every letter PDF carries the compiled `<id>.rules.json` it was built with.
-This command takes it out and verifies it (slalang/letter/extract.py): the
-PDF's checksum of the attachment, the rule file's own checksum and schema,
-and that letter and rules come from the same contract source. The JSON goes
-to FILE (written atomically) or to standard output; the verdict goes to
-standard error. Exit 0 verified, 1 a check failed, 2 not a readable PDF."""
+Unsigned, the command shows consistency only: the attached rules are the
+compilation of the attached canonical source. It never says "verified":
+whoever can edit the file can replace source, rules and text together. A
+signed letter is checked with pyHanko (intact, covering the whole file); with
+`--trust CERT` its certificate must chain to one given, and the command says
+who signed. The JSON goes to FILE (written atomically) or to standard output,
+only when every check passed; the verdict goes to standard error.
+
+Exit 0 every check passed; 1 a check failed (forged, altered, untrusted,
+not signed with --trust, no source attached); 2 usage (not a PDF, too large,
+a --trust file that is not a certificate, no such file); 4 the system
+refused to read the letter or write FILE."""
 
 from __future__ import annotations
 
+import errno
 import sys
 
-from slalang.cliutil import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, add_lang_argument, lang_of, say
+from slalang.cliutil import EXIT_ERRORS, EXIT_IO, EXIT_OK, EXIT_USAGE, add_lang_argument, lang_of, say
+
+
+def _read_letter(path: str, limit: int) -> bytes:
+    """At most `limit` + 1 bytes of the letter (more is refused by the caller)."""
+    with open(path, "rb") as fh:
+        return fh.read(limit + 1)
+
+
+def _write(target, data: bytes) -> None:
+    import os
+    import tempfile
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        from pathlib import Path
+
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def cmd_extract_rules(args) -> int:
-    import os
-    import tempfile
     from pathlib import Path
 
-    from slalang.letter.extract import LetterFileError, extract_rules
+    from slalang.letter.extract import MAX_PDF_BYTES, LetterFileError, extract_rules, load_trust
 
     lang = lang_of(args)
-    try:
-        data = Path(args.letter).read_bytes()
-    except OSError as exc:
-        print(say("cli.error.usage", lang, detail=f"{args.letter}: {exc.strerror or exc}"), file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        got = extract_rules(data, args.letter)
-    except LetterFileError as exc:
+
+    def fail(exc: LetterFileError) -> int:
         print(say("cli.error.usage" if exc.usage else "cli.error.plain", lang, detail=exc.message), file=sys.stderr)
         if exc.hint:
             print(say("cli.error.help", lang, hint=exc.hint), file=sys.stderr)
         return EXIT_USAGE if exc.usage else EXIT_ERRORS
+
+    try:
+        trust = load_trust(args.trust) if args.trust else None
+    except LetterFileError as exc:
+        return fail(exc)
+    try:
+        data = _read_letter(args.letter, MAX_PDF_BYTES)
+    except OSError as exc:
+        detail = say("cli.extract.error.cannot_read", lang, path=args.letter, reason=str(exc.strerror or exc))
+        print(say("cli.error.usage", lang, detail=detail), file=sys.stderr)
+        missing = isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError))
+        return EXIT_USAGE if missing else EXIT_IO
+    try:
+        got = extract_rules(data, args.letter, trust)
+    except LetterFileError as exc:
+        return fail(exc)
+    except RecursionError:  # a PDF nested deeper than the reader copes with: not a letter slalang wrote
+        return fail(LetterFileError(_unreadable(args.letter), usage=True))
+
     if args.output and args.output != "-":
         target = Path(args.output)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(got.data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+            _write(target, got.data)
+        except OSError as exc:
+            print(
+                say(
+                    "cli.error.plain",
+                    lang,
+                    detail=say("cli.extract.error.cannot_write", lang, path=target, reason=str(exc.strerror or exc)),
+                ),
+                file=sys.stderr,
+            )
+            return EXIT_IO
         print(say("cli.build.wrote", lang, path=target))
     else:
-        sys.stdout.buffer.write(got.data)
-        sys.stdout.flush()
+        try:
+            sys.stdout.buffer.write(got.data)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            print(
+                say("cli.extract.error.cannot_write", lang, path="-", reason=str(exc.strerror or exc)), file=sys.stderr
+            )
+            return EXIT_IO
+
+    sig = got.signature
+    if sig is not None:
+        time = sig.signing_time.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if sig.signing_time else None
+        fields = dict(
+            letter=args.letter,
+            subject=sig.subject,
+            serial=sig.serial,
+            issuer=sig.issuer,
+            time=time or say("cli.extract.no_time", lang),
+        )
+        if sig.trusted:
+            print(say("cli.extract.signed_trusted", lang, anchor=sig.anchor or sig.issuer, **fields), file=sys.stderr)
+        else:
+            print(say("cli.extract.signed_untrusted", lang, **fields), file=sys.stderr)
     print(
         say(
-            "cli.extract.verified",
+            "cli.extract.consistent",
             lang,
             letter=args.letter,
             name=got.name,
+            source=got.source_name,
+            sha=got.source_sha256[:12],
             contract=got.contract_id,
             version=got.version,
-            checksum=f"{got.checksum[:19]}…",
-            source=f"sha256:{got.source_sha256[:12]}",
         ),
         file=sys.stderr,
     )
+    if sig is None:
+        print(say("cli.extract.unsigned", lang, letter=args.letter), file=sys.stderr)
     return EXIT_OK
+
+
+def _unreadable(path: str):
+    from slalang.i18n import Msg, Verbatim
+
+    return Msg("cli.extract.error.unreadable", path=Verbatim(path), detail=Verbatim("nested too deeply"))
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "extract-rules",
-        help="take the compiled rules out of a letter PDF and verify them",
-        description="Extract the <id>.rules.json embedded in a letter PDF and verify its checksums "
-        "and that it was compiled from the same contract source as the letter.",
+        help="take the compiled rules out of a letter PDF and say what they are shown to be",
+        description="Extract the <id>.rules.json embedded in a letter PDF. Checks that it is the compilation "
+        "of the contract source embedded beside it; a signed letter's signature must be intact and cover "
+        "the whole file, and with --trust its certificate must chain to one given. Without a trusted "
+        "signature this shows consistency, not who issued the letter.",
     )
     p.add_argument("letter", metavar="LETTER.pdf")
     p.add_argument("-o", "--output", metavar="FILE", help="write the rule file here (default: standard output)")
+    p.add_argument(
+        "--trust",
+        metavar="CERT",
+        action="append",
+        default=[],
+        help="a trusted certificate (PEM or DER: the issuer's, or its certificate authority's); "
+        "the letter must be signed by a certificate that chains to one (repeatable)",
+    )
     add_lang_argument(p)
     p.set_defaults(func=cmd_extract_rules)
