@@ -584,8 +584,10 @@ class _AstBuilder(Transformer):
         other is written as itself (E0105). Returns the offset after it."""
         m = _UNICODE_ESCAPE.match(body, i)
         if m is None:
-            self._report("E0105", M("E0105.unicode_shape"), Span(base + i, base + i + 2), M("E0105.hint"))
-            return i + 2
+            bad = _UNICODE_BAD.match(body, i)  # `\\u{…}` with no code point in it: one error, not two
+            end = bad.end() if bad else i + 2
+            self._report("E0105", M("E0105.unicode_shape"), Span(base + i, base + end), M("E0105.hint"))
+            return end
         span = Span(base + i, base + m.end())
         ch = chr(int(m.group(1), 16)) if int(m.group(1), 16) <= 0x10FFFF else ""
         if ch not in BIDI_CONTROLS or not ch:
@@ -596,6 +598,7 @@ class _AstBuilder(Transformer):
 
 
 _UNICODE_ESCAPE = re.compile(r"\\u\{([0-9A-Fa-f]{1,6})\}")
+_UNICODE_BAD = re.compile(r"\\u\{[^{}\\]{0,12}\}")
 
 
 # ---------------------------------------------------------------- errors

@@ -42,9 +42,13 @@ def register(sub) -> None:
 
 
 def _say(key: str, lang: str, **fields) -> str:
+    """A message of the diff command; a path, revision or git's own words in
+    it are escaped for the terminal (`textsafe.term`): a file may be named
+    with an escape sequence."""
     from slalang.cliutil import say
+    from slalang.textsafe import term
 
-    return say(f"diff.command.{key}", lang, **fields)
+    return say(f"diff.command.{key}", lang, **{k: term(v) if isinstance(v, str) else v for k, v in fields.items()})
 
 
 def run(args) -> int:
@@ -131,7 +135,9 @@ def _decoded(label: str, data: bytes, lang: str) -> str:
         from slalang.cliutil import UsageError
 
         if diags:
-            raise UsageError(f"{label}: {diags[0].message_in(lang)}")
+            from slalang.textsafe import term
+
+            raise UsageError(term(f"{label}: {diags[0].message_in(lang)}"))
         raise UsageError(_say("cannot_read_plain", lang, path=label))
     return source.text
 

@@ -99,9 +99,10 @@ def cmd_lint(args) -> int:
 
     if args.profile is not None and args.profile not in lint.PROFILES:
         from slalang.i18n import Verbatim, names
+        from slalang.textsafe import term
 
         raise UsageError(
-            say("lint.usage.bad_profile", lang, given=Verbatim(args.profile), choices=names(lint.PROFILES))
+            say("lint.usage.bad_profile", lang, given=Verbatim(term(args.profile)), choices=names(lint.PROFILES))
         )
     if not args.inputs:
         raise UsageError(say("lint.usage.no_input", lang))
@@ -113,8 +114,9 @@ def cmd_lint(args) -> int:
         configs = [finder.for_file(f) for f in files]
     except lint.ConfigError as exc:
         from slalang.i18n import render
+        from slalang.textsafe import term
 
-        raise UsageError(render(exc.text, lang)) from None
+        raise UsageError(term(render(exc.text, lang))) from None  # quotes the user's pyproject.toml
     results = []
     broken = 0
     for path, config in zip(files, configs):

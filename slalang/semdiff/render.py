@@ -142,9 +142,9 @@ def _md_segment(op: str, text: str) -> str:
         return _md_escape(text)
     core = text.strip()
     if not core:
-        return "" if op == "delete" else text
-    lead = text[: len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()) :]
+        return "" if op == "delete" else _md_escape(text)
+    lead = _md_escape(text[: len(text) - len(text.lstrip())])  # a newline is space too: escaped
+    trail = _md_escape(text[len(text.rstrip()) :])
     mark = "~~" if op == "delete" else "**"
     return f"{lead}{mark}{_md_escape(core)}{mark}{trail}"
 
