@@ -238,6 +238,7 @@ def render_json(tracker, duties, targets, at: int, lang: str, rows: list[dict]) 
     import json
 
     from slalang.runtime.duties import summary
+    from slalang.runtime.report import json_safe
 
     rf = tracker.rules
 
@@ -307,7 +308,7 @@ def render_json(tracker, duties, targets, at: int, lang: str, rows: list[dict]) 
         "summary": summary(duties, targets),
         "rows": rows,
     }
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return json_safe(json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
 
 
 def render_ics(tracker, duties, targets, at: int, lang: str) -> bytes:
@@ -359,21 +360,27 @@ def _at(value: str | None, tracker, lang: str) -> int:
     import time
 
     from slalang.runtime import TicketError
-    from slalang.runtime.tickets import InstantParser
+    from slalang.runtime.tickets import YEAR_FIRST, YEAR_LAST, InstantParser
 
     if value is None or value == "now":
         return int(time.time())
     text = value.strip()
     if len(text) == 10:
         try:
-            return tracker.midnight(dt.date.fromisoformat(text))
+            day = dt.date.fromisoformat(text)
         except ValueError:
-            pass
-    elif not text.isdigit():
+            day = None
+        if day is not None and YEAR_FIRST <= day.year <= YEAR_LAST:
+            return tracker.midnight(day)
+        if day is not None:  # a date, but one the runtime does not reach
+            text = day.isoformat() + "T00:00:00"
+    if not text.isdigit():
         try:
             return InstantParser(tracker.tz)(text, "--at")
-        except TicketError:
-            pass
+        except TicketError as exc:
+            if exc.key == "instant.out_of_range":
+                message = _message(f"cli.runtime.{exc.key}", {**exc.fields, "value": value}, str(exc), lang)
+                raise UsageError(safe(f"--at: {message}")) from None
     raise UsageError(say("cli.duties.at_bad", lang, value=_v(value)))
 
 

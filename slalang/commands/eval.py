@@ -5,8 +5,14 @@ columns) one at a time, evaluates each against the rules, and prints a period
 report (SLA attainment, MTTR, breaches, availability, credits) — or, with
 `--per-ticket`, one outcome line per ticket as it goes. Memory does not grow
 with the number of tickets. A progress bar is drawn on stderr only when
-stderr is a terminal. A bad row stops the run naming its line and column;
-`--skip-bad` reports it and goes on."""
+stderr is a terminal. A bad row (a bad cell, invalid UTF-8, a quote never
+closed: slalang/runtime/tickets.py) stops the run: the first bad rows are
+listed with their line and column (at most `MAX_SHOWN_ERRORS`) and no report
+is made (exit 1); `--skip-bad` reports them, skips them, counts them and goes
+on. Every text from the data or the contract is escaped where it is printed:
+`textsafe.term` in tables and messages, `textsafe.csv_cell` (and `term`) in
+CSV cells, control and bidirectional characters as `\\uXXXX` in JSON
+(`runtime.report.json_safe`)."""
 
 from __future__ import annotations
 
@@ -15,7 +21,9 @@ import sys
 import time
 
 from slalang.cliutil import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, add_lang_argument, lang_of, say
+from slalang.runtime.report import json_safe
 from slalang.source import display_width
+from slalang.textsafe import csv_cell, term
 
 MAX_SHOWN_ERRORS = 20
 
@@ -183,7 +191,7 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 
 def _table(headers, rows) -> str:
-    cells = [[("" if c is None else str(c)) for c in r] for r in rows]
+    cells = [[("" if c is None else term(str(c))) for c in r] for r in rows]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells]) for i, h in enumerate(headers)]
 
     def line(vals):
@@ -208,7 +216,12 @@ def render_table(rep: dict, lang: str = "en") -> str:
     cap_period = rep["cap_period"]
     out = [
         _word(
-            lang, "title", contract=rep["contract"], version=rep["version"], count=f"{rep['tickets']:,}", period=period
+            lang,
+            "title",
+            contract=_verbatim(rep["contract"]),
+            version=_verbatim(rep["version"]),
+            count=f"{rep['tickets']:,}",
+            period=period,
         ),
         "",
     ]
@@ -401,11 +414,10 @@ REPORT_CSV_COLUMNS = (
 
 
 def render_csv(rep: dict) -> str:
-    import csv
     import io
 
     buf = io.StringIO()
-    w = csv.DictWriter(buf, REPORT_CSV_COLUMNS, lineterminator="\n")
+    w = _SafeCsv(buf, REPORT_CSV_COLUMNS)
     w.writeheader()
     for r in rep["sla"]:
         w.writerow(
@@ -496,6 +508,33 @@ def render_csv(rep: dict) -> str:
     return buf.getvalue()
 
 
+class _SafeCsv:
+    """A csv.DictWriter whose text cells are escaped (`term`, newlines kept
+    for CSV quoting) and cannot start a formula (`csv_cell`); numbers are
+    written as they are."""
+
+    def __init__(self, fh, columns) -> None:
+        import csv
+
+        self.w = csv.DictWriter(fh, columns, lineterminator="\n")
+
+    def writeheader(self) -> None:
+        self.w.writeheader()
+
+    def writerow(self, row: dict) -> None:
+        self.w.writerow({k: _csv_text(v) for k, v in row.items()})
+
+
+def _csv_text(v):
+    if v.__class__ is not str or not v:
+        return v
+    if v.isascii() and v.isprintable() and v[0] not in "=+-@":
+        return v
+    if v == "-" or (v[0] == "-" and v[1:].replace(".", "", 1).isdigit()):
+        return v  # slalang's "none" or a number it wrote: no formula
+    return csv_cell(term(v, keep_newlines=True))
+
+
 # ------------------------------------------------------------------ runtime errors
 # The runtime raises its errors as data (a catalogue key under `cli.runtime.`,
 # its fields, and the English text; see slalang.ruleschema.Problem): here they
@@ -520,9 +559,10 @@ def _problem_text(key: str, fields: dict | None, lang: str) -> str:
 
 def _field(value, lang: str):
     """A field of a runtime message: a nested message, a list, an OS error's
-    reason, or a value from the data (shown as it is)."""
+    reason, or a value from the data (at most `SHOWN` characters, escaped)."""
     from slalang.i18n import Verbatim
     from slalang.ruleschema import Problem
+    from slalang.runtime.tickets import shown
 
     if isinstance(value, Problem):
         return Verbatim(_problem_text(value.key, value.fields, lang))
@@ -534,10 +574,10 @@ def _field(value, lang: str):
         if value and all(isinstance(v, Problem) for v in value):
             sep = say("cli.runtime.clause_separator", lang)
             return Verbatim(sep.join(_problem_text(v.key, v.fields, lang) for v in value))
-        return [Verbatim(str(v)) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool):
+        return [Verbatim(term(shown(v))) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() < 64:
         return value  # a count may choose a plural form
-    return Verbatim(str(value))
+    return Verbatim(term(shown(value)))
 
 
 def _os_reason(exc: OSError, lang: str) -> str:
@@ -593,8 +633,10 @@ def _rules_error(exc, lang: str) -> tuple[str, str | None]:
 
 def _row_text(err, lang: str) -> str:
     """A `RowError` ("line N, column `c`: …") in the user's language."""
+    from slalang.runtime.tickets import shown
+
     if err.key is None:
-        return str(err)
+        return term(shown(str(err), 400))
     message = _runtime_text(err.key, err.fields, err.message, lang)
     if err.column:
         where = say("cli.runtime.row.line_column", lang, line=err.line, column=_verbatim(err.column))
@@ -604,9 +646,11 @@ def _row_text(err, lang: str) -> str:
 
 
 def _verbatim(text: str):
+    """Text shown as it is, escaped for the terminal (`term` is idempotent:
+    an already escaped message stays the same)."""
     from slalang.i18n import Verbatim
 
-    return Verbatim(text)
+    return Verbatim(term(str(text)))
 
 
 # ------------------------------------------------------------------ the command
@@ -660,11 +704,11 @@ def cmd_eval(args) -> int:
         try:
             at = InstantParser(rules.tz)(args.at, "--at")
         except TicketError as exc:
-            raise UsageError(f"--at: {_runtime_text(exc.key, exc.fields, str(exc), lang)}")
+            raise UsageError(term(f"--at: {_runtime_text(exc.key, exc.fields, str(exc), lang)}"))
     try:
         fh = open_text(args.tickets)
     except OSError as exc:
-        raise UsageError(f"{args.tickets}: {_os_reason(exc, lang)}")
+        raise UsageError(term(f"{args.tickets}: {_os_reason(exc, lang)}"))
 
     from slalang.runtime.availability import AvailabilityLedger
     from slalang.runtime.report import PeriodReport
@@ -681,18 +725,21 @@ def cmd_eval(args) -> int:
     ledger = AvailabilityLedger(rules) if (args.downtime or args.charges) else None
     bad = 0
     shown = 0
+    stopping = False  # a bad row without --skip-bad: list the first ones, then stop
 
     def row_error(path, err) -> bool:
-        """Report a bad row; True if the run goes on."""
-        nonlocal bad, shown
+        """Report a bad row; True if reading goes on (without --skip-bad, to
+        list the next bad rows: then nothing more is reported or written)."""
+        nonlocal bad, shown, stopping
         bad += 1
         if not args.skip_bad:
+            stopping = True
             print(
                 say("cli.eval.bad_row", lang, path=_verbatim(path), detail=_verbatim(_row_text(err, lang))),
                 file=sys.stderr,
             )
-            print(say("cli.eval.bad_row_help", lang), file=sys.stderr)
-            return False
+            shown += 1
+            return shown < MAX_SHOWN_ERRORS
         if shown < MAX_SHOWN_ERRORS:
             print(
                 say("cli.eval.skipped_row", lang, path=_verbatim(path), detail=_verbatim(_row_text(err, lang))),
@@ -700,6 +747,14 @@ def cmd_eval(args) -> int:
             )
             shown += 1
         return True
+
+    def stop() -> int:
+        """The end of a run that found bad rows without --skip-bad."""
+        progress.done()
+        if shown >= MAX_SHOWN_ERRORS:
+            print(say("cli.eval.first_bad_rows", lang, n=shown), file=sys.stderr)
+        print(say("cli.eval.bad_row_help", lang), file=sys.stderr)
+        return EXIT_ERRORS
 
     def bad_file(path, exc) -> int:
         detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
@@ -713,23 +768,25 @@ def cmd_eval(args) -> int:
         try:
             sfh = open_text(path)
         except OSError as exc:
-            raise UsageError(f"{path}: {_os_reason(exc, lang)}")
+            raise UsageError(term(f"{path}: {_os_reason(exc, lang)}"))
         with sfh:
             try:
                 for entry in rows(sfh):
                     if isinstance(entry, RowError):
                         if not row_error(path, entry):
-                            return EXIT_ERRORS
+                            return stop()
+                        continue
+                    if stopping:
                         continue
                     n, row = entry
                     try:
                         use(row)
                     except TicketError as exc:
                         if not row_error(path, RowError(n, exc.column, str(exc), None, exc.key, exc.fields)):
-                            return EXIT_ERRORS
+                            return stop()
             except TicketError as exc:
                 return bad_file(path, exc)
-        return None
+        return stop() if stopping else None
 
     def downtime(d) -> None:
         assert ledger is not None  # a side file is read only with its ledger
@@ -755,19 +812,19 @@ def cmd_eval(args) -> int:
         assert ledger is not None  # a side file is read only with its ledger
         ledger.add_charges(ch.product, ch.period, ch.amount, resource=ch.resource)
 
+    progress = _Progress(fh, say("cli.eval.progress", lang))
     if ledger is not None and args.downtime:
-        stop = side_file(args.downtime, lambda f: read_downtime(f, rules.tz, _input_kind(args.downtime)), downtime)
-        if stop is not None:
-            return stop
+        stop_code = side_file(args.downtime, lambda f: read_downtime(f, rules.tz, _input_kind(args.downtime)), downtime)
+        if stop_code is not None:
+            return stop_code
     if ledger is not None and args.charges:
-        stop = side_file(args.charges, lambda f: read_charges(f, _input_kind(args.charges)), charge)
-        if stop is not None:
-            return stop
+        stop_code = side_file(args.charges, lambda f: read_charges(f, _input_kind(args.charges)), charge)
+        if stop_code is not None:
+            return stop_code
 
     writer = None
     if args.per_ticket:
         writer = _OutcomeWriter(args.format, rules, lang)
-    progress = _Progress(fh, say("cli.eval.progress", lang))
     count = 0
     seen_days: set[int] = set()
     evaluate = rules.evaluate
@@ -817,8 +874,7 @@ def cmd_eval(args) -> int:
                     )
                 if isinstance(item, RowError):
                     if not row_error(args.tickets, item):
-                        progress.done()
-                        return EXIT_ERRORS
+                        return stop()
                     continue
                 n, ticket = item
                 if ticket.pauses and not pauses_apply:
@@ -826,10 +882,11 @@ def cmd_eval(args) -> int:
                 try:
                     outcome = evaluate(ticket, at)
                 except TicketError as exc:
-                    progress.done()
                     if not row_error(args.tickets, RowError(n, exc.column, str(exc), ticket.id, exc.key, exc.fields)):
-                        return EXIT_ERRORS
+                        return stop()
                     continue
+                if stopping:
+                    continue  # only looking for the next bad rows
                 count += 1
                 progress.tick(count)
                 if writer is not None:
@@ -848,6 +905,8 @@ def cmd_eval(args) -> int:
                 say("cli.eval.bad_file", lang, path=_verbatim(args.tickets), detail=_verbatim(detail)), file=sys.stderr
             )
             return EXIT_ERRORS
+    if stopping:
+        return stop()
     progress.done()
     if paused_ignored:
         print(say("cli.runtime.warning.pauses_ignored", lang, n=paused_ignored), file=sys.stderr)
@@ -879,14 +938,14 @@ def cmd_eval(args) -> int:
                     }
                 )
 
-            stop = side_file(args.claims, lambda f: read_claims(f, rules.tz, _input_kind(args.claims)), claim)
-            if stop is not None:
-                return stop
+            stop_code = side_file(args.claims, lambda f: read_claims(f, rules.tz, _input_kind(args.claims)), claim)
+            if stop_code is not None:
+                return stop_code
             rep["claims"] = judged
         if args.format == "json":
             import json
 
-            sys.stdout.write(json.dumps(rep, indent=2, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(rep, indent=2, ensure_ascii=False)) + "\n")
         elif args.format == "csv":
             sys.stdout.write(render_csv(rep))
         else:
@@ -914,9 +973,7 @@ class _OutcomeWriter:
     def __init__(self, fmt: str, rules, lang: str = "en"):
         self.fmt, self.rules, self.lang = fmt, rules, lang
         if fmt == "csv":
-            import csv
-
-            self.w = csv.DictWriter(sys.stdout, outcome_columns(rules), lineterminator="\n")
+            self.w = _SafeCsv(sys.stdout, outcome_columns(rules))
             self.w.writeheader()
         elif fmt == "table":
             from slalang.i18n import T
@@ -940,13 +997,13 @@ class _OutcomeWriter:
             if word is None:
                 word = self.words[f"{kind}.{text}"] = _word(self.lang, f"{kind}.{text}")
             return word
-        return text
+        return term(text)
 
     def write(self, o) -> None:
         if self.fmt == "json":
             import json
 
-            sys.stdout.write(json.dumps(outcome_json(self.rules, o), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(outcome_json(self.rules, o), ensure_ascii=False)) + "\n")
         elif self.fmt == "csv":
             self.w.writerow(outcome_row(self.rules, o))
         else:

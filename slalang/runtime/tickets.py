@@ -29,9 +29,21 @@ object without `first_response_at` does not measure its response, one with
 
 An instant is ISO 8601 (`2026-01-05T09:30:00+08:00`, `…Z`, or without an
 offset: then it is local time in the contract's timezone) or integer epoch
-seconds. Rows are yielded as they are read (a generator), so memory does not
-grow with the file; a bad row becomes a `RowError` naming its line and
-column, and reading goes on."""
+seconds, from 1970-01-01 to 2200-12-31 (`INSTANT_FIRST`, `INSTANT_LAST`).
+Rows are yielded as they are read (a generator), so memory does not grow
+with the file; a bad row becomes a `RowError` naming its line and column,
+and reading goes on.
+
+The input is untrusted (docs/security.md). It is read as bytes, one
+physical line at a time, each decoded on its own: invalid UTF-8 is a bad
+row naming its line and byte, never the end of the run. Bounds: a physical
+line of at most `MAX_LINE_BYTES`, a cell of at most `MAX_CELL` characters,
+at most `MAX_COLUMNS` columns, no NUL character; a CSV record (a quoted cell
+may hold newlines) spans at most `MAX_RECORD_LINES` lines and
+`MAX_LINE_BYTES` bytes. A quote that is never closed — or that would make
+the following rows one cell — is a bad row at the line it opens on, and
+reading resumes at the next physical line, so one stray `"` loses one row,
+not the rest of the file."""
 
 from __future__ import annotations
 
@@ -45,6 +57,26 @@ from decimal import Decimal, InvalidOperation
 from typing import IO
 
 from slalang.runtime.engine import Ticket, TicketError
+
+MAX_LINE_BYTES = 64 * 1024  # one physical line, and one CSV record
+MAX_RECORD_LINES = 100  # physical lines one CSV record may span (a quoted cell with newlines)
+MAX_CELL = 16 * 1024  # characters of one cell (an `updates` cell holds ~650 instants)
+MAX_COLUMNS = 256
+MAX_LIST = 10_000  # items of a JSON list (updates, pauses)
+SHOWN = 80  # characters of a value quoted in a message
+YEAR_FIRST, YEAR_LAST = 1970, 2200
+INSTANT_FIRST = 0  # 1970-01-01T00:00:00Z
+INSTANT_LAST = 7289654399  # 2200-12-31T23:59:59Z
+_RANGE = {"first": "1970-01-01", "last": "2200-12-31"}
+_BOM = b"\xef\xbb\xbf"
+
+
+def shown(value: object, limit: int = SHOWN) -> str:
+    """A value from the data as quoted in a message: at most `limit`
+    characters (then `…`). Escaping for the terminal is the printer's job."""
+    text = value if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 TICKET_COLUMNS = (
     "id",
@@ -123,23 +155,33 @@ class InstantParser:
         if not isinstance(text, str):
             raise TicketError(
                 column,
-                f"expected an instant like 2026-01-05T09:30:00+08:00, got {text!r}",
+                f"expected an instant like 2026-01-05T09:30:00+08:00, got {shown(text)}",
                 key="instant.not_text",
-                fields={"value": repr(text)},
+                fields={"value": shown(text)},
             )
         s = text.strip()
         if s.isascii() and s.isdigit():  # str.isdigit() also takes '²' and '٣'
+            # More digits than any epoch second up to 2200 has: refused before
+            # int() (a 4,301-digit number would not even convert).
+            if len(s) > 12:
+                raise self._epoch_error(s, column)
             return self._epoch(int(s), column)
-        try:
-            d = dt.datetime.fromisoformat(s)
-        except ValueError:
+        d = None
+        if len(s) <= 40:  # the longest ISO 8601 instant is 32 characters
+            try:
+                d = dt.datetime.fromisoformat(s)
+            except ValueError:
+                pass
+        if d is None:
             raise TicketError(
                 column,
-                f"`{s}` is not an instant; write e.g. 2026-01-05T09:30:00+08:00 "
+                f"`{shown(s)}` is not an instant; write e.g. 2026-01-05T09:30:00+08:00 "
                 "(or without the offset for the contract's local time)",
                 key="instant.bad",
-                fields={"value": s},
-            ) from None
+                fields={"value": shown(s)},
+            )
+        if not YEAR_FIRST <= d.year <= YEAR_LAST:
+            raise self._range_error(s, column)
         if d.tzinfo is None:
             # A local time the clocks skip or repeat (a DST change) names no
             # single instant: the row must say which, with its offset.
@@ -160,23 +202,39 @@ class InstantParser:
                 )
             d = d.replace(tzinfo=self.tz)
         try:
-            return int(d.timestamp())
+            n = int(d.timestamp())
         except (OverflowError, ValueError):
-            raise TicketError(
-                column, f"`{s}` is out of range", key="instant.out_of_range", fields={"value": s}
-            ) from None
+            raise self._range_error(s, column) from None
+        if not INSTANT_FIRST <= n <= INSTANT_LAST:
+            raise self._range_error(s, column)
+        return n
 
     @staticmethod
-    def _epoch(n: int, column: str) -> int:
-        # Epoch seconds from 1970 to the year 9999: anything else is a typo
-        # (milliseconds, a row number) and could not be shown as a date.
-        if not 0 <= n < 253402300800:
-            raise TicketError(
-                column,
-                f"{n} is not an instant in epoch seconds (milliseconds? divide by 1000)",
-                key="instant.epoch",
-                fields={"value": n},
-            )
+    def _range_error(s: str, column: str) -> TicketError:
+        return TicketError(
+            column,
+            f"`{s}` is outside the instants slalang reads ({_RANGE['first']} to {_RANGE['last']}, UTC)",
+            key="instant.out_of_range",
+            fields={"value": s, **_RANGE},
+        )
+
+    @staticmethod
+    def _epoch_error(value: object, column: str) -> TicketError:
+        v = shown(value if not isinstance(value, int) or value.bit_length() < 64 else "a huge number")
+        return TicketError(
+            column,
+            f"{v} is not an instant in epoch seconds from {_RANGE['first']} to {_RANGE['last']} "
+            "(milliseconds? divide by 1000)",
+            key="instant.epoch",
+            fields={"value": v, **_RANGE},
+        )
+
+    @classmethod
+    def _epoch(cls, n: int, column: str) -> int:
+        # Epoch seconds from 1970 to 2200: anything else is a typo
+        # (milliseconds, a row number) or beyond what the runtime reads.
+        if not INSTANT_FIRST <= n <= INSTANT_LAST:
+            raise cls._epoch_error(n, column)
         return n
 
 
@@ -209,9 +267,9 @@ def _flag(v, name: str) -> bool:
         return False
     raise TicketError(
         name,
-        f"`{v}` is not a yes/no value for flag `{name}`; write true/false, yes/no, 1/0 or 是/否 (empty: no)",
+        f"`{shown(v)}` is not a yes/no value for flag `{name}`; write true/false, yes/no, 1/0 or 是/否 (empty: no)",
         key="ticket.bad_flag",
-        fields={"value": v, "flag": name},
+        fields={"value": shown(v), "flag": name},
     )
 
 
@@ -290,9 +348,9 @@ def _pauses(ps, instant: InstantParser) -> tuple[tuple[int, int], ...]:
         if len(parts) != 2 or parts[0] is None or parts[1] is None:
             raise TicketError(
                 "pauses",
-                f"`{p}` is not a pause; write START/END, e.g. 2026-01-05T10:00+08:00/2026-01-05T11:00+08:00",
+                f"`{shown(p)}` is not a pause; write START/END, e.g. 2026-01-05T10:00+08:00/2026-01-05T11:00+08:00",
                 key="ticket.bad_pause",
-                fields={"value": p},
+                fields={"value": shown(p)},
             )
         pairs.append((instant(parts[0], "pauses"), instant(parts[1], "pauses")))
     return tuple(pairs)
@@ -301,6 +359,178 @@ def _pauses(ps, instant: InstantParser) -> tuple[tuple[int, int], ...]:
 def _sniff_jsonl(fh) -> bool:
     head = fh.buffer.peek(64)[:64] if hasattr(fh, "buffer") and hasattr(fh.buffer, "peek") else b""
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+class _LineError(Exception):
+    """A physical line that cannot be read (not UTF-8, too long): raised by
+    `_Lines` where the line would be, so a CSV reader pulling it stops there."""
+
+    def __init__(self, line: int, key: str, english: str, **fields) -> None:
+        super().__init__(english)
+        self.line, self.key, self.english, self.fields = line, key, english, fields
+
+    def row_error(self) -> RowError:
+        return RowError(self.line, None, self.english, key=self.key, fields=self.fields)
+
+
+class _RecordTooLong(Exception):
+    """The CSV record being read passed `MAX_RECORD_LINES` lines or `MAX_LINE_BYTES` bytes."""
+
+
+class _Lines:
+    """The physical lines of an input, each decoded on its own, with their
+    numbers; lines of an unfinished record can be pushed back and read again.
+    Reads the bytes under a text file (`open_text`) so that invalid UTF-8
+    costs one row; a pure text stream (`io.StringIO`) is read as it is.
+
+    A line that is not UTF-8 is handed on decoded with U+FFFD (so a quoted
+    cell around it still ends where it ends) and `bad` names it: the record
+    holding it is a bad row. A line over `MAX_LINE_BYTES` is skipped without
+    being held, and raises its `_LineError` where it would be."""
+
+    Item = tuple[int, str | None, "_LineError | None"]
+
+    def __init__(self, fh) -> None:
+        buffer = getattr(fh, "buffer", None)
+        self.raw = buffer if buffer is not None and hasattr(buffer, "readline") else None
+        self.fh = fh
+        self.count = 0  # physical lines read
+        self.back: list[_Lines.Item] = []  # pushed back, last first
+        self.taken: list[_Lines.Item] = []  # the current record's lines
+        self.size = 0  # characters of the current record
+        self.bad: _LineError | None = None  # the current record's first undecodable line
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def begin(self) -> None:
+        self.taken, self.size, self.bad = [], 0, None
+
+    def push_back(self, items: list[_Lines.Item]) -> None:
+        self.back.extend(reversed(items))
+
+    def __next__(self) -> str:
+        item = self.back.pop() if self.back else self._read()
+        self.taken.append(item)
+        _, text, err = item
+        if text is None:
+            assert err is not None  # a line not kept has its error
+            raise err
+        self.size += len(text)
+        if len(self.taken) > MAX_RECORD_LINES or (len(self.taken) > 1 and self.size > MAX_LINE_BYTES):
+            raise _RecordTooLong
+        if err is not None and self.bad is None:
+            self.bad = err
+        return text
+
+    def _read(self) -> _Lines.Item:
+        if self.raw is None:
+            text = self.fh.readline(MAX_LINE_BYTES + 1)
+            if not text:
+                raise StopIteration
+            self.count += 1
+            if len(text) > MAX_LINE_BYTES and not text.endswith("\n"):
+                while True:
+                    rest = self.fh.readline(1 << 16)
+                    if not rest or rest.endswith("\n"):
+                        break
+                return self.count, None, self._too_long()
+            if self.count == 1:
+                text = text.lstrip("\ufeff")
+            return self.count, text, None
+        data = self.raw.readline(MAX_LINE_BYTES + 1)
+        if not data:
+            raise StopIteration
+        self.count += 1
+        if len(data) > MAX_LINE_BYTES and not data.endswith(b"\n"):
+            while True:  # skip the rest of the line without holding it
+                rest = self.raw.readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            return self.count, None, self._too_long()
+        if self.count == 1 and data.startswith(_BOM):
+            data = data[3:]
+        try:
+            return self.count, data.decode("utf-8"), None
+        except UnicodeDecodeError as exc:
+            err = _LineError(
+                self.count,
+                "row.not_utf8",
+                f"not UTF-8 text (byte {exc.start + 1} of the line is {data[exc.start]:#04x}); save the file as UTF-8",
+                byte=exc.start + 1,
+                value=f"{data[exc.start]:#04x}",
+            )
+            return self.count, data.decode("utf-8", "replace"), err
+
+    def _too_long(self) -> _LineError:
+        return _LineError(
+            self.count,
+            "row.line_too_long",
+            f"the line is longer than {MAX_LINE_BYTES // 1024} KiB; a row holds at most that",
+            limit=MAX_LINE_BYTES // 1024,
+        )
+
+
+def _unclosed(line: int) -> RowError:
+    return RowError(
+        line,
+        None,
+        "a quote opened here is never closed; the rows after it would be read as one cell "
+        '(write a `"` inside a cell as `""`, and quote the whole cell)',
+        key="row.unclosed_quote",
+    )
+
+
+# What the csv module says, as (catalogue key, English) — the key under `cli.runtime.`.
+_QUOTE_IN_QUOTED = (
+    "row.csv.quote_in_quoted",
+    'a quote inside a quoted cell must be doubled (`""`), and the cell must end at its closing quote',
+)
+_NEWLINE = (
+    "row.csv.newline",
+    "a carriage return (CR) inside an unquoted cell; quote the cell, or end lines with LF or CRLF",
+)
+_CSV_REASONS = {
+    "',' expected after '\"'": _QUOTE_IN_QUOTED,
+    "new-line character seen in unquoted field - do you need to open the file in universal-newline mode?": _NEWLINE,
+    "new-line character seen in unquoted field - do you need to open the file with newline=''?": _NEWLINE,
+}
+
+
+def _cell_problem(n: int, names: Sequence[str], cells: Sequence[object]) -> RowError | None:
+    """A cell that is too long or holds a NUL character, else None."""
+    for name, v in zip(names, cells):
+        if isinstance(v, str):
+            if len(v) > MAX_CELL:
+                return RowError(
+                    n,
+                    name,
+                    f"the cell has {len(v):,} characters; a cell holds at most {MAX_CELL:,}",
+                    key="row.cell_too_long",
+                    fields={"count": f"{len(v):,}", "limit": f"{MAX_CELL:,}"},
+                )
+            if "\x00" in v:
+                return RowError(n, name, "the cell holds a NUL character (\\x00); remove it", key="row.nul", fields={})
+    return None
+
+
+def _json_problem(n: int, obj: dict) -> RowError | None:
+    """A JSON value that is no cell: an object, a list outside updates and
+    pauses (or too long), a string that is too long or holds a NUL."""
+    for key, v in obj.items():
+        if isinstance(v, list):
+            if key not in ("updates", "pauses") or len(v) > MAX_LIST:
+                return RowError(n, key, "expected a single value, not a list", key="row.json_list", fields={})
+            for item in v:
+                parts = item if isinstance(item, list) else [item]
+                if any(not (p is None or isinstance(p, str | int)) or isinstance(p, bool) for p in parts):
+                    return RowError(n, key, "expected instants, or [start, end] pairs", key="row.json_items", fields={})
+                bad = _cell_problem(n, [key] * len(parts), parts)
+                if bad is not None:
+                    return bad
+        elif isinstance(v, dict):
+            return RowError(n, key, "expected a single value, not an object", key="row.json_object", fields={})
+    return _cell_problem(n, list(obj), list(obj.values()))
 
 
 def rows(
@@ -315,8 +545,21 @@ def rows(
     header, or the keys of that JSON object)."""
     if jsonl is None:
         jsonl = _sniff_jsonl(fh)
+    lines = _Lines(fh)
     if jsonl:
-        for n, text in enumerate(fh, 1):
+        while True:
+            lines.begin()
+            try:
+                text = next(lines)
+            except StopIteration:
+                return
+            except _LineError as exc:
+                yield exc.row_error()
+                continue
+            n = lines.count
+            if lines.bad is not None:
+                yield lines.bad.row_error()
+                continue
             if not text.strip():
                 continue
             try:
@@ -330,6 +573,14 @@ def rows(
                     fields={"reason": exc, "position": exc.pos + 1},
                 )
                 continue
+            except (RecursionError, ValueError):  # nested too deeply; a number of 4,301 digits
+                yield RowError(
+                    n,
+                    None,
+                    "not a ticket: nested too deeply, or a number with too many digits",
+                    key="row.json_limits",
+                )
+                continue
             if not isinstance(obj, dict):
                 yield RowError(n, None, "expected a JSON object per line", key="row.not_object")
                 continue
@@ -337,11 +588,15 @@ def rows(
             if unknown:
                 yield RowError(
                     n,
-                    unknown[0],
-                    f"unknown field `{unknown[0]}`; fields: {', '.join(columns)}",
+                    shown(unknown[0]),
+                    f"unknown field `{shown(unknown[0])}`; fields: {', '.join(columns)}",
                     key="row.unknown_field",
-                    fields={"name": unknown[0], "known": list(columns)},
+                    fields={"name": shown(unknown[0]), "known": list(columns)},
                 )
+                continue
+            bad = _json_problem(n, obj)
+            if bad is not None:
+                yield bad
                 continue
             if header is not None:  # a JSON object's keys are its own columns
                 header.clear()
@@ -350,22 +605,43 @@ def rows(
         return
     columns_out = header
     names: list[str]
-    reader = csv.reader(fh)
+    reader = csv.reader(lines, strict=True)
+    lines.begin()
     try:
         names = next(reader)
     except StopIteration:
         return
-    except csv.Error as exc:
-        yield RowError(1, None, f"unreadable CSV header: {exc}", key="row.bad_csv_header", fields={"reason": str(exc)})
+    except (csv.Error, _LineError, _RecordTooLong) as exc:
+        reason = exc.english if isinstance(exc, _LineError) else str(exc) if isinstance(exc, csv.Error) else "too long"
+        yield RowError(1, None, f"unreadable CSV header: {reason}", key="row.bad_csv_header", fields={"reason": reason})
         return
+    if lines.bad is not None:
+        reason = lines.bad.english
+        yield RowError(1, None, f"unreadable CSV header: {reason}", key="row.bad_csv_header", fields={"reason": reason})
+        return
+    if len(names) > MAX_COLUMNS:
+        raise TicketError(
+            None,
+            f"line 1: the header has {len(names):,} columns; a file has at most {MAX_COLUMNS}",
+            key="header.too_many_columns",
+            fields={"count": f"{len(names):,}", "limit": MAX_COLUMNS},
+        )
     names = [h.strip().lstrip("\ufeff") for h in names]
     unknown = [h for h in names if h not in columns]
     if unknown:
         raise TicketError(
-            unknown[0],
-            f"line 1: unknown column `{unknown[0]}`; columns: {', '.join(columns)}",
+            shown(unknown[0]),
+            f"line 1: unknown column `{shown(unknown[0])}`; columns: {', '.join(columns)}",
             key="header.unknown_column",
-            fields={"name": unknown[0], "known": list(columns)},
+            fields={"name": shown(unknown[0]), "known": list(columns)},
+        )
+    twice = [h for i, h in enumerate(names) if h in names[:i]]
+    if twice:
+        raise TicketError(
+            twice[0],
+            f"line 1: the header has column `{twice[0]}` twice",
+            key="header.duplicate_column",
+            fields={"name": twice[0]},
         )
     missing = [c for c in required if c not in names]
     if missing:
@@ -378,23 +654,44 @@ def rows(
     if columns_out is not None:
         columns_out.update(names)
     width = len(names)
-    line = 1
     while True:
+        lines.begin()
         try:
             rec = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:
-            yield RowError(
-                reader.line_num, None, f"unreadable CSV: {exc}", key="row.bad_csv", fields={"reason": str(exc)}
-            )
-            line = reader.line_num
+        except (csv.Error, _LineError, _RecordTooLong) as exc:
+            taken = lines.taken or [(lines.count, "", None)]
+            start = taken[0][0]
+            reader = csv.reader(lines, strict=True)  # resynchronise at the next physical line
+            if len(taken) > 1:
+                # A quoted cell that runs on: the quote opened on the first line.
+                lines.push_back(taken[1:])
+                yield _unclosed(start)
+            elif isinstance(exc, _LineError):
+                yield exc.row_error()
+            elif isinstance(exc, csv.Error) and str(exc) == "unexpected end of data":
+                yield _unclosed(start)
+            else:
+                why = _CSV_REASONS.get(str(exc))
+                if why is None:
+                    yield RowError(
+                        start, None, f"unreadable CSV: {exc}", key="row.bad_csv", fields={"reason": str(exc)}
+                    )
+                else:
+                    yield RowError(start, None, why[1], key=why[0], fields={})
             continue
-        start = line + 1
-        line = reader.line_num
+        got = lines.taken
+        assert got  # a record has at least one line
+        start = got[0][0]
         if not rec:
             continue
         if len(rec) != width:
+            if len(got) > 1:  # a quote swallowed the following lines
+                lines.push_back(got[1:])
+                reader = csv.reader(lines, strict=True)
+                yield _unclosed(start)
+                continue
             yield RowError(
                 start,
                 None,
@@ -403,6 +700,14 @@ def rows(
                 fields={"count": len(rec), "width": width},
             )
             continue
+        if lines.bad is not None:  # not UTF-8: the record is read, but it is a bad row
+            yield lines.bad.row_error()
+            continue
+        if lines.size > MAX_CELL or any(t is not None and "\x00" in t for _, t, _ in got):
+            bad = _cell_problem(start, names, rec)
+            if bad is not None:
+                yield bad
+                continue
         yield start, dict(zip(names, rec))
 
 
@@ -453,26 +758,40 @@ class Downtime:
 
 
 def _count(v, column: str) -> int:
-    text = str(v).strip()
-    if isinstance(v, bool) or not (isinstance(v, int) or (text.isascii() and text.isdigit())):
-        raise TicketError(
-            column, f"`{v}` is not a count (a whole number ≥ 0)", key="requests.bad_count", fields={"value": v}
-        )
-    return int(text)
+    # A whole number ≥ 0 of at most 15 digits (a quadrillion requests), the
+    # digits checked before int() (a 4,301-digit number would not convert).
+    if isinstance(v, int) and not isinstance(v, bool):
+        if 0 <= v < 10**15:
+            return v
+    elif isinstance(v, str):
+        text = v.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 15:
+            return int(text)
+    raise TicketError(
+        column,
+        f"`{shown(v)}` is not a count (a whole number ≥ 0)",
+        key="requests.bad_count",
+        fields={"value": shown(v)},
+    )
 
 
 _DECIMAL_TEXT = {"downtime.bad_percent": "a percentage like 99.93", "charges.bad_amount": "an amount like 1234.56"}
 
 
 def _decimal(v, column: str, key: str) -> Decimal:
-    try:
-        d = Decimal(str(v).strip().rstrip("%"))
-    except InvalidOperation:
-        d = None
+    text = (
+        v.strip() if isinstance(v, str) else repr(v) if isinstance(v, float) else str(v) if isinstance(v, int) else ""
+    )
+    d = None
+    if 0 < len(text) <= 40 and not isinstance(v, bool):
+        try:
+            d = Decimal(text.rstrip("%"))
+        except InvalidOperation:
+            d = None
     # Bounded: no quantity here reaches a quadrillion or needs more than 12
     # decimals, and a 5,000-digit exponent must not reach the arithmetic.
     if d is None or not d.is_finite() or d.adjusted() >= 15 or int(d.as_tuple().exponent) < -12:
-        raise TicketError(column, f"`{v}` is not {_DECIMAL_TEXT[key]}", key=key, fields={"value": v})
+        raise TicketError(column, f"`{shown(v)}` is not {_DECIMAL_TEXT[key]}", key=key, fields={"value": shown(v)})
     return d
 
 
@@ -598,6 +917,8 @@ def read_claims(fh: IO[str], tz: dt.tzinfo, jsonl: bool | None = None) -> Iterat
                 day = dt.date.fromisoformat(text) if len(text) == 10 else None
             except ValueError:
                 day = None
+            if day is not None and not YEAR_FIRST <= day.year <= YEAR_LAST:
+                raise InstantParser._range_error(text, "claimed_on")
             if day is None:
                 day = dt.datetime.fromtimestamp(instant(vals["claimed_on"], "claimed_on"), tz).date()
             res = _opt(row, "resource")
