@@ -334,3 +334,68 @@ def test_sign_errors_are_build_errors_with_hints(pki):
     assert caught.value.hint is not None
     key, cert, chain = prepare(Signer(str(pki["signer.key"]), str(pki["signer.pem"]), (str(pki["root.pem"]),)))
     assert len(chain) == 1
+
+
+def test_an_intermediate_given_with_chain_lets_the_root_be_trusted(built, tmp_path, capsys):
+    from slalang.letter.sign import sign_pdf
+
+    root_key, mid_key, leaf_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(3))
+    root_name, mid_name = _name("Chain Root", "Chain Co"), _name("Chain Issuing CA", "Chain Co")
+    ca_usage = _usage(digital_signature=True, key_cert_sign=True, crl_sign=True)
+    root = _cert(root_name, root_name, root_key, root_key, ca=True, usage=ca_usage)
+    mid = _cert(mid_name, root_name, mid_key, root_key, ca=True, usage=ca_usage)
+    leaf = _cert(
+        _name("Chained Signer", "Chain Co"), mid_name, leaf_key, mid_key, ca=False, usage=_usage(digital_signature=True)
+    )
+    for name, data in {
+        "root.pem": _pem(root),
+        "mid.pem": _pem(mid),
+        "leaf.pem": _pem(leaf),
+        "leaf.key": _key_pem(leaf_key),
+    }.items():
+        (tmp_path / name).write_bytes(data)
+    signer = Signer(str(tmp_path / "leaf.key"), str(tmp_path / "leaf.pem"), (str(tmp_path / "mid.pem"),))
+    path = tmp_path / "chained.pdf"
+    path.write_bytes(sign_pdf(built["unsigned"].read_bytes(), signer))
+    code, err = _extract(capsys, path, "--trust", str(tmp_path / "root.pem"))
+    assert code == 0, err
+    assert "signed by CN=Chained Signer" in err and "chains to CN=Chain Root" in err
+
+
+def test_a_hostile_certificate_subject_is_escaped(built, tmp_path, capsys):
+    from slalang.letter.sign import sign_pdf
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    hostile = _name("Evil\x1b[2J\x1b]0;owned\x07 Signer\u202e", "Org\r\nsigned by CN=Trusted")
+    cert = _cert(hostile, hostile, key, key, ca=False, usage=_usage(digital_signature=True))
+    (tmp_path / "evil.pem").write_bytes(_pem(cert))
+    (tmp_path / "evil.key").write_bytes(_key_pem(key))
+    path = tmp_path / "evil.pdf"
+    path.write_bytes(
+        sign_pdf(built["unsigned"].read_bytes(), Signer(str(tmp_path / "evil.key"), str(tmp_path / "evil.pem")))
+    )
+    code, err = _extract(capsys, path)
+    assert code == 0, err
+    assert "\x1b" not in err and "\x07" not in err and "\u202e" not in err and "\r" not in err
+    assert "\\x1b[2J" in err and "\\u202e" in err
+    assert err.count("\n") == 2  # signed-by and consistent: one line each, however the subject is spelt
+
+
+def test_a_signed_letter_whose_rules_are_not_its_sources_compilation_is_refused(built, pki, tmp_path, capsys):
+    """The issuer's own signature does not make inconsistent rules right."""
+    from pypdf.generic import ByteStringObject, NameObject, NumberObject
+
+    from slalang.letter.sign import sign_pdf
+
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(built["unsigned"]))
+    stream = writer._root_object["/Names"]["/EmbeddedFiles"]["/Names"][1].get_object()["/EF"]["/F"].get_object()
+    edited = stream.get_data().replace(b'"seconds": 900', b'"seconds": 14400', 1)
+    stream.set_data(edited)
+    stream["/Params"][NameObject("/CheckSum")] = ByteStringObject(hashlib.md5(edited).digest())
+    stream["/Params"][NameObject("/Size")] = NumberObject(len(edited))
+    out = io.BytesIO()
+    writer.write(out)
+    path = tmp_path / "signed-forged.pdf"
+    path.write_bytes(sign_pdf(out.getvalue(), Signer(str(pki["signer.key"]), str(pki["signer.pem"]))))
+    code, err = _extract(capsys, path, "--trust", str(pki["root.pem"]))
+    assert code == 1 and "not the compilation of the attached source" in err

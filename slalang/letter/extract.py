@@ -45,7 +45,17 @@ MAX_PDF_BYTES = 64 * 1024 * 1024
 MAX_ATTACHMENT_BYTES = 16 * 1024 * 1024
 MAX_TREE_NODES = 10_000
 MAX_TREE_DEPTH = 32
-MAX_SIGNATURES = 8
+# What pypdf raises on a damaged or hostile object, beside its own PdfReadError.
+_PDF_ERRORS = (
+    KeyError,
+    IndexError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    RecursionError,
+    AssertionError,
+    OverflowError,
+)
 
 
 class LetterFileError(Exception):
@@ -183,7 +193,9 @@ def _attachment(spec, path: str, name: str) -> bytes:
         params = params.get_object() if params is not None else {}
     except LetterFileError:
         raise
-    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+    except Exception as exc:  # pypdf's errors on a damaged object (PdfReadError and the like)
+        if not isinstance(exc, _PDF_ERRORS) and type(exc).__module__.split(".")[0] != "pypdf":
+            raise
         raise LetterFileError(_m("attachment_unreadable", path=path, name=shown, detail=term(str(exc)))) from None
     # The PDF's own record of the attachment: its MD5 and size when embedded.
     # Damage only: anyone who edits the attachment can recompute both.
@@ -224,7 +236,7 @@ def _signature(data: bytes, path: str, trust: list | None) -> Signature | None:
     """The letter's signature, checked with pyHanko; None when it has none.
     `trust` is a list of asn1crypto certificates (None: no trust check)."""
     from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation import KeyUsageConstraints, validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
 
     try:
@@ -246,8 +258,11 @@ def _signature(data: bytes, path: str, trust: list | None) -> Signature | None:
             revocation_mode="soft-fail",
             moment=claimed,  # the certificate's validity at the signing time the signature states
         )
+        # a document-signing certificate: digitalSignature or nonRepudiation
+        # (what `build --sign` asks for; pyHanko alone wants nonRepudiation)
+        usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
         with _Quiet():
-            status = validate_pdf_signature(sig, context)
+            status = validate_pdf_signature(sig, context, key_usage_settings=usage)
         cert = status.signing_cert
     except Exception as exc:
         raise LetterFileError(_m("signature_unreadable", path=path, detail=term(str(exc)))) from None
@@ -264,8 +279,14 @@ def _signature(data: bytes, path: str, trust: list | None) -> Signature | None:
     anchor = None
     if trust:
         if not status.trusted:
+            problem = getattr(status, "trust_problem_indic", None)
+            name = getattr(problem, "name", "NO_CERTIFICATE_CHAIN_FOUND")
+            issuer = term(_name(cert.issuer))
+            if name == "NO_CERTIFICATE_CHAIN_FOUND":
+                raise LetterFileError(_m("untrusted", path=path, subject=subject, issuer=issuer), _m("untrusted_hint"))
+            reason = name.lower().replace("_", " ")
             raise LetterFileError(
-                _m("untrusted", path=path, subject=subject, issuer=term(_name(cert.issuer))), _m("untrusted_hint")
+                _m("untrusted_why", path=path, subject=subject, issuer=issuer, reason=reason), _m("untrusted_hint")
             )
         try:
             path_ = status.validation_path
@@ -435,7 +456,7 @@ def extract_rules(data: bytes, path: str = "letter", trust: list | None = None) 
         has_form = isinstance(catalog, dict) and "/AcroForm" in catalog
     except LetterFileError:
         raise
-    except (PdfReadError, KeyError, ValueError, TypeError, AttributeError, RecursionError) as exc:
+    except (PdfReadError, *_PDF_ERRORS) as exc:
         raise LetterFileError(_m("unreadable", path=path, detail=term(str(exc))), usage=True) from None
 
     # 1. who signed it, if anyone (the strongest statement, so first)

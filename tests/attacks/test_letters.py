@@ -306,3 +306,29 @@ def test_any_name_tree_graph_ends_in_an_answer(graph):
         pass  # a loop, or no rule file: either is a clear answer
     else:  # pragma: no cover
         raise AssertionError("a PDF without rules was accepted")
+
+
+@settings(settings.get_profile("attacks"), max_examples=40)
+@given(st.lists(st.tuples(st.floats(0, 1, exclude_max=True), st.integers(0, 255)), min_size=1, max_size=8))
+def test_a_damaged_letter_is_refused_with_a_reason_never_a_crash(letters, flips):
+    """Bytes of the letter changed anywhere (xref, objects, streams): a clear
+    refusal (or, if the change missed everything that is read, the result)."""
+    data = bytearray((letters / "example-itops.pdf").read_bytes())
+    # near what extract-rules reads: the name tree, the file specifications,
+    # their streams' dictionaries, the catalogue, the cross-reference table
+    marks = [
+        i
+        for mark in (b"/EmbeddedFiles", b"/EF", b"/Params", b"/Type /Catalog", b"startxref", b"/AF", b"xref")
+        for i in [data.find(mark)]
+        if i >= 0
+    ]
+    for n, (where, value) in enumerate(flips):
+        if n % 2:
+            data[int(where * len(data))] = value
+        else:
+            base = marks[n // 2 % len(marks)]
+            data[min(len(data) - 1, base + int(where * 120))] = value
+    try:
+        extract_rules(bytes(data), "letter.pdf")
+    except LetterFileError:
+        pass
