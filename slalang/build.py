@@ -380,17 +380,18 @@ def write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
         shutil.rmtree(staging, ignore_errors=True)
         _remove_created(created)
         raise
-    _commit(out_dir, staging, entries)
+    try:
+        _commit(out_dir, staging, entries)
+    except BaseException:
+        _remove_created(created)  # (only if empty: an undone commit leaves it so)
+        raise
     return [out_dir / name for name in names]
 
 
 def _commit(out_dir: Path, staging: Path, entries: list[dict[str, Any]]) -> None:
     """The rename phase, signals blocked: journal, back up, rename; undo the
     renames done if one fails."""
-    blocked = threading.current_thread() is threading.main_thread()
-    if blocked:
-        before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
-    try:
+    with _signals_blocked():
         done: list[tuple[str, bool]] = []  # (name, had an old file backed up)
         try:
             journal = {"format": JOURNAL_FORMAT, "pid": os.getpid(), "entries": entries}
@@ -421,9 +422,6 @@ def _commit(out_dir: Path, staging: Path, entries: list[dict[str, Any]]) -> None
             shutil.rmtree(staging, ignore_errors=True)
             raise
         shutil.rmtree(staging, ignore_errors=True)
-    finally:
-        if blocked:
-            signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 def _undo(out_dir: Path, staging: Path, done: list[tuple[str, bool]]) -> tuple[str, ...]:
@@ -487,7 +485,8 @@ def _sha256_of(path: Path) -> str | None:
 def leftovers(out_dir: Path) -> list[Path]:
     """Staging folders of earlier builds in `out_dir` (sorted)."""
     try:
-        return sorted(p for p in out_dir.iterdir() if p.name.startswith(STAGING_PREFIX) and p.is_dir())
+        found = (p for p in out_dir.iterdir() if p.name.startswith(STAGING_PREFIX))
+        return sorted(p for p in found if p.is_dir() and not p.is_symlink())  # a planted link is not ours
     except OSError:
         return []
 
@@ -522,14 +521,29 @@ def recover(out_dir: Path) -> list[Leftover]:
         if _alive(pid):
             found.append(Leftover(staging, pid, "running"))
             continue
-        renamed = _roll_forward(out_dir, staging)
-        shutil.rmtree(staging, ignore_errors=True)
+        with _signals_blocked():  # the renames of a roll-forward complete together too
+            renamed = _roll_forward(out_dir, staging)
+            shutil.rmtree(staging, ignore_errors=True)
         found.append(Leftover(staging, pid, "completed" if renamed is not None else "removed", renamed or 0))
     return found
 
 
+@contextmanager
+def _signals_blocked() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
 def _roll_forward(out_dir: Path, staging: Path) -> int | None:
     """The renames a journal names that had not happened; None if no usable journal."""
+    if (staging / "new").is_symlink() or (staging / JOURNAL).is_symlink():
+        return None  # not what a build writes: staged files are never taken from elsewhere
     try:
         journal = json.loads((staging / JOURNAL).read_bytes())
         entries = journal["entries"]
