@@ -4,8 +4,11 @@ publishes China's statutory holidays and make-up working days year by year.
 
 Importing `holidays` costs ~0.1 s, so `slalang check` reads coverage, and the
 expanded dates the comparison of targets needs (`dates_cached`), from a small
-cache file keyed by the installed holidays version; a warm `slalang check`
-never imports the package.
+cache file keyed by the installed holidays version (through
+`slalang.usercache`: an envelope with slalang's version and the content's
+digest, and every entry validated — set codes, years, real ISO dates inside
+the years asked for, bounded names — or the file is dropped and rewritten); a
+warm `slalang check` never imports the package.
 
 `calendar_days` expands a contract calendar into dated holidays and make-up
 working days exactly as the rule file does (sets, break weekends, make-up
@@ -16,8 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
-import json
-import os
 import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -50,9 +51,14 @@ def holidays_version() -> str | None:
         return None
 
 
+def _cache_name(version: str) -> str:
+    return f"holiday-coverage-{version}.json"
+
+
 def _cache_file(version: str) -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "slalang" / f"holiday-coverage-{version}.json"
+    from slalang import usercache
+
+    return usercache.path(_cache_name(version))
 
 
 def split_code(code: str) -> tuple[str, str | None]:
@@ -84,52 +90,106 @@ def _compute(code: str) -> tuple[int, int] | None:
 
 _loaded: dict[str, dict[str, Any]] = {}  # version → the cache file's contents, read once per process
 
+# What a cache entry may hold (slalang.usercache validates the envelope; these
+# its content): a holiday set code, coverage years the package could publish,
+# and dates that are real days inside the years asked for, named in bounded text.
+_CODE = re.compile(r"[A-Z]{2,3}(-[A-Z0-9]{1,5})?")
+_ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEARS = (1800, 2300)
+_MAX_NAME = 300
+
+
+def _iso_in(text: Any, years: range) -> dt.date | None:
+    if not (isinstance(text, str) and _ISO.fullmatch(text)):
+        return None
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if day.year in years else None
+
+
+def _valid_entry(key: Any, value: Any) -> bool:
+    if not isinstance(key, str):
+        return False
+    if not key.startswith("dates:"):
+        if not _CODE.fullmatch(key):
+            return False
+        if value is None:
+            return True
+        return (
+            isinstance(value, list)
+            and len(value) == 2
+            and all(isinstance(y, int) and not isinstance(y, bool) for y in value)
+            and _YEARS[0] <= value[0] <= value[1] <= _YEARS[1]
+        )
+    parts = key.split(":")
+    if len(parts) != 4 or not _CODE.fullmatch(parts[1]) or not (parts[2].isdigit() and parts[3].isdigit()):
+        return False
+    first, stop = int(parts[2]), int(parts[3])
+    if not _YEARS[0] <= first < stop <= _YEARS[1] + 1:
+        return False
+    years = range(first, stop)
+    if not (isinstance(value, dict) and set(value) == {"holidays", "workdays"}):
+        return False
+    days, workdays = value["holidays"], value["workdays"]
+    if not (isinstance(days, list) and isinstance(workdays, list) and len(days) + len(workdays) <= 400 * len(years)):
+        return False
+    seen: set[dt.date] = set()
+    for item in days:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[1], str) and len(item[1]) <= _MAX_NAME):
+            return False
+        day = _iso_in(item[0], years)
+        if day is None or day in seen:
+            return False
+        seen.add(day)
+    for text in workdays:
+        day = _iso_in(text, years)
+        if day is None or day in seen:
+            return False
+        seen.add(day)
+    return True
+
+
+def _valid_cache(data: Any) -> bool:
+    return isinstance(data, dict) and len(data) <= 10_000 and all(_valid_entry(k, v) for k, v in data.items())
+
+
+def _read(version: str) -> dict[str, Any]:
+    from slalang import usercache
+
+    data = usercache.load(_cache_name(version), _valid_cache)
+    return data if isinstance(data, dict) else {}
+
 
 def _cache(version: str) -> dict[str, Any]:
     cached = _loaded.get(version)
     if cached is None:
-        try:
-            cached = json.loads(_cache_file(version).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            cached = {}
-        if not isinstance(cached, dict):
-            cached = {}
-        _loaded[version] = cached
+        cached = _loaded[version] = _read(version)
     return cached
 
 
 def _store(version: str, key: str, value: Any) -> None:
     """Add one entry to the cache file (read again first: another process may
-    have added entries since this one read it)."""
-    path = _cache_file(version)
-    try:
-        on_disk = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(on_disk, dict):
-            on_disk = {}
-    except (OSError, ValueError):
-        on_disk = {}
-    merged = {**on_disk, **_cache(version), key: value}
+    have added entries since this one read it). A read-only home is fine: we
+    only lose the speed-up."""
+    from slalang import usercache
+
+    merged = {**_read(version), **_cache(version), key: value}
     _loaded[version] = merged
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        import tempfile
-
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, suffix=".tmp") as fh:
-            json.dump(merged, fh)
-        os.replace(fh.name, path)
-    except OSError:
-        pass  # a read-only home is fine: we only lose the speed-up
+    usercache.store(_cache_name(version), merged)
 
 
-def coverage(code: str) -> Coverage | None:
+def coverage(code: str, fresh: bool = False) -> Coverage | None:
     """Years covered by holiday set `code` (case-insensitive), or None if the
-    holidays package does not know the set."""
+    holidays package does not know the set. `fresh`: from the package, never
+    from the cache (what a build writes into a rule file)."""
     code = holiday_set_code(code)
     version = holidays_version()
     if version is None:
         return None
     cached = _cache(version)
-    if code in cached:
+    if code in cached and not fresh:
         entry = cached[code]
         return None if entry is None else Coverage(code, entry[0], entry[1], f"python-holidays {version}")
     result = _compute(code)
@@ -196,15 +256,18 @@ def dates_cached(code: str, years: range) -> tuple[dict[dt.date, str], list[dt.d
 
 
 # ---------------------------------------------------------------- one calendar's dates
-def covered_years(holiday_sets: Sequence[str], first_year: int, last_year: int, supplied: Sequence[int] = ()) -> range:
+def covered_years(
+    holiday_sets: Sequence[str], first_year: int, last_year: int, supplied: Sequence[int] = (), fresh: bool = False
+) -> range:
     """The years a calendar is expanded for: the effective years, plus the
     next year when every holiday set already has data for it, or the
     contract supplies that year's schedule (so that a ticket opened late in
     December can still get a due time in January). A calendar without
-    holiday sets always gets the next year."""
+    holiday sets always gets the next year. `fresh`: coverage from the
+    package, not the cache."""
     if not holiday_sets:
         return range(first_year, last_year + 2)
-    covs = [coverage(code) for code in holiday_sets]
+    covs = [coverage(code, fresh) for code in holiday_sets]
     nxt = last_year + 1
     if nxt in supplied or all(c is not None and c.last_year >= nxt for c in covs):
         last_year = nxt
@@ -312,12 +375,18 @@ class UnknownHolidaySet(LookupError):
 def calendar_days(
     cal: Any,
     years: range,
-    load: Callable[[str, range], tuple[dict[dt.date, str], list[dt.date]]] = dates_cached,
+    load: Callable[[str, range], tuple[dict[dt.date, str], list[dt.date]]] | None = None,
+    fresh: bool = False,
 ) -> CalendarDays:
     """Expand a `slalang.model.Calendar` for `years`, exactly as the rule file
     does: each holiday set's holidays (and, for decreed sets, the weekend
     days inside a break) and make-up working days, first set first; then the
-    contract's own working days, then its own holidays, which win."""
+    contract's own working days, then its own holidays, which win. The dates
+    come from `load`, by default the cache (`dates_cached`) or, with `fresh`,
+    the package itself (`dates`): a build passes `fresh`, so that no file in
+    the user's cache folder can change a rule file."""
+    if load is None:
+        load = dates if fresh else dates_cached
     hours: dict[int, list[tuple[int, int]]] = {}
     for w in cal.hours:
         hours.setdefault(w.weekday, []).append((w.start_minute, w.end_minute))
@@ -340,7 +409,7 @@ def calendar_days(
     # (if any) gives way to the published notice the parties signed.
     supplied = {sc.year: sc for sc in getattr(cal, "schedules", ()) if sc.year in years}
     for code in cal.holiday_sets:
-        cov = coverage(code)
+        cov = coverage(code, fresh)
         if cov is None:
             raise UnknownHolidaySet(code)
         out.sources.append((code, cov.source))

@@ -18,9 +18,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 SCHEMA_ID = "slalang.rules/v4"
 SCHEMA_URL = "urn:slalang:schema:rules-v4"  # an identifier, not a download location
@@ -28,13 +31,96 @@ SCHEMA_URL = "urn:slalang:schema:rules-v4"  # an identifier, not a download loca
 # service targets, continuity and security).
 OLD_SCHEMA_IDS = ("slalang.rules/v1", "slalang.rules/v2", "slalang.rules/v3")
 
+# The ranges a rule file's values must lie in (docs/rules.md, "What the loader
+# refuses"). A file slalang builds is always inside them: they bound the work
+# and the arithmetic of the runtime on a file someone else made.
+MAX_SECONDS = 366 * 86400  # a contract's durations are at most a year (slalang.durations.MAX_WALL_SECONDS)
+MAX_DAYS = 366  # business or calendar days of one duration (slalang.durations.MAX_BUSINESS_DAYS)
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # the years a date of a rule file may name
+MAX_SPAN_DAYS = 100 * 366  # the longest effective period or calendar coverage (the runtime expands it day by day)
+MAX_NAME = 256  # characters of a name (calendar, priority, product, column, duty …)
+MAX_TEXT = 100_000  # characters of any text (titles, notes, evidence)
+MAX_LINE = 10_000_000  # a source line number
+MAX_COUNT = 10_000  # ranks, claim-window and cadence counts
+MAX_ITEMS = 1_000  # entries of one list (calendars, priorities, products, columns, ladders, duties …)
+MAX_TARGETS = 100_000  # matrix cells (targets, update rules)
+MAX_WINDOWS = 7 * 24 * 60  # working-hour windows of one week (one a minute at most)
+MAX_CALENDAR_DAYS = 200 * 366  # days all calendars cover together (the runtime expands each day; ~0.5 s)
+
 # Exact decimal numbers travel as strings: a JSON float cannot hold 99.95 or
 # 120000.00 exactly, and money must never pass through binary floating point.
-DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]+(\.[0-9]+)?$", examples=["99.95"])]
+# Each has a bounded number of digits, so no arithmetic on them can overflow.
+DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,10})?$", examples=["99.95"])]
+Percent = Annotated[
+    str, Field(pattern=r"^(100(\.0{1,10})?|[0-9]{1,2}(\.[0-9]{1,10})?)$", examples=["99.95"], description="0 to 100")
+]
+Money = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$", examples=["120000.00"])]
+Quantum = Annotated[
+    str,
+    Field(pattern=r"^(0\.0{0,5}1|1|10{1,6})$", examples=["0.01"], description="a power of ten, 0.000001 to 1000000"),
+]
 TimeOfDay = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples=["09:00"])]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-Line = Annotated[int, Field(ge=1, description="line of the .sla source this rule came from")]
-Seconds = Annotated[int, Field(ge=0)]
+Line = Annotated[int, Field(ge=1, le=MAX_LINE, description="line of the .sla source this rule came from")]
+Seconds = Annotated[int, Field(ge=0, le=MAX_SECONDS)]
+Days = Annotated[int, Field(ge=0, le=MAX_DAYS)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+TimeZone = Annotated[
+    str, Field(pattern=r"^[A-Za-z0-9_+\-]{1,40}(/[A-Za-z0-9_+\-]{1,40}){0,2}$", examples=["Asia/Shanghai"])
+]
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _refuse(kind: str, english: str, **ctx: Any) -> PydanticCustomError:
+    """A validation error of a rule file, named `rules_<kind>`: the loader
+    shows it through the catalogue key `rules.reason.<kind>` with `ctx`."""
+    return PydanticCustomError("rules_" + kind, english, ctx)
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _date(value: Any) -> dt.date:
+    # Only `YYYY-MM-DD` (pydantic alone would take `0` as 1970-01-01), in the years the runtime reads.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        day = value
+    elif isinstance(value, str) and _DATE.fullmatch(value):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise _refuse("date", "{value} is not a date written YYYY-MM-DD", value=_shown(value)) from None
+    else:
+        raise _refuse("date", "{value} is not a date written YYYY-MM-DD", value=_shown(value))
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise _refuse(
+            "year", "{value} is outside the years {first} to {last}", value=str(day), first=FIRST_YEAR, last=LAST_YEAR
+        )
+    return day
+
+
+Date = Annotated[dt.date, BeforeValidator(_date)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["CNY"])]
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _check_duration(clock: str, days: int, seconds: int) -> None:
+    # A target, cadence or follow-up of no time at all: the compiler refuses it (E0407); the runtime divides by it.
+    if clock != "none" and days == 0 and seconds == 0:
+        raise _refuse("zero_duration", "a duration of no time at all (days and seconds both 0)")
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:])
+
+
+def _check_span(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise _refuse("span_reversed", "ends ({end}) before it starts ({start})", start=str(start), end=str(end))
+    if (end - start).days > MAX_SPAN_DAYS:
+        raise _refuse("span_long", "spans more than {days} days", days=MAX_SPAN_DAYS)
 
 
 class Problem:
@@ -83,19 +169,24 @@ class RulesError(Exception):
 
 
 class _Rules(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", str_max_length=MAX_TEXT)
 
 
 class ContractInfo(_Rules):
-    id: str
-    version: str
+    id: Name
+    version: Name
     title: dict[str, str]
-    languages: list[str]
+    languages: Annotated[list[Literal["zh", "en"]], Field(min_length=1, max_length=2)]
 
 
 class Effective(_Rules):
-    start: dt.date
-    end: dt.date = Field(description="last day of the contract, inclusive")
+    start: Date
+    end: Date = Field(description="last day of the contract, inclusive")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Effective:
+        _check_span(self.start, self.end)
+        return self
 
 
 class WorkingHours(_Rules):
@@ -106,6 +197,14 @@ class WorkingHours(_Rules):
     start: TimeOfDay
     end: TimeOfDay
 
+    @model_validator(mode="after")
+    def _ordered(self) -> WorkingHours:
+        if _minutes(self.start) >= _minutes(self.end):
+            raise _refuse(
+                "hours_reversed", "the hours {start}-{end} end before they start", start=self.start, end=self.end
+            )
+        return self
+
 
 class HolidaySource(_Rules):
     set: str = Field(description="holiday set code as written in the contract, e.g. `cn`")
@@ -113,7 +212,7 @@ class HolidaySource(_Rules):
 
 
 class Holiday(_Rules):
-    date: dt.date
+    date: Date
     name: str
     origin: str = Field(
         description="the holiday set code (e.g. `cn`), `contract` for a `holiday` line, or `schedule` for a "
@@ -126,59 +225,92 @@ class Workday(_Rules):
     or that the contract declares working. It works with the hours of
     `hours_of`."""
 
-    date: dt.date
+    date: Date
     name: str
     origin: str
     hours_of: Weekday
 
 
 class Calendar(_Rules):
-    name: str
+    name: Name
     title: dict[str, str]
-    hours: list[WorkingHours] = Field(description="sorted by day, then start")
-    holiday_sets: list[HolidaySource]
+    hours: list[WorkingHours] = Field(max_length=MAX_WINDOWS, description="sorted by day, then start")
+    holiday_sets: Annotated[list[HolidaySource], Field(max_length=MAX_ITEMS)]
     covers: Effective = Field(
         description="first and last day the calendar is defined for; a due time "
         "outside it is an error, never silently a normal week"
     )
-    holidays: list[Holiday] = Field(description="non-working days inside `covers`, sorted by date")
-    workdays: list[Workday] = Field(description="extra working days inside `covers`, sorted by date")
-    timezone: str = Field(description="IANA timezone its hours and days are local to (the contract's unless written)")
-    region: str | None = Field(
+    holidays: list[Holiday] = Field(
+        max_length=MAX_SPAN_DAYS, description="non-working days inside `covers`, sorted by date"
+    )
+    workdays: list[Workday] = Field(
+        max_length=MAX_SPAN_DAYS, description="extra working days inside `covers`, sorted by date"
+    )
+    timezone: TimeZone = Field(
+        description="IANA timezone its hours and days are local to (the contract's unless written)"
+    )
+    region: Name | None = Field(
         description="set on each variant of a regional calendar: entries sharing `name` are one calendar, "
         "and the ticket's region chooses the variant"
     )
     line: Line
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Calendar:
+        # Sorted, not overlapping, and every dated day inside `covers`, once.
+        cov = self.covers
+        last: tuple[int, int] | None = None
+        for w in self.hours:
+            key = (_WEEKDAYS.index(w.day), _minutes(w.start))
+            if last is not None and (key < last or (key[0] == last[0] and key[1] < last[1])):
+                raise _refuse("hours_order", "the hours of {day} overlap or are out of order", day=w.day)
+            last = (key[0], _minutes(w.end))
+        before: dt.date | None = None
+        for h in self.holidays:
+            if not cov.start <= h.date <= cov.end:
+                raise _refuse("day_outside", "{date} is outside the days the calendar covers", date=str(h.date))
+            if before is not None and h.date <= before:
+                raise _refuse("days_order", "{date} is listed twice or out of order", date=str(h.date))
+            before = h.date
+        before = None
+        off = {h.date for h in self.holidays}
+        for wd in self.workdays:
+            if not cov.start <= wd.date <= cov.end:
+                raise _refuse("day_outside", "{date} is outside the days the calendar covers", date=str(wd.date))
+            if (before is not None and wd.date <= before) or wd.date in off:
+                raise _refuse("days_order", "{date} is listed twice or out of order", date=str(wd.date))
+            before = wd.date
+        return self
+
 
 class Priority(_Rules):
-    name: str
-    rank: int = Field(ge=0, description="0 is the most severe")
+    name: Name
+    rank: int = Field(ge=0, le=MAX_COUNT, description="0 is the most severe")
     title: dict[str, str]
 
 
 class Product(_Rules):
-    name: str
+    name: Name
     title: dict[str, str]
-    monthly_fee: DecimalStr | None = Field(
+    monthly_fee: Money | None = Field(
         description="fee per month in the contract currency; a quarterly or yearly fee is divided by 3 or 12"
     )
 
 
 class Region(_Rules):
-    name: str
+    name: Name
     title: dict[str, str]
 
 
 class Plan(_Rules):
-    name: str
+    name: Name
     title: dict[str, str]
 
 
 class Flag(_Rules):
     """A yes/no ticket attribute: the input has a column of this name."""
 
-    name: str
+    name: Name
     title: dict[str, str]
 
 
@@ -191,19 +323,19 @@ class Column(_Rules):
     took it; `any`, `plan` — every ticket (of the plan); `region` — the
     ticket's region is `region`."""
 
-    name: str
+    name: Name
     kind: Literal["calendar", "off_hours", "any", "region", "plan"]
-    calendar: str | None = None
-    region: str | None = None
-    plan: str | None = None
+    calendar: Name | None = None
+    region: Name | None = None
+    plan: Name | None = None
 
 
 class Metric(_Rules):
     name: Literal["response", "resolution"]
     title: dict[str, str]
-    calendar: str | None = Field(description="the calendar `bh`/`bd` targets count on")
-    columns: list[Column]
-    start: str = Field(description="the ticket instant column the clock starts at (`opened_at` unless written)")
+    calendar: Name | None = Field(description="the calendar `bh`/`bd` targets count on")
+    columns: Annotated[list[Column], Field(max_length=MAX_ITEMS)]
+    start: Name = Field(description="the ticket instant column the clock starts at (`opened_at` unless written)")
     start_title: dict[str, str] | None = Field(description="what the start instant is, per language (`from`)")
     line: Line
 
@@ -219,49 +351,64 @@ class Target(_Rules):
     `when` null)."""
 
     metric: Literal["response", "resolution"]
-    priority: str
-    column: str
+    priority: Name
+    column: Name
     clock: Literal["wall", "business", "none"]
-    calendar: str | None
-    days: Seconds
+    calendar: Name | None
+    days: Days
     seconds: Seconds
     strict: bool
-    when: str | None
+    when: Name | None
     spelling: str = Field(description="as written in the contract, e.g. `1bd4bh`")
     line: Line
+
+    @model_validator(mode="after")
+    def _some_time(self) -> Target:
+        _check_duration(self.clock, self.days, self.seconds)
+        return self
 
 
 class UpdateRule(_Rules):
     """A progress-update cadence: `column` null applies in every column.
     Clock, calendar, days and seconds as in `Target`."""
 
-    priority: str
-    column: str | None
+    priority: Name
+    column: Name | None
     clock: Literal["wall", "business"]
-    calendar: str | None
-    days: Seconds
+    calendar: Name | None
+    days: Days
     seconds: Seconds
     spelling: str
     line: Line
+
+    @model_validator(mode="after")
+    def _some_time(self) -> UpdateRule:
+        _check_duration(self.clock, self.days, self.seconds)
+        return self
 
 
 class Updates(_Rules):
     """Progress updates: due every cadence from the first response until
     resolution; pauses (waiting on the customer) stop the cadence's clock."""
 
-    calendar: str | None = Field(description="the calendar `bh`/`bd` cadences count on")
-    columns: list[Column] = Field(description="empty: one cadence per priority, in every column")
-    rules: list[UpdateRule]
+    calendar: Name | None = Field(description="the calendar `bh`/`bd` cadences count on")
+    columns: list[Column] = Field(max_length=MAX_ITEMS, description="empty: one cadence per priority, in every column")
+    rules: Annotated[list[UpdateRule], Field(max_length=MAX_TARGETS)]
     line: Line
 
 
 class Followup(_Rules):
     """The follow-up call: `days` calendar days then `seconds` after resolution."""
 
-    days: Seconds
+    days: Days
     seconds: Seconds
     spelling: str
     line: Line
+
+    @model_validator(mode="after")
+    def _some_time(self) -> Followup:
+        _check_duration("wall", self.days, self.seconds)
+        return self
 
 
 class Pauses(_Rules):
@@ -284,22 +431,22 @@ class AvailabilityTarget(_Rules):
     `denominator`: `whole_period` (the period's seconds inside the term) or
     `eligible_time` (that, less excluded time and allowed maintenance)."""
 
-    product: str
-    percent: DecimalStr
+    product: Name
+    percent: Percent
     period: Literal["month", "quarter", "year"]
-    resource: str | None
+    resource: Name | None
     counting: Literal["second", "started_minute", "full_minute"]
-    ignore_under_seconds: Annotated[int, Field(ge=1)] | None
+    ignore_under_seconds: Annotated[int, Field(ge=1, le=MAX_SECONDS)] | None
     ignore_inclusive: bool
     bucket_seconds: Annotated[int, Field(ge=60, le=86400)] | None
-    bucket_error_percent: DecimalStr | None
+    bucket_error_percent: Percent | None
     denominator: Literal["whole_period", "eligible_time"]
     line: Line
 
 
 class WarningLevel(_Rules):
     level: Literal["yellow", "orange", "red"]
-    percent: DecimalStr = Field(description="share of the target elapsed, on the target's clock")
+    percent: Percent = Field(description="share of the target elapsed, on the target's clock")
     line: Line
 
 
@@ -309,10 +456,21 @@ class Amount(_Rules):
     `full_fee`), or the `charges` billed for the product (or resource) and
     period, given as data — or a fixed `money` amount."""
 
-    percent: DecimalStr | None = None
+    percent: Percent | None = None
     base: Literal["monthly_fee", "charges"] | None = None
-    money: DecimalStr | None = None
-    currency: str | None = None
+    money: Money | None = None
+    currency: Currency | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Amount:
+        # Money or a percentage, never both nor neither (a null amount owes nothing anyone can compute).
+        if (self.money is None) == (self.percent is None):
+            raise _refuse("amount", "an amount is money or a percentage: give exactly one of `money` and `percent`")
+        if self.money is None and self.currency is not None:
+            raise _refuse("amount_currency", "a percentage has no currency")
+        if self.percent is None and self.base is not None:
+            raise _refuse("amount_base", "a money amount has no base")
+        return self
 
 
 class Step(_Rules):
@@ -320,14 +478,14 @@ class Step(_Rules):
     `late` is wall-clock seconds after the due time."""
 
     mode: Literal["started", "full"]
-    every_seconds: Annotated[int, Field(ge=1)]
+    every_seconds: Annotated[int, Field(ge=1, le=MAX_SECONDS)]
     spelling: str
     amount: Amount
     line: Line
 
 
 class Tier(_Rules):
-    below: DecimalStr
+    below: Percent
     amount: Amount
     line: Line
 
@@ -338,15 +496,18 @@ class CreditForm(_Rules):
 
 
 class CreditLadder(_Rules):
-    name: str
+    name: Name
     title: dict[str, str]
     metric: Literal["response", "resolution", "availability"]
-    products: list[str] = Field(
+    products: list[Name] = Field(
+        max_length=MAX_ITEMS,
         description="the products this ladder pays for; empty: every product (with an availability target, "
-        "for an availability ladder)"
+        "for an availability ladder)",
     )
     step: Step | None
-    tiers: list[Tier] = Field(description="highest threshold first; the lowest threshold crossed applies")
+    tiers: list[Tier] = Field(
+        max_length=MAX_ITEMS, description="highest threshold first; the lowest threshold crossed applies"
+    )
     minimum: Amount | None = Field(description="an owed credit line is at least this, before the cap")
     cap: Amount | None = Field(
         description="limit on what this ladder owes for one ticket (for availability: one product, or one "
@@ -355,9 +516,16 @@ class CreditLadder(_Rules):
     form: CreditForm | None
     line: Line
 
+    @model_validator(mode="after")
+    def _tiers_descend(self) -> CreditLadder:
+        below = [Decimal(t.below) for t in self.tiers]
+        if any(b >= a for a, b in zip(below, below[1:])):
+            raise _refuse("tiers_order", "the tiers must go from the highest threshold down, each once")
+        return self
+
 
 class ClaimSpan(_Rules):
-    count: Annotated[int, Field(ge=0)]
+    count: Count
     unit: Literal["days", "business_days", "months"]
     spelling: str
 
@@ -371,7 +539,7 @@ class Claim(_Rules):
     within: ClaimSpan
     opens: ClaimSpan | None
     after: Literal["month_end", "breach", "report"]
-    calendar: str | None
+    calendar: Name | None
     line: Line
 
 
@@ -389,12 +557,20 @@ class CreditPolicy(_Rules):
     rounding: Literal["half_up", "half_even", "down", "up"] | None = Field(
         description="null only when the contract has no credit ladder"
     )
-    quantum: DecimalStr
+    quantum: Quantum
     rounding_scope: Literal["line", "total"] | None = Field(
         description="`line`: every credit line is rounded, then caps apply; `total`: the product's total per cap "
         "period is rounded, then the cap. A cap never exceeds its value rounded down to the quantum"
     )
-    line: int | None = Field(description="null when the contract has no `credits` block")
+    line: Annotated[int, Field(ge=1, le=MAX_LINE)] | None = Field(
+        description="null when the contract has no `credits` block"
+    )
+
+    @model_validator(mode="after")
+    def _cap_period(self) -> CreditPolicy:
+        if self.cap is not None and self.cap_period is None:
+            raise _refuse("cap_period", "a cap on all credits needs its period (`cap_period`)")
+        return self
 
 
 class Exclusion(_Rules):
@@ -403,12 +579,12 @@ class Exclusion(_Rules):
     `notice_seconds` ahead, is not downtime, up to `max_seconds` per
     `max_period`."""
 
-    code: str
+    code: Name
     notify_within_seconds: Seconds | None = None
     notice_seconds: Seconds | None = None
     max_seconds: Seconds | None = None
     max_period: Literal["month", "quarter", "year"] | None = None
-    windows: list[WorkingHours] = []
+    windows: Annotated[list[WorkingHours], Field(max_length=MAX_WINDOWS)] = []
     line: Line
 
 
@@ -420,7 +596,7 @@ class DutyCadence(_Rules):
     term: it is still due, at the term's end at the latest."""
 
     kind: Literal["every", "times"]
-    count: Annotated[int, Field(ge=1)]
+    count: Annotated[int, Field(ge=1, le=MAX_COUNT)]
     unit: Literal["day", "week", "month", "year"] | None
     period: Literal["month", "quarter", "year"] | None
 
@@ -432,7 +608,7 @@ class Duty(_Rules):
     contract's timezone; with `calendar`, the end of that calendar's last
     working interval ending within the period."""
 
-    name: str
+    name: Name
     title: dict[str, str] | None = Field(
         description="per language; null for `audit`, which the contract does not title (a report uses its own word)"
     )
@@ -441,7 +617,7 @@ class Duty(_Rules):
     performer: Literal["provider", "customer", "third_party", "named"]
     performer_title: dict[str, str] | None = Field(description="performer `named`: who, per language")
     evidence: dict[str, str] | None = Field(description="what is delivered as proof of each performance")
-    calendar: str | None = Field(description="`on CAL`: the calendar whose working time sets the due instant")
+    calendar: Name | None = Field(description="`on CAL`: the calendar whose working time sets the due instant")
     line: Line
 
 
@@ -450,7 +626,7 @@ class ServiceTarget(_Rules):
     in each calendar `period` its latest measurement is compared with `value`
     (a percentage when `percent`)."""
 
-    name: str
+    name: Name
     title: dict[str, str]
     bound: Literal["at_least", "at_most"]
     value: DecimalStr
@@ -458,6 +634,12 @@ class ServiceTarget(_Rules):
     period: Literal["month", "quarter", "year"]
     method: dict[str, str] | None = Field(description="how it is measured, per language")
     line: Line
+
+    @model_validator(mode="after")
+    def _percent_range(self) -> ServiceTarget:
+        if self.percent and not Decimal(0) <= Decimal(self.value) <= Decimal(100):
+            raise _refuse("target_percent", "a percentage target lies between 0 and 100, not {value}", value=self.value)
+        return self
 
 
 class Continuity(_Rules):
@@ -476,9 +658,9 @@ class Security(_Rules):
     access model, each per language (its tests are in `duties`)."""
 
     title: dict[str, str]
-    standards: list[dict[str, str]]
-    encrypted: list[dict[str, str]]
-    access: list[dict[str, str]]
+    standards: Annotated[list[dict[str, str]], Field(max_length=MAX_ITEMS)]
+    encrypted: Annotated[list[dict[str, str]], Field(max_length=MAX_ITEMS)]
+    access: Annotated[list[dict[str, str]], Field(max_length=MAX_ITEMS)]
     line: Line
 
 
@@ -493,30 +675,44 @@ class RuleFile(_Rules):
         str, Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the contract's canonical source text (UTF-8)")
     ]
     effective: Effective
-    timezone: str = Field(description="IANA timezone every calendar and period is evaluated in")
-    currency: str
-    calendars: list[Calendar]
-    priorities: list[Priority] = Field(description="most severe first")
-    products: list[Product]
-    regions: list[Region]
-    plans: list[Plan]
-    flags: list[Flag]
-    metrics: list[Metric]
-    targets: list[Target] = Field(description="by metric, then priority, then column")
+    timezone: TimeZone = Field(description="IANA timezone every calendar and period is evaluated in")
+    currency: Currency
+    calendars: Annotated[list[Calendar], Field(max_length=MAX_ITEMS)]
+    priorities: list[Priority] = Field(max_length=MAX_ITEMS, description="most severe first")
+    products: Annotated[list[Product], Field(max_length=MAX_ITEMS)]
+    regions: Annotated[list[Region], Field(max_length=MAX_ITEMS)]
+    plans: Annotated[list[Plan], Field(max_length=MAX_ITEMS)]
+    flags: Annotated[list[Flag], Field(max_length=MAX_ITEMS)]
+    metrics: Annotated[list[Metric], Field(max_length=MAX_ITEMS)]
+    targets: list[Target] = Field(max_length=MAX_TARGETS, description="by metric, then priority, then column")
     updates: Updates | None
     followup: Followup | None
     pauses: Pauses | None = Field(
         description="null: the contract does not stop its clocks, so pause intervals in ticket data are ignored"
     )
-    availability: list[AvailabilityTarget]
-    warnings: list[WarningLevel] = Field(description="by percent, lowest first")
-    credit_ladders: list[CreditLadder]
+    availability: Annotated[list[AvailabilityTarget], Field(max_length=MAX_ITEMS)]
+    warnings: list[WarningLevel] = Field(max_length=3, description="by percent, lowest first")
+    credit_ladders: Annotated[list[CreditLadder], Field(max_length=MAX_ITEMS)]
     credit_policy: CreditPolicy
-    exclusions: list[Exclusion]
-    duties: list[Duty] = Field(description="every section's duties in source order, `audit` among them")
-    service_targets: list[ServiceTarget]
+    exclusions: Annotated[list[Exclusion], Field(max_length=MAX_ITEMS)]
+    duties: list[Duty] = Field(
+        max_length=MAX_ITEMS, description="every section's duties in source order, `audit` among them"
+    )
+    service_targets: Annotated[list[ServiceTarget], Field(max_length=MAX_ITEMS)]
     continuity: Continuity | None
     security: Security | None
+
+    @model_validator(mode="after")
+    def _calendar_days(self) -> RuleFile:
+        days = sum((c.covers.end - c.covers.start).days + 1 for c in self.calendars)
+        if days > MAX_CALENDAR_DAYS:
+            raise _refuse(
+                "calendar_days",
+                "the calendars cover {days} days together, more than {limit}",
+                days=days,
+                limit=MAX_CALENDAR_DAYS,
+            )
+        return self
 
     model_config = ConfigDict(
         frozen=True,

@@ -2,15 +2,32 @@
 else `~/.cache/slalang`) that spare a cold `slalang check` work whose result
 only changes with an installed package: the parsed message catalogues, the
 currencies that are legal tender (Babel's data), holiday coverage and dates.
-Names carry the version or stamp they depend on, so a stale file is never
-read. A read-only or missing home only loses the speed-up."""
+A read-only or missing home only loses the speed-up.
+
+The folder is outside the project and anyone who can write it could change
+what slalang prints, so nothing read from it is trusted as it is. Each file
+is an envelope — the format, the slalang version that wrote it, its own name
+(the package version or stamp its content depends on is in the name) and the
+sha256 of its content — and `load` returns the content only when every part of
+the envelope matches and the caller's `check` accepts the content's shape and
+values. Anything else (another version, a damaged or edited file, a file too
+large, content of the wrong shape) is deleted and read as a miss, so the
+caller computes the value again and stores it afresh. The limit of this
+(docs/security.md): a process running as the same user that rewrites a file
+*and* recomputes its digest with values of the right shape is not detected —
+it could as well edit the installed packages."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+FORMAT = 1  # of the envelope
+MAX_BYTES = 8 * 1024 * 1024  # a cache file larger than this is not read (the largest slalang writes is ~200 KB)
 
 
 def path(name: str) -> Path:
@@ -18,21 +35,113 @@ def path(name: str) -> Path:
     return Path(base) / "slalang" / name
 
 
-def load(name: str) -> Any | None:
+def _version() -> str:
+    from slalang import __version__
+
+    return __version__
+
+
+def digest(data: Any) -> str:
+    """The sha256 of `data` as canonical JSON (sorted keys, compact)."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def drop(name: str) -> None:
+    """Delete a cache file (a damaged or foreign one); a miss if it cannot be."""
     try:
-        return json.loads(path(name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        path(name).unlink()
+    except OSError:
+        pass
+
+
+def _currencies(data: Any) -> bool:
+    # ISO 4217 codes, each once, sorted (as `lower.declarations.legal_tender` stores them).
+    return (
+        isinstance(data, list)
+        and 0 < len(data) <= 1000
+        and all(isinstance(c, str) and len(c) == 3 and c.isascii() and c.isupper() for c in data)
+        and data == sorted(set(data))
+    )
+
+
+def _catalogue(data: Any) -> bool:
+    # {domain: tree}: nested mappings with text keys; leaves are texts, flags or lists of them.
+    if not isinstance(data, dict) or not data or not all(isinstance(v, dict) for v in data.values()):
+        return False
+    stack = [(data, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > 12:
+            return False
+        if isinstance(node, dict):
+            if not all(isinstance(k, str) and len(k) <= 100 for k in node):
+                return False
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, str):
+            if len(node) > 10_000:
+                return False
+        elif not (node is None or isinstance(node, (bool, int))):
+            return False
+    return True
+
+
+# The shape of each kind of file, by the start of its name, for callers that give no `check`.
+_SHAPES: dict[str, Callable[[Any], bool]] = {"currencies-": _currencies, "catalogue-": _catalogue}
+
+
+def load(name: str, check: Callable[[Any], bool] | None = None) -> Any | None:
+    """The content stored under `name`, or None (a miss) when there is none,
+    or when it does not validate (then the file is deleted): the envelope's
+    format, slalang version, name and digest must match, and `check(content)`
+    must be true (without `check`, the shape its kind of file has, when
+    known: currencies, catalogues)."""
+    if check is None:
+        check = next((f for prefix, f in _SHAPES.items() if name.startswith(prefix)), None)
+    target = path(name)
+    try:
+        with open(target, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError:
         return None
+    try:
+        if len(raw) > MAX_BYTES:
+            raise ValueError("too large")
+        doc = json.loads(raw.decode("utf-8"))
+        if not (
+            isinstance(doc, dict)
+            and set(doc) == {"format", "slalang", "name", "sha256", "data"}
+            and doc["format"] == FORMAT
+            and doc["slalang"] == _version()
+            and doc["name"] == name
+            and doc["sha256"] == digest(doc["data"])
+        ):
+            raise ValueError("not this slalang's cache file")
+        data = doc["data"]
+        if check is not None and not check(data):
+            raise ValueError("content of the wrong shape")
+    except (ValueError, TypeError, RecursionError, KeyError, AttributeError, IndexError):
+        drop(name)
+        return None
+    return data
 
 
 def store(name: str, data: Any) -> None:
     import tempfile
 
     target = path(name)
+    envelope = {"format": FORMAT, "slalang": _version(), "name": name, "sha256": digest(data), "data": data}
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=target.parent, delete=False, suffix=".tmp", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
+            try:
+                json.dump(envelope, fh, ensure_ascii=False)
+            except BaseException:
+                fh.close()
+                os.unlink(fh.name)
+                raise
         os.replace(fh.name, target)
     except OSError:
         pass

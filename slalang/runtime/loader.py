@@ -8,27 +8,266 @@ then does it have the schema's shape."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
+import math
 import os
+from decimal import Decimal
 
 from slalang.ruleschema import OLD_SCHEMA_IDS, SCHEMA_ID, Problem, RuleFile, RulesError, checksum_of
 
 _REBUILD = "rebuild it from the contract with `slalang build --rules CONTRACT -o DIR`"
 
 
-def _normalise(value):
-    # A YAML tool that re-saves the file may drop the quotes around dates;
-    # the checksum is defined over JSON types, so bring them back.
-    if isinstance(value, dict):
-        return {str(k): _normalise(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_normalise(v) for v in value]
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.isoformat()
+# Limits of what the loader reads at all (docs/rules.md): a rule file slalang
+# builds is far inside them, so they only bound the work a hostile file causes.
+MAX_BYTES = 64 * 1024 * 1024  # size of a rule file
+MAX_YAML_BYTES = 2 * 1024 * 1024  # YAML is read by a pure-Python parser (~300 KB/s): at most ~7 s
+MAX_DEPTH = 64  # nesting of objects and lists (a rule file slalang writes nests 6 deep)
+MAX_DIGITS = 30  # digits of an integer (the largest a rule file holds has 10)
+
+
+class _Refused(Exception):
+    """Why the text of a rule file is refused before its shape is looked at."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def _at(line: int | None, column: int | None = None) -> Problem | str:
+    if line is None:
+        return ""
+    if column is None:
+        return Problem("rules.yaml_line", f" (line {line})", line=line)
+    return Problem("rules.yaml_at", f" at line {line} column {column}", line=line, column=column)
+
+
+def _pointer(path: list) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".") or "(top level)"
+
+
+def _plain(doc):
+    """The parsed document in JSON's types only (a YAML date back to its
+    text, as the checksum is defined over JSON), walked without recursion:
+    deeper than `MAX_DEPTH`, a number that is not finite or an integer of more
+    than `MAX_DIGITS` digits, or any other type (YAML's binary, sets,
+    timestamps with a time) is refused with its path."""
+    root: list = [None]
+    stack: list = [(doc, root, 0, [], 1)]
+    while stack:
+        value, parent, slot, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise _Refused(
+                Problem(
+                    "rules.too_deep",
+                    f"nests deeper than {MAX_DEPTH} levels, which no rule file slalang builds does",
+                    limit=MAX_DEPTH,
+                )
+            )
+        if isinstance(value, dict):
+            out: dict = {}
+            for k, v in value.items():
+                if not isinstance(k, str):
+                    raise _Refused(
+                        Problem(
+                            "rules.key_type", f"has a key that is not text ({_pointer(path)})", where=_pointer(path)
+                        )
+                    )
+                out[k] = None
+                stack.append((v, out, k, path + [k], depth + 1))
+            parent[slot] = out
+        elif isinstance(value, list):
+            items: list = [None] * len(value)
+            for i, v in enumerate(value):
+                stack.append((v, items, i, path + [i], depth + 1))
+            parent[slot] = items
+        elif value is None or isinstance(value, (str, bool)):
+            parent[slot] = value
+        elif isinstance(value, int):
+            if abs(value) >= 10**MAX_DIGITS:
+                raise _Refused(_too_many_digits(_pointer(path)))
+            parent[slot] = value
+        elif isinstance(value, float):
+            if not math.isfinite(value):
+                raise _Refused(
+                    Problem(
+                        "rules.not_finite",
+                        f"{_pointer(path)}: a number that is not finite (NaN, Infinity or too large)",
+                        where=_pointer(path),
+                    )
+                )
+            parent[slot] = value
+        elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            parent[slot] = value.isoformat()  # a YAML tool that re-saves the file may drop the quotes around dates
+        else:
+            raise _Refused(
+                Problem(
+                    "rules.value_type",
+                    f"{_pointer(path)}: a value JSON cannot hold ({type(value).__name__})",
+                    where=_pointer(path),
+                    type=type(value).__name__,
+                )
+            )
+    return root[0]
+
+
+def _too_many_digits(where: str) -> Problem:
+    return Problem(
+        "rules.too_many_digits",
+        f"{where}: an integer of more than {MAX_DIGITS} digits",
+        where=where,
+        limit=MAX_DIGITS,
+    )
+
+
+def _json_pairs(pairs):
+    seen = {}
+    for k, v in pairs:
+        if k in seen:
+            raise _Refused(
+                Problem("rules.duplicate_key", f"has the key `{k}` twice in one object", name=k[:80], where="")
+            )
+        seen[k] = v
+    return seen
+
+
+def _json_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_DIGITS:
+        raise _Refused(_too_many_digits("a number"))
+    return int(text)
+
+
+def _json_float(text: str) -> float:
+    digits = sum(c.isdigit() for c in text)
+    value = float(text)
+    if not math.isfinite(value) or digits > 2 * MAX_DIGITS:
+        raise _Refused(
+            Problem(
+                "rules.not_finite",
+                f"{text[:20]}: a number that is not finite (NaN, Infinity or too large)",
+                where=text[:20],
+            )
+        )
     return value
 
 
+def _json_constant(text: str):
+    raise _Refused(
+        Problem("rules.not_finite", f"{text}: a number that is not finite (NaN, Infinity or too large)", where=text)
+    )
+
+
+@functools.cache
+def _yaml_loader():
+    """A SafeLoader that refuses anchors, aliases and merge keys at the first
+    event (a rule file slalang writes has none: no billion laughs), nesting
+    deeper than `MAX_DEPTH`, and a key twice in one mapping."""
+    import yaml
+
+    class RulesLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent, index):
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+                where = _at(event.start_mark.line + 1, event.start_mark.column + 1)
+                raise _Refused(
+                    Problem(
+                        "rules.yaml_alias",
+                        f"uses a YAML anchor or alias{where}: rule files contain no YAML anchors or aliases (&, *)",
+                        where=where,
+                    )
+                )
+            self.depth += 1
+            try:
+                if self.depth > MAX_DEPTH:
+                    raise _Refused(
+                        Problem(
+                            "rules.too_deep",
+                            f"nests deeper than {MAX_DEPTH} levels, which no rule file slalang builds does",
+                            limit=MAX_DEPTH,
+                        )
+                    )
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+        def construct_mapping(self, node, deep=False):
+            seen: set = set()
+            for key_node, _value in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    where = _at(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+                    raise _Refused(
+                        Problem(
+                            "rules.yaml_merge",
+                            f"uses a YAML merge key (<<){where}: rule files contain no YAML anchors, aliases or merge keys",
+                            where=where,
+                        )
+                    )
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    twice = key in seen
+                except TypeError:
+                    twice = False  # an unhashable key: construct_mapping below says so
+                if twice:
+                    line = key_node.start_mark.line + 1
+                    raise _Refused(
+                        Problem(
+                            "rules.duplicate_key",
+                            f"has the key `{key}` twice in one object{_at(line)}",
+                            name=str(key)[:80],
+                            where=_at(line),
+                        )
+                    )
+                if not twice:
+                    try:
+                        seen.add(key)
+                    except TypeError:
+                        pass
+            return super().construct_mapping(node, deep=deep)
+
+    def construct_int(loader, node):
+        # Before Python converts it: an absurd digit count is refused, never computed with.
+        text = str(node.value).replace("_", "")
+        if sum(c.isdigit() for c in text) > MAX_DIGITS:
+            raise _Refused(_too_many_digits(f"line {node.start_mark.line + 1}"))
+        return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+    def construct_timestamp(loader, node):
+        try:
+            return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+        except ValueError:
+            raise _Refused(
+                Problem(
+                    "rules.yaml_date",
+                    f"`{str(node.value)[:40]}` is not a date{_at(node.start_mark.line + 1)}",
+                    value=str(node.value)[:40],
+                    where=_at(node.start_mark.line + 1),
+                )
+            ) from None
+
+    RulesLoader.add_constructor("tag:yaml.org,2002:int", construct_int)
+    RulesLoader.add_constructor("tag:yaml.org,2002:timestamp", construct_timestamp)
+    return RulesLoader
+
+
+def _malformed(problem: Problem, name: str | None) -> RulesError:
+    return RulesError(
+        "malformed", str(problem), _REBUILD, name, key=problem.key, fields=problem.fields, hint_key="rules.hint.rebuild"
+    )
+
+
 def _parse(data: bytes, name: str | None):
+    if len(data) > MAX_BYTES:
+        raise _malformed(
+            Problem(
+                "rules.too_large",
+                f"is larger than {MAX_BYTES // (1024 * 1024)} MiB, more than any rule file slalang builds",
+                limit=MAX_BYTES // (1024 * 1024),
+            ),
+            name,
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -42,19 +281,56 @@ def _parse(data: bytes, name: str | None):
             hint_key="rules.hint.pass_built",
         )
     stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise RulesError(
-                "malformed",
-                f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                _REBUILD,
-                name,
-                key="rules.bad_json",
-                fields={"reason": exc, "line": exc.lineno, "column": exc.colno},
-                hint_key="rules.hint.rebuild",
-            )
+    try:
+        if stripped.startswith("{"):
+            try:
+                doc = json.loads(
+                    text,
+                    object_pairs_hook=_json_pairs,
+                    parse_int=_json_int,
+                    parse_float=_json_float,
+                    parse_constant=_json_constant,
+                )
+            except json.JSONDecodeError as exc:
+                raise RulesError(
+                    "malformed",
+                    f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                    _REBUILD,
+                    name,
+                    key="rules.bad_json",
+                    fields={"reason": exc, "line": exc.lineno, "column": exc.colno},
+                    hint_key="rules.hint.rebuild",
+                )
+        else:
+            if len(data) > MAX_YAML_BYTES:
+                raise _Refused(
+                    Problem(
+                        "rules.yaml_too_large",
+                        f"is YAML larger than {MAX_YAML_BYTES // (1024 * 1024)} MiB; load the .rules.json file "
+                        "slalang builds beside it",
+                        limit=MAX_YAML_BYTES // (1024 * 1024),
+                    )
+                )
+            doc = _parse_yaml(text, name)
+        return _plain(doc)
+    except _Refused as exc:
+        raise _malformed(exc.problem, name) from None
+    except RecursionError:
+        raise _malformed(
+            Problem(
+                "rules.too_deep",
+                f"nests deeper than {MAX_DEPTH} levels, which no rule file slalang builds does",
+                limit=MAX_DEPTH,
+            ),
+            name,
+        ) from None
+    except (ValueError, OverflowError) as exc:  # Python's limit on digits of an int, a date YAML cannot hold
+        raise _malformed(
+            Problem("rules.bad_value", f"holds a value that cannot be read: {exc}", reason=str(exc)[:200]), name
+        ) from None
+
+
+def _parse_yaml(text: str, name: str | None):
     try:
         import yaml
     except ImportError:  # pragma: no cover - pyyaml is a dependency
@@ -67,7 +343,7 @@ def _parse(data: bytes, name: str | None):
             hint_key="rules.hint.rebuild",
         )
     try:
-        return _normalise(yaml.safe_load(text))
+        return yaml.load(text, Loader=_yaml_loader())  # noqa: S506 - a SafeLoader, stricter still
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where: Problem | str = ""
@@ -157,10 +433,11 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
         rule_file = RuleFile.model_validate(doc)
     except ValidationError as exc:
         problems = []
-        for err in exc.errors()[:5]:
+        for err in exc.errors(include_url=False)[:5]:
             loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
             where: Problem | str = loc or Problem("rules.top_level", "top level")
-            problems.append(Problem("rules.shape_item", f"{where}: {err['msg']}", where=where, reason=err["msg"]))
+            reason = _reason(err)
+            problems.append(Problem("rules.shape_item", f"{where}: {reason}", where=where, reason=reason))
         n = exc.error_count() - len(problems)
         more: Problem | str = Problem("rules.shape_more", f"; … and {n} more", n=n) if n > 0 else ""
         raise RulesError(
@@ -186,6 +463,88 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
     return rule_file
 
 
+# Pydantic's error types in the catalogue's words (under `cli.runtime.rules.reason.`;
+# the English here is the en catalogue's), with the fields of their context. The
+# checks of slalang.ruleschema raise `rules_<kind>` errors, worded there too.
+# Any other type shows pydantic's English.
+_REASONS = {
+    "missing": "the field is missing",
+    "extra_forbidden": "a rule file has no such field",
+    "greater_than": "must be greater than {gt}",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}",
+    "less_than_equal": "must be at most {le}",
+    "string_too_short": "must have at least {min_length} characters",
+    "string_too_long": "must have at most {max_length} characters",
+    "too_short": "must have at least {min_length} items",
+    "too_long": "must have at most {max_length} items",
+    "string_pattern_mismatch": "is not written as a rule file writes it (see schema/rules-v4.json)",
+    "literal_error": "must be one of {expected}",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "string_type": "must be text",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+}
+_REASON_KEY = "rules.reason."
+
+
+def _reason(err) -> Problem | str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    if kind.startswith("rules_"):
+        key = _REASON_KEY + kind[len("rules_") :]
+        return Problem(key, err["msg"], **ctx)
+    template = _REASONS.get(kind)
+    if template is None:
+        return str(err["msg"])
+    fields = {
+        k: ctx.get(k, "")
+        for k in ("gt", "ge", "lt", "le", "min_length", "max_length", "expected")
+        if "{" + k + "}" in template
+    }
+    key = _REASON_KEY + kind
+    return Problem(key, template.format(**fields), **fields)
+
+
+def _names_problem(r: RuleFile) -> Problem | None:
+    """A name defined twice where the runtime looks names up (the later
+    definition would silently win), and a target cell written twice."""
+    groups = (
+        ("priority", [p.name for p in r.priorities]),
+        ("product", [p.name for p in r.products]),
+        ("region", [g.name for g in r.regions]),
+        ("plan", [p.name for p in r.plans]),
+        ("flag", [f.name for f in r.flags]),
+        ("metric", [m.name for m in r.metrics]),
+        ("ladder", [ld.name for ld in r.credit_ladders]),
+        ("exclusion", [e.code for e in r.exclusions]),
+        ("warning", [w.level for w in r.warnings]),
+        ("target", [f"{t.metric}/{t.priority}/{t.column}" + (f" when {t.when}" if t.when else "") for t in r.targets]),
+    )
+    for what, names in groups:
+        seen: set[str] = set()
+        for n in names:
+            if n in seen:
+                return Problem("rules.name_twice", f"{what} `{n}` is defined twice", what=what, name=n)
+            seen.add(n)
+    for m in r.metrics:
+        seen = set()
+        for c in m.columns:
+            if c.name in seen:
+                return Problem("rules.name_twice", f"column `{c.name}` is defined twice", what="column", name=c.name)
+            seen.add(c.name)
+    percents = [Decimal(w.percent) for w in r.warnings]
+    if any(b <= a for a, b in zip(percents, percents[1:])) or any(p <= 0 for p in percents):
+        return Problem("rules.warnings_order", "the warning levels must rise above 0%, each once")
+    return None
+
+
 def _dangling_reference(r: RuleFile) -> Problem | None:
     """A name the file uses but does not define (only a hand-made file can
     have one: the compiler resolves every name, and the checksum guards it)."""
@@ -199,6 +558,9 @@ def _dangling_reference(r: RuleFile) -> Problem | None:
             f"names timezone `{r.timezone}`, which is not an IANA timezone known to this system",
             timezone=r.timezone,
         )
+    problem = _names_problem(r)
+    if problem:
+        return problem
     calendars = {c.name for c in r.calendars}
     priorities = {p.name for p in r.priorities}
     products = {p.name for p in r.products}
