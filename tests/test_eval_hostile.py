@@ -388,3 +388,19 @@ def test_duties_evidence_bad_bytes_quotes_long_cells_and_dates_are_row_errors(tm
         )
         assert code == 0
         clean(out, err)
+
+
+def test_duties_without_skip_bad_list_the_first_bad_rows(tmp_path, capsys):
+    rows = [EVIDENCE_HEADER] + [f"nonesuch{i},2026-03-01,R,," for i in range(25)]
+    ev = tickets(tmp_path, *rows, name="ev.csv")
+    code, out, err = duties(capsys, ITOPS, "--evidence", ev, "--at", "2026-06-01", "--lang", "en")
+    assert code == 1 and out == ""
+    assert err.count("is not a duty or target of the contract") == 20
+    assert "the first 20 bad rows are listed above" in err and err.rstrip().endswith("go on")
+
+
+def test_a_period_label_with_a_huge_year_is_a_row_error(tmp_path, capsys):
+    t = tickets(tmp_path, HEADER, good(1))
+    d = tickets(tmp_path, "product,period,availability", "hosting,99999999999-03,99", name="d.csv")
+    code, out, err = run(capsys, ITOPS, t, "--downtime", d, "--lang", "en", "--skip-bad", "--format", "json")
+    assert code == 0 and "`99999999999-03` is not a month" in err, err

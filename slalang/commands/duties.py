@@ -438,10 +438,12 @@ def cmd_duties(args) -> int:
     records = []
     rows: list[dict] = []  # the rows that did not count, or counted with a remark (JSON)
     bad = notes = shown_bad = shown_notes = 0
+    stopping = False  # a bad row without --skip-bad: list the first ones, then stop
 
     def report(line: int, column, key, fields, english: str, note: bool) -> bool:
-        """Report a row; True if the run goes on."""
-        nonlocal bad, notes, shown_bad, shown_notes
+        """Report a row; True if reading goes on (without --skip-bad, only to
+        list the next bad rows: nothing is judged or written then)."""
+        nonlocal bad, notes, shown_bad, shown_notes, stopping
         detail = _row_text(line, column, key, fields, english, lang)
         rows.append({"line": line, "column": column, "kind": "note" if note else "bad", "key": key, "message": detail})
         if note:
@@ -452,23 +454,31 @@ def cmd_duties(args) -> int:
             return True
         bad += 1
         if not args.skip_bad:
+            stopping = True
             print(say("cli.eval.bad_row", lang, path=_v(path), detail=_v(detail)), file=sys.stderr)
-            print(say("cli.eval.bad_row_help", lang), file=sys.stderr)
-            return False
+            shown_bad += 1
+            return shown_bad < MAX_SHOWN
         if shown_bad < MAX_SHOWN:
             print(say("cli.eval.skipped_row", lang, path=_v(path), detail=_v(detail)), file=sys.stderr)
             shown_bad += 1
         return True
+
+    def stop() -> int:
+        """The end of a run that found bad rows without --skip-bad."""
+        if shown_bad >= MAX_SHOWN:
+            print(say("cli.eval.first_bad_rows", lang, n=shown_bad), file=sys.stderr)
+        print(say("cli.eval.bad_row_help", lang), file=sys.stderr)
+        return EXIT_ERRORS
 
     with fh:
         try:
             for item in reader.read(fh, _input_kind(path)):
                 if isinstance(item, RowError):
                     if not report(item.line, item.column, item.key, item.fields, item.message, False):
-                        return EXIT_ERRORS
+                        return stop()
                 elif isinstance(item, Issue):
                     if not report(item.line, item.column, item.key, item.fields, item.english, item.note):
-                        return EXIT_ERRORS
+                        return stop()
                 else:
                     records.append(item)
         except TicketError as exc:  # the header itself is wrong
@@ -485,6 +495,8 @@ def cmd_duties(args) -> int:
                 file=sys.stderr,
             )
             return EXIT_ERRORS
+    if stopping:
+        return stop()
     duties, targets = tracker.judge(records, at)
     if args.format == "json":
         data = render_json(tracker, duties, targets, at, lang, rows).encode("utf-8")

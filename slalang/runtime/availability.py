@@ -117,9 +117,13 @@ def add_months(first: dt.date, months: int) -> dt.date:
 
 
 def valid_label(key: str, period: str) -> bool:
+    # A label from the data: short (`2026-W05`, `2026-03-31`), and no year
+    # that overflows a date (`99999999999-03`) is one.
+    if not isinstance(key, str) or len(key) > 10 or not key.isascii():
+        return False
     try:
         first, _ = period_dates(key, period)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         return False
     return period_key(first, period) == key
 

@@ -185,3 +185,37 @@ def test_one_stray_quote_costs_at_most_its_own_row(tmp_path_factory, before, aft
     assert code == 0, err
     got, skipped = counts(out, err)
     assert got >= before + after and got + skipped == before + after + 1, err
+
+
+SIDE = {
+    "downtime": ("product", "resource", "start", "end", "exclusion", "period", "availability", "requests", "errors"),
+    "charges": ("product", "resource", "period", "amount"),
+    "claims": ("product", "resource", "period", "claimed_on"),
+}
+SIDE_CELL = st.one_of(
+    HOSTILE,
+    st.sampled_from(["2026-03", "2026-Q1", "2026", "99999999999-03", "2026-W99", "9" * 300, "100.5", "0", "1e14"]),
+)
+
+
+@settings(settings.get_profile("attacks"), max_examples=30)
+@given(
+    kind=st.sampled_from(sorted(SIDE)),
+    rows=st.lists(st.lists(SIDE_CELL, min_size=9, max_size=9), min_size=1, max_size=4),
+    skip=st.booleans(),
+)
+def test_hostile_downtime_charges_and_claims(tmp_path_factory, kind, rows, skip):
+    folder = tmp_path_factory.mktemp("s")
+    tickets = folder / "t.csv"
+    tickets.write_text(f"id,priority,product,opened_at\nT1,P1,hosting,{OPENED}\n", encoding="utf-8")
+    side = folder / f"{kind}.csv"
+    columns = SIDE[kind]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(columns)
+    for row in rows:
+        w.writerow(row[: len(columns)])
+    side.write_text(buf.getvalue(), encoding="utf-8", errors="surrogatepass")
+    code, out, err = run(tickets, f"--{kind}", str(side), *(["--skip-bad"] if skip else []))
+    assert code in (0, 1), err
+    assert_clean(out, err)
