@@ -239,9 +239,12 @@ def test_an_incremental_update_after_signing_is_refused(built, pki, capsys, tmp_
 
 def test_removing_the_signature_leaves_an_unsigned_letter_that_says_so(built, capsys, tmp_path):
     """Stripping the signature is not a way to pass --trust: the letter becomes unsigned."""
+    from slalang.letter.sign import unsigned_part
+
     signed = built["signed"].read_bytes()
     unsigned = built["unsigned"].read_bytes()
     assert signed.startswith(unsigned)  # the signature is an incremental update of the reproducible letter
+    assert unsigned_part(signed) == unsigned and unsigned_part(unsigned) == unsigned
     path = tmp_path / "stripped.pdf"
     path.write_bytes(signed[: len(unsigned)])
     code, err = _extract(capsys, path)
@@ -399,3 +402,34 @@ def test_a_signed_letter_whose_rules_are_not_its_sources_compilation_is_refused(
     path.write_bytes(sign_pdf(out.getvalue(), Signer(str(pki["signer.key"]), str(pki["signer.pem"]))))
     code, err = _extract(capsys, path, "--trust", str(pki["root.pem"]))
     assert code == 1 and "not the compilation of the attached source" in err
+
+
+@pytest.mark.parametrize("kind", ["rsa", "ed25519", "p384"])
+def test_other_key_types_sign_and_verify(built, tmp_path, capsys, kind):
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    from slalang.letter.sign import sign_pdf
+
+    key = {
+        "rsa": lambda: rsa.generate_private_key(65537, 2048),
+        "ed25519": ed25519.Ed25519PrivateKey.generate,
+        "p384": lambda: ec.generate_private_key(ec.SECP384R1()),
+    }[kind]()
+    name = _name(f"{kind} signer", "Keys Ltd")
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=3))
+        .sign(key, None if kind == "ed25519" else hashes.SHA256())
+    )
+    (tmp_path / "c.pem").write_bytes(_pem(cert))
+    (tmp_path / "k.pem").write_bytes(_key_pem(key))
+    path = tmp_path / "k.pdf"
+    path.write_bytes(sign_pdf(built["unsigned"].read_bytes(), Signer(str(tmp_path / "k.pem"), str(tmp_path / "c.pem"))))
+    code, err = _extract(capsys, path, "--trust", str(tmp_path / "c.pem"))
+    assert code == 0, err
+    assert f"signed by CN={kind} signer" in err and "and trusted" in err

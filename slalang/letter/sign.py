@@ -4,8 +4,8 @@
 (slalang.build.Signer), checks them before any work — the key decrypts, it
 is the certificate's key, the certificate may sign documents and is valid
 now — and adds a PAdES baseline B-B signature (`/ETSI.CAdES.detached`,
-SHA-256, an invisible signature field) as an incremental update of the PDF.
-Nothing is fetched: no time-stamp server, no revocation information
+SHA-256, or SHA-512 for Ed25519; an invisible signature field) as an
+incremental update of the PDF. Nothing is fetched: no time-stamp server, no revocation information
 (`embed_validation_info=False`).
 
 PDF/A-3b is kept: the update rewrites the XMP metadata from the letter's own
@@ -15,7 +15,8 @@ the attachments are untouched, inside the signed revision.
 
 A signature says when it was made: the signing time is the current time
 (injectable for tests through `when`), so signed PDFs differ run to run; the
-unsigned rendering underneath stays reproducible.
+unsigned rendering underneath stays reproducible, and `unsigned_part(data)`
+gives it back (what `build --check` can compare).
 
 Every problem with the user's files is a BuildError (message and hint from
 the `cli.sign.*` catalogue), raised before the build writes anything."""
@@ -221,6 +222,37 @@ def _writer(data: bytes, when: dt.datetime):
     return writer
 
 
+def unsigned_part(data: bytes) -> bytes:
+    """The letter as rendered, before `sign_pdf` appended its signature: the
+    bytes up to the end of the revision before the last signature's (a PDF
+    without a signature is returned whole). For comparing slalang's own
+    outputs (`build --check`), not for trusting anything."""
+    import re
+
+    holes = re.findall(rb"/ByteRange\s*\[\s*0\s+(\d+)", data)
+    if not holes:
+        return data
+    hole = int(holes[-1])
+    end = data.rfind(b"%%EOF", 0, hole)
+    if end < 0:
+        return data
+    end += len(b"%%EOF")
+    while end < len(data) and data[end : end + 1] in (b"\r", b"\n"):
+        end += 1
+    return data[:end]
+
+
+def _digest_for(key) -> str | None:
+    """SHA-256, but what EdDSA prescribes for Edwards keys (None: pyHanko's choice)."""
+    from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
+
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return "sha512"
+    if isinstance(key, ed448.Ed448PrivateKey):
+        return None
+    return "sha256"
+
+
 def sign_pdf(data: bytes, signer: Signer, when: dt.datetime | None = None, path: str = "letter") -> bytes:
     """`data` with a PAdES B-B signature appended as an incremental update."""
     when = when or dt.datetime.now(dt.UTC)
@@ -242,7 +274,7 @@ def sign_pdf(data: bytes, signer: Signer, when: dt.datetime | None = None, path:
         writer = _writer(data, when)
         meta = signers.PdfSignatureMetadata(
             field_name=FIELD_NAME,
-            md_algorithm="sha256",
+            md_algorithm=_digest_for(key),
             subfilter=fields.SigSeedSubFilter.PADES,
             embed_validation_info=False,
             use_pades_lta=False,

@@ -332,3 +332,42 @@ def test_a_damaged_letter_is_refused_with_a_reason_never_a_crash(letters, flips)
         extract_rules(bytes(data), "letter.pdf")
     except LetterFileError:
         pass
+
+
+def _leaves(value, path=()):
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k != "checksum":
+                yield from _leaves(v, (*path, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path
+
+
+@settings(settings.get_profile("attacks"), max_examples=20)
+@given(
+    st.data(),
+    st.one_of(st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.text(max_size=8), st.just("0")),
+)
+def test_any_edit_of_the_attached_rules_is_refused_even_with_checksums_recomputed(letters, data, value):
+    """Whatever single value a forger changes in the rule file (and however
+    carefully they recompute its checksum and the PDF's MD5), the rules are no
+    longer the compilation of the attached source."""
+    from slalang.rules import dumps_json
+    from slalang.ruleschema import checksum_of
+
+    rules = (letters / "example-itops.rules.json").read_bytes()
+    doc = json.loads(rules)
+    paths = list(_leaves(doc))
+    path = data.draw(st.sampled_from(paths))
+    node = doc
+    for step in path[:-1]:
+        node = node[step]
+    if node[path[-1]] == value and type(node[path[-1]]) is type(value):
+        return  # no edit at all
+    node[path[-1]] = value
+    doc["checksum"] = checksum_of(doc)
+    forged = with_attachment((letters / "example-itops.pdf").read_bytes(), "example-itops.rules.json", dumps_json(doc))
+    refused(forged, "not the compilation of the attached source")
