@@ -399,12 +399,13 @@ class _Lines:
         self.taken: list[_Lines.Item] = []  # the current record's lines
         self.size = 0  # characters of the current record
         self.bad: _LineError | None = None  # the current record's first undecodable line
+        self.nul = False  # the current record holds a NUL character
 
     def __iter__(self) -> _Lines:
         return self
 
     def begin(self) -> None:
-        self.taken, self.size, self.bad = [], 0, None
+        self.taken, self.size, self.bad, self.nul = [], 0, None, False
 
     def push_back(self, items: list[_Lines.Item]) -> None:
         self.back.extend(reversed(items))
@@ -417,10 +418,12 @@ class _Lines:
             assert err is not None  # a line not kept has its error
             raise err
         self.size += len(text)
-        if len(self.taken) > MAX_RECORD_LINES or (len(self.taken) > 1 and self.size > MAX_LINE_BYTES):
+        if len(self.taken) > 1 and (len(self.taken) > MAX_RECORD_LINES or self.size > MAX_LINE_BYTES):
             raise _RecordTooLong
         if err is not None and self.bad is None:
             self.bad = err
+        if "\x00" in text:
+            self.nul = True
         return text
 
     def _read(self) -> _Lines.Item:
@@ -703,7 +706,7 @@ def rows(
         if lines.bad is not None:  # not UTF-8: the record is read, but it is a bad row
             yield lines.bad.row_error()
             continue
-        if lines.size > MAX_CELL or any(t is not None and "\x00" in t for _, t, _ in got):
+        if lines.nul or lines.size > MAX_CELL:
             bad = _cell_problem(start, names, rec)
             if bad is not None:
                 yield bad
