@@ -33,6 +33,7 @@ from slalang.cliutil import (
     add_lang_argument,
     expand_inputs,
     lang_of,
+    os_reason,
     print_diagnostics,
     say,
     summary_line,
@@ -282,7 +283,7 @@ def _cannot_write(exc: OSError, out_dir: Path, lang: str) -> str:
     where = Path(exc.filename) if exc.filename else out_dir
     if isinstance(exc, NotADirectoryError) and where == out_dir:
         return say("cli.error.output_not_a_folder", lang, path=out_dir)
-    return say("cli.error.cannot_write", lang, path=_term(str(where)), reason=str(exc.strerror or exc))
+    return say("cli.error.cannot_write", lang, path=_term(str(where)), reason=os_reason(exc, lang))
 
 
 def _signer_of(args, formats: frozenset[str], lang: str):
@@ -456,7 +457,7 @@ def _io_cause(exc: BaseException) -> bool:
 def _io_failure(exc: OSError, args) -> int:
     """Exit 4 for an OSError that reached the top (2 for a missing file),
     with the path and the system's reason in the user's language."""
-    reason = str(exc.strerror or exc)
+    reason = _reason_safely(exc, args)
     if isinstance(exc, StdoutFailed):
         _silence(sys.stdout)
         _tell(_say_safely("cli.error.stdout", args, f"slalang: error: standard output: {reason}", reason=reason))
@@ -466,6 +467,13 @@ def _io_failure(exc: OSError, args) -> int:
     else:
         _tell(_say_safely("cli.error.io", args, f"slalang: error: {reason}", reason=reason))
     return EXIT_USAGE if isinstance(exc, FileNotFoundError) else EXIT_IO
+
+
+def _reason_safely(exc: OSError, args) -> str:
+    try:
+        return os_reason(exc, lang_of(args))
+    except Exception:  # the catalogue itself may be what cannot be read
+        return str(exc.strerror or exc)
 
 
 def _flushed(code: int, args) -> int:
@@ -478,7 +486,7 @@ def _flushed(code: int, args) -> int:
         return 141
     except OSError as exc:
         _silence(sys.stdout)
-        reason = str(exc.strerror or exc)
+        reason = _reason_safely(exc, args)
         _tell(_say_safely("cli.error.stdout", args, f"slalang: error: standard output: {reason}", reason=reason))
         code = EXIT_IO
     if not _stream_ok(sys.stderr):

@@ -97,7 +97,50 @@ def _readable(path: str) -> None:
     except FileNotFoundError:
         raise UsageError(_msg("cli.error.no_such_file", path=path)) from None
     except OSError as exc:
-        raise UsageError(_msg("cli.error.unreadable", path=path, reason=exc.strerror or exc), EXIT_IO) from None
+        from slalang.i18n import Msg, Verbatim
+
+        message = Msg("cli.error.unreadable", path=Verbatim(path), reason=reason_of(exc))
+        raise UsageError(message, EXIT_IO) from None
+
+
+# The refusals the catalogue words (`cli.error.reason.<NAME>`, zh and en);
+# any other error number is shown as the system says it.
+REASONS = frozenset(
+    {
+        "EACCES",
+        "EPERM",
+        "ENOENT",
+        "ENOSPC",
+        "EFBIG",
+        "EROFS",
+        "EISDIR",
+        "ENOTDIR",
+        "ENAMETOOLONG",
+        "EIO",
+        "EDQUOT",
+        "ELOOP",
+        "EMFILE",
+        "EBADF",
+    }
+)
+
+
+def reason_of(exc: OSError) -> Any:
+    """Why the system refused, as a catalogue `Msg` (rendered in the user's
+    language) or the system's own words."""
+    import errno
+
+    from slalang.i18n import Msg, Verbatim
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return Msg(f"cli.error.reason.{name}") if name in REASONS else Verbatim(str(exc.strerror or exc))
+
+
+def os_reason(exc: OSError, lang: str) -> str:
+    """`reason_of(exc)` in `lang`."""
+    from slalang.i18n import render
+
+    return render(reason_of(exc), lang)
 
 
 def print_diagnostics(results: list[Any], fmt: str, out: IO[str] | None = None, lang: str = "en") -> None:

@@ -14,7 +14,17 @@ import pytest
 from conftest import ROOT, TESTS
 
 from slalang import cli
-from slalang.cliutil import EXIT_ERRORS, EXIT_INTERNAL, EXIT_IO, EXIT_OK, EXIT_USAGE, UsageError
+from slalang.cliutil import (
+    EXIT_ERRORS,
+    EXIT_INTERNAL,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    REASONS,
+    UsageError,
+    os_reason,
+    say,
+)
 
 GOOD = TESTS / "good_minimal.sla"
 BAD = TESTS / "bad" / "matrix_wrong_cell_count.sla"
@@ -79,7 +89,16 @@ def test_4_an_os_error_reaching_the_top_names_the_path(capsys, monkeypatch, erro
     err = capsys.readouterr().err
     assert err == f"slalang: error: {error.filename}: {error.strerror}\n"
     assert cli.main(["check", "--lang", "zh", str(GOOD)]) == EXIT_IO
-    assert capsys.readouterr().err == f"slalang: 错误: {error.filename}：{error.strerror}\n"
+    reason = say(f"cli.error.reason.{errno.errorcode[error.errno]}", "zh")
+    assert capsys.readouterr().err == f"slalang: 错误: {error.filename}：{reason}\n"
+
+
+def test_the_reasons_are_worded_in_both_languages():
+    for name in sorted(REASONS):
+        code = getattr(errno, name)
+        assert say(f"cli.error.reason.{name}", "en").startswith(os.strerror(code)), name
+        assert not say(f"cli.error.reason.{name}", "zh").isascii(), name
+    assert os_reason(OSError(errno.EXDEV, "Invalid cross-device link"), "zh") == "Invalid cross-device link"
 
 
 def test_a_missing_file_reaching_the_top_stays_2(capsys, monkeypatch):

@@ -27,6 +27,7 @@ from slalang.cliutil import (
     add_lang_argument,
     expand_inputs,
     lang_of,
+    os_reason,
     print_diagnostics,
     say,
 )
@@ -80,7 +81,7 @@ def run(args) -> int:
         try:
             _write_atomically(path, new)
         except OSError as exc:  # read-only, full: this file is left as it was, the others go on
-            reason = say("cli.fmt.cannot_write", lang, reason=exc.strerror or exc)
+            reason = say("cli.fmt.cannot_write", lang, reason=os_reason(exc, lang))
             print(say("cli.error.at_file", lang, path=path, detail=reason), file=sys.stderr)
             io_failed += 1
             continue
@@ -113,7 +114,7 @@ def _format_path(path: str, lang: str) -> tuple[str, str, str]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        reason = say("cli.error.cannot_read", lang, reason=exc.strerror or exc)
+        reason = say("cli.error.cannot_read", lang, reason=os_reason(exc, lang))
         print(say("cli.error.at_file", lang, path=path, detail=reason), file=sys.stderr)
         return "io", "", ""
     source, diags = decode(path, data)

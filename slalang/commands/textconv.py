@@ -37,13 +37,13 @@ def register(sub) -> None:
 def run(args) -> int:
     from pathlib import Path
 
-    from slalang.cliutil import EXIT_OK, UsageError, lang_of, say
+    from slalang.cliutil import EXIT_OK, UsageError, lang_of, os_reason, say
 
     try:
         data = Path(args.file).read_bytes()
-    except OSError as exc:
-        reason = exc.strerror or exc
-        raise UsageError(say("diff.command.cannot_read", lang_of(args), path=args.file, reason=reason)) from None
+    except OSError as exc:  # a UsageError raised here: 2 if missing, 4 if refused (slalang/cli.py)
+        lang = lang_of(args)
+        raise UsageError(say("diff.command.cannot_read", lang, path=args.file, reason=os_reason(exc, lang))) from None
     from slalang.compiler import decode
 
     source, diags = decode(args.file, data)
