@@ -250,7 +250,13 @@ def interruptible() -> Iterator[None]:
         yield
         return
 
+    owner = os.getpid()
+
     def stop(signum: int, frame: Any) -> None:
+        if os.getpid() != owner:  # a forked helper (the PDF renderer): just stop, as by default
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         if _run["committed"]:  # all of this run's outputs are in place: say so, after
             _run["late_signal"] = _run["late_signal"] or signum
             return

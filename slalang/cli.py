@@ -384,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = _Guarded(_ClosedStream() if before is None else before)
     try:
         return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the commands are still being imported
+        return 130
     finally:
         restore_gc()
         sys.stdout = before

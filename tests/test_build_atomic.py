@@ -157,6 +157,48 @@ def test_signal_handlers_only_while_building(tmp_path):
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
 
 
+def test_a_forked_helper_stops_quietly_on_sigterm():
+    """The PDF renderer is forked while the handlers are installed: a SIGTERM
+    ends it as by default (no Interrupted traceback from the child)."""
+    import time
+
+    with build.interruptible():
+        pid = os.fork()
+        if pid == 0:
+            try:
+                time.sleep(10)
+            finally:
+                os._exit(0)
+        time.sleep(0.05)
+        os.kill(pid, signal.SIGTERM)
+        _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+
+
+def test_sigterm_during_a_pdf_build_is_quiet(tmp_path):
+    """Whenever it lands: killed before the handlers (-15), or 143 with
+    nothing written, or (a fast machine) done; never a traceback."""
+    import time
+
+    out = tmp_path / "out"
+    p = subprocess.Popen(
+        [sys.executable, "-m", "slalang", "build", "--only", "rules,pdf", "--lang", "en", "-o", str(out)]
+        + [str(contract(tmp_path))],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(0.8)
+    p.send_signal(signal.SIGTERM)
+    _, err = p.communicate(timeout=60)
+    assert "Traceback" not in err and "Interrupted" not in err, err
+    if p.returncode == 0:
+        assert everything(out) == ["mini.pdf", *NAMES]
+    else:
+        assert p.returncode in (-signal.SIGTERM, 143) and (not out.exists() or everything(out) == [])
+
+
 KILL_SCRIPT = """
 import os, signal, sys
 from slalang import build, cli

@@ -195,7 +195,11 @@ def test_every_command_on_a_full_stdout_exits_4(name, tmp_path):
 @pytest.fixture(scope="module")
 def letter(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("letter")
-    p = slalang("build", "--only", "rules,pdf", GOOD, "-o", out)
+    canonical = slalang("fmt", "-", input=GOOD.read_text(encoding="utf-8"))
+    assert canonical.returncode == 0, canonical.stderr
+    source = out / "mini.sla"
+    source.write_text(canonical.stdout, encoding="utf-8")
+    p = slalang("build", "--only", "rules,pdf", source, "-o", out)
     if p.returncode != 0:
         pytest.skip(f"cannot build a PDF letter here: {p.stderr[-300:]}")
     return out / "mini.pdf"
