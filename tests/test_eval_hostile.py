@@ -404,3 +404,9 @@ def test_a_period_label_with_a_huge_year_is_a_row_error(tmp_path, capsys):
     d = tickets(tmp_path, "product,period,availability", "hosting,99999999999-03,99", name="d.csv")
     code, out, err = run(capsys, ITOPS, t, "--downtime", d, "--lang", "en", "--skip-bad", "--format", "json")
     assert code == 0 and "`99999999999-03` is not a month" in err, err
+
+
+def test_a_400_digit_json_number_is_named_by_its_size(tmp_path, capsys):
+    j = tickets(tmp_path, '{"id": "T1", "priority": "P1", "opened_at": 1' + "0" * 400 + "}", name="t.jsonl")
+    code, _, err = run(capsys, ITOPS, j, "--lang", "en")
+    assert code == 1 and "a number of 401 digits is not an instant in epoch seconds" in err, err

@@ -74,7 +74,12 @@ _BOM = b"\xef\xbb\xbf"
 def shown(value: object, limit: int = SHOWN) -> str:
     """A value from the data as quoted in a message: at most `limit`
     characters (then `…`). Escaping for the terminal is the printer's job."""
-    text = value if isinstance(value, str) else repr(value) if isinstance(value, float) else str(value)
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        text = f"a number of {len(str(value)) if value.bit_length() < 13_000 else 'thousands of'} digits"
+    else:
+        text = repr(value) if isinstance(value, float) else str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -220,7 +225,7 @@ class InstantParser:
 
     @staticmethod
     def _epoch_error(value: object, column: str) -> TicketError:
-        v = shown(value if not isinstance(value, int) or value.bit_length() < 64 else "a huge number")
+        v = shown(value)
         return TicketError(
             column,
             f"{v} is not an instant in epoch seconds from {_RANGE['first']} to {_RANGE['last']} "
