@@ -219,3 +219,51 @@ def test_hostile_downtime_charges_and_claims(tmp_path_factory, kind, rows, skip)
     code, out, err = run(tickets, f"--{kind}", str(side), *(["--skip-bad"] if skip else []))
     assert code in (0, 1), err
     assert_clean(out, err)
+
+
+def run_duties(evidence: Path, *args: str) -> tuple[int, str, str]:
+    import contextlib
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["duties", ITOPS, "--evidence", str(evidence), "--at", "2026-12-01", "--lang", "en", *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+EVIDENCE_CELL = st.one_of(
+    HOSTILE, st.sampled_from(["audit", "failover_drill", "2026-03-01", "2026-03-01T10:00:00+08:00", "75", "0.4%"])
+)
+
+
+@settings(settings.get_profile("attacks"), max_examples=30)
+@given(
+    rows=st.lists(st.lists(EVIDENCE_CELL, min_size=5, max_size=5), min_size=1, max_size=5),
+    jsonl=st.booleans(),
+    bad_bytes=st.sets(st.integers(0, 4), max_size=2),
+    fmt=st.sampled_from(["text", "json", "ics"]),
+    skip=st.booleans(),
+)
+def test_hostile_duty_evidence(tmp_path_factory, rows, jsonl, bad_bytes, fmt, skip):
+    columns = ("duty", "date", "evidence", "value", "note")
+    folder = tmp_path_factory.mktemp("d")
+    if jsonl:
+        path = folder / "ev.jsonl"
+        lines = []
+        for i, row in enumerate(rows):
+            data = json.dumps(dict(zip(columns, row))).encode()
+            lines.append(data.replace(b"{", b"{\xfe", 1) if i in bad_bytes else data)
+        path.write_bytes(b"\n".join(lines) + b"\n")
+    else:
+        path = folder / "ev.csv"
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(columns)
+        for i, row in enumerate(rows):
+            w.writerow([row[0] + MARK if i in bad_bytes else row[0], *row[1:]])
+        data = buf.getvalue().encode("utf-8", "surrogatepass").replace(MARK.encode(), b"\xff")
+        path.write_bytes(data)
+    code, out, err = run_duties(path, "--format", fmt, *(["--skip-bad"] if skip else []))
+    assert code in (0, 1), err
+    assert_clean(out, err)
+    if skip:
+        assert code == 0, err
