@@ -43,7 +43,7 @@ MAX_TEXT = 100_000  # characters of any text (titles, notes, evidence)
 MAX_LINE = 10_000_000  # a source line number
 MAX_COUNT = 10_000  # ranks, claim-window and cadence counts
 MAX_ITEMS = 1_000  # entries of one list (calendars, priorities, products, columns, ladders, duties …)
-MAX_TARGETS = 100_000  # matrix cells (targets, update rules)
+MAX_TARGETS = 10_000  # matrix cells (targets, update rules)
 MAX_WINDOWS = 7 * 24 * 60  # working-hour windows of one week (one a minute at most)
 MAX_CALENDAR_DAYS = 200 * 366  # days all calendars cover together (the runtime expands each day; ~0.5 s)
 

@@ -170,7 +170,7 @@ def test_duplicate_json_keys_are_refused():
     assert err.key == "rules.duplicate_key" and err.fields["name"] == "currency"
 
 
-def test_duplicate_yaml_keys_are_refused_naming_the_line():
+def test_duplicate_yaml_keys_are_refused_naming_the_line(yaml_parser):
     yaml_text = (RULES / "example-itops.rules.yaml").read_text(encoding="utf-8")
     err = _refused(("currency: USD\n" + yaml_text).encode("utf-8"))
     assert err.key == "rules.duplicate_key" and err.fields["name"] == "currency"
@@ -183,8 +183,25 @@ def test_deep_json_nesting_is_malformed_not_a_crash(depth):
     assert err.key == "rules.too_deep"
 
 
-def test_deep_yaml_nesting_is_malformed_not_a_crash():
-    assert _refused(b"a: " + b"[" * 5000 + b"]" * 5000).key == "rules.too_deep"
+@pytest.fixture(params=["libyaml", "pure-python"])
+def yaml_parser(request, monkeypatch):
+    """Each YAML case with libyaml's parser and with the pure-Python one (used where libyaml is not installed)."""
+    import yaml
+
+    from slalang.runtime import loader
+
+    loader._yaml_loader.cache_clear()
+    if request.param == "pure-python":
+        monkeypatch.delattr(yaml, "CSafeLoader")
+    yield request.param
+    loader._yaml_loader.cache_clear()
+
+
+def test_deep_yaml_nesting_is_malformed_not_a_crash(yaml_parser):
+    assert _refused(b"a: " + b"[" * (MAX_DEPTH + 5) + b"]" * (MAX_DEPTH + 5)).key == "rules.too_deep"
+    assert _refused(b"a: " + b"[" * 5000 + b"]" * 5000).key in ("rules.too_deep", "rules.bad_yaml")
+    block = b"a:\n" + b"".join(b" " * i + b"- \n" for i in range(MAX_DEPTH + 5))
+    assert _refused(block).key == "rules.too_deep"
 
 
 BILLION_LAUGHS = b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + b"".join(
@@ -193,7 +210,7 @@ BILLION_LAUGHS = b'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
 )
 
 
-def test_billion_laughs_yaml_is_refused_at_the_first_anchor():
+def test_billion_laughs_yaml_is_refused_at_the_first_anchor(yaml_parser):
     assert len(BILLION_LAUGHS) < 500  # the issue's 449-byte file, give or take its spelling
     started = time.perf_counter()
     err = _refused(BILLION_LAUGHS)
@@ -202,7 +219,7 @@ def test_billion_laughs_yaml_is_refused_at_the_first_anchor():
     assert "line 1 column 4" in err.message and "no YAML anchors or aliases (&, *)" in err.message
 
 
-def test_yaml_merge_keys_are_refused():
+def test_yaml_merge_keys_are_refused(yaml_parser):
     assert _refused(b"a: {x: 1}\nb:\n  <<: {y: 2}\n").key == "rules.yaml_merge"
 
 
@@ -215,7 +232,7 @@ def test_non_finite_numbers_are_refused(text):
 
 @pytest.mark.parametrize("digits", [MAX_DIGITS + 1, 61, 4301, 100_000])
 @pytest.mark.parametrize("form", ["json", "yaml"])
-def test_integers_with_absurd_digit_counts_are_refused_before_arithmetic(digits, form):
+def test_integers_with_absurd_digit_counts_are_refused_before_arithmetic(digits, form, yaml_parser):
     number = b"9" * digits
     text = b'{"a": ' + number + b"}" if form == "json" else b"a: " + number + b"\n"
     assert _refused(text).key == "rules.too_many_digits"
@@ -225,11 +242,11 @@ def test_integers_with_absurd_digit_counts_are_refused_before_arithmetic(digits,
     "text",
     [b"a: !!binary aGVsbG8=\n", b"a: !!set {x, y}\n", b"a: 2026-01-01 10:00:00\n", b"1: 2\n", b"a: 2026-02-30\n"],
 )
-def test_yaml_values_json_cannot_hold_are_refused(text):
+def test_yaml_values_json_cannot_hold_are_refused(text, yaml_parser):
     assert _refused(text).key in ("rules.value_type", "rules.key_type", "rules.yaml_date")
 
 
-def test_yaml_python_tags_are_refused():
+def test_yaml_python_tags_are_refused(yaml_parser):
     with pytest.raises(RulesError) as info:
         loads_rules(b"a: !!python/object/apply:os.system ['echo hi']\n")
     assert info.value.kind == "malformed"
@@ -239,9 +256,21 @@ def test_rule_files_larger_than_the_limit_are_refused_unread():
     assert _refused(b" " * (MAX_BYTES + 1)).key == "rules.too_large"
 
 
-def test_large_yaml_is_refused_pointing_at_the_json():
-    err = _refused(b"a: b\n" + b"#" * (3 * 1024 * 1024))
+def test_large_yaml_is_refused_pointing_at_the_json(yaml_parser):
+    from slalang.runtime.loader import MAX_YAML_BYTES
+
+    err = _refused(b"a: b\n" + b"#" * (MAX_YAML_BYTES + 1))
     assert err.key == "rules.yaml_too_large" and ".rules.json" in err.message
+    # the pure-Python parser reads an eighth of it (it is ~10 times slower)
+    quarter = b"a: b\n" + b"#" * (MAX_YAML_BYTES // 4)
+    assert _refused(quarter).key == ("rules.yaml_too_large" if yaml_parser == "pure-python" else "rules.no_schema")
+
+
+def test_the_compiled_yaml_loads_with_either_parser(yaml_parser):
+    for name in ("example-itops", "example-logistics", "example-medical"):
+        yaml_rules = loads_rules((RULES / f"{name}.rules.yaml").read_bytes(), name)
+        json_rules = loads_rules((RULES / f"{name}.rules.json").read_bytes(), name)
+        assert yaml_rules == json_rules
 
 
 @pytest.mark.parametrize("where", ["top", "calendar"])
