@@ -142,11 +142,11 @@ def test_invalid_utf8_is_a_row_error_naming_line_and_byte(tmp_path, capsys):
     f = tickets(tmp_path, HEADER, good(1), b"T\xff2,P1,hosting," + OPENED.encode() + b",,", good(3))
     code, out, err = run(capsys, ITOPS, f, "--lang", "en")
     assert code == 1 and out == ""
-    assert "t.csv:line 3: not UTF-8 text (byte 2 of the line is 0xff)" in err, err
+    assert "t.csv:line 3, column `id`: not UTF-8 text (byte 2 of the line is 0xff)" in err, err
     code, out, err = run(capsys, ITOPS, f, "--lang", "en", "--skip-bad", "--format", "json")
     assert code == 0 and evaluated(out) == 2 and "skipped 1 bad row; evaluated 2 tickets" in err
     code, _, err = run(capsys, ITOPS, f, "--lang", "zh")
-    assert "第 3 行：不是 UTF-8 文本（该行第 2 个字节为 0xff）" in err, err
+    assert "第 3 行 `id` 列：不是 UTF-8 文本（该行第 2 个字节为 0xff）" in err, err
 
 
 def test_invalid_utf8_inside_a_quoted_multiline_cell_costs_that_row_only(tmp_path, capsys):
@@ -372,7 +372,7 @@ def test_duties_evidence_bad_bytes_quotes_long_cells_and_dates_are_row_errors(tm
     assert code == 0, err
     clean(out, err)
     for words in (
-        "line 2: not UTF-8 text",
+        "line 2, column `evidence`: not UTF-8 text",
         "line 3, column `date`: 9999-12-31 is outside the term",
         "line 4, column `date`",
         "line 5: a quote opened here is never closed",

@@ -709,7 +709,10 @@ def rows(
             )
             continue
         if lines.bad is not None:  # not UTF-8: the record is read, but it is a bad row
-            yield lines.bad.row_error()
+            err = lines.bad.row_error()
+            if lines.bad.line == start:  # the column of the first bad byte (it decoded as U+FFFD)
+                err.column = next((name for name, c in zip(names, rec) if "\ufffd" in c), None)
+            yield err
             continue
         if lines.nul or lines.size > MAX_CELL:
             bad = _cell_problem(start, names, rec)
