@@ -410,3 +410,14 @@ def test_a_400_digit_json_number_is_named_by_its_size(tmp_path, capsys):
     j = tickets(tmp_path, '{"id": "T1", "priority": "P1", "opened_at": 1' + "0" * 400 + "}", name="t.jsonl")
     code, _, err = run(capsys, ITOPS, j, "--lang", "en")
     assert code == 1 and "a number of 401 digits is not an instant in epoch seconds" in err, err
+
+
+def test_a_hostile_at_is_cut_and_escaped(tmp_path, capsys):
+    f = tickets(tmp_path, HEADER, good(1))
+    evidence = tmp_path / "ev.csv"
+    evidence.write_text("duty,date,evidence,value,note\n", encoding="utf-8")
+    at = "x" * 5000 + "\x1b[2J"
+    code, _, err = run(capsys, ITOPS, f, "--at", at, "--lang", "en")
+    assert code == 2 and len(err) < 400 and "\x1b" not in err, err
+    code, _, err = duties(capsys, ITOPS, "--evidence", evidence, "--at", at, "--lang", "en")
+    assert code == 2 and len(err) < 400 and "\x1b" not in err, err

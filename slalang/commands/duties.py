@@ -360,7 +360,7 @@ def _at(value: str | None, tracker, lang: str) -> int:
     import time
 
     from slalang.runtime import TicketError
-    from slalang.runtime.tickets import YEAR_FIRST, YEAR_LAST, InstantParser
+    from slalang.runtime.tickets import YEAR_FIRST, YEAR_LAST, InstantParser, shown
 
     if value is None or value == "now":
         return int(time.time())
@@ -381,7 +381,7 @@ def _at(value: str | None, tracker, lang: str) -> int:
             if exc.key == "instant.out_of_range":
                 message = _message(f"cli.runtime.{exc.key}", {**exc.fields, "value": value}, str(exc), lang)
                 raise UsageError(safe(f"--at: {message}")) from None
-    raise UsageError(say("cli.duties.at_bad", lang, value=_v(value)))
+    raise UsageError(say("cli.duties.at_bad", lang, value=_v(shown(value))))
 
 
 def _write(path: str | None, data: bytes, lang: str) -> None:
