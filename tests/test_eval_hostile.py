@@ -421,3 +421,18 @@ def test_a_hostile_at_is_cut_and_escaped(tmp_path, capsys):
     assert code == 2 and len(err) < 400 and "\x1b" not in err, err
     code, _, err = duties(capsys, ITOPS, "--evidence", evidence, "--at", at, "--lang", "en")
     assert code == 2 and len(err) < 400 and "\x1b" not in err, err
+
+
+def test_a_json_field_given_twice_is_a_row_error(tmp_path, capsys):
+    j = tickets(
+        tmp_path,
+        '{"id": "T1", "priority": "P1", "product": "hosting", "opened_at": 1767578400, '
+        '"resolved_at": 1767582000, "resolved_at": null}',
+        '{"id": "T2", "priority": "P1", "product": "hosting", "opened_at": 1767578400}',
+        name="t.jsonl",
+    )
+    code, out, err = run(capsys, ITOPS, j, "--lang", "en", "--skip-bad", "--format", "json")
+    assert code == 0 and evaluated(out) == 1
+    assert "line 1, column `resolved_at`: the field `resolved_at` is given twice; give it once" in err, err
+    code, _, err = run(capsys, ITOPS, j, "--lang", "zh")
+    assert code == 1 and "字段 `resolved_at` 出现了两次" in err, err

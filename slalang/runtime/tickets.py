@@ -522,6 +522,24 @@ def _cell_problem(n: int, names: Sequence[str], cells: Sequence[object]) -> RowE
     return None
 
 
+class _Twice(Exception):
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _pairs(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose keys are each given once (else `_Twice`): a second
+    `resolved_at` must not silently replace the first."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _Twice(k)
+            seen.add(k)
+    return obj
+
+
 def _json_problem(n: int, obj: dict) -> RowError | None:
     """A JSON value that is no cell: an object, a list outside updates and
     pauses (or too long), a string that is too long or holds a NUL."""
@@ -571,7 +589,16 @@ def rows(
             if not text.strip():
                 continue
             try:
-                obj = json.loads(text)
+                obj = json.loads(text, object_pairs_hook=_pairs)
+            except _Twice as exc:
+                yield RowError(
+                    n,
+                    shown(exc.name),
+                    f"the field `{shown(exc.name)}` is given twice; give it once",
+                    key="row.json_twice",
+                    fields={"name": shown(exc.name)},
+                )
+                continue
             except json.JSONDecodeError as exc:
                 yield RowError(
                     n,
