@@ -620,6 +620,14 @@ class Duty(_Rules):
     calendar: Name | None = Field(description="`on CAL`: the calendar whose working time sets the due instant")
     line: Line
 
+    @model_validator(mode="after")
+    def _performer_named(self) -> Duty:
+        if (self.performer == "named") != (self.performer_title is not None):
+            raise _refuse(
+                "performer", "a duty names its performer (`performer_title`) exactly when `performer` is `named`"
+            )
+        return self
+
 
 class ServiceTarget(_Rules):
     """A measured target beyond time (`target nps "…" at least 75 per quarter`):

@@ -517,3 +517,14 @@ def test_a_fresh_expansion_reads_no_cache(tmp_path, monkeypatch):
     fresh = holidaysets.calendar_days(cal, years, fresh=True)
     assert fake not in fresh.holidays
     assert fresh.holidays == clean.holidays and fresh.workdays == clean.workdays
+
+
+@pytest.mark.parametrize("change", ["named_without_title", "title_without_named"])
+def test_a_duty_performer_is_named_exactly_when_it_has_a_title(change):
+    doc = _doc()
+    duty = next(d for d in doc["duties"] if d["performer"] == "provider")
+    if change == "named_without_title":
+        duty["performer"] = "named"
+    else:
+        duty["performer_title"] = {"zh": "某人", "en": "someone"}
+    assert "performer" in _refused(_sealed(doc)).message
