@@ -436,3 +436,12 @@ def test_a_json_field_given_twice_is_a_row_error(tmp_path, capsys):
     assert "line 1, column `resolved_at`: the field `resolved_at` is given twice; give it once" in err, err
     code, _, err = run(capsys, ITOPS, j, "--lang", "zh")
     assert code == 1 and "字段 `resolved_at` 出现了两次" in err, err
+
+
+def test_duties_tables_align_with_escaped_cells():
+    from slalang.commands.duties import _table
+    from slalang.source import display_width
+
+    out = _table([["period", "evidence"], ["\x1b[2J\x1b[2J", "a"], ["工单", "b"]])
+    assert [display_width(x[: x.rindex(" ") + 1]) for x in out] == [len("  \\x1b[2J\\x1b[2J  ")] * 3
+    assert "\x1b" not in "".join(out)

@@ -158,6 +158,8 @@ def _pad(text: str, width: int) -> str:
 
 
 def _table(rows: list[list[str]], indent: str = "  ") -> list[str]:
+    # Escaped before measuring, so a cell with a control character lines up as shown.
+    rows = [[safe(c) for c in r] for r in rows]
     widths = [max(display_width(r[i]) for r in rows) for i in range(len(rows[0]))]
     return [(indent + "  ".join(_pad(c, w) for c, w in zip(r, widths))).rstrip() for r in rows]
 
