@@ -159,6 +159,8 @@ def test_invalid_utf8_in_the_header_or_json_lines(tmp_path, capsys):
     f = tickets(tmp_path, b"id,priority,opened_at\xff", good(1))
     code, _, err = run(capsys, ITOPS, f, "--lang", "en")
     assert code == 1 and "line 1" in err and "not UTF-8" in err, err
+    code, _, err = run(capsys, ITOPS, f, "--lang", "zh")
+    assert code == 1 and "无法读取 CSV 表头：不是 UTF-8 文本" in err, err
     j = tickets(tmp_path, b'{"id": "T\xff1", "priority": "P1", "opened_at": 1767578400}', name="t.jsonl")
     code, _, err = run(capsys, ITOPS, j, "--lang", "en", "--skip-bad")
     assert code == 0 and "line 1: not UTF-8" in err, err

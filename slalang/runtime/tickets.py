@@ -56,6 +56,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO
 
+from slalang.ruleschema import Problem
 from slalang.runtime.engine import Ticket, TicketError
 
 MAX_LINE_BYTES = 64 * 1024  # one physical line, and one CSV record
@@ -559,6 +560,23 @@ def _json_problem(n: int, obj: dict) -> RowError | None:
     return _cell_problem(n, list(obj), list(obj.values()))
 
 
+def _bad_header(exc: Exception) -> RowError:
+    """The header line cannot be read: why, as a message of its own (in the
+    user's language where the catalogue has it)."""
+    reason: Problem | str
+    if isinstance(exc, _LineError):
+        reason = Problem(exc.key, exc.english, **exc.fields)
+    elif isinstance(exc, _RecordTooLong) or str(exc) == "unexpected end of data":
+        u = _unclosed(1)
+        reason = Problem(u.key or "", u.message)
+    elif str(exc) in _CSV_REASONS:
+        key, english = _CSV_REASONS[str(exc)]
+        reason = Problem(key, english)
+    else:
+        reason = str(exc)
+    return RowError(1, None, f"unreadable CSV header: {reason}", key="row.bad_csv_header", fields={"reason": reason})
+
+
 def rows(
     fh: IO[str],
     columns: tuple[str, ...],
@@ -647,12 +665,10 @@ def rows(
     except StopIteration:
         return
     except (csv.Error, _LineError, _RecordTooLong) as exc:
-        reason = exc.english if isinstance(exc, _LineError) else str(exc) if isinstance(exc, csv.Error) else "too long"
-        yield RowError(1, None, f"unreadable CSV header: {reason}", key="row.bad_csv_header", fields={"reason": reason})
+        yield _bad_header(exc)
         return
     if lines.bad is not None:
-        reason = lines.bad.english
-        yield RowError(1, None, f"unreadable CSV header: {reason}", key="row.bad_csv_header", fields={"reason": reason})
+        yield _bad_header(lines.bad)
         return
     if len(names) > MAX_COLUMNS:
         raise TicketError(
