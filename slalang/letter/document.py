@@ -528,8 +528,9 @@ class Composer:
                         self.c.effective_start.year,
                         self.c.effective_end.year,
                         [sc.year for sc in cal.schedules],
+                        fresh=True,
                     )
-                    days = holidaysets.calendar_days(cal, covered)
+                    days = holidaysets.calendar_days(cal, covered, fresh=True)  # as the rule file: not from a cache
                 except holidaysets.UnknownHolidaySet:
                     continue
                 region = self.region_title(cal.region) if cal.region is not None else None

@@ -100,7 +100,9 @@ def _availability(a: m.AvailabilityTarget) -> dict:
 
 
 def covered_years(contract: m.Contract, cal: m.Calendar) -> range:
-    """The years a calendar is expanded for (see `holidaysets.covered_years`)."""
+    """The years a calendar is expanded for (see `holidaysets.covered_years`),
+    from the holidays package itself: no file outside the project changes a
+    rule file (docs/security.md)."""
     from slalang import holidaysets
 
     return holidaysets.covered_years(
@@ -108,6 +110,7 @@ def covered_years(contract: m.Contract, cal: m.Calendar) -> range:
         contract.effective_start.year,
         contract.effective_end.year,
         [sc.year for sc in cal.schedules],
+        fresh=True,
     )
 
 
@@ -120,7 +123,7 @@ def _calendar(contract: m.Contract, cal: m.Calendar) -> dict:
     langs = contract.languages
     years = covered_years(contract, cal)
     try:
-        days = holidaysets.calendar_days(cal, years)
+        days = holidaysets.calendar_days(cal, years, fresh=True)  # never from the user's cache
     except holidaysets.UnknownHolidaySet as exc:  # lowering already refused an unknown set; guard anyway
         from slalang.i18n import Msg
 
