@@ -484,3 +484,17 @@ def test_fmt_full_disk_in_a_subprocess(tmp_path):
     )
     assert p.returncode == 4 and "File too large" in p.stderr, p.stderr
     assert path.read_text(encoding="utf-8") == UGLY and [q.name for q in tmp_path.iterdir()] == ["c.sla"]
+
+
+def test_folders_the_build_created_are_removed_when_nothing_was_written(tmp_path, capsys, monkeypatch):
+    real = os.replace
+
+    def replace(src, dst, *a, **k):
+        if Path(dst).name == NAMES[1]:
+            raise OSError(28, "No space left on device", str(dst))
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(build.os, "replace", replace)
+    out = tmp_path / "a" / "b" / "out"
+    assert run_build(out, contract(tmp_path)) == 4
+    assert not (tmp_path / "a").exists()

@@ -192,6 +192,15 @@ def test_every_command_on_a_full_stdout_exits_4(name, tmp_path):
     assert "Traceback" not in p.stderr and "Exception ignored" not in p.stderr
 
 
+def test_check_with_warnings_on_a_full_stdout_is_not_0():
+    """The issue's case: text diagnostics (a warning: exit 0 otherwise) to /dev/full."""
+    warned = TESTS / "bad" / "matrix_severe_priority_looser.sla"
+    assert slalang("check", warned).returncode == EXIT_OK
+    with open("/dev/full", "w") as full:
+        p = slalang("check", warned, stdout=full, stderr=subprocess.PIPE)
+    assert p.returncode == EXIT_IO and "standard output" in p.stderr
+
+
 @pytest.fixture(scope="module")
 def letter(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("letter")
