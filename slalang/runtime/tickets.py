@@ -567,8 +567,7 @@ def _bad_header(exc: Exception) -> RowError:
     if isinstance(exc, _LineError):
         reason = Problem(exc.key, exc.english, **exc.fields)
     elif isinstance(exc, _RecordTooLong) or str(exc) == "unexpected end of data":
-        u = _unclosed(1)
-        reason = Problem(u.key or "", u.message)
+        reason = Problem("row.unclosed_quote", _unclosed(1).message)
     elif str(exc) in _CSV_REASONS:
         key, english = _CSV_REASONS[str(exc)]
         reason = Problem(key, english)
