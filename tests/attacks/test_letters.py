@@ -248,6 +248,18 @@ def test_a_name_tree_too_wide_or_deep_is_refused():
     refused(_tiny_pdf(deep), "32 levels")
 
 
+def test_a_form_tree_that_lists_itself_ends_at_once():
+    """The signature fields (pyHanko's walk of /AcroForm): a loop is refused."""
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(72, 72)
+    field = _node(writer, FT=NameObject("/Sig"), T=TextStringObject("slalang-signature"))
+    field.get_object()[NameObject("/Kids")] = ArrayObject([field])
+    writer._root_object[NameObject("/AcroForm")] = DictionaryObject({NameObject("/Fields"): ArrayObject([field])})
+    out = io.BytesIO()
+    writer.write(out)
+    refused(out.getvalue(), "the signature cannot be read")
+
+
 def test_an_attachment_that_inflates_past_16_mib_is_refused_unread():
     bomb = zlib.compress(b"\0" * (16 * 1024 * 1024 + 1), 9)  # ~16 KiB on disk
 
