@@ -49,15 +49,20 @@ MAX_CALENDAR_DAYS = 200 * 366  # days all calendars cover together (the runtime 
 
 # Exact decimal numbers travel as strings: a JSON float cannot hold 99.95 or
 # 120000.00 exactly, and money must never pass through binary floating point.
-# Each has a bounded number of digits, so no arithmetic on them can overflow.
-DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,10})?$", examples=["99.95"])]
+# Each has a bounded number of digits (a contract's numbers have at most 12
+# before the point and 20 characters in all), so no arithmetic on them overflows.
+DecimalStr = Annotated[str, Field(pattern=r"^-?[0-9]{1,15}(\.[0-9]{1,18})?$", examples=["99.95"])]
 Percent = Annotated[
-    str, Field(pattern=r"^(100(\.0{1,10})?|[0-9]{1,2}(\.[0-9]{1,10})?)$", examples=["99.95"], description="0 to 100")
+    str, Field(pattern=r"^(100(\.0{1,18})?|[0-9]{1,2}(\.[0-9]{1,18})?)$", examples=["99.95"], description="0 to 100")
 ]
-Money = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,6})?$", examples=["120000.00"])]
+Money = Annotated[str, Field(pattern=r"^[0-9]{1,15}(\.[0-9]{1,18})?$", examples=["120000.00"])]
 Quantum = Annotated[
     str,
-    Field(pattern=r"^(0\.0{0,5}1|1|10{1,6})$", examples=["0.01"], description="a power of ten, 0.000001 to 1000000"),
+    Field(
+        pattern=r"^(0\.0{0,17}1|1|10{1,11})$",
+        examples=["0.01"],
+        description="a power of ten, 0.000000000000000001 to 100000000000",
+    ),
 ]
 TimeOfDay = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$|^24:00$", examples=["09:00"])]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

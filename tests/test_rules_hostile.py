@@ -141,14 +141,33 @@ def test_a_61_digit_quantum_is_refused():
     assert "credit_policy.quantum" in _refused(_sealed(doc)).message
 
 
-@pytest.mark.parametrize("quantum", ["0", "0.00", "3", "-0.01", "0.0000001", "1e2", "10000000"])
+@pytest.mark.parametrize("quantum", ["0", "0.00", "3", "-0.01", "0." + "0" * 18 + "1", "1e2", "1" + "0" * 12])
 def test_a_quantum_is_a_power_of_ten_within_range(quantum):
     doc = _doc()
     doc["credit_policy"]["quantum"] = quantum
     assert "credit_policy.quantum" in _refused(_sealed(doc)).message
 
 
-@pytest.mark.parametrize("money", ["9" * 16, "1." + "0" * 7, "1e3", "-5"])
+def test_a_quantum_too_fine_for_the_amounts_is_refused():
+    doc = _doc()
+    doc["products"][0]["monthly_fee"] = "9" * 12 + ".00"
+    doc["credit_policy"]["quantum"] = "0." + "0" * 17 + "1"  # 12 + 2 + 18 digits > 28
+    err = _refused(_sealed(doc))
+    assert err.key == "rules.quantum_too_fine"
+
+
+def test_the_finest_quantum_a_contract_can_write_is_judged_exactly():
+    # A contract's numbers have at most 20 characters: 0.000000000000000001 is the finest quantum.
+    doc = _doc()
+    doc["credit_policy"]["quantum"] = "0." + "0" * 17 + "1"
+    rules = Rules(loads_rules(_sealed(doc)))
+    from decimal import Decimal
+
+    total = sum([Decimal("120000.123456789")] * 10_000, Decimal(0)) * 10**9
+    assert rules.round(total) == total  # no InvalidOperation: a wide context
+
+
+@pytest.mark.parametrize("money", ["9" * 16, "1." + "0" * 19, "1e3", "-5"])
 def test_money_has_bounded_digits(money):
     doc = _doc()
     doc["products"][0]["monthly_fee"] = money

@@ -64,7 +64,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Context, Decimal
 from fractions import Fraction
 from operator import itemgetter
 from zoneinfo import ZoneInfo
@@ -75,6 +75,7 @@ from slalang.runtime.calendar import DAY, BusinessCalendar, CalendarRangeError
 _new_tuple = tuple.__new__
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 _HUNDRED = Decimal(100)
+_WIDE = Context(prec=100)
 
 
 class TicketError(ValueError):
@@ -537,8 +538,10 @@ class Rules:
         return int(local.replace(tzinfo=tz, fold=0).timestamp()) + seconds
 
     def round(self, amount: Decimal) -> Decimal:
-        """The contract's rounding rule (`credits { rounding … to … }`)."""
-        return amount.quantize(self.quantum, rounding=self.rounding)
+        """The contract's rounding rule (`credits { rounding … to … }`), in a
+        context wide enough for any total (a sum of many credits to a fine
+        quantum has more digits than Decimal's default 28)."""
+        return amount.quantize(self.quantum, rounding=self.rounding, context=_WIDE)
 
     def _fee_amount(self, percent, money, product) -> Decimal:
         if money is not None:

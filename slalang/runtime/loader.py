@@ -554,6 +554,40 @@ def _reason(err) -> Problem | str:
     return Problem(key, template.format(**fields), **fields)
 
 
+# Significant digits an amount rounded to the quantum may have (Decimal's
+# default precision, which the report's caps are rounded in).
+_PRECISION = 28
+
+
+def _precision_problem(r: RuleFile) -> Problem | None:
+    """A quantum too fine for the file's amounts: rounding a credit of the
+    largest fee or money amount (times the months of a year) to it needs
+    more significant digits than exact decimal arithmetic keeps."""
+    quantum = Decimal(r.credit_policy.quantum)
+    money = [p.monthly_fee for p in r.products if p.monthly_fee is not None]
+    for ld in r.credit_ladders:
+        amounts = [t.amount for t in ld.tiers] + [a for a in (ld.minimum, ld.cap) if a is not None]
+        if ld.step is not None:
+            amounts.append(ld.step.amount)
+        money += [a.money for a in amounts if a.money is not None]
+    cap = r.credit_policy.cap
+    if cap is not None and cap.money is not None:
+        money.append(cap.money)
+    whole = max((len(m.split(".")[0].lstrip("0")) for m in money), default=1)
+    exponent = quantum.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if whole + 2 + places > _PRECISION:
+        return Problem(
+            "rules.quantum_too_fine",
+            f"rounds to {r.credit_policy.quantum}, too fine for amounts of {whole} digits "
+            f"(at most {_PRECISION} significant digits in all)",
+            quantum=r.credit_policy.quantum,
+            digits=whole,
+            limit=_PRECISION,
+        )
+    return None
+
+
 def _names_problem(r: RuleFile) -> Problem | None:
     """A name defined twice where the runtime looks names up (the later
     definition would silently win), and a target cell written twice."""
@@ -581,6 +615,9 @@ def _names_problem(r: RuleFile) -> Problem | None:
             if c.name in seen:
                 return Problem("rules.name_twice", f"column `{c.name}` is defined twice", what="column", name=c.name)
             seen.add(c.name)
+    problem = _precision_problem(r)
+    if problem:
+        return problem
     percents = [Decimal(w.percent) for w in r.warnings]
     if any(b <= a for a, b in zip(percents, percents[1:])) or any(p <= 0 for p in percents):
         return Problem("rules.warnings_order", "the warning levels must rise above 0%, each once")
