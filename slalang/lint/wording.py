@@ -11,6 +11,8 @@ drift risk."""
 
 from __future__ import annotations
 
+import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -127,8 +129,11 @@ _UPDATE_WORDS = re.compile(r"通报|进度|更新|告知|通知|update|progress|
 _WORD = re.compile(r"[A-Za-z0-9_]+")
 
 
+@functools.lru_cache(maxsize=64)
 def _word_positions(text: str) -> dict[str, list[int]]:
-    """Where each ASCII word (a priority name, a product) occurs in a text."""
+    """Where each ASCII word (a priority name, a product) occurs in a text,
+    in increasing order. Cached: a long text with many vague words asks for
+    the same text once per word (read only)."""
     out: dict[str, list[int]] = {}
     for m in _WORD.finditer(text):
         out.setdefault(m.group(0), []).append(m.start())
@@ -159,7 +164,7 @@ def _example_ref(ctx: LintContext, text: str, at: int, want: str) -> tuple[str, 
     nearest to the vague word at offset `at` (else the most severe one)."""
     c = ctx.contract
     words = _word_positions(text)
-    distance = {p.name: min(abs(at - i) for i in words[p.name]) for p in c.priorities if p.name in words}
+    distance = {p.name: _nearest(words[p.name], at) for p in c.priorities if p.name in words}
     named = sorted(distance, key=lambda name: distance[name])
     order = named + [p.name for p in c.priorities if p.name not in distance]
     targets = _first_targets(ctx)
@@ -175,14 +180,39 @@ def _example_ref(ctx: LintContext, text: str, at: int, want: str) -> tuple[str, 
     return None
 
 
+def _nearest(positions: list[int], at: int) -> int:
+    """The distance from `at` to the nearest of `positions` (sorted)."""
+    i = bisect.bisect_left(positions, at)
+    return min(abs(at - positions[j]) for j in (i - 1, i) if 0 <= j < len(positions))
+
+
 _CLAUSE_BREAK = re.compile(r"[，。；：！？、,;:!?]|\band\b|\.(?:\s|$)")
 
 
+_SEGMENT_REACH = 400
+
+
+@functools.lru_cache(maxsize=64)
+def _break_ends(text: str) -> list[int]:
+    return [m.end() for m in _CLAUSE_BREAK.finditer(text)]
+
+
 def _segment(text: str, start: int, end: int) -> str:
-    """The part of a sentence around [start, end): between clause breaks."""
-    left = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
-    m = _CLAUSE_BREAK.search(text, end)
-    return text[left : m.start() if m else len(text)]
+    """The part of a sentence around [start, end): between clause breaks.
+    The breaks of a text are found once (a long text with many vague words
+    would otherwise be scanned from its start for each); a break that only
+    counts because `start` ends the text before it (`and`, `.` right before
+    the word) is looked for in the few characters there."""
+    ends = _break_ends(text)
+    i = bisect.bisect_right(ends, start)
+    left = ends[i - 1] if i else 0
+    left = max([left, *(m.end() for m in _CLAUSE_BREAK.finditer(text, max(0, start - 4), start))])
+    m = _CLAUSE_BREAK.search(text, end, end + _SEGMENT_REACH)
+    right = m.start() if m else len(text)
+    # A clause runs to its break, but never more than _SEGMENT_REACH
+    # characters either side of the word: a 50 KB text without punctuation is
+    # not searched whole for every vague word in it.
+    return text[max(left, start - _SEGMENT_REACH) : min(right, end + _SEGMENT_REACH)]
 
 
 def _rewrite(ctx: LintContext, term: VagueTerm, found: str, site: StringSite, sentence: str, at: int, part: str) -> Msg:
