@@ -19,7 +19,7 @@ from __future__ import annotations
 import errno
 import sys
 
-from slalang.cliutil import EXIT_ERRORS, EXIT_IO, EXIT_OK, EXIT_USAGE, add_lang_argument, lang_of, say
+from slalang.cliutil import EXIT_ERRORS, EXIT_IO, EXIT_OK, EXIT_USAGE, add_lang_argument, lang_of, os_reason, say
 
 
 def _read_letter(path: str, limit: int) -> bytes:
@@ -65,7 +65,7 @@ def cmd_extract_rules(args) -> int:
     try:
         data = _read_letter(args.letter, MAX_PDF_BYTES)
     except OSError as exc:
-        detail = say("cli.extract.error.cannot_read", lang, path=args.letter, reason=str(exc.strerror or exc))
+        detail = say("cli.extract.error.cannot_read", lang, path=args.letter, reason=os_reason(exc, lang))
         print(say("cli.error.usage", lang, detail=detail), file=sys.stderr)
         missing = isinstance(exc, (FileNotFoundError, IsADirectoryError, NotADirectoryError))
         return EXIT_USAGE if missing else EXIT_IO
@@ -85,7 +85,7 @@ def cmd_extract_rules(args) -> int:
                 say(
                     "cli.error.plain",
                     lang,
-                    detail=say("cli.extract.error.cannot_write", lang, path=target, reason=str(exc.strerror or exc)),
+                    detail=say("cli.extract.error.cannot_write", lang, path=target, reason=os_reason(exc, lang)),
                 ),
                 file=sys.stderr,
             )
@@ -100,9 +100,7 @@ def cmd_extract_rules(args) -> int:
         except OSError as exc:
             if exc.errno == errno.EPIPE:
                 raise
-            print(
-                say("cli.extract.error.cannot_write", lang, path="-", reason=str(exc.strerror or exc)), file=sys.stderr
-            )
+            print(say("cli.extract.error.cannot_write", lang, path="-", reason=os_reason(exc, lang)), file=sys.stderr)
             return EXIT_IO
 
     sig = got.signature
