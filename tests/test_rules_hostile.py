@@ -469,6 +469,29 @@ def test_a_poisoned_cache_changes_no_output(tmp_path, reseal):
         assert "Poisoned" not in f.read_text(encoding="utf-8") and "all good" not in f.read_text(encoding="utf-8")
 
 
+def test_a_plausible_resealed_poison_changes_no_rule_file(tmp_path):
+    """A fake holiday on a real date of the year, digest recomputed: validation
+    cannot tell it from the package's own (the documented limit), but a build
+    expands holiday sets from the package itself, so the rule file is the same."""
+    from slalang import usercache
+
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    clean = _slalang("build", "--rules", "contracts/itops.sla", "-o", str(tmp_path / "clean"), env=env)
+    assert clean.returncode == 0, clean.stderr
+    [path] = (cache / "slalang").glob("holiday-*.json")
+    envelope = json.loads(path.read_text(encoding="utf-8"))
+    for key, entry in envelope["data"].items():
+        if key.startswith("dates:"):
+            entry["holidays"].append(["2026-07-15", "Poisoned Day"])
+    envelope["sha256"] = usercache.digest(envelope["data"])
+    path.write_text(json.dumps(envelope), encoding="utf-8")
+    again = _slalang("build", "--rules", "contracts/itops.sla", "-o", str(tmp_path / "again"), env=env)
+    assert again.returncode == 0, again.stderr
+    for f in sorted((tmp_path / "clean").iterdir()):
+        assert (tmp_path / "again" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
 def test_a_cache_file_of_another_slalang_version_is_not_read(tmp_path, monkeypatch):
     from slalang import usercache
 
