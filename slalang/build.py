@@ -34,8 +34,9 @@ Writing (`write_all`), for the whole run at once:
      Either way it is reported, and the build goes on. `build --check` reports
      a leftover as stale (exit 1) and changes nothing. A staging folder whose
      process is alive is left alone.
-Limits: two builds writing into one folder at the same time are not
-serialised; the output folder's own entry is fsynced, its parents are not.
+Two builds into one folder take turns: each holds an exclusive `flock` on
+the folder from recovery to the end of its commit (none where the file
+system has no locks). Limits: the output folder is fsynced, its parents are not.
 
 `_step` is a no-op test hook called at each step (tests deliver signals and
 SIGKILL there).
@@ -48,6 +49,7 @@ Producers live with their backends and are imported only when enabled:
 from __future__ import annotations
 
 import errno
+import fcntl
 import hashlib
 import importlib
 import json
@@ -56,7 +58,7 @@ import secrets
 import shutil
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -352,19 +354,50 @@ def _remove_created(created: list[Path]) -> None:
             pass
 
 
-def write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+def write_all(
+    out_dir: Path, files: dict[str, bytes], report: Callable[[list[Leftover]], None] | None = None
+) -> list[Path]:
     """Write every output of the run so that they appear together or not at
     all: staged in one folder inside `out_dir`, fsynced, journalled, then
-    renamed into place with SIGINT/SIGTERM blocked. An OSError names the
-    final path; nothing of this run is left behind."""
+    renamed into place with SIGINT/SIGTERM blocked. Holding the folder's
+    lock, leftovers of killed builds are recovered first (`report` is told).
+    An OSError names the final path; nothing of this run is left behind."""
     created = prepare_folder(out_dir)
     try:
-        _step("start")
-        staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-        os.mkdir(staging, 0o700)  # the real probe: the folder takes a new entry
+        with folder_lock(out_dir):
+            found = recover(out_dir)
+            if report is not None and found:
+                report(found)
+            return _write_locked(out_dir, files)
     except BaseException:
-        _remove_created(created)
+        _remove_created(created)  # (only if empty: a failed or undone write leaves it so)
         raise
+
+
+@contextmanager
+def folder_lock(out_dir: Path) -> Iterator[None]:
+    """An exclusive lock (flock) on the output folder itself, so that two
+    builds into one folder take turns; none where the file system has no
+    locks (the limit is stated in the module docstring)."""
+    try:
+        fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:
+            pass
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _write_locked(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
+    _step("start")
+    staging = out_dir / f"{STAGING_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    os.mkdir(staging, 0o700)  # the real probe: the folder takes a new entry
     try:
         names = sorted(files)
         os.mkdir(staging / "new")
@@ -384,13 +417,8 @@ def write_all(out_dir: Path, files: dict[str, bytes]) -> list[Path]:
             entries.append({"name": name, "old_sha256": _sha256_of(final)})
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
-        _remove_created(created)
         raise
-    try:
-        _commit(out_dir, staging, entries)
-    except BaseException:
-        _remove_created(created)  # (only if empty: an undone commit leaves it so)
-        raise
+    _commit(out_dir, staging, entries)
     return [out_dir / name for name in names]
 
 

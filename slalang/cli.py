@@ -255,12 +255,14 @@ def _write(b, out_dir: Path, per_contract: list[dict[str, bytes]], lang: str) ->
     files: dict[str, bytes] = {}
     for produced in per_contract:
         files.update(produced)
-    if out_dir.is_dir():
-        for left in b.recover(out_dir):
+
+    def report(found) -> None:
+        for left in found:
             key = f"cli.build.leftover_{left.action}"
             print(say(key, lang, dir=out_dir, path=left.path, pid=_pid_text(left.pid), n=left.renamed), file=sys.stderr)
+
     try:
-        written = b.write_all(out_dir, files)
+        written = b.write_all(out_dir, files, report)
     except b.CommitFailed as exc:
         _tell(say("cli.error.usage", lang, detail=_cannot_write(exc, out_dir, lang)))
         if exc.undo_failed:

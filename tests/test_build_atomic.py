@@ -498,3 +498,32 @@ def test_folders_the_build_created_are_removed_when_nothing_was_written(tmp_path
     out = tmp_path / "a" / "b" / "out"
     assert run_build(out, contract(tmp_path)) == 4
     assert not (tmp_path / "a").exists()
+
+
+def test_two_builds_into_one_folder_take_turns(sets, tmp_path):
+    """While the folder is locked (another build committing), a build waits:
+    it writes nothing until the lock is released."""
+    import time
+
+    out, old, new = sets
+    with build.folder_lock(out):
+        p = subprocess.Popen(
+            [sys.executable, "-m", "slalang", "build", "--rules", "-o", str(out), str(contract(tmp_path, "2.0.0"))],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and p.poll() is None and "lock" not in _wchan(p.pid):
+            time.sleep(0.05)  # until it has compiled and waits for the lock (or 5 s)
+        assert p.poll() is None and snapshot(out) == old and build.leftovers(out) == []
+    assert p.wait(timeout=60) == 0
+    assert snapshot(out) == new and everything(out) == NAMES
+
+
+def _wchan(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return ""
