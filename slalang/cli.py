@@ -205,14 +205,15 @@ def _build(args) -> int:
         return status
     if args.check:
         stale = []
-        for leftover in b.leftovers(out_dir):
-            stale.append(leftover.name)
-            pid = b._pid_of(leftover)
-            print(say("cli.build.leftover_stale", lang, path=leftover, pid=_pid_text(pid)), file=sys.stderr)
-        for o in outcomes:
-            for name in b.stale_files(out_dir, o.files):
-                stale.append(name)
-                print(say("cli.build.stale", lang, output=out_dir / name, path=o.path), file=sys.stderr)
+        with b.folder_lock(out_dir):  # not while another build commits: a consistent view
+            for leftover in b.leftovers(out_dir):
+                stale.append(leftover.name)
+                pid = b._pid_of(leftover)
+                print(say("cli.build.leftover_stale", lang, path=leftover, pid=_pid_text(pid)), file=sys.stderr)
+            for o in outcomes:
+                for name in b.stale_files(out_dir, o.files):
+                    stale.append(name)
+                    print(say("cli.build.stale", lang, output=out_dir / name, path=o.path), file=sys.stderr)
         if stale:
             command = f"slalang build {' '.join(args.inputs)} -o {args.output}"
             print(say("cli.build.stale_summary", lang, n=len(stale), command=command), file=sys.stderr)
