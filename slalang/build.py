@@ -337,9 +337,13 @@ def prepare_folder(out_dir: Path) -> list[Path]:
         if probe.parent == probe:
             break
         probe = probe.parent
-    for folder in reversed(missing):
-        os.mkdir(folder)
-        created.append(folder)
+    try:
+        for folder in reversed(missing):
+            os.mkdir(folder)
+            created.append(folder)
+    except OSError:
+        _remove_created(created)
+        raise
     if not os.access(out_dir, os.W_OK | os.X_OK):
         _remove_created(created)
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out_dir))
