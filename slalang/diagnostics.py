@@ -198,6 +198,7 @@ def make(
 # up to this many characters: a 180 KB `{reference}` or a 5,000-digit
 # duration is named by its start, not printed whole in every message.
 MAX_QUOTED = 200
+MAX_LISTED = 20  # items of a list field shown (then `…`)
 
 
 def _clip(value: object) -> object:
@@ -208,7 +209,10 @@ def _clip(value: object) -> object:
     if isinstance(value, Msg):
         return _clipped(value)
     if isinstance(value, (list, tuple)):
-        return type(value)(_clip(v) for v in value)
+        items = [_clip(v) for v in value]
+        if len(items) > MAX_LISTED:  # 300 years without holiday data: the first ones, then `…`
+            items = items[: MAX_LISTED - 1] + [Verbatim("…") if isinstance(items[0], Verbatim) else "…"]
+        return type(value)(items)
     return value
 
 

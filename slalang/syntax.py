@@ -349,6 +349,7 @@ def _further_syntax_errors(source: SourceFile, first: UnexpectedInput) -> list[D
 
 # ---------------------------------------------------------------- literals
 
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2200, 12, 31))
 _ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t", "{": "{", "}": "}"}
 _REF = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*\Z")
 
@@ -463,6 +464,16 @@ class _AstBuilder(Transformer):
                 M("E0106.date", raw=str(tok)),
                 _span(tok),
                 M("E0106.date_hint"),
+            )
+        if value is not None and not DATE_RANGE[0] <= value <= DATE_RANGE[1]:
+            # The years a rule file may name (the loader refuses others) and
+            # the runtime computes in; 9999-12-31 has no next day to count to.
+            value = None
+            self._report(
+                "E0106",
+                M("E0106.date_range", raw=str(tok), first=str(DATE_RANGE[0]), last=str(DATE_RANGE[1])),
+                _span(tok),
+                M("E0106.date_range_hint", first=str(DATE_RANGE[0]), last=str(DATE_RANGE[1])),
             )
         return ast.DateLit(value, str(tok), _span(tok))
 

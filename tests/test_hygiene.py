@@ -375,3 +375,15 @@ def test_lint_of_a_long_text_with_many_vague_words_is_linear(tmp_path, capsys):
     f.write_text(MINIMAL.replace('"Service commitment"', f'"{words}"'), encoding="utf-8")
     code, out, err = run(capsys, "lint", str(f), "--lang", "en")
     assert code == 1 and "L201" in out and int(re.search(r"(\d+) errors", err).group(1)) >= 1000
+
+
+@pytest.mark.parametrize("end", ["9999-12-31", "2201-01-01"])
+def test_a_date_beyond_the_years_a_rule_file_holds_is_a_diagnostic_not_a_crash(end):
+    r = compile_text(MINIMAL.replace("to 2026-12-31", f"to {end}", 1))
+    assert [d.code for d in r.diagnostics] == ["E0106"] and not r.internal
+
+
+def test_a_long_list_in_a_message_is_cut():
+    r = compile_text(MINIMAL.replace("2026-01-01 to 2026-12-31", "1900-01-01 to 2200-12-31", 1))
+    (d,) = r.diagnostics
+    assert d.code == "E0604" and "1918, …" in d.message and "2200" not in d.message
