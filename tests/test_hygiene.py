@@ -384,6 +384,28 @@ def test_a_date_beyond_the_years_a_rule_file_holds_is_a_diagnostic_not_a_crash(e
 
 
 def test_a_long_list_in_a_message_is_cut():
-    r = compile_text(MINIMAL.replace("2026-01-01 to 2026-12-31", "1900-01-01 to 2200-12-31", 1))
+    r = compile_text(MINIMAL.replace("2026-01-01 to 2026-12-31", "1900-01-01 to 1999-12-31", 1))
     (d,) = r.diagnostics
-    assert d.code == "E0604" and "1918, …" in d.message and "2200" not in d.message
+    assert d.code == "E0604" and "1918, …" in d.message and "1999" not in d.message
+
+
+def test_check_refuses_the_spans_a_rule_file_refuses():
+    """`check` fails what `build` would fail: the limits agree with the rule schema."""
+    from slalang import ruleschema
+    from slalang.lower import declarations, values
+
+    assert declarations.MAX_TERM_DAYS == ruleschema.MAX_SPAN_DAYS
+    assert max(values.MAX_SPAN.values()) <= ruleschema.MAX_COUNT
+    r = compile_text(MINIMAL.replace("2026-01-01 to 2026-12-31", "2026-01-01 to 2200-12-31", 1))
+    assert [d.code for d in r.diagnostics] == ["E0601"]
+    assert codes(MINIMAL.replace("retention 6 months", "retention 9000 years")) == ["E0108"]
+    assert codes(MINIMAL.replace("retention 6 months", "retention 1200 months")) == []
+
+
+@pytest.mark.parametrize(("count", "unit"), [(100, "years"), (1200, "months"), (5200, "weeks"), (10000, "days")])
+def test_the_longest_duty_cadence_at_the_end_of_the_years_is_computed(count, unit):
+    text = MINIMAL.replace("2026-01-01 to 2026-12-31", "2101-01-01 to 2200-12-31", 1).replace("    holidays cn\n", "")
+    text = text[: text.rindex("}")] + f'  duty drill "演练" | "Drill" every {count} {unit}\n}}\n'
+    r = compile_text(text)
+    assert not r.internal and r.errors == 0, [d.message for d in r.diagnostics]
+    assert "E0108" in codes(text.replace(f"every {count} ", f"every {count + 1} "))

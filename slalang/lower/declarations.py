@@ -115,7 +115,19 @@ def lower_effective(lw: Lowering, node: ast.Node | None) -> None:
         msg = M("E0601.backwards", start=a.raw, end=b.raw) if b.value < a.value else M("E0601.same_day")
         lw.err("E0601", msg, Span(a.span.start, b.span.end), M("E0601.hint"))
         return
+    if a.value and b.value and (b.value - a.value).days + 1 > MAX_TERM_DAYS:
+        # The rule file refuses a longer period (ruleschema.MAX_SPAN_DAYS): check says so, not build.
+        lw.err(
+            "E0601",
+            M("E0601.too_long", days=(b.value - a.value).days + 1, limit=MAX_TERM_DAYS),
+            Span(a.span.start, b.span.end),
+            M("E0601.too_long_hint"),
+        )
+        return
     lw.out["effective_start"], lw.out["effective_end"] = a.value, b.value
+
+
+MAX_TERM_DAYS = 100 * 366  # = ruleschema.MAX_SPAN_DAYS (tests/test_hygiene.py checks they agree)
 
 
 _NOT_ZONES = frozenset(

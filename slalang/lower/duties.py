@@ -91,7 +91,9 @@ def _duty_nodes(lw: Lowering, top: list[ast.Node]) -> list[tuple[ast.Node, str]]
 def _cadence(lw: Lowering, node: ast.Node, name: str) -> model.Cadence | None:
     every, times = node.first("every_cadence"), node.first("times_cadence")
     if every is not None:
-        count = v.integer(lw, every.lit(ast.NumberLit), subject("duty_cadence", duty=name))
+        count = v.span_count(
+            lw, every.lit(ast.NumberLit), every.keyword("CALENDAR_UNIT"), subject("duty_cadence", duty=name)
+        )
         unit = singular(every.keyword("CALENDAR_UNIT").value)
         return new(model.Cadence, kind="every", count=count, unit=unit, span=lw.span(every.span))
     if times is not None:

@@ -154,8 +154,31 @@ def integer(lw: Lowering, n: ast.NumberLit, what: object) -> int:
     return int(n.value)
 
 
+# A calendar span (a retention, a claim window, an audit or duty cadence) is
+# at most a century, and its count at most what a rule file holds
+# (ruleschema.MAX_COUNT, 10,000): its dates stay inside the years slalang
+# computes with.
+MAX_SPAN = {"day": 10_000, "week": 5_200, "month": 1_200, "year": 100}
+
+
 def calendar_span(lw: Lowering, n: ast.NumberLit, unit: ast.Keyword, what: object) -> model.CalendarSpan:
-    return new(model.CalendarSpan, count=integer(lw, n, what), unit=CALENDAR_UNITS[unit.value])
+    return new(model.CalendarSpan, count=span_count(lw, n, unit, what), unit=CALENDAR_UNITS[unit.value])
+
+
+def span_count(lw: Lowering, n: ast.NumberLit, unit: ast.Keyword, what: object) -> int:
+    """The N of `N days|weeks|months|years`: a positive whole number, at most
+    a century of the unit and at most 10,000 (E0108)."""
+    count = integer(lw, n, what)
+    most = MAX_SPAN[CALENDAR_UNITS[unit.value]]
+    if count > most:
+        lw.err(
+            "E0108",
+            M("E0108.span_too_long", what=what, raw=f"{n.raw} {unit.value}"),
+            n.span,
+            M("E0108.span_too_long_hint", most=most, unit=unit.value),
+        )
+        raise Abort
+    return count
 
 
 # ---------------------------------------------------------------- weekly hours
