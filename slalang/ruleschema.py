@@ -25,6 +25,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
+from slalang.terms import WEEKDAYS
+
 SCHEMA_ID = "slalang.rules/v4"
 SCHEMA_URL = "urn:slalang:schema:rules-v4"  # an identifier, not a download location
 # Refused with "rebuild it with slalang build", never read (v3: before duties,
@@ -108,7 +110,6 @@ def _date(value: Any) -> dt.date:
 
 Date = Annotated[dt.date, BeforeValidator(_date)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$", examples=["CNY"])]
-_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 def _check_duration(clock: str, days: int, seconds: int) -> None:
@@ -266,7 +267,7 @@ class Calendar(_Rules):
         cov = self.covers
         last: tuple[int, int] | None = None
         for w in self.hours:
-            key = (_WEEKDAYS.index(w.day), _minutes(w.start))
+            key = (WEEKDAYS.index(w.day), _minutes(w.start))
             if last is not None and (key < last or (key[0] == last[0] and key[1] < last[1])):
                 raise _refuse("hours_order", "the hours of {day} overlap or are out of order", day=w.day)
             last = (key[0], _minutes(w.end))

@@ -78,7 +78,6 @@ def render(page: str, ctx, rules: bytes) -> bytes | None:
     light = SimpleNamespace(
         path=ctx.path,
         source=ctx.source,
-        canonical_text=ctx.canonical(),  # embedded beside the rules; the worker need not parse again
         contract=SimpleNamespace(id=ctx.contract.id, effective_start=ctx.contract.effective_start),
     )
     job = (page, light, rules)
