@@ -355,6 +355,26 @@ def test_extract_rules_gives_back_the_rule_file(builds, tmp_path, capsys):
     assert "verified" not in err
 
 
+def test_extract_rules_accepts_a_letter_whose_source_is_not_in_canonical_form(tmp_path, capsys):
+    """The rules carry the source's line numbers: the letter embeds the source
+    as written (not its canonical layout), so a contract that `slalang fmt`
+    would change still extracts as consistent, and its rules match."""
+    from slalang.cli import main
+    from slalang.compiler import canonical_source
+
+    src = ROOT / "tests" / "good_minimal.sla"
+    result = compile_file(str(src))
+    assert result.source is not None and canonical_source(result.source) != result.source.text  # not canonical
+    out = tmp_path / "out"
+    assert main(["build", str(src), "-o", str(out), "--only", "rules,pdf", "--lang", "en"]) == 0
+    rules = tmp_path / "rules.json"
+    assert main(["extract-rules", str(out / "mini.pdf"), "-o", str(rules), "--lang", "en"]) == 0
+    assert rules.read_bytes() == (out / "mini.rules.json").read_bytes()
+    attached = dict(pypdf.PdfReader(out / "mini.pdf").attachments)
+    assert attached["mini.sla"] == [src.read_text(encoding="utf-8").encode("utf-8")]
+    assert "consistent:" in capsys.readouterr().err
+
+
 def _with_attachment(pdf: bytes, data: bytes, fix_checksum: bool, index: int = 0) -> bytes:
     """`pdf` with attachment `index` (0 the rules, 1 the source) replaced."""
     from pypdf.generic import ByteStringObject, NameObject, NumberObject
@@ -483,7 +503,7 @@ def test_hostile_contract_fetches_nothing_and_embeds_nothing(server, tmp_path):
     reader = pypdf.PdfReader(io.BytesIO(outcome.files["hostile.pdf"]))
     result = compile_file(str(source))
     expected_rules = rules_json(result.contract, canonical_source(result.source))
-    expected_source = canonical_source(result.source).encode("utf-8")
+    expected_source = result.source.text.encode("utf-8")  # the source as written
     assert dict(reader.attachments) == {"hostile.rules.json": [expected_rules], "hostile.sla": [expected_source]}
     text = flat("".join(p.extract_text() for p in reader.pages))
     for literal in (

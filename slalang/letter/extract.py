@@ -2,7 +2,8 @@
 what that shows.
 
 A letter PDF (slalang/letter/pdf.py) carries two associated files: the
-compiled `<id>.rules.json` and the canonical contract source `<id>.sla`.
+compiled `<id>.rules.json` and the contract source `<id>.sla` as written
+(its canonical form is what the rules' `source_sha256` records).
 `extract_rules(data)` checks, in this order:
 
 1. the signature, if the letter is signed (pyHanko, slalang/letter/sign.py):
@@ -374,9 +375,10 @@ def _difference(attached: Any, compiled: Any, where: str = "", depth: int = 0) -
     return None
 
 
-def _consistent(rules: bytes, source: bytes, path: str, rules_name: str, source_name: str) -> bytes:
+def _consistent(rules: bytes, source: bytes, path: str, rules_name: str, source_name: str) -> str:
     """Compile the attached source; its rule file must be the attached one,
-    byte for byte. Returns nothing useful but raises on any difference."""
+    byte for byte (raises on any difference). Returns the source's canonical
+    text, whose sha256 the rules and the letter's keywords record."""
     from slalang.compiler import MAX_BYTES, compile_text
 
     if len(source) > MAX_BYTES:
@@ -422,7 +424,7 @@ def _consistent(rules: bytes, source: bytes, path: str, rules_name: str, source_
             ),
             _m("not_compilation_hint"),
         )
-    return compiled
+    return result.canonical_text
 
 
 def _pick(files: list[tuple[str, Any]], suffix: str, path: str) -> tuple[str, Any] | None:
@@ -478,14 +480,14 @@ def extract_rules(data: bytes, path: str = "letter", trust: list | None = None) 
     source = _attachment(source_spec, path, source_name)
 
     # 3. the rules are the compilation of the source (before any loader sees them)
-    _consistent(body, source, path, name, source_name)
+    canonical = _consistent(body, source, path, name, source_name)
     from slalang.runtime import RulesError, loads_rules
 
     try:
         rule_file = loads_rules(body, f"{path} → {name}")
     except RulesError as exc:  # the compiler's own output refused by the loader: a slalang bug
         raise LetterFileError(str(exc), exc.hint) from None
-    digest = hashlib.sha256(source).hexdigest()
+    digest = hashlib.sha256(canonical.encode("utf-8")).hexdigest()
     if rule_file.source_sha256 != digest:
         raise LetterFileError(
             _m(

@@ -17,7 +17,7 @@ Three things make this more than `HTML(string=…).write_pdf()`:
 
 The compiled `<id>.rules.json` is embedded as an associated file
 (`AFRelationship /Data`), the Factur-X idea: the file that was signed also
-carries what is enforced; beside it the canonical contract source `<id>.sla`
+carries what is enforced; beside it the contract source `<id>.sla` as written
 (`AFRelationship /Source`), so that `slalang extract-rules` can compile the
 source again and show that the rules are its compilation (extract.py). A
 signature (`build --sign`, sign.py) is added afterwards by
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
 PDF_VARIANT = "pdf/a-3b"
 RULES_DESCRIPTION = "slalang compiled rules: the enforceable form of this letter"
-SOURCE_DESCRIPTION = "slalang contract source (canonical form): the rules are its compilation"
+SOURCE_DESCRIPTION = "slalang contract source: the attached rules are its compilation"
 CJK_FONTS = ("NotoSansCJKsc", "NotoSerifCJKsc")
 
 
@@ -156,25 +156,17 @@ def is_cjk_sc(font_name: str) -> bool:
     return any(family.lower() in flat for family in CJK_FONTS)
 
 
-def canonical_of(ctx) -> str:
-    """The canonical source text to embed: from the build context, or (the
-    warm renderer sends a plain namespace with `source` only) laid out again
-    from the source, which gives the same text."""
-    canonical = getattr(ctx, "canonical", None)
-    if callable(canonical):
-        return canonical()
-    text = getattr(ctx, "canonical_text", None)
-    if isinstance(text, str):
-        return text
-    from slalang.compiler import canonical_source
-
-    return canonical_source(ctx.source)
+def source_of(ctx) -> str:
+    """The contract source to embed, exactly as written (line for line: the
+    rules' and the letter's line numbers point into it). Its canonical form
+    is what the rules' `source_sha256` records; extract-rules compiles it
+    and requires the attached rules byte for byte."""
+    return str(ctx.source.text)
 
 
 def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
     """The PDF of one letter. `ctx` needs only `path`, `source` and the
-    contract's `id` and `effective_start` (the warm renderer sends just those;
-    the canonical source is then laid out from `source` again)."""
+    contract's `id` and `effective_start` (the warm renderer sends just those)."""
     weasyprint, _, _ = _weasyprint()
     c = ctx.contract
     templates = resource_dir("templates")
@@ -190,7 +182,7 @@ def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
         relationship="Data",
     )
     source = weasyprint.Attachment(
-        file_obj=io.BytesIO(canonical_of(ctx).encode("utf-8")),
+        file_obj=io.BytesIO(source_of(ctx).encode("utf-8")),
         url_fetcher=fetcher,
         name=f"{c.id}.sla",
         description=SOURCE_DESCRIPTION,
