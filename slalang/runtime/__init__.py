@@ -15,7 +15,10 @@ the contract model — so a service can enforce a contract from its
     report = runtime.PeriodReport(rules); report.add(outcome); report.add_availability(ledger.results())
 
 Errors: `RulesError` (kind io | malformed | version | checksum) from the
-loaders (a `slalang.rules/v1` or `v2` file is a `version` error: rebuild it),
+loaders (a `slalang.rules/v1` to `v3` file is a `version` error: rebuild it;
+a file from anyone is read within bounds and validated as a whole, so a file
+that loads never crashes the runtime — docs/rules.md, "What the loader
+refuses"),
 `TicketError` (with `.column`) for a ticket, downtime, charges or claim row
 the rules cannot judge, `CalendarRangeError` for an instant outside the days a
 calendar covers (availability periods never need one: their bounds come from
