@@ -160,40 +160,24 @@ def test_broken_pipe_is_quiet():
     assert "Traceback" not in p.stderr
 
 
-def test_build_output_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+def test_build_output_that_is_a_file_is_refused_by_the_system_exit_4(tmp_path, capsys):
     target = tmp_path / "out"
     target.write_text("not a folder")
     code = cli.main(["build", "--rules", "--lang", "en", "-o", str(target), str(CONTRACTS[0])])
-    assert code == 2 and "not a folder" in capsys.readouterr().err
+    assert code == 4 and "not a folder" in capsys.readouterr().err
     assert target.read_text() == "not a folder"
 
 
-def test_build_unwritable_output_is_a_usage_error_and_leaves_nothing(tmp_path, capsys, monkeypatch):
-    import os
-
+def test_build_on_a_full_disk_exits_4_and_leaves_nothing(tmp_path, capsys, monkeypatch):
     from slalang import build
 
     out = tmp_path / "out"
-    real = os.fdopen
 
-    def full_disk(fd, *a, **k):
-        fh = real(fd, *a, **k)
+    def full_disk(fd, data):
+        raise OSError(28, "No space left on device")
 
-        class Full:
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                fh.close()
-                return False
-
-            def write(self, data):
-                raise OSError(28, "No space left on device")
-
-        return Full()
-
-    monkeypatch.setattr(build.os, "fdopen", full_disk)
+    monkeypatch.setattr(build.os, "write", full_disk)
     code = cli.main(["build", "--rules", "--lang", "zh", "-o", str(out), str(CONTRACTS[0])])
     err = capsys.readouterr().err
-    assert code == 2 and "无法写入" in err and "No space left on device" in err
-    assert list(out.iterdir()) == []  # no half-written .tmp left behind
+    assert code == 4 and "无法写入" in err
+    assert not out.exists()  # the folder the build made is removed again: no half-written file left behind
