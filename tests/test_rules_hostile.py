@@ -275,6 +275,14 @@ def test_rule_files_larger_than_the_limit_are_refused_unread():
     assert _refused(b" " * (MAX_BYTES + 1)).key == "rules.too_large"
 
 
+def test_an_endless_file_is_read_no_further_than_the_limit():
+    from slalang.runtime import load_rules
+
+    with pytest.raises(RulesError) as info:
+        load_rules("/dev/zero")
+    assert info.value.key == "rules.too_large"
+
+
 def test_large_yaml_is_refused_pointing_at_the_json(yaml_parser):
     from slalang.runtime.loader import MAX_YAML_BYTES
 

@@ -954,7 +954,7 @@ def load_rules(path: str | os.PathLike) -> RuleFile:
     name = str(path)
     try:
         with open(path, "rb") as fh:
-            data = fh.read()
+            data = fh.read(MAX_BYTES + 1)  # no more than the limit, even from /dev/zero or a pipe
     except OSError as exc:
         raise RulesError(
             "io",
