@@ -174,3 +174,14 @@ def summary_line(files: int, errors: int, warnings: int, bad: int, lang: str, ve
     if bad:
         return say(f"cli.summary.{verb}_bad", lang, bad=Msg("cli.summary.files", n=bad), **fields)
     return say(f"cli.summary.{verb}", lang, **fields)
+
+
+def rules_exit_code(exc: Any) -> int:
+    """The exit code for a rule file that cannot be used (a runtime
+    `RulesError`): one that does not exist is a usage error (2); one the
+    system refuses to read (permission, a folder, an I/O error) is 4; a file
+    read but refused (malformed, unknown version, checksum) is 1."""
+    if exc.kind != "io":
+        return EXIT_ERRORS
+    reason = exc.fields.get("reason")
+    return EXIT_USAGE if reason is None or isinstance(reason, FileNotFoundError) else EXIT_IO

@@ -251,16 +251,9 @@ UNREADABLE = {
     "eval": ["eval", "{rules}", TICKETS, "--at", AT],
     "duties": ["duties", "{rules}", "--evidence", EVIDENCE, "--at", "2026-12-15"],
 }
-# Reported to the lead: these commands return 2 themselves for an unreadable
-# rule file (a RulesError of kind "io"), so main() cannot tell it is EACCES.
-RULES_IO = pytest.mark.xfail(
-    strict=False, reason="eval.py / duties.py return 2 for an unreadable rule file (RulesError kind io)"
-)
 
 
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=RULES_IO) if n in ("eval", "duties") else n for n in sorted(UNREADABLE)]
-)
+@pytest.mark.parametrize("name", sorted(UNREADABLE))
 def test_every_command_given_an_unreadable_input_exits_4(name, tmp_path):
     """As root the test drops CAP_DAC_OVERRIDE (setpriv) and the file is nobody's, mode 0600."""
     if os.geteuid() == 0 and shutil.which("setpriv") is None:

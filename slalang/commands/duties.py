@@ -16,7 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from slalang.cliutil import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, add_lang_argument, lang_of, say
+from slalang.cliutil import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    UsageError,
+    add_lang_argument,
+    lang_of,
+    rules_exit_code,
+    say,
+)
 from slalang.source import display_width
 from slalang.textsafe import term
 
@@ -423,7 +431,7 @@ def cmd_duties(args) -> int:
         print(say("cli.eval.rules_error", lang, detail=_v(detail)), file=sys.stderr)
         if hint:
             print(say("cli.error.help", lang, hint=_v(hint)), file=sys.stderr)
-        return EXIT_USAGE if exc.kind == "io" else EXIT_ERRORS
+        return rules_exit_code(exc)
     tracker = Tracker(rules)
     at = _at(args.at, tracker, lang)
     if args.format == "ics":

@@ -20,7 +20,15 @@ import functools
 import sys
 import time
 
-from slalang.cliutil import EXIT_ERRORS, EXIT_OK, EXIT_USAGE, UsageError, add_lang_argument, lang_of, say
+from slalang.cliutil import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    UsageError,
+    add_lang_argument,
+    lang_of,
+    rules_exit_code,
+    say,
+)
 from slalang.runtime.report import json_safe
 from slalang.source import display_width
 from slalang.textsafe import csv_cell, term
@@ -696,7 +704,7 @@ def cmd_eval(args) -> int:
         print(say("cli.eval.rules_error", lang, detail=_verbatim(detail)), file=sys.stderr)
         if hint:
             print(say("cli.error.help", lang, hint=_verbatim(hint)), file=sys.stderr)
-        return EXIT_USAGE if exc.kind == "io" else EXIT_ERRORS
+        return rules_exit_code(exc)
     at = None
     if args.at == "now":
         at = int(time.time())
