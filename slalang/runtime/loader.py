@@ -3,7 +3,15 @@
 Checks run in the order that gives the most useful message: is it JSON or
 YAML at all, is it a slalang rule file, of a schema version we read, does its
 checksum match its content (refusing an edited or damaged file), and only
-then does it have the schema's shape."""
+then does it have the schema's shape and every value in its range.
+
+A rule file may come from anyone (its checksum proves nothing against a
+forger), so it is read within bounds — its size, its nesting, no YAML
+anchors or aliases, no key twice, finite numbers of bounded digits — and
+validated as a whole (slalang.ruleschema's ranges, then the references and
+agreements below): a file that loads never crashes the runtime. Every
+refusal is a `RulesError` naming the path of the bad value (docs/rules.md,
+"What the loader refuses")."""
 
 from __future__ import annotations
 
@@ -58,13 +66,7 @@ def _plain(doc):
     while stack:
         value, parent, slot, path, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise _Refused(
-                Problem(
-                    "rules.too_deep",
-                    f"nests deeper than {MAX_DEPTH} levels, which no rule file slalang builds does",
-                    limit=MAX_DEPTH,
-                )
-            )
+            raise _too_deep()
         if isinstance(value, dict):
             out: dict = {}
             for k, v in value.items():
@@ -126,7 +128,7 @@ def _json_pairs(pairs):
     for k, v in pairs:
         if k in seen:
             raise _Refused(
-                Problem("rules.duplicate_key", f"has the key `{k}` twice in one object", name=k[:80], where="")
+                Problem("rules.duplicate_key", f"has the key `{k[:80]}` twice in one object", name=k[:80], where="")
             )
         seen[k] = v
     return seen
