@@ -433,3 +433,18 @@ def test_other_key_types_sign_and_verify(built, tmp_path, capsys, kind):
     code, err = _extract(capsys, path, "--trust", str(tmp_path / "c.pem"))
     assert code == 0, err
     assert f"signed by CN={kind} signer" in err and "and trusted" in err
+
+
+def test_build_check_finds_a_signed_letter_up_to_date_with_or_without_sign(built, pki, capsys):
+    """A signature carries its signing time, so a fresh signing never equals the
+    committed one byte for byte: `build --check` compares the letter under the
+    signature, and a signed letter of the current contract is up to date."""
+    from slalang.letter.sign import unsigned_part
+
+    data = built["signed"].read_bytes()
+    assert unsigned_part(data) != data  # it is signed
+    out = str(built["signed"].parent)
+    assert main(["build", ITOPS, "-o", out, "--only", "rules,pdf", "--check", "--lang", "en"]) == 0
+    sign = ["--sign", str(pki["signer.key"]), "--cert", str(pki["signer.pem"])]
+    assert main(["build", ITOPS, "-o", out, "--only", "rules,pdf", "--check", "--lang", "en", *sign]) == 0
+    assert "up to date" in capsys.readouterr().err
