@@ -409,3 +409,16 @@ def test_the_longest_duty_cadence_at_the_end_of_the_years_is_computed(count, uni
     r = compile_text(text)
     assert not r.internal and r.errors == 0, [d.message for d in r.diagnostics]
     assert "E0108" in codes(text.replace(f"every {count} ", f"every {count + 1} "))
+
+
+def test_a_calendar_date_years_outside_the_term_warns_and_still_builds():
+    """W0608 (outside the effective period) used to pass check and fail build
+    with an internal error: a date in a year the calendar does not cover is
+    left out of the model (it can change nothing)."""
+    from slalang.rules import rules_json
+    from slalang.runtime.loader import loads_rules
+
+    r = compile_text((TESTS / "bad" / "calendar_date_outside_period.sla").read_text(encoding="utf-8"))
+    assert [d.code for d in r.diagnostics] == ["W0608"] and r.contract is not None
+    assert all(h.date.year == 2026 for c in r.contract.calendars for h in c.extra_holidays)
+    assert loads_rules(rules_json(r.contract, r.canonical_text)).contract.id == "mini"

@@ -147,6 +147,16 @@ _NOT_ZONES = frozenset(
 _MAX_NAME = 200  # no IANA zone name is longer; a longer one gets no did-you-mean search
 
 
+def _covered_years(sets: list[str], start: dt.date | None, end: dt.date | None, supplied: set[int]) -> range | None:
+    """The years the rule file expands a calendar for (as slalang/rules does,
+    from the holidays package itself), or None without an effective period."""
+    if start is None or end is None:
+        return None
+    from slalang import holidaysets
+
+    return holidaysets.covered_years(sets, start.year, end.year, sorted(supplied), fresh=True)
+
+
 @statement("timezone", pass_="declare", single=True)
 def lower_timezone(lw: Lowering, node: ast.Node | None) -> None:
     lw.out["timezone"] = None
@@ -528,6 +538,7 @@ def calendar_body(
     holidays_: list[model.DatedNote] = []
     workdays: list[model.DatedNote] = []
     dated: dict[dt.date, tuple[str, Span]] = {}
+    covered = _covered_years(sets, start, end, supplied) if ok else None
     for kind, bucket in (("extra_holiday", holidays_), ("extra_workday", workdays)):
         for n in node.nodes(kind):
             d = n.lit(ast.DateLit)
@@ -551,6 +562,8 @@ def calendar_body(
             dated[d.value] = (kind, d.span)
             if start and end and not (start <= d.value <= end):
                 lw.err("W0608", M("W0608.outside", date=d.raw, start=start, end=end), d.span, M("W0608.hint"))
+                if covered is not None and d.value.year not in covered:
+                    continue  # no day of the rule file's calendar: it changes nothing, and the file could not hold it
             t = n.lit(ast.Text)
             note = lw.guarded(v.text, lw, t) if t is not None else None
             bucket.append(new(model.DatedNote, date=d.value, note=note, span=lw.span(n.span)))

@@ -198,3 +198,79 @@ def test_diff_of_texts_with_declared_characters(parts, fmt):
     if fmt == "markdown":  # a text never starts a line of its own
         starts = ("###", "", "**", "🟢", "####", "- ", "  - ")
         assert all(line.startswith(starts) for line in out.splitlines()), out
+
+
+# Values at and beyond every limit, put in place of the contract's own dates,
+# durations, numbers, percentages and times: the front end refuses or
+# accepts, never fails (the cadence of `every 1000000 months` once did).
+_VALUE_SHAPES = {
+    re.compile(r"\b\d{4}-\d{2}-\d{2}\b"): [
+        "1900-01-01",
+        "2200-12-31",
+        "2199-12-31",
+        "1899-12-31",
+        "2201-01-01",
+        "9999-12-31",
+        "2028-02-29",
+    ],
+    re.compile(r"\b\d+(?:bd|bh|d|h|m)\b"): ["0m", "1m", "366d", "366bd", "999999m", "999999bd", "8784h", "1000000m"],
+    re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.%])"): [
+        "0",
+        "1",
+        "100",
+        "1200",
+        "1201",
+        "5200",
+        "10000",
+        "10001",
+        "36600",
+        "999999999999",
+        "0.0000000001",
+    ],
+    re.compile(r"\b\d+(?:\.\d+)?%"): ["0%", "100%", "100.0000000001%", "999999999999%"],
+    re.compile(r"\b\d{2}:\d{2}\b"): ["00:00", "24:00", "23:59"],
+}
+_EXAMPLES = [
+    (TESTS / "good_minimal.sla").read_text(encoding="utf-8"),
+    *(p.read_text(encoding="utf-8") for p in sorted((ROOT / "contracts").glob("*.sla"))),
+]
+
+
+@settings(settings.get_profile("attacks"), max_examples=60)
+@given(st.data())
+def test_values_at_and_beyond_the_limits_never_fail(data):
+    from slalang.compiler import compile_text
+
+    text = data.draw(st.sampled_from(_EXAMPLES))
+    for _ in range(data.draw(st.integers(1, 4))):
+        shape = data.draw(st.sampled_from(list(_VALUE_SHAPES)))
+        found = list(shape.finditer(text))
+        if not found:
+            continue
+        m = data.draw(st.sampled_from(found))
+        text = text[: m.start()] + data.draw(st.sampled_from(_VALUE_SHAPES[shape])) + text[m.end() :]
+    r = compile_text(text)
+    assert not r.internal, [d.message for d in r.diagnostics if d.code == "E9999"]
+
+
+@settings(settings.get_profile("attacks"), max_examples=40)
+@given(st.data())
+def test_a_contract_that_checks_builds_a_rule_file_that_loads(data):
+    """`check` fails what `build` would fail: a contract with no errors, its
+    values pushed to the limits, gives a rule file the loader accepts (a
+    calendar date years outside the term once passed check and broke build)."""
+    from slalang.compiler import compile_text
+    from slalang.rules import rules_json
+    from slalang.runtime.loader import loads_rules
+
+    text = data.draw(st.sampled_from(_EXAMPLES))
+    for _ in range(data.draw(st.integers(1, 3))):
+        shape = data.draw(st.sampled_from(list(_VALUE_SHAPES)))
+        found = list(shape.finditer(text))
+        if found:
+            m = data.draw(st.sampled_from(found))
+            text = text[: m.start()] + data.draw(st.sampled_from(_VALUE_SHAPES[shape])) + text[m.end() :]
+    r = compile_text(text)
+    if r.contract is None or r.errors:
+        return
+    loads_rules(rules_json(r.contract, r.canonical_text))
