@@ -260,7 +260,7 @@ def _excerpt(source: SourceFile, span: Span, mark: str) -> list[str]:
     pieces = shown_cells(raw)
     pad = sum(w for off, _, w in pieces if off < start) + len(lead)
     under = [(off, w) for off, _, w in pieces if start <= off < stop]
-    if not under:  # the span starts inside a cluster: underline that cluster
+    if not under and start < len(raw):  # the span starts inside a cluster: underline that cluster
         under = [(off, w) for off, _, w in pieces if off < start][-1:]
         pad -= sum(w for _, w in under)
     width = max(1, sum(w for _, w in under))

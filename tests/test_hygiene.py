@@ -422,3 +422,17 @@ def test_a_calendar_date_years_outside_the_term_warns_and_still_builds():
     assert [d.code for d in r.diagnostics] == ["W0608"] and r.contract is not None
     assert all(h.date.year == 2026 for c in r.contract.calendars for h in c.extra_holidays)
     assert loads_rules(rules_json(r.contract, r.canonical_text)).contract.id == "mini"
+
+
+@pytest.mark.parametrize(
+    ("span", "caret"),
+    [((0, 1), "^"), ((2, 3), "  ^^"), ((3, 3), "    ^"), ((4, 4), "^"), ((5, 6), "^"), ((6, 7), "^"), ((7, 8), " ^")],
+)
+def test_caret_edge_cases(span, caret):
+    """After the end of a line, on an empty line, on a combining mark (its
+    cluster is underlined), after a combining mark."""
+    from slalang.diagnostics import _excerpt
+    from slalang.source import SourceFile, Span
+
+    src = SourceFile("x.sla", "ab中\n\ne\u0301x")
+    assert _excerpt(src, Span(*span), "^")[1].split("| ", 1)[1] == caret
