@@ -95,7 +95,7 @@ _loaded: dict[str, dict[str, Any]] = {}  # version → the cache file's contents
 # and dates that are real days inside the years asked for, named in bounded text.
 _CODE = re.compile(r"[A-Z]{2,3}(-[A-Z0-9]{1,5})?")
 _ISO = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_YEARS = (1800, 2300)
+_YEARS = (1, 9999)  # the package publishes from as early as 1777 (US); dates are checked against the years asked for
 _MAX_NAME = 300
 
 

@@ -517,6 +517,8 @@ def test_a_cache_file_of_another_slalang_version_is_not_read(tmp_path, monkeypat
     "entry",
     [
         ("CN", [2001, 99999]),
+        ("CN", [2026, 2001]),
+        ("CN", [True, 2026]),
         ("cn; rm -rf", [2001, 2026]),
         ("dates:CN:2026:2027", {"holidays": [["2026-02-30", "x"]], "workdays": []}),
         ("dates:CN:2026:2027", {"holidays": [["2026-01-01", "x" * 1000]], "workdays": []}),
@@ -532,7 +534,12 @@ def test_holiday_cache_entries_are_validated(tmp_path, monkeypatch, entry):
     monkeypatch.setattr(holidaysets, "_loaded", {})
     version = holidaysets.holidays_version()
     name = holidaysets._cache_name(version)
-    good = {"CN": [2001, 2026], "dates:CN:2026:2027": {"holidays": [["2026-01-01", "New Year"]], "workdays": []}}
+    good = {
+        "CN": [2001, 2026],
+        "US": [1777, 2100],  # the package's own first year
+        "XX": None,
+        "dates:CN:2026:2027": {"holidays": [["2026-01-01", "New Year"]], "workdays": []},
+    }
     usercache.store(name, good)
     assert holidaysets._read(version) == good
     usercache.store(name, {**good, entry[0]: entry[1]})
