@@ -14,22 +14,19 @@ Fields may themselves be `Msg`s (rendered in the same language), lists
 (joined with the language's list separator) or plain values. `T(key)` is a
 field that is looked up without arguments.
 
-Loading parses the YAML once per installed catalogue and keeps a JSON copy
-in the user's cache folder, keyed by the files' sizes and modification
-times, so a `slalang check` that prints one summary line does not pay for
-importing a YAML parser."""
+Loading parses the shipped YAML (with libyaml when PyYAML has it) and keeps
+no copy anywhere: a JSON copy in the user's cache folder saved nothing
+measurable and was one more file outside the project that could change what
+slalang says (docs/security.md)."""
 
 from __future__ import annotations
 
 import os
-import zlib
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-from slalang import usercache
 
 LANGS = ("zh", "en")
 DOMAINS = ("diag", "lint", "diff", "cli", "letter")
@@ -167,14 +164,7 @@ def catalogue(lang: str) -> dict[str, Any]:
     files = sorted(folder.glob("*.yaml"))
     if not files:
         raise CatalogueError(f"no message catalogue for `{lang}` in {folder}")
-    stamps = [(f, f.stat()) for f in files]
-    stamp = "".join(f"{f}\0{st.st_size}\0{st.st_mtime_ns}\n" for f, st in stamps).encode()
-    name = f"catalogue-{lang}-{zlib.crc32(stamp):08x}{zlib.adler32(stamp):08x}.json"
-    cached = usercache.load(name)
-    if isinstance(cached, dict):
-        return cached
     data = {f.stem: _load_yaml(f) for f in files}
-    usercache.store(name, data)
     return data
 
 
