@@ -584,3 +584,22 @@ def test_a_duty_performer_is_named_exactly_when_it_has_a_title(change):
     else:
         duty["performer_title"] = {"zh": "某人", "en": "someone"}
     assert "performer" in _refused(_sealed(doc)).message
+
+
+def test_a_contract_beyond_a_rule_file_limit_fails_the_build_with_a_message_not_a_bug(tmp_path, capsys):
+    """The loader refuses names over 256 characters: a contract whose product
+    is named so compiles, but its build must fail with that limit named (exit
+    1, nothing written), never an internal error (exit 3)."""
+    from slalang.cli import main
+
+    text = (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8")
+    long = "h" * 300
+    text = text.replace("product hosting", f"product {long}").replace("availability hosting", f"availability {long}")
+    src = tmp_path / "long.sla"
+    src.write_text(text, encoding="utf-8")
+    out = tmp_path / "out"
+    for lang, words in (("en", "products[0].name"), ("zh", "加载器拒绝")):
+        assert main(["build", "--rules", str(src), "-o", str(out), "--lang", lang]) == 1
+        err = capsys.readouterr().err
+        assert words in err and "E9999" not in err, err
+        assert not out.exists() or not any(out.iterdir())

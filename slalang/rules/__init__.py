@@ -452,9 +452,42 @@ def rule_document(contract: m.Contract, canonical_text: str) -> dict:
     # the model also puts the keys in the schema's order and fills defaults,
     # so the checksum is computed over exactly what is written.
     doc["checksum"] = "sha256:" + "0" * 64
-    out = RuleFile.model_validate(doc).model_dump(mode="json", by_alias=True)
+    from pydantic import ValidationError
+
+    try:
+        out = RuleFile.model_validate(doc).model_dump(mode="json", by_alias=True)
+    except ValidationError as exc:  # a limit of the loader (docs/security.md) the front end lets through
+        raise _over_limit(doc, exc) from None
     out["checksum"] = checksum_of(out)
     return out
+
+
+def _over_limit(doc: dict, exc) -> BuildError:
+    """A BuildError naming the first value the schema refuses, its JSON path
+    and the contract line it comes from (the nearest `line` above it)."""
+    from slalang.i18n import Msg, Verbatim
+
+    first = exc.errors()[0]
+    loc = [p for p in first.get("loc", ()) if isinstance(p, (str, int))]
+    node: object = doc
+    line = None
+    for part in loc:
+        if isinstance(node, dict) and isinstance(node.get("line"), int):
+            line = node["line"]
+        try:
+            node = node[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            break
+    where = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p)) for i, p in enumerate(loc))
+    return BuildError(
+        Msg(
+            "cli.build_error.rules_limit",
+            where=Verbatim(where or "(file)"),
+            line=Msg("cli.build_error.rules_limit_line", line=line) if line else "",
+            reason=Verbatim(str(first.get("msg", ""))[:200]),
+        ),
+        Msg("cli.build_error.rules_limit_hint"),
+    )
 
 
 def _monthly_fee(p: m.Product) -> str | None:
