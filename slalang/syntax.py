@@ -177,17 +177,25 @@ def parse_with_comments(source: SourceFile) -> tuple[ast.Node | None, list[Diagn
 
 # Characters a contract may not hold anywhere (strings and comments too):
 # C0 controls but TAB and LF (a CR only before LF), DEL, C1 controls, the
-# line and paragraph separators, and the bidirectional controls of
+# line and paragraph separators, the noncharacters of the BMP (U+FFFE …), and
+# the bidirectional controls of
 # textsafe.BIDI_CONTROLS. And the other format characters (Cf) a text may
 # hold invisibly (zero-width space, word joiner, soft hyphen, BOM, tags);
 # ZWJ and ZWNJ, which join emoji and Indic or Persian letters, are fine.
 _CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]|\r(?!\n)"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufdd0-\ufdef\ufffe\uffff]|\r(?!\n)"
     "|[" + "".join(sorted(BIDI_CONTROLS)) + "]"
     "|[\u00ad\u0600-\u0605\u06dd\u070f\u0890\u0891\u08e2\u180e\u200b\u2060-\u2064\u206a-\u206f"
     "\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
     "\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f]"
 )
+
+
+def _noncharacter(ch: str) -> bool:
+    """U+FDD0–U+FDEF, U+FFFE, U+FFFF: never text (XML cannot hold them)."""
+    return "\ufdd0" <= ch <= "\ufdef" or ch in "\ufffe\uffff"
+
+
 _MAX_HOSTILE = 50  # reported per file; the scan stops there (the file is refused anyway)
 _C0_NAMES = (
     "NULL,START OF HEADING,START OF TEXT,END OF TEXT,END OF TRANSMISSION,ENQUIRY,ACKNOWLEDGE,BELL,"
@@ -208,6 +216,8 @@ def char_name(ch: str) -> str:
         return _C0_NAMES[code]
     if code == 0x7F:
         return "DELETE"
+    if _noncharacter(ch):
+        return "NONCHARACTER"
     return unicodedata.name(ch, "CONTROL" if code < 0xA0 else "FORMAT CHARACTER")
 
 
@@ -230,7 +240,7 @@ def hostile_characters(source: SourceFile) -> list[Diagnostic]:
             inside = quotes.inside_at(m.start())
             hint = M("E0006.hint_string", hex=f"{ord(ch):04X}") if inside else M("E0006.hint")
             found.append(make("E0006", M("E0006.bidi", **fields), source, span, hint=hint))
-        elif ch in ("\u2028", "\u2029") or ord(ch) < 0xA0:
+        elif ch in ("\u2028", "\u2029") or ord(ch) < 0xA0 or _noncharacter(ch):
             found.append(make("E0007", M("E0007.control", **fields), source, span, hint=M("E0007.hint")))
         else:
             found.append(make("W0008", M("W0008.format", **fields), source, span, hint=M("W0008.hint")))

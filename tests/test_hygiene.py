@@ -77,7 +77,7 @@ def test_every_bidirectional_control_is_refused_in_texts_and_comments(ch):
 
 
 @pytest.mark.parametrize(
-    "ch", ["\x1b", "\x07", "\x08", "\x0b", "\x0c", "\x7f", "\x85", "\x9b", "\u2028", "\u2029", "\r"]
+    "ch", ["\x1b", "\x07", "\x08", "\x0b", "\x0c", "\x7f", "\x85", "\x9b", "\u2028", "\u2029", "\r", "\ufffe", "\ufdd0"]
 )
 def test_control_characters_are_refused(ch):
     text = MINIMAL.replace(PROVIDER, f'  provider "示例公司" | "Example{ch}Co."')

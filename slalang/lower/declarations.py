@@ -538,7 +538,7 @@ def calendar_body(
     holidays_: list[model.DatedNote] = []
     workdays: list[model.DatedNote] = []
     dated: dict[dt.date, tuple[str, Span]] = {}
-    covered = _covered_years(sets, start, end, supplied) if ok else None
+    covered: list[range | None] = []  # computed on the first date outside the term (it may import holidays)
     for kind, bucket in (("extra_holiday", holidays_), ("extra_workday", workdays)):
         for n in node.nodes(kind):
             d = n.lit(ast.DateLit)
@@ -562,7 +562,9 @@ def calendar_body(
             dated[d.value] = (kind, d.span)
             if start and end and not (start <= d.value <= end):
                 lw.err("W0608", M("W0608.outside", date=d.raw, start=start, end=end), d.span, M("W0608.hint"))
-                if covered is not None and d.value.year not in covered:
+                if ok and not covered:
+                    covered.append(_covered_years(sets, start, end, supplied))
+                if ok and covered[0] is not None and d.value.year not in covered[0]:
                     continue  # no day of the rule file's calendar: it changes nothing, and the file could not hold it
             t = n.lit(ast.Text)
             note = lw.guarded(v.text, lw, t) if t is not None else None
