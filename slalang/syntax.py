@@ -145,6 +145,7 @@ class _ContextualScanner(Lexer):
 
 
 _MAX_SYNTAX_ERRORS = 20
+_MAX_LITERAL_DIAGS = 1000  # errors in literals (escapes, dates, numbers) kept per file
 # Each further syntax error costs a parse of the whole file: at most this many
 # characters are parsed again in all (a 100 KiB contract gets every error, a
 # 3 MiB one only its first), so a large file with many errors stays fast.
@@ -419,7 +420,8 @@ class _AstBuilder(Transformer):
         return tok
 
     def _report(self, code: str, message: Msg, span: Span, hint: Msg | None = None) -> None:
-        self.diagnostics.append(make(code, message, self.source, span, hint=hint))
+        if len(self.diagnostics) < _MAX_LITERAL_DIAGS:  # a million `\q` is reported by its first thousand
+            self.diagnostics.append(make(code, message, self.source, span, hint=hint))
 
     # rules -------------------------------------------------------------
     # Lark calls these while it parses (an inline transformer, so no parse

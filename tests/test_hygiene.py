@@ -436,3 +436,8 @@ def test_caret_edge_cases(span, caret):
 
     src = SourceFile("x.sla", "ab中\n\ne\u0301x")
     assert _excerpt(src, Span(*span), "^")[1].split("| ", 1)[1] == caret
+
+
+def test_a_million_bad_escapes_are_reported_by_their_first_thousand():
+    r = compile_text(MINIMAL.replace('"Example Co."', '"' + "\\q" * 1_000_000 + '"'))
+    assert [d.code for d in r.diagnostics] == ["E0105"] * syntax._MAX_LITERAL_DIAGS
