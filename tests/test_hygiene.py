@@ -152,6 +152,12 @@ def test_a_file_of_hostile_bytes_is_checked_by_the_cli(tmp_path, capsys):
         code, out, err = run(capsys, cmd, str(f), "--format", "json")
         assert code == 1 and not RAW.search(out + err)
         assert {d["code"] for d in json.loads(out)["diagnostics"]} == {"E0007"}
+    good = tmp_path / "good.sla"
+    good.write_text(MINIMAL, encoding="utf-8")
+    for fmt in ("text", "markdown", "json"):
+        code, out, err = run(capsys, "diff", str(good), str(f), "--format", fmt, "--lang", "en")
+        assert code == 1 and not RAW.search(out + err), fmt
+        assert "E0007" in out + err
 
 
 def test_a_file_name_with_an_escape_sequence_is_printed_escaped(tmp_path, capsys, monkeypatch):
