@@ -55,10 +55,15 @@ def lang_of(args: Any) -> str:
 
 
 def say(key: str, lang: str, **fields: Any) -> str:
-    """One catalogue message in `lang` (see slalang/i18n.py)."""
+    """One catalogue message in `lang` (see slalang/i18n.py), for the
+    terminal: escaped with `textsafe.term`, so a path, a name or a value from
+    the input that a message quotes (a file named `e\x1b[31mvil.sla`) cannot
+    move the cursor or recolour the terminal. Line breaks stay (the
+    catalogue's own, and those of a message quoted in a field)."""
     from slalang.i18n import Msg, render
+    from slalang.textsafe import term
 
-    return render(Msg(key, **fields), lang)
+    return term(render(Msg(key, **fields), lang), keep_newlines=True)
 
 
 def _msg(key: str, **fields: Any) -> Any:

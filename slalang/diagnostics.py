@@ -13,7 +13,6 @@ same facts to editors and CI."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable
 from enum import Enum
 from typing import overload
@@ -347,18 +346,14 @@ def to_json(diags: list[Diagnostic], files: list[str], lang: str = "en") -> str:
     return json_text(doc)
 
 
-_UNSAFE_IN_JSON = re.compile(
-    "[\\x7f-\\x9f\\u00ad\\u061c\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u206f\\ufeff\\ufff9-\\ufffb]"
-)
-
-
 def json_text(doc: object) -> str:
     """`doc` as indented JSON, non-ASCII letters as they are, but C1
     controls, bidirectional and zero-width characters written `\\u202e` (JSON
     already escapes C0): a JSON document printed to a terminal is as inert
     as text output."""
-    text = json.dumps(doc, ensure_ascii=False, indent=2)
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    from slalang.textsafe import json_safe
+
+    return json_safe(json.dumps(doc, ensure_ascii=False, indent=2))
 
 
 # did-you-mean is for typing mistakes: a name longer than this, or more

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["csv_cell", "md_text", "term"]
+__all__ = ["csv_cell", "json_safe", "md_text", "term"]
 
 # Bidirectional formatting characters ("Trojan Source", CVE-2021-42574): they
 # reorder what a reader sees without changing what the text says.
@@ -65,4 +65,28 @@ def md_text(text: str) -> str:
     out = []
     for ch in term(text):
         out.append("\\" + ch if ch in _MD_SPECIAL else ch)
+    return "".join(out)
+
+
+def json_safe(text: str) -> str:
+    """JSON text from `json.dumps(…, ensure_ascii=False)` with every
+    non-ASCII control, format (bidirectional overrides, zero-width),
+    separator, private-use or unassigned character written as a `\\uXXXX`
+    escape: the same document, but nothing in it can reorder or hide what a
+    terminal shows (json.dumps already escapes the ASCII controls). Such
+    characters can only stand inside JSON strings, where the escape means
+    the same character."""
+    if text.isascii():
+        return text
+    out = []
+    for ch in text:
+        if ch >= "\x7f" and (unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029"):
+            code = ord(ch)
+            if code > 0xFFFF:  # a surrogate pair, as JSON writes it
+                code -= 0x10000
+                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+            else:
+                out.append(f"\\u{code:04x}")
+        else:
+            out.append(ch)
     return "".join(out)

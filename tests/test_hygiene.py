@@ -447,3 +447,23 @@ def test_caret_edge_cases(span, caret):
 def test_a_million_bad_escapes_are_reported_by_their_first_thousand():
     r = compile_text(MINIMAL.replace('"Example Co."', '"' + "\\q" * 1_000_000 + '"'))
     assert [d.code for d in r.diagnostics] == ["E0105"] * syntax._MAX_LITERAL_DIAGS
+
+
+def test_word_diff_of_two_long_texts_is_bounded_and_still_exact(monkeypatch):
+    """Two 8,000-word texts took 20 s in SequenceMatcher (quadratic): past
+    MAX_WORD_PAIRS the common beginning and end are kept and the middle is one
+    change — and the segments still spell out both texts exactly."""
+    from slalang.semdiff import words
+
+    def refused(*a, **k):
+        raise AssertionError("SequenceMatcher called on texts past the bound")
+
+    a = " ".join(f"w{i}" for i in range(8000))
+    b = a.replace("w4000 ", "CHANGED ").replace("w10 ", "x ")
+    monkeypatch.setattr(words.difflib, "SequenceMatcher", refused)
+    out = words.word_diff(a, b)
+    assert "".join(t for op, t in out if op != "insert") == a
+    assert "".join(t for op, t in out if op != "delete") == b
+    assert out[0] == ("equal", " ".join(f"w{i}" for i in range(10)) + " ")
+    monkeypatch.undo()
+    assert words.word_diff("a b c", "a x c") == [("equal", "a "), ("delete", "b"), ("insert", "x"), ("equal", " c")]

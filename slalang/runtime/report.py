@@ -31,38 +31,16 @@ period containing the last day of its period part.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, Decimal
 from fractions import Fraction
 
+from slalang import textsafe
 from slalang.runtime.availability import AvailabilityOutcome, decimal_percent, period_dates, period_key
 from slalang.runtime.engine import Rules, TicketOutcome
 from slalang.terms import PERIOD_MONTHS
 
-
-def json_safe(text: str) -> str:
-    """JSON text from `json.dumps(…, ensure_ascii=False)` with every
-    non-ASCII control, format (bidirectional overrides, zero-width),
-    separator, private-use or unassigned character written as a `\\uXXXX`
-    escape: the same document, but nothing in it can reorder or hide what a
-    terminal shows (json.dumps already escapes the ASCII controls). Such
-    characters can only stand inside JSON strings, where the escape means
-    the same character."""
-    if text.isascii():
-        return text
-    out = []
-    for ch in text:
-        if ch >= "\x7f" and (unicodedata.category(ch)[0] == "C" or ch in "\u2028\u2029"):
-            code = ord(ch)
-            if code > 0xFFFF:  # a surrogate pair, as JSON writes it
-                code -= 0x10000
-                out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
-            else:
-                out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return "".join(out)
+json_safe = textsafe.json_safe  # JSON output: the one definition, in slalang/textsafe.py
 
 
 PERIODS = ("day", "week", "month")
