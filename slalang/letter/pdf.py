@@ -172,24 +172,20 @@ def render(page: str, ctx: BuildContext, rules: bytes) -> bytes:
     templates = resource_dir("templates")
     fetcher = make_fetcher(templates)
     created = dt.datetime.combine(c.effective_start, dt.time())
-    attachment = weasyprint.Attachment(
-        file_obj=io.BytesIO(rules),
-        url_fetcher=fetcher,
-        name=f"{c.id}.rules.json",
-        description=RULES_DESCRIPTION,
-        created=created,
-        modified=created,
-        relationship="Data",
-    )
-    source = weasyprint.Attachment(
-        file_obj=io.BytesIO(source_of(ctx).encode("utf-8")),
-        url_fetcher=fetcher,
-        name=f"{c.id}.sla",
-        description=SOURCE_DESCRIPTION,
-        created=created,
-        modified=created,
-        relationship="Source",
-    )
+
+    def attached(data: bytes, name: str, description: str, relationship: str):
+        return weasyprint.Attachment(
+            file_obj=io.BytesIO(data),
+            url_fetcher=fetcher,
+            name=name,
+            description=description,
+            created=created,
+            modified=created,
+            relationship=relationship,
+        )
+
+    attachment = attached(rules, f"{c.id}.rules.json", RULES_DESCRIPTION, "Data")
+    source = attached(source_of(ctx).encode("utf-8"), f"{c.id}.sla", SOURCE_DESCRIPTION, "Source")
     fonts: list[str] = []
 
     def finisher(document, pdf) -> None:
