@@ -190,3 +190,51 @@ def rules_exit_code(exc: Any) -> int:
         return EXIT_ERRORS
     reason = exc.fields.get("reason")
     return EXIT_USAGE if reason is None or isinstance(reason, FileNotFoundError) else EXIT_IO
+
+
+def write_file(path: str | Path, data: bytes) -> None:
+    """Write `data` to the file `path` names, as a user means it:
+    - a device, a FIFO or a socket (`-o /dev/stdout`, `-o /dev/null`, a
+      pipe) is written to, never replaced by a file;
+    - a symlink is followed: the link stays a link, the file it names is
+      rewritten;
+    - a regular file (or a new one) is replaced atomically: a temporary file
+      beside it, fsynced, given the old file's mode (or the umask's), renamed
+      over it; on any failure the temporary is removed and the old file is
+      unchanged. A missing folder is created.
+    Raises OSError (the command line reports it as exit 4)."""
+    import os
+    import stat
+    import tempfile
+
+    target = os.path.realpath(path)
+    try:
+        st: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode) and not stat.S_ISDIR(st.st_mode):
+        with open(target, "wb") as fh:  # a device or a pipe: written to, as a shell redirection would
+            fh.write(data)
+        return
+    folder = os.path.dirname(target) or "."
+    os.makedirs(folder, exist_ok=True)
+    if st is not None:
+        mode = stat.S_IMODE(st.st_mode)
+    else:
+        mask = os.umask(0)
+        os.umask(mask)
+        mode = 0o666 & ~mask
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)  # a folder at `target`: IsADirectoryError, reported as exit 4
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

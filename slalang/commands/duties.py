@@ -22,8 +22,10 @@ from slalang.cliutil import (
     UsageError,
     add_lang_argument,
     lang_of,
+    os_reason,
     rules_exit_code,
     say,
+    write_file,
 )
 from slalang.source import display_width
 from slalang.textsafe import term
@@ -404,17 +406,10 @@ def _write(path: str | None, data: bytes, lang: str) -> None:
         buffer.write(data)
         buffer.flush()
         return
-    import os
-    import tempfile
-
-    folder = os.path.dirname(os.path.abspath(path))
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".slalang-duties-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
+        write_file(path, data)
     except OSError as exc:
-        raise UsageError(say("cli.duties.cannot_write", lang, path=_v(path), reason=_v(exc.strerror or exc)))
+        raise UsageError(say("cli.duties.cannot_write", lang, path=_v(path), reason=_v(os_reason(exc, lang)))) from exc
 
 
 def cmd_duties(args) -> int:

@@ -19,30 +19,23 @@ from __future__ import annotations
 import errno
 import sys
 
-from slalang.cliutil import EXIT_ERRORS, EXIT_IO, EXIT_OK, EXIT_USAGE, add_lang_argument, lang_of, os_reason, say
+from slalang.cliutil import (
+    EXIT_ERRORS,
+    EXIT_IO,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_lang_argument,
+    lang_of,
+    os_reason,
+    say,
+    write_file,
+)
 
 
 def _read_letter(path: str, limit: int) -> bytes:
     """At most `limit` + 1 bytes of the letter (more is refused by the caller)."""
     with open(path, "rb") as fh:
         return fh.read(limit + 1)
-
-
-def _write(target, data: bytes) -> None:
-    import os
-    import tempfile
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        from pathlib import Path
-
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def cmd_extract_rules(args) -> int:
@@ -79,7 +72,7 @@ def cmd_extract_rules(args) -> int:
     if args.output and args.output != "-":
         target = Path(args.output)
         try:
-            _write(target, got.data)
+            write_file(target, got.data)
         except OSError as exc:
             print(
                 say(

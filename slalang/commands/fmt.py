@@ -30,6 +30,7 @@ from slalang.cliutil import (
     os_reason,
     print_diagnostics,
     say,
+    write_file,
 )
 
 
@@ -192,28 +193,6 @@ def _unified(path: str, old: str, new: str) -> str:
 
 
 def _write_atomically(path: str, text: str) -> None:
-    """Replace the file `path` names by `text`: through a symlink to its
-    target (the link stays a link), via a temporary file beside the target,
-    fsynced, with the target's mode, renamed over it; on any failure the
-    temporary file is removed and the file is unchanged."""
-    import os
-    import stat
-    import tempfile
-
-    target = os.path.realpath(path)  # a symlink (or a chain of them): write the file it names
-    folder = os.path.dirname(target)
-    mode = stat.S_IMODE(os.stat(target).st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    """Replace the file `path` names by `text` (cliutil.write_file: through a
+    symlink, fsynced, mode kept, no temporary left on failure)."""
+    write_file(path, text.encode("utf-8"))
