@@ -58,12 +58,30 @@ class Result:
         return any(d.code == "E9999" for d in self.diagnostics)
 
 
-def decode(path: str, data: bytes) -> tuple[SourceFile | None, list[Diagnostic]]:
+def read_source(path: str | os.PathLike | None) -> tuple[bytes, int]:
+    """A contract's bytes, read bounded: at most MAX_BYTES + 1 of them (more
+    is refused by `decode`), from a file or, for None, standard input — so a
+    device or a stream (`/dev/zero`, `fmt - < /dev/zero`) cannot fill the
+    memory. Returns the bytes and the size to report: the file's own size when
+    it is a regular file, else what was read. Raises OSError."""
+    import stat
+    import sys
+
+    if path is None:
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        return data, len(data)
+    with open(path, "rb") as fh:
+        st = os.fstat(fh.fileno())
+        data = fh.read(MAX_BYTES + 1)
+    return data, st.st_size if stat.S_ISREG(st.st_mode) else len(data)
+
+
+def decode(path: str, data: bytes, size: int | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
     if len(data) > MAX_BYTES:
         return None, [
             make(
                 "E0004",
-                Msg("diag.E0004.too_large", size=len(data) // 1024, limit=MAX_BYTES // 1024),
+                Msg("diag.E0004.too_large", size=(size or len(data)) // 1024, limit=MAX_BYTES // 1024),
                 SourceFile(path, ""),
                 None,
                 hint=Msg("diag.E0004.hint"),
@@ -152,7 +170,7 @@ def compile_file(path: str | os.PathLike) -> Result:
 
     def run() -> Result:
         try:
-            data = Path(path).read_bytes()
+            data, size = read_source(path)
         except OSError as exc:
             return Result(
                 path,
@@ -168,7 +186,7 @@ def compile_file(path: str | os.PathLike) -> Result:
                     )
                 ],
             )
-        source, diags = decode(path, data)
+        source, diags = decode(path, data, size)
         if diags or source is None:
             return Result(path, source, None, diags)
         return _compile_decoded(path, source)

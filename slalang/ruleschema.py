@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from slalang.terms import WEEKDAYS
+from slalang.terms import ID_PATTERN, MAX_ID, VERSION_PATTERN, WEEKDAYS
 
 SCHEMA_ID = "slalang.rules/v4"
 SCHEMA_URL = "urn:slalang:schema:rules-v4"  # an identifier, not a download location
@@ -179,8 +179,10 @@ class _Rules(BaseModel):
 
 
 class ContractInfo(_Rules):
-    id: Name
-    version: Name
+    # as the compiler allows (terms.ID_PATTERN): the id reaches file names,
+    # calendar UIDs and terminals
+    id: Annotated[str, Field(pattern=f"^{ID_PATTERN}$", max_length=MAX_ID)]
+    version: Annotated[str, Field(pattern=f"^{VERSION_PATTERN}$", max_length=MAX_NAME)]
     title: dict[str, str]
     languages: Annotated[list[Literal["zh", "en"]], Field(min_length=1, max_length=2)]
 

@@ -147,3 +147,14 @@ TICKET_COLUMNS = frozenset(
         "followup_at",
     }
 )
+
+
+# ---------------------------------------------------------------- contract ids and versions
+# The id names every output file (`<id>.rules.json`, `<id>.pdf`, `<id>.docx`)
+# and every calendar UID: lower case letters, digits, `.`, `_`, `-`, at most
+# MAX_ID characters — far below the 255 bytes a file name may have, so `check`
+# refuses what `build` could not write, and a rule file's loader refuses an
+# id slalang would never have written (it reaches file names and terminals).
+MAX_ID = 100
+ID_PATTERN = r"[a-z0-9][a-z0-9._-]*"
+VERSION_PATTERN = r"[0-9A-Za-z][0-9A-Za-z.+-]*"

@@ -21,18 +21,18 @@ def _escape(ch: str) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
 
 
-def term(text: str, keep_newlines: bool = False) -> str:
+def term(text: str, keep_newlines: bool = False, keep_tabs: bool = False) -> str:
     """`text` with every control, format (bidirectional overrides, zero-width
     characters), line/paragraph separator, private-use or unassigned
     character written as an escape (`\\x1b`, `\\u202e`), so it cannot move the
     cursor, recolour or retitle the terminal, or reorder what is shown.
-    Newlines are escaped too unless `keep_newlines` (for text whose lines are
-    our own layout)."""
+    Newlines (and tabs) are escaped too unless `keep_newlines` (for text whose
+    lines are our own layout) or `keep_tabs`."""
     if text.isascii() and text.isprintable():
         return text
     out = []
     for ch in text:
-        if ch == "\n" and keep_newlines:
+        if (ch == "\n" and keep_newlines) or (ch == "\t" and keep_tabs):
             out.append(ch)
             continue
         cat = unicodedata.category(ch)

@@ -114,12 +114,12 @@ def _parse_fail_on(value: str | None, lang: str) -> list:
 
 
 def _read(path: str, lang: str) -> tuple[str, str]:
-    from pathlib import Path
 
     from slalang.cliutil import UsageError
+    from slalang.compiler import read_source
 
     try:
-        data = Path(path).read_bytes()
+        data, _ = read_source(path)  # bounded: more than the limit is refused as the compiler would
     except FileNotFoundError:
         raise UsageError(_say("no_such_file", lang, path=path)) from None
     except OSError as exc:

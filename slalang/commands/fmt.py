@@ -108,17 +108,16 @@ def run(args) -> int:
 
 def _format_path(path: str, lang: str) -> tuple[str, str, str]:
     """("ok", old, new), or ("error" | "bug" | "io", "", "") after reporting why."""
-    from pathlib import Path
 
-    from slalang.compiler import Result, decode
+    from slalang.compiler import Result, decode, read_source
 
     try:
-        data = Path(path).read_bytes()
+        data, size = read_source(path)
     except OSError as exc:
         reason = say("cli.error.cannot_read", lang, reason=os_reason(exc, lang))
         print(say("cli.error.at_file", lang, path=path, detail=reason), file=sys.stderr)
         return "io", "", ""
-    source, diags = decode(path, data)
+    source, diags = decode(path, data, size)
     if diags or source is None:
         _report([Result(path, source, None, diags)], lang)
         return "error", "", ""
@@ -159,9 +158,9 @@ def _report(results, lang: str) -> None:
 
 
 def _stdin(args, lang: str) -> int:
-    from slalang.compiler import Result, decode
+    from slalang.compiler import Result, decode, read_source
 
-    data = sys.stdin.buffer.read()
+    data, _ = read_source(None)  # bounded: more than the limit is refused by decode
     source, diags = decode("<stdin>", data)
     if diags or source is None:
         _report([Result("<stdin>", source, None, diags)], lang)

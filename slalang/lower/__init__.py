@@ -32,6 +32,7 @@ from slalang.lower.registry import PASSES, STATEMENTS, LoweringIncomplete, entry
 from slalang.lower.state import Lowering, M, new
 from slalang.lower.statements import REPORT_METRICS
 from slalang.source import SourceFile
+from slalang.terms import ID_PATTERN, MAX_ID, VERSION_PATTERN
 from slalang.terms import LANGUAGES as SUPPORTED_LANGUAGES
 
 __all__ = [
@@ -45,12 +46,8 @@ __all__ = [
     "handled_kinds",
 ]
 
-_ID = re.compile(r"[a-z0-9][a-z0-9._-]*\Z")
-# The id names every output file (`<id>.rules.json`, `<id>.pdf`, `<id>.docx`):
-# with the longest suffix that stays far below the 255 bytes a file name may
-# have, so `check` refuses what `build` could not write.
-MAX_ID = 100
-_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z.+-]*\Z")
+_ID = re.compile(ID_PATTERN + r"\Z")  # the id names every output file (slalang/terms.py)
+_VERSION = re.compile(VERSION_PATTERN + r"\Z")
 
 # Statements every contract needs, with the line the hint suggests.
 REQUIRED = {
