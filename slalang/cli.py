@@ -265,7 +265,7 @@ def _write(b, out_dir: Path, per_contract: list[dict[str, bytes]], lang: str) ->
     try:
         written = b.write_all(out_dir, files, report)
     except b.CommitFailed as exc:
-        _tell(say("cli.error.usage", lang, detail=_cannot_write(exc, out_dir, lang)))
+        _tell(say("cli.error.usage", lang, detail=_cannot_write(exc, out_dir, lang, bool(exc.undo_failed))))
         if exc.undo_failed:
             listed = say("cli.list_separator", lang).join(exc.undo_failed)
             print(say("cli.error.undo_failed", lang, dir=out_dir, names=listed), file=sys.stderr)
@@ -282,11 +282,14 @@ def _write(b, out_dir: Path, per_contract: list[dict[str, bytes]], lang: str) ->
     return EXIT_OK
 
 
-def _cannot_write(exc: OSError, out_dir: Path, lang: str) -> str:
+def _cannot_write(exc: OSError, out_dir: Path, lang: str, undo_failed: bool = False) -> str:
+    """Why an output cannot be written; `undo_failed`: the old outputs could
+    not all be put back, so the message does not say they are unchanged."""
     where = Path(exc.filename) if exc.filename else out_dir
     if isinstance(exc, NotADirectoryError) and where == out_dir:
         return say("cli.error.output_not_a_folder", lang, path=out_dir)
-    return say("cli.error.cannot_write", lang, path=_term(str(where)), reason=os_reason(exc, lang))
+    key = "cli.error.cannot_write_undo" if undo_failed else "cli.error.cannot_write"
+    return say(key, lang, path=_term(str(where)), reason=os_reason(exc, lang))
 
 
 def _signer_of(args, formats: frozenset[str], lang: str):
@@ -303,6 +306,12 @@ def _signer_of(args, formats: frozenset[str], lang: str):
     for given in (args.sign, args.cert, *args.chain):
         if not Path(given).is_file():
             raise UsageError(say("cli.error.no_such_file", lang, path=given))
+        try:  # readable now: a permission refused is exit 4, as for any input (docs/security.md)
+            with open(given, "rb"):
+                pass
+        except OSError as exc:
+            why = say("cli.error.unreadable", lang, path=given, reason=os_reason(exc, lang))
+            raise UsageError(why, EXIT_IO if exc.errno in IO_ERRNOS else None) from None
     return Signer(args.sign, args.cert, tuple(args.chain), args.key_passphrase_env)
 
 

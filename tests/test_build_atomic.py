@@ -96,6 +96,30 @@ def test_the_whole_run_is_one_commit_a_failed_rename_undoes_every_contract(tmp_p
     assert snapshot(out) == old and everything(out) == sorted(old)
 
 
+def test_a_failed_undo_does_not_say_the_old_outputs_are_unchanged(tmp_path, capsys, monkeypatch):
+    a1 = contract(tmp_path, "1.0.0", "alpha")
+    out = tmp_path / "out"
+    assert cli.main(["build", "--rules", "-o", str(out), str(a1)]) == 0
+    real = os.replace
+    calls = []
+
+    def replace(src, dst, *a, **k):
+        if Path(dst).parent == out:
+            calls.append(Path(dst).name)
+            if len(calls) >= 2:  # the second rename fails, and so does putting the first back
+                raise OSError(5, "Input/output error", str(dst))
+        return real(src, dst, *a, **k)
+
+    monkeypatch.setattr(build.os, "replace", replace)
+    for lang, unchanged, put_back in (("en", "unchanged", "could not put back"), ("zh", "保持不变", "无法恢复")):
+        calls.clear()
+        capsys.readouterr()
+        code = cli.main(["build", "--rules", "--lang", lang, "-o", str(out), str(contract(tmp_path, "2.0.0", "alpha"))])
+        err = capsys.readouterr().err
+        assert code == 4, err
+        assert put_back in err and unchanged not in err, err
+
+
 def test_a_failing_rename_in_zh(sets, tmp_path, capsys, monkeypatch):
     out, old, _ = sets
     real = os.replace
@@ -255,7 +279,7 @@ def test_the_next_build_reports_and_cleans_a_leftover(sets, tmp_path, capsys):
     assert mixed[NAMES[0]] == new[NAMES[0]] and mixed[NAMES[1]] == old[NAMES[1]]  # what the journal is for
     assert run_build(out, contract(tmp_path, "1.0.0")) == 0
     err = capsys.readouterr().err
-    assert "found an interrupted build in" in err and "finished its renames (1 left)" in err
+    assert "found an interrupted build in" in err and "put its remaining outputs in place (1;" in err
     assert snapshot(out) == old and everything(out) == NAMES
 
 

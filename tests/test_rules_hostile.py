@@ -235,7 +235,7 @@ def test_billion_laughs_yaml_is_refused_at_the_first_anchor(yaml_parser):
     err = _refused(BILLION_LAUGHS)
     assert time.perf_counter() - started < 0.5
     assert err.key == "rules.yaml_alias"
-    assert "line 1 column 4" in err.message and "no YAML anchors or aliases (&, *)" in err.message
+    assert "line 1 column 4" in err.message and "may not contain YAML anchors or aliases (&, *)" in err.message
 
 
 def test_yaml_merge_keys_are_refused(yaml_parser):
@@ -324,6 +324,31 @@ def test_a_coverage_of_centuries_is_refused():
     doc["calendars"][0]["holidays"] = []
     doc["calendars"][0]["workdays"] = []
     assert "spans more than" in _refused(_sealed(doc)).message
+
+
+def test_calendars_covering_too_many_days_together_are_refused_in_both_languages():
+    from slalang.commands.eval import _problem_text
+
+    doc = _doc()
+    cal = doc["calendars"][0]
+    cal["covers"] = {"start": "1901-01-01", "end": "1999-12-31"}  # each within the span limit
+    cal["holidays"], cal["workdays"] = [], []
+    doc["calendars"] = [dict(cal, name=f"c{i}") for i in range(3)]
+    doc["metrics"] = []
+    err = _refused(_sealed(doc))
+    shape = err.fields["problems"][0]
+    assert shape.fields["reason"].key == "rules.reason.calendar_days"
+    zh = _problem_text(err.key, err.fields, "zh")
+    assert "各日历合计覆盖" in zh and "the calendars cover" not in zh
+
+
+def test_too_many_digits_says_where_in_chinese(yaml_parser):
+    from slalang.commands.eval import _problem_text
+
+    for text in (b'{"a": ' + b"9" * (MAX_DIGITS + 1) + b"}", b"a: " + b"9" * (MAX_DIGITS + 1) + b"\n"):
+        err = _refused(text)
+        zh = _problem_text(err.key, err.fields, "zh")
+        assert "a number" not in zh and "line" not in zh, zh
 
 
 @pytest.mark.parametrize("value", [-1, MAX_SECONDS + 1, 10**20])

@@ -153,8 +153,8 @@ def test_signed_letter_with_trust_says_who_signed(built, pki, capsys, tmp_path):
     assert code == 0, err
     assert "signed by CN=Example Provider Signing, O=Shanghai Example Cloud" in err
     assert f"certificate serial {pki['serial']}" in err
-    assert "and trusted" in err and "covers the whole file" in err and "chains to CN=Test Root CA" in err
-    assert "Revocation was not checked" in err
+    assert "and trusted" in err and "covers the whole file" in err and "chains to, CN=Test Root CA" in err
+    assert "valid at the stated signing time" in err and "Revocation was not checked" in err
     assert "consistent: the attached rules example-itops.rules.json are the compilation" in err
     assert "verified" not in err and "not signed" not in err
     out = built["signed"].parent / "example-itops.out.json"
@@ -168,8 +168,9 @@ def test_signed_letter_with_trust_says_who_signed(built, pki, capsys, tmp_path):
 def test_signed_letter_without_trust_is_not_called_trusted(built, capsys):
     code, err = _extract(capsys, built["signed"])
     assert code == 0, err
-    assert "signed by CN=Example Provider Signing" in err
-    assert "but not checked against a trusted certificate (pass --trust CERT)" in err
+    assert "signed with a certificate in the name of CN=Example Provider Signing" in err
+    assert "but not checked against a trusted certificate: anyone can make a certificate with any name" in err
+    assert "Pass --trust CERT" in err and "signed by" not in err
     assert "and trusted" not in err and "verified" not in err
 
 
@@ -362,7 +363,7 @@ def test_an_intermediate_given_with_chain_lets_the_root_be_trusted(built, tmp_pa
     path.write_bytes(sign_pdf(built["unsigned"].read_bytes(), signer))
     code, err = _extract(capsys, path, "--trust", str(tmp_path / "root.pem"))
     assert code == 0, err
-    assert "signed by CN=Chained Signer" in err and "chains to CN=Chain Root" in err
+    assert "signed by CN=Chained Signer" in err and "chains to, CN=Chain Root" in err
 
 
 def test_a_hostile_certificate_subject_is_escaped(built, tmp_path, capsys):
@@ -448,3 +449,54 @@ def test_build_check_finds_a_signed_letter_up_to_date_with_or_without_sign(built
     sign = ["--sign", str(pki["signer.key"]), "--cert", str(pki["signer.pem"])]
     assert main(["build", ITOPS, "-o", out, "--only", "rules,pdf", "--check", "--lang", "en", *sign]) == 0
     assert "up to date" in capsys.readouterr().err
+
+
+def test_a_certificate_not_valid_at_the_stated_signing_time_is_untrusted_in_the_users_words(
+    built, pki, tmp_path, capsys, monkeypatch
+):
+    from slalang.letter import sign
+    from slalang.letter.sign import sign_pdf
+
+    monkeypatch.setattr(sign, "_check_cert", lambda *args: None)  # a forger's tool: no check of its own
+
+    # signed now with a certificate that expired 30 days ago (its root is valid)
+    data = sign_pdf(built["unsigned"].read_bytes(), Signer(str(pki["signer.key"]), str(pki["expired.pem"])))
+    path = tmp_path / "late.pdf"
+    path.write_bytes(data)
+    for lang, words in (
+        ("en", "the certificate was not valid at the stated signing time"),
+        ("zh", "在所述签名时间证书不在有效期内"),
+    ):
+        code, err = _extract(capsys, path, "--trust", str(pki["root.pem"]), "--lang", lang)
+        assert code == 1, err
+        assert words in err and "expired" not in err.lower(), err
+
+
+def test_an_unreadable_trust_file_says_why_in_chinese(built, tmp_path, capsys):
+    code, err = _extract(capsys, built["signed"], "--trust", str(tmp_path), "--lang", "zh")
+    assert code in (2, 4), err
+    assert "这是文件夹，不是文件" in err and "Is a directory" not in err, err
+
+
+def test_a_key_the_system_will_not_let_us_read_is_exit_4(pki, capsys, tmp_path, monkeypatch):
+    import builtins
+    import errno
+
+    from slalang import cli
+
+    key = str(pki["signer.key"])
+
+    def refusing(file, *args, **kwargs):
+        if str(file) == key:
+            raise PermissionError(errno.EACCES, "Permission denied", key)
+        return builtins.open(file, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "open", refusing, raising=False)  # as for a file of mode 000 (root reads any file)
+    out = tmp_path / "out"
+    capsys.readouterr()
+    code = main(
+        ["build", ITOPS, "-o", str(out), "--only", "rules,pdf", "--sign", key, "--cert", str(pki["signer.pem"])]
+    )
+    err = capsys.readouterr().err
+    assert code == 4, err
+    assert "Permission denied" in err and (not out.exists() or not any(out.iterdir()))

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slalang.i18n import Msg, Verbatim
+from slalang.letter.sign import os_reason
 from slalang.textsafe import term
 
 MAX_PDF_BYTES = 64 * 1024 * 1024
@@ -168,7 +169,9 @@ def _decoded(stream, path: str, name: str) -> bytes:
     else:
         names = [str(filters)]
     if stream.get("/DecodeParms") is not None or any(f != "/FlateDecode" for f in names) or len(names) > 1:
-        raise LetterFileError(_m("attachment_filter", path=path, name=name, filters=", ".join(names) or "?"))
+        raise LetterFileError(
+            _m("attachment_filter", path=path, name=name, filters=", ".join(names) or "?"), _m("tree_hint")
+        )
     raw = stream._data if isinstance(getattr(stream, "_data", None), bytes) else b""
     if not names:
         if len(raw) > limit:
@@ -285,7 +288,7 @@ def _signature(data: bytes, path: str, trust: list | None) -> Signature | None:
             issuer = term(_name(cert.issuer))
             if name == "NO_CERTIFICATE_CHAIN_FOUND":
                 raise LetterFileError(_m("untrusted", path=path, subject=subject, issuer=issuer), _m("untrusted_hint"))
-            reason = name.lower().replace("_", " ")
+            reason = _m(f"trust_reason.{_TRUST_REASONS.get(name, 'other')}")
             raise LetterFileError(
                 _m("untrusted_why", path=path, subject=subject, issuer=issuer, reason=reason), _m("untrusted_hint")
             )
@@ -302,6 +305,18 @@ def _signature(data: bytes, path: str, trust: list | None) -> Signature | None:
         trusted=bool(trust) and bool(status.trusted),
         anchor=anchor,
     )
+
+
+# pyHanko's ValidationSubIndication names, as catalogue keys under `extract.error.trust_reason.`
+# (any other: `other`).
+_TRUST_REASONS = {
+    "EXPIRED": "expired",
+    "OUT_OF_BOUNDS_NO_POE": "expired",
+    "NOT_YET_VALID": "not_yet_valid",
+    "CHAIN_CONSTRAINTS_FAILURE": "chain_constraints",
+    "CRYPTO_CONSTRAINTS_FAILURE": "crypto_constraints",
+    "CRYPTO_CONSTRAINTS_FAILURE_NO_POE": "crypto_constraints",
+}
 
 
 def _name(name) -> str:
@@ -325,7 +340,7 @@ def load_trust(paths: list[str]) -> list:
             with open(p, "rb") as fh:
                 data = fh.read(1024 * 1024 + 1)
         except OSError as exc:
-            raise LetterFileError(_m("trust_unreadable", path=p, reason=str(exc.strerror or exc)), usage=True) from None
+            raise LetterFileError(_m("trust_unreadable", path=p, reason=os_reason(exc)), usage=True) from None
         try:
             if pem.detect(data):
                 ders = [der for kind, _, der in pem.unarmor(data, multiple=True) if kind == "CERTIFICATE"]
@@ -382,7 +397,9 @@ def _consistent(rules: bytes, source: bytes, path: str, rules_name: str, source_
     from slalang.compiler import MAX_BYTES, compile_text
 
     if len(source) > MAX_BYTES:
-        raise LetterFileError(_m("source_too_big", path=path, name=source_name, limit=MAX_BYTES // (1024 * 1024)))
+        raise LetterFileError(
+            _m("source_too_big", path=path, name=source_name, limit=MAX_BYTES // (1024 * 1024)), _m("tree_hint")
+        )
     try:
         text = source.decode("utf-8")
     except UnicodeDecodeError:
@@ -407,7 +424,8 @@ def _consistent(rules: bytes, source: bytes, path: str, rules_name: str, source_
                 path=path,
                 name=source_name,
                 detail=detail if isinstance(detail, Msg) else term(str(detail)),
-            )
+            ),
+            _m("source_no_rules_hint"),
         ) from None
     if compiled != rules:
         try:
@@ -431,7 +449,8 @@ def _pick(files: list[tuple[str, Any]], suffix: str, path: str) -> tuple[str, An
     chosen = [(name, spec) for name, spec in files if name.endswith(suffix)]
     if len(chosen) > 1:
         raise LetterFileError(
-            _m("several", path=path, n=len(chosen), kind=suffix, names=[Verbatim(term(n)) for n, _ in chosen])
+            _m("several", path=path, n=len(chosen), kind=suffix, names=[Verbatim(term(n)) for n, _ in chosen]),
+            _m("tree_hint"),
         )
     return chosen[0] if chosen else None
 
@@ -448,7 +467,9 @@ def extract_rules(data: bytes, path: str = "letter", trust: list | None = None) 
     if not data.startswith(b"%PDF-"):
         raise LetterFileError(_m("not_pdf", path=path), _m("not_pdf_hint"), usage=True)
     if len(data) > MAX_PDF_BYTES:
-        raise LetterFileError(_m("too_big", path=path, limit=MAX_PDF_BYTES // (1024 * 1024)), usage=True)
+        raise LetterFileError(
+            _m("too_big", path=path, limit=MAX_PDF_BYTES // (1024 * 1024)), _m("tree_hint"), usage=True
+        )
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         files = _embedded_files(reader, path)

@@ -43,12 +43,43 @@ def _m(which: str, **fields: object) -> Msg:
     return Msg(f"cli.sign.{which}", **{k: Verbatim(v) if isinstance(v, str) else v for k, v in fields.items()})
 
 
+# The errors the catalogue words (`cli.error.reason.<ERRNO>`, as slalang/cliutil.py
+# REASONS, which code below the command line does not import); others as the system says.
+_REASONS = frozenset(
+    {
+        "EACCES",
+        "EPERM",
+        "ENOENT",
+        "ENOSPC",
+        "EFBIG",
+        "EROFS",
+        "EISDIR",
+        "ENOTDIR",
+        "ENAMETOOLONG",
+        "EIO",
+        "EDQUOT",
+        "ELOOP",
+        "EMFILE",
+        "EBADF",
+    }
+)
+
+
+def os_reason(exc: OSError) -> Msg | Verbatim:
+    """Why the system refused a file, in the user's language where the
+    catalogue has the error (`cli.error.reason.<ERRNO>`)."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return Msg(f"cli.error.reason.{name}") if name in _REASONS else Verbatim(str(exc.strerror or exc))
+
+
 def _read(path: str) -> bytes:
     try:
         with open(path, "rb") as fh:
             data = fh.read(MAX_PEM_BYTES + 1)
     except OSError as exc:
-        raise BuildError(_m("unreadable", path=path, reason=str(exc.strerror or exc)), _m("unreadable_hint")) from None
+        raise BuildError(_m("unreadable", path=path, reason=os_reason(exc)), _m("unreadable_hint")) from None
     if len(data) > MAX_PEM_BYTES:
         raise BuildError(_m("too_large", path=path, limit=MAX_PEM_BYTES // 1024), _m("not_cert_hint"))
     return data

@@ -114,7 +114,7 @@ def _plain(doc):
     return root[0]
 
 
-def _too_many_digits(where: str) -> Problem:
+def _too_many_digits(where: str | Problem) -> Problem:
     return Problem(
         "rules.too_many_digits",
         f"{where}: an integer of more than {MAX_DIGITS} digits",
@@ -136,7 +136,7 @@ def _json_pairs(pairs):
 
 def _json_int(text: str) -> int:
     if len(text.lstrip("-")) > MAX_DIGITS:
-        raise _Refused(_too_many_digits("a number"))
+        raise _Refused(_too_many_digits(Problem("rules.a_number", "a number")))
     return int(text)
 
 
@@ -165,7 +165,7 @@ def _alias(mark) -> _Refused:
     return _Refused(
         Problem(
             "rules.yaml_alias",
-            f"uses a YAML anchor or alias{where}: rule files contain no YAML anchors or aliases (&, *)",
+            f"uses a YAML anchor or alias{where}: rule files may not contain YAML anchors or aliases (&, *)",
             where=where,
         )
     )
@@ -223,7 +223,7 @@ def _yaml_loader():
                     raise _Refused(
                         Problem(
                             "rules.yaml_merge",
-                            f"uses a YAML merge key (<<){where}: rule files contain no YAML anchors, aliases or merge keys",
+                            f"uses a YAML merge key (<<){where}: rule files may not contain YAML anchors, aliases or merge keys",
                             where=where,
                         )
                     )
@@ -251,7 +251,8 @@ def _yaml_loader():
         # Before Python converts it: an absurd digit count is refused, never computed with.
         text = str(node.value).replace("_", "")
         if sum(c.isdigit() for c in text) > MAX_DIGITS:
-            raise _Refused(_too_many_digits(f"line {node.start_mark.line + 1}"))
+            line = node.start_mark.line + 1
+            raise _Refused(_too_many_digits(Problem("row.line", f"line {line}", line=line)))
         return yaml.SafeLoader.construct_yaml_int(loader, node)
 
     def construct_timestamp(loader, node):

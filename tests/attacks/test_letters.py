@@ -183,7 +183,7 @@ def test_source_and_rules_replaced_together_is_consistent_but_says_unsigned(lett
     assert main(["extract-rules", str(path), "-o", str(tmp_path / "r.json")]) == 0
     err = capsys.readouterr().err
     assert "consistent" in err and "example-logistics" in err
-    assert "not signed" in err and "does not show who issued it" in err and "verified" not in err
+    assert "not signed" in err and "does not show who issued the letter" in err and "verified" not in err
 
 
 def test_a_letter_without_its_source_cannot_be_checked(letters):
