@@ -7,6 +7,7 @@ Standard library only, so every layer (the runtime included) may use it."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ["csv_cell", "json_safe", "md_text", "term"]
@@ -55,17 +56,25 @@ def csv_cell(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
-_MD_SPECIAL = frozenset("\\`*_{}[]<>()#+-.!|~")
+# Markdown's inline syntax, and `&`, which would start a character entity
+# (`&#x202E;` draws a right-to-left override in the rendered page).
+_MD_INLINE = re.compile(r"([\\`*_~\[\]<>|&])")
+# What GitHub turns into a link with no markup at all ("autolink literals"):
+# `https://…`, `www.…`, `user@example.com` — broken by escaping the `:`, the
+# `.` after `www` or the `@`.
+_MD_AUTOLINK = re.compile(r"(?i)(?<=\bhttps)(:)|(?<=\bhttp)(:)|(?<=\bftp)(:)|(?<=\bwww)(\.)|(?<=\w)(@)(?=\w)")
 
 
 def md_text(text: str) -> str:
-    """Text for one Markdown line: controls and newlines escaped (so a text
-    cannot start a line of its own), Markdown's punctuation backslashed, so it
-    shows as the characters written and never as markup or a link."""
-    out = []
-    for ch in term(text):
-        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
-    return "".join(out)
+    """Text for one Markdown line, shown as the characters written: controls
+    and newlines escaped (a text cannot start a line of its own, so no heading,
+    list item or table row), inline markup and `&` backslashed (no emphasis,
+    link, HTML or character entity: `&#x202E;` would draw a right-to-left
+    override), and GitHub's autolink literals broken (`https\\://`, `www\\.`,
+    `a\\@b`). Not prevented: GitHub's own @mention and #123 references,
+    which it finds in the rendered text."""
+    text = _MD_INLINE.sub(r"\\\1", term(text))
+    return _MD_AUTOLINK.sub(lambda m: "\\" + m.group(0), text)
 
 
 def json_safe(text: str) -> str:

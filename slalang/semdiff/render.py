@@ -22,6 +22,7 @@ from slalang.semdiff.changes import Change, ContractDiff
 from slalang.semdiff.directions import DIRECTIONS, LOOSER, NEUTRAL, STRICTER, UNCLEAR
 from slalang.semdiff.words import T
 from slalang.source import display_width, term_text
+from slalang.textsafe import md_text
 
 _MARK = {STRICTER: "+", LOOSER: "-", NEUTRAL: "=", UNCLEAR: "?"}
 _ICON = {STRICTER: "🟢", LOOSER: "🔴", NEUTRAL: "⚪", UNCLEAR: "🟡"}
@@ -128,11 +129,11 @@ def render_text(d: ContractDiff, lang: str = "en") -> str:
 
 
 def _md_escape(s: str) -> str:
-    """Contract text for one Markdown line: controls and newlines escaped
-    (`textsafe.term`), then Markdown's inline syntax backslashed; a line-start
-    marker (`#`, `-`, `+`, `>`, `1.`) is harmless mid-line, and the text
-    never starts one (every line begins with our own words)."""
-    return re.sub(r"([\\`*_~\[\]<>|])", r"\\\1", term_text(s))
+    """Contract text for one Markdown line (`textsafe.md_text`): controls and
+    newlines escaped, Markdown's syntax and GitHub's links, mentions and
+    entities backslashed; the text never starts a line (every line begins
+    with our own words)."""
+    return md_text(s)
 
 
 def _md_segment(op: str, text: str) -> str:

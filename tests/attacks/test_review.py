@@ -73,3 +73,25 @@ def test_textconv_streams_a_file_too_large_to_be_a_contract(tmp_path):
     r = _slalang("textconv", str(big))
     assert r.returncode == 0 and len(r.stdout) == 5 * 1024 * 1024 + len(b"\\x1b\n")
     assert r.stdout.endswith(b"\\x1b\n")
+
+
+def test_markdown_diff_makes_no_link_and_no_entity_from_contract_text(tmp_path):
+    """GitHub links `https://…` and `www.…` without markup and decodes
+    `&#x202E;` into a real right-to-left override: the Markdown diff breaks
+    each (its own words stay readable)."""
+    from slalang.textsafe import md_text
+
+    a = (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8")
+    hostile = "https://evil.example/x www.evil.example &#x202E;x&#x202C; mail a@evil.example"
+    b = a.replace('"Cloud hosting"', f'"Cloud {hostile}"')
+    (tmp_path / "a.sla").write_text(a, encoding="utf-8")
+    (tmp_path / "b.sla").write_text(b, encoding="utf-8")
+    r = _slalang("diff", str(tmp_path / "a.sla"), str(tmp_path / "b.sla"), "--format", "markdown", "--lang", "en")
+    out = r.stdout.decode()
+    assert r.returncode == 0 and "evil" in out
+    import re
+
+    for raw in ("https://", "www.evil", "&#x202E;", "a@evil"):
+        assert not re.search(r"(?<!\\)" + re.escape(raw), out), raw  # only ever backslashed
+    assert r"https\://evil.example/x www\.evil.example \&#x202E;x\&#x202C; mail a\@evil.example" in out
+    assert md_text("99.9% (P0): 4 h") == "99.9% (P0): 4 h"  # our own words stay as they are
