@@ -151,9 +151,13 @@ class BuildOutcome:
 def build_one(
     path: str, formats: frozenset[str], layout: str = "interleaved", signer: Signer | None = None
 ) -> BuildOutcome:
-    """Compile one contract and run its producers; writes nothing."""
+    """Compile one contract and run its producers; writes nothing. Nothing
+    is read from the user's cache folder: whether a build writes, and what,
+    comes from the installed packages alone (docs/security.md)."""
+    from slalang import holidaysets
     from slalang.compiler import compile_file
 
+    holidaysets.read_no_cache()
     result = compile_file(path)
     outcome = BuildOutcome(path, result.diagnostics)
     if result.contract is None or result.source is None:

@@ -90,6 +90,18 @@ def _compute(code: str) -> tuple[int, int] | None:
 
 _loaded: dict[str, dict[str, Any]] = {}  # version → the cache file's contents, read once per process
 
+# `slalang build` reads no cache at all (`read_no_cache`): what it writes, and
+# whether it writes anything, comes from the holidays package itself.
+_no_cache = False
+
+
+def read_no_cache() -> None:
+    """From now on in this process, coverage and dates come from the holidays
+    package, never from the user's cache folder (a build calls this first)."""
+    global _no_cache
+    _no_cache = True
+
+
 # What a cache entry may hold (slalang.usercache validates the envelope; these
 # its content): a holiday set code, coverage years the package could publish,
 # and dates that are real days inside the years asked for, named in bounded text.
@@ -188,12 +200,14 @@ def coverage(code: str, fresh: bool = False) -> Coverage | None:
     version = holidays_version()
     if version is None:
         return None
-    cached = _cache(version)
-    if code in cached and not fresh:
+    fresh = fresh or _no_cache
+    cached = {} if fresh else _cache(version)
+    if code in cached:
         entry = cached[code]
         return None if entry is None else Coverage(code, entry[0], entry[1], f"python-holidays {version}")
     result = _compute(code)
-    _store(version, code, list(result) if result else None)
+    if not fresh:
+        _store(version, code, list(result) if result else None)
     return None if result is None else Coverage(code, result[0], result[1], f"python-holidays {version}")
 
 
@@ -232,7 +246,7 @@ def dates_cached(code: str, years: range) -> tuple[dict[dt.date, str], list[dt.d
     neighbours being asked for too."""
     code = holiday_set_code(code)
     version = holidays_version()
-    if version is None:
+    if version is None or _no_cache:
         return dates(code, years)
     key = f"dates:{code}:{years.start}:{years.stop}"
     entry = _cache(version).get(key)

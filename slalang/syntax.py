@@ -1,7 +1,9 @@
 """Syntax: source text → AST, or syntax diagnostics in the author's words.
 
 Owns the Lark parser (LALR, built once per process and cached on disk by
-Lark), the conversion of tokens into typed literals, and the translation of
+Lark — in the user's own private cache folder, never in the shared /tmp
+where Lark puts it by default: the cache is a pickle, and a file another
+user planted there would run as code), the conversion of tokens into typed literals, and the translation of
 Lark's errors — terminal names, parser states — into messages that say what
 to write. Nothing here knows what a priority or a calendar means."""
 
@@ -37,8 +39,9 @@ def parser() -> Lark:
     global _parser, _builder
     if _parser is None:
         _builder = _AstBuilder()
+        grammar = grammar_path().read_text(encoding="utf-8")
         _parser = Lark(
-            grammar_path().read_text(encoding="utf-8"),
+            grammar,
             parser="lalr",
             lexer=_ContextualScanner,
             propagate_positions=True,
@@ -46,9 +49,27 @@ def parser() -> Lark:
             keep_all_tokens=True,
             transformer=_builder,
             lexer_callbacks={"COMMENT": _builder.comment},
-            cache=True,
+            cache=_cache_file(grammar),
         )
     return _parser
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """Where Lark keeps the parser tables: a file in the user's cache folder
+    when that folder is the user's own and writable by no one else (created
+    0700 if missing), else no cache at all (slower, never unsafe)."""
+    import hashlib
+    import sys
+
+    import lark
+
+    from slalang import usercache
+
+    folder = usercache.private_folder()
+    if folder is None:
+        return False
+    key = hashlib.sha256(f"{grammar}\0{lark.__version__}\0{sys.version_info[:2]}".encode()).hexdigest()[:20]
+    return str(folder / f"lark-{key}.pickle")
 
 
 class _ContextualScanner(Lexer):

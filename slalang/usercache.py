@@ -1,8 +1,11 @@
 """Small JSON files in the user's cache folder (`$XDG_CACHE_HOME/slalang`,
 else `~/.cache/slalang`) that spare a cold `slalang check` work whose result
-only changes with an installed package: the parsed message catalogues, the
-currencies that are legal tender (Babel's data), holiday coverage and dates.
-A read-only or missing home only loses the speed-up.
+only changes with an installed package: holiday coverage and dates (the
+only cache left: message catalogues and currencies are read from their
+packages each run). `slalang build` reads none of it
+(`holidaysets.read_no_cache`): a cache can speed up what `check` prints,
+never change what a build writes. A read-only or missing home only loses
+the speed-up.
 
 The folder is outside the project and anyone who can write it could change
 what slalang prints, so nothing read from it is trusted as it is. Each file
@@ -15,7 +18,8 @@ large, content of the wrong shape) is deleted and read as a miss, so the
 caller computes the value again and stores it afresh. The limit of this
 (docs/security.md): a process running as the same user that rewrites a file
 *and* recomputes its digest with values of the right shape is not detected —
-it could as well edit the installed packages."""
+it could as well edit the installed packages. A file owned by another user,
+or writable by others (a shared or planted cache folder), is never read."""
 
 from __future__ import annotations
 
@@ -55,54 +59,32 @@ def drop(name: str) -> None:
         pass
 
 
-def _currencies(data: Any) -> bool:
-    # ISO 4217 codes, each once, sorted (as `lower.declarations.legal_tender` stores them).
-    return (
-        isinstance(data, list)
-        and 0 < len(data) <= 1000
-        and all(isinstance(c, str) and len(c) == 3 and c.isascii() and c.isupper() for c in data)
-        and data == sorted(set(data))
-    )
+def private_folder() -> Path | None:
+    """The cache folder, made 0700 if missing, when it is the user's own and
+    writable by no one else; None otherwise (or when it cannot be made)."""
+    folder = path("x").parent
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return folder if _private(os.stat(folder)) else None
+    except OSError:
+        return None
 
 
-def _catalogue(data: Any) -> bool:
-    # {domain: tree}: nested mappings with text keys; leaves are texts, flags or lists of them.
-    if not isinstance(data, dict) or not data or not all(isinstance(v, dict) for v in data.values()):
-        return False
-    stack = [(data, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > 12:
-            return False
-        if isinstance(node, dict):
-            if not all(isinstance(k, str) and len(k) <= 100 for k in node):
-                return False
-            stack.extend((v, depth + 1) for v in node.values())
-        elif isinstance(node, list):
-            stack.extend((v, depth + 1) for v in node)
-        elif isinstance(node, str):
-            if len(node) > 10_000:
-                return False
-        elif not (node is None or isinstance(node, (bool, int))):
-            return False
-    return True
-
-
-# The shape of each kind of file, by the start of its name, for callers that give no `check`.
-_SHAPES: dict[str, Callable[[Any], bool]] = {"currencies-": _currencies, "catalogue-": _catalogue}
+def _private(st: os.stat_result) -> bool:
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
 
 def load(name: str, check: Callable[[Any], bool] | None = None) -> Any | None:
     """The content stored under `name`, or None (a miss) when there is none,
     or when it does not validate (then the file is deleted): the envelope's
     format, slalang version, name and digest must match, and `check(content)`
-    must be true (without `check`, the shape its kind of file has, when
-    known: currencies, catalogues)."""
-    if check is None:
-        check = next((f for prefix, f in _SHAPES.items() if name.startswith(prefix)), None)
+    must be true. The file (and its folder) must be the user's own and
+    writable by no one else."""
     target = path(name)
     try:
         with open(target, "rb") as fh:
+            if not (_private(os.fstat(fh.fileno())) and _private(os.stat(target.parent))):
+                return None  # another user's file, or one others may write: not ours to trust
             raw = fh.read(MAX_BYTES + 1)
     except OSError:
         return None

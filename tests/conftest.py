@@ -29,3 +29,14 @@ def golden(path: Path, actual: str) -> None:
         return
     expected = path.read_text(encoding="utf-8")
     assert actual == expected, f"{path} differs; run with SLALANG_REGEN=1 and review `git diff`"
+
+
+@pytest.fixture(autouse=True)
+def _holiday_cache_as_a_fresh_process_has_it():
+    """`slalang build` turns the holiday cache off for the rest of its process
+    (holidaysets.read_no_cache); tests run many commands in one process, so
+    each starts as a new process would."""
+    from slalang import holidaysets
+
+    holidaysets._no_cache = False
+    yield

@@ -463,16 +463,16 @@ def _a_bad_contract() -> str:
 
 
 def _poison(cache: Path, *, reseal: bool) -> None:
-    """A fake holiday among the cached dates and a currency added; with
-    `reseal` the envelope's digest is recomputed too, and the fake values are
-    of a shape the validation refuses. The message catalogues are never
-    cached (slalang/i18n.py): there is no file of theirs to poison."""
+    """A fake holiday among the cached dates; with `reseal` the envelope's
+    digest is recomputed too, and the fake values are of a shape the
+    validation refuses. Message catalogues and currencies are never cached
+    (slalang/i18n.py, lower.declarations.legal_tender): no file to poison."""
     from slalang import usercache
 
     folder = cache / "slalang"
     files = sorted(folder.glob("*.json"))
-    assert {f.name.split("-")[0] for f in files} >= {"holiday", "currencies"}, files
-    assert not [f for f in files if f.name.startswith("catalogue-")], files  # read from the package each time
+    assert {f.name.split("-")[0] for f in files} >= {"holiday"}, files
+    assert not [f for f in files if f.name.startswith(("catalogue-", "currencies-"))], files  # read each run
     for f in files:
         env = json.loads(f.read_text(encoding="utf-8"))
         data = env["data"]
@@ -481,8 +481,6 @@ def _poison(cache: Path, *, reseal: bool) -> None:
                 if key.startswith("dates:"):
                     fake = "2026-07-15" if not reseal else "2031-07-15"  # resealed: outside the years asked for
                     entry["holidays"].append([fake, "Poisoned Day"])
-        elif f.name.startswith("currencies-"):
-            data.append("ZZZ" if not reseal else "zz")
         if reseal:
             env["sha256"] = usercache.digest(data)
         f.write_text(json.dumps(env, ensure_ascii=False), encoding="utf-8")
@@ -511,6 +509,8 @@ def test_a_plausible_resealed_poison_changes_no_rule_file(tmp_path):
     env = {"XDG_CACHE_HOME": str(cache)}
     clean = _slalang("build", "--rules", "contracts/itops.sla", "-o", str(tmp_path / "clean"), env=env)
     assert clean.returncode == 0, clean.stderr
+    assert not list((cache / "slalang").glob("holiday-*.json"))  # a build writes no cache either
+    assert _slalang("check", "contracts/itops.sla", env=env).returncode == 0  # check fills it
     [path] = (cache / "slalang").glob("holiday-*.json")
     envelope = json.loads(path.read_text(encoding="utf-8"))
     for key, entry in envelope["data"].items():
@@ -524,17 +524,86 @@ def test_a_plausible_resealed_poison_changes_no_rule_file(tmp_path):
         assert (tmp_path / "again" / f.name).read_bytes() == f.read_bytes(), f.name
 
 
+def test_a_planted_currency_list_is_never_read(tmp_path):
+    """The review planted a resealed `currencies-babel-*.json` with `ZZZ` in
+    it: check accepted `currency ZZZ` and build wrote its rule file. The
+    currencies are now read from Babel each run."""
+    from slalang import usercache
+
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    src = tmp_path / "zzz.sla"
+    src.write_text(
+        (ROOT / "tests" / "good_minimal.sla").read_text(encoding="utf-8").replace("currency   CNY", "currency   ZZZ"),
+        encoding="utf-8",
+    )
+    version = usercache.package_version("babel")
+    data = ["CNY", "USD", "ZZZ"]
+    folder = cache / "slalang"
+    folder.mkdir(parents=True, mode=0o700)
+    name = f"currencies-babel-{version}.json"
+    envelope = {"format": usercache.FORMAT, "slalang": usercache._version(), "name": name}
+    (folder / name).write_text(json.dumps({**envelope, "sha256": usercache.digest(data), "data": data}))
+    check = _slalang("check", str(src), "--lang", "en", env=env)
+    assert check.returncode == 1 and "E0603" in check.stdout, check.stdout
+    build = _slalang("build", "--rules", str(src), "-o", str(tmp_path / "out"), env=env)
+    assert build.returncode == 1 and not (tmp_path / "out").exists()
+
+
+def test_a_build_reads_no_cache_at_all(tmp_path):
+    """A resealed holiday coverage that says CN ends in 2020 made check give
+    a false E0604 and the build fail: a build now reads no cache, so it writes
+    what a clean build writes (check may still be misled: docs/security.md)."""
+    from slalang import usercache
+
+    cache = tmp_path / "cache"
+    env = {"XDG_CACHE_HOME": str(cache)}
+    clean = _slalang(
+        "build",
+        "--rules",
+        "contracts/itops.sla",
+        "-o",
+        str(tmp_path / "clean"),
+        env={"XDG_CACHE_HOME": str(tmp_path / "c0")},
+    )
+    assert clean.returncode == 0, clean.stderr
+    assert _slalang("check", "contracts/itops.sla", env=env).returncode == 0  # fills the cache
+    [path] = (cache / "slalang").glob("holiday-*.json")
+    envelope = json.loads(path.read_text(encoding="utf-8"))
+    envelope["data"]["CN"] = [2001, 2020]
+    envelope["sha256"] = usercache.digest(envelope["data"])
+    path.write_text(json.dumps(envelope), encoding="utf-8")
+    again = _slalang("build", "--rules", "contracts/itops.sla", "-o", str(tmp_path / "again"), env=env)
+    assert again.returncode == 0, again.stderr
+    for f in sorted((tmp_path / "clean").iterdir()):
+        assert (tmp_path / "again" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_a_cache_file_others_may_write_is_not_read(tmp_path, monkeypatch):
+    from slalang import usercache
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    usercache.store("holiday-test.json", {"CN": [2001, 2027]})
+    assert usercache.load("holiday-test.json") == {"CN": [2001, 2027]}
+    os.chmod(usercache.path("holiday-test.json"), 0o666)
+    assert usercache.load("holiday-test.json") is None
+    os.chmod(usercache.path("holiday-test.json"), 0o600)
+    os.chmod(usercache.path("x").parent, 0o777)
+    assert usercache.load("holiday-test.json") is None  # a folder anyone may write: a planted file
+    assert usercache.private_folder() is None
+
+
 def test_a_cache_file_of_another_slalang_version_is_not_read(tmp_path, monkeypatch):
     from slalang import usercache
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    usercache.store("currencies-test.json", ["CNY", "USD"])
-    assert usercache.load("currencies-test.json") == ["CNY", "USD"]
-    env = json.loads(usercache.path("currencies-test.json").read_text(encoding="utf-8"))
+    usercache.store("holiday-test.json", {"CN": [2001, 2027]})
+    assert usercache.load("holiday-test.json") == {"CN": [2001, 2027]}
+    env = json.loads(usercache.path("holiday-test.json").read_text(encoding="utf-8"))
     env["slalang"] = "0.0.0-other"
-    usercache.path("currencies-test.json").write_text(json.dumps(env), encoding="utf-8")
-    assert usercache.load("currencies-test.json") is None
-    assert not usercache.path("currencies-test.json").exists()  # dropped
+    usercache.path("holiday-test.json").write_text(json.dumps(env), encoding="utf-8")
+    assert usercache.load("holiday-test.json") is None
+    assert not usercache.path("holiday-test.json").exists()  # dropped
 
 
 @pytest.mark.parametrize(

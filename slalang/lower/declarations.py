@@ -6,6 +6,7 @@ rows, a ladder its products."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from slalang import ast, model
 from slalang.diagnostics import Label, did_you_mean
@@ -223,28 +224,20 @@ def lower_currency(lw: Lowering, node: ast.Node | None) -> None:
     lw.out["currency"] = name.value
 
 
+@functools.cache
 def legal_tender() -> frozenset[str]:
     """ISO 4217 codes that are legal tender somewhere today (not DEM, not
-    CNH, not XAU), from Babel's data; cached per Babel version, since
-    loading that data costs more than the rest of a `slalang check`."""
-    from slalang import usercache
-
-    name = f"currencies-babel-{usercache.package_version('babel')}.json"
-    cached = usercache.load(name)
-    if isinstance(cached, list) and cached:
-        return frozenset(cached)
+    CNH, not XAU), from Babel's data, read each run: a cached copy in the
+    user's folder saved no measurable time and let a file outside the project
+    decide which currencies a contract may name (docs/security.md)."""
     from babel.core import get_global
 
-    codes = sorted(
-        {
-            c
-            for entries in get_global("territory_currencies").values()
-            for c, _start, end, tender in entries
-            if end is None and tender
-        }
+    return frozenset(
+        c
+        for entries in get_global("territory_currencies").values()
+        for c, _start, end, tender in entries
+        if end is None and tender
     )
-    usercache.store(name, codes)
-    return frozenset(codes)
 
 
 # ---------------------------------------------------------------- parties
