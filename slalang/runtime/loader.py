@@ -460,7 +460,17 @@ def loads_rules(data: bytes, name: str | None = None) -> RuleFile:
             key="rules.no_checksum",
             hint_key="rules.hint.rebuild",
         )
-    actual = checksum_of(doc)
+    try:
+        actual = checksum_of(doc)
+    except UnicodeEncodeError:  # a JSON escape of half a character ("\ud800"): no UTF-8 for it
+        raise RulesError(
+            "malformed",
+            "holds the escape of half a character (a lone surrogate such as \\ud800), which is no text",
+            _REBUILD,
+            name,
+            key="rules.surrogate",
+            hint_key="rules.hint.rebuild",
+        ) from None
     if claimed != actual:
         raise RulesError(
             "checksum",

@@ -95,3 +95,19 @@ def test_markdown_diff_makes_no_link_and_no_entity_from_contract_text(tmp_path):
         assert not re.search(r"(?<!\\)" + re.escape(raw), out), raw  # only ever backslashed
     assert r"https\://evil.example/x www\.evil.example \&#x202E;x\&#x202C; mail a\@evil.example" in out
     assert md_text("99.9% (P0): 4 h") == "99.9% (P0): 4 h"  # our own words stay as they are
+
+
+def test_a_lone_surrogate_in_a_rule_file_is_refused_not_a_crash(tmp_path):
+    """`"\\ud800"` in a JSON rule file crashed eval and duties (exit 3) while
+    the checksum was computed: there is no UTF-8 for half a character."""
+    text = RULES.read_text(encoding="utf-8").replace('"Critical"', '"\\ud800"', 1)
+    path = tmp_path / "surrogate.rules.json"
+    path.write_text(text, encoding="utf-8")
+    for cmd in (
+        ["eval", str(path), str(ROOT / "tests" / "data" / "example-itops.tickets.csv")],
+        ["duties", str(path), "--evidence", str(EVIDENCE), "--at", "2026-07-01"],
+    ):
+        for lang in ("en", "zh"):
+            r = _slalang(*cmd, "--lang", lang)
+            assert r.returncode == 1, r.stderr
+            assert b"surrogate" in r.stderr or "孤立代理项".encode() in r.stderr
