@@ -60,7 +60,7 @@ def _usage(**on: bool) -> x509.KeyUsage:
     return x509.KeyUsage(**{n: on.get(n, False) for n in names})
 
 
-def _cert(subject, issuer, key, issuer_key, *, ca: bool, usage, start=None, end=None):
+def _cert(subject, issuer, key, issuer_key, *, ca: bool, usage, start=None, end=None, eku=None):
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -77,6 +77,8 @@ def _cert(subject, issuer, key, issuer_key, *, ca: bool, usage, start=None, end=
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False
         )
+    if eku is not None:
+        builder = builder.add_extension(x509.ExtendedKeyUsage(eku), critical=False)
     return builder.sign(issuer_key, hashes.SHA256())
 
 
@@ -101,6 +103,14 @@ def pki(tmp_path_factory) -> dict[str, Path]:
     signing = _usage(digital_signature=True, content_commitment=True)
     signer = _cert(subject, root_name, signer_key, root_key, ca=False, usage=signing)
     no_sign = _cert(subject, root_name, signer_key, root_key, ca=False, usage=_usage(key_encipherment=True))
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    tls = _cert(
+        subject, root_name, signer_key, root_key, ca=False, usage=signing, eku=[ExtendedKeyUsageOID.SERVER_AUTH]
+    )
+    docs = _cert(
+        subject, root_name, signer_key, root_key, ca=False, usage=signing, eku=[ExtendedKeyUsageOID.EMAIL_PROTECTION]
+    )
     expired = _cert(
         subject,
         root_name,
@@ -117,6 +127,8 @@ def pki(tmp_path_factory) -> dict[str, Path]:
         "other.pem": _pem(other),
         "signer.pem": _pem(signer),
         "no-sign.pem": _pem(no_sign),
+        "tls.pem": _pem(tls),
+        "docs.pem": _pem(docs),
         "expired.pem": _pem(expired),
         "signer.key": _key_pem(signer_key),
         "signer-enc.key": _key_pem(signer_key, b"correct horse"),
@@ -425,6 +437,7 @@ def test_other_key_types_sign_and_verify(built, tmp_path, capsys, kind):
         .serial_number(x509.random_serial_number())
         .not_valid_before(NOW - dt.timedelta(days=1))
         .not_valid_after(NOW + dt.timedelta(days=3))
+        .add_extension(_usage(digital_signature=True), critical=True)
         .sign(key, None if kind == "ed25519" else hashes.SHA256())
     )
     (tmp_path / "c.pem").write_bytes(_pem(cert))
@@ -500,3 +513,27 @@ def test_a_key_the_system_will_not_let_us_read_is_exit_4(pki, capsys, tmp_path, 
     err = capsys.readouterr().err
     assert code == 4, err
     assert "Permission denied" in err and (not out.exists() or not any(out.iterdir()))
+
+
+def test_a_tls_server_certificate_may_not_sign_a_letter(built, pki, capsys, tmp_path, monkeypatch):
+    """RFC 5280 binds an extended key usage even when not critical: a TLS
+    server certificate from a trusted CA was reported "trusted". build --sign
+    refuses it, and extract-rules refuses a letter signed with one anyway."""
+    from slalang.letter import sign
+    from slalang.letter.sign import sign_pdf
+
+    err = _build_fails(capsys, tmp_path, "--sign", str(pki["signer.key"]), "--cert", str(pki["tls.pem"]))
+    assert "may not sign documents" in err and "TLS server" in err
+    # e-mail protection is a document purpose: signs and is trusted
+    ok = Signer(str(pki["signer.key"]), str(pki["docs.pem"]))
+    path = tmp_path / "docs.pdf"
+    path.write_bytes(sign_pdf(built["unsigned"].read_bytes(), ok))
+    code, err = _extract(capsys, path, "--trust", str(pki["root.pem"]))
+    assert code == 0 and "and trusted" in err, err
+    # a letter signed with the TLS certificate by other means
+    monkeypatch.setattr(sign, "fit_for_signing", lambda cert: True)
+    path = tmp_path / "tls.pdf"
+    path.write_bytes(sign_pdf(built["unsigned"].read_bytes(), Signer(str(pki["signer.key"]), str(pki["tls.pem"]))))
+    monkeypatch.undo()
+    code, err = _extract(capsys, path, "--trust", str(pki["root.pem"]))
+    assert code == 1 and "may not sign documents" in err and "trusted:" not in err, err

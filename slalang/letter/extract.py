@@ -262,9 +262,12 @@ def _signature(data: bytes, path: str, trust: list | None) -> Signature | None:
             revocation_mode="soft-fail",
             moment=claimed,  # the certificate's validity at the signing time the signature states
         )
-        # a document-signing certificate: digitalSignature or nonRepudiation
-        # (what `build --sign` asks for; pyHanko alone wants nonRepudiation)
-        usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}, match_all_key_usages=False)
+        # digitalSignature or nonRepudiation (pyHanko alone wants
+        # nonRepudiation); the extended key usage is checked below, as
+        # `build --sign` checks it (sign.fit_for_signing)
+        from slalang.letter.sign import SIGNING_KEY_USAGES
+
+        usage = KeyUsageConstraints(key_usage=set(SIGNING_KEY_USAGES), match_all_key_usages=False)
         with _Quiet():
             status = validate_pdf_signature(sig, context, key_usage_settings=usage)
         cert = status.signing_cert
@@ -280,6 +283,12 @@ def _signature(data: bytes, path: str, trust: list | None) -> Signature | None:
         raise LetterFileError(
             _m("signature_partial", path=path, subject=subject, n=max(after, 1)), _m("signature_partial_hint")
         )
+    from cryptography import x509 as cx509
+
+    from slalang.letter.sign import fit_for_signing
+
+    if not fit_for_signing(cx509.load_der_x509_certificate(cert.dump())):
+        raise LetterFileError(_m("signer_unfit", path=path, subject=subject), _m("untrusted_hint"))
     anchor = None
     if trust:
         if not status.trusted:

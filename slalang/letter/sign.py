@@ -154,18 +154,52 @@ def _public(key) -> bytes:
     return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def _check_cert(cert, key, signer: Signer, now: dt.datetime) -> None:
+# What a document-signing certificate is, at signing and at extraction alike:
+# a key usage of digitalSignature or nonRepudiation (required), and — when the
+# certificate has an extended key usage — one of these purposes (RFC 5280
+# §4.2.1.12 binds even a non-critical one: a TLS server certificate may not
+# sign a letter). asn1crypto's names, or the dotted OID where it has none.
+SIGNING_KEY_USAGES = frozenset({"digital_signature", "non_repudiation"})
+SIGNING_EXTENDED_USAGES = frozenset(
+    {
+        "email_protection",
+        "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning (RFC 9336)
+        "adobe_authentic_documents_trust",
+        "microsoft_document_signing",
+    }
+)
+_EKU_OIDS = {
+    "email_protection": "1.3.6.1.5.5.7.3.4",
+    "adobe_authentic_documents_trust": "1.2.840.113583.1.1.5",
+    "microsoft_document_signing": "1.3.6.1.4.1.311.10.3.12",
+}
+
+
+def fit_for_signing(cert) -> bool:
+    """A `cryptography` certificate fit to sign documents (see SIGNING_*)."""
     from cryptography import x509
+
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        return False
+    if not (usage.digital_signature or usage.content_commitment):
+        return False
+    try:
+        purposes = {p.dotted_string for p in cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value}
+    except x509.ExtensionNotFound:
+        return True
+    wanted = {_EKU_OIDS.get(p, p) for p in SIGNING_EXTENDED_USAGES} | {"2.5.29.37.0"}  # or anyExtendedKeyUsage
+    return bool(purposes & wanted)
+
+
+def _check_cert(cert, key, signer: Signer, now: dt.datetime) -> None:
 
     if _public(cert.public_key()) != _public(key.public_key()):
         raise BuildError(
             _m("mismatch", keyfile=signer.key, cert=signer.cert, subject=describe(cert)), _m("mismatch_hint")
         )
-    try:
-        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
-    except x509.ExtensionNotFound:
-        usage = None
-    if usage is not None and not (usage.digital_signature or usage.content_commitment):
+    if not fit_for_signing(cert):
         raise BuildError(_m("key_usage", cert=signer.cert, subject=describe(cert)), _m("key_usage_hint"))
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     if not start <= now <= end:
