@@ -58,22 +58,21 @@ class Result:
         return any(d.code == "E9999" for d in self.diagnostics)
 
 
-def read_source(path: str | os.PathLike | None) -> tuple[bytes, int]:
+def read_source(path: str | os.PathLike | None) -> tuple[bytes, int | None]:
     """A contract's bytes, read bounded: at most MAX_BYTES + 1 of them (more
     is refused by `decode`), from a file or, for None, standard input — so a
     device or a stream (`/dev/zero`, `fmt - < /dev/zero`) cannot fill the
-    memory. Returns the bytes and the size to report: the file's own size when
-    it is a regular file, else what was read. Raises OSError."""
+    memory. Returns the bytes and the file's size when it is a regular file
+    (None for a stream). Raises OSError."""
     import stat
     import sys
 
     if path is None:
-        data = sys.stdin.buffer.read(MAX_BYTES + 1)
-        return data, len(data)
+        return sys.stdin.buffer.read(MAX_BYTES + 1), None
     with open(path, "rb") as fh:
         st = os.fstat(fh.fileno())
         data = fh.read(MAX_BYTES + 1)
-    return data, st.st_size if stat.S_ISREG(st.st_mode) else len(data)
+    return data, st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def decode(path: str, data: bytes, size: int | None = None) -> tuple[SourceFile | None, list[Diagnostic]]:
@@ -81,7 +80,9 @@ def decode(path: str, data: bytes, size: int | None = None) -> tuple[SourceFile 
         return None, [
             make(
                 "E0004",
-                Msg("diag.E0004.too_large", size=(size or len(data)) // 1024, limit=MAX_BYTES // 1024),
+                Msg("diag.E0004.too_large", size=size // 1024, limit=MAX_BYTES // 1024)
+                if size is not None and size > MAX_BYTES
+                else Msg("diag.E0004.too_large_stream", limit=MAX_BYTES // 1024),
                 SourceFile(path, ""),
                 None,
                 hint=Msg("diag.E0004.hint"),

@@ -209,7 +209,7 @@ class WorkingHours(_Rules):
     def _ordered(self) -> WorkingHours:
         if _minutes(self.start) >= _minutes(self.end):
             raise _refuse(
-                "hours_reversed", "the hours {start}-{end} end before they start", start=self.start, end=self.end
+                "hours_reversed", "the hours {start}-{end} do not end after they start", start=self.start, end=self.end
             )
         return self
 

@@ -92,7 +92,7 @@ def test_inverted_working_hours_are_refused():
     hours = doc["calendars"][0]["hours"][0]
     hours["start"], hours["end"] = hours["end"], hours["start"]
     err = _refused(_sealed(doc))
-    assert "calendars[0].hours[0]" in err.message and "end before they start" in err.message
+    assert "calendars[0].hours[0]" in err.message and "do not end after they start" in err.message
 
 
 def test_overlapping_or_unsorted_hours_are_refused():

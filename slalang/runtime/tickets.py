@@ -475,7 +475,7 @@ class _Lines:
         return _LineError(
             self.count,
             "row.line_too_long",
-            f"the line is longer than {MAX_LINE_BYTES // 1024} KiB; a row holds at most that",
+            f"the line is longer than {MAX_LINE_BYTES // 1024} KiB, the most one line may hold; shorten it",
             limit=MAX_LINE_BYTES // 1024,
         )
 

@@ -56,7 +56,7 @@ def test_contracts_are_read_bounded_from_streams():
         r = _slalang("fmt", "-", "--lang", "en", stdin=zero)
     assert r.returncode == 1 and b"E0004" in r.stderr
     r = _slalang("diff", "/dev/zero", "tests/good_minimal.sla", "--lang", "en")
-    assert r.returncode == 2 and b"limit is 4096 KiB" in r.stderr
+    assert r.returncode == 2 and b"more than 4096 KiB were read" in r.stderr
 
 
 def test_textconv_escapes_what_git_diff_shows_the_reviewer(tmp_path):
