@@ -108,37 +108,12 @@ def _readable(path: str) -> None:
         raise UsageError(message, EXIT_IO) from None
 
 
-# The refusals the catalogue words (`cli.error.reason.<NAME>`, zh and en);
-# any other error number is shown as the system says it.
-REASONS = frozenset(
-    {
-        "EACCES",
-        "EPERM",
-        "ENOENT",
-        "ENOSPC",
-        "EFBIG",
-        "EROFS",
-        "EISDIR",
-        "ENOTDIR",
-        "ENAMETOOLONG",
-        "EIO",
-        "EDQUOT",
-        "ELOOP",
-        "EMFILE",
-        "EBADF",
-    }
-)
-
-
 def reason_of(exc: OSError) -> Any:
     """Why the system refused, as a catalogue `Msg` (rendered in the user's
     language) or the system's own words."""
-    import errno
+    from slalang.i18n import os_reason_msg
 
-    from slalang.i18n import Msg, Verbatim
-
-    name = errno.errorcode.get(exc.errno or 0, "")
-    return Msg(f"cli.error.reason.{name}") if name in REASONS else Verbatim(str(exc.strerror or exc))
+    return os_reason_msg(exc)
 
 
 def os_reason(exc: OSError, lang: str) -> str:

@@ -192,3 +192,34 @@ def default_lang(environ: Mapping[str, str] | None = None) -> str:
 def names(values: Iterable[str]) -> list[Verbatim]:
     """Contract names as a list field (each shown in backticks by the message)."""
     return [Verbatim(f"`{v}`") for v in values]
+
+
+# The refusals the catalogue words (`cli.error.reason.<NAME>`, zh and en);
+# any other error number is shown as the system says it.
+OS_REASONS = frozenset(
+    {
+        "EACCES",
+        "EPERM",
+        "ENOENT",
+        "ENOSPC",
+        "EFBIG",
+        "EROFS",
+        "EISDIR",
+        "ENOTDIR",
+        "ENAMETOOLONG",
+        "EIO",
+        "EDQUOT",
+        "ELOOP",
+        "EMFILE",
+        "EBADF",
+    }
+)
+
+
+def os_reason_msg(exc: OSError) -> Msg | Verbatim:
+    """Why the system refused, as a catalogue `Msg` (rendered in the user's
+    language) or the system's own words."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or 0, "")
+    return Msg(f"cli.error.reason.{name}") if name in OS_REASONS else Verbatim(str(exc.strerror or exc))

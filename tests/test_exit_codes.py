@@ -20,11 +20,11 @@ from slalang.cliutil import (
     EXIT_IO,
     EXIT_OK,
     EXIT_USAGE,
-    REASONS,
     UsageError,
     os_reason,
     say,
 )
+from slalang.i18n import OS_REASONS as REASONS
 
 GOOD = TESTS / "good_minimal.sla"
 BAD = TESTS / "bad" / "matrix_wrong_cell_count.sla"

@@ -43,35 +43,11 @@ def _m(which: str, **fields: object) -> Msg:
     return Msg(f"cli.sign.{which}", **{k: Verbatim(v) if isinstance(v, str) else v for k, v in fields.items()})
 
 
-# The errors the catalogue words (`cli.error.reason.<ERRNO>`, as slalang/cliutil.py
-# REASONS, which code below the command line does not import); others as the system says.
-_REASONS = frozenset(
-    {
-        "EACCES",
-        "EPERM",
-        "ENOENT",
-        "ENOSPC",
-        "EFBIG",
-        "EROFS",
-        "EISDIR",
-        "ENOTDIR",
-        "ENAMETOOLONG",
-        "EIO",
-        "EDQUOT",
-        "ELOOP",
-        "EMFILE",
-        "EBADF",
-    }
-)
-
-
 def os_reason(exc: OSError) -> Msg | Verbatim:
-    """Why the system refused a file, in the user's language where the
-    catalogue has the error (`cli.error.reason.<ERRNO>`)."""
-    import errno
+    """Why the system refused a file, in the user's language (i18n.os_reason_msg)."""
+    from slalang.i18n import os_reason_msg
 
-    name = errno.errorcode.get(exc.errno or 0, "")
-    return Msg(f"cli.error.reason.{name}") if name in _REASONS else Verbatim(str(exc.strerror or exc))
+    return os_reason_msg(exc)
 
 
 def _read(path: str) -> bytes:
