@@ -42,6 +42,19 @@ def test_backends_do_not_import_the_orchestrator():
     assert r.returncode == 0, r.stderr
 
 
+def test_the_command_line_starts_without_the_runtime_or_pydantic():
+    """Every command's parser is built at start-up: a module-level import in a
+    command module (eval once imported the runtime for one escaping function)
+    costs every `slalang check` ~0.2 s."""
+    code = (
+        "import sys; from slalang import cli; cli.build_parser(); "
+        "bad = [m for m in ('slalang.runtime', 'slalang.ruleschema', 'pydantic', 'lark') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
 def test_one_class_per_error_across_layers():
     from slalang import build, errors, fmt
 

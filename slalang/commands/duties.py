@@ -250,7 +250,7 @@ def render_json(tracker, duties, targets, at: int, lang: str, rows: list[dict]) 
     import json
 
     from slalang.runtime.duties import summary
-    from slalang.runtime.report import json_safe
+    from slalang.textsafe import json_safe
 
     rf = tracker.rules
 

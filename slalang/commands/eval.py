@@ -12,7 +12,7 @@ is made (exit 1); `--skip-bad` reports them, skips them, counts them and goes
 on. Every text from the data or the contract is escaped where it is printed:
 `textsafe.term` in tables and messages, `textsafe.csv_cell` (and `term`) in
 CSV cells, control and bidirectional characters as `\\uXXXX` in JSON
-(`runtime.report.json_safe`)."""
+(`textsafe.json_safe`)."""
 
 from __future__ import annotations
 
@@ -29,9 +29,8 @@ from slalang.cliutil import (
     rules_exit_code,
     say,
 )
-from slalang.runtime.report import json_safe
 from slalang.source import display_width
-from slalang.textsafe import csv_cell, term
+from slalang.textsafe import csv_cell, json_safe, term
 
 MAX_SHOWN_ERRORS = 20
 
