@@ -268,5 +268,5 @@ def test_an_unknown_layout_is_explained_in_both_languages():
     with pytest.raises(BuildError) as err:
         letter.produce(ctx)
     assert str(err.value) == "unknown letter layout 'sideways'"
-    assert render(err.value.message, "zh") == "未知的函件版式 'sideways'"
+    assert render(err.value.message, "zh") == "未知的承诺书版式 'sideways'"
     assert render(err.value.hint, "zh") == "请使用以下版式之一：interleaved, side-by-side"
