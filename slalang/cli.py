@@ -42,7 +42,7 @@ from slalang.cliutil import (
 # Further commands live in slalang/commands/<name>.py, each with
 # `register(subparsers)` that adds its parser and sets `func`. They must keep
 # their module-level imports light: every CLI start imports them.
-EXTRA_COMMANDS = ("schema", "eval", "extract_rules", "fmt", "diff", "textconv", "lint", "duties")
+EXTRA_COMMANDS = ("schema", "eval", "extract_rules", "fmt", "diff", "textconv", "lint", "duties", "sql")
 
 # Commands that compile contracts: the front end is imported before the GC
 # is frozen (see `settle_gc`). `build` imports it itself, after it has forked

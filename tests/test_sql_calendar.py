@@ -1,5 +1,7 @@
 """The SQL calendar tables and due-time query equal `BusinessCalendar.add`
-on random requests, on DuckDB, for the DuckDB and (transpiled) Trino SQL."""
+on random requests, on DuckDB, for the DuckDB and (transpiled) Trino SQL:
+due times, and `out_of_range` where the runtime raises CalendarRangeError;
+and the `slalang sql` command that writes them."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import pytest
 duckdb = pytest.importorskip("duckdb")
 sqlglot = pytest.importorskip("sqlglot")
 
+from slalang.businesstime import CalendarRangeError  # noqa: E402
+from slalang.cli import main  # noqa: E402
 from slalang.runtime import load_rules  # noqa: E402
 from slalang.sql.calendar import calendar_sql, compiled_calendars, due_query_sql  # noqa: E402
 
@@ -84,7 +88,7 @@ def test_due_times_equal_runtime(rules_path: Path, dialect: str) -> None:
     query = due_query_sql(dialect)
     if dialect != "duckdb":
         query = sqlglot.transpile(query, read=dialect, write="duckdb")[0]
-    got = dict(con.execute(query).fetchall())
+    got = {rid: due for rid, due, oor in con.execute(query).fetchall() if not oor}
     assert len(got) == len(expected)
     mismatches = [(rid, due, got.get(rid)) for rid, due in expected.items() if got.get(rid) != due]
     assert not mismatches, mismatches[:10]
@@ -99,7 +103,59 @@ def test_beyond_calendar_is_null() -> None:
     key, cal = next(iter(compiled_calendars(rules).items()))
     con.execute("CREATE TABLE requests (id BIGINT, calendar TEXT, opened_at_s BIGINT, seconds BIGINT)")
     con.execute("INSERT INTO requests VALUES (1, ?, ?, ?), (2, ?, ?, ?)", [key, cal.lo, cal.total + 1, key, cal.lo, -1])
-    assert sorted(con.execute(due_query_sql("duckdb")).fetchall()) == [(1, None), (2, None)]
+    # past the last working second: out of range; negative: NULL, a ValueError in the runtime
+    assert sorted(con.execute(due_query_sql("duckdb")).fetchall()) == [(1, None, True), (2, None, False)]
+
+
+def _runtime(cal, t: int, n: int):
+    """(due, out_of_range) as the runtime gives them; None for a ValueError."""
+    try:
+        return cal.add(t, n), False
+    except CalendarRangeError:
+        return None, True
+    except ValueError:
+        return None, False
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "trino"])
+@pytest.mark.parametrize("rules_path", RULES, ids=lambda p: p.name.split(".")[0])
+def test_out_of_range_equals_runtime_raising(rules_path: Path, dialect: str) -> None:
+    rules = load_rules(rules_path)
+    con = duckdb.connect()
+    for stmt in calendar_sql(rules, dialect):
+        con.execute(stmt if dialect == "duckdb" else sqlglot.transpile(stmt, read=dialect, write="duckdb")[0])
+    rng = random.Random(f"range-{rules_path.name}-{dialect}")
+    rows, expected = [], {}
+    for key, cal in compiled_calendars(rules).items():
+        day = max(cal._day_len) if cal._day_len else 3600
+        edges = (cal.lo - 1, cal.lo, cal.hi, cal.hi + 1, cal.lo - 86400 * 400, cal.hi + 86400 * 400)
+        for _ in range(600):
+            pick = rng.random()
+            t = rng.choice(edges) if pick < 0.5 else rng.randint(cal.lo - 86400 * 30, cal.hi + 86400 * 30)
+            u = rng.random()
+            if u < 0.15:
+                n = 0
+            elif u < 0.2:
+                n = -rng.randint(1, 3600)
+            elif u < 0.35 and cal.lo <= t <= cal.hi:
+                n = cal.total - cal.offset(t) + rng.choice((0, 1))  # on the last working second, or one past
+            else:
+                n = rng.randint(1, 5 * day)
+            rid = len(rows)
+            rows.append((rid, key, t, n))
+            expected[rid] = _runtime(cal, t, n)
+    rows.append((len(rows), "no-such-calendar", 0, 60))
+    expected[len(rows) - 1] = (None, True)
+    con.execute("CREATE TABLE requests (id BIGINT, calendar TEXT, opened_at_s BIGINT, seconds BIGINT)")
+    con.executemany("INSERT INTO requests VALUES (?, ?, ?, ?)", rows)
+    query = due_query_sql(dialect)
+    if dialect != "duckdb":
+        query = sqlglot.transpile(query, read=dialect, write="duckdb")[0]
+    got = {rid: (due, oor) for rid, due, oor in con.execute(query).fetchall()}
+    mismatches = [(rows[rid], want, got.get(rid)) for rid, want in expected.items() if got.get(rid) != want]
+    assert not mismatches, mismatches[:10]
+    outside = sum(1 for _, oor in expected.values() if oor)
+    assert outside >= 100 and len(expected) - outside >= 100  # both kinds, in number
 
 
 @pytest.mark.parametrize("dialect", ["spark", "trino", "duckdb"])
@@ -110,3 +166,79 @@ def test_emitted_sql_parses_back(dialect: str) -> None:
         for stmt in stmts:
             parsed = sqlglot.parse(stmt, read=dialect)
             assert len(parsed) == 1 and parsed[0] is not None
+
+
+# ------------------------------------------------------------------ the command
+def _sample(rules_path: Path) -> tuple[list[tuple[int, str, int, int]], dict[int, tuple[int | None, bool]]]:
+    rules = load_rules(rules_path)
+    rng = random.Random(f"cli-{rules_path.name}")
+    rows, expected = [], {}
+    for key, cal in compiled_calendars(rules).items():
+        for t, n in _requests(cal, rng)[:300]:
+            rows.append((len(rows), key, t, n))
+            expected[len(rows) - 1] = (cal.add(t, n), False)
+        rows.append((len(rows), key, cal.hi + 1, 3600))
+        expected[len(rows) - 1] = (None, True)
+    return rows, expected
+
+
+def _statements(text: str) -> list[str]:
+    return [s for s in sqlglot.transpile(text, read="duckdb", write="duckdb") if s.strip()]
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "spark", "trino"])
+def test_command_writes_both_files(tmp_path: Path, capsys, dialect: str) -> None:
+    rules_path = RULES[0]
+    out = tmp_path / "out"
+    assert main(["sql", str(rules_path), "--dialect", dialect, "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"wrote {out / 'calendar.sql'}" in err and f"wrote {out / 'due.sql'}" in err
+    calendar = (out / "calendar.sql").read_text(encoding="utf-8")
+    due = (out / "due.sql").read_text(encoding="utf-8")
+    assert "slalang_calendar_range" in calendar and "out_of_range" in due
+    assert calendar == ";\n".join(calendar_sql(load_rules(rules_path), dialect)) + ";\n"
+    assert due == due_query_sql(dialect) + ";\n"
+    for stmt in sqlglot.parse(calendar + due, read=dialect):
+        assert stmt is not None
+
+    assert main(["sql", str(rules_path), "--dialect", dialect]) == 0
+    printed = capsys.readouterr().out
+    assert printed == "-- calendar.sql\n" + calendar + "-- due.sql\n" + due
+
+
+@pytest.mark.parametrize("rules_path", RULES, ids=lambda p: p.name.split(".")[0])
+def test_command_duckdb_sql_runs_on_duckdb(tmp_path: Path, rules_path: Path) -> None:
+    assert main(["sql", str(rules_path), "--dialect", "duckdb", "-o", str(tmp_path)]) == 0
+    con = duckdb.connect()
+    for stmt in _statements((tmp_path / "calendar.sql").read_text(encoding="utf-8")):
+        con.execute(stmt)
+    rows, expected = _sample(rules_path)
+    con.execute("CREATE TABLE requests (id BIGINT, calendar TEXT, opened_at_s BIGINT, seconds BIGINT)")
+    con.executemany("INSERT INTO requests VALUES (?, ?, ?, ?)", rows)
+    due = (tmp_path / "due.sql").read_text(encoding="utf-8").rstrip().rstrip(";")
+    got = {rid: (d, oor) for rid, d, oor in con.execute(due).fetchall()}
+    assert got == expected
+    assert len(expected) >= 300
+
+
+def test_command_missing_rule_file(tmp_path: Path, capsys) -> None:
+    assert main(["sql", str(tmp_path / "nope.rules.json"), "--dialect", "duckdb", "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "rule file" in err and "nope.rules.json" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_command_malformed_rule_file(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "bad.rules.json"
+    bad.write_text('{"schema": ', encoding="utf-8")
+    assert main(["sql", str(bad), "--dialect", "trino"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and "rule file" in captured.err
+    assert main(["sql", str(bad), "--dialect", "trino", "--lang", "zh"]) == 1
+    assert "规则文件" in capsys.readouterr().err
+
+
+def test_command_needs_a_dialect(capsys) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["sql", str(RULES[0])])
+    assert exc.value.code == 2

@@ -21,9 +21,19 @@ seconds)` and returns `(id, due_s)` with the semantics of
 - the due time is in the first interval whose cumulative end reaches the
   target (`cum_before < target <= cum_before + length`): a due time landing
   exactly on the end of an interval stays on that end;
-- a target past the calendar's last working second, or negative seconds,
-  gives NULL where the runtime raises. Instants outside the covered days
-  are not checked here (the runtime raises `CalendarRangeError`).
+- negative seconds give NULL (the runtime raises ValueError).
+
+The range table holds the span each compiled calendar covers, as the
+runtime checks it (`BusinessCalendar.lo` and `.hi`, inclusive):
+
+    calendar TEXT, first_s BIGINT, last_s BIGINT
+
+and the query's `out_of_range BOOLEAN` is true (with `due_s` NULL) where
+`BusinessCalendar.add` raises `CalendarRangeError`: for `seconds > 0`, an
+opened instant outside [first_s, last_s], or a target past the calendar's
+last working second. A calendar missing from the tables counts as out of
+range too. `seconds = 0` is never out of range (the runtime returns the
+instant unchecked).
 """
 
 from __future__ import annotations
@@ -36,15 +46,18 @@ from slalang.businesstime import BusinessCalendar
 
 __all__ = [
     "CALENDAR_COLUMNS",
+    "RANGE_COLUMNS",
     "calendar_rows",
     "calendar_sql",
     "calendar_statements",
     "compiled_calendars",
+    "range_rows",
     "due_query",
     "due_query_sql",
 ]
 
 CALENDAR_COLUMNS = (("calendar", "TEXT"), ("start_s", "BIGINT"), ("end_s", "BIGINT"), ("cum_before_s", "BIGINT"))
+RANGE_COLUMNS = (("calendar", "TEXT"), ("first_s", "BIGINT"), ("last_s", "BIGINT"))
 _BATCH = 1000  # rows per INSERT statement
 
 
@@ -64,30 +77,46 @@ def calendar_rows(cal: BusinessCalendar, key: str | None = None) -> Iterator[tup
         yield name, s, e, c
 
 
-def _create(table: str) -> exp.Create:
-    cols = [exp.ColumnDef(this=exp.to_identifier(n), kind=exp.DataType.build(t)) for n, t in CALENDAR_COLUMNS]
+def range_rows(rules) -> Iterator[tuple[str, int, int]]:
+    """(calendar, first_s, last_s): the instants each calendar covers, inclusive."""
+    for key, cal in compiled_calendars(rules).items():
+        yield key, cal.lo, cal.hi
+
+
+def _create(table: str, columns: tuple[tuple[str, str], ...] = CALENDAR_COLUMNS) -> exp.Create:
+    cols = [exp.ColumnDef(this=exp.to_identifier(n), kind=exp.DataType.build(t)) for n, t in columns]
     return exp.Create(this=exp.Schema(this=exp.to_table(table), expressions=cols), kind="TABLE")
 
 
-def _row(r: tuple[str, int, int, int]) -> exp.Tuple:
+def _row(r: tuple) -> exp.Tuple:
     return exp.Tuple(expressions=[exp.Literal.string(r[0])] + [exp.Literal.number(v) for v in r[1:]])
 
 
-def calendar_statements(rules, table: str = "slalang_calendar") -> list[exp.Expression]:
-    """CREATE TABLE then INSERT … VALUES statements (batches of 1,000 rows)."""
+def _inserts(table: str, columns: tuple[tuple[str, str], ...], rows: list) -> Iterator[exp.Expression]:
+    cols = [n for n, _ in columns]
+    for i in range(0, len(rows), _BATCH):
+        values = exp.Values(expressions=[_row(r) for r in rows[i : i + _BATCH]])
+        yield exp.insert(values, table, columns=cols)
+
+
+def calendar_statements(
+    rules, table: str = "slalang_calendar", range_table: str = "slalang_calendar_range"
+) -> list[exp.Expression]:
+    """CREATE TABLE then INSERT … VALUES statements (batches of 1,000 rows),
+    for the calendar table then the range table."""
     out: list[exp.Expression] = [_create(table)]
-    cols = [n for n, _ in CALENDAR_COLUMNS]
     for key, cal in compiled_calendars(rules).items():
-        rows = list(calendar_rows(cal, key))
-        for i in range(0, len(rows), _BATCH):
-            values = exp.Values(expressions=[_row(r) for r in rows[i : i + _BATCH]])
-            out.append(exp.insert(values, table, columns=cols))
+        out.extend(_inserts(table, CALENDAR_COLUMNS, list(calendar_rows(cal, key))))
+    out.append(_create(range_table, RANGE_COLUMNS))
+    out.extend(_inserts(range_table, RANGE_COLUMNS, list(range_rows(rules))))
     return out
 
 
-def calendar_sql(rules, dialect: str, table: str = "slalang_calendar") -> list[str]:
+def calendar_sql(
+    rules, dialect: str, table: str = "slalang_calendar", range_table: str = "slalang_calendar_range"
+) -> list[str]:
     """`calendar_statements` rendered for `dialect` (duckdb, spark, trino)."""
-    return [s.sql(dialect=dialect) for s in calendar_statements(rules, table)]
+    return [s.sql(dialect=dialect) for s in calendar_statements(rules, table, range_table)]
 
 
 def _col(name: str, table: str) -> exp.Column:
@@ -98,8 +127,14 @@ def _big(e: exp.Expression) -> exp.Expression:
     return exp.cast(e, "BIGINT")
 
 
-def due_query(requests_table: str = "requests", calendar_table: str = "slalang_calendar") -> exp.Select:
-    """SELECT id, due_s: `BusinessCalendar.add(opened_at_s, seconds)` per request."""
+def due_query(
+    requests_table: str = "requests",
+    calendar_table: str = "slalang_calendar",
+    range_table: str = "slalang_calendar_range",
+) -> exp.Select:
+    """SELECT id, due_s, out_of_range: `BusinessCalendar.add(opened_at_s,
+    seconds)` per request, NULL and out_of_range where it raises
+    `CalendarRangeError`."""
     # Each interval with the start of the next one: the interval "at or before
     # t" is the one with start_s <= t < next_start_s.
     nxt = exp.Window(
@@ -111,7 +146,7 @@ def due_query(requests_table: str = "requests", calendar_table: str = "slalang_c
         calendar_table
     )
 
-    r, a, b = "r", "a", "b"
+    r, a, b, g = "r", "a", "b", "g"
     opened = _col("opened_at_s", r)
     at_cond = exp.and_(
         _col("calendar", a).eq(_col("calendar", r)),
@@ -130,9 +165,16 @@ def due_query(requests_table: str = "requests", calendar_table: str = "slalang_c
             exp.alias_(opened, "opened_at_s"),
             exp.alias_(_col("seconds", r), "seconds"),
             exp.alias_(_big(offset + _col("seconds", r)), "target_s"),
+            exp.alias_(_col("first_s", g), "first_s"),
+            exp.alias_(_col("last_s", g), "last_s"),
         )
         .from_(exp.alias_(exp.to_table(requests_table), r, table=True))
         .join(exp.alias_(exp.to_table("ivals"), a, table=True), on=at_cond, join_type="LEFT")
+        .join(
+            exp.alias_(exp.to_table(range_table), g, table=True),
+            on=_col("calendar", g).eq(_col("calendar", r)),
+            join_type="LEFT",
+        )
     )
 
     p = "p"
@@ -143,15 +185,27 @@ def due_query(requests_table: str = "requests", calendar_table: str = "slalang_c
         target <= _col("cum_before_s", b) + exp.paren(_col("end_s", b) - _col("start_s", b)),
     )
     secs = _col("seconds", p)
+    p_opened = _col("opened_at_s", p)
+    # Where `add` raises CalendarRangeError (seconds > 0 only): the opened
+    # instant outside the covered span, or no interval reaching the target.
+    outside = exp.or_(
+        _col("first_s", p).is_(exp.null()),
+        p_opened < _col("first_s", p),
+        p_opened > _col("last_s", p),
+        _col("start_s", b).is_(exp.null()),
+    )
+    positive = secs > exp.Literal.number(0)
+    oor = exp.Case(ifs=[exp.If(this=positive, true=exp.paren(outside))], default=exp.false())
     due = exp.Case(
         ifs=[
             exp.If(this=secs < exp.Literal.number(0), true=exp.null()),
-            exp.If(this=secs.eq(exp.Literal.number(0)), true=_col("opened_at_s", p)),
+            exp.If(this=secs.eq(exp.Literal.number(0)), true=p_opened),
+            exp.If(this=exp.paren(outside), true=exp.null()),
         ],
         default=_col("start_s", b) + exp.paren(target - _col("cum_before_s", b)),
     )
     return (
-        exp.select(_col("id", p), exp.alias_(_big(due), "due_s"))
+        exp.select(_col("id", p), exp.alias_(_big(due), "due_s"), exp.alias_(oor, "out_of_range"))
         .with_("ivals", ivals)
         .with_("pos", pos)
         .from_(exp.alias_(exp.to_table("pos"), p, table=True))
@@ -159,6 +213,11 @@ def due_query(requests_table: str = "requests", calendar_table: str = "slalang_c
     )
 
 
-def due_query_sql(dialect: str, requests_table: str = "requests", calendar_table: str = "slalang_calendar") -> str:
+def due_query_sql(
+    dialect: str,
+    requests_table: str = "requests",
+    calendar_table: str = "slalang_calendar",
+    range_table: str = "slalang_calendar_range",
+) -> str:
     """`due_query` rendered for `dialect` (duckdb, spark, trino)."""
-    return due_query(requests_table, calendar_table).sql(dialect=dialect)
+    return due_query(requests_table, calendar_table, range_table).sql(dialect=dialect)
