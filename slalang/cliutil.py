@@ -213,3 +213,25 @@ def write_file(path: str | Path, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+# What the json module says (its `msg`), as catalogue keys under `cli.runtime.json_error`.
+JSON_REASONS = {
+    "Expecting value": "expecting_value",
+    "Expecting property name enclosed in double quotes": "expecting_name",
+    "Expecting ',' delimiter": "expecting_comma",
+    "Expecting ':' delimiter": "expecting_colon",
+    "Unterminated string starting at": "unterminated_string",
+    "Invalid control character at": "control_character",
+    "Invalid \\escape": "bad_escape",
+    "Invalid \\uXXXX escape": "bad_unicode_escape",
+    "Extra data": "extra_data",
+    "Illegal trailing comma before end of object": "trailing_comma_object",
+    "Illegal trailing comma before end of array": "trailing_comma_array",
+}
+
+
+def json_reason(msg: str, lang: str) -> str:
+    """What the json module says, in `lang` where the catalogue words it."""
+    key = JSON_REASONS.get(msg)
+    return say(f"cli.runtime.json_error.{key}", lang) if key else msg

@@ -25,6 +25,7 @@ from slalang.cliutil import (
     EXIT_OK,
     UsageError,
     add_lang_argument,
+    json_reason,
     lang_of,
     rules_exit_code,
     say,
@@ -576,7 +577,7 @@ def _field(value, lang: str):
     if isinstance(value, OSError):
         return Verbatim(_os_reason(value, lang))
     if isinstance(value, ValueError) and hasattr(value, "msg") and hasattr(value, "pos"):  # json.JSONDecodeError
-        return Verbatim(_json_reason(value.msg, lang))
+        return Verbatim(json_reason(value.msg, lang))
     if isinstance(value, list | tuple):
         if value and all(isinstance(v, Problem) for v in value):
             sep = say("cli.runtime.clause_separator", lang)
@@ -601,27 +602,6 @@ def _os_reason(exc: OSError, lang: str) -> str:
         except CatalogueError:
             pass
     return str(exc.strerror or exc)
-
-
-# What the json module says (its `msg`), as catalogue keys under `cli.runtime.json_error`.
-_JSON_REASONS = {
-    "Expecting value": "expecting_value",
-    "Expecting property name enclosed in double quotes": "expecting_name",
-    "Expecting ',' delimiter": "expecting_comma",
-    "Expecting ':' delimiter": "expecting_colon",
-    "Unterminated string starting at": "unterminated_string",
-    "Invalid control character at": "control_character",
-    "Invalid \\escape": "bad_escape",
-    "Invalid \\uXXXX escape": "bad_unicode_escape",
-    "Extra data": "extra_data",
-    "Illegal trailing comma before end of object": "trailing_comma_object",
-    "Illegal trailing comma before end of array": "trailing_comma_array",
-}
-
-
-def _json_reason(msg: str, lang: str) -> str:
-    key = _JSON_REASONS.get(msg)
-    return say(f"cli.runtime.json_error.{key}", lang) if key else msg
 
 
 def _rules_error(exc, lang: str) -> tuple[str, str | None]:

@@ -15,25 +15,9 @@ from __future__ import annotations
 import os
 import sys
 
-from slalang.cliutil import EXIT_OK, add_lang_argument, lang_of, os_reason, rules_exit_code, say
+from slalang.cliutil import EXIT_OK, add_lang_argument, json_reason, lang_of, os_reason, rules_exit_code, say
 
 DIALECTS = ("duckdb", "spark", "trino")
-
-# What the json module says (its `msg`), as keys under `cli.runtime.json_error`
-# (the same table as slalang/commands/eval.py: command modules stay independent).
-_JSON_REASONS = {
-    "Expecting value": "expecting_value",
-    "Expecting property name enclosed in double quotes": "expecting_name",
-    "Expecting ',' delimiter": "expecting_comma",
-    "Expecting ':' delimiter": "expecting_colon",
-    "Unterminated string starting at": "unterminated_string",
-    "Invalid control character at": "control_character",
-    "Invalid \\escape": "bad_escape",
-    "Invalid \\uXXXX escape": "bad_unicode_escape",
-    "Extra data": "extra_data",
-    "Illegal trailing comma before end of object": "trailing_comma_object",
-    "Illegal trailing comma before end of array": "trailing_comma_array",
-}
 
 
 def register(sub) -> None:
@@ -57,8 +41,7 @@ def _field(value, lang: str):
     if isinstance(value, OSError):
         return Verbatim(os_reason(value, lang))
     if isinstance(value, ValueError) and hasattr(value, "msg") and hasattr(value, "pos"):  # json.JSONDecodeError
-        key = _JSON_REASONS.get(value.msg)
-        return Verbatim(say(f"cli.runtime.json_error.{key}", lang) if key else term(value.msg))
+        return Verbatim(json_reason(value.msg, lang))
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     return Verbatim(term(str(value)))
