@@ -123,6 +123,31 @@ class PeriodReport:
             bucket = self._capped.setdefault(ck, {})
             bucket["tickets"] = bucket.get("tickets", Decimal(0)) + total
 
+    def merge_totals(self, sla=(), mttr=(), accrued=(), capped=(), tickets: int = 0) -> None:
+        """Fold in totals a batch engine computed (slalang.sql.report): the
+        same sums `add` keeps, one row per group instead of one call per
+        ticket. `sla`: (period, metric, priority, status, count); `mttr`:
+        (period, priority, seconds, resolved); `accrued`: (period, product,
+        credit); `capped`: (cap period, product, credit) — credits as `add`
+        sums them (rounded per line, or exact per total)."""
+        self.tickets += tickets
+        for key, metric, prio, status, n in sla:
+            c = self._sla.get((key, metric, prio))
+            if c is None:
+                c = self._sla[(key, metric, prio)] = [0, 0, 0, 0, 0]
+            c[STATUSES.index(status)] += n
+        for key, prio, seconds, n in mttr:
+            m = self._mttr.get((key, prio))
+            if m is None:
+                m = self._mttr[(key, prio)] = [0, 0]
+            m[0] += seconds
+            m[1] += n
+        for key, product, amount in accrued:
+            self._accrued[(key, product)] = self._accrued.get((key, product), Decimal(0)) + amount
+        for cap_key, product, amount in capped:
+            bucket = self._capped.setdefault((cap_key, product), {})
+            bucket["tickets"] = bucket.get("tickets", Decimal(0)) + amount
+
     def line(self, o: AvailabilityOutcome) -> Decimal:
         """An outcome's credit: its ladders' lines (rounded per line, or
         exact per total), the largest (`combine highest`) or their sum."""
