@@ -7,9 +7,11 @@ cd "$(dirname "$0")/.."
 
 DEBS="fonts-noto-cjk libharfbuzz-subset0 poppler-utils qpdf"
 # `scripts/setup.sh test`: also what only the tests need (the HTML letter is
-# opened in headless Chromium by tests/test_letter_browser.py).
+# opened in headless Chromium by tests/test_letter_browser.py; the emitted
+# Spark SQL runs on local PySpark, which needs a Java runtime, in
+# tests/test_sql_spark.py — PySpark itself is in the `test` extra).
 if [ "${1:-}" = "test" ]; then
-  DEBS="$DEBS chromium"
+  DEBS="$DEBS chromium openjdk-17-jre-headless"
 fi
 missing=""
 for p in $DEBS; do
