@@ -45,6 +45,7 @@ json_safe = textsafe.json_safe  # JSON output: the one definition, in slalang/te
 
 PERIODS = ("day", "week", "month")
 STATUSES = ("met", "breached", "pending", "excluded", "not_measured")
+_STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
 
 
 def _row_order(x: tuple[AvailabilityOutcome, Decimal]) -> tuple[str, str, str]:
@@ -72,6 +73,7 @@ class PeriodReport:
         self._availability: list[tuple[AvailabilityOutcome, Decimal]] = []  # outcome, its line
         self._date_cache: dict[int, dt.date] = {}
         self._keys: dict[dt.date, tuple[str, str]] = {}
+        self._hour_keys: dict[int, tuple[str, str]] = {}  # UTC hour → (period, cap period) keys
         self.tickets = 0
 
     def local_date(self, t: int) -> dt.date:
@@ -88,31 +90,52 @@ class PeriodReport:
                 d = dt.datetime.fromtimestamp(t, self.rules.tz).date()
         return d
 
-    def add(self, outcome: TicketOutcome) -> None:
-        t = outcome.ticket
-        self.tickets += 1
-        date = self.local_date(t.opened_at)
+    def _period_keys(self, t: int) -> tuple[str, str]:
+        """(report period, cap period) of the local date of instant `t`;
+        cached per UTC hour when the whole hour is one local date."""
+        date = self.local_date(t)
         keys = self._keys.get(date)
         if keys is None:
             keys = self._keys[date] = (period_key(date, self.period), period_key(date, self.cap_period))
+        hour = t // 3600
+        if hour in self._date_cache:  # the whole hour is that date (see local_date)
+            self._hour_keys[hour] = keys
+        return keys
+
+    def add(self, outcome: TicketOutcome) -> None:
+        # Once per ticket of `slalang eval`: the outcome read by index
+        # (TicketOutcome and Deadline are tuples), the periods by UTC hour.
+        t = outcome[0]
+        self.tickets += 1
+        opened = t.opened_at
+        keys = self._hour_keys.get(opened // 3600)
+        if keys is None:
+            keys = self._period_keys(opened)
         key, cap_key = keys
-        for name, d in outcome.deadlines.items():
-            if d.status == "no_commitment":
-                continue
-            c = self._sla.get((key, name, t.priority))
+        prio = t.priority
+        sla = self._sla
+        for name, d in outcome[1].items():
+            i = _STATUS_INDEX.get(d[6])
+            if i is None:
+                if d[6] == "no_commitment":
+                    continue
+                i = STATUSES.index(d[6])  # not a status: the ValueError it always was
+            c = sla.get((key, name, prio))
             if c is None:
-                c = self._sla[(key, name, t.priority)] = [0, 0, 0, 0, 0]
-            c[STATUSES.index(d.status)] += 1
-        if t.resolved_at is not None and outcome.exclusion is None:
-            m = self._mttr.get((key, t.priority))
+                c = sla[(key, name, prio)] = [0, 0, 0, 0, 0]
+            c[i] += 1
+        resolved = t.resolved_at
+        if resolved is not None and outcome[3] is None:
+            m = self._mttr.get((key, prio))
             if m is None:
-                m = self._mttr[(key, t.priority)] = [0, 0]
-            m[0] += t.resolved_at - t.opened_at
+                m = self._mttr[(key, prio)] = [0, 0]
+            m[0] += resolved - opened
             m[1] += 1
-        if outcome.credits:
+        credits = outcome[2]
+        if credits:
             if self.per_line:
                 rnd = self.rules.round
-                total = sum((rnd(v) for v in outcome.credits.values()), Decimal(0))
+                total = sum((rnd(v) for v in credits.values()), Decimal(0))
             else:
                 total = outcome.credit
             # A contract without products caps all of the Customer's credits together,

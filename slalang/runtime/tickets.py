@@ -70,6 +70,8 @@ INSTANT_FIRST = 0  # 1970-01-01T00:00:00Z
 INSTANT_LAST = 7289654399  # 2200-12-31T23:59:59Z
 _RANGE = {"first": "1970-01-01", "last": "2200-12-31"}
 _BOM = b"\xef\xbb\xbf"
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_SECONDS = {f"{i:02d}": i for i in range(60)}  # the seconds of a local instant, as spelled
 
 
 def shown(value: object, limit: int = SHOWN) -> str:
@@ -135,6 +137,13 @@ class InstantParser:
     def __init__(self, tz: dt.tzinfo):
         self.tz = tz
         self._dst: dict[tuple[int, int, int, int, int], str | None] = {}  # local minute → gap/fold/None
+        # The fast path (`__call__`): the parts of the instants read so far,
+        # each stored only once a whole instant holding it parsed the slow way
+        # and the part is in its canonical spelling, so a hit parses exactly
+        # as `datetime.fromisoformat` would (see `_learn`).
+        self._days: dict[str, int] = {}  # "YYYY-MM-DD" (1970–2200) → epoch seconds of its midnight, naive
+        self._clock: dict[str, int] = {}  # "HH:MM:SS+HH:MM" or "HH:MM:SSZ" → seconds after midnight UTC
+        self._minutes: dict[str, int] = {}  # "YYYY-MM-DDTHH:MM" local → the instant of its second 0
 
     def _local_problem(self, d: dt.datetime) -> str | None:
         """`gap` when a local time does not exist in the contract's zone (the
@@ -165,7 +174,66 @@ class InstantParser:
                 key="instant.not_text",
                 fields={"value": shown(text)},
             )
-        s = text.strip()
+        return self.text(text.strip(), column)
+
+    def text(self, s: str, column: str) -> int:
+        """`__call__` for text already stripped (a CSV cell). The usual
+        spellings, `2026-01-05T09:30:00+08:00`, `…Z` and local
+        `2026-01-05T09:30:00`, are read from the parts already seen (three
+        lookups instead of a parse and a timestamp, once half of reading a
+        row); anything else the general way (`_parse`)."""
+        clock = self._clock.get(s[11:])
+        if clock is not None:  # then s has 20 or 25 characters
+            day = self._days.get(s[:10])
+            if day is not None and s[10] == "T":
+                n = day + clock
+                if not INSTANT_FIRST <= n <= INSTANT_LAST:
+                    raise self._range_error(s, column)
+                return n
+        elif len(s) == 19:
+            m0 = self._minutes.get(s[:16])
+            sec = _SECONDS.get(s[17:])
+            if m0 is not None and sec is not None and s[16] == ":":
+                n = m0 + sec
+                if not INSTANT_FIRST <= n <= INSTANT_LAST:
+                    raise self._range_error(s, column)
+                return n
+        n = self._parse(s, column)
+        if (len(s) == 25 or len(s) == 20 or len(s) == 19) and s[10] == "T":
+            self._learn(s, n)
+        return n
+
+    def _learn(self, s: str, n: int) -> None:
+        """Keep the parts of `s`, an instant that parsed to `n` the slow way,
+        for the fast path: each only in its canonical spelling (what
+        `isoformat` writes back), so a combination of kept parts is an
+        instant `fromisoformat` reads to the same fields; a local minute only
+        when its 60 seconds are one stretch of one UTC offset."""
+        if len(self._days) > 200_000 or len(self._clock) > 200_000 or len(self._minutes) > 200_000:
+            return
+        d = dt.datetime.fromisoformat(s)
+        if d.microsecond or d.date().isoformat() != s[:10] or d.time().isoformat() != s[11:19]:
+            return
+        if d.tzinfo is None:
+            m = d.replace(second=0, tzinfo=self.tz)
+            m0 = int(m.timestamp())
+            if int(m.replace(second=59).timestamp()) - m0 == 59 and m0 + d.second == n:
+                self._minutes[s[:16]] = m0
+            return
+        offset = d.utcoffset()
+        tail = s[19:]
+        if offset is None or offset.microseconds or not (tail == "Z" or (len(tail) == 6 and tail[0] in "+-")):
+            return
+        day = (d.toordinal() - _EPOCH_ORDINAL) * 86400
+        tod = d.hour * 3600 + d.minute * 60 + d.second
+        off = offset.days * 86400 + offset.seconds
+        if day + tod - off != n:
+            return
+        self._days[s[:10]] = day
+        self._clock[s[11:]] = tod - off
+
+    def _parse(self, s: str, column: str) -> int:
+        """`s` (stripped text) the general way: epoch digits or ISO 8601."""
         if s.isascii() and s.isdigit():  # str.isdigit() also takes '²' and '٣'
             # More digits than any epoch second up to 2200 has: refused before
             # int() (a 4,301-digit number would not even convert).
@@ -330,6 +398,80 @@ def ticket_from_row(
     if on:
         t.flags = frozenset(on)
     return t
+
+
+_INSTANT, _NAME, _UPDATES, _PAUSES, _FLAG, _START = range(6)
+
+
+class _CsvTickets:
+    """`ticket_from_row` for the records of one CSV header: the columns
+    resolved once into indexes and what each holds, so a record (its list of
+    cells) becomes a `Ticket` with no dict and no name lookups. Cells are read
+    in header order, as `ticket_from_row` reads a row's items, so the first
+    bad cell of a row is the one named."""
+
+    def __init__(self, names: Sequence[str], flags: frozenset[str], starts: frozenset[str]) -> None:
+        self.names = list(names)
+        self.i_id, self.i_priority, self.i_opened = (self.names.index(k) for k in ("id", "priority", "opened_at"))
+        self.flags, self.starts = flags, starts
+        # A present column, even empty, is measured (in the order `ticket_from_row` makes them).
+        self.present_starts = tuple(k for k in starts if k in self.names)
+        plan = []
+        for i, key in enumerate(self.names):
+            if key in _REQUIRED:
+                continue
+            if key in _INSTANT_KEYS:
+                kind = _INSTANT
+            elif key in _NAME_KEYS:
+                kind = _NAME
+            elif key == "updates":
+                kind = _UPDATES
+            elif key == "pauses":
+                kind = _PAUSES
+            elif key in flags:
+                kind = _FLAG
+            elif key in starts:
+                kind = _START
+            else:
+                continue
+            plan.append((i, kind, key))
+        self.plan = tuple(plan)
+
+    def __call__(self, rec: list[str], instant: InstantParser) -> Ticket:
+        tid, prio, opened = rec[self.i_id].strip(), rec[self.i_priority].strip(), rec[self.i_opened].strip()
+        if not (tid and prio and opened):  # the error `ticket_from_row` gives
+            return ticket_from_row(dict(zip(self.names, rec)), instant, self.flags, self.starts)
+        text = instant.text  # the cells are stripped text
+        t = Ticket(tid, prio, text(opened, "opened_at"))
+        if self.starts:
+            t.instants = dict.fromkeys(self.present_starts)
+        on: list[str] | None = None
+        for i, kind, key in self.plan:
+            v = rec[i]
+            if not v:
+                continue
+            v = v.strip()
+            if not v:
+                continue
+            if kind == _INSTANT:
+                setattr(t, key, text(v, key))
+            elif kind == _NAME:
+                setattr(t, key, v)
+            elif kind == _UPDATES:
+                t.updates = tuple(text(u.strip(), "updates") for u in v.split(";") if u.strip())
+            elif kind == _PAUSES:
+                t.pauses = _pauses(v, instant)
+            elif kind == _FLAG:
+                if _flag(v, key):
+                    if on is None:
+                        on = []
+                    on.append(key)
+            else:
+                assert t.instants is not None  # set above when there are start columns
+                t.instants[key] = text(v, key)
+        if on:
+            t.flags = frozenset(on)
+        return t
 
 
 def _pauses(ps, instant: InstantParser) -> tuple[tuple[int, int], ...]:
@@ -655,6 +797,20 @@ def rows(
                 header.update(obj)
             yield n, obj
         return
+    names: list[str] = []
+    for item in _csv_records(lines, columns, required, header, names):
+        if isinstance(item, RowError):
+            yield item
+        else:
+            yield item[0], dict(zip(names, item[1]))
+
+
+def _csv_records(
+    lines: _Lines, columns: tuple[str, ...], required: tuple[str, ...], header: set[str] | None, names_out: list[str]
+) -> Iterator[tuple[int, list[str]] | RowError]:
+    """The records of a CSV input as (line, cells), or a RowError for an
+    unreadable one (`rows` without a dict per row). The header, once read
+    and checked, is put in `names_out` (and in `header`, when given)."""
     columns_out = header
     names: list[str]
     reader = csv.reader(lines, strict=True)
@@ -703,6 +859,7 @@ def rows(
         )
     if columns_out is not None:
         columns_out.update(names)
+    names_out[:] = names
     width = len(names)
     while True:
         lines.begin()
@@ -761,7 +918,7 @@ def rows(
             if bad is not None:
                 yield bad
                 continue
-        yield start, dict(zip(names, rec))
+        yield start, rec
 
 
 def read_tickets(
@@ -780,15 +937,35 @@ def read_tickets(
     instant = InstantParser(tz)
     flag_set, start_set = frozenset(flags), frozenset(starts)
     columns = TICKET_COLUMNS + tuple(c for c in (*flags, *starts) if c not in TICKET_COLUMNS)
-    for item in rows(fh, columns, ("id", "priority", "opened_at"), jsonl, header):
-        if isinstance(item, RowError):
-            yield item
+    required = ("id", "priority", "opened_at")
+    if jsonl is None:
+        jsonl = _sniff_jsonl(fh)
+    if jsonl:
+        for item in rows(fh, columns, required, jsonl, header):
+            if isinstance(item, RowError):
+                yield item
+                continue
+            n, row = item
+            try:
+                yield n, ticket_from_row(row, instant, flag_set, start_set)
+            except TicketError as exc:
+                yield RowError(n, exc.column, str(exc), _opt(row, "id"), exc.key, exc.fields)
+        return
+    # CSV: the header is resolved once into column indexes (`_CsvTickets`),
+    # and each record read from its list of cells, without a dict per row.
+    names: list[str] = []
+    convert: _CsvTickets | None = None
+    for record in _csv_records(_Lines(fh), columns, required, header, names):
+        if isinstance(record, RowError):
+            yield record
             continue
-        n, row = item
+        n, rec = record
+        if convert is None:
+            convert = _CsvTickets(names, flag_set, start_set)
         try:
-            yield n, ticket_from_row(row, instant, flag_set, start_set)
+            yield n, convert(rec, instant)
         except TicketError as exc:
-            yield RowError(n, exc.column, str(exc), _opt(row, "id"), exc.key, exc.fields)
+            yield RowError(n, exc.column, str(exc), rec[convert.i_id].strip() or None, exc.key, exc.fields)
 
 
 @dataclass(slots=True)
