@@ -663,6 +663,111 @@ def _label_kind(label: str) -> str:
         return "month"  # set_percent then says what a month label looks like
 
 
+def _is_parquet(path: str) -> bool:
+    if path == "-":
+        return False
+    if path.lower().endswith(".parquet"):
+        return True
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(4) == b"PAR1"
+    except OSError:
+        return False
+
+
+class _Batch:
+    """A ticket file evaluated by DuckDB (slalang.sql.engine): the report
+    (None with --per-ticket), the outcomes, what the Python loop would
+    have counted and warned."""
+
+    def __init__(self, cm, con, rules, ev, report, count, paused, warnings, touched):
+        self.cm, self.con, self.rules, self.ev = cm, con, rules, ev
+        self.report, self.count, self.paused = report, count, paused
+        self.warnings, self.touched = warnings, touched
+
+    def outcomes(self):
+        from slalang.sql.engine import outcome_rows
+
+        return outcome_rows(self.con, self.rules, self.ev)
+
+    def close(self) -> None:
+        self.cm.__exit__(None, None, None)
+
+
+def _header_warnings(rules, header: set[str]) -> list[tuple[str, list[str]]]:
+    """The warnings the Python loop prints for absent columns, in its order."""
+    out: list[tuple[str, list[str]]] = []
+    absent = [c for c, _ in _MEASURED if c not in header]
+    if absent:
+        out.append(("cli.eval.unmeasured", absent))
+    flags, starts = tuple(rules.flags), rules.start_columns
+    if flags or starts:
+        nf = [f for f in flags if f not in header]
+        if nf:
+            out.append(("cli.runtime.warning.unknown_flags", nf))
+        ns = [c for c in starts if c not in header]
+        if ns:
+            out.append(("cli.runtime.warning.no_start", ns))
+    return out
+
+
+def _batch(args, rules, at, lang: str, explicit: bool) -> _Batch | None:
+    """The ticket file evaluated by DuckDB, or None when the Python engine
+    must (with `--engine duckdb`, a note on stderr says why)."""
+
+    def note(key: str, **fields) -> None:
+        if explicit:
+            print(say(f"cli.eval.engine.fallback.{key}", lang, **fields), file=sys.stderr)
+
+    if args.tickets == "-":
+        note("stdin")
+        return None
+    try:
+        import duckdb  # noqa: F401
+    except ImportError:
+        note("no_duckdb")
+        return None
+    from dataclasses import replace
+
+    from slalang.sql import engine as batch_engine
+    from slalang.sql import ingest
+    from slalang.sql.inputs import Inputs
+
+    why = batch_engine.unsupported(rules.file)
+    if why:
+        if why[0].key == "module":
+            note("missing", module=_verbatim(f"slalang.sql.{why[0].fields.get('module')}"))
+        else:
+            note("unsupported", construct=_verbatim(str(why[0])))
+        return None
+    cm = batch_engine.connect()
+    con = cm.__enter__()
+    try:
+        ing = ingest.ingest(con, args.tickets, rules, ingest.kind_of(args.tickets), Inputs(key=ingest.KEY, at=at))
+        inputs = replace(ing.inputs, at=at)
+        ev = batch_engine.evaluate_tables(con, rules.file, inputs)
+        report = None if args.per_ticket else batch_engine.report_of(con, rules, ev, args.period)
+        touched = [] if args.per_ticket else batch_engine.touched_instants(con, inputs)
+    except ingest.NotCanonical as exc:
+        cm.__exit__(None, None, None)
+        note(
+            f"file.{exc.key}",
+            path=_verbatim(args.tickets),
+            **{k: (_verbatim(str(v)) if isinstance(v, str) else v) for k, v in exc.fields.items()},
+        )
+        return None
+    except batch_engine.Fallback as exc:
+        cm.__exit__(None, None, None)
+        fields = {k: (_verbatim(str(v)) if isinstance(v, str) else v) for k, v in exc.fields.items()}
+        note(exc.key, path=_verbatim(args.tickets), **fields)
+        return None
+    except BaseException:
+        cm.__exit__(None, None, None)
+        raise
+    paused = 0 if rules.pauses_apply else ing.paused
+    return _Batch(cm, con, rules, ev, report, ev.count, paused, _header_warnings(rules, set(ing.header)), touched)
+
+
 def cmd_eval(args) -> int:
     from slalang.runtime import RulesError, TicketError, open_rules
     from slalang.runtime.tickets import (
@@ -810,8 +915,16 @@ def cmd_eval(args) -> int:
             return stop_code
 
     writer = None
-    if args.per_ticket:
-        writer = _OutcomeWriter(args.format, rules, lang)
+    engine = getattr(args, "engine", "python")
+    parquet = _is_parquet(args.tickets)
+
+    def tickets_of(fh, header):
+        if parquet:
+            from slalang.sql.ingest import read_parquet_tickets
+
+            return read_parquet_tickets(args.tickets, rules, header)
+        return read_tickets(fh, rules.tz, _input_kind(args.tickets), header, flags, starts)
+
     count = 0
     seen_days: set[int] = set()
     evaluate = rules.evaluate
@@ -827,71 +940,94 @@ def cmd_eval(args) -> int:
         warned.update(absent)
         print(say(key, lang, columns=[_verbatim(f"`{c}`") for c in absent], n=len(absent)), file=sys.stderr)
 
-    with fh:
-        try:
-            for item in read_tickets(fh, rules.tz, _input_kind(args.tickets), header, flags, starts):
-                # An absent column (in JSON Lines, a key an object does not
-                # have) is not a missed deadline: that metric is not measured.
-                now = frozenset(m for c, m in _MEASURED if c not in header) if header else None
-                changed = False
-                if now is not None and now != unmeasured:
-                    absent = [c for c, m in _MEASURED if m in now and c not in warned]
-                    if absent:
-                        warn("cli.eval.unmeasured", absent)
-                    unmeasured, changed = now, True
-                if (flags or starts) and header:
-                    # A flag column absent: the rows on that flag cannot be chosen (the
-                    # metric is not measured); a clock-start column absent: that metric is not.
-                    nf = frozenset(f for f in flags if f not in header)
-                    absent = [f for f in flags if f in nf and f not in warned]
-                    if absent:
-                        warn("cli.runtime.warning.unknown_flags", absent)
-                    if nf != unknown_flags:
-                        unknown_flags, changed = nf, True
-                    absent = [c for c in starts if c not in header and c not in warned]
-                    if absent:
-                        warn("cli.runtime.warning.no_start", absent)
-                if changed:
-                    evaluate = (
-                        functools.partial(
-                            rules.evaluate, unmeasured=unmeasured or frozenset(), unknown_flags=unknown_flags
+    batch = None
+    if engine != "python":
+        batch = _batch(args, rules, at, lang, engine == "duckdb")
+    if batch is not None:
+        fh.close()
+        report = batch.report if batch.report is not None else report
+        count, paused_ignored = batch.count, batch.paused
+        for key, absent in batch.warnings:
+            warn(key, absent)
+        if args.per_ticket:
+            writer = _OutcomeWriter(args.format, rules, lang)
+            for outcome in batch.outcomes():
+                writer.write(outcome)
+        elif ledger is not None:
+            for t in batch.touched:
+                ledger.touch(report.local_date(t))
+        batch.close()
+    else:
+        if args.per_ticket:
+            writer = _OutcomeWriter(args.format, rules, lang)
+        with fh:
+            try:
+                for item in tickets_of(fh, header):
+                    # An absent column (in JSON Lines, a key an object does not
+                    # have) is not a missed deadline: that metric is not measured.
+                    now = frozenset(m for c, m in _MEASURED if c not in header) if header else None
+                    changed = False
+                    if now is not None and now != unmeasured:
+                        absent = [c for c, m in _MEASURED if m in now and c not in warned]
+                        if absent:
+                            warn("cli.eval.unmeasured", absent)
+                        unmeasured, changed = now, True
+                    if (flags or starts) and header:
+                        # A flag column absent: the rows on that flag cannot be chosen (the
+                        # metric is not measured); a clock-start column absent: that metric is not.
+                        nf = frozenset(f for f in flags if f not in header)
+                        absent = [f for f in flags if f in nf and f not in warned]
+                        if absent:
+                            warn("cli.runtime.warning.unknown_flags", absent)
+                        if nf != unknown_flags:
+                            unknown_flags, changed = nf, True
+                        absent = [c for c in starts if c not in header and c not in warned]
+                        if absent:
+                            warn("cli.runtime.warning.no_start", absent)
+                    if changed:
+                        evaluate = (
+                            functools.partial(
+                                rules.evaluate, unmeasured=unmeasured or frozenset(), unknown_flags=unknown_flags
+                            )
+                            if unmeasured or unknown_flags
+                            else rules.evaluate
                         )
-                        if unmeasured or unknown_flags
-                        else rules.evaluate
-                    )
-                if isinstance(item, RowError):
-                    if not row_error(args.tickets, item):
-                        return stop()
-                    continue
-                n, ticket = item
-                if ticket.pauses and not pauses_apply:
-                    paused_ignored += 1
-                try:
-                    outcome = evaluate(ticket, at)
-                except TicketError as exc:
-                    if not row_error(args.tickets, RowError(n, exc.column, str(exc), ticket.id, exc.key, exc.fields)):
-                        return stop()
-                    continue
-                if stopping:
-                    continue  # only looking for the next bad rows
-                count += 1
-                progress.tick(count)
-                if writer is not None:
-                    writer.write(outcome)
-                else:
-                    report.add(outcome)
-                    if ledger is not None:
-                        day = ticket.opened_at // 86400
-                        if day not in seen_days:
-                            seen_days.add(day)
-                            ledger.touch(report.local_date(ticket.opened_at))
-        except TicketError as exc:  # the header itself is wrong
-            progress.done()
-            detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
-            print(
-                say("cli.eval.bad_file", lang, path=_verbatim(args.tickets), detail=_verbatim(detail)), file=sys.stderr
-            )
-            return EXIT_ERRORS
+                    if isinstance(item, RowError):
+                        if not row_error(args.tickets, item):
+                            return stop()
+                        continue
+                    n, ticket = item
+                    if ticket.pauses and not pauses_apply:
+                        paused_ignored += 1
+                    try:
+                        outcome = evaluate(ticket, at)
+                    except TicketError as exc:
+                        if not row_error(
+                            args.tickets, RowError(n, exc.column, str(exc), ticket.id, exc.key, exc.fields)
+                        ):
+                            return stop()
+                        continue
+                    if stopping:
+                        continue  # only looking for the next bad rows
+                    count += 1
+                    progress.tick(count)
+                    if writer is not None:
+                        writer.write(outcome)
+                    else:
+                        report.add(outcome)
+                        if ledger is not None:
+                            day = ticket.opened_at // 86400
+                            if day not in seen_days:
+                                seen_days.add(day)
+                                ledger.touch(report.local_date(ticket.opened_at))
+            except TicketError as exc:  # the header itself is wrong
+                progress.done()
+                detail = _runtime_text(exc.key, exc.fields, str(exc), lang)
+                print(
+                    say("cli.eval.bad_file", lang, path=_verbatim(args.tickets), detail=_verbatim(detail)),
+                    file=sys.stderr,
+                )
+                return EXIT_ERRORS
     if stopping:
         return stop()
     progress.done()
@@ -1046,5 +1182,12 @@ def register(subparsers) -> None:
         help="print one outcome per ticket as it is evaluated instead of the report",
     )
     p.add_argument("--skip-bad", action="store_true", help="report bad rows on stderr and go on")
+    p.add_argument(
+        "--engine",
+        choices=("auto", "duckdb", "python"),
+        default="auto",
+        help="auto (default): DuckDB for ticket files it reads exactly, else the Python engine; duckdb: the "
+        "same, saying why when it falls back to Python; python: the Python engine only",
+    )
     add_lang_argument(p)
     p.set_defaults(func=cmd_eval)
