@@ -18,14 +18,19 @@ when the query is fixed.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
+from zoneinfo import ZoneInfo
 
 import pytest
 import sparkharness
 import sqlharness
+from sqlglot import exp
 
 from slalang.businesstime import CalendarRangeError
+from slalang.runtime.availability import period_key
 from slalang.sql.calendar import compiled_calendars, due_query
+from slalang.sql.expr import LAST, Zone, floordiv, mod
 
 pytestmark = pytest.mark.slow
 
@@ -132,3 +137,61 @@ def test_due_query_equals_runtime(spark, contract: str) -> None:
     assert not bad, f"{len(bad)} of {len(expected)} differ, e.g. {bad[:5]}"
     outside = sum(1 for _, oor in expected.values() if oor)
     assert outside >= 10 and len(expected) - outside >= TICKETS  # both kinds, in number
+
+
+# ------------------------------------------------------- portable expressions
+def _wall(tz, start: int, days: int, seconds: int) -> int:
+    local = dt.datetime.fromtimestamp(start, tz).replace(tzinfo=None) + dt.timedelta(days=days)
+    return int(local.replace(tzinfo=tz, fold=0).timestamp()) + seconds
+
+
+EXPR_ZONES = ("Europe/London", "America/New_York", "Asia/Shanghai", "Australia/Lord_Howe")
+
+
+@pytest.mark.parametrize("zone", EXPR_ZONES)
+def test_zone_expressions_equal_zoneinfo(spark, zone: str) -> None:
+    """slalang/sql/expr.py on Spark: UTC offsets, `Rules.wall_due`, local
+    days, local instants read back (fold=0) and ISO-week labels, at random
+    instants and around every other transition of 2020–2030."""
+    z, tz = Zone.of(zone), ZoneInfo(zone)
+    rng = random.Random(f"spark-expr-{zone}")
+    lo, hi = z.first_instant(dt.date(2020, 1, 1)), z.first_instant(dt.date(2030, 1, 1))
+    ts = [rng.randrange(0, LAST - 40 * 86400) for _ in range(300)]
+    ts += [rng.randrange(lo, hi) for _ in range(300)]
+    for s in [s for s in z.starts if lo <= s < hi][::2]:
+        ts += [s + d for d in (-86401, -3601, -1, 0, 1, 1799, 3599, 3600, 7200)]
+    first, last = dt.date(2025, 12, 20), dt.date(2027, 1, 10)
+    sparkharness.register(spark, "instants", [("t", "bigint")], [(t,) for t in ts])
+    c = exp.column("t")
+    q = exp.select(
+        "t",
+        z.offset(c).as_("o"),
+        z.wall_due(c, 1).as_("w1"),
+        z.wall_due(c, 30, 60).as_("w30"),
+        z.local_day(c).as_("d"),
+        z.from_local(c).as_("u"),
+        z.period_key(c, "week", first, last).as_("k"),
+        floordiv(exp.Neg(this=c), 86400).as_("q"),
+        mod(exp.Neg(this=c), 7).as_("r"),
+    ).from_("instants")
+    rows = sparkharness.run(spark, q.sql(dialect="spark"), "zone expressions")
+    starts = z.period_starts("week", first, last)
+    bad = []
+    for t, o, w1, w30, d, u, k, q_, r in rows:
+        local = dt.datetime.fromtimestamp(t, tz)
+        naive = dt.datetime(1970, 1, 1) + dt.timedelta(seconds=t)
+        week = period_key(local.date(), "week") if starts[0][0] <= t < starts[-1][0] else None
+        want = (
+            int(local.utcoffset().total_seconds()),
+            _wall(tz, t, 1, 0),
+            _wall(tz, t, 30, 60),
+            (local.date() - dt.date(1970, 1, 1)).days,
+            int(naive.replace(tzinfo=tz, fold=0).timestamp()),
+            week,
+            -t // 86400,
+            -t % 7,
+        )
+        if (o, w1, w30, d, u, k, q_, r) != want:
+            bad.append((t, (o, w1, w30, d, u, k, q_, r), want))
+    assert len(rows) == len(ts)
+    assert not bad, f"{len(bad)} of {len(ts)} differ, e.g. {bad[:3]}"
