@@ -42,8 +42,9 @@ when any check fails (a disagreement is a bug, never a footnote):
    < 2 GB. Checked first on 20,000 tickets of the same generator against
    the Python engine.
 
-Peak RSS of every `slalang eval` run is the child's own (`/usr/bin/time`,
-whose child it is, else RUSAGE_CHILDREN of a fresh process). The machine
+Peak RSS of every `slalang eval` run is the child's own, as `/usr/bin/time`
+(its parent) measures it; without /usr/bin/time, RUSAGE_CHILDREN (the
+largest child so far: an upper bound). The machine
 is 2 cores shared with other jobs: wall-clock rates fall when it is busy,
 CPU-second rates much less. pandas and businesstimedelta are the `bench`
 extra (`pip install -e '.[bench]'`); without them their rows say so.
@@ -369,7 +370,7 @@ def run_eval(rules_path: Path, tickets: Path, at: str, engine: str | None, out: 
     if timer:
         e, u, s, m = stats.read_text().split()[-4:]
         wall, cpu_s, peak = float(e), float(u) + float(s), int(m) / 1024
-    else:  # the high-water mark of all children so far: a lower bound on none, an upper one on this
+    else:  # the high-water mark of all children so far: an upper bound on this one
         cpu_s = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
         peak = after.ru_maxrss / 1024
     return {"ok": True, "wall": wall, "cpu": cpu_s, "peak_mb": peak, "report": json.loads(out.read_bytes())}
