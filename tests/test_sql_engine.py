@@ -285,13 +285,12 @@ def test_evaluate_table(tmp_path, monkeypatch):
         rep.add(o)
     con = duckdb.connect()
     ing = ingest.ingest(con, str(tp), rules, "csv")
-    rel = con.sql(
+    rel = con.execute(
         'SELECT t.* EXCLUDE (k), (SELECT list(u."at") FROM slalang_updates u WHERE u.k = t.k) AS updates, '
         "(SELECT list([p.start_at, p.end_at]) FROM slalang_pauses p WHERE p.k = t.k) AS pauses "
         "FROM slalang_tickets t ORDER BY t.k"
     )
-    arrowless = rel.df() if hasattr(rel, "df") else rel
-    got = batch.evaluate_table(rules, arrowless)
+    got = batch.evaluate_table(rules, rel.df())
     assert got == rep.result()
     assert ing.count == len(outcomes)
     _ = Decimal

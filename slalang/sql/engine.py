@@ -169,13 +169,14 @@ def evaluate_tables(con, rule_file, inputs: Inputs) -> Evaluated:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise Fallback("sql_error", f"DuckDB: {first}", reason=first) from None
     k = inputs.key
-    bad = con.execute(
+    got = con.execute(
         f"SELECT {k}, error_key FROM {OUTCOMES} WHERE error_key IS NOT NULL "
         f"UNION ALL SELECT {k}, error_key FROM {CADENCE} WHERE error_key IS NOT NULL ORDER BY 1 LIMIT 1"
-    ).fetchone()
+    ).fetchall()
+    bad = got[0] if got else None
     if bad is not None:
         raise Fallback("ticket_error", f"row {bad[0] + 1}: {bad[1]}", row=bad[0] + 1, error=bad[1])
-    count = con.execute(f"SELECT count(*) FROM {OUTCOMES}").fetchone()[0]
+    count = con.execute(f"SELECT count(*) FROM {OUTCOMES}").fetchall()[0][0]
     return Evaluated(inputs, count)
 
 

@@ -394,12 +394,13 @@ def _typed(con, raw: str, names: tuple[str, ...], rules, inputs: Inputs, csv: bo
             "end_at BIGINT, end_at__bad BOOLEAN)"
         )
     why = " ".join(f"WHEN NOT coalesce({cond}, false) THEN {_lit(col)}" for col, cond in checks)
-    bad = con.execute(
+    got = con.execute(
         f"SELECT {KEY}, w FROM (SELECT {KEY}, CASE {why} END AS w FROM sl_i) WHERE w IS NOT NULL "
         f"UNION ALL SELECT {KEY}, 'updates' FROM sl_u WHERE at__bad OR \"at\" IS NULL "
         f"UNION ALL SELECT {KEY}, 'pauses' FROM sl_p WHERE np <> 2 OR start_at IS NULL OR end_at IS NULL "
         f"ORDER BY {KEY} LIMIT 1"
-    ).fetchone()
+    ).fetchall()
+    bad = got[0] if got else None
     if bad is not None:
         for t in ("sl_i", "sl_u", "sl_p"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -421,8 +422,8 @@ def _typed(con, raw: str, names: tuple[str, ...], rules, inputs: Inputs, csv: bo
     con.execute(f"CREATE OR REPLACE TABLE {inputs.pauses} AS SELECT {KEY}, start_at, end_at FROM sl_p")
     for t in ("sl_i", "sl_u", "sl_p"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
-    count = con.execute(f"SELECT count(*) FROM {inputs.tickets}").fetchone()[0]
-    paused = con.execute(f"SELECT count(DISTINCT {KEY}) FROM {inputs.pauses}").fetchone()[0]
+    count = con.execute(f"SELECT count(*) FROM {inputs.tickets}").fetchall()[0][0]
+    paused = con.execute(f"SELECT count(DISTINCT {KEY}) FROM {inputs.pauses}").fetchall()[0][0]
     return Ingested(inputs, names, count, paused)
 
 
