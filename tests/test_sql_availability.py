@@ -414,6 +414,10 @@ def _modified(contract: str, edit) -> tuple:
     edit(doc)
     import json
 
+    from slalang.ruleschema import checksum_of
+
+    doc["checksum"] = checksum_of(doc)
+
     rf = loads_rules(json.dumps(doc).encode())
     return rf, Rules(rf)
 
