@@ -490,3 +490,34 @@ def test_hypothesis_intervals(name, make, data):
             for res in _resources(a):
                 feed.charges(a.product, key, Decimal("1234.56"), resource=res)
     check(feed)
+
+
+def test_an_inexact_total_is_unsupported():
+    """cdn.sla's first and last months are cut by the term: a prorated fee
+    (15/31 of it) kept exact `per total` has more digits than DECIMAL(38) holds
+    after the point — refused, never rounded."""
+
+    def edit(doc):
+        doc["credit_policy"]["rounding_scope"] = "total"
+
+    rf, _ = _modified("contracts/sla/cdn.sla", edit)
+    (problem,) = unsupported(rf)
+    assert problem.key == "availability_exact"
+    with pytest.raises(type(problem)):
+        availability_query(rf)
+
+
+def test_unsupported_keys_are_worded_in_both_languages():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).resolve().parent.parent
+    words = {}
+    for lang in ("en", "zh"):
+        doc = yaml.safe_load((root / "templates" / "messages" / lang / "cli.yaml").read_text(encoding="utf-8"))
+        words[lang] = doc["sql"]["unsupported"]
+    for key, fields in (("availability_exact", {"digits", "limit"}), ("availability_bucket_limit", {"product"})):
+        for lang in ("en", "zh"):
+            assert set(re.findall(r"\{(\w+)\}", words[lang][key])) == fields, (lang, key)
