@@ -34,10 +34,33 @@ opened instant outside [first_s, last_s], or a target past the calendar's
 last working second. A calendar missing from the tables counts as out of
 range too. `seconds = 0` is never out of range (the runtime returns the
 instant unchecked).
+
+Three lookup tables let a query find, with an equality join on
+(calendar, bucket) and a small residual filter (never a range join over the
+whole calendar), what the runtime finds by binary search:
+
+  piece   calendar, bucket, a_s, b_s, working, off_a_s, snap_s, k, k_off_s
+          The covered instants [lo, hi] cut at every interval edge and every
+          working day's first instant into pieces [a_s, b_s), one row per
+          UTC day (`bucket` = floor(t / 86400)) a piece meets. For t in a
+          piece: `working` (1/0) = `contains(t)`; `offset(t)` = off_a_s +
+          (t - a_s if working); for business days (`_add_days`) the instant
+          snapped to working time is t (working) or snap_s (the next
+          interval's start, NULL when none), `k` the index of its working
+          day (`_day_start`) and `k_off_s` that day's `_day_off`. No piece:
+          t is outside [lo, hi] (CalendarRangeError).
+  offset  calendar, bucket, cum_before_s, cum_end_s, start_s
+          `_at_offset(target)`: the interval with cum_before_s < target <=
+          cum_end_s, due = start_s + target - cum_before_s; one row per
+          bucket = floor((target - 1) / 86400) it meets. No row: past the
+          calendar's working time (CalendarRangeError).
+  day     calendar, k, day_start_s, day_off_s, day_len_s
+          the working days (`_day_start`, `_day_off`, `_day_len`), k from 0.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterator
 
 from sqlglot import exp
@@ -58,6 +81,39 @@ __all__ = [
 
 CALENDAR_COLUMNS = (("calendar", "TEXT"), ("start_s", "BIGINT"), ("end_s", "BIGINT"), ("cum_before_s", "BIGINT"))
 RANGE_COLUMNS = (("calendar", "TEXT"), ("first_s", "BIGINT"), ("last_s", "BIGINT"))
+PIECE_COLUMNS = (
+    ("calendar", "TEXT"),
+    ("bucket", "BIGINT"),
+    ("a_s", "BIGINT"),
+    ("b_s", "BIGINT"),
+    ("working", "INT"),
+    ("off_a_s", "BIGINT"),
+    ("snap_s", "BIGINT"),
+    ("k", "BIGINT"),
+    ("k_off_s", "BIGINT"),
+)
+OFFSET_COLUMNS = (
+    ("calendar", "TEXT"),
+    ("bucket", "BIGINT"),
+    ("cum_before_s", "BIGINT"),
+    ("cum_end_s", "BIGINT"),
+    ("start_s", "BIGINT"),
+)
+DAY_COLUMNS = (
+    ("calendar", "TEXT"),
+    ("k", "BIGINT"),
+    ("day_start_s", "BIGINT"),
+    ("day_off_s", "BIGINT"),
+    ("day_len_s", "BIGINT"),
+)
+BUCKET = 86400  # seconds of one bucket of the piece and offset tables
+TABLES = {
+    "calendar": "slalang_calendar",
+    "range": "slalang_calendar_range",
+    "piece": "slalang_calendar_piece",
+    "offset": "slalang_calendar_offset",
+    "day": "slalang_calendar_day",
+}
 _BATCH = 1000  # rows per INSERT statement
 
 
@@ -83,13 +139,53 @@ def range_rows(rules) -> Iterator[tuple[str, int, int]]:
         yield key, cal.lo, cal.hi
 
 
+def piece_rows(cal: BusinessCalendar, key: str) -> Iterator[tuple]:
+    """(calendar, bucket, a_s, b_s, working, off_a_s, snap_s, k, k_off_s): see the module docstring."""
+    starts, ends = cal._starts, cal._ends
+    edges = {cal.lo, cal.hi + 1}
+    edges.update(x for x in starts if cal.lo < x <= cal.hi)
+    edges.update(x for x in ends if cal.lo < x <= cal.hi)
+    edges.update(x for x in cal._day_start if cal.lo < x <= cal.hi)
+    cuts = sorted(edges)
+    day_start, day_off = cal._day_start, cal._day_off
+    for a, b in zip(cuts, cuts[1:]):
+        i = bisect_right(starts, a) - 1
+        working = i >= 0 and a < ends[i]
+        off = cal.offset(a)
+        if working:
+            snap: int | None = a
+        else:
+            snap = starts[i + 1] if i + 1 < len(starts) else None
+        k = bisect_right(day_start, snap) - 1 if snap is not None else None
+        k_off = day_off[k] if k is not None and k >= 0 else None
+        if k is not None and k < 0:
+            k = None
+        for bucket in range(a // BUCKET, (b - 1) // BUCKET + 1):
+            yield key, bucket, a, b, int(working), off, None if working else snap, k, k_off
+
+
+def offset_rows(cal: BusinessCalendar, key: str) -> Iterator[tuple]:
+    """(calendar, bucket, cum_before_s, cum_end_s, start_s): see the module docstring."""
+    for s, c, ce in zip(cal._starts, cal._cum, cal._cumend):
+        for bucket in range(c // BUCKET, (ce - 1) // BUCKET + 1):
+            yield key, bucket, c, ce, s
+
+
+def day_rows(cal: BusinessCalendar, key: str) -> Iterator[tuple]:
+    """(calendar, k, day_start_s, day_off_s, day_len_s)."""
+    for k, (s, o, n) in enumerate(zip(cal._day_start, cal._day_off, cal._day_len)):
+        yield key, k, s, o, n
+
+
 def _create(table: str, columns: tuple[tuple[str, str], ...] = CALENDAR_COLUMNS) -> exp.Create:
     cols = [exp.ColumnDef(this=exp.to_identifier(n), kind=exp.DataType.build(t)) for n, t in columns]
     return exp.Create(this=exp.Schema(this=exp.to_table(table), expressions=cols), kind="TABLE")
 
 
 def _row(r: tuple) -> exp.Tuple:
-    return exp.Tuple(expressions=[exp.Literal.string(r[0])] + [exp.Literal.number(v) for v in r[1:]])
+    return exp.Tuple(
+        expressions=[exp.Literal.string(r[0])] + [exp.null() if v is None else exp.Literal.number(v) for v in r[1:]]
+    )
 
 
 def _inserts(table: str, columns: tuple[tuple[str, str], ...], rows: list) -> Iterator[exp.Expression]:
@@ -100,23 +196,41 @@ def _inserts(table: str, columns: tuple[tuple[str, str], ...], rows: list) -> It
 
 
 def calendar_statements(
-    rules, table: str = "slalang_calendar", range_table: str = "slalang_calendar_range"
+    rules,
+    table: str = "slalang_calendar",
+    range_table: str = "slalang_calendar_range",
+    tables: dict[str, str] | None = None,
 ) -> list[exp.Expression]:
     """CREATE TABLE then INSERT … VALUES statements (batches of 1,000 rows),
-    for the calendar table then the range table."""
+    for the calendar table, the range table, then the piece, offset and day
+    tables (named by `tables`, keys piece/offset/day; `TABLES` by default)."""
+    names = {**TABLES, **(tables or {})}
+    cals = compiled_calendars(rules)
     out: list[exp.Expression] = [_create(table)]
-    for key, cal in compiled_calendars(rules).items():
+    for key, cal in cals.items():
         out.extend(_inserts(table, CALENDAR_COLUMNS, list(calendar_rows(cal, key))))
     out.append(_create(range_table, RANGE_COLUMNS))
     out.extend(_inserts(range_table, RANGE_COLUMNS, list(range_rows(rules))))
+    for kind, columns, rows_of in (
+        ("piece", PIECE_COLUMNS, piece_rows),
+        ("offset", OFFSET_COLUMNS, offset_rows),
+        ("day", DAY_COLUMNS, day_rows),
+    ):
+        out.append(_create(names[kind], columns))
+        for key, cal in cals.items():
+            out.extend(_inserts(names[kind], columns, list(rows_of(cal, key))))
     return out
 
 
 def calendar_sql(
-    rules, dialect: str, table: str = "slalang_calendar", range_table: str = "slalang_calendar_range"
+    rules,
+    dialect: str,
+    table: str = "slalang_calendar",
+    range_table: str = "slalang_calendar_range",
+    tables: dict[str, str] | None = None,
 ) -> list[str]:
     """`calendar_statements` rendered for `dialect` (duckdb, spark, trino)."""
-    return [s.sql(dialect=dialect) for s in calendar_statements(rules, table, range_table)]
+    return [s.sql(dialect=dialect) for s in calendar_statements(rules, table, range_table, tables)]
 
 
 def _col(name: str, table: str) -> exp.Column:
