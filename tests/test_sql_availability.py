@@ -521,3 +521,54 @@ def test_unsupported_keys_are_worded_in_both_languages():
     for key, fields in (("availability_exact", {"digits", "limit"}), ("availability_bucket_limit", {"product"})):
         for lang in ("en", "zh"):
             assert set(re.findall(r"\{(\w+)\}", words[lang][key])) == fields, (lang, key)
+
+
+# ------------------------------------------------------------------ Spark
+SPARK_CONTRACTS = [
+    "contracts/itops.sla",
+    "contracts/sla/api.sla",
+    "contracts/sla/database.sla",
+    "contracts/sla/instance.sla",
+]
+
+
+@pytest.fixture(scope="module")
+def spark():
+    import sparkharness
+
+    if sparkharness.skipped_on_purpose():
+        pytest.skip(f"{sparkharness.NO_SPARK}=1: the Spark SQL tests are skipped on purpose")
+    why = sparkharness.missing()
+    if why is not None:
+        pytest.fail(f"the Spark SQL test cannot run: {why}", pytrace=False)
+    session = sparkharness.start()
+    sparkharness.codegen(session, False)
+    yield session
+    session.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("contract", SPARK_CONTRACTS)
+def test_spark_equals_the_ledger(spark, contract):
+    """The emitted Spark SQL on local PySpark: maintenance windows and
+    allowances (itops), request buckets (api), charges with a minimum (database),
+    per-instance targets (instance) — every field equal to the ledger."""
+    import sparkharness
+
+    rf, rules = rules_of(contract)
+    rng = random.Random(5)
+    feed = random_feed(rf, rules, rng)
+    _given_for_free_periods(feed, rng)
+    cols = input_columns(rf)
+    for name, table in TABLES.items():
+        sparkharness.register(spark, table, cols[name], feed.rows[name])
+    queries, _ = _queries(rf)
+    want = expected(feed)
+    got = sparkharness.run(spark, queries["spark"], "availability")
+    assert want and len(got) == len(want)
+    for g, w in zip(got, want):
+        names = list(w)
+        order = [n for n in names if not n.startswith("credit") and n != "error_key"]
+        order += [n for n in names if n.startswith("credit_")] + ["credit", "error_key"]
+        row = dict(zip(order, g))
+        assert row == w, {k: (row[k], w[k]) for k in w if row[k] != w[k]}
