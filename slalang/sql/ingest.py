@@ -151,7 +151,13 @@ def create_macros(con) -> None:
     sl_dim (days in a month), sl_days (days since 1970-01-01 of a date),
     sl_zoff (an offset's seconds), sl_flag."""
     ws = _WSC.replace("'", "''")
-    con.execute(f"CREATE OR REPLACE MACRO sl_strip(s) AS nullif(regexp_replace(s, '^{ws}+|{ws}+$', '', 'g'), '')")
+    # Ends that are printable ASCII or past every whitespace character: nothing to strip (no regex).
+    con.execute("CREATE OR REPLACE MACRO sl_plain_end(c) AS (c > 32 AND c < 127) OR c > 12288")
+    con.execute(
+        "CREATE OR REPLACE MACRO sl_strip(s) AS CASE WHEN s = '' THEN NULL "
+        "WHEN sl_plain_end(unicode(s)) AND sl_plain_end(unicode(right(s, 1))) THEN s "
+        f"ELSE nullif(regexp_replace(s, '^{ws}+|{ws}+$', '', 'g'), '') END"
+    )
     con.execute(
         "CREATE OR REPLACE MACRO sl_dim(y, m) AS CASE WHEN m = 2 THEN "
         "(CASE WHEN (y % 4 = 0 AND y % 100 <> 0) OR y % 400 = 0 THEN 29 ELSE 28 END) "
@@ -181,14 +187,11 @@ def to_instants(con, src: str, dst: str, keep: list[str], cols: list[str], tznam
     empty or not canonical) and c__bad (text given but not canonical)."""
     regions = zone_regions(tzname)
     aligned = all(r[0] % 60 == 0 for r in regions[1:])
-    iso = _lit(_ISO)
-    fields = "['y', 'mo', 'd', 'h', 'mi', 's', 'z']"
     k = ", ".join(_q(c) for c in keep)
     s1 = ", ".join(
         f"{_q(c)} AS {_q(c + '__t')}, CASE WHEN regexp_full_match({_q(c)}, '[0-9]{{1,12}}') "
         f"THEN CAST({_q(c)} AS BIGINT) END AS {_q(c + '__e')}, "
-        f"CASE WHEN regexp_full_match({_q(c)}, {_lit(_ISO[1:-1])}) THEN regexp_extract({_q(c)}, {iso}, {fields}) END "
-        f"AS {_q(c + '__p')}"
+        f"CASE WHEN regexp_full_match({_q(c)}, {_lit(_ISO[1:-1])}) THEN {_parts(_q(c))} END AS {_q(c + '__p')}"
         for c in cols
     )
     s2 = ", ".join(
@@ -232,6 +235,20 @@ def to_instants(con, src: str, dst: str, keep: list[str], cols: list[str], tznam
         f"CREATE OR REPLACE TABLE {dst} AS SELECT {k}{sep}{s6} FROM (SELECT {k}{sep}{s5} FROM "
         f"(SELECT {k}{sep}{s4} FROM (SELECT {k}{sep}{s3} FROM (SELECT {k}{sep}{s2} FROM "
         f"(SELECT {k}{sep}{s1} FROM {src})))))"
+    )
+
+
+def _parts(t: str) -> str:
+    """SQL: the fields of an instant text that matches `_ISO` (fixed
+    positions: the match fixed them), as a struct of texts."""
+    z = (
+        f"CASE WHEN right({t}, 1) = 'Z' THEN 'Z' WHEN length({t}) >= 22 "
+        f"AND substr({t}, length({t}) - 5, 1) IN ('+', '-') THEN right({t}, 6) ELSE '' END"
+    )
+    s = f"CASE WHEN substr({t}, 17, 1) = ':' THEN substr({t}, 18, 2) ELSE '' END"
+    return (
+        f"struct_pack(y := substr({t}, 1, 4), mo := substr({t}, 6, 2), d := substr({t}, 9, 2), "
+        f"h := substr({t}, 12, 2), mi := substr({t}, 15, 2), s := {s}, z := {z})"
     )
 
 
@@ -578,7 +595,7 @@ def parquet_rows(path: str, rules, header: set[str] | None = None, batch: int = 
             if bad is not None:
                 yield bad
                 continue
-            yield n, {k: v for k, v in zip(names, cells) if v is not None}
+            yield n, {k: ("" if v is None else v) for k, v in zip(names, cells)}  # NULL = an empty cell
     con.close()
 
 
