@@ -458,6 +458,21 @@ def _windowed_rules():
     return _modified("contracts/sla/backup.sla", edit)
 
 
+@functools.cache
+def _in_zone(contract: str, tz: str):
+    """An example contract's rule file in another timezone (DST: periods,
+    maintenance windows and bucket midnights move with it)."""
+
+    def edit(doc):
+        doc["timezone"] = tz
+
+    return _modified(contract, edit)
+
+
+def _london_medical():
+    return _in_zone("contracts/medical.sla", "Europe/London")  # window sun 01:00-03:00 across 29 March and 25 October
+
+
 HYP = [
     ("contracts/itops.sla", None),
     ("contracts/sla/backup.sla", None),
@@ -465,6 +480,7 @@ HYP = [
     ("contracts/sla/network.sla", None),
     ("contracts/sla/queue.sla", None),
     ("windowed", _windowed_rules),
+    ("london", _london_medical),
 ]
 
 
@@ -572,3 +588,40 @@ def test_spark_equals_the_ledger(spark, contract):
         order += [n for n in names if n.startswith("credit_")] + ["credit", "error_key"]
         row = dict(zip(order, g))
         assert row == w, {k: (row[k], w[k]) for k in w if row[k] != w[k]}
+
+
+@st.composite
+def _request_rows(draw, lo: int, hi: int, step: int, codes):
+    out = []
+    for _ in range(draw(st.integers(1, 30))):
+        base = draw(st.sampled_from([lo, hi - step, lo + 87 * 86400, lo + 88 * 86400 - step]))
+        t = base + draw(st.integers(-2, 40)) * step + draw(st.sampled_from([0, 1, step - 1]))
+        req = draw(st.sampled_from([0, 1, 3, 100, 1000]))
+        if draw(st.booleans()):
+            err, rate = draw(st.integers(0, req + 1)), None
+        else:
+            err, rate = (
+                None,
+                draw(st.sampled_from([Decimal("0"), Decimal("5"), Decimal("5.0000000001"), Decimal("100")])),
+            )
+        code = draw(st.sampled_from([None] * 6 + codes)) if codes else None
+        res = draw(st.sampled_from([None, "r-1", "r-2"]))
+        out.append((t, req, err, rate, code, res))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "Europe/London"])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_hypothesis_request_buckets(zone, data):
+    """api.sla's 5-minute buckets from local midnight (DST days too), errors
+    as counts or rates at the 5 % limit, excluded intervals, refused rows."""
+    rf, rules = _in_zone("contracts/sla/api.sla", zone)
+    lo, hi = rules.effective_lo, rules.effective_hi
+    feed = Feed(rf, rules)
+    codes = [e.code for e in rf.exclusions]
+    for a in rf.availability:
+        for t, req, err, rate, code, res in data.draw(_request_rows(lo, hi, a.bucket_seconds, codes)):
+            feed.requests(a.product, t, req, err, resource=res, error_rate=rate, exclusion=code)
+    check(feed)
