@@ -426,3 +426,27 @@ def test_property_business_cadence_with_pauses(cases, at_off) -> None:
                               exclusion=None, followup_at=None) for c in cases]  # fmt: skip
     at = max(t.first_response_at for t in ts) + at_off
     _check(rf, rules, ts, at)
+
+
+def test_repeated_updates_with_pauses() -> None:
+    """An update given twice, the end on an update, with a pause after the first
+    response: each pause counts once (a point repeated is a gap of nothing)."""
+    rf, rules = rules_of("contracts/itops.sla")
+    base = generated(rf, 5, seed=1)[0]
+    o = rules.effective_lo + 40 * 86400
+    f = o + 2880
+    ts = [
+        dataclasses.replace(
+            base,
+            priority="P0",
+            opened_at=o,
+            first_response_at=f,
+            resolved_at=end,
+            updates=(f + 1860, f + 4980, f + 4980, f + 4980),
+            pauses=((f + 1560, f + 16680), (f + 1560, f + 16680), (f + 20000, f + 20000 + k)),
+            exclusion=None,
+            followup_at=None,
+        )
+        for k, end in enumerate([None, f + 4980, f + 30000, f + 16680])
+    ]
+    _check(rf, rules, ts, f + 40000)

@@ -500,11 +500,9 @@ def cadence_query(rule_file, inputs: Inputs | None = None) -> exp.Select:
             distinct=False,
         )
     )
-    cad_pts = (
-        exp.select(_c(K), _c("p"), exp.alias_(exp.Max(this=_c("up")), "up", quoted=True))
-        .from_(exp.alias_(exp.Subquery(this=pts), "x", table=True))
-        .group_by(_c(K), _c("p"))
-    )
+    # Not made distinct: a point repeated (an update twice, the end on an update) is a gap of
+    # measure 0, which misses nothing and changes neither the first missed nor the last update.
+    cad_pts = pts
     # ---- point offsets: o = off(p); step = off(p) − off(p − 1)
     p = _c("p", "x")
     po = exp.select(
@@ -527,7 +525,7 @@ def cadence_query(rule_file, inputs: Inputs | None = None) -> exp.Select:
     else:
         o, step = p.copy(), lit(1)
     po = po.select(exp.alias_(_big(o), "o", quoted=True), exp.alias_(step, "step", quoted=True))
-    ctes: list[tuple[str, exp.Expression]] = [
+    ctes: list[tuple[str, exp.Query]] = [
         ("cad_t", cad_t),
         ("cad_r", cad_r),
         ("cad_live", cad_live),
@@ -611,6 +609,13 @@ def cadence_query(rule_file, inputs: Inputs | None = None) -> exp.Select:
         o_ = _c("o", "v")
         paused = exp.Sum(this=_min(_c("ib", "i"), o_) - _c("ia", "i"))
         inpause = exp.Max(this=_case([(o_.copy() <= _c("ib", "i"), lit(1))], lit(0)))
+        # Distinct points here: each island is joined to each point once (the sums below).
+        paused_pts = (
+            exp.select(_c(K, "x"), _c("p", "x"), _c("up", "x"), _c("every", "x"), _c("o", "x"), _c("step", "x"))
+            .distinct()
+            .from_(_tbl("cad_po", "x"))
+            .join(_tbl("cad_hk", "h"), on=_c(K, "h").eq(_c(K, "x")))
+        )
         cad_pmz = (
             exp.select(
                 exp.alias_(_c(K, "v"), K, quoted=True),
@@ -635,7 +640,7 @@ def cadence_query(rule_file, inputs: Inputs | None = None) -> exp.Select:
                     quoted=True,
                 ),
             )
-            .from_(_tbl("cad_po", "v"))
+            .from_(exp.alias_(exp.Subquery(this=paused_pts), "v", table=True))
             .join(
                 _tbl("cad_isl", "i"),
                 on=exp.and_(_c(K, "i").eq(_c(K, "v")), _c("ia", "i") < o_.copy()),
@@ -643,8 +648,24 @@ def cadence_query(rule_file, inputs: Inputs | None = None) -> exp.Select:
             )
             .group_by(_c(K, "v"), _c("p", "v"), _c("up", "v"), _c("every", "v"), o_.copy(), _c("step", "v"))
         )
+        # The points of tickets without a pause after the first response: the measure is the offset.
+        unpaused = (
+            exp.select(
+                exp.alias_(_c(K, "v"), K, quoted=True),
+                exp.alias_(_c("p", "v"), "p", quoted=True),
+                exp.alias_(_c("up", "v"), "up", quoted=True),
+                exp.alias_(_c("every", "v"), "every", quoted=True),
+                exp.alias_(_c("o", "v"), "m", quoted=True),
+                exp.alias_(_case([(_c("step", "v").eq(lit(0)), exp.true())], exp.false()), "offc", quoted=True),
+            )
+            .from_(_tbl("cad_po", "v"))
+            .join(_tbl("cad_hk", "h"), on=_c(K, "h").eq(_c(K, "v")), join_type="LEFT")
+            .where(_c(K, "h").is_(null()))
+        )
+        cad_ms: exp.Query = cad_pmz.union(unpaused, distinct=False)
+        ctes.append(("cad_hk", exp.select(_c(K)).distinct().from_("cad_isl")))
     else:
-        cad_pmz = exp.select(
+        cad_ms = exp.select(
             _c(K),
             _c("p"),
             _c("up"),
@@ -652,7 +673,7 @@ def cadence_query(rule_file, inputs: Inputs | None = None) -> exp.Select:
             exp.alias_(_c("o"), "m", quoted=True),
             exp.alias_(_c("step").eq(lit(0)), "offc", quoted=True),
         ).from_("cad_po")
-    ctes.append(("cad_ms", cad_pmz))
+    ctes.append(("cad_ms", cad_ms))
 
     # ---- gaps between consecutive points
     m0 = _over(exp.Lag(this=_c("m")), [_c(K)], [_c("p")])
