@@ -625,3 +625,21 @@ def test_hypothesis_request_buckets(zone, data):
         for t, req, err, rate, code, res in data.draw(_request_rows(lo, hi, a.bucket_seconds, codes)):
             feed.requests(a.product, t, req, err, resource=res, error_rate=rate, exclusion=code)
     check(feed)
+
+
+@pytest.mark.parametrize("fee", [None, "3000.00"])
+def test_fee_based_minimum_beside_charges(fee):
+    """database.sla with its minimum as a share of a monthly fee: the fee-based
+    piece of a charges-based tier computed in Python, the rest in SQL; no fee:
+    the line is `availability.no_fee`, as the ledger's `missing`."""
+
+    def edit(doc):
+        doc["products"][0]["monthly_fee"] = fee
+        doc["credit_ladders"][0]["minimum"] = {"percent": "2.5", "base": "monthly_fee", "money": None, "currency": None}
+
+    rf, rules = _modified("contracts/sla/database.sla", edit)
+    rng = random.Random(11)
+    feed = random_feed(rf, rules, rng)
+    want = check(feed)
+    keys = {r["error_key"] for r in want}
+    assert ("availability.no_fee" in keys) == (fee is None)

@@ -356,8 +356,6 @@ class _Plan:
                 )
             )
             self.M = MAX_SCALE
-        for lim in {t.bucket_limit for t in self.targets if t.bucket is not None}:
-            assert lim is not None
         for t in self.targets:
             if t.bucket is not None:
                 a = next(a for a in self.rf.availability if a.product == t.product and a.period == t.period)
