@@ -391,6 +391,22 @@ def test_day_cadences_are_unsupported() -> None:
         cadence_query(rf)
 
 
+def test_unsupported_words_in_both_catalogues() -> None:
+    from slalang.i18n import Msg
+
+    def edit(doc):
+        doc["updates"]["rules"][0].update(days=1, seconds=0, spelling="1d")
+        doc["updates"]["rules"][1].update(seconds=2_000_000, spelling="1000h")
+
+    rf, _ = _variant("contracts/itops.sla", edit)
+    found = unsupported(rf)
+    assert [u.key for u in found] == ["updates_days", "updates_long"]
+    for u in found:
+        for lang in ("zh", "en"):
+            text = Msg(f"cli.sql.unsupported.{u.key}", **u.fields).in_(lang)
+            assert u.fields["every"] in text and "{" not in text, text
+
+
 # ----------------------------------------------------------------- properties
 @st.composite
 def _cadence_case(draw):

@@ -229,6 +229,7 @@ def unsupported(rule_file) -> list[Unsupported]:
                     priority=r.priority,
                     column=r.column,
                     every=r.spelling,
+                    limit=_MAX_EVERY,
                 )
             )
     return out
