@@ -1141,14 +1141,14 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "eval",
         help="enforce a rule file on tickets: due times, breaches, credits, reports",
-        description="Evaluate tickets (CSV or JSON Lines) against a compiled rule file and print a period "
+        description="Evaluate tickets (CSV, JSON Lines or Parquet) against a compiled rule file and print a period "
         "report: SLA attainment per metric and priority, MTTR, availability and credits with the "
         "monthly cap applied. Ticket columns: id, priority, opened_at (required); product, region, plan, "
         "first_response_at, resolved_at, followup_at, exclusion, updates (a;b;…), pauses "
         "(start/end;…), one column per flag (true/false) and per clock start the contract names. Instants are ISO 8601; without an offset they are in the contract's timezone.",
     )
     p.add_argument("rules", metavar="RULES", help="a <id>.rules.json or .rules.yaml file from `slalang build`")
-    p.add_argument("tickets", metavar="TICKETS", help="tickets as .csv or .jsonl (`-` for stdin)")
+    p.add_argument("tickets", metavar="TICKETS", help="tickets as .csv, .jsonl or .parquet (`-` for stdin)")
     p.add_argument(
         "--downtime",
         metavar="FILE",

@@ -583,7 +583,8 @@ def parquet_rows(path: str, rules, header: set[str] | None = None, batch: int = 
     if header is not None:
         header.clear()
         header.update(names)
-    cur = con.execute(query + f" ORDER BY {KEY}")
+    con.execute("SET preserve_insertion_order = true")
+    cur = con.execute(query)  # in file order, streamed (no sort to hold)
     while True:
         got = cur.fetchmany(batch)
         if not got:
