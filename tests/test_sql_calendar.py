@@ -242,3 +242,53 @@ def test_command_needs_a_dialect(capsys) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["sql", str(RULES[0])])
     assert exc.value.code == 2
+
+
+# ------------------------------------------------------------ lookup tables
+def test_piece_offset_and_day_tables_equal_the_runtime() -> None:
+    """offset, contains, the business-day snap and `_at_offset` through the
+    lookup tables, at random instants and interval edges, on DuckDB."""
+    from slalang.sql.calendar import BUCKET, day_rows, offset_rows, piece_rows
+
+    for path in RULES:
+        rules = load_rules(path)
+        rng = random.Random(f"pieces-{path.name}")
+        for key, cal in compiled_calendars(rules).items():
+            pieces = list(piece_rows(cal, key))
+            offsets = list(offset_rows(cal, key))
+            days = {r[1]: r for r in day_rows(cal, key)}
+            by_bucket: dict[int, list] = {}
+            for r in pieces:
+                by_bucket.setdefault(r[1], []).append(r)
+            ob: dict[int, list] = {}
+            for r in offsets:
+                ob.setdefault(r[1], []).append(r)
+            probes = [cal.lo, cal.hi, cal.lo - 1, cal.hi + 1]
+            probes += [rng.choice(cal._starts) + rng.choice((-1, 0, 1)) for _ in range(300)]
+            probes += [rng.choice(cal._ends) + rng.choice((-1, 0, 1)) for _ in range(300)]
+            probes += [rng.randint(cal.lo, cal.hi) for _ in range(300)]
+            for t in probes:
+                hit = [r for r in by_bucket.get(t // BUCKET, []) if r[2] <= t < r[3]]
+                if not cal.lo <= t <= cal.hi:
+                    assert hit == []
+                    continue
+                assert len(hit) == 1, (key, t)
+                _, _, a, _, working, off_a, snap, k, k_off = hit[0]
+                assert bool(working) == cal.contains(t)
+                assert off_a + (t - a if working else 0) == cal.offset(t)
+                e = t if working else snap
+                if e is None:  # no working time after t
+                    with pytest.raises(CalendarRangeError):
+                        cal.next_working(t)
+                    continue
+                assert e == cal.next_working(t)
+                from bisect import bisect_right
+
+                kk = bisect_right(cal._day_start, e) - 1
+                assert k == kk and k_off == cal._day_off[kk] and days[k][2] == cal._day_start[kk]
+            for _ in range(300):
+                target = rng.randint(1, cal.total)
+                got = [r for r in ob.get((target - 1) // BUCKET, []) if r[2] < target <= r[3]]
+                assert len(got) == 1
+                assert got[0][4] + target - got[0][2] == cal._at_offset(target)
+            assert not [r for r in ob.get(cal.total // BUCKET, []) if r[2] < cal.total + 1 <= r[3]]
