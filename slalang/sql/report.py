@@ -69,13 +69,15 @@ The availability report rows themselves are slalang.sql.availability's.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
 from sqlglot import exp
 
-from slalang.sql.expr import Zone, lit, mod
-from slalang.sql.inputs import Inputs
+from slalang.sql.expr import DAY, Zone, lit, mod
+from slalang.sql.inputs import Inputs, Unsupported
 from slalang.sql.money import decimal_type, money_literal, money_scale, quantize
 
 __all__ = [
@@ -86,6 +88,7 @@ __all__ = [
     "report_from_aggregates",
     "report_queries",
     "ticket_ladders",
+    "unsupported",
 ]
 
 OUTCOMES = "slalang_outcomes"
@@ -158,11 +161,51 @@ def _joined(rule_file, inputs: Inputs) -> exp.Select:
     )
 
 
-def _key(rule_file, period: str) -> exp.Expression:
-    """The label of the `period` containing the opening instant's local date
-    in the contract's timezone (`period_key`; tickets open inside the term)."""
+@functools.cache
+def _zone(tz: str, first: dt.date, last: dt.date) -> Zone:
+    """The contract's timezone over its term (a day either side): the few
+    offset changes tickets can meet, so a local day is a short CASE."""
+    z = Zone.of(tz)
+    return Zone(tz, z.first_instant(first) - 2 * DAY, z.first_instant(last) + 3 * DAY)
+
+
+def _day(rule_file) -> exp.Expression:
+    """The local day number of the opening instant (tickets open inside the term)."""
     eff = rule_file.effective
-    return Zone.of(rule_file.timezone).period_key(_col("opened_at", _T), period, eff.start, eff.end)
+    return _zone(rule_file.timezone, eff.start, eff.end).local_day(_col("opened_at", _T))
+
+
+def _day_columns(rule_file) -> list[exp.Expression]:
+    """day, and t0 (an opening instant of that day: the period label's argument)."""
+    return [_alias(_day(rule_file), "day"), _alias(exp.Min(this=_col("opened_at", _T)), "t0")]
+
+
+def _regroup(rule_file, inner: exp.Select, keys: list[str], sums: list[str], period: str) -> exp.Select:
+    """Per-day groups (`inner`: day, t0, keys…, sums…, grouped by day and
+    keys) summed per period label: (period, keys…, sums…). Every instant of
+    a local day has that day's label, so labelling t0 labels the group —
+    one CASE per group instead of one per ticket."""
+    eff = rule_file.effective
+    label = Zone.of(rule_file.timezone).period_key(_col("t0", "d"), period, eff.start, eff.end)
+    return (
+        exp.select(
+            _alias(label, "period"),
+            *(_alias(_col(k, "d"), k) for k in keys),
+            *(_alias(exp.Sum(this=_col(x, "d")), x) for x in sums),
+            copy=False,
+        )
+        .from_(inner.subquery("d", copy=False), copy=False)
+        .group_by(*(lit(i + 1) for i in range(len(keys) + 1)), copy=False)
+    )
+
+
+def _quantum(rule_file) -> Decimal:
+    """The quantum as `Rules.round` applies it: `Decimal.quantize` takes the
+    exponent of its argument, so a rule file's `10` or `100` rounds to whole
+    units, as 1 does (the runtime's behaviour, matched here)."""
+    exponent = Decimal(rule_file.credit_policy.quantum).as_tuple().exponent
+    assert isinstance(exponent, int)
+    return Decimal(1).scaleb(exponent)
 
 
 def _zero(scale: int) -> exp.Expression:
@@ -203,7 +246,7 @@ def _ticket_credit(rule_file, scale: int) -> tuple[exp.Expression, exp.Condition
     parts = []
     for name in ladders:
         c = _col(f"credit_{name}", _O)
-        v = quantize(c, pol.quantum, pol.rounding, scale) if per_line else to_money(c, scale)
+        v = quantize(c, _quantum(rule_file), pol.rounding, scale) if per_line else to_money(c, scale)
         parts.append(exp.Coalesce(this=v, expressions=[_zero(scale)]))
     total: exp.Expression = parts[0]
     for p in parts[1:]:
@@ -239,13 +282,15 @@ def _sla(rule_file, inputs: Inputs, period: str) -> exp.Select:
     # One scan: the tickets grouped by period, priority and every metric's
     # status; then one row per metric and status.
     inner = _joined(rule_file, inputs).select(
-        _alias(_key(rule_file, period), "period"),
+        *_day_columns(rule_file),
         _alias(_col("priority", _T), "priority"),
         *(_alias(_col(f"{m}_status", _O), f"s{i}") for i, m in enumerate(metrics)),
         _alias(exp.Count(this=exp.Star()), "n"),
         copy=False,
     )
-    inner = inner.group_by(*(lit(i + 1) for i in range(len(metrics) + 2)), copy=False)
+    inner = inner.group_by(lit(1), *(lit(i + 3) for i in range(len(metrics) + 1)), copy=False)
+    keys = ["priority", *(f"s{i}" for i in range(len(metrics)))]
+    inner = _regroup(rule_file, inner, keys, ["n"], period)
     parts = []
     for i, m in enumerate(metrics):
         s = _col(f"s{i}", _G)
@@ -281,18 +326,26 @@ def _mttr(rule_file, inputs: Inputs, period: str) -> exp.Select:
     if inputs.has("exclusion"):
         cond = exp.and_(cond, exp.Is(this=_col("exclusion", _T), expression=exp.Null()), copy=False)
     seconds = exp.Sum(this=exp.Sub(this=resolved.copy(), expression=_col("opened_at", _T)))
-    return (
+    inner = (
         _joined(rule_file, inputs)
         .select(
-            _alias(_key(rule_file, period), "period"),
+            *_day_columns(rule_file),
             _alias(_col("priority", _T), "priority"),
             _alias(exp.cast(seconds, "BIGINT", copy=False), "seconds"),
             _alias(exp.cast(exp.Count(this=exp.Star()), "BIGINT", copy=False), "resolved"),
             copy=False,
         )
         .where(cond, copy=False)
-        .group_by(lit(1), lit(2), copy=False)
+        .group_by(lit(1), lit(3), copy=False)
     )
+    g = _regroup(rule_file, inner, ["priority"], ["seconds", "resolved"], period)
+    return exp.select(
+        _col("period", "m"),
+        _col("priority", "m"),
+        _alias(exp.cast(_col("seconds", "m"), "BIGINT", copy=False), "seconds"),
+        _alias(exp.cast(_col("resolved", "m"), "BIGINT", copy=False), "resolved"),
+        copy=False,
+    ).from_(g.subquery("m", copy=False), copy=False)
 
 
 def _credits_by(rule_file, inputs: Inputs, period: str, scale: int) -> exp.Select:
@@ -305,17 +358,24 @@ def _credits_by(rule_file, inputs: Inputs, period: str, scale: int) -> exp.Selec
             _alias(exp.cast(exp.Null(), decimal_type(scale), copy=False), "credit"),
         ).where(_false(), copy=False)
     total, some = credit
-    return (
+    inner = (
         _joined(rule_file, inputs)
         .select(
-            _alias(_key(rule_file, period), "period"),
+            *_day_columns(rule_file),
             _alias(_product(rule_file, inputs), "product"),
             _alias(to_money(exp.Sum(this=total), scale), "credit"),
             copy=False,
         )
         .where(some, copy=False)
-        .group_by(lit(1), lit(2), copy=False)
+        .group_by(lit(1), lit(3), copy=False)
     )
+    g = _regroup(rule_file, inner, ["product"], ["credit"], period)
+    return exp.select(
+        _col("period", "m"),
+        _col("product", "m"),
+        _alias(to_money(_col("credit", "m"), scale), "credit"),
+        copy=False,
+    ).from_(g.subquery("m", copy=False), copy=False)
 
 
 def _tickets(rule_file, inputs: Inputs) -> exp.Select:
@@ -331,11 +391,21 @@ def _check_period(period: str) -> None:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
 
 
+def unsupported(rule_file) -> list[Unsupported]:
+    """What the report queries cannot compile exactly: only amounts that need
+    more digits than DECIMAL(38) holds (`money.money_scale`)."""
+    try:
+        money_scale(rule_file)
+    except Unsupported as exc:
+        return [exc]
+    return []
+
+
 def aggregate_queries(rule_file, inputs: Inputs, period: str = "month") -> dict[str, exp.Select]:
     """The GROUP BY queries whose rows `PeriodReport.merge_totals` takes
     (keys `AGGREGATES`; columns in the module docstring)."""
     _check_period(period)
-    scale = money_scale(rule_file)
+    scale = money_scale(rule_file)  # raises Unsupported (see `unsupported`)
     return {
         "sla": _sla(rule_file, inputs, period),
         "mttr": _mttr(rule_file, inputs, period),
@@ -477,8 +547,7 @@ def _report_mttr(rule_file, agg: exp.Select) -> exp.Select:
 
 
 def _round(rule_file, e: exp.Expression, scale: int) -> exp.Expression:
-    pol = rule_file.credit_policy
-    return quantize(e, pol.quantum, pol.rounding, scale)
+    return quantize(e, _quantum(rule_file), rule_file.credit_policy.rounding, scale)
 
 
 def _per_line(rule_file) -> bool:
