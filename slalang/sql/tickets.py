@@ -147,6 +147,7 @@ class _Builder:
         self.regional = {c.name for c in rule_file.calendars if c.region is not None}
         self.plain_cals = {c.name for c in rule_file.calendars if c.region is None}
         self.ctes: list[tuple[str, str]] = []
+        self.looked_up: dict[tuple[str, str], tuple[str, int]] = {}  # (clock start, calendar) → (metric, index)
 
     # ---------------------------------------------------------------- helpers
     def col(self, name: str) -> str:
@@ -313,17 +314,22 @@ class _Builder:
         names += [t.calendar for t in tg if t.clock == "business"]
         names = list(dict.fromkeys(names))
         joins = []
-        pal = {n: f"{m}p{j}" for j, n in enumerate(names)}
-        for n, a in pal.items():
-            joins.append(self.piece_join(a, self.calkey(n), f"x.{clock0}"))
         sel = ["x.*"]
-        for n, a in pal.items():
-            sel.append(f"{a}.a_s IS NOT NULL AS {m}_cin{names.index(n)}")
-            sel.append(f"{a}.working = 1 AS {m}_cw{names.index(n)}")
-            sel.append(f"{self.off(a, 'x.' + clock0)} AS {m}_co{names.index(n)}")
-            sel.append(f"{a}.k AS {m}_ck{names.index(n)}")
-            sel.append(f"{a}.k_off_s AS {m}_cko{names.index(n)}")
-            sel.append(f"({a}.working = 1 OR {a}.snap_s IS NOT NULL) AS {m}_csn{names.index(n)}")
+        for j, n in enumerate(names):
+            shared = self.looked_up.get((clock0, n))
+            if shared is not None:  # an earlier metric looked this calendar up at the same instant
+                for c in ("cin", "cw", "co", "ck", "cko", "csn"):
+                    sel.append(f"{shared[0]}_{c}{shared[1]} AS {m}_{c}{j}")
+                continue
+            a = f"{m}p{j}"
+            joins.append(self.piece_join(a, self.calkey(n), f"x.{clock0}"))
+            sel.append(f"{a}.a_s IS NOT NULL AS {m}_cin{j}")
+            sel.append(f"{a}.working = 1 AS {m}_cw{j}")
+            sel.append(f"{self.off(a, 'x.' + clock0)} AS {m}_co{j}")
+            sel.append(f"{a}.k AS {m}_ck{j}")
+            sel.append(f"{a}.k_off_s AS {m}_cko{j}")
+            sel.append(f"({a}.working = 1 OR {a}.snap_s IS NOT NULL) AS {m}_csn{j}")
+            self.looked_up[(clock0, n)] = (m, j)
         cte = f"slalang_{m}a"
         self.ctes.append((cte, f"SELECT {', '.join(sel)} FROM {prev} AS x {' '.join(joins)}"))
 
