@@ -74,6 +74,15 @@ class _Progress:
         sys.stderr.flush()
         self.drawn = True
 
+    def finished(self, rows: int) -> None:
+        """The whole file evaluated at once (the DuckDB engine): one full bar."""
+        if not self.enabled:
+            return
+        rate = rows / max(time.monotonic() - self.start, 1e-9)
+        sys.stderr.write(f"\r{self.label} {'█' * 30} 100.0%  {rows:,} tickets  {rate:,.0f}/s\033[K")
+        sys.stderr.flush()
+        self.drawn = True
+
     def done(self) -> None:
         if self.drawn:
             sys.stderr.write("\r\033[K")
@@ -949,6 +958,7 @@ def cmd_eval(args) -> int:
         count, paused_ignored = batch.count, batch.paused
         for key, absent in batch.warnings:
             warn(key, absent)
+        progress.finished(count)
         if args.per_ticket:
             writer = _OutcomeWriter(args.format, rules, lang)
             for outcome in batch.outcomes():
