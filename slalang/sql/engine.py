@@ -5,8 +5,8 @@ evaluates it).
 `slalang eval --engine duckdb|auto` (slalang/commands/eval.py) runs, for a
 ticket file:
 
-1. `slalang.sql.ingest.ingest`: DuckDB reads the file (CSV, JSON Lines,
-   Parquet) into the input tables of slalang/sql/inputs.py (KEY `k` = the
+1. `slalang.sql.ingest.ingest`: DuckDB reads the file (CSV,
+   Parquet; JSON Lines go to the Python engine) into the input tables of slalang/sql/inputs.py (KEY `k` = the
    row's position), accepting only cells the Python reader reads to the same
    value (`NotCanonical` otherwise);
 2. the calendar tables (slalang.sql.calendar), the outcome query

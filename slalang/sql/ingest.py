@@ -1,7 +1,7 @@
 """Reading ticket files with DuckDB into the batch path's input tables,
 accepting only what the Python reader certainly reads to the same values.
 
-`ingest(con, path, rules, kind)` reads a CSV, JSON Lines or Parquet file
+`ingest(con, path, rules, kind)` reads a CSV or Parquet file
 with DuckDB (out of core, multi-threaded, no Python per row) and creates the
 input tables of slalang/sql/inputs.py — tickets, pauses, updates, KEY `k` =
 the row's position in the file (0-based) — or raises `NotCanonical` naming
@@ -42,12 +42,9 @@ TIMESTAMP WITH TIME ZONE as ISO text in UTC, TIMESTAMP as local ISO text,
 BOOLEAN flags as true/false, LIST columns as JSON lists); the SQL stage
 accepts those columns typed or as text, under the rules above.
 
-JSON Lines: every object must have the same keys (so one header holds for
-the file, as the Python path's warnings and `unmeasured` assume), values
-strings or null (an instant may be an integer, a flag a boolean,
-`updates`/`pauses` lists of strings or [start, end] pairs of strings);
-anything else — numbers elsewhere, nesting, duplicate keys, escapes of
-surrogates — is NotCanonical.
+JSON Lines are not read here yet (`NotCanonical("jsonl")`): the Python
+reader reads them (each object's keys are its own columns, values typed by
+JSON), and the DuckDB engine leaves them to it.
 
 The SQL here is DuckDB's own (its file readers, regular expressions and
 macros): it is the embedded engine's reader, not emitted for warehouses
