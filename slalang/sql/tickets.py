@@ -61,7 +61,20 @@ Semantics, in the runtime's order:
   1) or full (⌊late/S⌋) steps; products filter; minimum; cap rounded down.
 
 `unsupported(rule_file)` lists what this builder does not compile (empty
-for every example contract); `outcome_query` raises the first.
+for every example contract; only a rule file whose amounts need more than
+18 digits after the point, `money_scale`); `outcome_query` raises the first.
+
+Shape and cost: a chain of CTEs, one stage per step of the runtime, with
+every calendar question an equality join on (calendar key, day bucket)
+plus a residual filter on the piece, offset and day tables (no range join
+over a whole calendar, no correlated subquery); a lookup at one instant on
+one calendar is shared by the metrics that need it; pauses are a window
+pass over the pauses table joined to the tickets that have a target.
+Measured on DuckDB (2 threads on a shared, loaded 2-core machine): itops,
+1M generated tickets (10 % with a pause), `at` set: 3.9 s (255k tickets/s)
+counted, 7 s materialised. Spark's analyzer needs
+`spark.sql.analyzer.maxIterations` above its default 100 for the CTE chain
+(1000 works; the results then equal the runtime).
 """
 
 from __future__ import annotations
