@@ -68,7 +68,15 @@ from sqlglot import exp
 from slalang.businesstime import BusinessCalendar
 
 __all__ = [
+    "BUCKET",
     "CALENDAR_COLUMNS",
+    "DAY_COLUMNS",
+    "OFFSET_COLUMNS",
+    "PIECE_COLUMNS",
+    "TABLES",
+    "day_rows",
+    "offset_rows",
+    "piece_rows",
     "RANGE_COLUMNS",
     "calendar_rows",
     "calendar_sql",
