@@ -607,3 +607,24 @@ def test_any_json_line_gives_an_outcome_or_a_row_error(itops, objs):
             itops.evaluate(item[1], at=at(2026, 6, 1))
         except TicketError as exc:
             assert exc.column
+
+
+@pytest.mark.parametrize(
+    ("quantum", "rounding", "amount", "rounded", "down"),
+    [
+        ("10", "half_up", "125", "130", "120"),
+        ("10", "half_even", "125", "120", "120"),
+        ("100", "up", "1234.56", "1300", "1200"),
+        ("1", "half_up", "1234.5", "1235", "1234"),
+        ("0.01", "down", "1.239", "1.23", "1.23"),
+    ],
+)
+def test_a_quantum_of_ten_rounds_to_tens(itops_doc, quantum, rounding, amount, rounded, down):
+    """`rounding … to 10` rounds to tens, not units (Decimal("10") has
+    exponent 0: quantizing to it would round to units); amounts print
+    without an exponent."""
+    doc = json.loads(json.dumps(itops_doc))
+    doc["credit_policy"].update(quantum=quantum, rounding=rounding)
+    r = _rules(doc)
+    assert str(r.round(Decimal(amount))) == rounded
+    assert str(r.round_down(Decimal(amount))) == down

@@ -261,10 +261,11 @@ def test_smoke_scopes_caps_terms():
     assert any(r["owed"] != r["total"] for r in ref["credits"])
     v = variant(rf, effective=term, cap={"money": "99.99"}, cap_period="quarter", partial_periods="full_fee")
     check(v, tickets_of(v, 300, seed=2), periods=("day",))
-    # A quantum of 100 rounds to whole units, as the runtime's Decimal.quantize does.
+    # A quantum of 100 rounds to hundreds (written without an exponent), and a cap down to them.
     v = variant(rf, quantum="100", rounding="up", rounding_scope="total", cap={"money": "1234.56"})
     ref = check(v, tickets_of(v, 300, seed=2), periods=("month",))
-    assert ref["credits"] and all(r["cap"] == "1234" for r in ref["credits"])
+    assert ref["credits"] and all(r["cap"] == "1200" for r in ref["credits"])
+    assert all(Decimal(r["total"]) % 100 == 0 and "E" not in r["total"] for r in ref["credits"])
 
 
 @pytest.mark.slow

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from slalang.ruleschema import Problem
@@ -552,7 +552,7 @@ class AvailabilityLedger:
                         owed = low
                 if ld.cap is not None:
                     # Rounded down to the quantum: rounding never takes a line above its cap (SEMANTICS §6).
-                    owed = min(owed, self.amount(ld.cap, out).quantize(self.rules.quantum, rounding=ROUND_DOWN))
+                    owed = min(owed, self.rules.round_down(self.amount(ld.cap, out)))
             except TicketError as exc:
                 # Measured all the same; the credit cannot be known: never 0.
                 out.missing = out.missing or exc

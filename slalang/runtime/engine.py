@@ -75,6 +75,7 @@ from slalang.runtime.calendar import DAY, BusinessCalendar, CalendarRangeError
 _new_tuple = tuple.__new__
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_UP}
 _HUNDRED = Decimal(100)
+_ONE = Decimal(1)
 _WIDE = Context(prec=100)
 
 
@@ -364,7 +365,10 @@ class Rules:
         pol = rules.credit_policy
         # No rounding rule only when the contract has no credit ladder (nothing to round).
         self.rounding = _ROUNDING[pol.rounding] if pol.rounding is not None else ROUND_HALF_EVEN
-        self.quantum = Decimal(pol.quantum)
+        # A power of ten as its exponent says (`10` is 1E+1): Decimal.quantize
+        # reads only the exponent, and Decimal("10") has exponent 0 — it would
+        # round to units, not to the tens the contract names.
+        self.quantum = Decimal(1).scaleb(Decimal(pol.quantum).adjusted())
         # The clock-start column of each metric (`opened_at` unless `from NAME`).
         self.starts: dict[str, str] = {mx.name: mx.start for mx in rules.metrics}
         self.start_columns = tuple(dict.fromkeys(s for s in self.starts.values() if s != "opened_at"))
@@ -541,7 +545,18 @@ class Rules:
         """The contract's rounding rule (`credits { rounding … to … }`), in a
         context wide enough for any total (a sum of many credits to a fine
         quantum has more digits than Decimal's default 28)."""
-        return amount.quantize(self.quantum, rounding=self.rounding, context=_WIDE)
+        return self.quantize(amount, self.rounding)
+
+    def round_down(self, amount: Decimal) -> Decimal:
+        """`amount` rounded DOWN to the quantum (a cap: rounding never takes
+        a credit above it, SEMANTICS §6)."""
+        return self.quantize(amount, ROUND_DOWN)
+
+    def quantize(self, amount: Decimal, rounding: str) -> Decimal:
+        """`amount` on the quantum by `rounding`, written without an exponent
+        (a quantum of 10 gives 120, not 1.2E+2)."""
+        q = amount.quantize(self.quantum, rounding=rounding, context=_WIDE)
+        return q.quantize(_ONE, context=_WIDE) if q.as_tuple().exponent > 0 else q  # type: ignore[operator]
 
     def _fee_amount(self, percent, money, product) -> Decimal:
         if money is not None:
@@ -561,7 +576,7 @@ class Rules:
         cap = low = None
         if ld.cap_percent is not None or ld.cap_money is not None:
             # Rounded down to the quantum: rounding a capped credit never takes it above the cap (SEMANTICS §6).
-            cap = self._fee_amount(ld.cap_percent, ld.cap_money, product).quantize(self.quantum, rounding=ROUND_DOWN)
+            cap = self.round_down(self._fee_amount(ld.cap_percent, ld.cap_money, product))
         if ld.min_percent is not None or ld.min_money is not None:
             low = self._fee_amount(ld.min_percent, ld.min_money, product)
         ld.by_product[product] = amounts = (step, cap, low)
@@ -1196,6 +1211,18 @@ class Rules:
         if at is not None and at > due:
             return CadenceCheck("breached", 1, due)
         return _new_tuple(CadenceCheck, ("pending", 0, due))
+
+    def evaluate_table(self, table, at: int | None = None, period: str = "month") -> dict:
+        """The period report (`PeriodReport.result()`) of a whole table of
+        tickets evaluated on DuckDB: an Arrow table, a pandas frame, a DuckDB
+        relation — anything DuckDB can scan — with the typed columns of
+        slalang/sql/inputs.py (docs/scale.md). Equal to evaluating each
+        ticket here and folding it into a `PeriodReport`; raises
+        `slalang.sql.engine.TableError` listing the rows the batch path
+        cannot evaluate. Needs duckdb (imported on first use)."""
+        from slalang.sql.engine import evaluate_table
+
+        return evaluate_table(self, table, at, period)
 
     # ------------------------------------------------------------- fast path
     def due_times(

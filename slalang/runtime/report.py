@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from slalang import textsafe
@@ -213,7 +213,7 @@ class PeriodReport:
                 lo, hi = max(first, eff.start), min(last, eff.end)
                 if (lo, hi) != (first, last) and lo <= hi:
                     amount = amount * ((hi - lo).days + 1) / ((last - first).days + 1)
-        return amount.quantize(self.rules.quantum, rounding=ROUND_DOWN)
+        return self.rules.round_down(amount)
 
     def result(self) -> dict:
         """The report as plain data (Decimals as strings, seconds as ints)."""

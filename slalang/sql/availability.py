@@ -66,7 +66,7 @@ product and period; only charges-based amounts are computed in SQL.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_DOWN, Decimal
+from decimal import Decimal
 
 import sqlglot
 from sqlglot import exp
@@ -319,7 +319,7 @@ class _Plan:
                                 except TicketError:
                                     val = None
                                 if val is not None and pi == len(self._pieces(ld, tier)) - 1 and piece is ld.cap:
-                                    val = val.quantize(self.quantum, rounding=ROUND_DOWN)
+                                    val = self.rules.round_down(val)
                                 if val is not None:
                                     need.append(scale_of(val))
                             self.static_vals[i].append(val)
@@ -390,7 +390,7 @@ class _Plan:
             if 0 < owed < low:
                 owed = low
         if ld.cap is not None:
-            owed = min(owed, led.amount(ld.cap, out).quantize(self.quantum, rounding=ROUND_DOWN))
+            owed = min(owed, self.rules.round_down(led.amount(ld.cap, out)))
         return owed
 
     def money_type(self) -> str:

@@ -200,12 +200,9 @@ def _regroup(rule_file, inner: exp.Select, keys: list[str], sums: list[str], per
 
 
 def _quantum(rule_file) -> Decimal:
-    """The quantum as `Rules.round` applies it: `Decimal.quantize` takes the
-    exponent of its argument, so a rule file's `10` or `100` rounds to whole
-    units, as 1 does (the runtime's behaviour, matched here)."""
-    exponent = Decimal(rule_file.credit_policy.quantum).as_tuple().exponent
-    assert isinstance(exponent, int)
-    return Decimal(1).scaleb(exponent)
+    """The quantum as `Rules.round` applies it: the power of ten the rule
+    file names (`10` rounds to tens)."""
+    return Decimal(1).scaleb(Decimal(rule_file.credit_policy.quantum).adjusted())
 
 
 def _zero(scale: int) -> exp.Expression:
