@@ -253,85 +253,75 @@ def due_query(
     requests_table: str = "requests",
     calendar_table: str = "slalang_calendar",
     range_table: str = "slalang_calendar_range",
+    tables: dict[str, str] | None = None,
 ) -> exp.Select:
     """SELECT id, due_s, out_of_range: `BusinessCalendar.add(opened_at_s,
     seconds)` per request, NULL and out_of_range where it raises
-    `CalendarRangeError`."""
-    # Each interval with the start of the next one: the interval "at or before
-    # t" is the one with start_s <= t < next_start_s.
-    nxt = exp.Window(
-        this=exp.Anonymous(this="LEAD", expressions=[exp.column("start_s")]),
-        partition_by=[exp.column("calendar")],
-        order=exp.Order(expressions=[exp.Ordered(this=exp.column("start_s"))]),
-    )
-    ivals = exp.select("calendar", "start_s", "end_s", "cum_before_s", exp.alias_(nxt, "next_start_s")).from_(
-        calendar_table
-    )
+    `CalendarRangeError`.
 
-    r, a, b, g = "r", "a", "b", "g"
+    Two equality joins on (calendar, day bucket) with a residual filter:
+    the piece holding `opened_at_s` gives its working offset (no piece: the
+    instant is outside [first_s, last_s], or the calendar is unknown), the
+    offset row holding the target gives the due time (no row: past the
+    calendar's last working second). `calendar_table` and `range_table` are
+    not read (kept for callers); the piece and offset tables are named by
+    `tables` (keys piece, offset; `TABLES` by default)."""
+    from slalang.sql.expr import floordiv
+
+    names = {**TABLES, **(tables or {})}
+    r, a, b, p = "r", "a", "b", "p"
     opened = _col("opened_at_s", r)
-    at_cond = exp.and_(
+    zero = exp.Literal.number(0)
+    piece_on = exp.and_(
         _col("calendar", a).eq(_col("calendar", r)),
-        _col("start_s", a) <= opened,
-        exp.or_(_col("next_start_s", a).is_(exp.null()), opened < _col("next_start_s", a)),
+        _col("bucket", a).eq(floordiv(opened, BUCKET)),
+        _col("a_s", a) <= opened,
+        opened < _col("b_s", a),
     )
-    least = exp.Case(ifs=[exp.If(this=opened < _col("end_s", a), true=opened)], default=_col("end_s", a))
-    offset = exp.Coalesce(
-        this=_col("cum_before_s", a) + exp.paren(least - _col("start_s", a)),
-        expressions=[exp.Literal.number(0)],
+    # offset(t) = off_a_s + (t - a_s on a working piece); NULL without a piece
+    offset = _col("off_a_s", a) + exp.Case(
+        ifs=[exp.If(this=_col("working", a).eq(exp.Literal.number(1)), true=opened - _col("a_s", a))],
+        default=zero,
     )
+    secs_r = _col("seconds", r)
     pos = (
         exp.select(
             _col("id", r),
             _col("calendar", r),
             exp.alias_(opened, "opened_at_s"),
-            exp.alias_(_col("seconds", r), "seconds"),
-            exp.alias_(_big(offset + _col("seconds", r)), "target_s"),
-            exp.alias_(_col("first_s", g), "first_s"),
-            exp.alias_(_col("last_s", g), "last_s"),
+            exp.alias_(secs_r, "seconds"),
+            # only a positive request looks its target up
+            exp.alias_(exp.Case(ifs=[exp.If(this=secs_r > zero, true=_big(exp.paren(offset) + secs_r))]), "target_s"),
         )
         .from_(exp.alias_(exp.to_table(requests_table), r, table=True))
-        .join(exp.alias_(exp.to_table("ivals"), a, table=True), on=at_cond, join_type="LEFT")
-        .join(
-            exp.alias_(exp.to_table(range_table), g, table=True),
-            on=_col("calendar", g).eq(_col("calendar", r)),
-            join_type="LEFT",
-        )
+        .join(exp.alias_(exp.to_table(names["piece"]), a, table=True), on=piece_on, join_type="LEFT")
     )
-
-    p = "p"
     target = _col("target_s", p)
-    hit_cond = exp.and_(
+    offset_on = exp.and_(
         _col("calendar", b).eq(_col("calendar", p)),
+        _col("bucket", b).eq(floordiv(target - exp.Literal.number(1), BUCKET)),
         _col("cum_before_s", b) < target,
-        target <= _col("cum_before_s", b) + exp.paren(_col("end_s", b) - _col("start_s", b)),
+        target <= _col("cum_end_s", b),
     )
     secs = _col("seconds", p)
     p_opened = _col("opened_at_s", p)
-    # Where `add` raises CalendarRangeError (seconds > 0 only): the opened
-    # instant outside the covered span, or no interval reaching the target.
-    outside = exp.or_(
-        _col("first_s", p).is_(exp.null()),
-        p_opened < _col("first_s", p),
-        p_opened > _col("last_s", p),
-        _col("start_s", b).is_(exp.null()),
-    )
-    positive = secs > exp.Literal.number(0)
-    oor = exp.Case(ifs=[exp.If(this=positive, true=exp.paren(outside))], default=exp.false())
+    # seconds > 0 only: no piece at the opened instant (target NULL) or no
+    # interval reaching the target
+    outside = _col("start_s", b).is_(exp.null())
+    positive = secs > zero
+    oor = exp.Case(ifs=[exp.If(this=positive, true=outside)], default=exp.false())
     due = exp.Case(
         ifs=[
-            exp.If(this=secs < exp.Literal.number(0), true=exp.null()),
-            exp.If(this=secs.eq(exp.Literal.number(0)), true=p_opened),
-            exp.If(this=exp.paren(outside), true=exp.null()),
+            exp.If(this=secs < zero, true=exp.null()),
+            exp.If(this=secs.eq(zero), true=p_opened),
         ],
         default=_col("start_s", b) + exp.paren(target - _col("cum_before_s", b)),
     )
     return (
         exp.select(_col("id", p), exp.alias_(_big(due), "due_s"), exp.alias_(oor, "out_of_range"))
-        .with_("ivals", ivals)
         .with_("pos", pos)
         .from_(exp.alias_(exp.to_table("pos"), p, table=True))
-        .join(exp.alias_(exp.to_table(calendar_table), b, table=True), on=hit_cond, join_type="LEFT")
+        .join(exp.alias_(exp.to_table(names["offset"]), b, table=True), on=offset_on, join_type="LEFT")
     )
 
 
@@ -340,6 +330,7 @@ def due_query_sql(
     requests_table: str = "requests",
     calendar_table: str = "slalang_calendar",
     range_table: str = "slalang_calendar_range",
+    tables: dict[str, str] | None = None,
 ) -> str:
     """`due_query` rendered for `dialect` (duckdb, spark, trino)."""
-    return due_query(requests_table, calendar_table, range_table).sql(dialect=dialect)
+    return due_query(requests_table, calendar_table, range_table, tables).sql(dialect=dialect)
