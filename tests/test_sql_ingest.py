@@ -378,3 +378,96 @@ def test_local_times_near_transitions_equal_instant_parser(tz):
         else:
             # Transitions on whole minutes (every zone here): exactly the reader's instant.
             assert v == want, (text, v, want)
+
+
+def _iso_texts():
+    """ISO forms with every field at, inside and past its bounds."""
+    out = []
+    for y in ("1969", "1970", "2000", "2100", "2200", "2201", "0999"):
+        for mo, d in (
+            ("01", "01"),
+            ("02", "28"),
+            ("02", "29"),
+            ("02", "30"),
+            ("04", "30"),
+            ("04", "31"),
+            ("12", "31"),
+            ("00", "10"),
+            ("13", "01"),
+            ("06", "00"),
+            ("06", "32"),
+            ("1", "01"),
+        ):
+            out.append(f"{y}-{mo}-{d}T12:00")
+    for hm in ("00:00", "23:59", "24:00", "23:60", "9:30", "09:3", "19:59", "20:00", "29:00"):
+        for sec in ("", ":00", ":59", ":60", ":5", ".5", ":59.9", ":00.123456", ":00.1234567", ":00."):
+            for z in ("", "Z", "+08:00", "-23:59", "+24:00", "-00:60", "+19:30", "+0800", "z", "+08"):
+                for sep in ("T", " "):
+                    out.append(f"2026-01-05{sep}{hm}{sec}{z}")
+    out += [
+        "2200-12-31T23:59:59Z",
+        "2200-12-31T23:59:59-00:01",
+        "1970-01-01T00:00:00+00:01",
+        "1970-01-01T00:00Z",
+        "2026-01-05T09:30:00Z ",
+        "2026-01-05",
+        "2026-01-05T",
+        "x2026-01-05T09:30",
+        "2026-01-05T09:30Zx",
+    ]
+    return out
+
+
+@pytest.mark.parametrize("tz", ["Asia/Shanghai", "America/New_York"])
+def test_iso_field_bounds_equal_instant_parser(tz):
+    """Every field at and past its bounds (the strict pattern and DuckDB's
+    TIMESTAMP cast): accepted exactly where the Python reader reads the
+    text, with its instant."""
+    from slalang.runtime.engine import TicketError
+    from slalang.runtime.tickets import InstantParser
+
+    parse = InstantParser(ZoneInfo(tz))
+    texts = sorted(set(_iso_texts()))
+    con = duckdb.connect()
+    ingest.create_macros(con)
+    con.execute("CREATE TABLE s (t VARCHAR)")
+    con.executemany("INSERT INTO s VALUES (?)", [(t,) for t in texts])
+    con.execute("CREATE TABLE s2 AS SELECT t AS x, t FROM s")
+    ingest.to_instants(con, "s2", "o", ["x"], ["t"], tz)
+    got = {x: (v, bad) for x, v, bad in con.execute("SELECT x, t, t__bad FROM o").fetchall()}
+    accepted = 0
+    for text in texts:
+        try:
+            want = parse(text, "opened_at")
+        except TicketError:
+            want = None
+        v, bad = got[text]
+        if bad:
+            assert v is None, text
+            continue
+        accepted += 1
+        assert v == want, (text, v, want)
+    assert accepted > 100
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(
+                [*_WS, "\r", "\n", "\x0b", "a", "\u0301", "\u200d", "é", "\U0001f600", "是", "~", "!"]
+            ),
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_strip_equals_python(texts):
+    """sl_strip (its printable-ASCII-ends fast path and its regexp) is str.strip(), empty → NULL."""
+    con = duckdb.connect()
+    ingest.create_macros(con)
+    con.execute("CREATE TABLE s (i INT, t VARCHAR)")
+    con.executemany("INSERT INTO s VALUES (?, ?)", list(enumerate(texts)))
+    got = [r[0] for r in con.execute("SELECT sl_strip(t) FROM s ORDER BY i").fetchall()]
+    assert got == [t.strip() or None for t in texts]

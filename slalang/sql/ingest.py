@@ -71,9 +71,11 @@ def _class(chars: str) -> str:
 
 
 _WSC = _class(_WS)
-_ISO = (
-    "^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})"
-    "(?::([0-9]{2})(?:\\.[0-9]{1,6})?)?(Z|[+-][0-9]{2}:[0-9]{2})?$"
+# ISO 8601 `YYYY-MM-DD[T ]HH:MM[:SS[.f…f]]` [Z|±HH:MM] with its fields' ranges in the pattern (years 1970..2200, months, days 01..31,
+# hours 00..23, minutes and seconds 00..59, offsets to ±23:59): the day within its month is DuckDB's cast's check.
+_ISO_STRICT = (
+    "(?:19[7-9][0-9]|2[01][0-9][0-9]|2200)-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[T ]"
+    "(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\\.[0-9]{1,6})?)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?"
 )
 _TRUE_RE = "[Tt][Rr][Uu][Ee]|[Yy][Ee][Ss]|1|\u662f"
 _FALSE_RE = "[Ff][Aa][Ll][Ss][Ee]|[Nn][Oo]|0|\u5426"
@@ -148,11 +150,12 @@ def create_macros(con) -> None:
     sl_dim (days in a month), sl_days (days since 1970-01-01 of a date),
     sl_zoff (an offset's seconds), sl_flag."""
     ws = _WSC.replace("'", "''")
-    # Ends that are printable ASCII or past every whitespace character: nothing to strip (no regex).
-    con.execute("CREATE OR REPLACE MACRO sl_plain_end(c) AS (c > 32 AND c < 127) OR c > 12288")
+    # Ends that are printable ASCII: nothing to strip (no regex).
+    # Each end's code point computed once (BETWEEN evaluates its operand once): a macro
+    # naming it twice made DuckDB compute unicode(…) and right(…) three times each.
     con.execute(
         "CREATE OR REPLACE MACRO sl_strip(s) AS CASE WHEN s = '' THEN NULL "
-        "WHEN sl_plain_end(unicode(s)) AND sl_plain_end(unicode(right(s, 1))) THEN s "
+        "WHEN unicode(s) BETWEEN 33 AND 126 AND unicode(substring(s, length(s), 1)) BETWEEN 33 AND 126 THEN s "
         f"ELSE nullif(regexp_replace(s, '^{ws}+|{ws}+$', '', 'g'), '') END"
     )
     con.execute(
@@ -181,32 +184,35 @@ def create_macros(con) -> None:
 def to_instants(con, src: str, dst: str, keep: list[str], cols: list[str], tzname: str) -> None:
     """Create `dst`: the `keep` columns of `src`, and for each text column c
     of `cols` (stripped, NULL = empty) c as epoch seconds (BIGINT, NULL when
-    empty or not canonical) and c__bad (text given but not canonical)."""
+    empty or not canonical) and c__bad (text given but not canonical).
+
+    An ISO text is accepted when it matches `_ISO_STRICT` (which already
+    bounds the year to 1970..2200, the month, the day to 31, the hour to
+    23, the minute and second to 59 and the offset to ±23:59) and DuckDB's
+    cast of its local part to TIMESTAMP succeeds (the day within its
+    month); the regular expressions run only on cells of a fitting length."""
     regions = zone_regions(tzname)
     aligned = all(r[0] % 60 == 0 for r in regions[1:])
     k = ", ".join(_q(c) for c in keep)
     s1 = ", ".join(
-        f"{_q(c)} AS {_q(c + '__t')}, CASE WHEN regexp_full_match({_q(c)}, '[0-9]{{1,12}}') "
+        f"{_q(c)} AS {_q(c + '__t')}, CASE WHEN strlen({_q(c)}) <= 12 AND regexp_full_match({_q(c)}, '[0-9]{{1,12}}') "
         f"THEN CAST({_q(c)} AS BIGINT) END AS {_q(c + '__e')}, "
-        f"CASE WHEN regexp_full_match({_q(c)}, {_lit(_ISO[1:-1])}) THEN {_parts(_q(c))} END AS {_q(c + '__p')}"
+        f"strlen({_q(c)}) BETWEEN 16 AND 32 AND regexp_full_match({_q(c)}, {_lit(_ISO_STRICT)}) AS {_q(c + '__m')}"
         for c in cols
     )
-    s2 = ", ".join(
-        f"{_q(c + '__t')}, {_q(c + '__e')}, CAST({_q(c + '__p')}.y AS INT) AS {_q(c + '__y')}, "
-        f"CAST({_q(c + '__p')}.mo AS INT) AS {_q(c + '__mo')}, CAST({_q(c + '__p')}.d AS INT) AS {_q(c + '__d')}, "
-        f"CAST({_q(c + '__p')}.h AS INT) * 3600 + CAST({_q(c + '__p')}.mi AS INT) * 60 "
-        f"+ CAST(coalesce(nullif({_q(c + '__p')}.s, ''), '0') AS INT) AS {_q(c + '__sec')}, "
-        f"CAST({_q(c + '__p')}.h AS INT) <= 23 AND CAST({_q(c + '__p')}.mi AS INT) <= 59 "
-        f"AND CAST(coalesce(nullif({_q(c + '__p')}.s, ''), '0') AS INT) <= 59 AS {_q(c + '__hok')}, "
-        f"{_q(c + '__p')}.z AS {_q(c + '__z')}"
-        for c in cols
-    )
+
+    def zone(c: str) -> str:
+        t = _q(c + "__t")
+        return (
+            f"CASE WHEN NOT {_q(c + '__m')} THEN NULL WHEN right({t}, 1) = 'Z' THEN 'Z' WHEN strlen({t}) >= 22 "
+            f"AND substr({t}, strlen({t}) - 5, 1) IN ('+', '-') THEN right({t}, 6) ELSE '' END"
+        )
+
+    s2 = ", ".join(f"{_q(c + '__t')}, {_q(c + '__e')}, {zone(c)} AS {_q(c + '__z')}" for c in cols)
     s3 = ", ".join(
         f"{_q(c + '__t')}, {_q(c + '__e')}, {_q(c + '__z')}, "
-        f"CASE WHEN {_q(c + '__y')} BETWEEN 1970 AND 2200 AND {_q(c + '__mo')} BETWEEN 1 AND 12 "
-        f"AND {_q(c + '__d')} BETWEEN 1 AND sl_dim({_q(c + '__y')}, {_q(c + '__mo')}) AND {_q(c + '__hok')} "
-        f"THEN CAST(sl_days({_q(c + '__y')}, {_q(c + '__mo')}, {_q(c + '__d')}) AS BIGINT) * 86400 "
-        f"+ {_q(c + '__sec')} END AS {_q(c + '__l')}"
+        f"epoch_us(try_cast(left({_q(c + '__t')}, strlen({_q(c + '__t')}) - strlen({_q(c + '__z')})) AS TIMESTAMP)) "
+        f"// 1000000 AS {_q(c + '__l')}"
         for c in cols
     )
 
@@ -232,20 +238,6 @@ def to_instants(con, src: str, dst: str, keep: list[str], cols: list[str], tznam
         f"CREATE OR REPLACE TABLE {dst} AS SELECT {k}{sep}{s6} FROM (SELECT {k}{sep}{s5} FROM "
         f"(SELECT {k}{sep}{s4} FROM (SELECT {k}{sep}{s3} FROM (SELECT {k}{sep}{s2} FROM "
         f"(SELECT {k}{sep}{s1} FROM {src})))))"
-    )
-
-
-def _parts(t: str) -> str:
-    """SQL: the fields of an instant text that matches `_ISO` (fixed
-    positions: the match fixed them), as a struct of texts."""
-    z = (
-        f"CASE WHEN right({t}, 1) = 'Z' THEN 'Z' WHEN length({t}) >= 22 "
-        f"AND substr({t}, length({t}) - 5, 1) IN ('+', '-') THEN right({t}, 6) ELSE '' END"
-    )
-    s = f"CASE WHEN substr({t}, 17, 1) = ':' THEN substr({t}, 18, 2) ELSE '' END"
-    return (
-        f"struct_pack(y := substr({t}, 1, 4), mo := substr({t}, 6, 2), d := substr({t}, 9, 2), "
-        f"h := substr({t}, 12, 2), mi := substr({t}, 15, 2), s := {s}, z := {z})"
     )
 
 
@@ -294,11 +286,13 @@ def python_header(path: str, rules, jsonl: bool) -> tuple[str, ...]:
     return tuple(header)
 
 
-def _scan_bytes(path: str) -> None:
+def _scan_bytes(path: str) -> bool:
     """Whole-file checks (C speed, no Python per row): no NUL, and every CR
     ends a line (CRLF) — a lone CR is a bad row for the Python reader that
-    another CSV reader could take for a line end."""
+    another CSV reader could take for a line end. True when the file holds
+    a quote character."""
     tail = b""
+    quoted = False
     with open(path, "rb") as fh:
         while True:
             chunk = fh.read(1 << 24)
@@ -306,12 +300,14 @@ def _scan_bytes(path: str) -> None:
                 break
             if b"\x00" in chunk:
                 raise NotCanonical("nul", "the file holds a NUL character")
+            quoted = quoted or b'"' in chunk
             data = tail + chunk
             body, tail = (data[:-1], data[-1:]) if data.endswith(b"\r") else (data, b"")
             if body.count(b"\r") != body.count(b"\r\n"):
                 raise NotCanonical("cr", "the file holds a carriage return that does not end a line")
     if tail:
         raise NotCanonical("cr", "the file holds a carriage return that does not end a line")
+    return quoted
 
 
 def _q(name: str) -> str:
@@ -338,19 +334,27 @@ def _kinds(rules) -> dict[str, str]:
     return kinds
 
 
-def _text_check(c: str, csv: bool) -> str:
+def _text_check(c: str, csv: bool, quoted: bool = True) -> str:
     """SQL condition (true = fine) on a raw text cell: within `MAX_CELL`
-    bytes, no NUL; from a CSV file, no quote, CR or LF either."""
+    bytes, no NUL; from a CSV file, no quote, CR or LF either. A CSV file
+    `_scan_bytes` found free of quotes needs the length test only: it has no
+    NUL (scanned), and a cell can hold no quote and — unquoted — no CR or LF."""
     from slalang.runtime.tickets import MAX_CELL
 
+    if csv and not quoted:
+        return f"{c} IS NULL OR strlen({c}) <= {MAX_CELL}"
     more = f" AND strpos({c}, chr(34)) = 0 AND strpos({c}, chr(10)) = 0 AND strpos({c}, chr(13)) = 0" if csv else ""
     return f"{c} IS NULL OR (strlen({c}) <= {MAX_CELL} AND strpos({c}, chr(0)) = 0{more})"
 
 
-def _typed(con, raw: str, names: tuple[str, ...], rules, inputs: Inputs, csv: bool) -> Ingested:
-    """Create the input tables from the raw table (`k` + the file's columns
-    as text), check every cell, and raise NotCanonical naming the first row
-    that is not canonical."""
+def _typed(
+    con, raw: str, names: tuple[str, ...], rules, inputs: Inputs, csv: bool, quoted: bool = True, drop: str = ""
+) -> Ingested:
+    """Create the input tables from the raw table or subquery (`k` + the
+    file's columns as text), check every cell, and raise NotCanonical
+    naming the first row that is not canonical; `drop` names a table to
+    drop once read. The stripping stage is not materialised: the instant
+    stage reads it as a subquery."""
     from slalang.runtime.tickets import MAX_LINE_BYTES
 
     kinds = _kinds(rules)
@@ -360,17 +364,16 @@ def _typed(con, raw: str, names: tuple[str, ...], rules, inputs: Inputs, csv: bo
     checks: list[tuple[str, str]] = []  # (column, SQL condition on the stage table, true when fine)
     stage = [KEY] + [f"sl_strip({_q(n)}) AS {_q(n)}" for n in names]
     for n in names:
-        stage.append(f"coalesce({_text_check(_q(n), csv)}, false) AS {_q(n + '__ok')}")
+        stage.append(f"coalesce({_text_check(_q(n), csv, quoted)}, false) AS {_q(n + '__ok')}")
         checks.append((n, _q(n + "__ok")))
     if csv:
         size = " + ".join(f"coalesce(strlen({_q(n)}), 0)" for n in names)
         stage.append(f"{size} + {3 * len(names) + 1} <= {MAX_LINE_BYTES} AS {_q('__line_ok')}")
         checks.append(("", _q("__line_ok")))
-    con.execute(f"CREATE OR REPLACE TABLE sl_s AS SELECT {', '.join(stage)} FROM {raw}")
-    con.execute(f"DROP TABLE IF EXISTS {raw}")
     keep = [KEY] + others + [n + "__ok" for n in names] + (["__line_ok"] if csv else [])
-    to_instants(con, "sl_s", "sl_i", keep, instants, tz)
-    con.execute("DROP TABLE sl_s")
+    to_instants(con, f"(SELECT {', '.join(stage)} FROM {raw})", "sl_i", keep, instants, tz)
+    if drop:
+        con.execute(f"DROP TABLE IF EXISTS {drop}")
     for n in names:
         kind = kinds[n]
         if kind == "instant":
@@ -475,19 +478,19 @@ def ingest(con, path: str, rules, kind: str | None = None, inputs: Inputs | None
     if kind == "jsonl":
         return _ingest_jsonl(con, path, rules, inputs)
     names = python_header(path, rules, False)
-    _scan_bytes(path)
+    quoted = _scan_bytes(path)
     cols = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
     try:
         con.execute(
-            f"CREATE OR REPLACE TABLE {RAW}_0 AS SELECT * FROM read_csv({_lit(path)}, delim = ',', quote = '\"', "
+            f"CREATE OR REPLACE TABLE {RAW} AS SELECT * FROM read_csv({_lit(path)}, delim = ',', quote = '\"', "
             f"escape = '\"', header = true, all_varchar = true, auto_detect = false, strict_mode = true, "
             f"null_padding = false, ignore_errors = false, columns = {cols})"
         )
-        con.execute(f"CREATE OR REPLACE TABLE {RAW} AS SELECT rowid AS {KEY}, * FROM {RAW}_0")
-        con.execute(f"DROP TABLE {RAW}_0")
     except duckdb.Error as exc:
         raise _duck_error(exc) from None
-    out = _typed(con, RAW, names, rules, _present(inputs, names), csv=True)
+    # KEY = the table's rowid (file order: insertion order is preserved), read without a second copy.
+    src = f"(SELECT rowid AS {KEY}, * FROM {RAW})"
+    out = _typed(con, src, names, rules, _present(inputs, names), csv=True, quoted=quoted, drop=RAW)
     if out.count == 0:
         raise NotCanonical("empty", "the file has no tickets")
     return out
@@ -556,7 +559,7 @@ def _ingest_parquet(con, path: str, rules, inputs: Inputs) -> Ingested:
         con.execute(f"CREATE OR REPLACE TABLE {RAW} AS {query}")
     except duckdb.Error as exc:
         raise _duck_error(exc) from None
-    out = _typed(con, RAW, names, rules, _present(inputs, names), csv=False)
+    out = _typed(con, RAW, names, rules, _present(inputs, names), csv=False, drop=RAW)
     if out.count == 0:
         raise NotCanonical("empty", "the file has no tickets")
     return out
