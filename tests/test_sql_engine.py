@@ -16,7 +16,6 @@ from __future__ import annotations
 import csv
 import sys
 import types
-from decimal import Decimal
 
 import pytest
 import sqlglot
@@ -138,37 +137,12 @@ def _fake_builders(monkeypatch, tmp_path, rules, outcomes) -> None:
     cadence = types.ModuleType("slalang.sql.cadence")
     cadence.cadence_query = lambda rf, inputs: sqlglot.parse_one(f"SELECT * FROM read_parquet('{pc}')", read="duckdb")  # type: ignore[attr-defined]
     cadence.unsupported = lambda rf: []  # type: ignore[attr-defined]
-    if not _report_ok(rules):
-        # The report builder is not there: one that folds the runtime's outcomes
-        # (the per-ticket path, which does not use it, is still the real one).
-        report = types.ModuleType("slalang.sql.report")
-        report.unsupported = lambda rf: []  # type: ignore[attr-defined]
-        report.aggregate_queries = lambda rf, inputs, period: {}  # type: ignore[attr-defined]
-
-        def from_aggregates(rules_, period, rows):
-            from slalang.runtime.report import PeriodReport
-
-            rep = PeriodReport(rules_, period)
-            for o in outcomes:
-                rep.add(o)
-            return rep
-
-        report.report_from_aggregates = from_aggregates  # type: ignore[attr-defined]
-        monkeypatch.setitem(sys.modules, "slalang.sql.report", report)
     monkeypatch.setitem(sys.modules, "slalang.sql.tickets", tickets)
     monkeypatch.setitem(sys.modules, "slalang.sql.cadence", cadence)
     import slalang.sql
 
     monkeypatch.setattr(slalang.sql, "tickets", tickets, raising=False)
     monkeypatch.setattr(slalang.sql, "cadence", cadence, raising=False)
-
-
-def _report_ok(rules) -> bool:
-    try:
-        from slalang.sql import report
-    except Exception:
-        return False
-    return not report.unsupported(rules.file) if hasattr(report, "unsupported") else True
 
 
 @pytest.mark.parametrize(
@@ -270,16 +244,15 @@ def test_fallback_keys(tmp_path, monkeypatch):
         assert exc.value.key == "unsupported"
 
 
-def test_evaluate_table(tmp_path, monkeypatch):
-    """evaluate_table over a DuckDB relation equals the Python report."""
+def test_evaluate_table(tmp_path):
+    """Rules.evaluate_table over an Arrow table, through the real builders,
+    equals the Python report."""
+    pa = pytest.importorskip("pyarrow")
     contract = "contracts/itops.sla"
     rf, rules = rules_of(contract)
-    if not _report_ok(rules):
-        pytest.skip("slalang.sql.report is not there")
     tp = tmp_path / "t.csv"
     _write_csv(tp, ticketgen.tickets(rf, 200, 9))
     outcomes = _python_outcomes(tp, rules)
-    _fake_builders(monkeypatch, tmp_path, rules, outcomes)
     from slalang.runtime.report import PeriodReport
 
     rep = PeriodReport(rules)
@@ -287,25 +260,17 @@ def test_evaluate_table(tmp_path, monkeypatch):
         rep.add(o)
     con = duckdb.connect()
     ing = ingest.ingest(con, str(tp), rules, "csv")
-    rel = con.execute(
+    table = con.sql(
         'SELECT t.* EXCLUDE (k), (SELECT list(u."at") FROM slalang_updates u WHERE u.k = t.k) AS updates, '
         "(SELECT list([p.start_at, p.end_at]) FROM slalang_pauses p WHERE p.k = t.k) AS pauses "
         "FROM slalang_tickets t ORDER BY t.k"
-    )
-    got = batch.evaluate_table(rules, rel.df())
-    assert got == rep.result()
+    ).to_arrow_table()
+    assert isinstance(table, pa.Table)
+    assert rules.evaluate_table(table) == rep.result()
     assert ing.count == len(outcomes)
-    _ = Decimal
 
 
 # ------------------------------------------------------------------ end to end, real builders
-def _real_ok(rules) -> bool:
-    try:
-        return not batch.unsupported(rules.file)
-    except Exception:
-        return False
-
-
 ALL = [c for c in __import__("sqlharness").EXAMPLES if rules_of(c)[0].priorities]
 
 
@@ -314,8 +279,7 @@ ALL = [c for c in __import__("sqlharness").EXAMPLES if rules_of(c)[0].priorities
 )
 def test_end_to_end_real_builders(contract, tmp_path, capsys):
     rf, rules = rules_of(contract)
-    if not _real_ok(rules):
-        pytest.skip("the SQL builders are not all there, or do not compile this contract")
+    assert not batch.unsupported(rules.file)  # every example compiles to SQL
     rp = _rules_path(contract, tmp_path)
     tp = tmp_path / "t.csv"
     _write_csv(tp, ticketgen.tickets(rf, 300, 13))

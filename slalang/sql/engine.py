@@ -79,18 +79,10 @@ class TableError(ValueError):
 
 def unsupported(rule_file) -> list[Unsupported]:
     """What the SQL builders cannot compile for `rule_file` (the outcome,
-    cadence and report queries); a builder that is not there counts too."""
-    out: list[Unsupported] = []
-    for name in ("tickets", "cadence", "report"):
-        try:
-            mod = __import__(f"slalang.sql.{name}", fromlist=["unsupported"])
-        except ImportError:
-            out.append(Unsupported("module", f"slalang.sql.{name} is not available", module=name))
-            continue
-        fn = getattr(mod, "unsupported", None)
-        if fn is not None:
-            out.extend(fn(rule_file))
-    return out
+    cadence and report queries)."""
+    from slalang.sql import cadence, report, tickets
+
+    return [*tickets.unsupported(rule_file), *cadence.unsupported(rule_file), *report.unsupported(rule_file)]
 
 
 @contextmanager
