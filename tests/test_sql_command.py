@@ -115,3 +115,16 @@ def test_a_construct_the_sql_does_not_compile_is_named(tmp_path, capsys, lang, w
 def test_a_bad_at_is_a_usage_error(tmp_path, capsys):
     path = _write_rules(tmp_path, "contracts/itops.sla")
     assert main(["sql", str(path), "--dialect", "duckdb", "--at", "not-a-time"]) == 2
+
+
+def test_eval_names_the_construct_it_cannot_run_on_duckdb_in_chinese(tmp_path, capsys):
+    path = _write_rules(tmp_path, "contracts/itops.sla", _daily_updates)
+    rf = load_rules(str(path))
+    csv_path = tmp_path / "t.csv"
+    csv_path.write_text(
+        "id,priority,product,region,opened_at\nT1,P2,hosting,north,2026-03-02T10:00:00+08:00\n", encoding="utf-8"
+    )
+    assert main(["eval", str(path), str(csv_path), "--engine", "duckdb", "--lang", "zh"]) == 0
+    err = capsys.readouterr().err
+    assert "日历日" in err and "Python 引擎" in err
+    assert rf.updates is not None

@@ -744,10 +744,9 @@ def _batch(args, rules, at, lang: str, explicit: bool) -> _Batch | None:
 
     why = batch_engine.unsupported(rules.file)
     if why:
-        if why[0].key == "module":
-            note("missing", module=_verbatim(f"slalang.sql.{why[0].fields.get('module')}"))
-        else:
-            note("unsupported", construct=_verbatim(str(why[0])))
+        from slalang.commands.sql import unsupported_text
+
+        note("unsupported", construct=_verbatim(unsupported_text(why[0], lang)))
         return None
     cm = batch_engine.connect()
     con = cm.__enter__()

@@ -155,11 +155,22 @@ def files(rule_file, dialect: str, period: str = "month", at: int | None = None)
     return out
 
 
+def unsupported_text(exc, lang: str) -> str:
+    """What an `Unsupported` names, in the user's language (`cli.sql.unsupported.<key>`)."""
+    from slalang.i18n import Msg, render
+    from slalang.textsafe import term
+
+    fields = {k: _field(v, lang) for k, v in exc.fields.items()}
+    try:
+        return render(Msg(f"cli.sql.unsupported.{exc.key}", **fields), lang)
+    except Exception:  # a message the catalogue words differently: the English text
+        return term(str(exc))
+
+
 def run(args) -> int:
-    from slalang.i18n import Msg, Verbatim, render
+    from slalang.i18n import Verbatim
     from slalang.runtime import RulesError, load_rules
     from slalang.sql.inputs import Unsupported
-    from slalang.textsafe import term
 
     lang = lang_of(args)
     try:
@@ -177,12 +188,7 @@ def run(args) -> int:
     try:
         out = files(rules, args.dialect, args.period, at)
     except Unsupported as exc:
-        fields = {k: _field(v, lang) for k, v in exc.fields.items()}
-        try:
-            what = render(Msg(f"cli.sql.unsupported.{exc.key}", **fields), lang)
-        except Exception:  # a message the catalogue words differently: the English text
-            what = term(str(exc))
-        print(say("cli.sql.not_compiled", lang, construct=Verbatim(what)), file=sys.stderr)
+        print(say("cli.sql.not_compiled", lang, construct=Verbatim(unsupported_text(exc, lang))), file=sys.stderr)
         return EXIT_ERRORS
     if args.output is None:
         for name, text in out.items():
