@@ -189,8 +189,10 @@ def to_instants(con, src: str, dst: str, keep: list[str], cols: list[str], tznam
     An ISO text is accepted when it matches `_ISO_STRICT` (which already
     bounds the year to 1970..2200, the month, the day to 31, the hour to
     23, the minute and second to 59 and the offset to ±23:59) and DuckDB's
-    cast of its local part to TIMESTAMP succeeds (the day within its
-    month); the regular expressions run only on cells of a fitting length."""
+    cast succeeds (the day within its month): to TIMESTAMPTZ when it ends
+    in `Z` or `±HH:MM` (the instant), else to TIMESTAMP (the local time,
+    its offset from the zone's regions); the regular expressions run only
+    on cells of a fitting length."""
     regions = zone_regions(tzname)
     aligned = all(r[0] % 60 == 0 for r in regions[1:])
     k = ", ".join(_q(c) for c in keep)
@@ -201,31 +203,35 @@ def to_instants(con, src: str, dst: str, keep: list[str], cols: list[str], tznam
         for c in cols
     )
 
-    def zone(c: str) -> str:
+    def zoned(c: str) -> str:
+        # Of a matched text: a `Z` or `±HH:MM` end (a date's hyphens are never 5 from the end).
         t = _q(c + "__t")
-        return (
-            f"CASE WHEN NOT {_q(c + '__m')} THEN NULL WHEN right({t}, 1) = 'Z' THEN 'Z' WHEN strlen({t}) >= 22 "
-            f"AND substr({t}, strlen({t}) - 5, 1) IN ('+', '-') THEN right({t}, 6) ELSE '' END"
-        )
+        return f"CASE WHEN {_q(c + '__m')} THEN {t} LIKE '%Z' OR {t} LIKE '%+__:__' OR {t} LIKE '%-__:__' END"
 
-    s2 = ", ".join(f"{_q(c + '__t')}, {_q(c + '__e')}, {zone(c)} AS {_q(c + '__z')}" for c in cols)
+    s2 = ", ".join(f"{_q(c + '__t')}, {_q(c + '__e')}, {zoned(c)} AS {_q(c + '__z')}" for c in cols)
+    # Microseconds: of the instant (DuckDB's TIMESTAMPTZ cast applies the text's offset), or of the
+    # local time (naive text as TIMESTAMP); the day within its month is the cast's check.
     s3 = ", ".join(
-        f"{_q(c + '__t')}, {_q(c + '__e')}, {_q(c + '__z')}, "
-        f"epoch_us(try_cast(left({_q(c + '__t')}, strlen({_q(c + '__t')}) - strlen({_q(c + '__z')})) AS TIMESTAMP)) "
-        f"// 1000000 AS {_q(c + '__l')}"
+        f"{_q(c + '__e')}, {_q(c + '__t')}, "
+        f"CASE WHEN {_q(c + '__z')} THEN epoch_us(try_cast({_q(c + '__t')} AS TIMESTAMPTZ)) END AS {_q(c + '__uu')}, "
+        f"CASE WHEN NOT {_q(c + '__z')} THEN epoch_us(try_cast({_q(c + '__t')} AS TIMESTAMP)) END AS {_q(c + '__lu')}"
+        for c in cols
+    )
+    # Whole seconds, the fraction dropped as int(timestamp()) drops it: `//` truncates, so only
+    # values >= 0 (a negative instant is out of range anyway; a local time from 1970 is never negative).
+    s4 = ", ".join(
+        f"{_q(c + '__e')}, {_q(c + '__t')}, "
+        f"CASE WHEN {_q(c + '__uu')} >= 0 THEN {_q(c + '__uu')} // 1000000 END AS {_q(c + '__u')}, "
+        f"CASE WHEN {_q(c + '__lu')} >= 0 THEN {_q(c + '__lu')} // 1000000 END AS {_q(c + '__l')}"
         for c in cols
     )
 
-    def offset(c: str) -> str:
+    def local(c: str) -> str:
         x = _q(c + "__l")
-        local = _tree(regions, x) if aligned else "NULL"
-        return f"CASE WHEN {_q(c + '__z')} = '' THEN {local} ELSE sl_zoff({_q(c + '__z')}) END"
+        return f"{x} - {_tree(regions, x)}" if aligned else "NULL"
 
-    s4 = ", ".join(f"{_q(c + '__t')}, {_q(c + '__e')}, {_q(c + '__l')}, {offset(c)} AS {_q(c + '__o')}" for c in cols)
     s5 = ", ".join(
-        f"CASE WHEN {_q(c + '__e')} IS NOT NULL THEN {_q(c + '__e')} ELSE {_q(c + '__l')} - {_q(c + '__o')} END "
-        f"AS {_q(c + '__n')}, {_q(c + '__t')}"
-        for c in cols
+        f"coalesce({_q(c + '__e')}, {_q(c + '__u')}, {local(c)}) AS {_q(c + '__n')}, {_q(c + '__t')}" for c in cols
     )
     s6 = ", ".join(
         f"CASE WHEN {_q(c + '__n')} BETWEEN 0 AND {_LAST} THEN {_q(c + '__n')} END AS {_q(c)}, "
