@@ -12,8 +12,8 @@ views of generated tickets.
 Slow (JVM start-up): marked `slow`, and it runs in CI like every test. It
 fails, saying what is missing, without a Java runtime or PySpark, unless
 SLALANG_NO_SPARK=1 is set. A case Spark rejects or computes differently is
-kept as `xfail(strict=True)` with its reason (KNOWN below), so it flips
-when the query is fixed.
+kept as `xfail(strict=True)` with its reason (today: the outcome query at
+Spark's default analyzer limit), so it flips when the query is fixed.
 """
 
 from __future__ import annotations
@@ -41,17 +41,10 @@ pytestmark = pytest.mark.slow
 
 TICKETS = 300  # per contract
 
-# (test, contract) → why Spark disagrees with the runtime (a strict xfail).
-KNOWN: dict[tuple[str, str], str] = {}
 
-
-def _params(test: str, contracts: list[str]) -> list:
-    out = []
-    for c in contracts:
-        reason = KNOWN.get((test, c))
-        marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-        out.append(pytest.param(c, id=c.removeprefix("contracts/").removesuffix(".sla"), marks=marks))
-    return out
+def _params(contracts: list[str]) -> list:
+    """One parameter per contract, named without `contracts/` and `.sla`."""
+    return [pytest.param(c, id=c.removeprefix("contracts/").removesuffix(".sla")) for c in contracts]
 
 
 @pytest.fixture(scope="session")
@@ -125,7 +118,7 @@ def _requests(rf, rng: random.Random) -> list[tuple[int, str, int, int]]:
 WITH_CALENDARS = [c for c in sqlharness.EXAMPLES if compiled_calendars(sqlharness.rules_of(c)[0])]
 
 
-@pytest.mark.parametrize("contract", _params("due", WITH_CALENDARS))
+@pytest.mark.parametrize("contract", _params(WITH_CALENDARS))
 def test_due_query_equals_runtime(spark, contract: str) -> None:
     rf, _ = _contract(spark, contract)
     rng = random.Random(f"spark-due-{contract}")
@@ -246,7 +239,7 @@ def _cadence_fields(c) -> tuple:
     return (None, None, None) if c is None else (c.status, c.missed, c.due)
 
 
-@pytest.mark.parametrize("contract", _params("cadence", TICKET_CONTRACTS))
+@pytest.mark.parametrize("contract", _params(TICKET_CONTRACTS))
 def test_cadence_query_equals_runtime(spark, contract: str) -> None:
     """slalang.sql.cadence on Spark: every field of every ticket equals the
     runtime's `updates` and `followup` (and the DuckDB rendering's row, error
@@ -309,7 +302,7 @@ def _money(v) -> Decimal | None:
     return None if v is None else Decimal(v)
 
 
-@pytest.mark.parametrize("contract", _params("report", TICKET_CONTRACTS))
+@pytest.mark.parametrize("contract", _params(TICKET_CONTRACTS))
 def test_report_queries_equal_period_report(spark, contract: str) -> None:
     """slalang.sql.report on Spark, over an outcome table made from the
     runtime's outcomes: the aggregates folded into `PeriodReport` and the
@@ -370,7 +363,7 @@ def _availability_contracts() -> list[str]:
     return [c for c in sqlharness.EXAMPLES if sqlharness.rules_of(c)[0].availability]
 
 
-@pytest.mark.parametrize("contract", _params("availability", _availability_contracts()))
+@pytest.mark.parametrize("contract", _params(_availability_contracts()))
 def test_availability_queries_equal_ledger(spark, contract: str) -> None:
     """slalang.sql.availability on Spark: every field of every outcome equals
     `AvailabilityLedger.results()` (and the report's line and cap period),
@@ -444,7 +437,7 @@ def test_outcome_query_at_spark_defaults(spark) -> None:
     spark.spark.sql(outcome_query(rf, inputs).sql(dialect="spark"))
 
 
-@pytest.mark.parametrize("contract", _params("outcome", OUTCOME_CONTRACTS))
+@pytest.mark.parametrize("contract", _params(OUTCOME_CONTRACTS))
 def test_outcome_query_equals_runtime(spark, contract: str) -> None:
     """slalang.sql.tickets.outcome_query on Spark (analyzer passes raised,
     see MAX_ITERATIONS): every deadline field, credit and `breached` of
