@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 
 import pytest
+from sqlharness import EXAMPLES, rules_of
 
 duckdb = pytest.importorskip("duckdb")
 sqlglot = pytest.importorskip("sqlglot")
@@ -292,3 +293,24 @@ def test_piece_offset_and_day_tables_equal_the_runtime() -> None:
                 assert len(got) == 1
                 assert got[0][4] + target - got[0][2] == cal._at_offset(target)
             assert not [r for r in ob.get(cal.total // BUCKET, []) if r[2] < cal.total + 1 <= r[3]]
+
+
+@pytest.mark.parametrize("contract", EXAMPLES)
+def test_bound_load_equals_the_statements(contract):
+    """The embedded engine's calendar load (`load_calendar_tables`, rows bound
+    as parameters) creates the same tables, types and rows as the
+    `calendar_statements` SQL that `slalang sql` writes."""
+    import duckdb
+
+    from slalang.sql.calendar import TABLES, calendar_statements, load_calendar_tables
+
+    rf, _ = rules_of(contract)
+    a, b = duckdb.connect(), duckdb.connect()
+    for stmt in calendar_statements(rf):
+        a.execute(stmt.sql(dialect="duckdb"))
+    load_calendar_tables(b, rf)
+    for table in TABLES.values():
+        assert a.execute(f"DESCRIBE {table}").fetchall() == b.execute(f"DESCRIBE {table}").fetchall()
+        rows = a.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall()
+        assert rows or not rf.calendars, table
+        assert rows == b.execute(f"SELECT * FROM {table} ORDER BY ALL").fetchall(), table

@@ -61,7 +61,7 @@ whole calendar), what the runtime finds by binary search:
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlglot import exp
 
@@ -81,6 +81,7 @@ __all__ = [
     "calendar_rows",
     "calendar_sql",
     "calendar_statements",
+    "load_calendar_tables",
     "compiled_calendars",
     "range_rows",
     "due_query",
@@ -228,6 +229,35 @@ def calendar_statements(
         for key, cal in cals.items():
             out.extend(_inserts(names[kind], columns, list(rows_of(cal, key))))
     return out
+
+
+def load_calendar_tables(con, rules, tables: dict[str, str] | None = None) -> None:
+    """Create the tables of `calendar_statements` (default names) in the
+    DuckDB connection `con`, the same rows, bound as parameters (one list
+    per column, zipped by `unnest`) instead of parsed from VALUES text: the
+    embedded engine's fast path (the SQL text is for `slalang sql`)."""
+    names = {**TABLES, **(tables or {})}
+    cals = compiled_calendars(rules)
+    plan: list[tuple[str, tuple[tuple[str, str], ...], list]] = [
+        (TABLES["calendar"], CALENDAR_COLUMNS, [r for k, c in cals.items() for r in calendar_rows(c, k)]),
+        (TABLES["range"], RANGE_COLUMNS, list(range_rows(rules))),
+    ]
+    kinds: tuple[tuple[str, tuple[tuple[str, str], ...], Callable[..., Iterator[tuple]]], ...] = (
+        ("piece", PIECE_COLUMNS, piece_rows),
+        ("offset", OFFSET_COLUMNS, offset_rows),
+        ("day", DAY_COLUMNS, day_rows),
+    )
+    for kind, columns, rows_of in kinds:
+        plan.append((names[kind], columns, [r for k, c in cals.items() for r in rows_of(c, k)]))
+    for table, columns, rows in plan:
+        con.execute(_create(table, columns).sql(dialect="duckdb"))
+        if not rows:
+            continue
+        picks = ", ".join(
+            f"unnest(${i + 1}::{'VARCHAR' if t == 'TEXT' else t}[]) AS {n}" for i, (n, t) in enumerate(columns)
+        )
+        ident = exp.to_table(table).sql(dialect="duckdb")
+        con.execute(f"INSERT INTO {ident} SELECT {picks}", [list(col) for col in zip(*rows)])
 
 
 def calendar_sql(

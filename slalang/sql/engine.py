@@ -109,10 +109,9 @@ def _plain(text: str) -> str:
 
 
 def load_calendars(con, rule_file) -> None:
-    from slalang.sql.calendar import calendar_statements
+    from slalang.sql.calendar import load_calendar_tables
 
-    for stmt in calendar_statements(rule_file):
-        con.execute(stmt.sql(dialect="duckdb"))
+    load_calendar_tables(con, rule_file)
 
 
 def _extra_statements(rule_file, inputs: Inputs) -> list:
